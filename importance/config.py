@@ -1,0 +1,65 @@
+"""Frozen run configuration: exactly what the run store saves."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    path: str | None = None  # None = the embedded default dataset
+    series: str | None = None  # square id / series id; None = the source's default
+    column: str | None = None  # activity / value column; None = the source's default
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    lookback: int = 144  # input steps per window (144 x 10 min = one day)
+    horizon: int = 1  # steps forecast per window
+    stride: int = 1  # steps between consecutive window starts
+    train_frac: float = 0.7  # chronological split; no window crosses a boundary
+    val_frac: float = 0.15
+    log1p: bool = True  # log1p before scaling: traffic is heavy-tailed
+    calendar: bool = True  # hour-of-day and day-of-week as sin/cos input features
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    kind: str = "lstm"  # lstm | gru | mlp
+    hidden: int = 32
+    layers: int = 1
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    strategy: str = "full"
+    strategy_params: dict[str, Any] = field(default_factory=dict)
+    epochs: int = 6
+    batch_size: int = 128
+    lr: float = 3e-3
+    seed: int = 0
+    country: str = "ITA"  # ISO 3166 alpha-3, for the grid's carbon intensity
+    tol: float = 0.02  # relative tolerance for energy/time-to-target
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    window: WindowConfig = field(default_factory=WindowConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        parts = {f.name: f.type for f in fields(cls)}
+        kinds = {"data": DataConfig, "window": WindowConfig, "model": ModelConfig,
+                 "train": TrainConfig}
+        unknown = set(d) - set(parts)
+        if unknown:
+            raise ValueError(f"unknown run config sections {sorted(unknown)}; "
+                             f"allowed: {sorted(parts)}")
+        return cls(**{k: kinds[k](**v) for k, v in d.items()})
