@@ -1,0 +1,145 @@
+"""Windowing: a series -> (lookback x features) inputs and horizon targets, split in time.
+
+The split is chronological (train | validation | test) and no window crosses a
+boundary: every input and target step of a window lies inside its own segment.
+The scaler (optional log1p, then standardisation) is fitted on the train segment only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from importance.config import WindowConfig
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """y -> (log1p(y) - mean) / std, fitted on the train segment."""
+
+    log1p: bool
+    mean: float
+    std: float
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        z = np.log1p(y) if self.log1p else y
+        return (z - self.mean) / self.std
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        y = np.asarray(z, dtype=np.float64) * self.std + self.mean
+        return np.expm1(y) if self.log1p else y
+
+
+@dataclass(frozen=True)
+class Windows:
+    """One split's windows. `start[i]` is the series position of window i's first target."""
+
+    x: np.ndarray  # (N, lookback, F) float32, scaled
+    y: np.ndarray  # (N, horizon) float32, scaled
+    start: np.ndarray  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+@dataclass(frozen=True)
+class WindowedSeries:
+    """A series cut into train/val/test windows plus what is needed to undo the scaling."""
+
+    config: WindowConfig
+    series: pd.Series  # the original series (original units)
+    scaler: Scaler
+    bounds: tuple[int, int]  # series positions where val and test segments start
+    train: Windows
+    val: Windows
+    test: Windows
+    feature_names: tuple[str, ...]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def split(self, name: str) -> Windows:
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}; allowed: {', '.join(SPLITS)}")
+        return getattr(self, name)
+
+    def target_times(self, name: str) -> pd.DatetimeIndex:
+        """Timestamp of each window's first target step."""
+        return self.series.index[self.split(name).start]
+
+    def actual(self, name: str) -> np.ndarray:
+        """Targets in original units, (N, horizon)."""
+        w = self.split(name)
+        return self.series.to_numpy()[w.start[:, None] + np.arange(self.config.horizon)]
+
+
+def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
+    """Hour-of-day and day-of-week as sin/cos, (T, 4)."""
+    hour = (index.hour + index.minute / 60.0).to_numpy() / 24.0
+    dow = (index.dayofweek.to_numpy() + hour) / 7.0
+    two_pi = 2 * np.pi
+    return np.stack([np.sin(two_pi * hour), np.cos(two_pi * hour),
+                     np.sin(two_pi * dow), np.cos(two_pi * dow)], axis=1)
+
+
+def _segment_starts(a: int, b: int, cfg: WindowConfig, stride: int) -> np.ndarray:
+    """First-target positions of windows lying fully inside [a, b)."""
+    return np.arange(a + cfg.lookback, b - cfg.horizon + 1, stride, dtype=np.int64)
+
+
+def _check(cfg: WindowConfig, n: int, name: str) -> None:
+    if cfg.lookback < 1 or not 1 <= cfg.horizon <= 1008 or cfg.stride < 1:
+        raise ValueError(f"need lookback >= 1, 1 <= horizon <= 1008, stride >= 1; got "
+                         f"lookback={cfg.lookback}, horizon={cfg.horizon}, stride={cfg.stride}")
+    if not (0 < cfg.train_frac < 1 and 0 < cfg.val_frac < 1 and cfg.train_frac + cfg.val_frac < 1):
+        raise ValueError(f"need 0 < train_frac, val_frac and train_frac + val_frac < 1; got "
+                         f"train_frac={cfg.train_frac}, val_frac={cfg.val_frac}")
+    shortest = min(cfg.val_frac, 1 - cfg.train_frac - cfg.val_frac) * n
+    if shortest < cfg.lookback + cfg.horizon:
+        need = int(np.ceil((cfg.lookback + cfg.horizon) / min(cfg.val_frac,
+                                                              1 - cfg.train_frac - cfg.val_frac)))
+        raise ValueError(f"series {name!r} has {n} points: too short for lookback="
+                         f"{cfg.lookback} and horizon={cfg.horizon} in every split; "
+                         f"need at least {need} points or a shorter lookback")
+
+
+def make_windows(series: pd.Series, cfg: WindowConfig) -> WindowedSeries:
+    """Cut `series` (regular, no NaN, DatetimeIndex) into scaled train/val/test windows."""
+    values = series.to_numpy(dtype=np.float64)
+    n = len(values)
+    _check(cfg, n, str(series.name))
+    if np.isnan(values).any():
+        raise ValueError(f"series {series.name!r} has NaN values; load it through "
+                         "importance.data.load_series, which fills gaps")
+    if cfg.log1p and values.min() < 0:
+        raise ValueError(f"log1p needs non-negative values but series {series.name!r} has "
+                         f"minimum {values.min():g}; set log1p=False")
+    v_start = int(round(n * cfg.train_frac))
+    t_start = int(round(n * (cfg.train_frac + cfg.val_frac)))
+    fit = np.log1p(values[:v_start]) if cfg.log1p else values[:v_start]
+    scaler = Scaler(cfg.log1p, float(fit.mean()), float(fit.std()) or 1.0)
+    z = scaler.transform(values)[:, None]  # (T, 1)
+    names: tuple[str, ...] = ("value",)
+    if cfg.calendar:
+        z = np.concatenate([z, calendar_features(pd.DatetimeIndex(series.index))], axis=1)
+        names += ("hour_sin", "hour_cos", "dow_sin", "dow_cos")
+    z = z.astype(np.float32)  # (T, F)
+    target = z[:, 0]
+
+    def cut(a: int, b: int, stride: int) -> Windows:
+        start = _segment_starts(a, b, cfg, stride)
+        inputs = start[:, None] + np.arange(-cfg.lookback, 0)  # (N, lookback)
+        targets = start[:, None] + np.arange(cfg.horizon)  # (N, horizon)
+        return Windows(x=np.ascontiguousarray(z[inputs]), y=np.ascontiguousarray(target[targets]),
+                       start=start)
+
+    return WindowedSeries(
+        config=cfg, series=series, scaler=scaler, bounds=(v_start, t_start),
+        train=cut(0, v_start, cfg.stride), val=cut(v_start, t_start, 1),
+        test=cut(t_start, n, 1), feature_names=names,
+    )

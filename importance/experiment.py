@@ -1,0 +1,123 @@
+"""One run end to end: data -> windows -> model -> train with a strategy -> test -> store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from importance.config import DataConfig, RunConfig, WindowConfig
+from importance.data import LoadedSeries, load_series
+from importance.data.windows import WindowedSeries, make_windows
+from importance.energy import EnergyMeter
+from importance.models import build_model
+from importance.runs.store import RunArtifacts, RunStore
+from importance.strategies import make_strategy
+from importance.training import EpochEvent, TrainResult, evaluate, predict, train
+
+
+def _mtime(path: str | None) -> float:
+    return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
+
+
+@functools.lru_cache(maxsize=8)
+def _load(data: DataConfig, mtime: float) -> LoadedSeries:
+    return load_series(data.path, series=data.series, column=data.column)
+
+
+def load_data(data: DataConfig) -> LoadedSeries:
+    """Load (and cache, keyed by the file's mtime) the series named by `data`."""
+    return _load(data, _mtime(data.path))
+
+
+@functools.lru_cache(maxsize=8)
+def _windows(data: DataConfig, window: WindowConfig, mtime: float) -> WindowedSeries:
+    return make_windows(_load(data, mtime).values, window)
+
+
+def prepare(data: DataConfig, window: WindowConfig) -> WindowedSeries:
+    """The windowed series for a data + window config (cached)."""
+    return _windows(data, window, _mtime(data.path))
+
+
+def new_run_id(strategy: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{strategy}-{secrets.token_hex(3)}"
+
+
+def _totals(result: TrainResult) -> dict[str, float]:
+    recs = result.records
+    return {
+        "samples_forward": int(sum(r.samples_forward for r in recs)),
+        "samples_backprop": int(sum(r.samples_backprop for r in recs)),
+        "scoring_s": sum(r.scoring_s for r in recs),
+        "training_s": sum(r.training_s for r in recs),
+        "eval_s": sum(r.eval_s for r in recs),
+        "wall_s": sum(r.wall_s for r in recs),
+        "scoring_kwh": sum(r.scoring_kwh for r in recs),
+        "energy_kwh": sum(r.energy_kwh for r in recs),
+        "emissions_kg": sum(r.emissions_kg for r in recs),
+    }
+
+
+def _predictions_frame(ws: WindowedSeries, pred: np.ndarray) -> pd.DataFrame:
+    start = ws.test.start  # (N,)
+    h = ws.config.horizon
+    pos = start[:, None] + np.arange(h)  # (N, H)
+    idx = ws.series.index
+    return pd.DataFrame({
+        "origin": np.repeat(idx[start].tz_convert("UTC"), h),
+        "step": np.tile(np.arange(1, h + 1), len(start)),
+        "time": idx[pos.ravel()].tz_convert("UTC"),
+        "actual": ws.series.to_numpy()[pos.ravel()],
+        "forecast": pred.ravel(),
+    })
+
+
+def run_experiment(cfg: RunConfig, *, store: RunStore,
+                   on_event: Callable[[EpochEvent], None] | None = None,
+                   cancel: threading.Event | None = None,
+                   meter: EnergyMeter | None = None) -> str:
+    """Train one run as configured, evaluate it on the test windows, save it; return its id."""
+    strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
+    loaded = load_data(cfg.data)
+    ws = prepare(cfg.data, cfg.window)
+    meter = meter or EnergyMeter(cfg.train.country)
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.model, n_features=ws.n_features, lookback=cfg.window.lookback,
+                        horizon=cfg.window.horizon)
+    result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)
+    test_pred, test_metrics = evaluate(model, ws, "test")
+    train_pred = ws.scaler.inverse(predict(model, ws.train.x))
+    train_err = np.abs(train_pred - ws.actual("train")).mean(axis=1)
+    run_id = new_run_id(strategy.name)
+    method = meter.method.to_dict() if meter.method else {}
+    summary: dict[str, Any] = {
+        "run_id": run_id, "strategy": strategy.name, "label": strategy.label,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "series_label": loaded.label, "source": loaded.source,
+        "test_mae": test_metrics["mae"], "test_rmse": test_metrics["rmse"],
+        "test_smape": test_metrics["smape"], **_totals(result),
+        "energy_method": method.get("summary", ""), "energy_method_detail": method,
+        "best_epoch": result.best_epoch, "n_train": len(ws.train), "n_test": len(ws.test),
+        "epochs": [r.to_dict() for r in result.records],
+    }
+    times = ws.target_times("train").tz_convert("UTC").as_unit("ns").asi8
+    arrays = {
+        "scores": result.scores, "selected_bits": np.packbits(result.selected, axis=1),
+        "weights": result.weights, "n_train": np.int64(len(ws.train)),
+        "train_time_ns": times, "train_abs_error": train_err.astype(np.float32),
+        "train_actual": ws.actual("train")[:, 0].astype(np.float32),
+    }
+    store.save(RunArtifacts(run_id, cfg, summary, arrays, _predictions_frame(ws, test_pred),
+                            model.state_dict()))
+    return run_id
+

@@ -1,0 +1,78 @@
+"""The strategy contract: each epoch a strategy asks for scores, then chooses samples.
+
+Training loop, with the points where a strategy acts (the trainer owns everything else)::
+
+    book = ScoreBook(n)                           # latest score and loss per train window
+    for epoch in range(epochs):
+        request = strategy.needs_scores(epoch, book)    # <- strategy: which windows, how
+        if request: book.update(request.indices, score(request), request.method, epoch)
+        selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
+        for batch in shuffled(selection):
+            loss, norms = train_step(batch, want_norms=strategy.wants_train_norms)
+            book.update(batch, norms, "exact", epoch); book.update_losses(batch, losses)
+        evaluate(val)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Train windows for one epoch and optional per-sample loss weights."""
+
+    indices: np.ndarray  # (k,) int64, unique
+    weights: np.ndarray | None = None  # (k,) float, aligned with indices
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """Score these train windows with this method before planning the epoch."""
+
+    indices: np.ndarray  # (m,) int64
+    method: str  # one of importance.scoring.SCORE_METHODS
+
+
+class ScoreBook:
+    """Latest known importance score and training loss of every train window."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.scores = np.full(n, np.nan)  # latest score; NaN = never scored
+        self.scored_epoch = np.full(n, -1, dtype=np.int64)
+        self.losses = np.full(n, np.nan)  # latest per-sample training loss
+
+    def update(self, indices: np.ndarray, scores: np.ndarray, epoch: int) -> None:
+        self.scores[indices] = scores
+        self.scored_epoch[indices] = epoch
+
+    def update_losses(self, indices: np.ndarray, losses: np.ndarray) -> None:
+        self.losses[indices] = losses
+
+
+class Strategy(Protocol):
+    """A sample-selection method. Constructors only store keyword-only parameters."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]  # human name for tables and charts
+    wants_train_norms: ClassVar[bool]  # trainer computes exact norms in the training pass
+
+    def needs_scores(self, epoch: int, book: ScoreBook) -> ScoreRequest | None: ...
+
+    def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection: ...
+
+
+def check_ratio(name: str, value: float) -> float:
+    """Validate a fraction in (0, 1]."""
+    if not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+    return float(value)
+
+
+def budget(n: int, keep_ratio: float) -> int:
+    """Samples per epoch for `keep_ratio` of `n` (at least one)."""
+    return max(1, int(round(keep_ratio * n)))

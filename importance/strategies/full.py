@@ -1,0 +1,21 @@
+"""Full data: every train window every epoch (the baseline)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from importance.strategies.base import ScoreBook, Selection
+
+
+class Full:
+    name: ClassVar[str] = "full"
+    label: ClassVar[str] = "Full data (baseline)"
+    wants_train_norms: ClassVar[bool] = False
+
+    def needs_scores(self, epoch: int, book: ScoreBook) -> None:
+        return None
+
+    def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
+        return Selection(np.arange(book.n, dtype=np.int64))

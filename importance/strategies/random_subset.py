@@ -1,0 +1,25 @@
+"""Random subset: a uniform `keep_ratio` of the windows each epoch (the control)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from importance.strategies.base import ScoreBook, Selection, budget, check_ratio
+
+
+class RandomSubset:
+    name: ClassVar[str] = "random"
+    label: ClassVar[str] = "Random subset (control)"
+    wants_train_norms: ClassVar[bool] = False
+
+    def __init__(self, *, keep_ratio: float = 0.7):
+        self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
+
+    def needs_scores(self, epoch: int, book: ScoreBook) -> None:
+        return None
+
+    def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
+        k = budget(book.n, self.keep_ratio)
+        return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))

@@ -1,0 +1,188 @@
+"""One trainer for every strategy: epochs, scoring, selection, events, cancel, costs."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from importance.config import TrainConfig
+from importance.data.windows import Windows, WindowedSeries
+from importance.energy import EnergyMeter
+from importance.metrics import forecast_metrics
+from importance.models import per_sample_loss
+from importance.scoring import score_windows, train_step_with_norms
+from importance.strategies import ScoreBook, Selection, Strategy
+
+EVAL_BATCH = 1024
+
+
+class Cancelled(Exception):
+    """Raised inside `train` when its cancel event is set (checked between batches)."""
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one epoch did and cost. Energy figures include every phase of the epoch."""
+
+    epoch: int
+    train_loss: float  # mean (weighted) loss over the trained windows, scaled units
+    val_mae: float  # original units
+    val_rmse: float
+    n_selected: int
+    samples_forward: int  # forwards for scoring + training
+    samples_backprop: int
+    score_method: str  # "" when the epoch scored nothing separately
+    n_scored: int
+    scoring_s: float
+    training_s: float
+    eval_s: float
+    scoring_kwh: float
+    training_kwh: float
+    eval_kwh: float
+    emissions_kg: float
+
+    @property
+    def wall_s(self) -> float:
+        return self.scoring_s + self.training_s + self.eval_s
+
+    @property
+    def energy_kwh(self) -> float:
+        return self.scoring_kwh + self.training_kwh + self.eval_kwh
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"wall_s": self.wall_s, "energy_kwh": self.energy_kwh}
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    """Sent to `on_event` after each epoch; arrays are copies the receiver may keep."""
+
+    record: EpochRecord
+    epochs: int
+    scores: np.ndarray  # (N,) latest score of every train window (NaN = never scored)
+    selection: Selection
+
+
+@dataclass
+class TrainResult:
+    records: list[EpochRecord]
+    scores: np.ndarray  # (E, N) float32 score book after each epoch's scoring
+    selected: np.ndarray  # (E, N) bool
+    weights: np.ndarray  # (E, N) float32 loss weights (0 where not selected)
+    best_epoch: int  # the model holds this epoch's weights (best validation MAE)
+
+
+def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Scaled predictions (N, horizon) for windows `x` (N, T, F)."""
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            out.append(model(torch.from_numpy(x[i:i + batch_size])).numpy())
+    model.train()
+    return np.concatenate(out) if out else np.empty((0, 1), dtype=np.float32)
+
+
+def evaluate(model: nn.Module, ws: WindowedSeries, split: str) -> tuple[np.ndarray, dict]:
+    """Predictions in original units (N, horizon) and their metrics on `split`."""
+    pred = ws.scaler.inverse(predict(model, ws.split(split).x))
+    return pred, forecast_metrics(ws.actual(split), pred)
+
+
+def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+          w: torch.Tensor | None, want_norms: bool) -> tuple[float, np.ndarray | None]:
+    opt.zero_grad(set_to_none=True)
+    if want_norms:
+        loss, norms = train_step_with_norms(model, x, y, w)
+        out = norms.detach().double().numpy()
+    else:
+        per = per_sample_loss(model(x), y)  # (B,)
+        loss = (per * w).mean() if w is not None else per.mean()
+        loss.backward()
+        out = None
+    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+    return float(loss), out
+
+
+def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainConfig, *,
+          meter: EnergyMeter, on_event: Callable[[EpochEvent], None] | None = None,
+          cancel: threading.Event | None = None) -> TrainResult:
+    """Train `model` on `ws.train` with `strategy`; keep the best-validation weights."""
+    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.lr <= 0:
+        raise ValueError(f"need epochs >= 1, batch_size >= 1, lr > 0; got epochs={cfg.epochs}, "
+                         f"batch_size={cfg.batch_size}, lr={cfg.lr}")
+    tr: Windows = ws.train
+    n = len(tr)
+    x_all, y_all = torch.from_numpy(tr.x), torch.from_numpy(tr.y)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    order_rng = np.random.default_rng(cfg.seed + 1)
+    strategy_rng = np.random.default_rng(cfg.seed + 2)
+    book = ScoreBook(n)
+    records: list[EpochRecord] = []
+    scores_hist = np.full((cfg.epochs, n), np.nan, dtype=np.float32)
+    selected = np.zeros((cfg.epochs, n), dtype=bool)
+    weights_hist = np.zeros((cfg.epochs, n), dtype=np.float32)
+    best = (np.inf, -1, None)
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled by the user")
+
+    model.train()
+    for epoch in range(cfg.epochs):
+        check_cancel()
+        request = strategy.needs_scores(epoch, book)
+        with meter.phase("scoring") as e_score:
+            if request is not None and len(request.indices):
+                idx = torch.from_numpy(request.indices)
+                book.update(request.indices,
+                            score_windows(model, x_all[idx], y_all[idx], request.method), epoch)
+        sel = strategy.plan_epoch(epoch, book, strategy_rng)
+        check_cancel()
+        with meter.phase("training") as e_train:
+            perm = sel.indices[order_rng.permutation(len(sel.indices))]
+            w_full = None
+            if sel.weights is not None:
+                w_full = np.zeros(n, dtype=np.float32)
+                w_full[sel.indices] = sel.weights
+            losses = []
+            for i in range(0, len(perm), cfg.batch_size):
+                check_cancel()
+                bi = perm[i:i + cfg.batch_size]
+                wb = None if w_full is None else torch.from_numpy(w_full[bi])
+                loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb,
+                                    strategy.wants_train_norms)
+                losses.append(loss * len(bi))
+                if norms is not None:
+                    book.update(bi, norms, epoch)
+        with meter.phase("evaluation") as e_eval:
+            _, val = evaluate(model, ws, "val")
+        n_scored = 0 if request is None else len(request.indices)
+        rec = EpochRecord(
+            epoch=epoch, train_loss=float(sum(losses) / max(len(perm), 1)),
+            val_mae=val["mae"], val_rmse=val["rmse"], n_selected=len(sel.indices),
+            samples_forward=n_scored + len(sel.indices), samples_backprop=len(sel.indices),
+            score_method=request.method if n_scored else "", n_scored=n_scored,
+            scoring_s=e_score.seconds, training_s=e_train.seconds, eval_s=e_eval.seconds,
+            scoring_kwh=e_score.energy_kwh, training_kwh=e_train.energy_kwh,
+            eval_kwh=e_eval.energy_kwh,
+            emissions_kg=e_score.emissions_kg + e_train.emissions_kg + e_eval.emissions_kg,
+        )
+        records.append(rec)
+        scores_hist[epoch] = book.scores
+        selected[epoch, sel.indices] = True
+        weights_hist[epoch, sel.indices] = 1.0 if sel.weights is None else sel.weights
+        if rec.val_mae < best[0]:
+            best = (rec.val_mae, epoch, copy.deepcopy(model.state_dict()))
+        if on_event is not None:
+            on_event(EpochEvent(rec, cfg.epochs, book.scores.copy(), sel))
+    model.load_state_dict(best[2])
+    return TrainResult(records, scores_hist, selected, weights_hist, best_epoch=best[1])
+
