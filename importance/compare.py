@@ -1,0 +1,62 @@
+"""Side-by-side comparison of runs against a baseline, savings counting scoring cost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importance.metrics import cost_to_target
+
+JSON_FIELDS = ("strategy", "test_mae", "test_rmse", "test_smape", "samples_backprop",
+               "samples_forward", "wall_s", "scoring_s", "energy_kwh", "emissions_kg",
+               "energy_method", "run_id")
+SAVED = {"samples_backprop": "backprop_saved_pct", "wall_s": "wall_saved_pct",
+         "energy_kwh": "energy_saved_pct", "emissions_kg": "emissions_saved_pct"}
+
+
+def pick_baseline(summaries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest `full` run among `summaries` (None if there is none)."""
+    full = [s for s in summaries if s.get("strategy") == "full"]
+    return full[-1] if full else None
+
+
+def _saved(value: float, base: float) -> float:
+    return float(100 * (1 - value / base)) if base and np.isfinite(base) else float("nan")
+
+
+def to_target(run: dict[str, Any], target_mae: float, tol: float) -> dict[str, float | None]:
+    """Cumulative energy and time at the first epoch within `tol` of `target_mae`."""
+    epochs = run.get("epochs") or []
+    if not epochs:
+        return {"energy_to_target_kwh": None, "time_to_target_s": None}
+    val = [e["val_mae"] for e in epochs]
+    return {
+        "energy_to_target_kwh": cost_to_target(val, np.cumsum([e["energy_kwh"] for e in epochs]),
+                                               target_mae, tol),
+        "time_to_target_s": cost_to_target(val, np.cumsum([e["wall_s"] for e in epochs]),
+                                           target_mae, tol),
+    }
+
+
+def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] | None = None,
+                  tol: float = 0.02) -> pd.DataFrame:
+    """One row per run with its savings against `baseline` (default: the newest full run).
+
+    Savings are 1 - run/baseline in percent; every run's totals include its scoring cost.
+    """
+    baseline = baseline or pick_baseline(summaries)
+    rows = []
+    best_val = min((e["val_mae"] for e in baseline["epochs"]), default=None) if baseline else None
+    for s in summaries:
+        row = {k: s.get(k) for k in JSON_FIELDS} | {"label": s.get("label", s.get("strategy"))}
+        if baseline is not None:
+            for col, out in SAVED.items():
+                row[out] = _saved(s[col], baseline[col])
+            row["mae_change_pct"] = float(100 * (s["test_mae"] / baseline["test_mae"] - 1))
+            if best_val is not None:
+                row |= to_target(s, best_val, tol)
+        rows.append(row)
+    return pd.DataFrame(rows)
