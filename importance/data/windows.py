@@ -81,7 +81,7 @@ class WindowedSeries:
 def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
     """Hour-of-day and day-of-week as sin/cos, (T, 4)."""
     hour = (index.hour + index.minute / 60.0).to_numpy() / 24.0
-    dow = (index.dayofweek.to_numpy() + hour) / 7.0
+    dow = (index.day_of_week.to_numpy() + hour) / 7.0
     two_pi = 2 * np.pi
     return np.stack([np.sin(two_pi * hour), np.cos(two_pi * hour),
                      np.sin(two_pi * dow), np.cos(two_pi * dow)], axis=1)

@@ -1,0 +1,24 @@
+"""Shared tiny fixtures: a short synthetic 10-minute series with daily and weekly cycles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def make_series(days: int = 10, seed: int = 0, freq: str = "10min") -> pd.Series:
+    """Non-negative daily+weekly periodic series with noise, tz Europe/Rome."""
+    idx = pd.date_range("2013-11-04", periods=days * 144, freq=freq, tz="Europe/Rome",
+                        name="time")
+    t = np.arange(len(idx))
+    rng = np.random.default_rng(seed)
+    daily = 1.2 + np.sin(2 * np.pi * t / 144 - 1.5)
+    weekly = 1 + 0.2 * np.sin(2 * np.pi * t / 1008)
+    values = 100 * daily * weekly * np.exp(rng.normal(0, 0.05, len(t)))
+    return pd.Series(values, index=idx, name="internet")
+
+
+@pytest.fixture
+def series() -> pd.Series:
+    return make_series()
