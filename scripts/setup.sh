@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create .venv and install the project (pinned). Usage: scripts/setup.sh [--test]
+# --test also installs the test tools and Debian's chromium for the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+stamp=".venv/.installed$(echo "$extras" | tr -d '[]')"
+want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing pinned dependencies (torch 2.13.0 CPU first, so pip never resolves torch)"
+  python -m pip install --quiet --upgrade pip
+  python -m pip install --quiet "torch==2.13.0"
+  python -m pip install --quiet -e ".${extras}"
+  echo "$want" > "$stamp"
+fi
+
+# Optional faster allocator for torch on CPU (Debian's tcmalloc); run/test use it when present.
+if [ ! -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ] && [ "$(id -u)" = 0 ] \
+   && command -v apt-get >/dev/null; then
+  apt-get update -qq >/dev/null 2>&1 || true
+  apt-get install -y -qq libtcmalloc-minimal4 >/dev/null 2>&1 || true
+fi
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  fi
+fi

@@ -1,0 +1,35 @@
+import math
+
+import pytest
+
+from importance.compare import JSON_FIELDS, compare_table
+
+
+def summary(strategy, backprop, wall, energy, mae, val_curve, run_id):
+    epochs = [{"val_mae": v, "energy_kwh": energy / len(val_curve), "wall_s": wall / len(val_curve)}
+              for v in val_curve]
+    return {"strategy": strategy, "label": strategy, "test_mae": mae, "test_rmse": mae * 1.5,
+            "test_smape": 10.0, "samples_backprop": backprop, "samples_forward": backprop,
+            "wall_s": wall, "scoring_s": 0.0, "energy_kwh": energy, "emissions_kg": energy * 0.3,
+            "energy_method": "estimated", "run_id": run_id, "epochs": epochs}
+
+
+def test_savings_are_against_the_full_run_and_include_everything():
+    full = summary("full", 1000, 10.0, 2.0, 5.0, [9, 6, 5, 5], "a")
+    grad = summary("gradnorm", 700, 8.0, 1.5, 5.1, [8, 5.05, 5, 5], "b")
+    t = compare_table([full, grad]).set_index("strategy")
+    assert set(JSON_FIELDS) <= set(t.reset_index().columns)
+    assert t.loc["full", "backprop_saved_pct"] == 0
+    assert t.loc["gradnorm", "backprop_saved_pct"] == pytest.approx(30)
+    assert t.loc["gradnorm", "wall_saved_pct"] == pytest.approx(20)
+    assert t.loc["gradnorm", "energy_saved_pct"] == pytest.approx(25)
+    assert t.loc["gradnorm", "mae_change_pct"] == pytest.approx(2)
+    # baseline best val MAE is 5; gradnorm reaches 5.05 (within 2%) at epoch 2 of 4
+    assert t.loc["gradnorm", "energy_to_target_kwh"] == pytest.approx(0.75)
+    assert t.loc["full", "time_to_target_s"] == pytest.approx(7.5)
+
+
+def test_without_a_full_run_there_are_no_savings_columns():
+    t = compare_table([summary("random", 1, 1.0, 1.0, 1.0, [1], "x")])
+    assert "energy_saved_pct" not in t.columns
+    assert not math.isnan(t.loc[0, "test_mae"])
