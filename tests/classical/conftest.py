@@ -1,0 +1,34 @@
+"""A Milan-like test series: 8 weeks of 10-minute traffic with daily and weekly seasonality."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# Hourly weekday profile normalised to its mean (MILAN_FORMAT.md), interpolated to 10 minutes.
+_HOURLY = np.array([.63, .53, .49, .48, .48, .53, .71, .95, 1.17, 1.30, 1.33, 1.30, 1.35, 1.30,
+                    1.29, 1.31, 1.33, 1.32, 1.29, 1.21, 1.10, .99, .87, .76])
+
+
+def telecom_series(weeks: int = 8, freq: str = "10min", seed: int = 0) -> pd.Series:
+    """Daily profile x weekly level x AR(1) multiplicative noise, Europe/Rome index, >= 0."""
+    index = pd.date_range("2013-11-04", periods=weeks * 7 * 144, freq="10min", tz="Europe/Rome")
+    if freq != "10min":
+        index = pd.date_range("2013-11-04", periods=weeks * 7 * 24, freq=freq, tz="Europe/Rome")
+    hour = (index.hour + index.minute / 60).to_numpy()
+    daily = np.interp(hour, np.arange(25), np.append(_HOURLY, _HOURLY[0]))
+    weekend = index.day_of_week.to_numpy() >= 5
+    weekly = np.where(weekend, 0.85, 1.0) * (1 + 0.05 * np.sin(2 * np.pi * index.day_of_week / 7))
+    rng = np.random.default_rng(seed)
+    eps = rng.normal(0.0, 0.06, len(index))
+    ar = np.zeros(len(index))
+    for t in range(1, len(index)):
+        ar[t] = 0.8 * ar[t - 1] + eps[t]
+    values = 500.0 * daily * weekly * np.exp(ar)
+    return pd.Series(values, index=index, name="synthetic")
+
+
+@pytest.fixture(scope="session")
+def series() -> pd.Series:
+    return telecom_series()
