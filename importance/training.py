@@ -65,14 +65,14 @@ class EpochEvent:
 
     record: EpochRecord
     epochs: int
-    scores: np.ndarray  # (N,) latest score of every train window (NaN = never scored)
+    scores: np.ndarray  # (N,) scores the selection was made from (NaN = never scored)
     selection: Selection
 
 
 @dataclass
 class TrainResult:
     records: list[EpochRecord]
-    scores: np.ndarray  # (E, N) float32 score book after each epoch's scoring
+    scores: np.ndarray  # (E, N) float32: the scores each epoch's selection was made from
     selected: np.ndarray  # (E, N) bool
     weights: np.ndarray  # (E, N) float32 loss weights (0 where not selected)
     best_epoch: int  # the model holds this epoch's weights (best validation MAE)
@@ -145,6 +145,7 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
                 book.update(request.indices,
                             score_windows(model, x_all[idx], y_all[idx], request.method), epoch)
         sel = strategy.plan_epoch(epoch, book, strategy_rng)
+        scores_hist[epoch] = book.scores  # the scores this epoch's selection saw
         check_cancel()
         with meter.phase("training") as e_train:
             perm = sel.indices[order_rng.permutation(len(sel.indices))]
@@ -176,13 +177,12 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
             emissions_kg=e_score.emissions_kg + e_train.emissions_kg + e_eval.emissions_kg,
         )
         records.append(rec)
-        scores_hist[epoch] = book.scores
         selected[epoch, sel.indices] = True
         weights_hist[epoch, sel.indices] = 1.0 if sel.weights is None else sel.weights
         if rec.val_mae < best[0]:
             best = (rec.val_mae, epoch, copy.deepcopy(model.state_dict()))
         if on_event is not None:
-            on_event(EpochEvent(rec, cfg.epochs, book.scores.copy(), sel))
+            on_event(EpochEvent(rec, cfg.epochs, scores_hist[epoch].copy(), sel))
     model.load_state_dict(best[2])
     return TrainResult(records, scores_hist, selected, weights_hist, best_epoch=best[1])
 

@@ -1,0 +1,75 @@
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from importance.config import ModelConfig, TrainConfig, WindowConfig
+from importance.data.windows import make_windows
+from importance.energy import EnergyMeter
+from importance.models import build_model
+from importance.strategies import make_strategy
+from importance.training import Cancelled, train
+
+
+@pytest.fixture(scope="module")
+def ws():
+    from tests.conftest import make_series
+
+    return make_windows(make_series(days=8), WindowConfig(lookback=24, stride=2))
+
+
+def _train(ws, strategy, epochs=3, seed=0, **kw):
+    torch.manual_seed(seed)
+    model = build_model(ModelConfig(hidden=8), n_features=ws.n_features, lookback=24, horizon=1)
+    cfg = TrainConfig(strategy=strategy.name, epochs=epochs, batch_size=64, seed=seed)
+    return model, train(model, ws, strategy, cfg, meter=EnergyMeter("ITA"), **kw)
+
+
+def test_full_training_learns_and_records_every_epoch(ws):
+    events = []
+    _, res = _train(ws, make_strategy("full"), epochs=4, on_event=events.append)
+    n = len(ws.train)
+    assert [e.record.epoch for e in events] == [0, 1, 2, 3]
+    assert all(r.samples_backprop == n and r.n_scored == 0 for r in res.records)
+    assert res.records[-1].val_mae < res.records[0].val_mae
+    assert res.selected.all() and np.isnan(res.scores).all()
+    assert res.best_epoch == int(np.argmin([r.val_mae for r in res.records]))
+    assert all(r.energy_kwh > 0 and r.emissions_kg > 0 for r in res.records)
+
+
+def test_gradnorm_trains_on_the_highest_scores_and_counts_scoring(ws):
+    _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5), epochs=3)
+    n = len(ws.train)
+    k = round(0.5 * n)
+    first = res.records[0]
+    assert first.n_scored == n and first.score_method == "exact" and first.scoring_s > 0
+    assert first.samples_forward == n + k and first.samples_backprop == k
+    for e, rec in enumerate(res.records):
+        assert res.selected[e].sum() == k == rec.samples_backprop
+    for e in range(3):  # each epoch trained exactly the top half of the scores it saw
+        s = res.scores[e]
+        assert s[res.selected[e]].min() >= s[~res.selected[e]].max()
+    # later epochs rescore only the windows not trained in the previous epoch
+    assert res.records[1].n_scored == n - k
+
+
+def test_same_seed_same_result_and_random_uses_the_same_budget(ws):
+    _, a = _train(ws, make_strategy("random", keep_ratio=0.6), seed=3)
+    _, b = _train(ws, make_strategy("random", keep_ratio=0.6), seed=3)
+    assert [r.val_mae for r in a.records] == [r.val_mae for r in b.records]
+    assert (a.selected == b.selected).all()
+    assert a.selected[0].sum() == round(0.6 * len(ws.train))
+
+
+def test_cancel_stops_between_batches(ws):
+    cancel = threading.Event()
+    events = []
+
+    def on_event(ev):
+        events.append(ev)
+        cancel.set()
+
+    with pytest.raises(Cancelled):
+        _train(ws, make_strategy("full"), epochs=5, on_event=on_event, cancel=cancel)
+    assert len(events) == 1
