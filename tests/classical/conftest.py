@@ -32,3 +32,13 @@ def telecom_series(weeks: int = 8, freq: str = "10min", seed: int = 0) -> pd.Ser
 @pytest.fixture(scope="session")
 def series() -> pd.Series:
     return telecom_series()
+
+
+def periodic_series(weeks: int = 3, weekly: bool = False) -> pd.Series:
+    """Noise-free 10-minute series repeating every day (or every week when `weekly`)."""
+    index = pd.date_range("2013-11-04", periods=weeks * 7 * 144, freq="10min", tz="Europe/Rome")
+    hour = (index.hour + index.minute / 60).to_numpy()
+    values = 100.0 * np.interp(hour, np.arange(25), np.append(_HOURLY, _HOURLY[0]))
+    if weekly:
+        values *= 1.0 + 0.1 * index.day_of_week.to_numpy()
+    return pd.Series(values, index=index, name="periodic")
