@@ -1,0 +1,17 @@
+"""The data layer: load one regular univariate series from the Milan dataset (raw daily
+files or aggregates), a generic CSV/Parquet file, or the embedded synthetic default."""
+
+from importance.data.loader import DEFAULT_DATASET, describe_source, load_series
+from importance.data.milan import read_milan_aggregates, read_milan_raw
+from importance.data.types import DataError, LoadedSeries, SourceInfo
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "DataError",
+    "LoadedSeries",
+    "SourceInfo",
+    "describe_source",
+    "load_series",
+    "read_milan_aggregates",
+    "read_milan_raw",
+]

@@ -1,0 +1,130 @@
+"""One entry point for every source: sniff the file's kind, describe it, load one series.
+
+Kinds are told apart by content, not by name (uploads keep only their suffix):
+Parquet by its magic bytes; Milan aggregates by a `square_id,time_interval` header; Milan
+raw by a header-less first line of 8 tab-separated fields starting with two integers;
+anything else is a generic CSV/TSV. Gzip is detected by content as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from importance.data import files, generic, milan
+from importance.data.types import DataError, LoadedSeries, SourceInfo
+
+DEFAULT_DATASET: Path = Path(__file__).resolve().parents[2] / "data" / "milan_synthetic.csv.gz"
+DEFAULT_SOURCE = "embedded default"
+DEFAULT_SQUARE = "5060"
+
+Source = str | Path | Sequence[str | Path] | None
+
+
+def describe_source(path_or_paths: Source = None) -> SourceInfo:
+    """What a file (or several raw Milan days) offers; None = the embedded default."""
+    paths = _paths(path_or_paths)
+    kind = _kind(paths)
+    if kind == "generic":
+        return generic.describe_generic(paths[0])
+    activities = _activities(kind, paths)
+    grid = _milan_grid(kind, paths, None, milan.default_activity(activities))
+    series = [str(square) for square in grid.values.columns]
+    return SourceInfo(path=", ".join(map(str, paths)), kind=kind, series=series,
+                      columns=activities, default_series=_default_square(series),
+                      default_column=milan.default_activity(activities),
+                      labels=_labels(series, paths))
+
+
+def load_series(path_or_paths: Source = None, *, series: str | None = None,
+                column: str | None = None, time_column: str | None = None,
+                series_column: str | None = None) -> LoadedSeries:
+    """One regular, gap-filled series; None = the embedded default.
+
+    For Milan files `series` is a square id and `column` an activity; `time_column` and
+    `series_column` apply to generic files only.
+    """
+    paths = _paths(path_or_paths)
+    kind = _kind(paths)
+    if kind == "generic":
+        return generic.load_generic(paths[0], series=series, column=column,
+                                    time_column=time_column, series_column=series_column)
+    activity = column or milan.default_activity(_activities(kind, paths))
+    grid = _milan_grid(kind, paths, None if series is None else [series], activity)
+    square = str(series).strip() if series is not None else _default_square(
+        [str(s) for s in grid.values.columns])
+    values = grid.values[int(square)]
+    name = _labels([square], paths).get(square)
+    return LoadedSeries(
+        values=values.rename(activity),
+        freq=milan.SLOT,
+        filled=values.index[grid.absent[int(square)].to_numpy()],
+        fill_method=milan.FILL_METHOD,
+        source=DEFAULT_SOURCE if _is_default(paths) else ", ".join(map(str, paths)),
+        label=f"square {square}{f' ({name})' if name else ''} · {activity}",
+        series=square,
+        column=activity,
+    )
+
+
+def _paths(path_or_paths: Source) -> list[Path]:
+    if path_or_paths is None:
+        return [DEFAULT_DATASET]
+    if isinstance(path_or_paths, str | Path):
+        return [Path(path_or_paths)]
+    paths = [Path(p) for p in path_or_paths]
+    if not paths:
+        raise DataError("no files given")
+    return paths
+
+
+def _kind(paths: list[Path]) -> str:
+    kinds = {path: _sniff(path) for path in paths}
+    if len(paths) > 1 and set(kinds.values()) != {"milan_raw"}:
+        others = ", ".join(f"{p.name} ({k})" for p, k in kinds.items() if k != "milan_raw")
+        raise DataError(f"several files can only be raw Milan daily files; not: {others}")
+    return kinds[paths[0]]
+
+
+def _sniff(path: Path) -> str:
+    """"milan_raw", "milan_aggregates" or "generic", from the file's content."""
+    if files.is_parquet(path):
+        return "generic"
+    line = files.first_line(path)
+    if line.replace(" ", "").replace('"', "").lower().startswith("square_id,time_interval,"):
+        return "milan_aggregates"
+    fields = line.split("\t")
+    if len(fields) == len(milan.RAW_COLUMNS) and all(f.strip().isdigit() for f in fields[:2]):
+        return "milan_raw"
+    return "generic"
+
+
+def _activities(kind: str, paths: list[Path]) -> list[str]:
+    if kind == "milan_raw":
+        return [*milan.ACTIVITIES, milan.TOTAL]
+    return milan.aggregates_activities(paths[0])
+
+
+def _milan_grid(kind: str, paths: list[Path], squares: list[str] | None,
+                activity: str) -> milan.MilanGrid:
+    if kind == "milan_raw":
+        return milan.milan_raw_grid(paths, squares=squares, activity=activity)
+    return milan.milan_aggregates_grid(paths[0], squares=squares, activity=activity)
+
+
+def _default_square(series: list[str]) -> str:
+    return DEFAULT_SQUARE if DEFAULT_SQUARE in series else series[0]
+
+
+def _is_default(paths: list[Path]) -> bool:
+    return len(paths) == 1 and paths[0].resolve() == DEFAULT_DATASET
+
+
+def _labels(series: list[str], paths: list[Path]) -> dict[str, str]:
+    """Names of known squares: the landmarks, plus the synthetic default's own names."""
+    # Imported here: synthetic imports this module, and runs as `python -m` (a package-level
+    # import of it would be executed twice).
+    from importance.data.synthetic import SQUARE_NAMES
+
+    names = SQUARE_NAMES if _is_default(paths) else milan.LANDMARKS
+    return {s: names[int(s)] for s in series if s.isdigit() and int(s) in names}
