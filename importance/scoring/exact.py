@@ -1,0 +1,94 @@
+"""Exact per-sample gradient norms and the training step that returns them.
+
+One pass: a hand-written forward of the model body (recurrent or MLP), the head, the
+per-sample loss gradient w.r.t. the forecast, then a hand-written batched backward that
+yields per-sample squared norms of every trainable parameter's gradient and, for training,
+the batch-summed gradients. No autograd graph and no per-sample loop.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from importance.models import per_sample_loss
+from importance.scoring.mlp import mlp_backward, mlp_forward
+from importance.scoring.norms import GradCollector
+from importance.scoring.recurrent import check_rnn, recurrent_backward, recurrent_forward
+
+
+def body_kind(model: nn.Module) -> str:
+    """'lstm', 'gru' or 'mlp' from the model's modules (`rnn` or `body`, plus `head`)."""
+    if not isinstance(getattr(model, "head", None), nn.Linear):
+        raise TypeError("model needs a `head: nn.Linear`")
+    rnn = getattr(model, "rnn", None)
+    if rnn is not None:
+        check_rnn(rnn)
+        return "lstm" if isinstance(rnn, nn.LSTM) else "gru"
+    if isinstance(getattr(model, "body", None), nn.Module):
+        return "mlp"
+    raise TypeError(f"unsupported model {type(model).__name__}: needs `rnn` or `body`")
+
+
+def loss_and_seed(pred: torch.Tensor, y: torch.Tensor, weights: torch.Tensor | None
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weighted per-sample losses w_i l_i (B,) and their gradients w.r.t. pred (B, horizon)."""
+    with torch.enable_grad():
+        leaf = pred.detach().requires_grad_()
+        wl = per_sample_loss(leaf, y)
+        if weights is not None:
+            wl = wl * weights
+        (seed,) = torch.autograd.grad(wl.sum(), leaf)
+    return wl.detach(), seed
+
+
+@torch.no_grad()
+def per_sample_pass(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                    weights: torch.Tensor | None, want_grads: bool,
+                    init: tuple[torch.Tensor, ...] | None = None
+                    ) -> tuple[torch.Tensor, GradCollector]:
+    """Weighted per-sample losses (B,) and a collector holding the per-sample squared grad
+    norms of w_i l_i (and, if `want_grads`, their batch sums). `init`: recurrent start states."""
+    kind = body_kind(model)
+    if kind == "mlp":
+        acts = mlp_forward(model.body, x)
+        h_last = acts[-1]  # (B, H)
+    else:
+        tapes = recurrent_forward(model.rnn, x, init)
+        h_last = tapes[-1].hs[-1]  # (B, H)
+    head = model.head
+    pred = torch.addmm(head.bias.detach(), h_last, head.weight.detach().t())  # (B, horizon)
+    wl, seed = loss_and_seed(pred, y, weights)
+    col = GradCollector(x.shape[0], pred, want_grads)
+    col.weight(head.weight, seed.unsqueeze(0), h_last.unsqueeze(0))
+    col.bias(head.bias, seed.unsqueeze(0))
+    dh = seed @ head.weight.detach()  # (B, H)
+    if kind == "mlp":
+        mlp_backward(model.body, acts, dh, col)
+    else:
+        recurrent_backward(model.rnn, tapes, dh, col)
+    return wl, col
+
+
+def exact_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                     weights: torch.Tensor | None = None) -> torch.Tensor:
+    """L2 norms (B,) over all trainable parameters of grad(w_i l_i); leaves no .grad."""
+    _, col = per_sample_pass(model, x, y, weights, want_grads=False)
+    return col.sq.sqrt()
+
+
+def train_step_with_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                          weights: torch.Tensor | None = None
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Accumulate the grads of loss = mean_i(w_i l_i) into p.grad (as loss.backward() would)
+    and return (loss, per-sample norms (B,) of grad(w_i l_i)) from the same backward."""
+    wl, col = per_sample_pass(model, x, y, weights, want_grads=True)
+    assert col.grads is not None
+    scale = 1.0 / x.shape[0]
+    for p, g in col.grads.items():
+        g.mul_(scale)
+        if p.grad is None:
+            p.grad = g
+        else:
+            p.grad.add_(g)
+    return wl.mean(), col.sq.sqrt()
