@@ -100,7 +100,8 @@ def milan_aggregates_grid(path: PathLike, *, squares: Squares = None,
         raise DataError(f"{path.name}: a header but no data rows")
     square, ms = _keys(table, path, first_line=2)
     _check_unique_pairs(square, ms, path)
-    return _grid(_Pairs(square, ms, _sum_columns(table, wanted)), squares, path.name)
+    value = _sum_columns(table, wanted, path, first_line=2)
+    return _grid(_Pairs(square, ms, value), squares, path.name)
 
 
 def aggregates_activities(path: PathLike) -> list[str]:
@@ -146,7 +147,8 @@ def _raw_pairs(path: Path, activity: str) -> _Pairs:
     table = _read_csv(path, RAW_COLUMNS, has_header=False, delimiter="\t",
                       include=[*KEY_COLUMNS, *wanted])
     square, ms = _keys(table, path, first_line=1)
-    return _sum_per_pair(square, ms, _sum_columns(table, wanted), path.name)
+    value = _sum_columns(table, wanted, path, first_line=1)
+    return _sum_per_pair(square, ms, value, path.name)
 
 
 def _aggregates_header(path: Path) -> list[str]:
@@ -172,7 +174,7 @@ def _read_csv(path: Path, names: Sequence[str], *, has_header: bool, delimiter: 
                                                 skip_rows=int(has_header),
                                                 block_size=BLOCK_SIZE),
                 parse_options=pa_csv.ParseOptions(delimiter=delimiter),
-                convert_options=pa_csv.ConvertOptions(column_types=types,
+                convert_options=pa_csv.ConvertOptions(column_types=types, null_values=[""],
                                                       include_columns=list(include)))
     except pa.ArrowInvalid as exc:
         bad = _first_bad_line(path, names, has_header=has_header, delimiter=delimiter)
@@ -228,11 +230,17 @@ def _keys(table: pa.Table, path: Path, *, first_line: int) -> tuple[np.ndarray, 
     return square, ms
 
 
-def _sum_columns(table: pa.Table, columns: Sequence[str]) -> np.ndarray:
+def _sum_columns(table: pa.Table, columns: Sequence[str], path: Path, *,
+                 first_line: int) -> np.ndarray:
     """Row-wise sum of activity columns; an empty field means no activity (0)."""
     total = np.zeros(table.num_rows)
     for name in columns:
-        total += pc.fill_null(table[name], 0.0).to_numpy()
+        values = pc.fill_null(table[name], 0.0).to_numpy()
+        if not np.isfinite(values).all():
+            row = int(np.flatnonzero(~np.isfinite(values))[0])
+            raise DataError(f"{path.name}: line {row + first_line}: column {name}: "
+                            f"{values[row]} is not a finite number")
+        total += values
     return total
 
 
