@@ -1,0 +1,133 @@
+"""Exploratory views of one series for the Data page: pure functions returning pandas objects.
+
+Seasonal periods come from the sampling interval (144 and 1008 steps for 10-minute data).
+Weekday and hour groupings use the index's own (local) clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.stattools import acf, pacf
+
+from importance.classical.base import seasons_of
+from importance.classical.mstl_arima import mstl_seasonal
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _values(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"series {series.name!r} has missing or non-finite values; "
+                         "fill gaps first (importance.data.load_series does)")
+    if values.std() <= 0:
+        raise ValueError(f"series {series.name!r} is constant; nothing to explore")
+    return values
+
+
+def decompose(series: pd.Series) -> pd.DataFrame:
+    """MSTL decomposition: columns observed, trend, daily, weekly, remainder.
+
+    The weekly component needs two full weeks: on shorter series the `weekly` column is absent
+    and `attrs["note"]` says why. `attrs["periods"]` maps component -> period in steps.
+    """
+    values = _values(series)
+    seasons = seasons_of(pd.DatetimeIndex(series.index))
+    periods = {"daily": seasons.day, "weekly": seasons.week}
+    note = ""
+    if len(values) < 2 * seasons.week:
+        periods.pop("weekly")
+        note = (f"weekly component omitted: {len(values)} points is less than two weeks "
+                f"({2 * seasons.week})")
+    if len(values) < 2 * seasons.day:
+        raise ValueError(f"series {series.name!r} has {len(values)} points; decomposition needs "
+                         f"at least two days ({2 * seasons.day})")
+    trend, seasonal = mstl_seasonal(values, tuple(periods.values()))
+    out = pd.DataFrame({"observed": values, "trend": trend}, index=series.index)
+    for j, name in enumerate(periods):
+        out[name] = seasonal[:, j]
+    out["remainder"] = values - trend - seasonal.sum(axis=1)
+    out.attrs.update(periods=periods, note=note)
+    return out
+
+
+def variance_shares(decomposition: pd.DataFrame) -> pd.Series:
+    """Each component's share of the summed component variances (trend, seasons, remainder)."""
+    var = decomposition.drop(columns="observed").var()
+    return var / var.sum()
+
+
+def acf_pacf(series: pd.Series, nlags: int) -> pd.DataFrame:
+    """ACF and PACF at lags 0..nlags with 95% band half-widths around 0.
+
+    `acf_ci` is Bartlett's band (grows with the lag), `pacf_ci` is 1.96 / sqrt(n), as drawn by
+    statsmodels' plot_acf / plot_pacf. The PACF uses Levinson-Durbin on the biased
+    autocovariance (R's choice): always within [-1, 1] and ~1 s for 1008 lags, where the
+    default Yule-Walker loop takes minutes and can leave [-1, 1] at long lags.
+    """
+    values = _values(series)
+    if not 1 <= nlags < len(values) // 2:
+        raise ValueError(f"nlags must be between 1 and {len(values) // 2 - 1} for "
+                         f"{len(values)} points; got {nlags}")
+    a = acf(values, nlags=nlags, alpha=0.05, fft=True, result_object=True)
+    p = pacf(values, nlags=nlags, method="ldbiased", alpha=0.05, result_object=True)
+    return pd.DataFrame({"lag": np.arange(nlags + 1), "acf": a.acf, "pacf": p.pacf,
+                         "acf_ci": a.confint[:, 1] - a.acf, "pacf_ci": p.confint[:, 1] - p.pacf})
+
+
+def weekday_profile(series: pd.Series) -> pd.DataFrame:
+    """Mean by time of day ("HH:MM" index) and weekday (columns Mon..Sun)."""
+    index = pd.DatetimeIndex(series.index)
+    keys = [index.strftime("%H:%M").rename("time_of_day"), index.day_of_week]
+    table = series.groupby(keys).mean().unstack()
+    table = table.reindex(columns=range(7))
+    table.columns = pd.Index(WEEKDAYS, name="weekday")
+    return table
+
+
+def heatmap_dow_hour(series: pd.Series) -> pd.DataFrame:
+    """Mean by weekday (index Mon..Sun) and hour of day (columns 0..23), 7 x 24."""
+    index = pd.DatetimeIndex(series.index)
+    table = series.groupby([index.day_of_week, index.hour]).mean().unstack()
+    table = table.reindex(index=range(7), columns=range(24))
+    table.index = pd.Index(WEEKDAYS, name="weekday")
+    table.columns.name = "hour"
+    return table
+
+
+def _freq_name(steps: np.ndarray) -> str:
+    if len(steps) == 1:
+        return pd.tseries.frequencies.to_offset(pd.Timedelta(steps[0])).freqstr
+    return "irregular" if len(steps) > 1 else "unknown"
+
+
+def summary_stats(series: pd.Series) -> dict[str, Any]:
+    """Count, span, interval and distribution of a series, plus two seasonality ratios.
+
+    `peak_to_trough` is max / min of the mean hourly profile; `weekend_to_weekday` the ratio of
+    the Saturday-Sunday mean to the Monday-Friday mean.
+    """
+    index = pd.DatetimeIndex(series.index)
+    values = series.to_numpy(dtype=np.float64)
+    ok = values[np.isfinite(values)]
+    if len(ok) == 0:
+        raise ValueError(f"series {series.name!r} has no finite values")
+    steps = pd.unique(index[1:] - index[:-1])
+    hourly = series.groupby(index.hour).mean()
+    weekend = index.day_of_week >= 5
+    weekday_mean = float(series[~weekend].mean())
+    return {
+        "count": len(ok), "missing": len(values) - len(ok),
+        "start": index[0], "end": index[-1],
+        "freq": _freq_name(steps),
+        "days": (index[-1] - index[0]) / pd.Timedelta(days=1),
+        "mean": float(ok.mean()), "std": float(ok.std()), "min": float(ok.min()),
+        "median": float(np.median(ok)), "max": float(ok.max()),
+        "zeros_share": float((ok == 0).mean()),
+        "peak_to_trough": float(hourly.max() / hourly.min()) if hourly.min() > 0 else np.inf,
+        "weekend_to_weekday": (float(series[weekend].mean()) / weekday_mean
+                               if weekend.any() and weekday_mean > 0 else np.nan),
+    }
