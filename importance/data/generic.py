@@ -15,6 +15,7 @@ import pandas as pd
 from pandas.api.types import (
     is_bool_dtype,
     is_datetime64_any_dtype,
+    is_integer_dtype,
     is_numeric_dtype,
 )
 
@@ -210,16 +211,23 @@ def _is_id_name(name: str) -> bool:
 
 def _series_column(table: _Table, given: str | None, time_col: str,
                    times: pd.Series) -> str | None:
-    """The series-id column: the given one, or, when timestamps repeat, an id-like column."""
+    """The series-id column: the given one or, when timestamps repeat, the first id-like,
+    text or integer column that makes (time, id) unique (id-like names first)."""
     if given:
         return _require(table, given, "series")
     if not times.duplicated().any():
         return None
-    for name in table.frame.columns:
-        values = table.frame[name]
-        if name != time_col and (_is_id_name(name) or not is_numeric_dtype(values)):
+    frame = table.frame
+    rank = {name: 0 if _is_id_name(name) else 1 if not is_numeric_dtype(frame[name]) else 2
+            for name in frame.columns
+            if name != time_col and (_is_id_name(name) or is_integer_dtype(frame[name])
+                                     or not is_numeric_dtype(frame[name]))}
+    candidates = sorted(rank, key=rank.get)
+    for name in candidates:
+        pairs = pd.DataFrame({"time": times.to_numpy(), "id": frame[name].to_numpy()})
+        if not pairs.duplicated().any():
             return name
-    return None
+    return candidates[0] if candidates else None
 
 
 def _series_ids(values: pd.Series) -> list[str]:

@@ -51,7 +51,7 @@ DAY_SD = 0.06  # day-to-day level, log scale
 WHITE_SD = 0.05  # slot-to-slot white noise, log scale
 BURST_RATE = 0.15  # bursts per square per day
 ZERO_SCALE = 0.05  # an activity is 0 with probability exp(-value / ZERO_SCALE)
-ABSENT_SCALE = 0.002  # a pair has no activity with probability ABSENT_SCALE / expected total
+ABSENT_SCALE = 0.004  # a pair has no activity with probability ABSENT_SCALE / expected total
 HOLIDAY_ABSENT = 3.0  # ... that many times more often on holidays
 PARAMS_STREAM = 1_000_000  # seed-sequence key of the parameters of squares not in CELLS
 
@@ -83,7 +83,7 @@ CELLS = {
     5060: Cell(LANDMARKS[5060], level=1000.0, weekend=1.15, holiday=0.6, sharpness=3.5),
     4259: Cell(LANDMARKS[4259], level=300.0, weekend=0.43, holiday=0.5, sharpness=2.5),
     4456: Cell(LANDMARKS[4456], level=430.0, weekend=1.3, holiday=1.4, sharpness=2.0, evening=0.8),
-    1001: Cell("periphery 1001", level=3.2, weekend=0.9, holiday=0.8, sharpness=1.5),
+    1001: Cell("periphery 1001", level=3.5, weekend=0.9, holiday=0.8, sharpness=1.5),
     2100: Cell("periphery 2100", level=5.5, weekend=0.85, holiday=0.75, sharpness=1.6),
     3901: Cell("periphery 3901", level=8.0, weekend=0.95, holiday=0.85, sharpness=1.4),
     6800: Cell("periphery 6800", level=12.0, weekend=0.8, holiday=0.7, sharpness=1.7),
