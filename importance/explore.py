@@ -98,7 +98,7 @@ def heatmap_dow_hour(series: pd.Series) -> pd.DataFrame:
     return table
 
 
-def _freq_name(steps: np.ndarray) -> str:
+def _freq_name(steps: pd.Index) -> str:
     if len(steps) == 1:
         return pd.tseries.frequencies.to_offset(pd.Timedelta(steps[0])).freqstr
     return "irregular" if len(steps) > 1 else "unknown"

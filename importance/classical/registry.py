@@ -54,7 +54,7 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     if not np.isfinite(pred).all():
         raise ValueError(f"{fitted.label} produced non-finite forecasts on series "
                          f"{ws.series.name!r}; the fit diverged")
-    params = {**fitted.params, "space": "log1p" if log else "original"}
+    params = {**fitted.params, "space": "log1p" if log else "original", "fit_points": fit_end}
     if values.min() >= 0:  # traffic cannot be negative
         params["clipped_to_0"] = int((pred < 0).sum())
         pred = np.maximum(pred, 0.0)
