@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import (
     is_bool_dtype,
     is_datetime64_any_dtype,
@@ -101,8 +102,10 @@ def _read(path: Path) -> _Table:
     if files.is_parquet(path):
         try:
             frame = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises several unrelated types for bad files
+        except (pa.ArrowException, OSError, ValueError) as exc:
             raise DataError(f"{path.name}: unreadable Parquet file ({exc})") from None
+        if not isinstance(frame.index, pd.RangeIndex):  # e.g. a saved DatetimeIndex
+            frame = frame.reset_index()
         return _non_empty(_Table(frame.reset_index(drop=True), path.name, parquet=True))
     header = files.first_line(path)
     delimiter = max(",\t;", key=header.count)

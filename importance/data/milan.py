@@ -70,8 +70,8 @@ def milan_raw_grid(paths: PathLike | Sequence[PathLike], *, squares: Squares = N
     where = ", ".join(p.name for p in paths)
     _check_activity(activity, [*ACTIVITIES, TOTAL], where)
     parts = [_raw_pairs(p, activity) for p in paths]
-    pairs = _Pairs(*(np.concatenate(arrays) for arrays in
-                     zip(*((p.square, p.ms, p.value) for p in parts), strict=True)))
+    pairs = _Pairs(*(np.concatenate([getattr(part, field) for part in parts])
+                     for field in ("square", "ms", "value")))
     return _grid(pairs, squares, where)
 
 
@@ -113,7 +113,7 @@ def default_activity(allowed: Sequence[str]) -> str:
     return "internet" if "internet" in allowed else allowed[0]
 
 
-def describe_squares(ids: Sequence[int]) -> str:
+def _describe_squares(ids: Sequence[int]) -> str:
     """Square ids in words, short even for all 10,000."""
     if len(ids) <= 12:
         return "squares " + ", ".join(str(i) for i in ids)
@@ -301,7 +301,7 @@ def _pick_squares(known: np.ndarray, squares: Squares, where: str) -> np.ndarray
     unknown = [str(s) for s in asked if not _parses(int, str(s)) or int(s) not in known]
     if unknown:
         raise DataError(f"{where}: unknown square {', '.join(unknown)}; "
-                        f"the data has {describe_squares(known.tolist())}")
+                        f"the data has {_describe_squares(known.tolist())}")
     return np.array(sorted(ids), dtype=np.int64)
 
 

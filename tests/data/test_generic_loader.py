@@ -126,6 +126,23 @@ def test_parquet(tmp_path: Path) -> None:
     assert loaded.column == "y" and len(loaded.values) == 30
 
 
+def test_parquet_with_a_time_index_and_long_format(tmp_path: Path) -> None:
+    frame = pd.concat([pd.DataFrame({"cell": c, "y": np.arange(30.0) + c},
+                                    index=pd.Index(HOURS, name="time")) for c in (1, 2)])
+    path = tmp_path / "long.parquet"
+    frame.to_parquet(path)
+    assert describe_source(path).series == ["1", "2"]
+    loaded = load_series(path, series="2")
+    assert loaded.values.index.equals(HOURS.rename("time")) and loaded.values.iloc[0] == 2
+
+
+def test_unreadable_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(DataError, match=r"broken\.parquet: unreadable Parquet file"):
+        load_series(path)
+
+
 @pytest.mark.parametrize("name", ["upload.tsv", "upload.txt"])
 def test_tab_separated_and_any_text_name(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
