@@ -54,6 +54,7 @@ ZERO_SCALE = 0.05  # an activity is 0 with probability exp(-value / ZERO_SCALE)
 ABSENT_SCALE = 0.004  # a pair has no activity with probability ABSENT_SCALE / expected total
 HOLIDAY_ABSENT = 3.0  # ... that many times more often on holidays
 PARAMS_STREAM = 1_000_000  # seed-sequence key of the parameters of squares not in CELLS
+SPLIT_STREAM = 1_000_001  # seed-sequence key of the raw writer's country-code split
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def write_raw_day(path: str | Path, date: dt.date, squares: Sequence[int] = SQUA
         raise ValueError(f"{date} is outside the synthetic window {FIRST_DAY} + {N_DAYS} days")
     squares = sorted(squares, key=str)
     values = day_values(squares, day, seed)
-    rng = np.random.default_rng([seed, day, PARAMS_STREAM])
+    rng = np.random.default_rng([seed, day, SPLIT_STREAM])
     table = _raw_table(values.reshape(-1, len(ACTIVITIES)), np.array(squares), day,
                        rows_per_cell, rng)
     options = pa_csv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
