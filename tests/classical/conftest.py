@@ -1,21 +1,26 @@
-"""A Milan-like test series: 8 weeks of 10-minute traffic with daily and weekly seasonality."""
+"""Test series (Milan-like traffic, noise-free periodic) and cached forecasts, as fixtures."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from importance.classical import ClassicalForecast, forecast_classical
+from importance.config import WindowConfig
+from importance.data.windows import WindowedSeries, make_windows
 
 # Hourly weekday profile normalised to its mean (MILAN_FORMAT.md), interpolated to 10 minutes.
 _HOURLY = np.array([.63, .53, .49, .48, .48, .53, .71, .95, 1.17, 1.30, 1.33, 1.30, 1.35, 1.30,
                     1.29, 1.31, 1.33, 1.32, 1.29, 1.21, 1.10, .99, .87, .76])
 
 
-def telecom_series(weeks: int = 8, freq: str = "10min", seed: int = 0) -> pd.Series:
+def telecom_series(weeks: int = 8, seed: int = 0) -> pd.Series:
     """Daily profile x weekly level x AR(1) multiplicative noise, Europe/Rome index, >= 0."""
     index = pd.date_range("2013-11-04", periods=weeks * 7 * 144, freq="10min", tz="Europe/Rome")
-    if freq != "10min":
-        index = pd.date_range("2013-11-04", periods=weeks * 7 * 24, freq=freq, tz="Europe/Rome")
     hour = (index.hour + index.minute / 60).to_numpy()
     daily = np.interp(hour, np.arange(25), np.append(_HOURLY, _HOURLY[0]))
     weekend = index.day_of_week.to_numpy() >= 5
@@ -29,11 +34,6 @@ def telecom_series(weeks: int = 8, freq: str = "10min", seed: int = 0) -> pd.Ser
     return pd.Series(values, index=index, name="synthetic")
 
 
-@pytest.fixture(scope="session")
-def series() -> pd.Series:
-    return telecom_series()
-
-
 def periodic_series(weeks: int = 3, weekly: bool = False) -> pd.Series:
     """Noise-free 10-minute series repeating every day (or every week when `weekly`)."""
     index = pd.date_range("2013-11-04", periods=weeks * 7 * 144, freq="10min", tz="Europe/Rome")
@@ -42,3 +42,27 @@ def periodic_series(weeks: int = 3, weekly: bool = False) -> pd.Series:
     if weekly:
         values *= 1.0 + 0.1 * index.day_of_week.to_numpy()
     return pd.Series(values, index=index, name="periodic")
+
+
+@pytest.fixture(scope="session")
+def telecom() -> Callable[..., pd.Series]:
+    """`telecom_series(weeks=8, seed=0)`."""
+    return telecom_series
+
+
+@pytest.fixture(scope="session")
+def periodic() -> Callable[..., pd.Series]:
+    """`periodic_series(weeks=3, weekly=False)`."""
+    return periodic_series
+
+
+@pytest.fixture(scope="session")
+def windows() -> Callable[[int], WindowedSeries]:
+    """The 8-week telecom series windowed with the default config and a given horizon."""
+    return cache(lambda horizon: make_windows(telecom_series(), WindowConfig(horizon=horizon)))
+
+
+@pytest.fixture(scope="session")
+def forecast(windows: Callable[[int], WindowedSeries]) -> Callable[[str, int], ClassicalForecast]:
+    """Forecasts on `windows(horizon)`, computed once per (model, horizon)."""
+    return cache(lambda name, horizon: forecast_classical(name, windows(horizon)))

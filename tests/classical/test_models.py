@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import periodic_series, telecom_series
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from importance.classical import CLASSICAL_MODELS, ClassicalForecast, forecast_classical
@@ -21,23 +20,16 @@ from importance.metrics import mae
 
 NAMES = ("seasonal_naive_daily", "seasonal_naive_weekly", "holt_winters", "mstl_arima",
          "fourier_arima")
-
-
-@cache
-def windows(horizon: int) -> WindowedSeries:
-    return make_windows(telecom_series(), WindowConfig(horizon=horizon))
-
-
-@cache
-def forecast(name: str, horizon: int) -> ClassicalForecast:
-    return forecast_classical(name, windows(horizon))
+Windows = Callable[[int], WindowedSeries]
+Forecast = Callable[[str, int], ClassicalForecast]
+SeriesMaker = Callable[..., pd.Series]
 
 
 def test_registry_names() -> None:
     assert tuple(CLASSICAL_MODELS) == NAMES
 
 
-def test_unknown_name_lists_allowed() -> None:
+def test_unknown_name_lists_allowed(windows: Windows) -> None:
     with pytest.raises(ValueError, match="unknown classical model 'sarimax'; allowed: "
                                          + ", ".join(NAMES)):
         forecast_classical("sarimax", windows(1))
@@ -45,7 +37,8 @@ def test_unknown_name_lists_allowed() -> None:
 
 @pytest.mark.parametrize("horizon", [1, 6])
 @pytest.mark.parametrize("name", NAMES)
-def test_shape_and_values(name: str, horizon: int) -> None:
+def test_shape_and_values(name: str, horizon: int, windows: Windows,
+                          forecast: Forecast) -> None:
     ws, fc = windows(horizon), forecast(name, horizon)
     assert fc.name == name and fc.label
     assert fc.predictions.shape == (len(ws.test), horizon)
@@ -56,22 +49,22 @@ def test_shape_and_values(name: str, horizon: int) -> None:
 
 @pytest.mark.parametrize("horizon", [1, 6])
 @pytest.mark.parametrize("name", NAMES)
-def test_beats_flat_mean(name: str, horizon: int) -> None:
-    ws, fc = windows(horizon), forecast(name, horizon)
+def test_beats_flat_mean(name: str, horizon: int, windows: Windows, forecast: Forecast) -> None:
+    ws = windows(horizon)
     actual = ws.actual("test")
     flat = np.full_like(actual, ws.series.to_numpy()[:ws.bounds[1]].mean())
-    assert mae(actual, fc.predictions) < 0.6 * mae(actual, flat)
+    assert mae(actual, forecast(name, horizon).predictions) < 0.6 * mae(actual, flat)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_aligned_with_test_windows(name: str) -> None:
+def test_aligned_with_test_windows(name: str, windows: Windows, forecast: Forecast) -> None:
     """One-step forecasts match their own window better than the next window's target."""
     actual, pred = windows(1).actual("test"), forecast(name, 1).predictions
     assert mae(actual, pred) < mae(actual[1:], pred[:-1])
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_look_ahead(name: str) -> None:
+def test_no_look_ahead(name: str, windows: Windows, forecast: Forecast) -> None:
     """Changing the series from window i's origin on leaves windows 0..i unchanged."""
     ws = windows(6)
     i = len(ws.test) // 20  # early enough for the weekly naive to see the change later
@@ -82,33 +75,6 @@ def test_no_look_ahead(name: str) -> None:
     before = forecast(name, 6).predictions
     np.testing.assert_allclose(other[:i + 1], before[:i + 1], rtol=1e-9)
     assert not np.allclose(other[i + 1:], before[i + 1:])
-
-
-@pytest.mark.parametrize(("name", "weekly"), [("seasonal_naive_daily", False),
-                                              ("seasonal_naive_weekly", True)])
-def test_seasonal_naive_exact_on_periodic_series(name: str, weekly: bool) -> None:
-    ws = make_windows(periodic_series(weekly=weekly), WindowConfig(horizon=6))
-    np.testing.assert_allclose(forecast_classical(name, ws).predictions, ws.actual("test"))
-
-
-def test_constant_series_is_refused() -> None:
-    flat = pd.Series(5.0, index=telecom_series(weeks=3).index, name="flat")
-    with pytest.raises(ValueError, match="'flat' is constant"):
-        forecast_classical("holt_winters", make_windows(flat, WindowConfig()))
-
-
-@pytest.mark.parametrize("name", ["seasonal_naive_weekly", "mstl_arima", "fourier_arima"])
-def test_weekly_models_need_enough_history(name: str) -> None:
-    ws = make_windows(telecom_series().iloc[:7 * 144], WindowConfig())
-    with pytest.raises(ValueError, match="needs at least .* points before the test segment"):
-        forecast_classical(name, ws)
-
-
-def test_original_space_when_log1p_is_off() -> None:
-    ws = make_windows(telecom_series(weeks=3), WindowConfig(log1p=False))
-    fc = forecast_classical("holt_winters", ws)
-    assert fc.params["space"] == "original" and "log1p" not in fc.label
-    assert fc.predictions.shape == (len(ws.test), 1)
 
 
 def _reference(fitted: HoltWinters | MstlArima | FourierArima, y: np.ndarray, origin: int,
@@ -124,13 +90,13 @@ def _reference(fitted: HoltWinters | MstlArima | FourierArima, y: np.ndarray, or
     if isinstance(fitted, MstlArima):
         res = fitted.arima.append(y[later] - fitted.seasonal(later) - fitted.mean)
         return res.forecast(h) + fitted.mean + fitted.seasonal(ahead)
-    assert isinstance(fitted, FourierArima)
     res = fitted.arima.append(y[later] - fitted.regression(later))
     return res.forecast(h) + fitted.regression(ahead)
 
 
 @pytest.mark.parametrize("name", ["holt_winters", "mstl_arima", "fourier_arima"])
-def test_matches_statsmodels_forecast_from_each_origin(name: str) -> None:
+def test_matches_statsmodels_forecast_from_each_origin(name: str, windows: Windows,
+                                                       forecast: Forecast) -> None:
     """Row i equals statsmodels' forecast given only the series before window i's origin."""
     ws = windows(6)
     y = np.log1p(ws.series.to_numpy())
@@ -139,3 +105,31 @@ def test_matches_statsmodels_forecast_from_each_origin(name: str) -> None:
     for i in (0, len(ws.test) // 2, len(ws.test) - 1):
         expected = np.expm1(_reference(fitted, y, int(ws.test.start[i]), 6))
         np.testing.assert_allclose(pred[i], expected, rtol=1e-8)
+
+
+@pytest.mark.parametrize(("name", "weekly"), [("seasonal_naive_daily", False),
+                                              ("seasonal_naive_weekly", True)])
+def test_seasonal_naive_exact_on_periodic_series(name: str, weekly: bool,
+                                                 periodic: SeriesMaker) -> None:
+    ws = make_windows(periodic(weekly=weekly), WindowConfig(horizon=6))
+    np.testing.assert_allclose(forecast_classical(name, ws).predictions, ws.actual("test"))
+
+
+def test_constant_series_is_refused(telecom: SeriesMaker) -> None:
+    flat = pd.Series(5.0, index=telecom(weeks=3).index, name="flat")
+    with pytest.raises(ValueError, match="'flat' is constant"):
+        forecast_classical("holt_winters", make_windows(flat, WindowConfig()))
+
+
+@pytest.mark.parametrize("name", ["seasonal_naive_weekly", "mstl_arima", "fourier_arima"])
+def test_weekly_models_need_enough_history(name: str, telecom: SeriesMaker) -> None:
+    ws = make_windows(telecom().iloc[:7 * 144], WindowConfig())
+    with pytest.raises(ValueError, match="needs at least .* points before the test segment"):
+        forecast_classical(name, ws)
+
+
+def test_original_space_when_log1p_is_off(telecom: SeriesMaker) -> None:
+    ws = make_windows(telecom(weeks=3), WindowConfig(log1p=False))
+    fc = forecast_classical("holt_winters", ws)
+    assert fc.params["space"] == "original" and "log1p" not in fc.label
+    assert fc.predictions.shape == (len(ws.test), 1)
