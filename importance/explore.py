@@ -13,7 +13,7 @@ import pandas as pd
 from statsmodels.tsa.stattools import acf, pacf
 
 from importance.classical.base import seasons_of
-from importance.classical.mstl_arima import mstl_seasonal
+from importance.classical.mstl_arima import mstl_components
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -36,16 +36,16 @@ def decompose(series: pd.Series) -> pd.DataFrame:
     """
     values = _values(series)
     seasons = seasons_of(pd.DatetimeIndex(series.index))
+    if len(values) < 2 * seasons.day:
+        raise ValueError(f"series {series.name!r} has {len(values)} points; decomposition needs "
+                         f"at least two days ({2 * seasons.day})")
     periods = {"daily": seasons.day, "weekly": seasons.week}
     note = ""
     if len(values) < 2 * seasons.week:
         periods.pop("weekly")
         note = (f"weekly component omitted: {len(values)} points is less than two weeks "
                 f"({2 * seasons.week})")
-    if len(values) < 2 * seasons.day:
-        raise ValueError(f"series {series.name!r} has {len(values)} points; decomposition needs "
-                         f"at least two days ({2 * seasons.day})")
-    trend, seasonal = mstl_seasonal(values, tuple(periods.values()))
+    trend, seasonal = mstl_components(values, tuple(periods.values()))
     out = pd.DataFrame({"observed": values, "trend": trend}, index=series.index)
     for j, name in enumerate(periods):
         out[name] = seasonal[:, j]

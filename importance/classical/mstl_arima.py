@@ -20,7 +20,7 @@ from importance.classical.statespace import rolling_forecasts
 ORDER = (2, 0, 1)
 
 
-def mstl_seasonal(y: np.ndarray, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def mstl_components(y: np.ndarray, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """MSTL of `y`: (trend, seasonal (n, len(periods))).
 
     The loess fits are evaluated every `periods[0] // 14` points and interpolated (R's stl
@@ -57,7 +57,7 @@ class MstlArima:
 def fit(y: np.ndarray, seasons: Seasons) -> MstlArima:
     periods = (seasons.day, seasons.week)
     require_history(len(y), 2 * seasons.week, "MSTL + ARIMA (two weekly seasons)")
-    _, seasonal = mstl_seasonal(y, periods)
+    _, seasonal = mstl_components(y, periods)
     adjusted = y - seasonal.sum(axis=1)
     mean = float(adjusted.mean())
     arima = ARIMA(adjusted - mean, order=ORDER, trend="n").fit(method="innovations_mle")

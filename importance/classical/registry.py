@@ -34,9 +34,9 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     spec = CLASSICAL_MODELS[name]
     values = ws.series.to_numpy(dtype=np.float64)
     fit_end, origins, horizon = ws.bounds[1], ws.test.start, ws.config.horizon
-    history = values[:fit_end]
     if not np.isfinite(values).all():
         raise ValueError(f"series {ws.series.name!r} has non-finite values")
+    history = values[:fit_end]
     if history.std() <= 0:
         raise ValueError(f"series {ws.series.name!r} is constant ({history[0]:g}) before the "
                          "test segment; classical models need variation to fit")
