@@ -1,0 +1,580 @@
+"""View models for the dashboard: pure functions that shape library data for charts and tables.
+
+No streamlit and no torch here (the Data page must start fast); `tests/app/test_views.py`
+covers every function.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.strategies import STRATEGIES
+
+BASELINE = "full"
+ONE_DAY = pd.Timedelta(days=1)
+MAX_POINTS = 10_000  # per chart trace; longer series are downsampled
+
+
+def tz_name(index: pd.Index) -> str | None:
+    """The time zone of a datetime index, or None when naive."""
+    tz = getattr(index, "tz", None)
+    return str(tz) if tz is not None else None
+
+
+def naive(times: pd.Index | pd.Series | np.ndarray) -> pd.DatetimeIndex:
+    """Wall-clock times without the zone (Plotly cannot show zones; label the axis instead)."""
+    t = pd.DatetimeIndex(times)
+    return t.tz_localize(None) if t.tz is not None else t
+
+
+# --- the series -------------------------------------------------------------------------------
+
+def downsample(s: pd.Series, max_points: int = MAX_POINTS) -> pd.Series:
+    """At most `max_points` points that keep every bucket's minimum and maximum (peaks survive)."""
+    n = len(s)
+    if n <= max_points:
+        return s
+    buckets = max_points // 2
+    size = -(-n // buckets)  # ceil
+    v = np.full(buckets * size, np.nan)
+    v[:n] = s.to_numpy(dtype=np.float64)
+    blocks = v.reshape(buckets, size)  # (buckets, size)
+    valid = ~np.isnan(blocks).all(axis=1)
+    base = np.arange(buckets)[valid] * size
+    lo = base + np.nanargmin(blocks[valid], axis=1)
+    hi = base + np.nanargmax(blocks[valid], axis=1)
+    keep = np.unique(np.concatenate([lo, hi]))
+    return s.iloc[keep]
+
+
+def gap_runs(filled: pd.DatetimeIndex, freq: pd.Timedelta) -> pd.DataFrame:
+    """Contiguous runs of filled timestamps: start, end (last filled step) and points."""
+    if len(filled) == 0:
+        return pd.DataFrame({"start": pd.DatetimeIndex([], tz=filled.tz),
+                             "end": pd.DatetimeIndex([], tz=filled.tz),
+                             "points": np.array([], dtype=np.int64)})
+    t = filled.sort_values()
+    new = np.ones(len(t), dtype=bool)
+    new[1:] = (t[1:] - t[:-1]) != freq
+    run = np.cumsum(new) - 1
+    df = pd.DataFrame({"time": t, "run": run})
+    out = df.groupby("run")["time"].agg(["min", "max", "size"])
+    return pd.DataFrame({"start": out["min"].to_numpy(), "end": out["max"].to_numpy(),
+                         "points": out["size"].to_numpy()})
+
+
+def stats_table(stats: Mapping[str, Any], n_filled: int) -> pd.DataFrame:
+    """`importance.explore.summary_stats` as a two-column table of display strings."""
+    n = int(stats["count"]) + int(stats.get("missing", 0))
+    rows = [
+        ("points", f"{n:,}"),
+        ("from", f"{stats['start']:%Y-%m-%d %H:%M}"),
+        ("to", f"{stats['end']:%Y-%m-%d %H:%M}"),
+        ("interval", str(stats["freq"])),
+        ("span", f"{stats['days']:.1f} days"),
+        ("mean", f"{stats['mean']:,.2f}"),
+        ("median", f"{stats['median']:,.2f}"),
+        ("std", f"{stats['std']:,.2f}"),
+        ("min", f"{stats['min']:,.2f}"),
+        ("max", f"{stats['max']:,.2f}"),
+        ("zeros", f"{stats['zeros_share']:.1%}"),
+        ("peak / trough (hourly means)", f"{stats['peak_to_trough']:,.1f}x"),
+        ("weekend / weekday", f"{stats['weekend_to_weekday']:.2f}x"),
+        ("filled gaps", f"{n_filled:,} points ({n_filled / max(n, 1):.2%})"),
+    ]
+    return pd.DataFrame(rows, columns=["statistic", "value"])
+
+
+def shares_text(shares: pd.Series) -> str:
+    """Variance shares as words, largest first: "daily 83%, weekly 10%, ..."."""
+    return ", ".join(f"{k} {v:.0%}" for k, v in shares.sort_values(ascending=False).items())
+
+
+def acf_lags(freq: pd.Timedelta, n: int) -> int:
+    """Lags for ACF/PACF: a little over one day (PACF cost grows fast with lags), < n / 2."""
+    day = max(int(ONE_DAY / freq), 2)
+    return max(1, min(day + max(day // 24, 1), n // 2 - 1))
+
+
+def step_words(freq: pd.Timedelta) -> str:
+    """A sampling interval as a step name for labels, e.g. "10-min step"."""
+    return f"{_duration(freq).replace(' ', '-')} step"
+
+
+def _duration(td: pd.Timedelta) -> str:
+    minutes = td / pd.Timedelta(minutes=1)
+    if minutes < 60:
+        return f"{minutes:g} min"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{hours:g} h"
+    days = hours / 24
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
+
+
+# --- importance scores and selections -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreHistograms:
+    """Per-epoch counts of scored windows in shared bins, split into kept and dropped."""
+
+    edges: np.ndarray  # (B+1,) bin edges (log-spaced when `log`)
+    kept: np.ndarray  # (E, B) windows trained in that epoch
+    dropped: np.ndarray  # (E, B) windows scored but not trained
+    log: bool
+
+    @property
+    def centers(self) -> np.ndarray:
+        e = self.edges
+        return np.sqrt(e[:-1] * e[1:]) if self.log else (e[:-1] + e[1:]) / 2
+
+
+def has_scores(scores: np.ndarray) -> bool:
+    """True when any window has a finite score (strategies like `full` compute none)."""
+    return bool(np.isfinite(scores).any())
+
+
+def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40) -> ScoreHistograms:
+    """Pre-binned score distributions per epoch (E, N) -> (E, bins), shared bins over epochs.
+
+    Scores span orders of magnitude, so bins are log-spaced over the positive scores (from the
+    0.1th percentile; smaller or zero scores land in the first bin) unless that is impossible.
+    """
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        raise ValueError("no finite scores: this run computed no importance scores")
+    pos = finite[finite > 0]
+    log = pos.size > 0 and pos.max() > pos.min()
+    if log:
+        lo, hi = np.percentile(pos, 0.1), pos.max()
+        edges = np.geomspace(lo, hi * (1 + 1e-9), bins + 1)
+    else:
+        lo, hi = float(finite.min()), float(finite.max())
+        edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+    n_epochs = scores.shape[0]
+    kept = np.zeros((n_epochs, bins), dtype=np.int64)
+    dropped = np.zeros((n_epochs, bins), dtype=np.int64)
+    for e in range(n_epochs):
+        s = scores[e]
+        ok = np.isfinite(s)
+        clipped = np.clip(s[ok], edges[0], edges[-1])
+        sel = selected[e][ok]
+        kept[e] = np.histogram(clipped[sel], edges)[0]
+        dropped[e] = np.histogram(clipped[~sel], edges)[0]
+    return ScoreHistograms(edges, kept, dropped, log)
+
+
+def _local_times(times_ns: np.ndarray, tz: str | None) -> pd.DatetimeIndex:
+    t = pd.DatetimeIndex(pd.to_datetime(np.asarray(times_ns, dtype=np.int64), utc=True))
+    return t.tz_convert(tz) if tz else t
+
+
+def selection_share(selected: np.ndarray) -> np.ndarray:
+    """Share of epochs in which each window was trained, (E, N) -> (N,)."""
+    return selected.mean(axis=0) if selected.size else np.zeros(selected.shape[1])
+
+
+def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
+                       tz: str | None) -> pd.DataFrame:
+    """Day (rows, local date) x time of day (columns "HH:MM") map of the selection share.
+
+    Cells without a train window (stride > 1, other splits) are NaN.
+    """
+    t = _local_times(times_ns, tz)
+    df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "tod": t.strftime("%H:%M"),
+                       "share": selection_share(selected)})
+    table = df.pivot_table(index="date", columns="tod", values="share", aggfunc="mean")
+    return table.sort_index().reindex(columns=sorted(table.columns))
+
+
+def selection_by_hour(times_ns: np.ndarray, selected: np.ndarray,
+                      tz: str | None) -> pd.Series:
+    """Mean selection share by local hour of day (index 0..23) of each window's first target."""
+    t = _local_times(times_ns, tz)
+    share = pd.Series(selection_share(selected)).groupby(t.hour).mean()
+    return share.reindex(range(24))
+
+
+def latest_scores(scores: np.ndarray) -> np.ndarray:
+    """Each window's most recent finite score over epochs, (E, N) -> (N,); NaN if never scored."""
+    out = np.full(scores.shape[1], np.nan)
+    for row in scores:
+        ok = np.isfinite(row)
+        out[ok] = row[ok]
+    return out
+
+
+def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the k highest and the k lowest finite scores (highest first, lowest first)."""
+    ok = np.flatnonzero(np.isfinite(score))
+    order = ok[np.argsort(score[ok], kind="stable")]
+    k = min(k, len(order) // 2) if len(order) > 1 else len(order)
+    return order[::-1][:k], order[:k]
+
+
+def window_slice(series: pd.Series, target_time: pd.Timestamp, lookback: int,
+                 horizon: int) -> tuple[pd.Series, pd.Series]:
+    """A window's input (lookback steps) and target (horizon steps) from the original series."""
+    pos = series.index.get_indexer([target_time])[0]
+    if pos < 0:
+        raise KeyError(f"{target_time} is not in the series")
+    return (series.iloc[max(pos - lookback, 0):pos], series.iloc[pos:pos + horizon])
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation over pairs where both are finite (NaN if < 3 pairs)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3:
+        return float("nan")
+    ra = pd.Series(a[ok]).rank().to_numpy()
+    rb = pd.Series(b[ok]).rank().to_numpy()
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def correlation_words(rho: float) -> str:
+    """A rank correlation in plain words."""
+    if not np.isfinite(rho):
+        return "not enough scored windows to tell"
+    size = abs(rho)
+    strength = ("strong" if size >= 0.7 else "moderate" if size >= 0.4
+                else "weak" if size >= 0.2 else "little or no")
+    sign = "" if size < 0.2 else (" positive" if rho > 0 else " negative")
+    return f"{strength}{sign} relation"
+
+
+def hour_extremes_text(hourly: Mapping[str, pd.Series]) -> str:
+    """For each run, the hour kept most and least often, in one sentence each."""
+    out = []
+    for name, share in hourly.items():
+        s = share.dropna()
+        if s.empty or s.max() - s.min() < 1e-9:
+            continue
+        out.append(f"{name} kept {int(s.idxmax()):02d}:00-{int(s.idxmax()) + 1:02d}:00 most "
+                   f"({s.max():.0%}) and {int(s.idxmin()):02d}:00-{int(s.idxmin()) + 1:02d}:00 "
+                   f"least ({s.min():.0%}).")
+    return " ".join(out)
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A stored run's small parts: its summary and the config it was trained with."""
+
+    run_id: str
+    summary: dict[str, Any]
+    config: RunConfig
+
+    @property
+    def strategy(self) -> str:
+        return str(self.summary.get("strategy", self.config.train.strategy))
+
+    @property
+    def label(self) -> str:
+        return str(self.summary.get("label", self.strategy))
+
+
+def _setup(cfg: RunConfig) -> tuple:
+    """Everything that must match for runs to be one comparison (all but the strategy)."""
+    t = cfg.train
+    return (cfg.data, cfg.window, cfg.model, t.epochs, t.batch_size, t.lr, t.seed, t.country)
+
+
+def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
+    """Ids of the newest comparison: the trailing runs (oldest first) sharing one setup.
+
+    Walks back from the newest run while the data, window, model and training settings match
+    and the strategy (with its parameters) has not been seen yet.
+    """
+    if not runs:
+        return []
+    setup = _setup(runs[-1].config)
+    seen: set[str] = set()
+    out: list[str] = []
+    for run in reversed(runs):
+        key = run.strategy + repr(sorted(run.config.train.strategy_params.items()))
+        if _setup(run.config) != setup or key in seen:
+            break
+        seen.add(key)
+        out.append(run.run_id)
+    return out[::-1]
+
+
+def run_names(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """Short unique display names: the strategy label, then parameters or time if needed."""
+    names = {r.run_id: r.label for r in runs}
+    for attempt in ("params", "time"):
+        counts = pd.Series(list(names.values())).value_counts()
+        dupes = {n for n, c in counts.items() if c > 1}
+        if not dupes:
+            break
+        for r in runs:
+            if names[r.run_id] not in dupes:
+                continue
+            if attempt == "params":
+                params = r.config.train.strategy_params
+                extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(params.items()))
+            else:
+                extra = str(r.summary.get("created", r.run_id))[11:19] or r.run_id
+            if extra:
+                names[r.run_id] = f"{names[r.run_id]} · {extra}"
+    return names
+
+
+def runs_table(runs: Sequence[RunInfo]) -> pd.DataFrame:
+    """One row per stored run (newest first) with its setup and headline figures."""
+    rows = []
+    for r in reversed(runs):
+        s, c = r.summary, r.config
+        rows.append({
+            "created (UTC)": str(s.get("created", ""))[:19].replace("T", " "),
+            "strategy": r.label, "params": ", ".join(f"{k}={v}" for k, v in
+                                                      sorted(c.train.strategy_params.items())),
+            "series": s.get("series_label", ""), "model": c.model.kind,
+            "epochs": c.train.epochs, "test MAE": s.get("test_mae"),
+            "wall s": s.get("wall_s"), "energy kWh": s.get("energy_kwh"),
+            "backprop samples": s.get("samples_backprop"), "run id": r.run_id,
+        })
+    return pd.DataFrame(rows)
+
+
+def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
+    """The newest full-data run among `runs`, or None."""
+    full = [r for r in runs if r.strategy == BASELINE]
+    return full[-1] if full else None
+
+
+def strategy_accepts(name: str, param: str) -> bool:
+    """Whether strategy `name`'s constructor takes keyword `param`."""
+    return param in inspect.signature(STRATEGIES[name]).parameters
+
+
+DEFAULT_STRATEGIES = ("full", "gradnorm", "random")
+COUNTRIES = ("ITA", "FRA", "DEU", "ESP", "GBR", "CHE", "NLD", "POL", "SWE", "NOR", "USA",
+             "CAN", "BRA", "IND", "CHN", "JPN", "AUS")
+
+
+def default_keep_ratio() -> float:
+    """The gradient-norm strategy's own default keep ratio (else any strategy's, else 0.7)."""
+    for name in ("gradnorm", *STRATEGIES):
+        if name not in STRATEGIES:
+            continue
+        p = inspect.signature(STRATEGIES[name]).parameters.get("keep_ratio")
+        if p is not None and p.default is not inspect.Parameter.empty:
+            return float(p.default)
+    return 0.7
+
+
+@dataclass(frozen=True)
+class LaunchForm:
+    """The Train page's form: everything a comparison needs besides the dataset."""
+
+    model: str
+    hidden: int
+    layers: int
+    lookback: int
+    horizon: int
+    stride: int
+    epochs: int
+    batch_size: int
+    lr: float
+    strategies: tuple[str, ...]
+    keep_ratio: float
+    seed: int
+    country: str
+
+    @classmethod
+    def defaults(cls, overrides: Mapping[str, Any] | None = None) -> LaunchForm:
+        """The library's defaults (the real ones), optionally overridden (tests, demos)."""
+        m, w, t = ModelConfig(), WindowConfig(), TrainConfig()
+        strategies = tuple(s for s in DEFAULT_STRATEGIES if s in STRATEGIES) or tuple(STRATEGIES)
+        form = cls(model=m.kind, hidden=m.hidden, layers=m.layers, lookback=w.lookback,
+                   horizon=w.horizon, stride=w.stride, epochs=t.epochs, batch_size=t.batch_size,
+                   lr=t.lr, strategies=strategies, keep_ratio=default_keep_ratio(), seed=t.seed,
+                   country=t.country)
+        if overrides:
+            unknown = set(overrides) - set(cls.__dataclass_fields__)
+            if unknown:
+                raise ValueError(f"unknown form fields {sorted(unknown)}; allowed: "
+                                 f"{', '.join(cls.__dataclass_fields__)}")
+            extra = dict(overrides)
+            if "strategies" in extra:
+                extra["strategies"] = tuple(extra["strategies"])
+            form = replace(form, **extra)
+        return form
+
+    def configs(self, data: DataConfig) -> list[RunConfig]:
+        """One RunConfig per strategy on the same data, split, model and seed.
+
+        `keep_ratio` goes to every strategy that accepts it (the subset strategies).
+        """
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        if unknown or not self.strategies:
+            raise ValueError(f"choose strategies among {', '.join(STRATEGIES)}; "
+                             f"got {list(self.strategies)}")
+        country = self.country.strip().upper()
+        if not (len(country) == 3 and country.isalpha()):
+            raise ValueError(f"country must be an ISO 3166 alpha-3 code like ITA, "
+                             f"got {self.country!r}")
+        window = WindowConfig(lookback=self.lookback, horizon=self.horizon, stride=self.stride)
+        model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers)
+        out = []
+        for name in self.strategies:
+            params = ({"keep_ratio": self.keep_ratio} if strategy_accepts(name, "keep_ratio")
+                      else {})
+            out.append(RunConfig(data, window, model, TrainConfig(
+                strategy=name, strategy_params=params, epochs=self.epochs,
+                batch_size=self.batch_size, lr=self.lr, seed=self.seed, country=country)))
+        return out
+
+
+def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
+    """One display row per job (duck-typed `importance.runs.jobs.Job`), newest first."""
+    rows = []
+    for j in jobs:
+        last = j.history[-1] if j.history else {}
+        rows.append({
+            "job": j.id, "strategy": j.strategy, "status": j.status,
+            "epoch": f"{j.epoch}/{j.epochs}",
+            "progress": j.epoch / j.epochs if j.epochs else 0.0,
+            "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
+            "elapsed s": round(j.elapsed, 1),
+            "energy Wh": 1000 * j.energy_kwh if j.history else None,
+            "run": j.run_id or "", "error": j.error,
+        })
+    return pd.DataFrame(rows)
+
+
+def epoch_curves(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:
+    """Per run and epoch: validation MAE and cumulative energy, wall time and backprops."""
+    frames = []
+    for r in runs:
+        ep = pd.DataFrame(r.summary.get("epochs") or [])
+        if ep.empty:
+            continue
+        frames.append(pd.DataFrame({
+            "run_id": r.run_id, "run": names.get(r.run_id, r.label), "strategy": r.strategy,
+            "epoch": ep["epoch"].to_numpy() + 1, "val_mae": ep["val_mae"].to_numpy(),
+            "cum_energy_kwh": ep["energy_kwh"].cumsum().to_numpy(),
+            "cum_wall_s": ep["wall_s"].cumsum().to_numpy(),
+            "cum_backprop": ep["samples_backprop"].cumsum().to_numpy(),
+        }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+PHASES = ("scoring", "training", "eval")
+
+
+def phase_split(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:
+    """Long table (run, phase, seconds, energy_kwh) summed over each run's epochs."""
+    rows = []
+    for r in runs:
+        ep = pd.DataFrame(r.summary.get("epochs") or [])
+        for phase in PHASES:
+            rows.append({"run": names.get(r.run_id, r.label), "strategy": r.strategy,
+                         "phase": phase,
+                         "seconds": float(ep[f"{phase}_s"].sum()) if not ep.empty else 0.0,
+                         "energy_kwh": float(ep[f"{phase}_kwh"].sum()) if not ep.empty else 0.0})
+    return pd.DataFrame(rows)
+
+
+def energy_unit(max_kwh: float) -> tuple[float, str]:
+    """Scale and unit that make energy figures readable: Wh below 1 kWh, else kWh."""
+    return (1000.0, "Wh") if abs(max_kwh) < 1 else (1.0, "kWh")
+
+
+def _change(pct: float, less: str, more: str) -> str:
+    """A saving in percent as words: "12% less time" / "3% more time"."""
+    return f"{abs(pct):.0f}% {less if pct >= 0 else more}"
+
+
+def savings_sentences(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str],
+                      base_id: str) -> list[str]:
+    """One sentence per non-baseline run of `importance.compare.compare_table` rows."""
+    out = []
+    for row in rows:
+        if row["run_id"] == base_id or "backprop_saved_pct" not in row:
+            continue
+        parts = [_change(row["backprop_saved_pct"], "fewer backpropagated samples",
+                         "more backpropagated samples"),
+                 _change(row["wall_saved_pct"], "less wall time", "more wall time"),
+                 _change(row["energy_saved_pct"], "less energy", "more energy") + " (estimated)"]
+        mae = row["mae_change_pct"]
+        out.append(f"**{names.get(row['run_id'], row['run_id'])}**: {', '.join(parts)}; test "
+                   f"MAE {'+' if mae >= 0 else '-'}{abs(mae):.1f}% against the baseline.")
+    return out
+
+
+def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], base_id: str,
+                   scale: float, unit: str, tol: float) -> str:
+    """When each run first reached the baseline's best validation MAE (within `tol`)."""
+    rows = list(rows)
+    base = next((r for r in rows if r["run_id"] == base_id), None)
+    out = [f"Target: the baseline's best validation MAE, within {tol:.0%}."]
+    for row in rows:
+        name = names.get(row["run_id"], row["run_id"])
+        e, t = row.get("energy_to_target_kwh"), row.get("time_to_target_s")
+        if e is None or t is None or (isinstance(e, float) and not np.isfinite(e)):
+            out.append(f"{name} did not reach it within its epochs.")
+            continue
+        text = f"{name} reached it after {e * scale:.3g} {unit} and {t:.1f} s"
+        be = base.get("energy_to_target_kwh") if base else None
+        bt = base.get("time_to_target_s") if base else None
+        if row["run_id"] != base_id and be and bt:
+            text += f" ({e / be:.0%} of the baseline's energy, {t / bt:.0%} of its time)"
+        out.append(text + ".")
+    return " ".join(out)
+
+
+# --- forecasts ----------------------------------------------------------------------------------
+
+def at_step(pred: pd.DataFrame, step: int) -> pd.DataFrame:
+    """Forecasts `step` steps ahead (1 = next step), one row per time, sorted by time."""
+    out = pred.loc[pred["step"] == step, ["time", "actual", "forecast"]]
+    return out.sort_values("time").reset_index(drop=True)
+
+
+def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataFrame:
+    """A classical model's (N_test, horizon) forecasts laid out like a run's predictions frame.
+
+    `template` is a neural run's predictions frame on the same data and windows: its origins,
+    in time order, are the test windows in order.
+    """
+    origins = np.sort(template["origin"].unique())
+    horizon = int(template["step"].max())
+    if predictions.shape != (len(origins), horizon):
+        raise ValueError(f"classical forecasts have shape {predictions.shape}; the run's test "
+                         f"windows need ({len(origins)}, {horizon})")
+    df = template.sort_values(["origin", "step"]).reset_index(drop=True).copy()
+    df["forecast"] = predictions.ravel()
+    return df
+
+
+def classical_verdicts(neural: Mapping[str, float], classical: Mapping[str, float]) -> list[str]:
+    """One plain sentence per neural run: does it beat the best classical model, by how much."""
+    if not classical or not neural:
+        return []
+    best, best_mae = min(classical.items(), key=lambda kv: kv[1])
+    out = []
+    for name, mae in neural.items():
+        diff = 100 * (1 - mae / best_mae) if best_mae else float("nan")
+        if mae < best_mae:
+            out.append(f"{name} beats the best classical model, {best} (test MAE {best_mae:,.2f}),"
+                       f" by {diff:.1f}% (MAE {mae:,.2f}).")
+        elif mae == best_mae:
+            out.append(f"{name} ties with the best classical model, {best} (test MAE "
+                       f"{mae:,.2f}).")
+        else:
+            out.append(f"{name} does not beat the best classical model, {best}: its test MAE "
+                       f"{mae:,.2f} is {-diff:.1f}% higher than {best_mae:,.2f}.")
+    return out

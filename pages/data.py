@@ -1,0 +1,93 @@
+"""Data: the chosen series, its statistics, the gaps that were filled, its weekly rhythm."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from importance import views
+from ui import charts, figures, launch, sidebar
+from ui.data import explore, load, variance_shares
+
+st.title("Data")
+st.caption("The series every run trains on. Traffic follows a daily and a weekly rhythm; "
+           "training windows from different hours can matter very differently.")
+
+dataset = sidebar.current()
+loaded, error = load(dataset.config)
+if loaded is None:
+    st.error(f"This series cannot be loaded: {error}")
+    st.stop()
+
+with st.container(border=True):
+    cta = st.columns([5, 1], vertical_alignment="center")
+    cta[0].markdown("**Ready for a comparison?** One click trains the default forecaster on this "
+                    "series with full data, gradient-norm top-k and a random subset, one after "
+                    "the other in the background, and follows them on the Train page.")
+    if cta[1].button("Launch comparison", type="primary", width="stretch", key="data-launch"):
+        launch.launch(launch.form_defaults(), dataset)
+        st.switch_page("pages/train.py")
+
+values = loaded.values
+tz = views.tz_name(values.index)
+local = f"local time, {tz}" if tz else "time"
+span_days = (values.index[-1] - values.index[0]) / views.ONE_DAY
+m = st.columns(4)
+m[0].metric("Points", f"{len(values):,}")
+m[1].metric("Interval", views.step_words(loaded.freq).removesuffix(" step"))
+m[2].metric("Span", f"{span_days:.1f} days")
+m[3].metric("Filled gaps", f"{len(loaded.filled):,} points",
+            help=f"Filled by: {loaded.fill_method}")
+
+charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
+                           f"{loaded.column} (original units)"))
+if len(values) > views.MAX_POINTS:
+    st.caption(f"Showing about {views.MAX_POINTS:,} of {len(values):,} points: each bucket's "
+               "minimum and maximum, so peaks and troughs survive. Zoom in for detail.")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Summary statistics")
+    stats = explore("summary_stats", dataset.config)
+    st.dataframe(views.stats_table(stats, len(loaded.filled)), hide_index=True)
+with right:
+    st.subheader("Gaps that were filled")
+    gaps = views.gap_runs(loaded.filled, loaded.freq)
+    if gaps.empty:
+        st.success("No gaps: every timestamp was in the source.")
+    else:
+        st.caption(f"{len(loaded.filled):,} points in {len(gaps):,} gaps, filled by "
+                   f"{loaded.fill_method}.")
+        st.dataframe(gaps.assign(start=views.naive(gaps["start"]), end=views.naive(gaps["end"])),
+                     hide_index=True, height=300)
+
+st.subheader("Weekly rhythm")
+table = explore("heatmap_dow_hour", dataset.config)
+charts.show(figures.dow_hour(table, f"Mean {loaded.column} by day of week and hour of day",
+                            f"hour of day ({local})"))
+st.caption("Each cell averages every point of that weekday and hour. Night troughs and "
+           "weekday/weekend differences show which hours a model must get right.")
+
+profile = explore("weekday_profile", dataset.config)
+charts.show(figures.weekday_profile(profile, loaded.column, local))
+
+st.subheader("Seasonality")
+try:
+    parts = explore("decompose", dataset.config)
+except ValueError as exc:
+    st.info(f"No decomposition for this series: {exc}")
+else:
+    shares = views.shares_text(variance_shares(parts))
+    charts.show(figures.decomposition(parts, local))
+    st.caption(f"MSTL splits the series into a trend, one component per season and a "
+               f"remainder. Share of variance: {shares}. {parts.attrs.get('note', '')}")
+
+lags = views.acf_lags(loaded.freq, len(values))
+try:
+    corr = explore("acf_pacf", dataset.config, lags)
+except ValueError as exc:
+    st.info(f"No autocorrelation for this series: {exc}")
+else:
+    charts.show(figures.autocorrelation(corr, views.step_words(loaded.freq)))
+    st.caption("Autocorrelation (ACF) and partial autocorrelation (PACF) up to a little more "
+               "than one day; the shaded band is the 95% interval around zero. A peak one day "
+               "back is the daily season the lookback window must cover.")

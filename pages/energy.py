@@ -1,0 +1,124 @@
+"""Energy: what each run cost against the baseline, and what it bought in accuracy."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from importance import views
+from importance.compare import compare_table
+from ui import charts, figures, runs, state
+
+st.title("Energy")
+st.caption("What each strategy cost, with the share saved against the baseline. Every total "
+           "includes the strategy's own scoring cost. Wall time and backpropagated samples need "
+           "no power model; energy and emissions are estimates, measured as stated below.")
+
+chosen = runs.picker()
+runs.guard(chosen)
+names = views.run_names(chosen)
+colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+by_id = {r.run_id: r for r in chosen}
+ids = list(by_id)
+default = views.pick_baseline(chosen) or chosen[0]
+base_id = st.selectbox("Baseline", ids, index=ids.index(default.run_id), key=state.EN_BASELINE,
+                       format_func=names.__getitem__,
+                       help="Savings are 1 - run / baseline. The newest full-data run is the "
+                            "default.")
+base = by_id[base_id]
+if base.strategy != views.BASELINE:
+    st.warning("The baseline is not a full-data run, so the savings below compare two subset "
+               "strategies, not a strategy with training on everything.")
+table = compare_table([r.summary for r in chosen], baseline=base.summary,
+                      tol=base.config.train.tol)
+rows = {row["run_id"]: row for row in table.to_dict("records")}
+
+methods = sorted({r.summary.get("energy_method") or "not recorded" for r in chosen})
+st.info("**How energy was measured:** " + " / ".join(methods))
+
+for sentence in views.savings_sentences(rows.values(), names, base_id):
+    st.markdown(f"- {sentence}")
+
+scale, unit = views.energy_unit(max(r.summary["energy_kwh"] for r in chosen))
+
+
+def _delta(pct: float | None, is_base: bool) -> str | None:
+    """A saving as the metric's change vs the baseline (negative = less = good)."""
+    if is_base or pct is None or not math.isfinite(pct):
+        return None
+    return f"{-pct:+.1f}% vs baseline"
+
+
+for r in chosen:
+    row, s = rows[r.run_id], r.summary
+    is_base = r.run_id == base_id
+    share = s["scoring_s"] / s["wall_s"] if s["wall_s"] else 0.0
+    with st.container(border=True):
+        st.markdown(f"<span style='color:{colors[r.run_id]}; font-size:1.2em'>&#9679;</span> "
+                    f"**{names[r.run_id]}**" + (" &nbsp; (baseline)" if is_base else ""),
+                    unsafe_allow_html=True)
+        c = st.columns(5)
+        c[0].metric(f"Energy ({unit})", f"{s['energy_kwh'] * scale:.3g}",
+                    _delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
+                    help="CPU + RAM energy over every phase (scoring, training, validation).")
+        c[1].metric("Emissions (gCO2e)", f"{s['emissions_kg'] * 1000:.3g}",
+                    _delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
+                    help="Energy x the grid's average carbon intensity.")
+        c[2].metric("Wall time (s)", f"{s['wall_s']:.1f}",
+                    _delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
+                    help=f"Includes {s['scoring_s']:.1f} s of scoring ({share:.0%}).")
+        c[3].metric("Backpropagated samples", f"{s['samples_backprop']:,}",
+                    _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
+                    help=f"Plus {s['samples_forward'] - s['samples_backprop']:,} forward-only "
+                         "scoring passes.")
+        mae_change = row.get("mae_change_pct")
+        c[4].metric("Test MAE", f"{s['test_mae']:,.2f}",
+                    None if is_base else f"{mae_change:+.1f}% vs baseline",
+                    delta_color="inverse", help="Lower is better; original units.")
+        st.caption(f"Scoring took {s['scoring_s']:.1f} s of {s['wall_s']:.1f} s "
+                   f"({share:.0%}), included above. Energy: {s.get('energy_method') or '-'}")
+
+st.header("Where the time and energy went")
+split = views.phase_split(chosen, names)
+left, right = st.columns(2)
+with left:
+    charts.show(figures.phase_bars(split, "seconds", "Wall time by phase", "seconds"))
+with right:
+    split_e = split.assign(energy=split["energy_kwh"] * scale)
+    charts.show(figures.phase_bars(split_e, "energy", f"Energy by phase (estimated, {unit})",
+                                   unit))
+
+st.header("Cost to reach accuracy")
+axes = {"energy": (f"cumulative energy ({unit}, estimated)", "cum_energy"),
+        "time": ("cumulative wall time (s)", "cum_wall_s"),
+        "backprop": ("cumulative backpropagated samples", "cum_backprop")}
+axis = st.segmented_control("x axis", list(axes), default="energy", key=state.EN_AXIS,
+                            format_func={"energy": "Energy", "time": "Wall time",
+                                         "backprop": "Backprops"}.__getitem__,
+                            required=True, persist_state="session") or "energy"
+curves = views.epoch_curves(chosen, names)
+curves["cum_energy"] = curves["cum_energy_kwh"] * scale
+best = min((e["val_mae"] for e in base.summary.get("epochs", [])), default=None)
+target = best * (1 + base.config.train.tol) if best is not None else None
+charts.show(figures.cost_curves(curves, axes[axis][1], axes[axis][0],
+                                {r.run_id: colors[r.run_id] for r in chosen}, target,
+                                "Validation MAE vs cumulative cost, per epoch"))
+st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
+                                base.config.train.tol))
+
+st.header("Comparison table")
+st.dataframe(table, hide_index=True)
+st.download_button("Download as CSV", table.to_csv(index=False).encode(),
+                   file_name="energy_comparison.csv", mime="text/csv")
+with st.expander("Measurement details"):
+    st.markdown(
+        "- CodeCarbon's offline tracker measures one phase at a time; jobs run one at a time, "
+        "because a tracker counts the whole process and two at once would double-count.\n"
+        "- Without hardware energy counters CPU power is estimated from CPU load, and RAM power "
+        "is a constant per GB, so energy largely follows wall time.\n"
+        "- Work the dashboard does while a job trains (e.g. fitting classical models) runs in "
+        "the same process and is counted into that job.")
+    for r in chosen:
+        st.write(names[r.run_id])
+        st.json(r.summary.get("energy_method_detail") or {}, expanded=False)

@@ -1,0 +1,108 @@
+"""Forecasts: actual vs every run's (and classical model's) forecast on the test period."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from importance import views
+from ui import charts, classical, figures, runs, state
+from ui.data import series_tz
+
+st.title("Forecasts")
+st.caption("Every run forecasts the same held-out test period (the last part of the series, "
+           "never seen in training). Classical models fitted on the same history are the bar "
+           "a neural network has to clear.")
+
+chosen = runs.picker()
+runs.guard(chosen)
+names = views.run_names(chosen)
+colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+ref = chosen[-1]
+setup = (ref.config.data, ref.config.window)
+same = [r for r in chosen if (r.config.data, r.config.window) == setup]
+if len(same) < len(chosen):
+    st.warning(f"{len(chosen) - len(same)} of the chosen runs use other data or windows than "
+               f"{names[ref.run_id]}; the charts show the {len(same)} that share its test "
+               "period, the table shows all.")
+preds = {r.run_id: runs.predictions(r.run_id) for r in same}
+template = preds[ref.run_id]
+tz = series_tz(ref.config.data)
+local = f"local time, {tz}" if tz else "time (UTC)"
+unit = f"{ref.config.data.column or 'value'} (original units)"
+horizon = int(template["step"].max())
+
+c1, c2 = st.columns([3, 1])
+with c1:
+    options = classical.models()
+    picked = st.multiselect(
+        "Classical baselines", options, default=[m for m in classical.INSTANT if m in options],
+        key=state.FC_CLASSICAL, persist_state="session",
+        help="Fitted once on the training + validation data and cached; seasonal naive needs "
+             "no fitting, the others take a few seconds the first time.")
+with c2:
+    step = 1
+    if horizon > 1:
+        step = st.select_slider("Steps ahead", list(range(1, horizon + 1)), value=1,
+                                key=state.FC_STEP, persist_state="session")
+if picked and runs.manager().busy:
+    st.caption("A job is training: fitting classical models now slows it and adds to its "
+               "measured energy (the seasonal naive models cost nothing).")
+
+fitted = []
+for k, name in enumerate(picked):
+    try:
+        res = classical.forecast(name, *setup)
+    except ValueError as exc:
+        st.warning(f"{name} cannot forecast this series: {exc}")
+        continue
+    frame = views.classical_frame(template, res.predictions)
+    color = charts.CLASSICAL_COLORS[k % len(charts.CLASSICAL_COLORS)]
+    fitted.append((res, frame, color))
+
+lines = [(names[r.run_id], views.at_step(preds[r.run_id], step), colors[r.run_id], "solid")
+         for r in same]
+lines += [(res.label, views.at_step(frame, step), color, "dot") for res, frame, color in fitted]
+ahead = "one step" if step == 1 else f"{step} steps"
+charts.show(figures.overlay(views.at_step(template, step), lines,
+                            f"Actual vs forecast, {ahead} ahead (test period)", local, unit))
+st.caption("Use the day / week buttons or drag to zoom; double-click to reset. Click a legend "
+           "entry to hide it.")
+charts.show(figures.residuals(lines, local, unit))
+charts.show(figures.error_by_hour(lines, tz, unit))
+st.caption("Where in the day each model errs: compare the hours with the weekly rhythm on the "
+           "Data page and with the hours the importance run kept most often.")
+
+st.header("Metrics on the test period")
+baseline = views.pick_baseline(chosen)
+rows = []
+for r in chosen:
+    s = r.summary
+    rows.append({"model": names[r.run_id], "kind": "neural", "MAE": s["test_mae"],
+                 "RMSE": s["test_rmse"], "sMAPE %": s["test_smape"],
+                 "time s": s["wall_s"], "run id": r.run_id})
+for res, _, _ in fitted:
+    rows.append({"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
+                 "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
+                 "time s": res.fit_s + res.predict_s, "run id": ""})
+table = pd.DataFrame(rows)
+if baseline is not None:
+    table.insert(5, "MAE vs full %", 100 * (table["MAE"] / baseline.summary["test_mae"] - 1))
+st.dataframe(table, hide_index=True, column_config={
+    "MAE": st.column_config.NumberColumn(format="%.2f"),
+    "RMSE": st.column_config.NumberColumn(format="%.2f"),
+    "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
+    "MAE vs full %": st.column_config.NumberColumn(format="%+.1f"),
+    "time s": st.column_config.NumberColumn(format="%.1f", help="training (all epochs, incl. "
+                                            "scoring and validation) or fit + forecast"),
+})
+st.download_button("Download as CSV", table.to_csv(index=False).encode(),
+                   file_name="forecast_metrics.csv", mime="text/csv")
+st.caption("MAE and RMSE in original units over every test window and horizon step; sMAPE in "
+           "percent (0-200). Neural time is the whole training run; classical time is fit + "
+           "forecast.")
+verdicts = views.classical_verdicts(
+    {names[r.run_id]: r.summary["test_mae"] for r in same},
+    {res.label: res.metrics["mae"] for res, _, _ in fitted})
+for sentence in verdicts:
+    st.markdown(f"- {sentence}")

@@ -1,0 +1,128 @@
+"""Importance: which training windows get high gradient norms, which are kept, and why."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from importance import views
+from ui import charts, fidelity, figures, runs, state
+from ui.data import load, series_tz
+
+N_EXTREMES = 4
+
+st.title("Importance")
+st.caption("Gradient-norm importance scores each training window by the L2 norm of its own "
+           "loss gradient (all parameters): how hard that window pulls on the model. Each "
+           "epoch the top windows by score are trained, the rest are skipped.")
+
+chosen = runs.picker()
+runs.guard(chosen)
+names = views.run_names(chosen)
+colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
+scored = [r for r in chosen if views.has_scores(arrays[r.run_id]["scores"])]
+subset = [r for r in chosen if not arrays[r.run_id]["selected"].all()]
+
+
+def _no_scores(r: views.RunInfo) -> str:
+    kept = views.selection_share(arrays[r.run_id]["selected"]).mean()
+    how = ("trains on every window every epoch" if kept == 1
+           else f"trains on {kept:.0%} of the windows per epoch, chosen without scores")
+    return f"**{names[r.run_id]}** {how}: it computes no importance scores, so there is no " \
+           "score distribution to show."
+
+
+# --- score distributions per epoch ------------------------------------------------------------
+st.header("Score distributions per epoch")
+st.caption("Counts of windows per score bin, using the scores each epoch's selection was made "
+           "from; colored = trained that epoch, gray = scored but skipped. Press Play or drag "
+           "the epoch slider.")
+for row in range(0, len(chosen), 3):
+    cols = st.columns(3)
+    for col, r in zip(cols, chosen[row:row + 3], strict=False):
+        with col:
+            a = arrays[r.run_id]
+            if r in scored:
+                h = views.score_histograms(a["scores"], a["selected"])
+                charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id]),
+                            key=f"hist-{r.run_id}")
+            else:
+                st.info(_no_scores(r))
+
+# --- which windows were kept ------------------------------------------------------------------
+st.header("Which windows were kept")
+if not subset:
+    st.info("Every chosen run trained on all windows every epoch. Choose a subset run "
+            "(gradient-norm or random) in the sidebar to see which windows were kept.")
+else:
+    tz = series_tz(subset[0].config.data)
+    hourly = {names[r.run_id]: views.selection_by_hour(arrays[r.run_id]["train_time_ns"],
+                                                       arrays[r.run_id]["selected"], tz)
+              for r in subset}
+    charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
+                                   tz))
+    st.caption("A uniform random subset keeps every hour about equally often; an importance "
+               "strategy that keeps some hours more often is telling you those hours are "
+               "harder to fit. " + views.hour_extremes_text(hourly))
+    ids = [r.run_id for r in subset]
+    default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
+    pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
+                        format_func=names.__getitem__)
+    cal = views.selection_calendar(arrays[pick]["train_time_ns"], arrays[pick]["selected"], tz)
+    charts.show(figures.calendar(cal, f"How often each window was trained: {names[pick]}"))
+    st.caption(f"One cell per training window (by the local time of its first forecast "
+               f"step, {tz or 'UTC'}); color = share of epochs in which it was trained. Blank "
+               "cells have no training window (stride, or outside the training period).")
+
+if not scored:
+    st.info("None of the chosen runs computed importance scores: choose a gradient-norm run "
+            "in the sidebar for the score-vs-error view and the extreme windows.")
+    st.stop()
+
+# --- score vs error ---------------------------------------------------------------------------
+st.header("Does the score track the error?")
+cols = st.columns(min(len(scored), 2))
+for k, r in enumerate(scored):
+    a = arrays[r.run_id]
+    score = views.latest_scores(a["scores"])
+    rho = views.spearman(score, a["train_abs_error"])
+    with cols[k % len(cols)]:
+        charts.show(figures.score_vs_error(score, a["train_abs_error"], a["selected"][-1],
+                                           colors[r.run_id], names[r.run_id]),
+                    key=f"scatter-{r.run_id}")
+        st.caption(f"Spearman rank correlation between a window's latest score and the final "
+                   f"model's absolute error on it: {rho:.2f} ({views.correlation_words(rho)}).")
+
+# --- the most and least important windows -----------------------------------------------------
+st.header("The most and least important windows")
+focus = scored[-1]
+if len(scored) > 1:
+    focus = next(r for r in scored if r.run_id == st.selectbox(
+        "Run", [r.run_id for r in scored], index=len(scored) - 1,
+        format_func=names.__getitem__, key=state.IMP_EXTREMES_RUN))
+a = arrays[focus.run_id]
+loaded, error = load(focus.config.data)
+if loaded is None:
+    st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
+            "drawn.")
+else:
+    score = views.latest_scores(a["scores"])
+    top, bottom = views.extreme_windows(score, N_EXTREMES)
+    times = pd.to_datetime(a["train_time_ns"], utc=True).tz_convert(loaded.values.index.tz)
+    w = focus.config.window
+    for title, idx in (("Highest scores", top), ("Lowest scores", bottom)):
+        panels = []
+        for i in idx:
+            inp, target = views.window_slice(loaded.values, times[i], w.lookback, w.horizon)
+            panels.append((f"{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
+        st.subheader(title)
+        charts.show(figures.window_multiples(panels, colors[focus.run_id], N_EXTREMES,
+                                             loaded.column), key=f"windows-{title}")
+    st.caption(f"Each panel is one training window: its {w.lookback}-step input (gray) and the "
+               f"{w.horizon}-step target (colored), with its latest score in "
+               f"{names[focus.run_id]}. Compare what the top and bottom rows have in common: "
+               "the time of day, the day, sudden changes.")
+
+# --- scoring proxies --------------------------------------------------------------------------
+fidelity.section(focus, names[focus.run_id])

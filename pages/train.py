@@ -1,0 +1,190 @@
+"""Train: configure a comparison, launch it in the background, follow it live, cancel it."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from importance import views
+from importance.models import MODEL_KINDS
+from importance.strategies import STRATEGIES
+from ui import charts, launch, runs, sidebar, state
+from ui.data import load
+
+ACTIVE = ("queued", "running")
+STATUS_BADGE = {"queued": ("queued", "gray"), "running": ("running", "blue"),
+                "done": ("done", "green"), "failed": ("failed", "red"),
+                "cancelled": ("cancelled", "orange")}
+
+st.title("Train")
+st.caption("Train the same forecaster on the same data, split and seed once per strategy, in "
+           "the background (one run at a time, so energy figures never double-count). Results "
+           "appear on the Importance, Forecasts and Energy pages.")
+
+dataset = sidebar.current()
+loaded, load_error = load(dataset.config)
+mgr = runs.manager()
+busy = mgr.busy
+d = launch.form_defaults()
+step = views.step_words(loaded.freq) if loaded is not None else "step"
+
+form_col, live_col = st.columns([2, 3], gap="large")
+
+with form_col, st.form("launch", border=True):
+    st.subheader("Comparison")
+    strategies = st.multiselect(
+        "Strategies to compare", list(STRATEGIES), default=list(d.strategies),
+        format_func=lambda s: STRATEGIES[s].label, key=state.F_STRATEGIES,
+        persist_state="session",
+        help="Each strategy is one run. Full data is the baseline every saving is measured "
+             "against; a random subset of the same size is the control.")
+    keep = st.slider("Keep ratio (subset strategies)", 0.05, 1.0, d.keep_ratio, 0.05,
+                     key=state.F_KEEP, persist_state="session",
+                     help="Share of the training windows each subset strategy trains on per "
+                          "epoch. The paper kept 65-90%.")
+    c1, c2 = st.columns(2)
+    model = c1.selectbox("Model", MODEL_KINDS, index=MODEL_KINDS.index(d.model),
+                         format_func=str.upper, key=state.F_MODEL, persist_state="session")
+    epochs = c2.number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
+                             persist_state="session")
+    lookback = c1.number_input(f"Lookback ({step}s)", 1, 4032, d.lookback,
+                               key=state.F_LOOKBACK, persist_state="session",
+                               help="Input steps per window.")
+    horizon = c2.number_input(f"Horizon ({step}s)", 1, 1008, d.horizon, key=state.F_HORIZON,
+                              persist_state="session", help="Steps forecast per window.")
+    seed = c1.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
+                           persist_state="session")
+    countries = list(dict.fromkeys([d.country, *views.COUNTRIES]))
+    country = c2.selectbox("Country (grid carbon)", countries, key=state.F_COUNTRY,
+                           accept_new_options=True, persist_state="session",
+                           help="ISO 3166 alpha-3 code; sets the grid's carbon intensity.")
+    with st.expander("Advanced"):
+        a1, a2 = st.columns(2)
+        hidden = a1.number_input("Hidden units", 1, 1024, d.hidden, key=state.F_HIDDEN,
+                                 persist_state="session")
+        layers = a2.number_input("Layers", 1, 8, d.layers, key=state.F_LAYERS,
+                                 persist_state="session")
+        stride = a1.number_input("Window stride (steps)", 1, 1008, d.stride, key=state.F_STRIDE,
+                                 persist_state="session",
+                                 help="Steps between training window starts; larger is faster.")
+        batch = a2.number_input("Batch size", 1, 8192, d.batch_size, key=state.F_BATCH,
+                                persist_state="session")
+        lr = a1.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f", key=state.F_LR,
+                             persist_state="session")
+    submitted = st.form_submit_button("Launch comparison", type="primary",
+                                      disabled=loaded is None, width="stretch")
+    st.caption(f"Data: {loaded.label if loaded is not None else dataset.name}")
+
+if load_error:
+    form_col.error(f"The chosen series cannot be loaded: {load_error}")
+
+if submitted:
+    form = views.LaunchForm(
+        model=model, hidden=int(hidden), layers=int(layers), lookback=int(lookback),
+        horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
+        lr=float(lr), strategies=tuple(strategies), keep_ratio=float(keep), seed=int(seed),
+        country=str(country or ""))
+    try:
+        ids = launch.launch(form, dataset)
+    except ValueError as exc:
+        form_col.error(str(exc))
+    else:
+        form_col.success(f"Queued {len(ids)} runs.")
+        busy = True
+
+
+def _label(strategy: str) -> str:
+    return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy
+
+
+def _job_card(job) -> None:
+    """One job: status, progress, the latest epoch's figures, cancel and errors."""
+    text, color = STATUS_BADGE.get(job.status, (job.status, "gray"))
+    last = job.history[-1] if job.history else {}
+    with st.container(border=True):
+        top = st.columns([4, 1], vertical_alignment="center")
+        top[0].markdown(f"**{_label(job.strategy)}** &nbsp; :{color}-badge[{text}]")
+        if job.status in ACTIVE and top[1].button("Cancel", key=f"cancel-{job.id}",
+                                                  width="stretch"):
+            mgr.cancel(job.id)
+            st.toast(f"Cancelling {job.id}: it stops within one batch.")
+        st.progress(job.epoch / job.epochs if job.epochs else 0.0,
+                    text=f"epoch {job.epoch} of {job.epochs}")
+        m = st.columns(4)
+        m[0].metric("Train loss", f"{last['train_loss']:.4f}" if last else "-")
+        m[1].metric("Validation MAE", f"{last['val_mae']:,.2f}" if last else "-")
+        m[2].metric("Elapsed", f"{job.elapsed:,.1f} s")
+        m[3].metric("Energy so far", f"{1000 * job.energy_kwh:.3f} Wh" if last else "-",
+                    help="CodeCarbon's offline estimate, including scoring; see the Energy "
+                         "page for how it is measured on this machine.")
+        if job.status == "failed":
+            st.error(f"This run failed: {job.error}")
+            with st.expander("Traceback"):
+                st.code(job.traceback or job.error, language=None)
+
+
+def _curves(jobs) -> None:
+    """Validation MAE per epoch of the jobs in the batch, live."""
+    fig = go.Figure()
+    for job in jobs:
+        if not job.history:
+            continue
+        fig.add_scatter(x=[h["epoch"] + 1 for h in job.history],
+                        y=[h["val_mae"] for h in job.history], mode="lines+markers",
+                        name=_label(job.strategy),
+                        line=dict(color=charts.strategy_color(job.strategy)))
+    if fig.data:
+        charts.style(fig, title="Validation MAE per epoch", x="epoch",
+                     y="validation MAE (original units)", height=300)
+        fig.update_xaxes(dtick=1)
+        charts.show(fig)
+
+
+@st.fragment(run_every=0.5 if busy else None)
+def live(polling: bool) -> None:
+    """The newest batch's jobs, polled twice a second while anything is queued or running."""
+    jobs = mgr.jobs()
+    if polling and not mgr.busy:
+        st.rerun()  # all finished: one full rerun stops the polling and refreshes the runs
+    st.subheader("Jobs")
+    if not jobs:
+        st.caption("No jobs on this server yet. Launch a comparison: the defaults compare "
+                   "full data, gradient-norm importance and a random subset.")
+        return
+    batch = [j for j in jobs if j.batch == jobs[0].batch][::-1]  # newest batch, launch order
+    active = [j for j in jobs if j.status in ACTIVE]
+    if len(active) > 1 and st.button("Cancel all queued and running", key="cancel-all"):
+        for j in active:
+            mgr.cancel(j.id)
+    for job in batch:
+        _job_card(job)
+    _curves(batch)
+    if not any(j.status in ACTIVE for j in batch) and any(j.status == "done" for j in batch):
+        st.success("Finished. Explore the results:")
+        links = st.columns(3)
+        links[0].page_link("pages/importance.py", label="Importance")
+        links[1].page_link("pages/forecasts.py", label="Forecasts")
+        links[2].page_link("pages/energy.py", label="Energy")
+    older = [j for j in jobs if j.batch != jobs[0].batch]
+    if older:
+        with st.expander(f"Earlier jobs on this server ({len(older)})"):
+            st.dataframe(views.job_rows(older), hide_index=True,
+                         column_config={"progress": st.column_config.ProgressColumn(
+                             "progress", min_value=0.0, max_value=1.0)})
+
+
+with live_col:
+    live(busy)
+
+st.divider()
+st.subheader("Stored runs")
+stored = runs.all_runs()
+if stored:
+    table = views.runs_table(stored)
+    st.dataframe(table, hide_index=True)
+    st.download_button("Download as CSV", table.to_csv(index=False).encode(),
+                       file_name="runs.csv", mime="text/csv")
+    st.caption(f"Runs are kept in `{runs.store().root}`; choose any of them for comparison in "
+               "the sidebar of the result pages.")
+else:
+    st.caption(f"No stored runs in `{runs.store().root}` yet.")

@@ -1,0 +1,1 @@
+"""Shared helpers for the dashboard pages (Streamlit-aware; no training logic)."""

@@ -1,0 +1,88 @@
+"""One palette and one chart style for every page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+
+from importance.strategies import STRATEGIES
+
+# One color per strategy, the same on every page. Later strategies take the spare colors in
+# registry order, so a new strategy gets a stable color too.
+STRATEGY_COLORS = {"full": "#64748b", "gradnorm": "#ea580c", "random": "#0d9488"}
+SPARE_COLORS = ("#7c3aed", "#db2777", "#ca8a04", "#2563eb", "#16a34a", "#0891b2", "#9f1239")
+ACTUAL_COLOR = "#1f2937"
+DROPPED_COLOR = "#cbd5e1"
+CLASSICAL_COLORS = ("#6b7280", "#a16207", "#4d7c0f", "#1d4ed8", "#be185d")
+SEQUENTIAL = "Blues"
+FONT = dict(family="Source Sans Pro, Source Sans 3, sans-serif", size=13, color="#1f2937")
+
+# The house template: plotly_white plus our font and palette. Installed as Plotly's default,
+# which new figures pick up without re-validating it (setting a template per figure costs
+# ~25 ms each).
+pio.templates["importance"] = go.layout.Template(pio.templates["plotly_white"]).update(
+    layout=dict(font=FONT, colorway=[*STRATEGY_COLORS.values(), *SPARE_COLORS],
+                hoverlabel=dict(font_size=12), margin=dict(l=10, r=10, t=60, b=10),
+                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1)))
+pio.templates.default = "importance"
+
+# Plotly modebar: keep download-as-PNG (at 2x), drop the Plotly logo.
+CONFIG = {"displaylogo": False,
+          "toImageButtonOptions": {"format": "png", "scale": 2},
+          "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def strategy_color(strategy: str) -> str:
+    """The strategy's color on every page."""
+    if strategy in STRATEGY_COLORS:
+        return STRATEGY_COLORS[strategy]
+    others = [s for s in STRATEGIES if s not in STRATEGY_COLORS]
+    i = others.index(strategy) if strategy in others else sum(map(ord, strategy))
+    return SPARE_COLORS[i % len(SPARE_COLORS)]
+
+
+def run_colors(run_ids: Sequence[str], strategies: Sequence[str]) -> dict[str, str]:
+    """Colors per run: its strategy's color; repeats of a strategy get lighter shades."""
+    seen: dict[str, int] = {}
+    out = {}
+    for rid, strat in zip(run_ids, strategies, strict=True):
+        k = seen.get(strat, 0)
+        seen[strat] = k + 1
+        out[rid] = _lighten(strategy_color(strat), min(0.2 * k, 0.6))
+    return out
+
+
+def _lighten(hex_color: str, amount: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (round(c + (255 - c) * amount) for c in (r, g, b))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def style(fig: go.Figure, *, title: str, x: str | None = None, y: str | None = None,
+          height: int = 380, legend: bool = True) -> go.Figure:
+    """A title, axis titles with units, a height (the template does the rest)."""
+    fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+                      height=height, showlegend=legend)
+    if x is not None:
+        fig.update_xaxes(title_text=x)
+    if y is not None:
+        fig.update_yaxes(title_text=y)
+    return fig
+
+
+def range_buttons(fig: go.Figure) -> go.Figure:
+    """Zoom buttons on a time axis: one day, one week, everything (client-side, instant)."""
+    fig.update_xaxes(rangeselector=dict(
+        buttons=[dict(count=1, label="day", step="day", stepmode="backward"),
+                 dict(count=7, label="week", step="day", stepmode="backward"),
+                 dict(step="all", label="all")],
+        x=0, y=1.0, xanchor="left", yanchor="bottom", font=dict(size=12)))
+    return fig
+
+
+def show(fig: go.Figure, key: str | None = None) -> None:
+    """Draw a figure with the house style (not Streamlit's theme) and the PNG download."""
+    st.plotly_chart(fig, theme=None, config=CONFIG, key=key)

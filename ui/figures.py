@@ -1,0 +1,307 @@
+"""Figure builders for the pages. Each is cached by its inputs (st.cache_resource): Plotly's
+object model costs 20-150 ms per figure, so a rerun only serialises figures it already built.
+The cached figures are shared and must not be modified by callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from importance import views
+from ui import charts
+
+cached = st.cache_resource(max_entries=48, show_spinner=False)
+
+
+@cached
+def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str) -> go.Figure:
+    """The series (downsampled past 10k points) with the filled points `gaps` marked."""
+    shown = views.downsample(values)
+    fig = go.Figure()
+    fig.add_scatter(x=views.naive(shown.index), y=shown.to_numpy(), mode="lines",
+                    name="traffic", line=dict(color=charts.ACTUAL_COLOR, width=1))
+    if len(gaps):
+        fig.add_scatter(x=views.naive(gaps.index), y=gaps.to_numpy(), mode="markers",
+                        name="filled", marker=dict(color="#dc2626", size=5))
+    charts.style(fig, title=title, x=x, y=y, height=360)
+    return charts.range_buttons(fig)
+
+
+@cached
+def dow_hour(table: pd.DataFrame, title: str, x: str) -> go.Figure:
+    """Day-of-week x hour-of-day heat map of mean traffic."""
+    fig = go.Figure(go.Heatmap(z=table.to_numpy(), x=list(table.columns), y=list(table.index),
+                               colorscale=charts.SEQUENTIAL, colorbar=dict(title="mean"),
+                               hovertemplate="%{y} %{x}:00: %{z:,.1f}<extra></extra>"))
+    charts.style(fig, title=title, x=x, y="day of week", height=320, legend=False)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(dtick=2)
+    return fig
+
+
+@cached
+def score_animation(h: views.ScoreHistograms, color: str, title: str) -> go.Figure:
+    """Stacked kept/dropped histograms, one animation frame per epoch (pre-binned counts)."""
+    x = np.log10(h.centers) if h.log else h.centers
+    width = float(np.diff(np.log10(h.edges) if h.log else h.edges).mean())
+    n_epochs = h.kept.shape[0]
+
+    def bars(e: int) -> list[go.Bar]:
+        return [go.Bar(x=x, y=h.kept[e], width=width, name="trained", marker_color=color,
+                       customdata=h.centers, hovertemplate="score %{customdata:.3g}: "
+                       "%{y} trained<extra></extra>"),
+                go.Bar(x=x, y=h.dropped[e], width=width, name="dropped",
+                       marker_color=charts.DROPPED_COLOR, customdata=h.centers,
+                       hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
+
+    fig = go.Figure(data=bars(n_epochs - 1),
+                    frames=[go.Frame(data=bars(e), name=str(e + 1)) for e in range(n_epochs)])
+    top = float((h.kept + h.dropped).max()) * 1.05 or 1.0
+    charts.style(fig, title=title, x="gradient norm" + (" (log scale)" if h.log else ""),
+                 y="windows", height=380)
+    fig.update_layout(barmode="stack", bargap=0, yaxis_range=[0, top],
+                      margin=dict(l=10, r=10, t=60, b=10))
+    if h.log:
+        lo, hi = int(np.floor(x.min())), int(np.ceil(x.max()))
+        ticks = list(range(lo, hi + 1))
+        fig.update_xaxes(tickvals=ticks, ticktext=[f"{10.0 ** t:g}" for t in ticks])
+    steps = [dict(method="animate", label=str(e + 1),
+                  args=[[str(e + 1)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                           transition=dict(duration=0))])
+             for e in range(n_epochs)]
+    fig.update_layout(
+        sliders=[dict(active=n_epochs - 1, steps=steps, currentvalue=dict(prefix="epoch "),
+                      pad=dict(t=40, l=70), len=0.85, x=0.15)],
+        updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=45), showactive=False, buttons=[
+                              dict(label="Play", method="animate",
+                                   args=[None, dict(frame=dict(duration=700, redraw=True),
+                                                    fromcurrent=False, mode="immediate",
+                                                    transition=dict(duration=0))])])],
+        height=460,
+    )
+    return fig
+
+
+@cached
+def hour_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str],
+               tz: str | None) -> go.Figure:
+    """Share of windows kept by hour of day, one line per run."""
+    fig = go.Figure()
+    for name, s in tables.items():
+        fig.add_scatter(x=s.index, y=100 * s.to_numpy(), mode="lines+markers", name=name,
+                        line=dict(color=colors[name], width=2),
+                        hovertemplate="%{x}:00: %{y:.0f}% kept<extra></extra>")
+    charts.style(fig, title="Share of windows trained, by hour of day",
+                 x=f"hour of day of the first forecast step ({tz or 'UTC'})",
+                 y="trained (% of window-epochs)", height=340)
+    fig.update_xaxes(dtick=2, range=[-0.5, 23.5])
+    return fig
+
+
+@cached
+def calendar(table: pd.DataFrame, title: str) -> go.Figure:
+    """Day x time-of-day heat map of how often each window was trained."""
+    fig = go.Figure(go.Heatmap(
+        z=100 * table.to_numpy(), x=list(table.columns), y=list(table.index),
+        colorscale=charts.SEQUENTIAL, zmin=0, zmax=100,
+        colorbar=dict(title="% epochs", ticksuffix="%"),
+        hovertemplate="%{y} %{x}: trained in %{z:.0f}% of epochs<extra></extra>"))
+    charts.style(fig, title=title, x="time of day", y="day", legend=False,
+                 height=max(320, 14 * len(table) + 120))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", nticks=13)
+    return fig
+
+
+@cached
+def score_vs_error(score: np.ndarray, error: np.ndarray, kept: np.ndarray, color: str,
+                   title: str, max_points: int = 6000) -> go.Figure:
+    """Each window's latest score vs the final model's absolute error on it (log-log)."""
+    ok = np.flatnonzero(np.isfinite(score) & np.isfinite(error) & (score > 0) & (error > 0))
+    if len(ok) > max_points:
+        ok = np.sort(np.random.default_rng(0).choice(ok, max_points, replace=False))
+    fig = go.Figure()
+    for mask, name, c in ((kept[ok], "trained in the last epoch", color),
+                          (~kept[ok], "dropped in the last epoch", charts.DROPPED_COLOR)):
+        i = ok[mask]
+        fig.add_scattergl(x=score[i], y=error[i], mode="markers", name=name,
+                          marker=dict(color=c, size=4, opacity=0.6),
+                          hovertemplate="score %{x:.3g}, |error| %{y:,.2f}<extra></extra>")
+    charts.style(fig, title=title, x="gradient norm (log)", y="|error| of the final model "
+                 "(original units, log)", height=400)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig
+
+
+@cached
+def window_multiples(windows: Sequence[tuple[str, pd.Series, pd.Series]], color: str,
+                     cols: int, unit: str) -> go.Figure:
+    """Small multiples: each window's input (gray) and forecast target (colored)."""
+    rows = -(-len(windows) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[w[0] for w in windows],
+                        horizontal_spacing=0.04, vertical_spacing=0.16)
+    for k, (_, inp, target) in enumerate(windows):
+        r, c = k // cols + 1, k % cols + 1
+        fig.add_scatter(x=views.naive(inp.index), y=inp.to_numpy(), mode="lines",
+                        line=dict(color="#94a3b8", width=1), showlegend=False,
+                        hovertemplate="%{x}: %{y:,.1f}<extra>input</extra>", row=r, col=c)
+        fig.add_scatter(x=views.naive(target.index), y=target.to_numpy(), mode="markers+lines",
+                        marker=dict(color=color, size=6), line=dict(color=color),
+                        showlegend=False, hovertemplate="%{x}: %{y:,.1f}<extra>target</extra>",
+                        row=r, col=c)
+    charts.style(fig, title="", legend=False, height=220 * rows + 40)
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(title_text=unit, col=1)
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+@cached
+def overlay(actual: pd.DataFrame, lines: Sequence[tuple[str, pd.DataFrame, str, str]],
+            title: str, x: str, y: str) -> go.Figure:
+    """Actual vs each forecast over the test period. lines: (name, frame, color, dash)."""
+    fig = go.Figure()
+    fig.add_scatter(x=views.naive(actual["time"]), y=actual["actual"], mode="lines",
+                    name="actual", line=dict(color=charts.ACTUAL_COLOR, width=2))
+    for name, frame, color, dash in lines:
+        fig.add_scatter(x=views.naive(frame["time"]), y=frame["forecast"], mode="lines",
+                        name=name, line=dict(color=color, width=1.5, dash=dash))
+    charts.style(fig, title=title, x=x, y=y, height=420)
+    charts.range_buttons(fig)
+    return fig
+
+
+@cached
+def residuals(lines: Sequence[tuple[str, pd.DataFrame, str, str]], x: str,
+              unit: str) -> go.Figure:
+    """Residuals (forecast - actual) over time and their distribution, per forecast."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3], shared_yaxes=True,
+                        horizontal_spacing=0.02)
+    for name, frame, color, dash in lines:
+        res = (frame["forecast"] - frame["actual"]).to_numpy()
+        fig.add_scatter(x=views.naive(frame["time"]), y=res, mode="lines", name=name,
+                        legendgroup=name, line=dict(color=color, width=1, dash=dash),
+                        row=1, col=1)
+        fig.add_histogram(y=res, name=name, legendgroup=name, showlegend=False,
+                          marker_color=color, opacity=0.55, nbinsy=60, row=1, col=2)
+    charts.style(fig, title="Residuals (forecast - actual)", height=380)
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text=x, row=1, col=1)
+    fig.update_xaxes(title_text="count", row=1, col=2)
+    fig.update_yaxes(title_text=unit, row=1, col=1)
+    fig.add_hline(y=0, line=dict(color="#94a3b8", width=1))
+    return fig
+
+
+@cached
+def error_by_hour(lines: Sequence[tuple[str, pd.DataFrame, str, str]], tz: str | None,
+                  unit: str) -> go.Figure:
+    """Mean absolute error by hour of day, per forecast."""
+    fig = go.Figure()
+    for name, frame, color, dash in lines:
+        hours = pd.DatetimeIndex(frame["time"]).tz_convert(tz or "UTC").hour
+        err = (frame["forecast"] - frame["actual"]).abs().groupby(hours).mean()
+        fig.add_scatter(x=err.index, y=err.to_numpy(), mode="lines+markers", name=name,
+                        line=dict(color=color, dash=dash))
+    charts.style(fig, title="Mean absolute error by hour of day",
+                 x=f"hour of day ({tz or 'UTC'})", y=f"MAE ({unit})", height=340)
+    fig.update_xaxes(dtick=2)
+    return fig
+
+
+@cached
+def phase_bars(split: pd.DataFrame, value: str, title: str, x: str) -> go.Figure:
+    """Horizontal stacked bars per run: scoring / training / evaluation."""
+    shades = {"scoring": "#f59e0b", "training": "#3b82f6", "eval": "#a3a3a3"}
+    fig = go.Figure()
+    for phase, part in split.groupby("phase", sort=False):
+        fig.add_bar(y=part["run"], x=part[value], orientation="h", name=phase,
+                    marker_color=shades.get(str(phase), "#94a3b8"),
+                    hovertemplate="%{y}: %{x:.3g}<extra>" + str(phase) + "</extra>")
+    charts.style(fig, title=title, x=x, height=120 + 50 * split["run"].nunique())
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+@cached
+def cost_curves(curves: pd.DataFrame, xcol: str, x: str, colors: Mapping[str, str],
+                target: float | None, title: str) -> go.Figure:
+    """Validation MAE against cumulative cost per epoch, one line per run."""
+    fig = go.Figure()
+    for rid, part in curves.groupby("run_id", sort=False):
+        fig.add_scatter(x=part[xcol], y=part["val_mae"], mode="lines+markers",
+                        name=str(part["run"].iloc[0]), line=dict(color=colors[str(rid)]),
+                        customdata=part["epoch"],
+                        hovertemplate="epoch %{customdata}: %{x:.3g}, MAE %{y:,.2f}<extra>"
+                                      "</extra>")
+    if target is not None:
+        fig.add_hline(y=target, line=dict(color="#94a3b8", dash="dot"),
+                      annotation_text="target: baseline's best within tolerance",
+                      annotation_position="top right")
+    charts.style(fig, title=title, x=x, y="validation MAE (original units)", height=400)
+    return fig
+
+
+@cached
+def weekday_profile(profile: pd.DataFrame, column: str, local: str) -> go.Figure:
+    """Average daily profile, one line per weekday (weekend dashed)."""
+    fig = go.Figure()
+    blues = ("#1e3a8a", "#1d4ed8", "#2563eb", "#3b82f6", "#60a5fa")
+    for k, day in enumerate(profile.columns):
+        weekend = k >= 5
+        fig.add_scatter(x=list(profile.index), y=profile[day].to_numpy(), mode="lines",
+                        name=str(day), line=dict(width=2 if weekend else 1.5,
+                                                 dash="dash" if weekend else "solid",
+                                                 color="#ea580c" if k == 5 else "#db2777"
+                                                 if k == 6 else blues[k]))
+    charts.style(fig, title="Average daily profile by weekday", x=f"time of day ({local})",
+                 y=f"mean {column}", height=360)
+    fig.update_xaxes(type="category", nticks=13)
+    return fig
+
+
+@cached
+def decomposition(parts: pd.DataFrame, local: str, max_points: int = 2000) -> go.Figure:
+    """MSTL components stacked: observed, trend, each season, remainder."""
+    cols = list(parts.columns)
+    fig = make_subplots(rows=len(cols), cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=cols)
+    for k, col in enumerate(cols):
+        s = views.downsample(parts[col], max_points)
+        fig.add_scatter(x=views.naive(s.index), y=s.to_numpy(), mode="lines", name=col,
+                        line=dict(color=charts.ACTUAL_COLOR if k == 0 else "#2563eb", width=1),
+                        showlegend=False, row=k + 1, col=1)
+    charts.style(fig, title="Decomposition (MSTL)", legend=False, height=130 * len(cols) + 80)
+    fig.update_xaxes(title_text=local, row=len(cols), col=1)
+    fig.update_annotations(font_size=12, x=0, xanchor="left")
+    return fig
+
+
+@cached
+def autocorrelation(corr: pd.DataFrame, step: str) -> go.Figure:
+    """ACF and PACF as stems with their 95% bands around zero."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["ACF", "PACF"], shared_yaxes=True,
+                        horizontal_spacing=0.04)
+    lag = corr["lag"].to_numpy()
+    for k, name in enumerate(("acf", "pacf")):
+        band = corr[f"{name}_ci"].to_numpy()
+        fig.add_scatter(x=np.r_[lag, lag[::-1]], y=np.r_[band, -band[::-1]], fill="toself",
+                        fillcolor="rgba(37,99,235,0.12)", line=dict(width=0), hoverinfo="skip",
+                        showlegend=False, row=1, col=k + 1)
+        fig.add_bar(x=lag, y=corr[name], marker_color="#2563eb", width=0.6, showlegend=False,
+                    hovertemplate="lag %{x}: %{y:.3f}<extra>" + name.upper() + "</extra>",
+                    row=1, col=k + 1)
+        fig.update_xaxes(title_text=f"lag ({step}s)", row=1, col=k + 1)
+    charts.style(fig, title="Autocorrelation", y="correlation", legend=False, height=340)
+    fig.update_annotations(font_size=12)
+    return fig

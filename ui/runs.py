@@ -1,0 +1,102 @@
+"""The job manager singleton, the run store, cached run loaders and the runs picker.
+
+The library's run store and job manager import torch (seconds): they are imported on first
+use, so the Data page starts without them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from importance import views
+from importance.views import RunInfo
+from ui import state
+
+if TYPE_CHECKING:
+    from importance.runs.jobs import JobManager
+    from importance.runs.store import RunStore
+
+
+@st.cache_resource(show_spinner="Starting the job manager...")
+def manager() -> JobManager:
+    """One job manager per server: one worker runs queued jobs one at a time."""
+    from importance.runs.jobs import JobManager
+    from importance.runs.store import RunStore
+
+    return JobManager(RunStore())  # RunStore() reads $IMPORTANCE_RUNS_DIR
+
+
+def store() -> RunStore:
+    return manager().store
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _info(root: str, run_id: str) -> RunInfo:
+    run = store().load(run_id)
+    return RunInfo(run_id, run.summary, run.config)
+
+
+@st.cache_data(show_spinner="Loading the run's scores...", max_entries=24)
+def _arrays(root: str, run_id: str) -> dict[str, np.ndarray]:
+    return dict(store().load(run_id).arrays)
+
+
+@st.cache_data(show_spinner="Loading the run's forecasts...", max_entries=24)
+def _predictions(root: str, run_id: str) -> pd.DataFrame:
+    return store().load(run_id).predictions()
+
+
+def all_runs() -> list[RunInfo]:
+    """Every stored run, oldest first (summaries cached by run id: runs never change)."""
+    s = store()
+    return [_info(str(s.root), rid) for rid in s.ids()]
+
+
+def arrays(run_id: str) -> dict[str, np.ndarray]:
+    """A run's score/selection arrays (cached by run id)."""
+    return _arrays(str(store().root), run_id)
+
+
+def predictions(run_id: str) -> pd.DataFrame:
+    """A run's test forecasts (cached by run id)."""
+    return _predictions(str(store().root), run_id)
+
+
+def picker() -> list[RunInfo]:
+    """Sidebar multiselect of stored runs; defaults to the latest batch, and moves to each new
+    batch when it lands. Returns the chosen runs, oldest first."""
+    runs = all_runs()
+    by_id = {r.run_id: r for r in runs}
+    ids = list(by_id)
+    seen = st.session_state.get(state.RUNS_SEEN)
+    chosen = [i for i in st.session_state.get(state.RUNS, []) if i in by_id]
+    if seen != ids or not chosen:  # first visit, or new runs arrived: show the latest batch
+        chosen = views.latest_batch(runs)
+    st.session_state[state.RUNS_SEEN] = ids
+    st.session_state[state.RUNS] = chosen
+    names = views.run_names(runs)
+    sb = st.sidebar
+    sb.header("Runs to compare")
+    picked = sb.multiselect(
+        "Runs", ids, key=state.RUNS, label_visibility="collapsed",
+        format_func=lambda i: f"{names[i]} · {str(by_id[i].summary.get('created', ''))[5:16]}",
+        placeholder="Choose stored runs", persist_state="session",
+        help="Any stored runs; the latest comparison is chosen when it finishes.")
+    return [by_id[i] for i in ids if i in picked]
+
+
+def guard(runs: list[RunInfo]) -> None:
+    """Stop the page with a helpful message when there is nothing to show."""
+    if runs:
+        return
+    if not store().ids():
+        st.info("No runs yet. Launch a comparison on the Train page: the defaults compare "
+                "full data, gradient-norm importance and a random subset in about a minute.")
+    else:
+        st.info("Choose one or more runs in the sidebar.")
+    st.page_link("pages/train.py", label="Go to the Train page")
+    st.stop()

@@ -1,0 +1,41 @@
+"""Every session-state key of the dashboard, in one place."""
+
+from __future__ import annotations
+
+# Sidebar: dataset
+SOURCE = "data.source"  # radio: DEFAULT_SOURCE | UPLOAD_SOURCE
+UPLOAD = "data.upload"  # file_uploader
+SAVED_UPLOADS = "data.saved_uploads"  # {uploader file_id: saved path}
+SERIES = "data.series"  # selectbox: square / series id
+COLUMN = "data.column"  # selectbox: activity / value column
+LAST_PATH = "data.last_path"  # path the series/column widgets were built for
+DATA = "data.current"  # the chosen dataset (ui.sidebar.Dataset), set by app.py every rerun
+
+# Sidebar: runs to compare
+RUNS = "runs.selected"  # multiselect of run ids
+RUNS_SEEN = "runs.seen"  # run ids in the store at the last rerun
+
+# Train page form
+F_MODEL = "train.model"
+F_HIDDEN = "train.hidden"
+F_LAYERS = "train.layers"
+F_LOOKBACK = "train.lookback"
+F_HORIZON = "train.horizon"
+F_STRIDE = "train.stride"
+F_EPOCHS = "train.epochs"
+F_BATCH = "train.batch_size"
+F_LR = "train.lr"
+F_STRATEGIES = "train.strategies"
+F_KEEP = "train.keep_ratio"
+F_SEED = "train.seed"
+F_COUNTRY = "train.country"
+LAUNCHED = "train.launched"  # job ids launched by this session (for a short confirmation)
+
+# Result pages
+IMP_RUN = "importance.calendar_run"  # run whose selection calendar is shown
+IMP_EXTREMES_RUN = "importance.extremes_run"  # run whose extreme windows are drawn
+FIDELITY_NOW = "importance.fidelity_now"  # button: measure proxy fidelity while jobs run
+FC_STEP = "forecasts.step"
+FC_CLASSICAL = "forecasts.classical"
+EN_BASELINE = "energy.baseline"
+EN_AXIS = "energy.axis"
