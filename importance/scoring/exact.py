@@ -13,7 +13,7 @@ from torch import nn
 
 from importance.models import per_sample_loss
 from importance.scoring.mlp import mlp_backward, mlp_forward
-from importance.scoring.norms import GradCollector
+from importance.scoring.norms import GradCollector, collect_linear
 from importance.scoring.recurrent import check_rnn, recurrent_backward, recurrent_forward
 
 
@@ -32,14 +32,17 @@ def body_kind(model: nn.Module) -> str:
 
 def loss_and_seed(pred: torch.Tensor, y: torch.Tensor, weights: torch.Tensor | None
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Weighted per-sample losses w_i l_i (B,) and their gradients w.r.t. pred (B, horizon)."""
-    with torch.enable_grad():
-        leaf = pred.detach().requires_grad_()
-        wl = per_sample_loss(leaf, y)
-        if weights is not None:
-            wl = wl * weights
-        (seed,) = torch.autograd.grad(wl.sum(), leaf)
-    return wl.detach(), seed
+    """Weighted per-sample losses w_i l_i (B,) and their gradients w.r.t. pred (B, horizon).
+
+    The gradient is the closed form of `per_sample_loss` (mean squared error over the
+    horizon): 2 w_i (pred_i - y_i) / horizon; a test pins it to autograd of that function.
+    """
+    wl = per_sample_loss(pred, y)
+    err = pred - y  # (B, horizon)
+    scale = 2.0 / pred.shape[1]
+    if weights is None:
+        return wl, err.mul_(scale)
+    return wl * weights, err.mul_(weights.unsqueeze(1) * scale)
 
 
 @torch.no_grad()
@@ -60,8 +63,7 @@ def per_sample_pass(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     pred = torch.addmm(head.bias.detach(), h_last, head.weight.detach().t())  # (B, horizon)
     wl, seed = loss_and_seed(pred, y, weights)
     col = GradCollector(x.shape[0], pred, want_grads)
-    col.weight(head.weight, seed.unsqueeze(0), h_last.unsqueeze(0))
-    col.bias(head.bias, seed.unsqueeze(0))
+    collect_linear(col, head, h_last, seed)
     dh = seed @ head.weight.detach()  # (B, H)
     if kind == "mlp":
         mlp_backward(model.body, acts, dh, col)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from importance.scoring.norms import GradCollector
+from importance.scoring.norms import GradCollector, collect_linear
 
 
 def check_body(body: nn.Module) -> list[nn.Linear]:
@@ -38,8 +38,8 @@ def mlp_backward(body: nn.Module, acts: list[torch.Tensor], dh: torch.Tensor,
     linears = check_body(body)
     for layer in range(len(linears) - 1, -1, -1):
         lin = linears[layer]
-        g = dh.mul_(acts[layer + 1] > 0)  # (B, out): grad of the pre-activation
-        col.weight(lin.weight, g.unsqueeze(0), acts[layer].unsqueeze(0))  # T = 1: ghost norm
-        col.bias(lin.bias, g.unsqueeze(0))
+        # (B, out): grad of the pre-activation; zero where the ReLU was off (autograd's op)
+        g = torch.ops.aten.threshold_backward(dh, acts[layer + 1], 0)
+        collect_linear(col, lin, acts[layer], g)
         if layer:
             dh = g @ lin.weight.detach()  # (B, in)

@@ -1,92 +1,134 @@
 """Per-sample squared gradient norms of Linear-like parameters, without per-sample loops.
 
-A weight used as `z[t] = W a[t]` at steps t = 0..T-1 has the per-sample gradient
-`G_i = sum_t dz[t, i] a[t, i]^T`. Its squared Frobenius norm is computed either by
-materialising every `G_i` with one batched matmul, cost ~ B*T*G*K, or from Gram matrices,
-`||G_i||^2 = sum_{t,s} (a_t . a_s)(dz_t . dz_s)`, cost ~ B*T^2*(G+K); whichever is cheaper.
-With T = 1 the Gram form is the ghost-norm identity `||a_i||^2 ||dz_i||^2`.
+A layer computes `z[t] = W_cat a[t]` at steps t = 0..T-1, where `a[t]` (N,) stacks the
+inputs of all its parameters (e.g. `[x_t, h_{t-1}, 1]`: the constant 1 carries the biases).
+Sample i's gradient of `W_cat` is `P_i = sum_t a[t, i] dz[t, i]^T` (N, G); every parameter
+is a block of it (`Block`). Squared block norms come either from materialising `P_i` with
+one batched matmul, cost ~ B*T*N*G, or from Gram matrices,
+`||P_i[R, C]||^2 = sum_{t,s} (a_t[R] . a_s[R]) (dz_t[C] . dz_s[C])`, cost ~ B*T^2*(N+G),
+whichever is cheaper. A Linear layer seeing one vector per sample uses the ghost-norm identity
+(`collect_linear`): `||a_i||^2 ||dz_i||^2`, plus `||dz_i||^2` for its bias.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 from torch import nn
 
-# Per-sample matrices materialised at once, at most this many elements (bounds the workspace
-# to 8 MB in float32, so it stays cache-friendly and never hits the allocator's mmap path).
+# Elements of per-sample matrices materialised at once (8 MB in float32): bounds the
+# workspace so it stays cache-friendly and off the allocator's mmap path.
 _MATERIALISE_CHUNK = 1 << 21
 
 
-def use_gram(t: int, g: int, k: int) -> bool:
-    """True if the Gram form is cheaper than materialising (G, K) per-sample matrices."""
-    return t * t * (g + k) < t * g * k
+@dataclass(frozen=True)
+class Block:
+    """`param[rows]` gets sample i's gradient `P_i[a_cols, dz_cols]^T`; a bias has a
+    one-element `a_cols` (the constant-1 column) and gets `P_i[a_cols, dz_cols][0]`."""
+
+    param: nn.Parameter
+    a_cols: slice
+    dz_cols: slice
+    rows: slice = field(default_factory=lambda: slice(None))
 
 
-def outer_sq_norms(dz: torch.Tensor, a: torch.Tensor, *, gram: bool | None = None,
-                   total: torch.Tensor | None = None) -> torch.Tensor:
-    """Squared norms (B,) of `sum_t dz[t, i] a[t, i]^T` for dz (T, B, G), a (T, B, K).
-
-    If `total` (G, K) is given, the batch sum `sum_i G_i` is added to it.
-    `gram` forces the Gram (True) or materialising (False) form; None picks the cheaper.
-    """
-    t, b, g = dz.shape
-    k = a.shape[2]
-    if gram is None:
-        gram = use_gram(t, g, k)
-    if gram:
-        if total is not None:
-            total.addmm_(dz.reshape(t * b, g).t(), a.reshape(t * b, k))  # (G, T*B) @ (T*B, K)
-        return _gram_sq_norms(dz, a)
-    out = dz.new_empty(b)
-    chunk = max(1, _MATERIALISE_CHUNK // (g * k))
-    for s in range(0, b, chunk):
-        e = min(b, s + chunk)
-        per = torch.bmm(dz[:, s:e].permute(1, 2, 0), a[:, s:e].transpose(0, 1))  # (b, G, K)
-        torch.linalg.vector_norm(per.flatten(1), dim=1, out=out[s:e])
-        if total is not None:
-            total.add_(per.sum(0))
-    return out.square_()
-
-
-def _gram_sq_norms(dz: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """`sum_{t,s} (a_t . a_s)(dz_t . dz_s)` per sample: (T, B, G), (T, B, K) -> (B,)."""
-    if dz.shape[0] == 1:
-        return dz[0].square().sum(1) * a[0].square().sum(1)
-    dz_b, a_b = dz.transpose(0, 1), a.transpose(0, 1)  # (B, T, G), (B, T, K)
-    gram_z = torch.bmm(dz_b, dz_b.transpose(1, 2))  # (B, T, T)
-    gram_a = torch.bmm(a_b, a_b.transpose(1, 2))  # (B, T, T)
-    return gram_z.mul_(gram_a).sum((1, 2))
+def use_gram(t: int, n: int, g: int) -> bool:
+    """True if Gram matrices are cheaper than materialising (N, G) per-sample matrices."""
+    return t * t * (n + g) < t * n * g
 
 
 class GradCollector:
-    """Accumulates per-sample squared norms and, optionally, batch-summed parameter grads.
-
-    Each `weight` / `bias` call covers a block of rows of one parameter; parameters that do
-    not require grad are skipped (they are not trainable, so not part of the norm).
-    """
+    """Accumulates per-sample squared grad norms (B,) and, optionally, batch-summed grads
+    (into fresh tensors, not p.grad). Parameters that do not require grad are skipped."""
 
     def __init__(self, batch: int, like: torch.Tensor, want_grads: bool):
         self.sq = like.new_zeros(batch)  # (B,)
         self.grads: dict[nn.Parameter, torch.Tensor] | None = {} if want_grads else None
 
-    def _total(self, p: nn.Parameter, rows: slice) -> torch.Tensor | None:
-        if self.grads is None:
-            return None
+    def collect(self, dz: torch.Tensor, a: torch.Tensor, blocks: list[Block], *,
+                gram: bool | None = None) -> None:
+        """Add the blocks' contributions for dz (T, B, G), a (T, B, N). `gram` forces the
+        Gram (True) or materialising (False) form; None picks the cheaper."""
+        blocks = [blk for blk in blocks if blk.param.requires_grad]
+        if not blocks:
+            return
+        t, b, g = dz.shape
+        n = a.shape[2]
+        if gram is None:
+            gram = use_gram(t, n, g)
+        want = self.want_grads
+        if gram:
+            self.sq += _gram_sq_norms(dz, a, blocks)
+            total = a.reshape(t * b, n).t() @ dz.reshape(t * b, g) if want else None  # (N, G)
+        else:
+            total = _materialised_sq_norms(dz, a, blocks, self.sq, want)
+        if total is not None:
+            self._add_grads(total, blocks)
+
+    @property
+    def want_grads(self) -> bool:
+        return self.grads is not None
+
+    def add_grad(self, p: nn.Parameter, grad: torch.Tensor, rows: slice = slice(None)) -> None:
+        """Add a batch-summed gradient of p[rows] (only called when grads are wanted)."""
+        assert self.grads is not None
         if p not in self.grads:
             self.grads[p] = torch.zeros_like(p)
-        return self.grads[p][rows]
+        self.grads[p][rows] += grad
 
-    def weight(self, p: nn.Parameter, dz: torch.Tensor, a: torch.Tensor,
-               rows: slice = slice(None)) -> None:
-        """p[rows] is used as `dz`'s pre-activation = p[rows] @ a, dz (T, B, G), a (T, B, K)."""
-        if p.requires_grad:
-            self.sq += outer_sq_norms(dz, a, total=self._total(p, rows))
+    def _add_grads(self, total: torch.Tensor, blocks: list[Block]) -> None:
+        for blk in blocks:
+            part = total[blk.a_cols, blk.dz_cols]  # (R, C)
+            self.add_grad(blk.param, part[0] if blk.param.dim() == 1 else part.t(), blk.rows)
 
-    def bias(self, p: nn.Parameter, dz: torch.Tensor, rows: slice = slice(None)) -> None:
-        """p[rows] is added to the pre-activation at every step: dz (T, B, G)."""
-        if p.requires_grad:
-            per = dz.sum(0)  # (B, G)
-            self.sq += per.square().sum(1)
-            total = self._total(p, rows)
-            if total is not None:
-                total.add_(per.sum(0))
+
+def _materialised_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block],
+                           sq: torch.Tensor, want_total: bool) -> torch.Tensor | None:
+    """Add block norms to sq (B,) from P_i built in chunks of samples; return sum_i P_i."""
+    t, b, g = dz.shape
+    n = a.shape[2]
+    total = dz.new_zeros(n, g) if want_total else None
+    chunk = max(1, _MATERIALISE_CHUNK // (n * g))
+    for s in range(0, b, chunk):
+        e = min(b, s + chunk)
+        per = torch.bmm(a[:, s:e].permute(1, 2, 0), dz[:, s:e].transpose(0, 1))  # (b, N, G)
+        for blk in blocks:
+            sq[s:e] += torch.linalg.vector_norm(per[:, blk.a_cols, blk.dz_cols], dim=(1, 2)
+                                                ).square_()
+        if total is not None:
+            total += per.sum(0)
+    return total
+
+
+def _gram_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
+    """Sum over blocks of sum_{t,s} (a_t[R] . a_s[R]) (dz_t[C] . dz_s[C]): (B,)."""
+    cache: dict[tuple[int, int, int, int], torch.Tensor] = {}
+
+    def gram(x: torch.Tensor, cols: slice, key: tuple[int, int, int, int]) -> torch.Tensor:
+        if key not in cache:
+            xc = x[:, :, cols]  # (T, B, R)
+            xb = xc.transpose(0, 1)  # (B, T, R)
+            cache[key] = torch.bmm(xb, xb.transpose(1, 2))  # (B, T, T)
+        return cache[key]
+
+    out = dz.new_zeros(dz.shape[1])
+    for blk in blocks:
+        ga = gram(a, blk.a_cols, (0, *blk.a_cols.indices(a.shape[2])))
+        gz = gram(dz, blk.dz_cols, (1, *blk.dz_cols.indices(dz.shape[2])))
+        out += (ga * gz).sum((1, 2))
+    return out
+
+
+def collect_linear(col: GradCollector, lin: nn.Linear, a: torch.Tensor, g: torch.Tensor) -> None:
+    """A Linear layer seeing one vector per sample: a (B, K) its input, g (B, G) the grad of
+    its output. Ghost norms: ||a_i||^2 ||g_i||^2 for the weight, ||g_i||^2 for the bias."""
+    g_sq = torch.linalg.vector_norm(g, dim=1).square_()  # (B,)
+    if lin.weight.requires_grad:
+        col.sq.addcmul_(torch.linalg.vector_norm(a, dim=1).square_(), g_sq)
+        if col.want_grads:
+            col.add_grad(lin.weight, g.t() @ a)  # (G, K)
+    if lin.bias is not None and lin.bias.requires_grad:
+        col.sq += g_sq
+        if col.want_grads:
+            col.add_grad(lin.bias, g.sum(0))
