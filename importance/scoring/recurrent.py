@@ -80,13 +80,12 @@ def gru_blocks(rnn: nn.Module, layer: int, k: int) -> list[Block]:
     """Blocks of one GRU layer; dz columns r, z, n_h, n_i map to parameter rows r, z, n."""
     h = rnn.hidden_size
     x, hid, one = slice(0, k), slice(k, k + h), slice(k + h, k + h + 1)
-    rz, nh, ni, n_rows = slice(0, 2 * h), slice(2 * h, 3 * h), slice(3 * h, 4 * h), slice(2 * h,
-                                                                                        3 * h)
+    rz, ni = slice(0, 2 * h), slice(3 * h, 4 * h)  # dz columns
+    n_rows, hh = slice(2 * h, 3 * h), slice(0, 3 * h)  # parameter rows n; W_hh's r, z, n_h
     w_ih, w_hh = _param(rnn, "weight_ih", layer), _param(rnn, "weight_hh", layer)
     b_ih, b_hh = _param(rnn, "bias_ih", layer), _param(rnn, "bias_hh", layer)
-    return [Block(w_ih, x, rz, rz), Block(w_ih, x, ni, n_rows), Block(w_hh, hid, slice(0, 3 * h)),
-            Block(b_ih, one, rz, rz), Block(b_ih, one, ni, n_rows), Block(b_hh, one, slice(0,
-                                                                                         3 * h))]
+    return [Block(w_ih, x, rz, rz), Block(w_ih, x, ni, n_rows), Block(w_hh, hid, hh),
+            Block(b_ih, one, rz, rz), Block(b_ih, one, ni, n_rows), Block(b_hh, one, hh)]
 
 
 def _stacked_weights(blocks: list[Block], n: int, g: int, like: torch.Tensor) -> torch.Tensor:
@@ -159,8 +158,8 @@ def gru_forward(inp: torch.Tensor, rnn: nn.Module, layer: int, h0: torch.Tensor)
     tape = _new_tape(inp, h0, 4 * h)
     w = _stacked_weights(gru_blocks(rnn, layer, k), k + h + 1, 4 * h, inp)
     s, d = inp.new_empty(b, 4 * h), inp.new_empty(b, 2 * h)  # [rz | n_h | n_i] pre-acts, sigmoid'
-    n, diff, dn, one = inp.new_empty(b, h), inp.new_empty(b, h), inp.new_empty(b, h), inp.new_ones(b,
-                                                                                                 h)
+    n, diff, dn = inp.new_empty(b, h), inp.new_empty(b, h), inp.new_empty(b, h)
+    one = inp.new_ones(b, h)
     pre_rz, gh_n, gi_n = s[:, :2 * h], s[:, 2 * h:3 * h], s[:, 3 * h:]
     d_r, d_z = d.split(h, 1)
     a_t, hs_t, rz_t = tape.a.unbind(0), tape.hs.unbind(0), tape.carry.unbind(0)

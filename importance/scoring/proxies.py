@@ -1,0 +1,79 @@
+"""Cheap proxies of the per-sample gradient norm, and batched scoring of a window set."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from importance.models import per_sample_loss
+from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, per_sample_pass
+
+SCORE_METHODS = ("exact", "last_layer", "truncated", "loss")
+PROXY_METHODS = SCORE_METHODS[1:]
+
+
+def check_method(method: str) -> None:
+    if method not in SCORE_METHODS:
+        raise ValueError(f"unknown score method {method!r}; allowed: {', '.join(SCORE_METHODS)}")
+
+
+@torch.no_grad()
+def last_layer_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Exact per-sample grad norm of the head alone: ||dl/dy_hat|| sqrt(||h||^2 + 1) (B,)."""
+    h = model.encode(x)  # (B, H)
+    _, seed = loss_and_seed(model.head(h), y, None)  # (B, horizon)
+    return torch.linalg.vector_norm(seed, dim=1) * (h.square().sum(1) + 1).sqrt()
+
+
+def truncated_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                         steps: int) -> torch.Tensor:
+    """Exact per-sample grad norms with backprop through only the last `steps` time steps
+    (the state entering them is held constant); equals exact norms for an MLP."""
+    if steps < 1:
+        raise ValueError(f"truncate_steps must be >= 1, got {steps}")
+    cut = x.shape[1] - steps
+    if body_kind(model) == "mlp" or cut <= 0:
+        return exact_grad_norms(model, x, y)
+    with torch.no_grad():
+        _, state = model.rnn(x[:, :cut])  # LSTM (h_n, c_n), GRU h_n: (layers, B, H)
+    init = state if isinstance(state, tuple) else (state,)
+    _, col = per_sample_pass(model, x[:, cut:], y, None, want_grads=False, init=init)
+    return col.sq.sqrt()
+
+
+@torch.no_grad()
+def proxy_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, method: str, *,
+                 truncate_steps: int = 16) -> torch.Tensor:
+    """Per-sample proxy score (B,): `last_layer` (head-only grad norm, one forward),
+    `truncated` (grad norm through the last `truncate_steps` steps) or `loss` (per-sample
+    loss; ranks like EL2N's |error| at horizon 1)."""
+    if method == "last_layer":
+        return last_layer_norms(model, x, y)
+    if method == "truncated":
+        return truncated_grad_norms(model, x, y, truncate_steps)
+    if method == "loss":
+        return per_sample_loss(model(x), y)
+    raise ValueError(f"unknown proxy {method!r}; allowed: {', '.join(PROXY_METHODS)}")
+
+
+def score_windows(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, method: str = "exact", *,
+                  batch_size: int = 512, weights: torch.Tensor | None = None,
+                  truncate_steps: int = 16) -> np.ndarray:
+    """Score every window X (N, T, F), Y (N, horizon) in batches: float64 (N,).
+    With `weights` (N,), scores are those of w_i l_i (proxies are scaled by |w_i|)."""
+    check_method(method)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    out = np.empty(len(X), dtype=np.float64)
+    for s in range(0, len(X), batch_size):
+        x, y = X[s:s + batch_size], Y[s:s + batch_size]
+        w = None if weights is None else weights[s:s + batch_size]
+        if method == "exact":
+            score = exact_grad_norms(model, x, y, w)
+        else:
+            score = proxy_scores(model, x, y, method, truncate_steps=truncate_steps)
+            if w is not None:
+                score = score * w.abs()
+        out[s:s + len(x)] = score.detach().cpu().double().numpy()
+    return out
