@@ -15,12 +15,15 @@ from ui import sidebar
 st.set_page_config(page_title="Which training data matters?", layout="wide",
                    initial_sidebar_state="expanded")
 
+# The pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as a v1 multipage
+# app until st.navigation first runs, so a fresh server's first request to a sub-URL (and every
+# AppTest rerun) would run the page without this file, its sidebar and its page config.
 PAGES = [
-    st.Page("pages/data.py", title="Data", default=True),
-    st.Page("pages/train.py", title="Train"),
-    st.Page("pages/importance.py", title="Importance"),
-    st.Page("pages/forecasts.py", title="Forecasts"),
-    st.Page("pages/energy.py", title="Energy"),
+    st.Page("app_pages/data.py", title="Data", default=True),
+    st.Page("app_pages/train.py", title="Train"),
+    st.Page("app_pages/importance.py", title="Importance"),
+    st.Page("app_pages/forecasts.py", title="Forecasts"),
+    st.Page("app_pages/energy.py", title="Energy"),
 ]
 
 

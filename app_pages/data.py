@@ -25,7 +25,7 @@ with st.container(border=True):
                     "the other in the background, and follows them on the Train page.")
     if cta[1].button("Launch comparison", type="primary", width="stretch", key="data-launch"):
         launch.launch(launch.form_defaults(), dataset)
-        st.switch_page("pages/train.py")
+        st.switch_page("app_pages/train.py")
 
 values = loaded.values
 tz = views.tz_name(values.index)

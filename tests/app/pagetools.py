@@ -1,0 +1,51 @@
+"""Helpers for driving the dashboard with AppTest."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from ui import state
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT = 120  # seconds per script run: the first Data page run imports statsmodels
+# A comparison that trains in seconds: tiny model, short lookback, sparse training windows.
+QUICK = {state.F_EPOCHS: 1, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def page(at: AppTest, path: str) -> AppTest:
+    """Switch to a page and run it; fail on any exception element."""
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def set_quick_form(at: AppTest, **extra) -> None:
+    for key, value in {**QUICK, **extra}.items():
+        at.number_input(key=key).set_value(value)
+
+
+def launch(at: AppTest) -> None:
+    (button,) = [b for b in at.button if b.label == "Launch comparison"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def poll_until_idle(at: AppTest, timeout: float = 180) -> None:
+    """AppTest does not fire run_every: rerun the page until no job is queued or running."""
+    from ui import runs
+
+    end = time.time() + timeout
+    while runs.manager().busy:
+        assert time.time() < end, "jobs did not finish in time"
+        time.sleep(0.5)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    at.run()  # the fragment's final rerun: polling off, results listed
+    assert not at.exception, [e.value for e in at.exception]

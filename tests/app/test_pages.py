@@ -1,0 +1,136 @@
+"""Every page through AppTest: renders on the default data, has its widgets, shows results."""
+
+from __future__ import annotations
+
+import pytest
+from pagetools import launch, new_app, page, poll_until_idle, set_quick_form
+
+from importance.config import ModelConfig, TrainConfig, WindowConfig
+from importance.strategies import STRATEGIES
+from ui import state
+
+RESULT_PAGES = ("app_pages/importance.py", "app_pages/forecasts.py", "app_pages/energy.py")
+
+
+def _charts(at) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def _texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def test_data_page_is_the_default_and_shows_the_embedded_series():
+    at = new_app().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Data"
+    assert _charts(at) >= 5  # series, heat map, weekday profile, decomposition, ACF/PACF
+    assert at.sidebar.radio(key=state.SOURCE).value == "default"
+    assert at.sidebar.selectbox(key=state.SERIES).value == "5060"
+    assert at.sidebar.selectbox(key=state.COLUMN).value == "internet"
+    assert "Duomo" in _texts(at.sidebar.caption)
+    assert [m.label for m in at.metric][:4] == ["Points", "Interval", "Span", "Filled gaps"]
+
+
+def test_result_pages_guard_when_no_runs_exist():
+    at = new_app().run()
+    for path in RESULT_PAGES:
+        page(at, path)
+        assert "Launch a comparison on the Train page" in _texts(at.info)
+        assert _charts(at) == 0
+
+
+def test_train_form_shows_the_library_defaults():
+    at = page(new_app().run(), "app_pages/train.py")
+    assert at.number_input(key=state.F_EPOCHS).value == TrainConfig().epochs
+    assert at.number_input(key=state.F_LOOKBACK).value == WindowConfig().lookback
+    assert at.number_input(key=state.F_HORIZON).value == WindowConfig().horizon
+    assert at.number_input(key=state.F_HIDDEN).value == ModelConfig().hidden
+    assert at.number_input(key=state.F_SEED).value == TrainConfig().seed
+    assert at.selectbox(key=state.F_MODEL).value == ModelConfig().kind
+    assert at.selectbox(key=state.F_COUNTRY).value == TrainConfig().country
+    strategies = at.multiselect(key=state.F_STRATEGIES)
+    assert set(strategies.options) >= {STRATEGIES[s].label for s in STRATEGIES}
+    assert strategies.value == ["full", "gradnorm", "random"]
+    assert at.slider(key=state.F_KEEP).value == pytest.approx(0.7)
+    assert "No jobs on this server yet" in _texts(at.caption)
+
+
+@pytest.mark.slow
+def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
+    at = page(new_app().run(), "app_pages/train.py")
+    # A lookback longer than the validation split fails inside the worker thread.
+    set_quick_form(at, **{state.F_LOOKBACK: 4000})
+    launch(at)
+    poll_until_idle(at)
+    assert "This run failed: ValueError" in _texts(at.error)
+
+    set_quick_form(at)
+    launch(at)
+    poll_until_idle(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "Finished" in _texts(at.success)
+    assert len(at.dataframe) >= 1  # stored runs
+
+    # A new session (a browser reload) still lists the jobs and the runs.
+    again = page(new_app().run(), "app_pages/train.py")
+    assert "Finished" in _texts(again.success)
+    assert any("Earlier jobs on this server" in e.label for e in again.expander)
+
+    page(at, "app_pages/importance.py")
+    assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
+    assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows
+    assert "computes no importance scores" in _texts(at.info)
+
+    page(at, "app_pages/forecasts.py")
+    assert _charts(at) >= 3
+    table = at.dataframe[0].value
+    assert {"neural", "classical"} <= set(table["kind"])
+    assert any("classical model" in m.value for m in at.markdown)
+
+    page(at, "app_pages/energy.py")
+    assert "How energy was measured" in _texts(at.info)
+    labels = [m.label for m in at.metric]
+    assert labels.count("Backpropagated samples") == 3
+    deltas = [m for m in at.metric if m.label == "Backpropagated samples" and m.delta]
+    assert len(deltas) == 2 and all("vs baseline" in m.delta for m in deltas)
+    assert _charts(at) >= 3
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_running_job(manager):
+    at = page(new_app().run(), "app_pages/train.py")
+    set_quick_form(at, **{state.F_EPOCHS: 500, state.F_STRIDE: 8})
+    at.multiselect(key=state.F_STRATEGIES).set_value(["full"])
+    launch(at)
+    (job,) = manager.jobs()
+    while manager.get(job.id).epoch < 1:
+        at.run()
+    at.button(key=f"cancel-{job.id}").click().run()
+    poll_until_idle(at, timeout=30)
+    assert manager.get(job.id).status == "cancelled"
+    assert "cancelled" in _texts(at.markdown)
+    assert not manager.store.ids()  # a cancelled run stores nothing
+
+
+def test_bad_upload_gives_a_clear_message():
+    at = new_app().run()
+    at.sidebar.radio(key=state.SOURCE).set_value("upload").run()
+    at.sidebar.file_uploader(key=state.UPLOAD).set_value(
+        ("bad.csv", b"this is not,a time series\nat,all\n", "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    message = _texts(at.sidebar.error)
+    assert "Cannot use bad.csv" in message and "embedded default" in message
+    assert _charts(at) >= 1  # the page falls back to the default series
+
+
+def test_good_upload_is_used(series):
+    csv = series.rename("load").to_frame().reset_index().to_csv(index=False).encode()
+    at = new_app().run()
+    at.sidebar.radio(key=state.SOURCE).set_value("upload").run()
+    at.sidebar.file_uploader(key=state.UPLOAD).set_value(("cell.csv", csv, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert at.sidebar.selectbox(key=state.COLUMN).value == "load"
+    assert "1,440 points" in _texts(at.sidebar.caption)
+    assert at.metric[0].value == "1,440"

@@ -1,0 +1,231 @@
+"""importance.views: the pure functions that shape data for the dashboard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from importance import views
+from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.strategies import STRATEGIES
+
+
+def test_downsample_keeps_extremes_and_bounds_points(series):
+    long = pd.concat([series] * 3, ignore_index=True)
+    long.iloc[1234] = 1e6
+    long.iloc[4000] = -5
+    out = views.downsample(long, max_points=1000)
+    assert len(out) <= 1000
+    assert out.max() == 1e6 and out.min() == -5
+    assert out.index.is_monotonic_increasing
+    assert views.downsample(series, max_points=len(series)) is series
+
+
+def test_gap_runs_groups_consecutive_filled_steps():
+    step = pd.Timedelta(minutes=10)
+    t0 = pd.Timestamp("2013-11-01", tz="Europe/Rome")
+    filled = pd.DatetimeIndex([t0, t0 + step, t0 + 2 * step, t0 + 10 * step])
+    runs = views.gap_runs(filled, step)
+    assert runs["points"].tolist() == [3, 1]
+    assert runs["start"].iloc[0] == t0 and runs["end"].iloc[0] == t0 + 2 * step
+    assert views.gap_runs(pd.DatetimeIndex([], tz="UTC"), step).empty
+
+
+def test_stats_table_formats_explore_summary():
+    stats = {"count": 10, "missing": 0, "start": pd.Timestamp("2013-11-01"),
+             "end": pd.Timestamp("2013-11-02"), "freq": "10min", "days": 1.0, "mean": 2.0,
+             "std": 1.0, "min": 0.0, "median": 2.0, "max": 4.0, "zeros_share": 0.1,
+             "peak_to_trough": 3.0, "weekend_to_weekday": 0.9}
+    table = views.stats_table(stats, n_filled=2)
+    values = dict(zip(table["statistic"], table["value"], strict=True))
+    assert values["points"] == "10" and values["zeros"] == "10.0%"
+    assert values["filled gaps"] == "2 points (20.00%)"
+
+
+def test_step_words_and_acf_lags():
+    assert views.step_words(pd.Timedelta(minutes=10)) == "10-min step"
+    assert views.step_words(pd.Timedelta(hours=1)) == "1-h step"
+    assert views.acf_lags(pd.Timedelta(minutes=10), 10_000) == 150
+    assert views.acf_lags(pd.Timedelta(minutes=10), 200) == 99
+
+
+def test_score_histograms_split_kept_and_dropped_with_shared_log_bins():
+    rng = np.random.default_rng(0)
+    scores = rng.lognormal(0, 1, size=(3, 500)).astype(np.float32)
+    scores[0, :10] = np.nan  # never scored
+    selected = scores > np.nanmedian(scores)
+    h = views.score_histograms(scores, selected, bins=20)
+    assert h.log and h.kept.shape == (3, 20) and h.dropped.shape == (3, 20)
+    assert h.kept[1].sum() == selected[1].sum()
+    assert h.kept[0].sum() + h.dropped[0].sum() == 490
+    assert np.all(np.diff(h.edges) > 0) and len(h.centers) == 20
+
+
+def test_score_histograms_need_scores():
+    assert not views.has_scores(np.full((2, 3), np.nan))
+    with pytest.raises(ValueError, match="no finite scores"):
+        views.score_histograms(np.full((2, 3), np.nan), np.ones((2, 3), bool))
+
+
+def test_selection_calendar_and_hours_use_local_time():
+    times = pd.date_range("2013-11-04 00:00", periods=48, freq="h", tz="Europe/Rome")
+    ns = times.tz_convert("UTC").as_unit("ns").asi8
+    selected = np.zeros((2, 48), dtype=bool)
+    selected[:, times.hour == 8] = True  # always keep 08:00 local
+    selected[0, times.hour == 9] = True  # 09:00 in one of two epochs
+    cal = views.selection_calendar(ns, selected, "Europe/Rome")
+    assert list(cal.index) == ["2013-11-04", "2013-11-05"]
+    assert cal.loc["2013-11-04", "08:00"] == 1.0 and cal.loc["2013-11-05", "09:00"] == 0.5
+    by_hour = views.selection_by_hour(ns, selected, "Europe/Rome")
+    assert by_hour[8] == 1.0 and by_hour[9] == 0.5 and by_hour[3] == 0.0
+    text = views.hour_extremes_text({"imp": by_hour})
+    assert "imp kept 08:00-09:00 most (100%)" in text
+
+
+def test_latest_scores_and_extremes():
+    scores = np.array([[1.0, np.nan, 3.0, np.nan], [2.0, 5.0, np.nan, np.nan]])
+    latest = views.latest_scores(scores)
+    np.testing.assert_array_equal(latest[:3], [2.0, 5.0, 3.0])
+    assert np.isnan(latest[3])
+    top, bottom = views.extreme_windows(latest, 1)
+    assert top.tolist() == [1] and bottom.tolist() == [0]
+
+
+def test_window_slice(series):
+    t = series.index[200]
+    inp, target = views.window_slice(series, t, 144, 3)
+    assert len(inp) == 144 and inp.index[-1] < t and target.index[0] == t and len(target) == 3
+    with pytest.raises(KeyError):
+        views.window_slice(series, pd.Timestamp("2000-01-01", tz="Europe/Rome"), 4, 1)
+
+
+def test_spearman_and_words():
+    a = np.arange(10.0)
+    assert views.spearman(a, a**2) == pytest.approx(1.0)
+    assert views.spearman(a, -a) == pytest.approx(-1.0)
+    assert np.isnan(views.spearman([1.0, np.nan], [1.0, 2.0]))
+    assert views.correlation_words(0.8) == "strong positive relation"
+    assert views.correlation_words(0.05) == "little or no relation"
+
+
+def _run(run_id: str, strategy: str, *, epochs: int = 2, params: dict | None = None,
+         created: str = "2026-01-01T10:00:00+00:00", energy: float = 1e-3) -> views.RunInfo:
+    cfg = RunConfig(train=TrainConfig(strategy=strategy, epochs=epochs,
+                                      strategy_params=params or {}))
+    ep = [{"epoch": e, "val_mae": 10.0 - e, "energy_kwh": energy / epochs, "wall_s": 1.0,
+           "samples_backprop": 100, "scoring_s": 0.1, "training_s": 0.8, "eval_s": 0.1,
+           "scoring_kwh": 0.0, "training_kwh": energy / epochs, "eval_kwh": 0.0}
+          for e in range(epochs)]
+    summary = {"run_id": run_id, "strategy": strategy, "label": STRATEGIES[strategy].label,
+               "created": created, "epochs": ep, "energy_kwh": energy}
+    return views.RunInfo(run_id, summary, cfg)
+
+
+def test_latest_batch_walks_back_over_one_setup():
+    old = [_run("a", "full"), _run("b", "gradnorm")]
+    other_setup = [_run("c", "full", epochs=3)]
+    batch = [_run("d", "full"), _run("e", "gradnorm", params={"keep_ratio": 0.7}),
+             _run("f", "random", params={"keep_ratio": 0.7})]
+    assert views.latest_batch(old + other_setup + batch) == ["d", "e", "f"]
+    assert views.latest_batch(batch + [_run("g", "full")]) == ["e", "f", "g"]
+    assert views.latest_batch([]) == []
+
+
+def test_run_names_are_unique():
+    runs = [_run("a", "gradnorm", params={"keep_ratio": 0.5}),
+            _run("b", "gradnorm", params={"keep_ratio": 0.8}),
+            _run("c", "full", created="2026-01-01T10:00:00+00:00"),
+            _run("d", "full", created="2026-01-01T11:00:00+00:00")]
+    names = views.run_names(runs)
+    assert len(set(names.values())) == 4
+    assert names["a"].endswith("keep ratio 0.5") and names["d"].endswith("11:00:00")
+    assert views.pick_baseline(runs).run_id == "d"
+
+
+def test_launch_form_defaults_are_the_library_defaults():
+    form = views.LaunchForm.defaults()
+    assert form.epochs == TrainConfig().epochs and form.lookback == WindowConfig().lookback
+    assert form.model == ModelConfig().kind and form.keep_ratio == 0.7
+    assert form.strategies == ("full", "gradnorm", "random")
+    assert views.LaunchForm.defaults({"epochs": 1, "strategies": ["full"]}).epochs == 1
+    with pytest.raises(ValueError, match="unknown form fields"):
+        views.LaunchForm.defaults({"epoch": 1})
+
+
+def test_launch_form_configs_one_per_strategy():
+    form = views.LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra "})
+    data = DataConfig(series="5060", column="internet")
+    cfgs = form.configs(data)
+    assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "random"]
+    assert cfgs[0].train.strategy_params == {}
+    assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7}
+    assert all(c.data == data and c.window.stride == 4 and c.train.country == "FRA"
+               for c in cfgs)
+    with pytest.raises(ValueError, match="choose strategies"):
+        views.LaunchForm.defaults({"strategies": ["nope"]}).configs(data)
+    with pytest.raises(ValueError, match="alpha-3"):
+        views.LaunchForm.defaults({"country": "Italy"}).configs(data)
+
+
+class _Job:
+    id, strategy, status, epoch, epochs = "b1-1-full", "full", "running", 1, 2
+    history = [{"train_loss": 0.5, "val_mae": 9.0, "energy_kwh": 2e-4}]
+    elapsed, energy_kwh, run_id, error = 3.21, 2e-4, None, ""
+
+
+def test_job_rows():
+    row = views.job_rows([_Job()]).iloc[0]
+    assert row["epoch"] == "1/2" and row["progress"] == 0.5
+    assert row["energy Wh"] == pytest.approx(0.2) and row["elapsed s"] == 3.2
+
+
+def test_epoch_curves_phase_split_and_units():
+    runs = [_run("a", "full"), _run("b", "gradnorm")]
+    names = views.run_names(runs)
+    curves = views.epoch_curves(runs, names)
+    assert curves.groupby("run_id")["epoch"].max().tolist() == [2, 2]
+    assert curves["cum_energy_kwh"].iloc[1] == pytest.approx(1e-3)
+    split = views.phase_split(runs, names)
+    assert set(split["phase"]) == {"scoring", "training", "eval"}
+    assert split["seconds"].sum() == pytest.approx(4.0)
+    assert views.energy_unit(0.5) == (1000.0, "Wh") and views.energy_unit(2.0) == (1.0, "kWh")
+
+
+def test_savings_and_target_sentences():
+    rows = [{"run_id": "a", "backprop_saved_pct": 0.0, "wall_saved_pct": 0.0,
+             "energy_saved_pct": 0.0, "mae_change_pct": 0.0, "energy_to_target_kwh": 1e-3,
+             "time_to_target_s": 10.0},
+            {"run_id": "b", "backprop_saved_pct": 30.0, "wall_saved_pct": -5.0,
+             "energy_saved_pct": 12.0, "mae_change_pct": 1.5, "energy_to_target_kwh": None,
+             "time_to_target_s": None}]
+    names = {"a": "Full", "b": "Grad"}
+    (sentence,) = views.savings_sentences(rows, names, "a")
+    assert "30% fewer backpropagated samples" in sentence and "5% more wall time" in sentence
+    assert "MAE +1.5%" in sentence
+    text = views.to_target_text(rows, names, "a", 1000.0, "Wh", 0.02)
+    assert "Full reached it after 1 Wh and 10.0 s" in text and "Grad did not reach it" in text
+
+
+def test_forecast_frames_and_verdicts():
+    origin = pd.date_range("2013-12-20", periods=3, freq="10min", tz="UTC")
+    template = pd.DataFrame({"origin": np.repeat(origin, 2), "step": [1, 2] * 3,
+                             "time": origin.repeat(2), "actual": np.arange(6.0),
+                             "forecast": np.zeros(6)})
+    frame = views.classical_frame(template, np.arange(6.0).reshape(3, 2))
+    assert frame["forecast"].tolist() == list(np.arange(6.0))
+    assert len(views.at_step(frame, 2)) == 3
+    with pytest.raises(ValueError, match="shape"):
+        views.classical_frame(template, np.zeros((2, 2)))
+    verdicts = views.classical_verdicts({"Grad": 9.0, "Full": 11.0},
+                                        {"Naive": 12.0, "Fourier": 10.0})
+    assert verdicts[0].startswith("Grad beats the best classical model, Fourier")
+    assert "by 10.0%" in verdicts[0]
+    assert "Full does not beat" in verdicts[1] and "10.0% higher" in verdicts[1]
+    assert views.classical_verdicts({"Grad": 1.0}, {}) == []
+
+
+def test_runs_table_newest_first():
+    table = views.runs_table([_run("a", "full"), _run("b", "gradnorm",
+                                                       params={"keep_ratio": 0.7})])
+    assert table["run id"].tolist() == ["b", "a"] and table["params"][0] == "keep_ratio=0.7"
