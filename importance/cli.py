@@ -1,6 +1,7 @@
 """`importance` command line: a thin layer over the library.
 
     importance compare            baseline vs importance vs random on the embedded data
+    importance compare --classical   ... plus statsmodels baselines on the same test windows
     importance runs               list stored runs
 """
 
@@ -65,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fraction of windows trained per epoch by subset strategies")
     c.add_argument("--seed", type=int, default=t.seed)
     c.add_argument("--country", default=t.country, help="ISO alpha-3 for grid carbon intensity")
+    c.add_argument("--classical", action="store_true",
+                   help="add the statsmodels baselines (seasonal naive, Holt-Winters, "
+                        "MSTL+ARIMA, Fourier+ARIMA) on the same test windows")
     c.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runs_dir(c)
@@ -121,12 +125,15 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
 def cmd_compare(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from importance.experiment import run_experiment
+    from importance.energy import EnergyMeter
+    from importance.experiment import run_classical, run_experiment
     from importance.training import EpochEvent
 
     store = RunStore(a.runs_dir)
+    configs = configs_from_args(a)
+    meter = EnergyMeter(a.country)
     summaries = []
-    for cfg in configs_from_args(a):
+    for cfg in configs:
         bar = tqdm(total=cfg.train.epochs, desc=f"{cfg.train.strategy:>9}", unit="epoch",
                    disable=a.no_progress, file=sys.stderr, leave=True)
 
@@ -134,9 +141,16 @@ def cmd_compare(a: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix(val_mae=f"{ev.record.val_mae:.2f}", loss=f"{ev.record.train_loss:.3f}")
 
-        run_id = run_experiment(cfg, store=store, on_event=on_event)
+        run_id = run_experiment(cfg, store=store, on_event=on_event, meter=meter)
         bar.close()
         summaries.append(store.load(run_id).summary)
+    if a.classical:
+        from importance.classical import CLASSICAL_MODELS
+
+        for name in tqdm(CLASSICAL_MODELS, desc="classical", disable=a.no_progress,
+                         file=sys.stderr):
+            summaries.append(run_classical(name, configs[0].data, configs[0].window,
+                                           meter=meter))
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print(f"data: {summaries[0]['series_label']}  ({summaries[0]['source']})")

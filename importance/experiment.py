@@ -18,6 +18,7 @@ from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries, load_series
 from importance.data.windows import WindowedSeries, make_windows
 from importance.energy import EnergyMeter
+from importance.metrics import forecast_metrics
 from importance.models import build_model
 from importance.runs.store import RunArtifacts, RunStore
 from importance.strategies import make_strategy
@@ -121,3 +122,29 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                             model.state_dict()))
     return run_id
 
+
+
+def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
+                  meter: EnergyMeter) -> dict[str, Any]:
+    """Fit and forecast one classical baseline on the neural runs' test windows.
+
+    Returns a summary with the same keys as a neural run's (no backprop, no run folder);
+    wall time and energy are measured the same way, around fit + forecast.
+    """
+    from importance.classical import forecast_classical
+
+    ws = prepare(data, window)
+    with meter.phase("classical") as e:
+        fc = forecast_classical(name, ws)
+    m = forecast_metrics(ws.actual("test"), fc.predictions)
+    method = meter.method.to_dict() if meter.method else {}
+    return {
+        "run_id": None, "strategy": name, "label": fc.label, "kind": "classical",
+        "series_label": load_data(data).label, "source": load_data(data).source,
+        "test_mae": m["mae"], "test_rmse": m["rmse"], "test_smape": m["smape"],
+        "samples_forward": 0, "samples_backprop": 0, "scoring_s": 0.0, "training_s": e.seconds,
+        "eval_s": 0.0, "wall_s": e.seconds, "scoring_kwh": 0.0, "energy_kwh": e.energy_kwh,
+        "emissions_kg": e.emissions_kg, "energy_method": method.get("summary", ""),
+        "energy_method_detail": method, "fit_s": fc.fit_s, "predict_s": fc.predict_s,
+        "params": fc.params, "epochs": [],
+    }

@@ -108,7 +108,7 @@ def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torc
         out = None
     nn.utils.clip_grad_norm_(model.parameters(), 5.0)
     opt.step()
-    return float(loss), out
+    return float(loss.detach()), out
 
 
 def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainConfig, *,
@@ -161,6 +161,7 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
                 loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb,
                                     strategy.wants_train_norms)
                 losses.append(loss * len(bi))
+                book.mark_trained(bi, epoch)
                 if norms is not None:
                     book.update(bi, norms, epoch)
         with meter.phase("evaluation") as e_eval:

@@ -2,14 +2,15 @@
 
 Training loop, with the points where a strategy acts (the trainer owns everything else)::
 
-    book = ScoreBook(n)                           # latest score and loss per train window
+    book = ScoreBook(n)                           # latest score per train window
     for epoch in range(epochs):
         request = strategy.needs_scores(epoch, book)    # <- strategy: which windows, how
-        if request: book.update(request.indices, score(request), request.method, epoch)
+        if request: book.update(request.indices, score(request), epoch)
         selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
         for batch in shuffled(selection):
             loss, norms = train_step(batch, want_norms=strategy.wants_train_norms)
-            book.update(batch, norms, "exact", epoch); book.update_losses(batch, losses)
+            book.mark_trained(batch, epoch)
+            if norms: book.update(batch, norms, epoch)   # exact norms from the same backward
         evaluate(val)
 """
 
@@ -38,20 +39,20 @@ class ScoreRequest:
 
 
 class ScoreBook:
-    """Latest known importance score and training loss of every train window."""
+    """Latest known importance score of every train window, and when it was trained."""
 
     def __init__(self, n: int):
         self.n = n
         self.scores = np.full(n, np.nan)  # latest score; NaN = never scored
         self.scored_epoch = np.full(n, -1, dtype=np.int64)
-        self.losses = np.full(n, np.nan)  # latest per-sample training loss
+        self.trained_epoch = np.full(n, -1, dtype=np.int64)  # last epoch that trained it
 
     def update(self, indices: np.ndarray, scores: np.ndarray, epoch: int) -> None:
         self.scores[indices] = scores
         self.scored_epoch[indices] = epoch
 
-    def update_losses(self, indices: np.ndarray, losses: np.ndarray) -> None:
-        self.losses[indices] = losses
+    def mark_trained(self, indices: np.ndarray, epoch: int) -> None:
+        self.trained_epoch[indices] = epoch
 
 
 class Strategy(Protocol):

@@ -47,7 +47,7 @@ class GradNorm:
             return ScoreRequest(np.arange(book.n, dtype=np.int64), self.initial_method)
         if epoch % self.rescore_every:
             return None
-        stale = np.flatnonzero(book.scored_epoch < epoch - 1)  # not trained last epoch
+        stale = np.flatnonzero(book.trained_epoch < epoch - 1)  # not trained last epoch
         return ScoreRequest(stale.astype(np.int64), self.rescore_method) if len(stale) else None
 
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:

@@ -50,7 +50,8 @@ def test_gradnorm_rescores_only_windows_not_trained_last_epoch():
     s = make_strategy("gradnorm", keep_ratio=0.5, rescore_every=2, rescore_method="last_layer")
     book = ScoreBook(6)
     book.update(np.arange(6), np.zeros(6), 0)
-    book.update(np.array([0, 1, 2]), np.ones(3), 1)  # trained (and scored) in epoch 1
+    book.mark_trained(np.array([0, 1, 2]), 1)  # trained (and scored) in epoch 1
+    book.update(np.array([0, 1, 2]), np.ones(3), 1)
     assert s.needs_scores(1, book) is None  # 1 % 2 != 0
     req = s.needs_scores(2, book)
     assert req.method == "last_layer" and req.indices.tolist() == [3, 4, 5]
