@@ -71,16 +71,22 @@ class GradCollector:
         return self.grads is not None
 
     def add_grad(self, p: nn.Parameter, grad: torch.Tensor, rows: slice = slice(None)) -> None:
-        """Add a batch-summed gradient of p[rows] (only called when grads are wanted)."""
+        """Add a batch-summed gradient of p[rows] (only called when grads are wanted).
+        A whole-parameter first gradient is kept as is: the caller hands over ownership."""
         assert self.grads is not None
-        if p not in self.grads:
+        if p in self.grads:
+            self.grads[p][rows].add_(grad)
+        elif rows == slice(None):
+            self.grads[p] = grad
+        else:
             self.grads[p] = torch.zeros_like(p)
-        self.grads[p][rows] += grad
+            self.grads[p][rows].copy_(grad)
 
     def _add_grads(self, total: torch.Tensor, blocks: list[Block]) -> None:
         for blk in blocks:
             part = total[blk.a_cols, blk.dz_cols]  # (R, C)
-            self.add_grad(blk.param, part[0] if blk.param.dim() == 1 else part.t(), blk.rows)
+            grad = part[0] if blk.param.dim() == 1 else part.t()
+            self.add_grad(blk.param, grad.clone(memory_format=torch.contiguous_format), blk.rows)
 
 
 def _materialised_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block],
