@@ -42,7 +42,8 @@ def loss_and_seed(pred: torch.Tensor, y: torch.Tensor, weights: torch.Tensor | N
     scale = 2.0 / pred.shape[1]
     if weights is None:
         return wl, err.mul_(scale)
-    return wl * weights, err.mul_(weights.unsqueeze(1) * scale)
+    w = weights.to(pred.dtype)
+    return wl * w, err.mul_(w.unsqueeze(1) * scale)
 
 
 @torch.no_grad()
