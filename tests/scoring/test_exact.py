@@ -42,6 +42,15 @@ def test_exact_float32_close_to_float64_reference(make_model, make_windows, naiv
     assert ((got.double() - ref).abs().max() / ref.median()).item() < 1e-4
 
 
+def test_weights_of_another_dtype(make_model, make_windows):
+    model = make_model("lstm").float()
+    x, y = make_windows(dtype=torch.float32)
+    w = torch.tensor([0.5, 2.0, 0.0, 1.0, 3.0], dtype=torch.float64)
+    got = exact_grad_norms(model, x, y, w)
+    torch.testing.assert_close(got, exact_grad_norms(model, x, y, w.float()))
+    assert got.dtype == torch.float32
+
+
 def test_exact_leaves_grads_untouched(make_model, make_windows):
     model = make_model("lstm", 2)
     x, y = make_windows()
