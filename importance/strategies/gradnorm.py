@@ -1,10 +1,14 @@
 """Gradient-norm top-k (the telecom paper): train each epoch on the windows whose
 per-sample loss gradient has the largest L2 norm.
 
-Scores come from three places: an initial scoring of every window before epoch 0
-(`initial_method`), the exact norms of the windows trained in an epoch (computed in the
-same backward pass that trains them), and a rescoring of the windows *not* trained, every
-`rescore_every` epochs (`rescore_method`), so a stale low score can rise again.
+The first `warmup_epochs` train on a uniform random subset of the same budget: at random
+initialisation the norms mostly reflect the target's magnitude, and training only on the
+top of that ranking was measured to hurt accuracy (see benchmarks/bench_strategies.py).
+Scores then come from three places: an initial scoring of every window before the first
+selective epoch (`initial_method`, skipped for windows trained in the epoch before, whose
+exact norms come from the same backward pass that trained them), those in-pass exact norms
+of every trained window, and a rescoring of the windows *not* trained in the previous epoch,
+every `rescore_every` epochs (`rescore_method`), so a stale low score can rise again.
 """
 
 from __future__ import annotations
@@ -27,9 +31,13 @@ class GradNorm:
     label: ClassVar[str] = "Gradient-norm top-k (importance)"
     wants_train_norms: ClassVar[bool] = True
 
-    def __init__(self, *, keep_ratio: float = 0.7, rescore_every: int = 1,
-                 initial_method: str = "exact", rescore_method: str = "exact"):
+    def __init__(self, *, keep_ratio: float = 0.7, warmup_epochs: int = 1,
+                 rescore_every: int = 1, initial_method: str = "exact",
+                 rescore_method: str = "exact"):
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
+        if not isinstance(warmup_epochs, int) or warmup_epochs < 0:
+            raise ValueError(f"warmup_epochs must be an integer >= 0, got {warmup_epochs!r}")
+        self.warmup_epochs = warmup_epochs
         if not isinstance(rescore_every, int) or rescore_every < 1:
             raise ValueError(f"rescore_every must be an integer >= 1, got {rescore_every!r}")
         from importance.scoring import SCORE_METHODS
@@ -43,12 +51,20 @@ class GradNorm:
         self.rescore_method = rescore_method
 
     def needs_scores(self, epoch: int, book: ScoreBook) -> ScoreRequest | None:
-        if epoch == 0:
-            return ScoreRequest(np.arange(book.n, dtype=np.int64), self.initial_method)
-        if epoch % self.rescore_every:
+        if epoch < self.warmup_epochs:
             return None
-        stale = np.flatnonzero(book.trained_epoch < epoch - 1)  # not trained last epoch
-        return ScoreRequest(stale.astype(np.int64), self.rescore_method) if len(stale) else None
+        never = book.trained_epoch < 0
+        stale = np.flatnonzero(never | (book.trained_epoch < epoch - 1))  # not trained last epoch
+        if epoch == self.warmup_epochs:
+            method = self.initial_method
+        elif (epoch - self.warmup_epochs) % self.rescore_every:
+            return None
+        else:
+            method = self.rescore_method
+        return ScoreRequest(stale.astype(np.int64), method) if len(stale) else None
 
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
-        return Selection(top_k(book.scores, budget(book.n, self.keep_ratio)))
+        k = budget(book.n, self.keep_ratio)
+        if epoch < self.warmup_epochs:
+            return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
+        return Selection(top_k(book.scores, k))

@@ -37,7 +37,7 @@ def test_registry_rejects_unknown_names_and_parameters():
 
 
 def test_gradnorm_keeps_the_top_keep_ratio_by_score():
-    s = make_strategy("gradnorm", keep_ratio=0.3)
+    s = make_strategy("gradnorm", keep_ratio=0.3, warmup_epochs=0)
     book = ScoreBook(10)
     req = s.needs_scores(0, book)
     assert req.method == "exact" and len(req.indices) == 10
@@ -47,7 +47,8 @@ def test_gradnorm_keeps_the_top_keep_ratio_by_score():
 
 
 def test_gradnorm_rescores_only_windows_not_trained_last_epoch():
-    s = make_strategy("gradnorm", keep_ratio=0.5, rescore_every=2, rescore_method="last_layer")
+    s = make_strategy("gradnorm", keep_ratio=0.5, rescore_every=2, rescore_method="last_layer",
+                      warmup_epochs=0)
     book = ScoreBook(6)
     book.update(np.arange(6), np.zeros(6), 0)
     book.mark_trained(np.array([0, 1, 2]), 1)  # trained (and scored) in epoch 1
@@ -55,6 +56,20 @@ def test_gradnorm_rescores_only_windows_not_trained_last_epoch():
     assert s.needs_scores(1, book) is None  # 1 % 2 != 0
     req = s.needs_scores(2, book)
     assert req.method == "last_layer" and req.indices.tolist() == [3, 4, 5]
+
+
+def test_gradnorm_warmup_is_a_random_budget_then_scores_only_untrained_windows():
+    s = make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=1, initial_method="truncated")
+    book = ScoreBook(8)
+    assert s.needs_scores(0, book) is None
+    a = s.plan_epoch(0, book, np.random.default_rng(0))
+    b = s.plan_epoch(0, book, np.random.default_rng(1))
+    assert len(a.indices) == len(b.indices) == 4 and a.indices.tolist() != b.indices.tolist()
+    book.mark_trained(a.indices, 0)
+    book.update(a.indices, np.ones(4), 0)
+    req = s.needs_scores(1, book)
+    assert req.method == "truncated"
+    assert sorted(req.indices.tolist()) == sorted(set(range(8)) - set(a.indices.tolist()))
 
 
 def test_top_k_puts_unscored_first():
