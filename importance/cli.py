@@ -102,7 +102,12 @@ def _fmt(v: object, digits: int = 3) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def print_table(rows: list[dict], out=sys.stdout) -> None:
+def _json_value(v: object) -> object:
+    """NaN (pandas' missing value) -> None, so the file is valid JSON."""
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def print_table(rows: list[dict]) -> None:
     cols = [("strategy", "strategy"), ("test_mae", "MAE"), ("test_rmse", "RMSE"),
             ("test_smape", "sMAPE%"), ("samples_backprop", "backprop"),
             ("backprop_saved_pct", "saved%"), ("wall_s", "wall s"), ("scoring_s", "scoring s"),
@@ -119,7 +124,7 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
         table.append(cells)
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
     for row in table:
-        print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)), file=out)
+        print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)))
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
@@ -149,8 +154,11 @@ def cmd_compare(a: argparse.Namespace) -> int:
 
         for name in tqdm(CLASSICAL_MODELS, desc="classical", disable=a.no_progress,
                          file=sys.stderr):
-            summaries.append(run_classical(name, configs[0].data, configs[0].window,
-                                           meter=meter))
+            try:
+                summaries.append(run_classical(name, configs[0].data, configs[0].window,
+                                               meter=meter))
+            except ValueError as exc:  # e.g. too little history for a weekly season
+                print(f"importance: skipped {name}: {exc}", file=sys.stderr)
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print(f"data: {summaries[0]['series_label']}  ({summaries[0]['source']})")
@@ -159,8 +167,8 @@ def cmd_compare(a: argparse.Namespace) -> int:
     print("every total includes its strategy's scoring cost; saved% is against 'full'.")
     print(f"runs stored in {store.root}")
     if a.json is not None:
-        a.json.write_text(json.dumps({"runs": [{k: r[k] for k in JSON_FIELDS} for r in rows]},
-                                     indent=1))
+        runs = [{k: _json_value(r[k]) for k in JSON_FIELDS} for r in rows]
+        a.json.write_text(json.dumps({"runs": runs}, indent=1))
     return 0
 
 

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from importance.config import TrainConfig
-from importance.data.windows import Windows, WindowedSeries
-from importance.energy import EnergyMeter
+from importance.data.windows import WindowedSeries, Windows
+from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
 from importance.scoring import score_windows, train_step_with_norms
@@ -139,8 +139,9 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
     for epoch in range(cfg.epochs):
         check_cancel()
         request = strategy.needs_scores(epoch, book)
-        with meter.phase("scoring") as e_score:
-            if request is not None and len(request.indices):
+        e_score = PhaseEnergy()
+        if request is not None and len(request.indices):
+            with meter.phase("scoring") as e_score:
                 idx = torch.from_numpy(request.indices)
                 book.update(request.indices,
                             score_windows(model, x_all[idx], y_all[idx], request.method), epoch)
