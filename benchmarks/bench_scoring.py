@@ -79,7 +79,7 @@ def try_vmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[Callab
         except Exception as exc:  # noqa: BLE001 - report any failure and move on
             return (lambda: None), f"fails: {type(exc).__name__}: {str(exc).splitlines()[0][:90]}"
     slow = [str(w.message) for w in caught if "performance drop" in str(w.message)]
-    note = "falls back to a per-sample loop (no batching rule)" if slow else "batched"
+    note = "falls back to a per-sample loop" if slow else "batched"
 
     def run() -> None:
         with warnings.catch_warnings():
@@ -116,7 +116,7 @@ def bench_model(label: str, model: nn.Module, repeats: int, full: bool, b: int =
             print(f"  torch.func vmap: {note}")
         else:
             vm = timed_rounds({"plain": fns["plain"], "vmap": run}, max(1, repeats // 3))
-            rows.append((f"torch.func vmap+grad: {note}", vm["vmap"] / vm["plain"]))
+            rows.append((f"torch.func vmap+grad ({note})", vm["vmap"] / vm["plain"]))
         if importlib.util.find_spec("opacus") is None:
             print("  opacus: not installed, skipped")
     rows += [("exact_grad_norms (this project)", med["exact"] / base),
@@ -182,7 +182,8 @@ def main() -> None:
     bench_model(f"LSTM h={H}", lstm, args.repeats, full=True)
     bench_model(f"LSTM h={H}, the trainer's default batch", lstm, args.repeats, full=False, b=128)
     bench_model(f"GRU h={H}", RecurrentForecaster("gru", F, H, 1, 1), args.repeats, full=False)
-    bench_model(f"MLP h={H}", MLPForecaster(F, T, H, 2, 1), args.repeats * 5, full=False)
+    bench_model(f"MLP h={H}, 2 hidden layers", MLPForecaster(F, T, H, 2, 1), args.repeats * 5,
+                full=False)
     for horizon in (1, 24):
         fidelity(horizon, steps=60, n=args.fidelity_n)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")

@@ -120,7 +120,7 @@ def lstm_forward(inp: torch.Tensor, rnn: nn.Module, layer: int, h0: torch.Tensor
         s.sigmoid_()
         torch.addcmul(s, s, s, value=-1, out=d)
         torch.add(neg1, g, alpha=2, out=m_g)  # tanh gate
-        torch.mul(i, 4, out=m_i4)
+        torch.add(i, i, alpha=3, out=m_i4)  # 4 i
         torch.mul(i, m_g, out=ig)
         torch.addcmul(ig, f, m_c, out=m_views[(t + 1) % 2][1])  # c_t = f c_{t-1} + i g
         torch.tanh(m_views[(t + 1) % 2][1], out=m_tc)
