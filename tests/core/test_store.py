@@ -1,0 +1,55 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from importance.config import RunConfig, TrainConfig
+from importance.runs.store import RunArtifacts, RunStore
+
+
+def artifacts(run_id: str) -> RunArtifacts:
+    sel = np.array([[True, False, True], [False, True, True]])
+    return RunArtifacts(
+        run_id, RunConfig(train=TrainConfig(strategy="gradnorm", strategy_params={"keep_ratio": .5})),
+        {"run_id": run_id, "strategy": "gradnorm", "epochs": [{"val_mae": 1.0}]},
+        {"scores": np.ones((2, 3), np.float32), "selected_bits": np.packbits(sel, axis=1),
+         "n_train": np.int64(3)},
+        pd.DataFrame({"origin": pd.to_datetime(["2013-11-01"], utc=True), "step": [1],
+                      "time": pd.to_datetime(["2013-11-01"], utc=True), "actual": [1.0],
+                      "forecast": [2.0]}),
+        {"w": torch.ones(2)})
+
+
+def test_round_trip(tmp_path):
+    store = RunStore(tmp_path)
+    store.save(artifacts("20250101-000000-gradnorm-aaaaaa"))
+    run = store.load("20250101-000000-gradnorm-aaaaaa")
+    assert run.config.train.strategy_params == {"keep_ratio": 0.5}
+    assert run.arrays["selected"].tolist() == [[True, False, True], [False, True, True]]
+    assert run.epochs["val_mae"].tolist() == [1.0]
+    assert run.predictions()["time"].dt.tz is not None
+    assert torch.equal(run.state_dict()["w"], torch.ones(2))
+
+
+def test_a_crash_while_saving_leaves_no_half_run(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", boom)
+    with pytest.raises(OSError, match="disk full"):
+        store.save(artifacts("20250101-000000-full-bbbbbb"))
+    assert store.ids() == [] and list(tmp_path.iterdir()) == []
+
+
+def test_ids_are_sorted_and_unknown_ids_say_what_exists(tmp_path):
+    store = RunStore(tmp_path)
+    for rid in ("20250102-000000-full-a", "20250101-000000-full-b"):
+        store.save(artifacts(rid))
+    (tmp_path / ".tmp-partial").mkdir()
+    assert store.ids() == ["20250101-000000-full-b", "20250102-000000-full-a"]
+    with pytest.raises(KeyError, match="no run 'nope'.*latest: 20250101"):
+        store.load("nope")
+    with pytest.raises(FileExistsError):
+        store.save(artifacts("20250101-000000-full-b"))
