@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -13,6 +14,11 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120  # seconds per script run: the first Data page run imports statsmodels
 # A comparison that trains in seconds: tiny model, short lookback, sparse training windows.
 QUICK = {state.F_EPOCHS: 1, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
+
+# Training warns (torch: float() of a loss that requires grad; reported to the library owner).
+# Warnings are errors under pytest, and the filters reach the job manager's worker thread.
+TRAINING_WARNINGS = pytest.mark.filterwarnings(
+    "ignore:Converting a tensor with requires_grad=True to a scalar:UserWarning")
 
 
 def new_app() -> AppTest:

@@ -10,7 +10,8 @@ from importance.runs.store import RunArtifacts, RunStore
 def artifacts(run_id: str) -> RunArtifacts:
     sel = np.array([[True, False, True], [False, True, True]])
     return RunArtifacts(
-        run_id, RunConfig(train=TrainConfig(strategy="gradnorm", strategy_params={"keep_ratio": .5})),
+        run_id,
+        RunConfig(train=TrainConfig(strategy="gradnorm", strategy_params={"keep_ratio": .5})),
         {"run_id": run_id, "strategy": "gradnorm", "epochs": [{"val_mae": 1.0}]},
         {"scores": np.ones((2, 3), np.float32), "selected_bits": np.packbits(sel, axis=1),
          "n_train": np.int64(3)},
