@@ -47,7 +47,7 @@ def proxy_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, method: str
                  truncate_steps: int = 16) -> torch.Tensor:
     """Per-sample proxy score (B,): `last_layer` (head-only grad norm, one forward),
     `truncated` (grad norm through the last `truncate_steps` steps) or `loss` (per-sample
-    loss; ranks like EL2N's |error| at horizon 1)."""
+    loss; ranks exactly like EL2N's ||error||, a monotone function of it)."""
     if method == "last_layer":
         return last_layer_norms(model, x, y)
     if method == "truncated":
