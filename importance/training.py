@@ -16,7 +16,7 @@ from importance.data.windows import WindowedSeries, Windows
 from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
-from importance.scoring import score_windows, train_step_with_norms
+from importance.scoring import score_windows, train_step_with_head_norms, train_step_with_norms
 from importance.strategies import ScoreBook, Selection, Strategy
 
 EVAL_BATCH = 1024
@@ -95,11 +95,14 @@ def evaluate(model: nn.Module, ws: WindowedSeries, split: str) -> tuple[np.ndarr
     return pred, forecast_metrics(ws.actual(split), pred)
 
 
+TRAIN_STEPS = {"exact": train_step_with_norms, "last_layer": train_step_with_head_norms}
+
+
 def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-          w: torch.Tensor | None, want_norms: bool) -> tuple[float, np.ndarray | None]:
+          w: torch.Tensor | None, scores: str | None) -> tuple[float, np.ndarray | None]:
     opt.zero_grad(set_to_none=True)
-    if want_norms:
-        loss, norms = train_step_with_norms(model, x, y, w)
+    if scores is not None:
+        loss, norms = TRAIN_STEPS[scores](model, x, y, w)
         out = norms.detach().double().numpy()
     else:
         per = per_sample_loss(model(x), y)  # (B,)
@@ -159,8 +162,7 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
                 check_cancel()
                 bi = perm[i:i + cfg.batch_size]
                 wb = None if w_full is None else torch.from_numpy(w_full[bi])
-                loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb,
-                                    strategy.wants_train_norms)
+                loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb, strategy.train_scores)
                 losses.append(loss * len(bi))
                 book.mark_trained(bi, epoch)
                 if norms is not None:

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from importance.scoring.exact import exact_grad_norms, train_step_with_norms
 from importance.scoring.fidelity import proxy_fidelity
-from importance.scoring.proxies import SCORE_METHODS, proxy_scores, score_windows
+from importance.scoring.proxies import (
+    SCORE_METHODS,
+    proxy_scores,
+    score_windows,
+    train_step_with_head_norms,
+)
 
 __all__ = ["SCORE_METHODS", "exact_grad_norms", "proxy_fidelity", "proxy_scores",
-           "score_windows", "train_step_with_norms"]
+           "score_windows", "train_step_with_head_norms", "train_step_with_norms"]

@@ -19,11 +19,31 @@ def check_method(method: str) -> None:
 
 
 @torch.no_grad()
+def head_norms(h: torch.Tensor, pred: torch.Tensor, y: torch.Tensor,
+               weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Exact per-sample grad norm of the head alone from its input h (B, H) and output (B,)."""
+    _, seed = loss_and_seed(pred, y, weights)  # (B, horizon)
+    return torch.linalg.vector_norm(seed, dim=1) * (h.square().sum(1) + 1).sqrt()
+
+
+@torch.no_grad()
 def last_layer_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Exact per-sample grad norm of the head alone: ||dl/dy_hat|| sqrt(||h||^2 + 1) (B,)."""
     h = model.encode(x)  # (B, H)
-    _, seed = loss_and_seed(model.head(h), y, None)  # (B, horizon)
-    return torch.linalg.vector_norm(seed, dim=1) * (h.square().sum(1) + 1).sqrt()
+    return head_norms(h, model.head(h), y)
+
+
+def train_step_with_head_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                               weights: torch.Tensor | None = None
+                               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A plain training step (mean weighted loss, backward) that also returns the
+    `last_layer` score of each sample, read off the same forward at no extra pass."""
+    h = model.encode(x)  # (B, H)
+    pred = model.head(h)  # (B, horizon)
+    per = per_sample_loss(pred, y)  # (B,)
+    loss = (per * weights).mean() if weights is not None else per.mean()
+    loss.backward()
+    return loss.detach(), head_norms(h.detach(), pred.detach(), y, weights)
 
 
 def truncated_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,

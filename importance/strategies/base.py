@@ -8,9 +8,9 @@ Training loop, with the points where a strategy acts (the trainer owns everythin
         if request: book.update(request.indices, score(request), epoch)
         selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
         for batch in shuffled(selection):
-            loss, norms = train_step(batch, want_norms=strategy.wants_train_norms)
+            loss, norms = train_step(batch, scores=strategy.train_scores)
             book.mark_trained(batch, epoch)
-            if norms: book.update(batch, norms, epoch)   # exact norms from the same backward
+            if norms: book.update(batch, norms, epoch)   # read off the same pass
         evaluate(val)
 """
 
@@ -60,7 +60,10 @@ class Strategy(Protocol):
 
     name: ClassVar[str]
     label: ClassVar[str]  # human name for tables and charts
-    wants_train_norms: ClassVar[bool]  # trainer computes exact norms in the training pass
+    # Scores the trainer reads off each training step of the selected windows:
+    # "exact" (per-sample gradient norms from the same backward), "last_layer" (head-only
+    # norms from the same forward, free) or None.
+    train_scores: str | None
 
     def needs_scores(self, epoch: int, book: ScoreBook) -> ScoreRequest | None: ...
 

@@ -12,7 +12,7 @@ from importance.strategies.base import ScoreBook, Selection
 class Full:
     name: ClassVar[str] = "full"
     label: ClassVar[str] = "Full data (baseline)"
-    wants_train_norms: ClassVar[bool] = False
+    train_scores: ClassVar[str | None] = None
 
     def needs_scores(self, epoch: int, book: ScoreBook) -> None:
         return None

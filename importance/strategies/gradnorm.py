@@ -29,11 +29,10 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 class GradNorm:
     name: ClassVar[str] = "gradnorm"
     label: ClassVar[str] = "Gradient-norm top-k (importance)"
-    wants_train_norms: ClassVar[bool] = True
 
     def __init__(self, *, keep_ratio: float = 0.7, warmup_epochs: int = 1,
-                 rescore_every: int = 1, initial_method: str = "exact",
-                 rescore_method: str = "exact"):
+                 rescore_every: int = 1, train_scores: str = "exact",
+                 initial_method: str = "exact", rescore_method: str = "exact"):
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
         if not isinstance(warmup_epochs, int) or warmup_epochs < 0:
             raise ValueError(f"warmup_epochs must be an integer >= 0, got {warmup_epochs!r}")
@@ -42,6 +41,9 @@ class GradNorm:
             raise ValueError(f"rescore_every must be an integer >= 1, got {rescore_every!r}")
         from importance.scoring import SCORE_METHODS
 
+        if train_scores not in ("exact", "last_layer"):
+            raise ValueError(f"train_scores must be 'exact' or 'last_layer'; got {train_scores!r}")
+        self.train_scores = train_scores
         for arg, method in (("initial_method", initial_method), ("rescore_method", rescore_method)):
             if method not in SCORE_METHODS:
                 raise ValueError(f"{arg} must be one of {', '.join(SCORE_METHODS)}; "

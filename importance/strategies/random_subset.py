@@ -12,7 +12,7 @@ from importance.strategies.base import ScoreBook, Selection, budget, check_ratio
 class RandomSubset:
     name: ClassVar[str] = "random"
     label: ClassVar[str] = "Random subset (control)"
-    wants_train_norms: ClassVar[bool] = False
+    train_scores: ClassVar[str | None] = None
 
     def __init__(self, *, keep_ratio: float = 0.7):
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
