@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}")
     c.add_argument("--keep-ratio", type=float, default=0.7,
                    help="fraction of windows trained per epoch by subset strategies")
+    c.add_argument("--scoring", choices=("last_layer", "exact"), default="last_layer",
+                   help="gradnorm's norm: last-layer gradient norm read off the training "
+                        "forward (fast), or the exact norm over all parameters")
     c.add_argument("--seed", type=int, default=t.seed)
     c.add_argument("--country", default=t.country, help="ISO alpha-3 for grid carbon intensity")
     c.add_argument("--classical", action="store_true",
@@ -88,6 +91,8 @@ def configs_from_args(a: argparse.Namespace) -> list[RunConfig]:
     out = []
     for name in a.strategies:
         params = {} if name == "full" else {"keep_ratio": a.keep_ratio}
+        if name == "gradnorm":
+            params["scoring"] = a.scoring
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
             lr=a.lr, seed=a.seed, country=a.country)))

@@ -35,7 +35,7 @@ class ModelConfig:
 class TrainConfig:
     strategy: str = "full"
     strategy_params: dict[str, Any] = field(default_factory=dict)
-    epochs: int = 6
+    epochs: int = 8
     batch_size: int = 128
     lr: float = 3e-3
     seed: int = 0

@@ -9,7 +9,7 @@ from importance.compare import JSON_FIELDS
 from importance.runs.store import RunStore
 from tests.conftest import make_series
 
-FAST = ["--epochs", "2", "--hidden", "4", "--lookback", "12", "--stride", "4", "--no-progress"]
+FAST = ["--epochs", "3", "--hidden", "4", "--lookback", "12", "--stride", "4", "--no-progress"]
 
 
 @pytest.fixture
@@ -87,3 +87,13 @@ def test_every_command_has_help_with_an_example():
     assert set(sub.choices) == {"compare", "runs"}
     for name, p in sub.choices.items():
         assert p.description and p.epilog.startswith(f"example: importance {name}")
+
+
+def test_scoring_option_reaches_the_gradnorm_run(tmp_path, csv_path):
+    runs = tmp_path / "runs"
+    assert main(["compare", "--data", str(csv_path), *FAST, "--strategies", "gradnorm",
+                 "--scoring", "exact", "--runs-dir", str(runs)]) == 0
+    (run_id,) = RunStore(runs).ids()
+    run = RunStore(runs).load(run_id)
+    assert run.config.train.strategy_params == {"keep_ratio": 0.7, "scoring": "exact"}
+    assert [e["score_method"] for e in run.summary["epochs"]] == ["", "", "exact"]

@@ -34,13 +34,15 @@ def test_registry_rejects_unknown_names_and_parameters():
         make_strategy("gradnorm", keep_ratio=1.5)
     with pytest.raises(ValueError, match="rescore_method must be one of"):
         make_strategy("gradnorm", rescore_method="psychic")
+    with pytest.raises(ValueError, match="scoring must be one of exact, last_layer; got 'loss'"):
+        make_strategy("gradnorm", scoring="loss")
 
 
 def test_gradnorm_keeps_the_top_keep_ratio_by_score():
-    s = make_strategy("gradnorm", keep_ratio=0.3, warmup_epochs=0)
+    s = make_strategy("gradnorm", keep_ratio=0.3, warmup_epochs=0, scoring="exact")
     book = ScoreBook(10)
     req = s.needs_scores(0, book)
-    assert req.method == "exact" and len(req.indices) == 10
+    assert req.method == "exact" and len(req.indices) == 10 and s.train_scores == "exact"
     book.update(req.indices, np.arange(10.0), 0)
     sel = s.plan_epoch(0, book, np.random.default_rng(0))
     assert sel.indices.tolist() == [7, 8, 9]
@@ -59,7 +61,7 @@ def test_gradnorm_rescores_only_windows_not_trained_last_epoch():
 
 
 def test_gradnorm_warmup_is_a_random_budget_then_scores_only_untrained_windows():
-    s = make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=1, initial_method="truncated")
+    s = make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=1, rescore_method="truncated")
     book = ScoreBook(8)
     assert s.needs_scores(0, book) is None
     a = s.plan_epoch(0, book, np.random.default_rng(0))

@@ -39,7 +39,8 @@ def test_full_training_learns_and_records_every_epoch(ws):
 
 
 def test_gradnorm_trains_on_the_highest_scores_and_counts_scoring(ws):
-    _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0), epochs=3)
+    _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0,
+                                           scoring="exact"), epochs=3)
     n = len(ws.train)
     k = round(0.5 * n)
     first = res.records[0]
