@@ -29,8 +29,7 @@ def _no_scores(r: views.RunInfo) -> str:
     kept = views.selection_share(arrays[r.run_id]["selected"]).mean()
     how = ("trains on every window every epoch" if kept == 1
            else f"trains on {kept:.0%} of the windows per epoch, chosen without scores")
-    return f"**{names[r.run_id]}** {how}: it computes no importance scores, so there is no " \
-           "score distribution to show."
+    return f"**{names[r.run_id]}** {how}: it computes no importance scores."
 
 
 # --- score distributions per epoch ------------------------------------------------------------
@@ -38,17 +37,16 @@ st.header("Score distributions per epoch")
 st.caption("Counts of windows per score bin, using the scores each epoch's selection was made "
            "from; colored = trained that epoch, gray = scored but skipped. Press Play or drag "
            "the epoch slider.")
-for row in range(0, len(chosen), 3):
-    cols = st.columns(3)
-    for col, r in zip(cols, chosen[row:row + 3], strict=False):
-        with col:
-            a = arrays[r.run_id]
-            if r in scored:
-                h = views.score_histograms(a["scores"], a["selected"])
-                charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id]),
-                            key=f"hist-{r.run_id}")
-            else:
-                st.info(_no_scores(r))
+unscored = [r for r in chosen if r not in scored]
+if unscored:
+    st.info(" ".join(_no_scores(r) for r in unscored))
+cols = st.columns(2) if len(scored) > 1 else [st.container()]
+for k, r in enumerate(scored):
+    with cols[k % len(cols)]:
+        a = arrays[r.run_id]
+        h = views.score_histograms(a["scores"], a["selected"])
+        charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id]),
+                    key=f"hist-{r.run_id}")
 
 # --- which windows were kept ------------------------------------------------------------------
 st.header("Which windows were kept")
@@ -57,19 +55,21 @@ if not subset:
             "(gradient-norm or random) in the sidebar to see which windows were kept.")
 else:
     tz = series_tz(subset[0].config.data)
+    shown = {r.run_id: views.selection_to_show(arrays[r.run_id]["scores"],
+                                               arrays[r.run_id]["selected"]) for r in subset}
     hourly = {names[r.run_id]: views.selection_by_hour(arrays[r.run_id]["train_time_ns"],
-                                                       arrays[r.run_id]["selected"], tz)
-              for r in subset}
+                                                       shown[r.run_id], tz) for r in subset}
     charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
                                    tz))
     st.caption("A uniform random subset keeps every hour about equally often; an importance "
                "strategy that keeps some hours more often is telling you those hours are "
-               "harder to fit. " + views.hour_extremes_text(hourly))
+               "harder to fit. Importance runs count only the epochs that selected by score "
+               "(their warm-up epochs pick at random). " + views.hour_extremes_text(hourly))
     ids = [r.run_id for r in subset]
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
                         format_func=names.__getitem__)
-    cal = views.selection_calendar(arrays[pick]["train_time_ns"], arrays[pick]["selected"], tz)
+    cal = views.selection_calendar(arrays[pick]["train_time_ns"], shown[pick], tz)
     charts.show(figures.calendar(cal, f"How often each window was trained: {names[pick]}"))
     st.caption(f"One cell per training window (by the local time of its first forecast "
                f"step, {tz or 'UTC'}); color = share of epochs in which it was trained. Blank "

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from importance import views
 from importance.models import MODEL_KINDS
 from importance.strategies import STRATEGIES
-from ui import charts, launch, runs, sidebar, state
+from importance.strategies.gradnorm import IN_PASS as SCORINGS
+from ui import charts, figures, launch, runs, sidebar, state
 from ui.data import load
 
 ACTIVE = ("queued", "running")
+SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
 STATUS_BADGE = {"queued": ("queued", "gray"), "running": ("running", "blue"),
                 "done": ("done", "green"), "failed": ("failed", "red"),
                 "cancelled": ("cancelled", "orange")}
@@ -71,6 +72,12 @@ with form_col, st.form("launch", border=True):
                                 persist_state="session")
         lr = a1.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f", key=state.F_LR,
                              persist_state="session")
+        scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
+        scoring = a2.selectbox(
+            "Importance score", scorings, key=state.F_SCORING, persist_state="session",
+            format_func=SCORING_NAMES.get,
+            help="Which per-window gradient norm ranks the windows: the output layer's part, "
+                 "free from the training pass, or the whole gradient (exact, slower).")
     submitted = st.form_submit_button("Launch comparison", type="primary",
                                       disabled=loaded is None, width="stretch")
     st.caption(f"Data: {loaded.label if loaded is not None else dataset.name}")
@@ -82,8 +89,8 @@ if submitted:
     form = views.LaunchForm(
         model=model, hidden=int(hidden), layers=int(layers), lookback=int(lookback),
         horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
-        lr=float(lr), strategies=tuple(strategies), keep_ratio=float(keep), seed=int(seed),
-        country=str(country or ""))
+        lr=float(lr), strategies=tuple(strategies), keep_ratio=float(keep),
+        scoring=str(scoring), seed=int(seed), country=str(country or ""))
     try:
         ids = launch.launch(form, dataset)
     except ValueError as exc:
@@ -114,7 +121,7 @@ def _job_card(job) -> None:
         m[0].metric("Train loss", f"{last['train_loss']:.4f}" if last else "-")
         m[1].metric("Validation MAE", f"{last['val_mae']:,.2f}" if last else "-")
         m[2].metric("Elapsed", f"{job.elapsed:,.1f} s")
-        m[3].metric("Energy so far", f"{1000 * job.energy_kwh:.3f} Wh" if last else "-",
+        m[3].metric("Energy so far", f"{1000 * job.energy_kwh:.2g} Wh" if last else "-",
                     help="CodeCarbon's offline estimate, including scoring; see the Energy "
                          "page for how it is measured on this machine.")
         if job.status == "failed":
@@ -125,19 +132,10 @@ def _job_card(job) -> None:
 
 def _curves(jobs) -> None:
     """Validation MAE per epoch of the jobs in the batch, live."""
-    fig = go.Figure()
-    for job in jobs:
-        if not job.history:
-            continue
-        fig.add_scatter(x=[h["epoch"] + 1 for h in job.history],
-                        y=[h["val_mae"] for h in job.history], mode="lines+markers",
-                        name=_label(job.strategy),
-                        line=dict(color=charts.strategy_color(job.strategy)))
-    if fig.data:
-        charts.style(fig, title="Validation MAE per epoch", x="epoch",
-                     y="validation MAE (original units)", height=300)
-        fig.update_xaxes(dtick=1)
-        charts.show(fig)
+    lines = tuple((_label(j.strategy), charts.strategy_color(j.strategy),
+                   tuple(h["val_mae"] for h in j.history)) for j in jobs if j.history)
+    if lines:
+        charts.show(figures.live_mae(lines))
 
 
 @st.fragment(run_every=0.5 if busy else None)

@@ -129,6 +129,7 @@ class ScoreHistograms:
     kept: np.ndarray  # (E, B) windows trained in that epoch
     dropped: np.ndarray  # (E, B) windows scored but not trained
     log: bool
+    scored: np.ndarray  # (E,) bool: the epoch's selection saw scores (False = warm-up)
 
     @property
     def centers(self) -> np.ndarray:
@@ -168,7 +169,19 @@ def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40) -
         sel = selected[e][ok]
         kept[e] = np.histogram(clipped[sel], edges)[0]
         dropped[e] = np.histogram(clipped[~sel], edges)[0]
-    return ScoreHistograms(edges, kept, dropped, log)
+    return ScoreHistograms(edges, kept, dropped, log, score_based_epochs(scores))
+
+
+def score_based_epochs(scores: np.ndarray) -> np.ndarray:
+    """(E, N) -> (E,) bool: epochs whose selection saw any score (not a random warm-up)."""
+    return np.isfinite(scores).any(axis=1)
+
+
+def selection_to_show(scores: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """The epochs' selections that reflect the strategy: score-based epochs when there are
+    any (an importance strategy's warm-up epochs pick at random), else every epoch."""
+    based = score_based_epochs(scores)
+    return selected[based] if based.any() else selected
 
 
 def _local_times(times_ns: np.ndarray, tz: str | None) -> pd.DatetimeIndex:
@@ -364,15 +377,15 @@ COUNTRIES = ("ITA", "FRA", "DEU", "ESP", "GBR", "CHE", "NLD", "POL", "SWE", "NOR
              "CAN", "BRA", "IND", "CHN", "JPN", "AUS")
 
 
-def default_keep_ratio() -> float:
-    """The gradient-norm strategy's own default keep ratio (else any strategy's, else 0.7)."""
+def strategy_default(param: str, fallback: Any) -> Any:
+    """A strategy parameter's own default: the gradient-norm strategy's, else any strategy's."""
     for name in ("gradnorm", *STRATEGIES):
         if name not in STRATEGIES:
             continue
-        p = inspect.signature(STRATEGIES[name]).parameters.get("keep_ratio")
+        p = inspect.signature(STRATEGIES[name]).parameters.get(param)
         if p is not None and p.default is not inspect.Parameter.empty:
-            return float(p.default)
-    return 0.7
+            return p.default
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -390,6 +403,7 @@ class LaunchForm:
     lr: float
     strategies: tuple[str, ...]
     keep_ratio: float
+    scoring: str  # which gradient norm ranks windows (strategies with a `scoring` parameter)
     seed: int
     country: str
 
@@ -400,7 +414,9 @@ class LaunchForm:
         strategies = tuple(s for s in DEFAULT_STRATEGIES if s in STRATEGIES) or tuple(STRATEGIES)
         form = cls(model=m.kind, hidden=m.hidden, layers=m.layers, lookback=w.lookback,
                    horizon=w.horizon, stride=w.stride, epochs=t.epochs, batch_size=t.batch_size,
-                   lr=t.lr, strategies=strategies, keep_ratio=default_keep_ratio(), seed=t.seed,
+                   lr=t.lr, strategies=strategies,
+                   keep_ratio=float(strategy_default("keep_ratio", 0.7)),
+                   scoring=str(strategy_default("scoring", "exact")), seed=t.seed,
                    country=t.country)
         if overrides:
             unknown = set(overrides) - set(cls.__dataclass_fields__)
@@ -416,7 +432,7 @@ class LaunchForm:
     def configs(self, data: DataConfig) -> list[RunConfig]:
         """One RunConfig per strategy on the same data, split, model and seed.
 
-        `keep_ratio` goes to every strategy that accepts it (the subset strategies).
+        `keep_ratio` and `scoring` go to every strategy that accepts them.
         """
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
@@ -430,8 +446,9 @@ class LaunchForm:
         model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers)
         out = []
         for name in self.strategies:
-            params = ({"keep_ratio": self.keep_ratio} if strategy_accepts(name, "keep_ratio")
-                      else {})
+            params = {k: v for k, v in (("keep_ratio", self.keep_ratio),
+                                        ("scoring", self.scoring))
+                      if strategy_accepts(name, k)}
             out.append(RunConfig(data, window, model, TrainConfig(
                 strategy=name, strategy_params=params, epochs=self.epochs,
                 batch_size=self.batch_size, lr=self.lr, seed=self.seed, country=country)))

@@ -18,7 +18,7 @@ ACTUAL_COLOR = "#1f2937"
 DROPPED_COLOR = "#cbd5e1"
 CLASSICAL_COLORS = ("#6b7280", "#a16207", "#4d7c0f", "#1d4ed8", "#be185d")
 SEQUENTIAL = "Blues"
-FONT = dict(family="Source Sans Pro, Source Sans 3, sans-serif", size=13, color="#1f2937")
+FONT = dict(family="Source Sans, sans-serif", size=13, color="#1f2937")
 
 # The house template: plotly_white plus our font and palette. Installed as Plotly's default,
 # which new figures pick up without re-validating it (setting a template per figure costs

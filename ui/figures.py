@@ -60,11 +60,16 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str) -> go.Figu
                        marker_color=charts.DROPPED_COLOR, customdata=h.centers,
                        hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
 
-    fig = go.Figure(data=bars(n_epochs - 1),
-                    frames=[go.Frame(data=bars(e), name=str(e + 1)) for e in range(n_epochs)])
+    def heading(e: int) -> str:
+        note = "" if h.scored[e] else " (warm-up: random subset, no scores yet)"
+        return f"{title}: epoch {e + 1}{note}"
+
+    fig = go.Figure(data=bars(n_epochs - 1), frames=[
+        go.Frame(data=bars(e), name=str(e + 1), layout=dict(title_text=heading(e)))
+        for e in range(n_epochs)])
     top = float((h.kept + h.dropped).max()) * 1.05 or 1.0
-    charts.style(fig, title=title, x="gradient norm" + (" (log scale)" if h.log else ""),
-                 y="windows", height=380)
+    charts.style(fig, title=heading(n_epochs - 1),
+                 x="gradient norm" + (" (log scale)" if h.log else ""), y="windows", height=380)
     fig.update_layout(barmode="stack", bargap=0, yaxis_range=[0, top],
                       margin=dict(l=10, r=10, t=60, b=10))
     if h.log:
@@ -304,4 +309,17 @@ def autocorrelation(corr: pd.DataFrame, step: str) -> go.Figure:
         fig.update_xaxes(title_text=f"lag ({step}s)", row=1, col=k + 1)
     charts.style(fig, title="Autocorrelation", y="correlation", legend=False, height=340)
     fig.update_annotations(font_size=12)
+    return fig
+
+
+@cached
+def live_mae(lines: tuple[tuple[str, str, tuple[float, ...]], ...]) -> go.Figure:
+    """Validation MAE per epoch while jobs train: (name, color, MAE per epoch) per job."""
+    fig = go.Figure()
+    for name, color, mae in lines:
+        fig.add_scatter(x=list(range(1, len(mae) + 1)), y=list(mae), mode="lines+markers",
+                        name=name, line=dict(color=color))
+    charts.style(fig, title="Validation MAE per epoch", x="epoch",
+                 y="validation MAE (original units)", height=300)
+    fig.update_xaxes(dtick=1)
     return fig

@@ -27,6 +27,7 @@ F_BATCH = "train.batch_size"
 F_LR = "train.lr"
 F_STRATEGIES = "train.strategies"
 F_KEEP = "train.keep_ratio"
+F_SCORING = "train.scoring"
 F_SEED = "train.seed"
 F_COUNTRY = "train.country"
 LAUNCHED = "train.launched"  # job ids launched by this session (for a short confirmation)

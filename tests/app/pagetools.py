@@ -13,7 +13,8 @@ from ui import state
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT = 120  # seconds per script run: the first Data page run imports statsmodels
 # A comparison that trains in seconds: tiny model, short lookback, sparse training windows.
-QUICK = {state.F_EPOCHS: 1, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
+# Three epochs: gradient-norm top-k picks at random for two warm-up epochs, then by score.
+QUICK = {state.F_EPOCHS: 3, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
 
 # Training warns (torch: float() of a loss that requires grad; reported to the library owner).
 # Warnings are errors under pytest, and the filters reach the job manager's worker thread.

@@ -147,6 +147,7 @@ def test_launch_form_defaults_are_the_library_defaults():
     form = views.LaunchForm.defaults()
     assert form.epochs == TrainConfig().epochs and form.lookback == WindowConfig().lookback
     assert form.model == ModelConfig().kind and form.keep_ratio == 0.7
+    assert form.scoring == "last_layer"
     assert form.strategies == ("full", "gradnorm", "random")
     assert views.LaunchForm.defaults({"epochs": 1, "strategies": ["full"]}).epochs == 1
     with pytest.raises(ValueError, match="unknown form fields"):
@@ -159,7 +160,8 @@ def test_launch_form_configs_one_per_strategy():
     cfgs = form.configs(data)
     assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "random"]
     assert cfgs[0].train.strategy_params == {}
-    assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7}
+    assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7, "scoring": "last_layer"}
+    assert cfgs[2].train.strategy_params == {"keep_ratio": 0.7}
     assert all(c.data == data and c.window.stride == 4 and c.train.country == "FRA"
                for c in cfgs)
     with pytest.raises(ValueError, match="choose strategies"):
