@@ -67,7 +67,7 @@ for r in chosen:
                     help="Energy x the grid's average carbon intensity.")
         c[2].metric("Wall time (s)", f"{s['wall_s']:.1f}",
                     _delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
-                    help=f"Includes {s['scoring_s']:.1f} s of scoring ({share:.0%}).")
+                    help=f"Includes {s['scoring_s']:.2g} s of scoring ({share:.1%}).")
         c[3].metric("Backpropagated samples", f"{s['samples_backprop']:,}",
                     _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
                     help=f"Plus {s['samples_forward'] - s['samples_backprop']:,} forward-only "
@@ -76,8 +76,11 @@ for r in chosen:
         c[4].metric("Test MAE", f"{s['test_mae']:,.2f}",
                     None if is_base else f"{mae_change:+.1f}% vs baseline",
                     delta_color="inverse", help="Lower is better; original units.")
-        st.caption(f"Scoring took {s['scoring_s']:.1f} s of {s['wall_s']:.1f} s "
-                   f"({share:.0%}), included above. Energy: {s.get('energy_method') or '-'}")
+        note = f"Scoring took {s['scoring_s']:.2g} s of {s['wall_s']:.1f} s ({share:.1%}), " \
+               "included above."
+        if len(methods) > 1:
+            note += f" Energy: {s.get('energy_method') or 'not recorded'}"
+        st.caption(note)
 
 st.header("Where the time and energy went")
 split = views.phase_split(chosen, names)
@@ -108,9 +111,10 @@ st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
                                 base.config.train.tol))
 
 st.header("Comparison table")
-st.dataframe(table, hide_index=True)
+st.dataframe(views.comparison_display(table, names, scale, unit), hide_index=True)
 st.download_button("Download as CSV", table.to_csv(index=False).encode(),
-                   file_name="energy_comparison.csv", mime="text/csv")
+                   file_name="energy_comparison.csv", mime="text/csv",
+                   help="Every column of importance.compare.compare_table, in kWh and kg.")
 with st.expander("Measurement details"):
     st.markdown(
         "- CodeCarbon's offline tracker measures one phase at a time; jobs run one at a time, "

@@ -38,6 +38,7 @@ with c1:
     picked = st.multiselect(
         "Classical baselines", options, default=[m for m in classical.INSTANT if m in options],
         key=state.FC_CLASSICAL, persist_state="session",
+        format_func=lambda m: m.replace("_", " "),
         help="Fitted once on the training + validation data and cached; seasonal naive needs "
              "no fitting, the others take a few seconds the first time.")
 with c2:

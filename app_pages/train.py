@@ -104,26 +104,28 @@ def _label(strategy: str) -> str:
     return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy
 
 
+def _figures(job) -> str:
+    """The latest epoch's figures in one line (light to redraw twice a second)."""
+    if not job.history:
+        return f"{job.elapsed:,.1f} s"
+    last = job.history[-1]
+    return (f"train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
+            f"{job.elapsed:,.1f} s · {1000 * job.energy_kwh:.2g} Wh so far (estimated)")
+
+
 def _job_card(job) -> None:
     """One job: status, progress, the latest epoch's figures, cancel and errors."""
     text, color = STATUS_BADGE.get(job.status, (job.status, "gray"))
-    last = job.history[-1] if job.history else {}
     with st.container(border=True):
-        top = st.columns([4, 1], vertical_alignment="center")
+        top = st.columns([5, 1], vertical_alignment="center")
         top[0].markdown(f"**{_label(job.strategy)}** &nbsp; :{color}-badge[{text}]")
         if job.status in ACTIVE and top[1].button("Cancel", key=f"cancel-{job.id}",
                                                   width="stretch"):
             mgr.cancel(job.id)
             st.toast(f"Cancelling {job.id}: it stops within one batch.")
-        st.progress(job.epoch / job.epochs if job.epochs else 0.0,
-                    text=f"epoch {job.epoch} of {job.epochs}")
-        m = st.columns(4)
-        m[0].metric("Train loss", f"{last['train_loss']:.4f}" if last else "-")
-        m[1].metric("Validation MAE", f"{last['val_mae']:,.2f}" if last else "-")
-        m[2].metric("Elapsed", f"{job.elapsed:,.1f} s")
-        m[3].metric("Energy so far", f"{1000 * job.energy_kwh:.2g} Wh" if last else "-",
-                    help="CodeCarbon's offline estimate, including scoring; see the Energy "
-                         "page for how it is measured on this machine.")
+        if job.status != "queued":
+            st.progress(job.epoch / job.epochs if job.epochs else 0.0,
+                        text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
         if job.status == "failed":
             st.error(f"This run failed: {job.error}")
             with st.expander("Traceback"):

@@ -510,6 +510,24 @@ def energy_unit(max_kwh: float) -> tuple[float, str]:
     return (1000.0, "Wh") if abs(max_kwh) < 1 else (1.0, "kWh")
 
 
+def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: float,
+                       unit: str) -> pd.DataFrame:
+    """`compare_table` for reading: named runs, readable units, savings next to each total."""
+    cols = {"test_mae": "test MAE", "mae_change_pct": "MAE change %",
+            "samples_backprop": "backprops", "backprop_saved_pct": "backprops saved %",
+            "wall_s": "wall s", "scoring_s": "of which scoring s", "wall_saved_pct": "time saved %",
+            "energy": f"energy {unit}", "energy_saved_pct": "energy saved %",
+            "emissions_g": "gCO2e", "emissions_saved_pct": "emissions saved %",
+            "energy_to_target": f"{unit} to target", "time_to_target_s": "s to target"}
+    df = table.assign(run=[names.get(r, r) for r in table["run_id"]],
+                      energy=table["energy_kwh"] * scale,
+                      emissions_g=table["emissions_kg"] * 1000)
+    if "energy_to_target_kwh" in df:
+        df["energy_to_target"] = pd.to_numeric(df["energy_to_target_kwh"], errors="coerce") * scale
+    keep = ["run", *[c for c in cols if c in df.columns]]
+    return df[keep].rename(columns=cols).round(4)
+
+
 def _change(pct: float, less: str, more: str) -> str:
     """A saving in percent as words: "12% less time" / "3% more time"."""
     return f"{abs(pct):.0f}% {less if pct >= 0 else more}"

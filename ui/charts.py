@@ -12,12 +12,13 @@ from importance.strategies import STRATEGIES
 
 # One color per strategy, the same on every page. Later strategies take the spare colors in
 # registry order, so a new strategy gets a stable color too.
-STRATEGY_COLORS = {"full": "#64748b", "gradnorm": "#ea580c", "random": "#0d9488"}
-SPARE_COLORS = ("#7c3aed", "#db2777", "#ca8a04", "#2563eb", "#16a34a", "#0891b2", "#9f1239")
-ACTUAL_COLOR = "#1f2937"
+STRATEGY_COLORS = {"full": "#2563eb", "gradnorm": "#ea580c", "random": "#0d9488"}
+SPARE_COLORS = ("#7c3aed", "#db2777", "#ca8a04", "#16a34a", "#0891b2", "#9f1239", "#4f46e5")
+ACTUAL_COLOR = "#111827"
 DROPPED_COLOR = "#cbd5e1"
-CLASSICAL_COLORS = ("#6b7280", "#a16207", "#4d7c0f", "#1d4ed8", "#be185d")
+CLASSICAL_COLORS = ("#9333ea", "#be185d", "#65a30d", "#0e7490", "#78716c")  # drawn dotted
 SEQUENTIAL = "Blues"
+SHARE_SCALE = [[0, "#dbeafe"], [1, "#1e3a8a"]]  # 0% stays visible against blank cells
 FONT = dict(family="Source Sans, sans-serif", size=13, color="#1f2937")
 
 # The house template: plotly_white plus our font and palette. Installed as Plotly's default,
@@ -25,8 +26,9 @@ FONT = dict(family="Source Sans, sans-serif", size=13, color="#1f2937")
 # ~25 ms each).
 pio.templates["importance"] = go.layout.Template(pio.templates["plotly_white"]).update(
     layout=dict(font=FONT, colorway=[*STRATEGY_COLORS.values(), *SPARE_COLORS],
-                hoverlabel=dict(font_size=12), margin=dict(l=10, r=10, t=60, b=10),
-                legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1)))
+                hoverlabel=dict(font_size=12), margin=dict(l=10, r=10, t=50, b=10),
+                legend=dict(orientation="h", yref="container", y=0, yanchor="bottom",
+                            x=0, xanchor="left")))
 pio.templates.default = "importance"
 
 # Plotly modebar: keep download-as-PNG (at 2x), drop the Plotly logo.
@@ -63,9 +65,12 @@ def _lighten(hex_color: str, amount: float) -> str:
 
 def style(fig: go.Figure, *, title: str, x: str | None = None, y: str | None = None,
           height: int = 380, legend: bool = True) -> go.Figure:
-    """A title, axis titles with units, a height (the template does the rest)."""
+    """A title, axis titles with units, a height; room for the legend below the plot."""
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name) if legend else 0
+    rows = -(-entries // 4)
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
-                      height=height, showlegend=legend)
+                      height=height + 24 * rows, showlegend=legend,
+                      margin=dict(b=10 + 28 * rows))
     if x is not None:
         fig.update_xaxes(title_text=x)
     if y is not None:

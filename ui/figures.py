@@ -71,7 +71,8 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str) -> go.Figu
     charts.style(fig, title=heading(n_epochs - 1),
                  x="gradient norm" + (" (log scale)" if h.log else ""), y="windows", height=380)
     fig.update_layout(barmode="stack", bargap=0, yaxis_range=[0, top],
-                      margin=dict(l=10, r=10, t=60, b=10))
+                      margin=dict(l=10, r=10, t=80, b=10),
+                      legend=dict(yref="paper", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     if h.log:
         lo, hi = int(np.floor(x.min())), int(np.ceil(x.max()))
         ticks = list(range(lo, hi + 1))
@@ -115,7 +116,7 @@ def calendar(table: pd.DataFrame, title: str) -> go.Figure:
     """Day x time-of-day heat map of how often each window was trained."""
     fig = go.Figure(go.Heatmap(
         z=100 * table.to_numpy(), x=list(table.columns), y=list(table.index),
-        colorscale=charts.SEQUENTIAL, zmin=0, zmax=100,
+        colorscale=charts.SHARE_SCALE, zmin=0, zmax=100,
         colorbar=dict(title="% epochs", ticksuffix="%"),
         hovertemplate="%{y} %{x}: trained in %{z:.0f}% of epochs<extra></extra>"))
     charts.style(fig, title=title, x="time of day", y="day", legend=False,
@@ -233,7 +234,7 @@ def phase_bars(split: pd.DataFrame, value: str, title: str, x: str) -> go.Figure
                     marker_color=shades.get(str(phase), "#94a3b8"),
                     hovertemplate="%{y}: %{x:.3g}<extra>" + str(phase) + "</extra>")
     charts.style(fig, title=title, x=x, height=120 + 50 * split["run"].nunique())
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")
     fig.update_yaxes(autorange="reversed")
     return fig
 

@@ -231,3 +231,21 @@ def test_runs_table_newest_first():
     table = views.runs_table([_run("a", "full"), _run("b", "gradnorm",
                                                        params={"keep_ratio": 0.7})])
     assert table["run id"].tolist() == ["b", "a"] and table["params"][0] == "keep_ratio=0.7"
+
+
+def test_comparison_display_names_units_and_savings():
+    from importance.compare import compare_table
+
+    runs = [_run("a", "full", energy=2e-3), _run("b", "gradnorm", energy=1e-3)]
+    summaries = []
+    for r in runs:
+        summaries.append(r.summary | {"test_mae": 10.0, "test_rmse": 12.0, "test_smape": 5.0,
+                                      "samples_backprop": 100, "samples_forward": 100,
+                                      "wall_s": 2.0, "scoring_s": 0.0, "emissions_kg": 1e-4,
+                                      "energy_method": "estimated"})
+    table = compare_table(summaries)
+    shown = views.comparison_display(table, views.run_names(runs), 1000.0, "Wh")
+    assert shown["run"].tolist() == [r.label for r in runs]
+    assert shown["energy Wh"].tolist() == [2.0, 1.0]
+    assert shown["energy saved %"].tolist() == [0.0, 50.0]
+    assert shown["gCO2e"].iloc[0] == 0.1 and "Wh to target" in shown
