@@ -1,0 +1,41 @@
+"""A short comparison launched, followed and explored in chromium, page by page."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.devserver import CHART, EXCEPTION, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+# Charts each page must draw after a finished three-strategy comparison.
+MIN_CHARTS = {"Data": 5, "Train": 1, "Importance": 5, "Forecasts": 3, "Energy": 3}
+
+
+def check_page(page, name: str) -> None:
+    """No exception on the page, and every Plotly chart container holds a drawn plot."""
+    page.locator(CHART).first.wait_for(timeout=120_000)
+    wait_idle(page, 120_000)
+    page.wait_for_timeout(500)
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    containers = page.locator("[data-testid=stPlotlyChart]").count()
+    drawn = page.locator(f"{CHART} .main-svg").count()
+    assert containers >= MIN_CHARTS[name], f"{name}: {containers} charts"
+    assert drawn >= containers, f"{name}: {containers - drawn} of {containers} charts not drawn"
+
+
+def test_launch_follow_and_explore_a_comparison(page):
+    check_page(page, "Data")
+    page.get_by_role("button", name="Launch comparison").click()
+    page.locator("h1", has_text="Train").wait_for()
+    page.get_by_text("Finished. Explore the results").wait_for(timeout=300_000)
+    check_page(page, "Train")
+    for name in ("Importance", "Forecasts", "Energy"):
+        open_page(page, name)
+        check_page(page, name)
+    page.get_by_text("How energy was measured").wait_for()
+
+    page.reload()  # a reload keeps the jobs: they live in the server's job manager
+    open_page(page, "Train")
+    page.get_by_text("Finished. Explore the results").wait_for(timeout=60_000)
+    assert page.locator(EXCEPTION).count() == 0
