@@ -596,20 +596,21 @@ def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataF
 
 
 def classical_verdicts(neural: Mapping[str, float], classical: Mapping[str, float]) -> list[str]:
-    """One plain sentence per neural run: does it beat the best classical model, by how much."""
+    """One plain sentence per neural run: does it beat the best classical model shown, by how
+    much (test MAE)."""
     if not classical or not neural:
         return []
     best, best_mae = min(classical.items(), key=lambda kv: kv[1])
+    ref = f"the best classical baseline shown, {best}"
     out = []
     for name, mae in neural.items():
         diff = 100 * (1 - mae / best_mae) if best_mae else float("nan")
         if mae < best_mae:
-            out.append(f"{name} beats the best classical model, {best} (test MAE {best_mae:,.2f}),"
-                       f" by {diff:.1f}% (MAE {mae:,.2f}).")
+            out.append(f"{name} beats {ref} (test MAE {best_mae:,.2f}), by {diff:.1f}% "
+                       f"(MAE {mae:,.2f}).")
         elif mae == best_mae:
-            out.append(f"{name} ties with the best classical model, {best} (test MAE "
-                       f"{mae:,.2f}).")
+            out.append(f"{name} ties with {ref} (test MAE {mae:,.2f}).")
         else:
-            out.append(f"{name} does not beat the best classical model, {best}: its test MAE "
-                       f"{mae:,.2f} is {-diff:.1f}% higher than {best_mae:,.2f}.")
+            out.append(f"{name} does not beat {ref}: its test MAE {mae:,.2f} is {-diff:.1f}% "
+                       f"higher than {best_mae:,.2f}.")
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pagetools import TRAINING_WARNINGS, launch, new_app, page, poll_until_idle, set_quick_form
 
@@ -87,7 +89,7 @@ def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
     assert _charts(at) >= 3
     table = at.dataframe[0].value
     assert {"neural", "classical"} <= set(table["kind"])
-    assert any("classical model" in m.value for m in at.markdown)
+    assert any("classical baseline shown" in m.value for m in at.markdown)
 
     page(at, "app_pages/energy.py")
     assert "How energy was measured" in _texts(at.info)
@@ -136,3 +138,20 @@ def test_good_upload_is_used(series):
     assert at.sidebar.selectbox(key=state.COLUMN).value == "load"
     assert "1,440 points" in _texts(at.sidebar.caption)
     assert at.metric[0].value == "1,440"
+
+
+MILAN_RAW = Path(__file__).resolve().parents[3] / "shared" / "data" / "milan-real" / \
+    "sms-call-internet-mi-2014-01-01_first10000rows.txt"
+
+
+@pytest.mark.skipif(not MILAN_RAW.exists(), reason="real Milan extract not available")
+def test_real_milan_raw_extract_upload():
+    at = new_app().run()
+    at.sidebar.radio(key=state.SOURCE).set_value("upload").run()
+    at.sidebar.file_uploader(key=state.UPLOAD).set_value(
+        (MILAN_RAW.name, MILAN_RAW.read_bytes(), "text/plain")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+    assert at.sidebar.selectbox(key=state.COLUMN).value == "internet"
+    assert _charts(at) >= 2  # one day: the decomposition explains why it is missing
+    assert "No decomposition for this series" in _texts(at.info)

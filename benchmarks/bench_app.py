@@ -1,0 +1,173 @@
+"""Dashboard timings in a real browser (Debian's chromium), against `streamlit run app.py`.
+
+    python benchmarks/bench_app.py            # 3 cold starts, reruns on every page
+    python benchmarks/bench_app.py --starts 1
+
+1. Cold start to first chart: from starting `streamlit run` to the first Plotly chart drawn on
+   the default (Data) page, in a fresh server process each time (goal: 3 s).
+2. Script reruns while a job trains (goal: 300 ms for the longest), measured two ways after a
+   short comparison (so every page has results) and with a long run of the real model size
+   training in the background:
+   - in the browser: each page is rerun a few times (key "r") and every interval the app
+     reports `data-test-script-state=running` is timed, fragment reruns included; this
+     also counts the websocket and the browser's own work on the new elements;
+   - in process (AppTest): the server-side script time alone, per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ui.devserver import (  # noqa: E402 - after the path fix
+    CHART,
+    launch_browser,
+    open_page,
+    running_app,
+    wait_idle,
+)
+
+QUICK = {"epochs": 3, "stride": 32, "lookback": 24, "hidden": 4}
+PAGES = ("Data", "Train", "Importance", "Forecasts", "Energy")
+# Records how long each script run lasts, as the app reports it on its root element.
+RECORDER = """
+window.__runs = []; let t0 = null;
+new MutationObserver(() => {
+  const s = document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state');
+  if (s === 'running' && t0 === null) t0 = performance.now();
+  if (s !== 'running' && t0 !== null) { window.__runs.push(performance.now() - t0); t0 = null; }
+}).observe(document, {attributes: true, subtree: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+
+
+def cold_start(browser, tmp: Path) -> float:
+    """Seconds from `streamlit run` to the first drawn chart on the default page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with running_app(tmp / "runs") as app:
+        page.goto(app.url)
+        page.locator(f"{CHART} .main-svg").first.wait_for(timeout=120_000)
+        seconds = time.perf_counter() - app.started
+    page.close()
+    return seconds
+
+
+def start_long_run(page) -> None:
+    """Launch one full-data run with the real model size and many epochs from the form."""
+    open_page(page, "Train")
+    wait_idle(page)
+    fields = {"Epochs": "500", "Lookback (10-min steps)": "144", "Hidden units": "32",
+              "Window stride (steps)": "1"}
+    page.get_by_text("Advanced").click()
+    for label, value in fields.items():
+        page.get_by_role("spinbutton", name=label, exact=True).fill(value)
+    strategies = page.get_by_test_id("stMultiSelect").first
+    for label in ("Gradient-norm top-k (importance)", "Random subset (control)"):
+        strategies.get_by_role("button", name=f"Remove {label}").click()
+    page.get_by_role("button", name="Launch comparison").click()
+    page.get_by_text("epoch 1 of 500").wait_for(timeout=300_000)
+
+
+def reruns_while_training(browser, tmp: Path, per_page: int) -> dict[str, list[float]]:
+    """Durations (ms) of every script run seen on each page while a long run trains."""
+    env = {"IMPORTANCE_UI_DEFAULTS": json.dumps(QUICK)}
+    out: dict[str, list[float]] = {}
+    with running_app(tmp / "runs", env=env) as app:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app.url)
+        page.locator(CHART).first.wait_for(timeout=120_000)
+        page.get_by_role("button", name="Launch comparison").click()
+        page.get_by_text("Finished. Explore the results").wait_for(timeout=600_000)
+        for name in PAGES:  # warm every page's caches once, as a user's first visit does
+            open_page(page, name)
+            page.locator(CHART).first.wait_for(timeout=120_000)
+        start_long_run(page)
+        page.evaluate(RECORDER)
+        for name in PAGES:
+            open_page(page, name)
+            page.locator(CHART).first.wait_for(timeout=120_000)
+            page.wait_for_timeout(1000)
+            page.evaluate("window.__runs = []")
+            for _ in range(per_page):
+                page.locator("h1").first.click()  # focus the app, not an input
+                page.keyboard.press("r")
+                page.wait_for_timeout(1500)
+            out[name] = page.evaluate("window.__runs")
+        page.close()
+    return out
+
+
+def script_times_in_process(tmp: Path, per_page: int) -> dict[str, list[float]]:
+    """Server-side script time (ms) of each page's reruns, via AppTest, while a run trains."""
+    os.environ["IMPORTANCE_RUNS_DIR"] = str(tmp / "inproc")
+    from streamlit.testing.v1 import AppTest
+
+    from importance.config import DataConfig
+    from importance.views import LaunchForm
+    from ui import runs
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=300).run()
+    mgr = runs.manager()
+    mgr.submit(LaunchForm.defaults(QUICK).configs(DataConfig()))
+    mgr.wait()
+    paths = {name: f"app_pages/{name.lower()}.py" for name in PAGES}
+    for path in paths.values():  # first visits fill the caches
+        at.switch_page(path).run()
+    long_run = LaunchForm.defaults({"epochs": 500, "strategies": ["full"]})
+    (job,) = mgr.submit(long_run.configs(DataConfig()))
+    while mgr.get(job).epoch < 1:
+        time.sleep(0.2)
+    out = {}
+    for name, path in paths.items():
+        at.switch_page(path).run()
+        times = []
+        for _ in range(per_page):
+            t0 = time.perf_counter()
+            at.run()
+            times.append(1000 * (time.perf_counter() - t0))
+        out[name] = times
+    mgr.cancel(job)
+    mgr.wait()
+    return out
+
+
+def report(title: str, runs: dict[str, list[float]]) -> None:
+    print(title)
+    for name, ms in runs.items():
+        if ms:
+            print(f"  {name:<11} {len(ms):3d} script runs: median {statistics.median(ms):5.0f} ms,"
+                  f" longest {max(ms):5.0f} ms")
+    longest = max((max(ms) for ms in runs.values() if ms), default=float("nan"))
+    print(f"  longest: {longest:.0f} ms (goal 300 ms)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=3, help="cold starts to time")
+    parser.add_argument("--reruns", type=int, default=3, help="reruns per page")
+    a = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = launch_browser(p)
+        starts = [cold_start(browser, Path(tmp) / f"cold{i}") for i in range(a.starts)]
+        print(f"cold start to first chart: median {statistics.median(starts):.2f} s "
+              f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal 3 s)")
+        report("script reruns while a job trains, seen in the browser:",
+               reruns_while_training(browser, Path(tmp), a.reruns))
+        browser.close()
+        report("script reruns while a job trains, server-side script time (AppTest):",
+               script_times_in_process(Path(tmp), max(a.reruns, 5)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
