@@ -13,8 +13,9 @@ N_EXTREMES = 4
 
 st.title("Importance")
 st.caption("Gradient-norm importance scores each training window by the L2 norm of its own "
-           "loss gradient (all parameters): how hard that window pulls on the model. Each "
-           "epoch the top windows by score are trained, the rest are skipped.")
+           "loss gradient: how hard that window pulls on the model (all parameters, or only "
+           "the output layer's part, a cheap proxy; see the fidelity table at the bottom). "
+           "Each epoch the top windows by score are trained, the rest are skipped.")
 
 chosen = runs.picker()
 runs.guard(chosen)
@@ -45,7 +46,8 @@ for k, r in enumerate(scored):
     with cols[k % len(cols)]:
         a = arrays[r.run_id]
         h = views.score_histograms(a["scores"], a["selected"])
-        charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id]),
+        charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id],
+                                            views.score_name(r)),
                     key=f"hist-{r.run_id}")
 
 # --- which windows were kept ------------------------------------------------------------------
@@ -89,7 +91,8 @@ for k, r in enumerate(scored):
     rho = views.spearman(score, a["train_abs_error"])
     with cols[k % len(cols)]:
         charts.show(figures.score_vs_error(score, a["train_abs_error"], a["selected"][-1],
-                                           colors[r.run_id], names[r.run_id]),
+                                           colors[r.run_id], names[r.run_id],
+                                           views.score_name(r)),
                     key=f"scatter-{r.run_id}")
         st.caption(f"Spearman rank correlation between a window's latest score and the final "
                    f"model's absolute error on it: {rho:.2f} ({views.correlation_words(rho)}).")

@@ -184,7 +184,8 @@ if stored:
     st.dataframe(table, hide_index=True)
     st.download_button("Download as CSV", table.to_csv(index=False).encode(),
                        file_name="runs.csv", mime="text/csv")
+    method = stored[-1].summary.get("energy_method") or "not recorded"
     st.caption(f"Runs are kept in `{runs.store().root}`; choose any of them for comparison in "
-               "the sidebar of the result pages.")
+               f"the sidebar of the result pages. Energy (newest run): {method}.")
 else:
     st.caption(f"No stored runs in `{runs.store().root}` yet.")

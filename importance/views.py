@@ -361,6 +361,18 @@ def runs_table(runs: Sequence[RunInfo]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SCORE_NAMES = {"exact": "gradient norm (exact)", "last_layer": "last-layer gradient norm",
+               "truncated": "gradient norm (truncated backprop)", "loss": "per-window loss"}
+
+
+def score_name(run: RunInfo) -> str:
+    """What a run's scores are, in words (its `scoring` parameter, else the epochs' method)."""
+    method = run.config.train.strategy_params.get("scoring") or next(
+        (e.get("score_method") for e in reversed(run.summary.get("epochs") or [])
+         if e.get("score_method")), "")
+    return SCORE_NAMES.get(method, f"score ({method})" if method else "score")
+
+
 def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
     """The newest full-data run among `runs`, or None."""
     full = [r for r in runs if r.strategy == BASELINE]

@@ -46,7 +46,7 @@ def dow_hour(table: pd.DataFrame, title: str, x: str) -> go.Figure:
 
 
 @cached
-def score_animation(h: views.ScoreHistograms, color: str, title: str) -> go.Figure:
+def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str) -> go.Figure:
     """Stacked kept/dropped histograms, one animation frame per epoch (pre-binned counts)."""
     x = np.log10(h.centers) if h.log else h.centers
     width = float(np.diff(np.log10(h.edges) if h.log else h.edges).mean())
@@ -69,7 +69,7 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str) -> go.Figu
         for e in range(n_epochs)])
     top = float((h.kept + h.dropped).max()) * 1.05 or 1.0
     charts.style(fig, title=heading(n_epochs - 1),
-                 x="gradient norm" + (" (log scale)" if h.log else ""), y="windows", height=380)
+                 x=score + (" (log scale)" if h.log else ""), y="windows", height=380)
     fig.update_layout(barmode="stack", bargap=0, yaxis_range=[0, top],
                       margin=dict(l=10, r=10, t=80, b=10),
                       legend=dict(yref="paper", y=1.0, yanchor="bottom", x=1, xanchor="right"))
@@ -128,7 +128,7 @@ def calendar(table: pd.DataFrame, title: str) -> go.Figure:
 
 @cached
 def score_vs_error(score: np.ndarray, error: np.ndarray, kept: np.ndarray, color: str,
-                   title: str, max_points: int = 6000) -> go.Figure:
+                   title: str, score_name: str, max_points: int = 6000) -> go.Figure:
     """Each window's latest score vs the final model's absolute error on it (log-log)."""
     ok = np.flatnonzero(np.isfinite(score) & np.isfinite(error) & (score > 0) & (error > 0))
     if len(ok) > max_points:
@@ -140,7 +140,7 @@ def score_vs_error(score: np.ndarray, error: np.ndarray, kept: np.ndarray, color
         fig.add_scattergl(x=score[i], y=error[i], mode="markers", name=name,
                           marker=dict(color=c, size=4, opacity=0.6),
                           hovertemplate="score %{x:.3g}, |error| %{y:,.2f}<extra></extra>")
-    charts.style(fig, title=title, x="gradient norm (log)", y="|error| of the final model "
+    charts.style(fig, title=title, x=f"{score_name} (log)", y="|error| of the final model "
                  "(original units, log)", height=400)
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")

@@ -249,3 +249,9 @@ def test_comparison_display_names_units_and_savings():
     assert shown["energy Wh"].tolist() == [2.0, 1.0]
     assert shown["energy saved %"].tolist() == [0.0, 50.0]
     assert shown["gCO2e"].iloc[0] == 0.1 and "Wh to target" in shown
+
+
+def test_score_name():
+    assert views.score_name(_run("a", "gradnorm", params={"scoring": "exact"})) == \
+        "gradient norm (exact)"
+    assert views.score_name(_run("b", "full")) == "score"
