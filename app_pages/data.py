@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import views
-from ui import charts, figures, launch, sidebar
+from ui import charts, figures, launch, sidebar, state
 from ui.data import explore, load, variance_shares
 
 st.title("Data")
@@ -23,9 +23,13 @@ with st.container(border=True):
     cta[0].markdown("**Ready for a comparison?** One click trains the default forecaster on this "
                     "series with full data, gradient-norm top-k and a random subset, one after "
                     "the other in the background, and follows them on the Train page.")
-    if cta[1].button("Launch comparison", type="primary", width="stretch", key="data-launch"):
-        launch.launch(launch.form_defaults(), dataset)
-        st.switch_page("app_pages/train.py")
+    if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH):
+        try:
+            launch.launch(launch.form_defaults(), dataset)
+        except ValueError as exc:
+            st.error(f"Cannot launch: {exc}")
+        else:
+            st.switch_page("app_pages/train.py")
 
 values = loaded.values
 tz = views.tz_name(values.index)

@@ -12,8 +12,10 @@ from ui import charts, figures, runs, state
 
 st.title("Energy")
 st.caption("What each strategy cost, with the share saved against the baseline. Every total "
-           "includes the strategy's own scoring cost. Wall time and backpropagated samples need "
-           "no power model; energy and emissions are estimates, measured as stated below.")
+           "includes the strategy's own scoring cost. Backpropagated samples need no power "
+           "model and do not depend on the machine's load; wall time does (runs of a comparison "
+           "train one after another, so other work on the machine can differ between them); "
+           "energy and emissions are estimates, measured as stated below.")
 
 chosen = runs.picker()
 runs.guard(chosen)

@@ -119,7 +119,7 @@ def _job_card(job) -> None:
     with st.container(border=True):
         top = st.columns([5, 1], vertical_alignment="center")
         top[0].markdown(f"**{_label(job.strategy)}** &nbsp; :{color}-badge[{text}]")
-        if job.status in ACTIVE and top[1].button("Cancel", key=f"cancel-{job.id}",
+        if job.status in ACTIVE and top[1].button("Cancel", key=state.cancel_key(job.id),
                                                   width="stretch"):
             mgr.cancel(job.id)
             st.toast(f"Cancelling {job.id}: it stops within one batch.")
@@ -153,7 +153,7 @@ def live(polling: bool) -> None:
         return
     batch = [j for j in jobs if j.batch == jobs[0].batch][::-1]  # newest batch, launch order
     active = [j for j in jobs if j.status in ACTIVE]
-    if len(active) > 1 and st.button("Cancel all queued and running", key="cancel-all"):
+    if len(active) > 1 and st.button("Cancel all queued and running", key=state.CANCEL_ALL):
         for j in active:
             mgr.cancel(j.id)
     for job in batch:

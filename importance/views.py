@@ -537,7 +537,10 @@ def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: flo
     if "energy_to_target_kwh" in df:
         df["energy_to_target"] = pd.to_numeric(df["energy_to_target_kwh"], errors="coerce") * scale
     keep = ["run", *[c for c in cols if c in df.columns]]
-    return df[keep].rename(columns=cols).round(4)
+    digits = {c: 1 if c.endswith("_pct") or c == "wall_s" else 2 if c in ("test_mae",
+                                                                          "scoring_s") else 4
+              for c in keep[1:]}
+    return df[keep].round(digits).rename(columns=cols)
 
 
 def _change(pct: float, less: str, more: str) -> str:

@@ -253,7 +253,7 @@ def cost_curves(curves: pd.DataFrame, xcol: str, x: str, colors: Mapping[str, st
     if target is not None:
         fig.add_hline(y=target, line=dict(color="#94a3b8", dash="dot"),
                       annotation_text="target: baseline's best within tolerance",
-                      annotation_position="top right")
+                      annotation_position="bottom left")
     charts.style(fig, title=title, x=x, y="validation MAE (original units)", height=400)
     return fig
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-import streamlit as st
-
 from importance.views import LaunchForm
-from ui import runs, state
+from ui import runs
 from ui.data import Dataset
 
 # JSON object of form fields overriding the library defaults, e.g. '{"epochs": 1}' for quick
@@ -27,6 +25,4 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
 
     Raises ValueError with a readable message when the form is invalid.
     """
-    ids = runs.manager().submit(form.configs(dataset.config))
-    st.session_state[state.LAUNCHED] = ids
-    return ids
+    return runs.manager().submit(form.configs(dataset.config))

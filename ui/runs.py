@@ -74,7 +74,7 @@ def picker() -> list[RunInfo]:
     ids = list(by_id)
     seen = st.session_state.get(state.RUNS_SEEN)
     chosen = [i for i in st.session_state.get(state.RUNS, []) if i in by_id]
-    if seen != ids or not chosen:  # first visit, or new runs arrived: show the latest batch
+    if seen != ids:  # first visit, or new runs arrived: show the latest batch
         chosen = views.latest_batch(runs)
     st.session_state[state.RUNS_SEEN] = ids
     st.session_state[state.RUNS] = chosen

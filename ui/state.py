@@ -30,7 +30,15 @@ F_KEEP = "train.keep_ratio"
 F_SCORING = "train.scoring"
 F_SEED = "train.seed"
 F_COUNTRY = "train.country"
-LAUNCHED = "train.launched"  # job ids launched by this session (for a short confirmation)
+CANCEL_ALL = "train.cancel_all"  # button
+
+
+def cancel_key(job_id: str) -> str:
+    """Key of a job's Cancel button."""
+    return f"train.cancel.{job_id}"
+
+# Data page
+DATA_LAUNCH = "data.launch"  # button: launch a comparison with the form's defaults
 
 # Result pages
 IMP_RUN = "importance.calendar_run"  # run whose selection calendar is shown

@@ -99,6 +99,9 @@ def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
     assert len(deltas) == 2 and all("vs baseline" in m.delta for m in deltas)
     assert _charts(at) >= 3
 
+    at.sidebar.multiselect(key=state.RUNS).set_value([]).run()
+    assert "Choose one or more runs in the sidebar" in _texts(at.info)
+
 
 @pytest.mark.slow
 @TRAINING_WARNINGS
@@ -110,7 +113,7 @@ def test_cancel_stops_a_running_job(manager):
     (job,) = manager.jobs()
     while manager.get(job.id).epoch < 1:
         at.run()
-    at.button(key=f"cancel-{job.id}").click().run()
+    at.button(key=state.cancel_key(job.id)).click().run()
     poll_until_idle(at, timeout=30)
     assert manager.get(job.id).status == "cancelled"
     assert "cancelled" in _texts(at.markdown)
