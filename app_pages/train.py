@@ -110,7 +110,8 @@ def _figures(job) -> str:
         return f"{job.elapsed:,.1f} s"
     last = job.history[-1]
     return (f"train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
-            f"{job.elapsed:,.1f} s · {1000 * job.energy_kwh:.2g} Wh so far (estimated)")
+            f"{job.elapsed:,.1f} s · {1000 * job.energy_kwh:.2g} Wh"
+            f"{' so far' if job.status in ACTIVE else ''} (estimated)")
 
 
 def _job_card(job) -> None:
