@@ -156,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time")
     parser.add_argument("--reruns", type=int, default=3, help="reruns per page")
     a = parser.parse_args(argv)
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+          "(other work on the machine inflates every figure)")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = launch_browser(p)
         starts = [cold_start(browser, Path(tmp) / f"cold{i}") for i in range(a.starts)]
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         browser.close()
         report("script reruns while a job trains, server-side script time (AppTest):",
                script_times_in_process(Path(tmp), max(a.reruns, 5)))
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 
