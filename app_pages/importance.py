@@ -64,8 +64,8 @@ else:
     charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
                                    tz))
     st.caption("A uniform random subset keeps every hour about equally often; an importance "
-               "strategy that keeps some hours more often is telling you those hours are "
-               "harder to fit. Importance runs count only the epochs that selected by score "
+               "strategy that keeps some hours more often is telling you those hours pull "
+               "hardest on the model. Importance runs count only the epochs that selected by score "
                "(their warm-up epochs pick at random). " + views.hour_extremes_text(hourly))
     ids = [r.run_id for r in subset]
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
