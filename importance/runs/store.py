@@ -18,13 +18,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from importance.config import RunConfig
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_RUNS_DIR = "runs"
 
@@ -43,7 +45,7 @@ class RunArtifacts:
     summary: dict[str, Any]
     arrays: dict[str, np.ndarray]
     predictions: pd.DataFrame
-    state_dict: dict[str, torch.Tensor]
+    state_dict: dict[str, torch.Tensor]  # torch is imported lazily: listing runs stays fast
 
 
 class StoredRun:
@@ -77,6 +79,8 @@ class StoredRun:
         return df
 
     def state_dict(self) -> dict[str, torch.Tensor]:
+        import torch
+
         return torch.load(self.path / "model.pt", weights_only=True)
 
 
@@ -97,6 +101,8 @@ class RunStore:
             (tmp / "summary.json").write_text(json.dumps(run.summary, indent=1, default=_json))
             np.savez_compressed(tmp / "scores.npz", **run.arrays)
             run.predictions.to_csv(tmp / "predictions.csv", index=False)
+            import torch
+
             torch.save(run.state_dict, tmp / "model.pt")
             os.replace(tmp, final)
         except BaseException:
