@@ -17,10 +17,7 @@ st.caption("What each strategy cost, with the share saved against the baseline. 
            "train one after another, so other work on the machine can differ between them); "
            "energy and emissions are estimates, measured as stated below.")
 
-chosen = runs.picker()
-runs.guard(chosen)
-names = views.run_names(chosen)
-colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+chosen, names, colors = runs.chosen_for_page()
 by_id = {r.run_id: r for r in chosen}
 ids = list(by_id)
 default = views.pick_baseline(chosen) or chosen[0]

@@ -14,10 +14,7 @@ st.caption("Every run forecasts the same held-out test period (the last part of 
            "never seen in training). Classical models fitted on the same history are the bar "
            "a neural network has to clear.")
 
-chosen = runs.picker()
-runs.guard(chosen)
-names = views.run_names(chosen)
-colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+chosen, names, colors = runs.chosen_for_page()
 ref = chosen[-1]
 setup = (ref.config.data, ref.config.window)
 same = [r for r in chosen if (r.config.data, r.config.window) == setup]

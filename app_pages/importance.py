@@ -17,10 +17,7 @@ st.caption("Gradient-norm importance scores each training window by the L2 norm 
            "the output layer's part, a cheap proxy; see the fidelity table at the bottom). "
            "Each epoch the top windows by score are trained, the rest are skipped.")
 
-chosen = runs.picker()
-runs.guard(chosen)
-names = views.run_names(chosen)
-colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+chosen, names, colors = runs.chosen_for_page()
 arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
 scored = [r for r in chosen if views.has_scores(arrays[r.run_id]["scores"])]
 subset = [r for r in chosen if not arrays[r.run_id]["selected"].all()]

@@ -14,7 +14,7 @@ import streamlit as st
 
 from importance import views
 from importance.views import RunInfo
-from ui import state
+from ui import charts, state
 
 if TYPE_CHECKING:
     from importance.runs.jobs import JobManager
@@ -100,3 +100,12 @@ def guard(runs: list[RunInfo]) -> None:
         st.info("Choose one or more runs in the sidebar.")
     st.page_link("app_pages/train.py", label="Go to the Train page")
     st.stop()
+
+
+def chosen_for_page() -> tuple[list[RunInfo], dict[str, str], dict[str, str]]:
+    """The sidebar's chosen runs (the page stops if there are none), their display names and
+    colours by run id: the shared head of every result page."""
+    chosen = picker()
+    guard(chosen)
+    colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
+    return chosen, views.run_names(chosen), colors
