@@ -10,22 +10,10 @@ import threading
 
 import streamlit as st
 
-from ui import sidebar
+from ui import entry, sidebar
 
 st.set_page_config(page_title="Which training data matters?", layout="wide",
                    initial_sidebar_state="expanded")
-
-# The pages live in app_pages/, not pages/: Streamlit treats a pages/ folder as a v1 multipage
-# app until st.navigation first runs, so a fresh server's first request to a sub-URL (and every
-# AppTest rerun) would run the page without this file, its sidebar and its page config.
-PAGES = [
-    st.Page("app_pages/data.py", title="Data", default=True),
-    st.Page("app_pages/train.py", title="Train"),
-    st.Page("app_pages/importance.py", title="Importance"),
-    st.Page("app_pages/forecasts.py", title="Forecasts"),
-    st.Page("app_pages/energy.py", title="Energy"),
-]
-
 
 WARM_UP = ("importance.runs.jobs", "importance.explore", "importance.classical")
 
@@ -47,9 +35,10 @@ def _warm_up() -> threading.Thread:
     return t
 
 
-page = st.navigation(PAGES)
+page = entry.navigation()
 sidebar.dataset_picker()
 try:
-    page.run()
+    with entry.drawing_page():
+        page.run()
 finally:  # also when a page stops early
     _warm_up()

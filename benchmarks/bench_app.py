@@ -120,7 +120,7 @@ def script_times_in_process(tmp: Path, per_page: int) -> dict[str, list[float]]:
     mgr = runs.manager()
     mgr.submit(LaunchForm.defaults(QUICK).configs(DataConfig()))
     mgr.wait()
-    paths = {name: f"app_pages/{name.lower()}.py" for name in PAGES}
+    paths = {name: f"pages/{name.lower()}.py" for name in PAGES}
     for path in paths.values():  # first visits fill the caches
         at.switch_page(path).run()
     long_run = LaunchForm.defaults({"epochs": 500, "strategies": ["full"]})

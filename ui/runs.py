@@ -98,7 +98,7 @@ def guard(runs: list[RunInfo]) -> None:
                 "full data, gradient-norm importance and a random subset in about a minute.")
     else:
         st.info("Choose one or more runs in the sidebar.")
-    st.page_link("app_pages/train.py", label="Go to the Train page")
+    st.page_link("pages/train.py", label="Go to the Train page")
     st.stop()
 
 

@@ -11,7 +11,7 @@ from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
 from ui import state
 
-RESULT_PAGES = ("app_pages/importance.py", "app_pages/forecasts.py", "app_pages/energy.py")
+RESULT_PAGES = ("pages/importance.py", "pages/forecasts.py", "pages/energy.py")
 
 
 def _charts(at) -> int:
@@ -34,6 +34,16 @@ def test_data_page_is_the_default_and_shows_the_embedded_series():
     assert [m.label for m in at.metric][:4] == ["Points", "Interval", "Span", "Filled gaps"]
 
 
+@pytest.mark.parametrize("path", ["pages/train.py", *RESULT_PAGES])
+def test_a_page_opened_first_is_drawn_through_the_entry(path):
+    """AppTest, like a fresh server at a sub-URL, runs a pages/ script without app.py unless
+    the page hands over to it: the sidebar's dataset picker proves app.py drew the page."""
+    at = new_app().switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.radio(key=state.SOURCE).value == "default"
+    assert at.title[0].value == Path(path).stem.capitalize()
+
+
 def test_result_pages_guard_when_no_runs_exist():
     at = new_app().run()
     for path in RESULT_PAGES:
@@ -43,7 +53,7 @@ def test_result_pages_guard_when_no_runs_exist():
 
 
 def test_train_form_shows_the_library_defaults():
-    at = page(new_app().run(), "app_pages/train.py")
+    at = page(new_app().run(), "pages/train.py")
     assert at.number_input(key=state.F_EPOCHS).value == TrainConfig().epochs
     assert at.number_input(key=state.F_LOOKBACK).value == WindowConfig().lookback
     assert at.number_input(key=state.F_HORIZON).value == WindowConfig().horizon
@@ -61,7 +71,7 @@ def test_train_form_shows_the_library_defaults():
 @pytest.mark.slow
 @TRAINING_WARNINGS
 def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
-    at = page(new_app().run(), "app_pages/train.py")
+    at = page(new_app().run(), "pages/train.py")
     # A lookback longer than the validation split fails inside the worker thread.
     set_quick_form(at, **{state.F_LOOKBACK: 4000})
     launch(at)
@@ -76,22 +86,22 @@ def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
     assert len(at.dataframe) >= 1  # stored runs
 
     # A new session (a browser reload) still lists the jobs and the runs.
-    again = page(new_app().run(), "app_pages/train.py")
+    again = page(new_app().run(), "pages/train.py")
     assert "Finished" in _texts(again.success)
     assert any("Earlier jobs on this server" in e.label for e in again.expander)
 
-    page(at, "app_pages/importance.py")
+    page(at, "pages/importance.py")
     assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
     assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows
     assert "computes no importance scores" in _texts(at.info)
 
-    page(at, "app_pages/forecasts.py")
+    page(at, "pages/forecasts.py")
     assert _charts(at) >= 3
     table = at.dataframe[0].value
     assert {"neural", "classical"} <= set(table["kind"])
     assert any("classical baseline shown" in m.value for m in at.markdown)
 
-    page(at, "app_pages/energy.py")
+    page(at, "pages/energy.py")
     assert "How energy was measured" in _texts(at.info)
     labels = [m.label for m in at.metric]
     assert labels.count("Backpropagated samples") == 3
@@ -106,7 +116,7 @@ def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
 @pytest.mark.slow
 @TRAINING_WARNINGS
 def test_cancel_stops_a_running_job(manager):
-    at = page(new_app().run(), "app_pages/train.py")
+    at = page(new_app().run(), "pages/train.py")
     set_quick_form(at, **{state.F_EPOCHS: 500, state.F_STRIDE: 8})
     at.multiselect(key=state.F_STRATEGIES).set_value(["full"])
     launch(at)

@@ -31,12 +31,17 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
-def page(app):
+def blank_page():
+    """A browser tab that has not opened the app yet."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch_browser(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app.url)
-        yield page
+        yield browser.new_page(viewport={"width": 1400, "height": 1000})
         browser.close()
+
+
+@pytest.fixture
+def page(app, blank_page):
+    blank_page.goto(app.url)
+    return blank_page

@@ -24,6 +24,19 @@ def check_page(page, name: str) -> None:
     assert drawn >= containers, f"{name}: {containers - drawn} of {containers} charts not drawn"
 
 
+def test_a_fresh_server_opened_at_a_sub_url_draws_it_through_the_entry(app, blank_page):
+    """Runs first on the module's fresh server: Streamlit's legacy pages/ mode would run
+    pages/train.py on its own, without app.py's sidebar."""
+    blank_page.goto(f"{app.url}/train")
+    blank_page.locator("h1", has_text="Train").wait_for(timeout=60_000)
+    wait_idle(blank_page, 60_000)
+    sidebar = blank_page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_text("Dataset").count() >= 1
+    assert sidebar.get_by_text("Embedded default").count() >= 1
+    assert blank_page.title() == "Which training data matters?"
+    assert blank_page.locator(EXCEPTION).count() == 0
+
+
 def test_launch_follow_and_explore_a_comparison(page):
     check_page(page, "Data")
     page.get_by_role("button", name="Launch comparison").click()

@@ -8,7 +8,9 @@ import streamlit as st
 
 from importance import views
 from importance.compare import compare_table
-from ui import charts, figures, runs, state
+from ui import charts, entry, figures, runs, state
+
+entry.require_entry()
 
 st.title("Energy")
 st.caption("What each strategy cost, with the share saved against the baseline. Every total "

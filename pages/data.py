@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import views
-from ui import charts, figures, launch, sidebar, state
+from ui import charts, entry, figures, launch, sidebar, state
 from ui.data import explore, load, variance_shares
+
+entry.require_entry()
 
 st.title("Data")
 st.caption("The series every run trains on. Traffic follows a daily and a weekly rhythm; "
@@ -29,7 +31,7 @@ with st.container(border=True):
         except ValueError as exc:
             st.error(f"Cannot launch: {exc}")
         else:
-            st.switch_page("app_pages/train.py")
+            st.switch_page("pages/train.py")
 
 values = loaded.values
 tz = views.tz_name(values.index)

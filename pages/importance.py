@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from importance import views
-from ui import charts, fidelity, figures, runs, state
+from ui import charts, entry, fidelity, figures, runs, state
 from ui.data import load, series_tz
+
+entry.require_entry()
 
 N_EXTREMES = 4
 

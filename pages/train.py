@@ -8,8 +8,10 @@ from importance import views
 from importance.models import MODEL_KINDS
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
-from ui import charts, figures, launch, runs, sidebar, state
+from ui import charts, entry, figures, launch, runs, sidebar, state
 from ui.data import load
+
+entry.require_entry()
 
 ACTIVE = ("queued", "running")
 SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
@@ -163,9 +165,9 @@ def live(polling: bool) -> None:
     if not any(j.status in ACTIVE for j in batch) and any(j.status == "done" for j in batch):
         st.success("Finished. Explore the results:")
         links = st.columns(3)
-        links[0].page_link("app_pages/importance.py", label="Importance")
-        links[1].page_link("app_pages/forecasts.py", label="Forecasts")
-        links[2].page_link("app_pages/energy.py", label="Energy")
+        links[0].page_link("pages/importance.py", label="Importance")
+        links[1].page_link("pages/forecasts.py", label="Forecasts")
+        links[2].page_link("pages/energy.py", label="Energy")
     older = [j for j in jobs if j.batch != jobs[0].batch]
     if older:
         with st.expander(f"Earlier jobs on this server ({len(older)})"):

@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from importance import views
-from ui import charts, classical, figures, runs, state
+from ui import charts, classical, entry, figures, runs, state
 from ui.data import series_tz
+
+entry.require_entry()
 
 st.title("Forecasts")
 st.caption("Every run forecasts the same held-out test period (the last part of the series, "
