@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 from importance.compare import JSON_FIELDS, compare_table
-from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.config import (
+    LR_SCHEDULES,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+    WindowConfig,
+)
 from importance.data import DataError
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
@@ -59,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--stride", type=int, default=w.stride)
     c.add_argument("--epochs", type=int, default=t.epochs)
     c.add_argument("--batch-size", type=int, default=t.batch_size)
-    c.add_argument("--lr", type=float, default=t.lr)
+    c.add_argument("--lr", type=float, default=t.lr, help="peak learning rate (Adam)")
+    c.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=t.lr_schedule,
+                   help="cosine: decay to 5%% of the peak by each run's last batch")
     c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "random"],
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}")
     c.add_argument("--keep-ratio", type=float, default=0.7,
@@ -95,7 +104,7 @@ def configs_from_args(a: argparse.Namespace) -> list[RunConfig]:
             params["scoring"] = a.scoring
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
-            lr=a.lr, seed=a.seed, country=a.country)))
+            lr=a.lr, lr_schedule=a.lr_schedule, seed=a.seed, country=a.country)))
     return out
 
 

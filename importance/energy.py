@@ -56,7 +56,7 @@ def _tracker(country: str):
             from codecarbon import OfflineEmissionsTracker
 
             _trackers[country] = OfflineEmissionsTracker(
-                country_iso_code=country, save_to_file=False, log_level="error",
+                country_iso_code=country, output_methods=[], log_level="error",
                 measure_power_secs=1, tracking_mode="process", allow_multiple_runs=True,
             )
         return _trackers[country]

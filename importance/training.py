@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -11,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from importance.config import TrainConfig
+from importance.config import LR_SCHEDULES, TrainConfig
 from importance.data.windows import WindowedSeries, Windows
 from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
@@ -20,6 +21,15 @@ from importance.scoring import score_windows, train_step_with_head_norms, train_
 from importance.strategies import ScoreBook, Selection, Strategy
 
 EVAL_BATCH = 1024
+LR_FLOOR = 0.05  # the cosine schedule ends at this fraction of the peak learning rate
+
+
+def scheduled_lr(cfg: TrainConfig, progress: float) -> float:
+    """Learning rate at `progress` in [0, 1] epochs-done over epochs; cosine decays to the
+    floor by each strategy's own last batch, whatever number of batches it trains."""
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    return cfg.lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 class Cancelled(Exception):
@@ -121,6 +131,9 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.lr <= 0:
         raise ValueError(f"need epochs >= 1, batch_size >= 1, lr > 0; got epochs={cfg.epochs}, "
                          f"batch_size={cfg.batch_size}, lr={cfg.lr}")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; "
+                         f"got {cfg.lr_schedule!r}")
     tr: Windows = ws.train
     n = len(tr)
     x_all, y_all = torch.from_numpy(tr.x), torch.from_numpy(tr.y)
@@ -160,6 +173,8 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
             losses = []
             for i in range(0, len(perm), cfg.batch_size):
                 check_cancel()
+                for group in opt.param_groups:
+                    group["lr"] = scheduled_lr(cfg, (epoch + i / len(perm)) / cfg.epochs)
                 bi = perm[i:i + cfg.batch_size]
                 wb = None if w_full is None else torch.from_numpy(w_full[bi])
                 loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb, strategy.train_scores)

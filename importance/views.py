@@ -413,6 +413,7 @@ class LaunchForm:
     epochs: int
     batch_size: int
     lr: float
+    lr_schedule: str
     strategies: tuple[str, ...]
     keep_ratio: float
     scoring: str  # which gradient norm ranks windows (strategies with a `scoring` parameter)
@@ -426,7 +427,7 @@ class LaunchForm:
         strategies = tuple(s for s in DEFAULT_STRATEGIES if s in STRATEGIES) or tuple(STRATEGIES)
         form = cls(model=m.kind, hidden=m.hidden, layers=m.layers, lookback=w.lookback,
                    horizon=w.horizon, stride=w.stride, epochs=t.epochs, batch_size=t.batch_size,
-                   lr=t.lr, strategies=strategies,
+                   lr=t.lr, lr_schedule=t.lr_schedule, strategies=strategies,
                    keep_ratio=float(strategy_default("keep_ratio", 0.7)),
                    scoring=str(strategy_default("scoring", "exact")), seed=t.seed,
                    country=t.country)
@@ -463,7 +464,8 @@ class LaunchForm:
                       if strategy_accepts(name, k)}
             out.append(RunConfig(data, window, model, TrainConfig(
                 strategy=name, strategy_params=params, epochs=self.epochs,
-                batch_size=self.batch_size, lr=self.lr, seed=self.seed, country=country)))
+                batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
+                seed=self.seed, country=country)))
         return out
 
 

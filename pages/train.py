@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import views
+from importance.config import LR_SCHEDULES
 from importance.models import MODEL_KINDS
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
@@ -73,7 +74,12 @@ with form_col, st.form("launch", border=True):
         batch = a2.number_input("Batch size", 1, 8192, d.batch_size, key=state.F_BATCH,
                                 persist_state="session")
         lr = a1.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f", key=state.F_LR,
-                             persist_state="session")
+                             persist_state="session", help="Peak learning rate (Adam).")
+        schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
+        lr_schedule = a2.selectbox(
+            "Learning-rate schedule", schedules, key=state.F_LR_SCHEDULE, persist_state="session",
+            help="cosine: decays to 5% of the peak by each run's own last batch, so a subset "
+                 "strategy gets a full schedule over its fewer steps; constant: no decay.")
         scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
         scoring = a2.selectbox(
             "Importance score", scorings, key=state.F_SCORING, persist_state="session",
@@ -91,8 +97,8 @@ if submitted:
     form = views.LaunchForm(
         model=model, hidden=int(hidden), layers=int(layers), lookback=int(lookback),
         horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
-        lr=float(lr), strategies=tuple(strategies), keep_ratio=float(keep),
-        scoring=str(scoring), seed=int(seed), country=str(country or ""))
+        lr=float(lr), lr_schedule=str(lr_schedule), strategies=tuple(strategies),
+        keep_ratio=float(keep), scoring=str(scoring), seed=int(seed), country=str(country or ""))
     try:
         ids = launch.launch(form, dataset)
     except ValueError as exc:

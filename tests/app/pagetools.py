@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import state
@@ -15,11 +14,6 @@ TIMEOUT = 120  # seconds per script run: the first Data page run imports statsmo
 # A comparison that trains in seconds: tiny model, short lookback, sparse training windows.
 # Three epochs: gradient-norm top-k picks at random for two warm-up epochs, then by score.
 QUICK = {state.F_EPOCHS: 3, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
-
-# Training warns (torch: float() of a loss that requires grad; reported to the library owner).
-# Warnings are errors under pytest, and the filters reach the job manager's worker thread.
-TRAINING_WARNINGS = pytest.mark.filterwarnings(
-    "ignore:Converting a tensor with requires_grad=True to a scalar:UserWarning")
 
 
 def new_app() -> AppTest:

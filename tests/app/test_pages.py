@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pagetools import TRAINING_WARNINGS, launch, new_app, page, poll_until_idle, set_quick_form
+from pagetools import launch, new_app, page, poll_until_idle, set_quick_form
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
@@ -69,7 +69,6 @@ def test_train_form_shows_the_library_defaults():
 
 
 @pytest.mark.slow
-@TRAINING_WARNINGS
 def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
     at = page(new_app().run(), "pages/train.py")
     # A lookback longer than the validation split fails inside the worker thread.
@@ -114,7 +113,6 @@ def test_failing_job_then_short_comparison_shows_results_on_every_page(manager):
 
 
 @pytest.mark.slow
-@TRAINING_WARNINGS
 def test_cancel_stops_a_running_job(manager):
     at = page(new_app().run(), "pages/train.py")
     set_quick_form(at, **{state.F_EPOCHS: 500, state.F_STRIDE: 8})

@@ -9,7 +9,7 @@ from importance.data.windows import make_windows
 from importance.energy import EnergyMeter
 from importance.models import build_model
 from importance.strategies import make_strategy
-from importance.training import Cancelled, train
+from importance.training import LR_FLOOR, Cancelled, scheduled_lr, train
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def ws():
 def _train(ws, strategy, epochs=3, seed=0, **kw):
     torch.manual_seed(seed)
     model = build_model(ModelConfig(hidden=8), n_features=ws.n_features, lookback=24, horizon=1)
-    cfg = TrainConfig(strategy=strategy.name, epochs=epochs, batch_size=64, seed=seed)
+    cfg = TrainConfig(strategy=strategy.name, epochs=epochs, seed=seed)
     return model, train(model, ws, strategy, cfg, meter=EnergyMeter("ITA"), **kw)
 
 
@@ -40,7 +40,7 @@ def test_full_training_learns_and_records_every_epoch(ws):
 
 def test_gradnorm_trains_on_the_highest_scores_and_counts_scoring(ws):
     _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0,
-                                           scoring="exact"), epochs=3)
+                                           scoring="exact", rescore_every=1), epochs=3)
     n = len(ws.train)
     k = round(0.5 * n)
     first = res.records[0]
@@ -53,6 +53,13 @@ def test_gradnorm_trains_on_the_highest_scores_and_counts_scoring(ws):
         assert s[res.selected[e]].min() >= s[~res.selected[e]].max()
     # later epochs rescore only the windows not trained in the previous epoch
     assert res.records[1].n_scored == n - k
+
+
+def test_gradnorm_rescores_the_untrained_windows_every_other_epoch_by_default(ws):
+    _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0), epochs=4)
+    n, k = len(ws.train), round(0.5 * len(ws.train))
+    assert [r.n_scored for r in res.records] == [n, 0, n - k, 0]
+    assert [r.samples_forward for r in res.records] == [n + k, k, n, k]
 
 
 def test_same_seed_same_result_and_random_uses_the_same_budget(ws):
@@ -74,3 +81,32 @@ def test_cancel_stops_between_batches(ws):
     with pytest.raises(Cancelled):
         _train(ws, make_strategy("full"), epochs=5, on_event=on_event, cancel=cancel)
     assert len(events) == 1
+
+
+def test_cosine_schedule_starts_at_the_peak_and_ends_at_the_floor():
+    cfg = TrainConfig(lr=0.01)
+    lrs = [scheduled_lr(cfg, p) for p in np.linspace(0, 1, 11)]
+    assert lrs[0] == pytest.approx(0.01) and lrs[-1] == pytest.approx(0.01 * LR_FLOOR)
+    assert all(a > b for a, b in zip(lrs, lrs[1:], strict=False))
+    assert scheduled_lr(TrainConfig(lr=0.01, lr_schedule="constant"), 0.9) == 0.01
+
+
+def test_the_schedule_decays_the_optimiser_lr_within_the_run(ws, monkeypatch):
+    seen = []
+    real = torch.optim.Adam.step
+
+    def step(self, *a, **kw):
+        seen.append(self.param_groups[0]["lr"])
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    _train(ws, make_strategy("random", keep_ratio=0.5), epochs=2)
+    assert seen[0] == pytest.approx(TrainConfig().lr)
+    assert seen[-1] < 0.1 * TrainConfig().lr  # a subset strategy gets the whole decay too
+
+
+def test_unknown_schedule_is_rejected_by_name(ws):
+    model = build_model(ModelConfig(hidden=4), n_features=ws.n_features, lookback=24, horizon=1)
+    cfg = TrainConfig(lr_schedule="step")
+    with pytest.raises(ValueError, match="lr_schedule must be one of cosine, constant; got 'step'"):
+        train(model, ws, make_strategy("full"), cfg, meter=EnergyMeter("ITA"))
