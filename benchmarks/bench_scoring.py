@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad, vmap
 
+from importance.config import TrainConfig
 from importance.models import MLPForecaster, RecurrentForecaster, per_sample_loss
 from importance.scoring import exact_grad_norms, proxy_fidelity, proxy_scores, train_step_with_norms
 
@@ -180,7 +181,8 @@ def main() -> None:
     torch.manual_seed(0)
     lstm = RecurrentForecaster("lstm", F, H, 1, 1)
     bench_model(f"LSTM h={H}", lstm, args.repeats, full=True)
-    bench_model(f"LSTM h={H}, the trainer's default batch", lstm, args.repeats, full=False, b=128)
+    bench_model(f"LSTM h={H}, the trainer's default batch", lstm, args.repeats, full=False,
+                b=TrainConfig().batch_size)
     bench_model(f"GRU h={H}", RecurrentForecaster("gru", F, H, 1, 1), args.repeats, full=False)
     bench_model(f"MLP h={H}, 2 hidden layers", MLPForecaster(F, T, H, 2, 1), args.repeats * 5,
                 full=False)

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 
@@ -5,7 +6,7 @@ import numpy as np
 import pytest
 
 from importance.config import RunConfig, TrainConfig
-from importance.runs.jobs import CANCELLED, DONE, FAILED, JobManager
+from importance.runs.jobs import CANCELLED, DONE, FAILED, WORKER_NICE, JobManager
 from importance.runs.store import RunStore
 from importance.strategies import Selection
 from importance.training import Cancelled, EpochEvent, EpochRecord
@@ -83,3 +84,20 @@ def test_snapshots_are_copies(manager):
     snap.history.clear()
     snap.status = "tampered"
     assert manager.get(job_id).status == DONE and len(manager.get(job_id).history) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities here")
+def test_the_worker_trains_at_a_lower_cpu_priority_than_the_caller(tmp_path):
+    seen = {}
+
+    def runner(cfg, *, store, on_event, cancel):
+        tid = threading.get_native_id()
+        seen["worker"] = os.getpriority(os.PRIO_PROCESS, tid)
+        return "run"
+
+    JobManager(RunStore(tmp_path), runner=runner).submit([cfg("full")])
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    deadline = time.time() + 10
+    while "worker" not in seen and time.time() < deadline:
+        time.sleep(0.01)
+    assert seen["worker"] == min(own + WORKER_NICE, 19)
