@@ -1,6 +1,7 @@
 """LSTM training epoch with glibc malloc vs tcmalloc (and two glibc/torch knobs, for reference).
 
-Run from the repository root, in the venv:  python -m benchmarks.bench_allocator [--epochs 3] [--rounds 1]
+Run from the repository root, in the venv:
+    python -m benchmarks.bench_allocator [--epochs 3] [--rounds 1]
 Each allocator runs in its own subprocess (LD_PRELOAD only takes effect at process start).
 An epoch = 20 Adam steps of B=512 windows, LSTM h=64, T=144, F=3, timed both as the plain
 step (forward, mean-loss backward) and as `train_step_with_norms`. Needs Debian's
