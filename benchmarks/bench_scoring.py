@@ -57,6 +57,44 @@ def vmap_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tens
     return torch.sqrt(sum(g.flatten(1).square().sum(1) for g in grads.values()))
 
 
+def opacus_grad_norms(model: RecurrentForecaster) -> Callable[[torch.Tensor, torch.Tensor],
+                                                                 torch.Tensor]:
+    """Opacus's per-sample gradient norms for a copy of `model` (an LSTM forecaster): its
+    DPLSTM (nn.LSTM is not supported by GradSampleModule) with the same weights, wrapped in a
+    GradSampleModule. Returns norms(x, y) -> (B,)."""
+    from opacus import GradSampleModule
+    from opacus.layers import DPLSTM
+
+    class OpacusForecaster(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            rnn = model.rnn
+            self.rnn = DPLSTM(rnn.input_size, rnn.hidden_size, num_layers=rnn.num_layers,
+                              batch_first=True)
+            self.rnn.load_state_dict(rnn.state_dict())
+            self.head = nn.Linear(rnn.hidden_size, model.head.out_features)
+            self.head.load_state_dict(model.head.state_dict())
+            self.to(next(model.parameters()).dtype)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(x)  # (B, T, H)
+            return self.head(out[:, -1])
+
+    gsm = GradSampleModule(OpacusForecaster(), batch_first=True, loss_reduction="sum")
+    params = [p for p in gsm.parameters() if p.requires_grad]
+
+    def norms(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        gsm.zero_grad(set_to_none=True)
+        for p in params:
+            p.grad_sample = None
+        with warnings.catch_warnings():  # DPLSTM's first step sees a zero state without grad
+            warnings.filterwarnings("ignore", message="Full backward hook is firing")
+            per_sample_loss(gsm(x), y).sum().backward()
+        return torch.stack([p.grad_sample.flatten(1).pow(2).sum(1) for p in params]).sum(0).sqrt()
+
+    return norms
+
+
 def timed_rounds(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
     """Median seconds per function, after one warm-up each, running them round-robin."""
     for fn in fns.values():
@@ -119,7 +157,12 @@ def bench_model(label: str, model: nn.Module, repeats: int, full: bool, b: int =
             vm = timed_rounds({"plain": fns["plain"], "vmap": run}, max(1, repeats // 3))
             rows.append((f"torch.func vmap+grad ({note})", vm["vmap"] / vm["plain"]))
         if importlib.util.find_spec("opacus") is None:
-            print("  opacus: not installed, skipped")
+            print("  opacus: not installed (it comes with pip install -e \".[test]\"), skipped")
+        else:
+            op = opacus_grad_norms(model)
+            oc = timed_rounds({"plain": fns["plain"], "opacus": lambda: op(x, y)},
+                              max(1, repeats // 3))
+            rows.append(("Opacus 1.6 GradSampleModule + DPLSTM", oc["opacus"] / oc["plain"]))
     rows += [("exact_grad_norms (this project)", med["exact"] / base),
              ("train_step_with_norms vs plain step", med["train"] / base),
              ("proxy last_layer", med["last_layer"] / base),

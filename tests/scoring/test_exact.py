@@ -109,3 +109,15 @@ def test_unsupported_models_are_rejected():
     model.rnn = nn.LSTM(3, 4, batch_first=True, bidirectional=True)
     with pytest.raises(ValueError, match="bidirectional"):
         exact_grad_norms(model, x, y)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_exact_matches_opacus_for_lstm(make_model, make_windows, layers):
+    """An independent implementation: the benchmark's Opacus row computes the same norms."""
+    pytest.importorskip("opacus")
+    from benchmarks.bench_scoring import opacus_grad_norms
+
+    model = make_model("lstm", layers)
+    x, y = make_windows()
+    ref = opacus_grad_norms(model)(x, y)
+    assert rel_err(exact_grad_norms(model, x, y), ref.detach()) < 1e-8

@@ -1,0 +1,1 @@
+"""Timing scripts, run as `python -m benchmarks.<name>` from the repository root."""
