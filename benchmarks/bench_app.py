@@ -12,6 +12,9 @@
      reports `data-test-script-state=running` is timed, fragment reruns included; this
      also counts the websocket and the browser's own work on the new elements;
    - in process (AppTest): the server-side script time alone, per page.
+3. The cost of watching: one full-data run (4 epochs) launched from the Data page, once
+   followed on the Train page (its progress fragment polls) and once left on the Data page;
+   the run's own wall time and energy are compared (pairs alternate, medians reported).
 """
 
 from __future__ import annotations
@@ -141,6 +144,35 @@ def script_times_in_process(tmp: Path, per_page: int) -> dict[str, list[float]]:
     return out
 
 
+def watched_vs_unwatched(browser, tmp: Path, pairs: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall s, energy Wh) of a short run followed on the Train page vs left on the Data page."""
+    from importance.runs.store import RunStore
+
+    env = {"IMPORTANCE_UI_DEFAULTS": json.dumps({"epochs": 4, "strategies": ["full"]})}
+    out: dict[str, list[tuple[float, float]]] = {"watched": [], "unwatched": []}
+    with running_app(tmp / "watch", env=env) as app:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app.url)
+        page.locator(CHART).first.wait_for(timeout=120_000)
+        for watch in [True, False] * pairs:
+            open_page(page, "Data")
+            page.locator(CHART).first.wait_for(timeout=120_000)
+            before = set(RunStore(tmp / "watch").ids())
+            page.get_by_role("button", name="Launch comparison").click()
+            page.locator("h1", has_text="Train").wait_for()
+            if not watch:
+                open_page(page, "Data")
+            end = time.time() + 600
+            while not (new := set(RunStore(tmp / "watch").ids()) - before):
+                assert time.time() < end, "the run did not finish"
+                time.sleep(0.2)
+            s = RunStore(tmp / "watch").load(new.pop()).summary
+            out["watched" if watch else "unwatched"].append((s["wall_s"], 1000 * s["energy_kwh"]))
+            page.wait_for_timeout(1500)  # let the finished state settle
+        page.close()
+    return out
+
+
 def report(title: str, runs: dict[str, list[float]]) -> None:
     print(title)
     for name, ms in runs.items():
@@ -155,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time")
     parser.add_argument("--reruns", type=int, default=3, help="reruns per page")
+    parser.add_argument("--pairs", type=int, default=2, help="watched/unwatched run pairs")
     a = parser.parse_args(argv)
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
           "(other work on the machine inflates every figure)")
@@ -165,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
               f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; goal 3 s)")
         report("script reruns while a job trains, seen in the browser:",
                reruns_while_training(browser, Path(tmp), a.reruns))
+        watch = watched_vs_unwatched(browser, Path(tmp), a.pairs)
         browser.close()
+        print("one 4-epoch full-data run, followed on the Train page vs left on the Data page:")
+        for name, rows in watch.items():
+            print(f"  {name:<9}  wall {statistics.median(r[0] for r in rows):5.1f} s, energy "
+                  f"{statistics.median(r[1] for r in rows):.4f} Wh (estimated), median of "
+                  f"{len(rows)}")
         report("script reruns while a job trains, server-side script time (AppTest):",
                script_times_in_process(Path(tmp), max(a.reruns, 5)))
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -113,7 +113,7 @@ def _label(strategy: str) -> str:
 
 
 def _figures(job) -> str:
-    """The latest epoch's figures in one line (light to redraw twice a second)."""
+    """The latest epoch's figures in one line (light to redraw every poll)."""
     if not job.history:
         return f"{job.elapsed:,.1f} s"
     last = job.history[-1]
@@ -149,9 +149,15 @@ def _curves(jobs) -> None:
         charts.show(figures.live_mae(lines))
 
 
-@st.fragment(run_every=0.5 if busy else None)
+# Polling twice a second doubled a watched run's wall time and energy here (the browser's
+# redraws compete with training on 2 cores); once a second cost ~5% (benchmarks/bench_app.py).
+POLL_S = 1.0
+
+
+@st.fragment(run_every=POLL_S if busy else None)
 def live(polling: bool) -> None:
-    """The newest batch's jobs, polled twice a second while anything is queued or running."""
+    """The newest batch's jobs, polled every POLL_S seconds while anything is queued or
+    running."""
     jobs = mgr.jobs()
     if polling and not mgr.busy:
         st.rerun()  # all finished: one full rerun stops the polling and refreshes the runs
@@ -165,7 +171,7 @@ def live(polling: bool) -> None:
     if len(active) > 1 and st.button("Cancel all queued and running", key=state.CANCEL_ALL):
         for j in active:
             mgr.cancel(j.id)
-    for job in batch:
+    for job in [j for j in active if j.batch != jobs[0].batch][::-1] + batch:
         _job_card(job)
     _curves(batch)
     if not any(j.status in ACTIVE for j in batch) and any(j.status == "done" for j in batch):
@@ -174,7 +180,12 @@ def live(polling: bool) -> None:
         links[0].page_link("pages/importance.py", label="Importance")
         links[1].page_link("pages/forecasts.py", label="Forecasts")
         links[2].page_link("pages/energy.py", label="Energy")
-    older = [j for j in jobs if j.batch != jobs[0].batch]
+
+
+def earlier_jobs() -> None:
+    """Finished jobs of earlier batches (outside the polled fragment: they do not change)."""
+    jobs = mgr.jobs()
+    older = [j for j in jobs if j.batch != jobs[0].batch and j.status not in ACTIVE]
     if older:
         with st.expander(f"Earlier jobs on this server ({len(older)})"):
             st.dataframe(views.job_rows(older), hide_index=True,
@@ -184,6 +195,7 @@ def live(polling: bool) -> None:
 
 with live_col:
     live(busy)
+    earlier_jobs()
 
 st.divider()
 st.subheader("Stored runs")
