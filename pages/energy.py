@@ -17,7 +17,9 @@ st.caption("What each strategy cost, with the share saved against the baseline. 
            "includes the strategy's own scoring cost. Backpropagated samples need no power "
            "model and do not depend on the machine's load; wall time does (runs of a comparison "
            "train one after another, so other work on the machine can differ between them); "
-           "energy and emissions are estimates, measured as stated below.")
+           "energy and emissions are estimates, measured as stated below. CodeCarbon measures "
+           "the process that trained the run: for runs launched here that is the dashboard, so "
+           "its own page updates while a run trains are counted too.")
 
 chosen, names, colors = runs.chosen_for_page()
 by_id = {r.run_id: r for r in chosen}
