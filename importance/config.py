@@ -67,4 +67,8 @@ class RunConfig:
         if unknown:
             raise ValueError(f"unknown run config sections {sorted(unknown)}; "
                              f"allowed: {sorted(parts)}")
+        train = d.get("train")
+        if train is not None and "lr_schedule" not in train:
+            # stored before the schedule existed: those runs trained at a constant rate
+            d = {**d, "train": {**train, "lr_schedule": "constant"}}
         return cls(**{k: kinds[k](**v) for k, v in d.items()})
