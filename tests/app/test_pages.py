@@ -61,6 +61,9 @@ def test_train_form_shows_the_library_defaults():
     assert at.number_input(key=state.F_SEED).value == TrainConfig().seed
     assert at.selectbox(key=state.F_MODEL).value == ModelConfig().kind
     assert at.selectbox(key=state.F_COUNTRY).value == TrainConfig().country
+    assert at.number_input(key=state.F_BATCH).value == TrainConfig().batch_size
+    assert at.number_input(key=state.F_LR).value == pytest.approx(TrainConfig().lr)
+    assert at.selectbox(key=state.F_LR_SCHEDULE).value == TrainConfig().lr_schedule
     strategies = at.multiselect(key=state.F_STRATEGIES)
     assert set(strategies.options) >= {STRATEGIES[s].label for s in STRATEGIES}
     assert strategies.value == ["full", "gradnorm", "random"]

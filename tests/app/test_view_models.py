@@ -155,7 +155,8 @@ def test_launch_form_defaults_are_the_library_defaults():
 
 
 def test_launch_form_configs_one_per_strategy():
-    form = views.LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra "})
+    form = views.LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra ",
+                                      "lr_schedule": "constant"})
     data = DataConfig(series="5060", column="internet")
     cfgs = form.configs(data)
     assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "random"]
@@ -163,7 +164,7 @@ def test_launch_form_configs_one_per_strategy():
     assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7, "scoring": "last_layer"}
     assert cfgs[2].train.strategy_params == {"keep_ratio": 0.7}
     assert all(c.data == data and c.window.stride == 4 and c.train.country == "FRA"
-               for c in cfgs)
+               and c.train.lr_schedule == "constant" for c in cfgs)
     with pytest.raises(ValueError, match="choose strategies"):
         views.LaunchForm.defaults({"strategies": ["nope"]}).configs(data)
     with pytest.raises(ValueError, match="alpha-3"):

@@ -92,8 +92,9 @@ def test_every_command_has_help_with_an_example():
 def test_scoring_option_reaches_the_gradnorm_run(tmp_path, csv_path):
     runs = tmp_path / "runs"
     assert main(["compare", "--data", str(csv_path), *FAST, "--strategies", "gradnorm",
-                 "--scoring", "exact", "--runs-dir", str(runs)]) == 0
+                 "--scoring", "exact", "--lr-schedule", "constant", "--runs-dir", str(runs)]) == 0
     (run_id,) = RunStore(runs).ids()
     run = RunStore(runs).load(run_id)
     assert run.config.train.strategy_params == {"keep_ratio": 0.7, "scoring": "exact"}
     assert [e["score_method"] for e in run.summary["epochs"]] == ["", "", "exact"]
+    assert run.config.train.lr_schedule == "constant"
