@@ -150,23 +150,24 @@ def watched_vs_unwatched(browser, tmp: Path, pairs: int) -> dict[str, list[tuple
 
     env = {"IMPORTANCE_UI_DEFAULTS": json.dumps({"epochs": 4, "strategies": ["full"]})}
     out: dict[str, list[tuple[float, float]]] = {"watched": [], "unwatched": []}
-    with running_app(tmp / "watch", env=env) as app:
+    store = RunStore(tmp / "watch")
+    with running_app(store.root, env=env) as app:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
         page.locator(CHART).first.wait_for(timeout=120_000)
         for watch in [True, False] * pairs:
             open_page(page, "Data")
             page.locator(CHART).first.wait_for(timeout=120_000)
-            before = set(RunStore(tmp / "watch").ids())
+            before = set(store.ids())
             page.get_by_role("button", name="Launch comparison").click()
             page.locator("h1", has_text="Train").wait_for()
             if not watch:
                 open_page(page, "Data")
             end = time.time() + 600
-            while not (new := set(RunStore(tmp / "watch").ids()) - before):
+            while not (new := set(store.ids()) - before):
                 assert time.time() < end, "the run did not finish"
                 time.sleep(0.2)
-            s = RunStore(tmp / "watch").load(new.pop()).summary
+            s = store.load(new.pop()).summary
             out["watched" if watch else "unwatched"].append((s["wall_s"], 1000 * s["energy_kwh"]))
             page.wait_for_timeout(1500)  # let the finished state settle
         page.close()

@@ -17,9 +17,7 @@ st.caption("What each strategy cost, with the share saved against the baseline. 
            "includes the strategy's own scoring cost. Backpropagated samples need no power "
            "model and do not depend on the machine's load; wall time does (runs of a comparison "
            "train one after another, so other work on the machine can differ between them); "
-           "energy and emissions are estimates, measured as stated below. CodeCarbon measures "
-           "the process that trained the run: for runs launched here that is the dashboard, so "
-           "its own page updates while a run trains are counted too.")
+           "energy and emissions are estimates, measured as stated below.")
 
 chosen, names, colors = runs.chosen_for_page()
 by_id = {r.run_id: r for r in chosen}
@@ -124,8 +122,8 @@ with st.expander("Measurement details"):
         "because a tracker counts the whole process and two at once would double-count.\n"
         "- Without hardware energy counters CPU power is estimated from CPU load, and RAM power "
         "is a constant per GB, so energy largely follows wall time.\n"
-        "- Work the dashboard does while a job trains (e.g. fitting classical models) runs in "
-        "the same process and is counted into that job.")
+        "- Work the dashboard does while a job trains (its own page updates, fitting classical "
+        "models) runs in the same process and is counted into that job.")
     for r in chosen:
         st.write(names[r.run_id])
         st.json(r.summary.get("energy_method_detail") or {}, expanded=False)
