@@ -10,9 +10,17 @@ LR_SCHEDULES = ("cosine", "constant")
 
 @dataclass(frozen=True)
 class DataConfig:
-    path: str | None = None  # None = the embedded default dataset
+    # None = the embedded default dataset; several files (same layout) are combined
+    path: str | tuple[str, ...] | None = None
     series: str | None = None  # square id / series id; None = the source's default
     column: str | None = None  # activity / value column; None = the source's default
+    # The series' zone (IANA name). None = the data's own: its zone when the timestamps carry
+    # one, else the wall-clock time as written. A zone localises naive times (DST rule in
+    # importance.data.timestamps) or converts aware ones.
+    tz: str | None = None
+    year: int | None = None  # year of dates written without one (transposed daily exports)
+    time_column: str | None = None  # generic files: None = detected
+    series_column: str | None = None  # generic files: None = detected (long format)
 
 
 @dataclass(frozen=True)
@@ -71,4 +79,7 @@ class RunConfig:
         if train is not None and "lr_schedule" not in train:
             # stored before the schedule existed: those runs trained at a constant rate
             d = {**d, "train": {**train, "lr_schedule": "constant"}}
+        data = d.get("data")
+        if data is not None and isinstance(data.get("path"), list):  # JSON has no tuples
+            d = {**d, "data": {**data, "path": tuple(data["path"])}}
         return cls(**{k: kinds[k](**v) for k, v in d.items()})

@@ -1,218 +1,233 @@
-"""Generic CSV/Parquet time series: one timestamp column, numeric value columns, and an
-optional series-id column (long format).
+"""Generic CSV/Parquet time series, in the layouts real exports use.
 
-The frequency is inferred from the most common step between timestamps; missing
-timestamps and NaN values are filled by linear interpolation and recorded in `filled`.
+Layouts (detected from the content; one or several files of the same layout):
+- single series: a timestamp column and one or more numeric KPI columns (pick one);
+- long format: timestamp, a station/cell id column and value columns (pick the id);
+- wide format: a timestamp column and one numeric column per cell (pick the column);
+- transposed: one row per cell and one column per date (`Row Labels,1-Jun,2-Jun,...`), with
+  the year assumed (and stated) when the headers have none.
+
+Dialects, encodings and number formats: `importance.data.dialect`, `importance.data.numbers`.
+Timestamps and zones: `importance.data.timestamps`. Dirty values: `importance.data.quality`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-from pandas.api.types import (
-    is_bool_dtype,
-    is_datetime64_any_dtype,
-    is_integer_dtype,
-    is_numeric_dtype,
-)
+from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
-from importance.data import files
-from importance.data.types import DataError, LoadedSeries, SourceInfo
+from importance.data import layouts, quality, timestamps
+from importance.data.numbers import parse_numbers
+from importance.data.table import Table, read_table
+from importance.data.types import DataError, LoadedSeries, QualityNote, SourceInfo
 
-TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds")
-ID_NAMES = ("id", "series", "unique_id", "cellid", "cell", "square", "key", "name")
-TIME_FORMATS = (
-    "ISO8601",
-    "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y",
-    "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y",
-    "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y",
-)
-EPOCH_SECONDS = (1e8, 1e10)  # 1973 .. 2286
-EPOCH_MILLISECONDS = (1e11, 1e13)
+TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds", "period", "start time",
+              "start_time", "starttime", "date/time", "zeit", "datum", "fecha", "data", "heure")
+ID_NAMES = ("id", "series", "unique_id", "cellid", "cell", "square", "key", "name", "bs",
+            "station", "site", "enodeb", "enb", "gnb", "sector", "node")
+SUMMARY_ROWS = ("total", "grand total", "sum", "average", "avg", "mean", "subtotal")
 MIN_ROWS = 10
-MAX_GRID_FACTOR = 20  # a filled grid may be at most this many times the rows given
-FILL_METHOD = "linear interpolation between neighbouring values (nearest value at the ends)"
+FILL_METHOD = quality.FILL_METHOD
 
 
 @dataclass(frozen=True)
-class _Table:
-    """A generic file's frame, and how to name its rows in messages."""
+class Part:
+    """One file in a known layout: its rows, their parsed times, and what the columns are."""
 
-    frame: pd.DataFrame
-    name: str
-    parquet: bool
+    table: Table
+    times: pd.Series  # parsed timestamps, aligned with table.frame's rows
+    layout: str  # "single" | "long" | "wide" | "transposed"
+    time_col: str
+    series_col: str | None
+    columns: list[str]  # value columns
+    notes: tuple[QualityNote, ...] = ()
+    cells: np.ndarray | None = None  # transposed: the header of each row's cell
+    year: int | None = None  # transposed: the year given to dates written without one
 
-    def number(self, row: int) -> int:
-        """1-based number of positional row `row`: Parquet row, or CSV line incl. header."""
-        return row + 1 if self.parquet else row + 2
-
-    def at(self, row: int) -> str:
-        return f"{'row' if self.parquet else 'line'} {self.number(row)}"
-
-    def rows(self, rows: np.ndarray) -> str:
-        shown = ", ".join(str(self.number(int(r))) for r in rows[:5])
-        return f"{'rows' if self.parquet else 'lines'} {shown}" + (", ..." if len(rows) > 5 else "")
-
-
-def describe_generic(path: str | Path) -> SourceInfo:
-    """Series ids and value columns of a generic file."""
-    table = _read(Path(path))
-    time_col = _time_column(table, None)
-    times = _parse_times(table, time_col)
-    series_col = _series_column(table, None, time_col, times)
-    ids = _series_ids(table.frame[series_col]) if series_col else []
-    columns = _value_columns(table, exclude={time_col, series_col})
-    if not columns:
-        raise DataError(f"{table.name}: no numeric value column; columns: {_names(table)}")
-    return SourceInfo(path=str(path), kind="generic", series=ids, columns=columns,
-                      default_series=ids[0] if ids else None, default_column=columns[0])
+    def where(self, row: int) -> str:
+        """File and line (and column, for transposed files) of positional row `row`."""
+        cell = f", column {self.cells[row]!r}" if self.cells is not None else ""
+        return f"{self.table.name}, {self.table.at(row)}{cell}"
 
 
-def load_generic(path: str | Path, *, series: str | None = None, column: str | None = None,
-                 time_column: str | None = None,
-                 series_column: str | None = None) -> LoadedSeries:
-    """One regular, gap-filled series from a generic CSV or Parquet file."""
-    table = _read(Path(path))
+def describe_generic(paths: Sequence[Path], *, time_column: str | None = None,
+                     series_column: str | None = None, year: int | None = None) -> SourceInfo:
+    """What one or several generic files of the same layout offer."""
+    parts = _parts(paths, time_column, series_column, year)
+    first = parts[0]
+    ids, lengths = _ids_and_lengths(parts)
+    naive = all(p.times.dt.tz is None for p in parts)
+    return SourceInfo(path=", ".join(map(str, paths)), kind="generic", series=ids,
+                      columns=first.columns, default_series=ids[0] if ids else None,
+                      default_column=first.columns[0], layout=_layout_words(first),
+                      lengths=lengths, detected=_detected(parts, naive), naive=naive,
+                      year=first.year)
+
+
+def load_generic(paths: Sequence[Path], *, series: str | None = None, column: str | None = None,
+                 time_column: str | None = None, series_column: str | None = None,
+                 tz: str | None = None, year: int | None = None) -> LoadedSeries:
+    """One regular, gap-filled series from generic CSV/Parquet file(s)."""
+    parts = _parts(paths, time_column, series_column, year)
+    first = parts[0]
+    value_col = _value_column(first, column)
+    if first.series_col and series is None:
+        series = _ids_and_lengths(parts)[0][0]
+    values, where, notes = _gather(parts, value_col, series)
+    name = ", ".join(p.table.name for p in parts)
+    what = f" for {first.series_col} {series}" if first.series_col else ""
+    if len(values) < MIN_ROWS:
+        raise DataError(f"{name}: only {len(values)} rows{what}; at least {MIN_ROWS} are needed")
+    local, dropped = timestamps.to_zone(values.index.to_series(), tz)
+    if dropped.any():
+        notes.append(QualityNote(f"rows at local times that do not exist in {tz} (the hour "
+                                 "skipped when clocks go forward)", int(dropped.sum()),
+                                 "dropped", where(int(np.flatnonzero(dropped)[0]))))
+    values = pd.Series(values.to_numpy()[~dropped], index=pd.DatetimeIndex(local),
+                       name=value_col)
+    keep = np.flatnonzero(~dropped)
+    values, merged = quality.merge_duplicates(values, name, lambda i: where(int(keep[i])))
+    notes += merged
+    values = values.sort_index()
+    first_row = {t: i for i, t in reversed(list(enumerate(local)))}
+    grid, step = quality.regular_grid(pd.DatetimeIndex(values.index), name,
+                                      lambda t: where(int(keep[first_row.get(t, 0)])))
+    regular, absent, empty = quality.fill(values, grid)
+    notes += _fill_notes(absent, step)
+    notes += quality.value_notes(regular)
+    label = f"{first.series_col} {series} · {value_col}" if first.series_col else value_col
+    naive = regular.index.tz is None
+    return LoadedSeries(values=regular.rename(value_col), freq=step,
+                        filled=absent.union(empty), fill_method=FILL_METHOD, source=name,
+                        label=label, series=series, column=value_col, notes=tuple(notes),
+                        detected=_detected(parts, naive, tz))
+
+
+# --- files -> parts ---------------------------------------------------------------------------
+
+def _parts(paths: Sequence[Path], time_column: str | None, series_column: str | None,
+           year: int | None) -> list[Part]:
+    parts = [_part(read_table(Path(p)), time_column, series_column, year) for p in paths]
+    first = parts[0]
+    for other in parts[1:]:
+        if (other.layout, other.series_col, other.columns) != (first.layout, first.series_col,
+                                                                 first.columns):
+            raise DataError(
+                f"{other.table.name} cannot be combined with {first.table.name}: "
+                f"{_layout_words(other)} with value columns {', '.join(other.columns)}, against "
+                f"{_layout_words(first)} with {', '.join(first.columns)}; combine only files "
+                "of the same layout and columns")
+    return parts
+
+
+def _part(table: Table, time_column: str | None, series_column: str | None,
+          year: int | None) -> Part:
+    """Find the layout of one file and parse its timestamps."""
+    if time_column is None and layouts.is_transposed(table):
+        m = layouts.melt_transposed(table, year)
+        return Part(m.table, m.times, "transposed", "column headers", m.series_col, ["value"],
+                    m.notes, m.cells, m.year)
     time_col = _time_column(table, time_column)
+    table, summary = _drop_summary_rows(table, time_col)
     times = _parse_times(table, time_col)
-    series_col = _series_column(table, series_column, time_col, times)
-    value_col = _value_column(table, column, exclude={time_col, series_col})
-    if series_col and series is None:
-        series = _series_ids(table.frame[series_col])[0]
-    rows = _series_rows(table, series_col, series)
-    what = f" for {series_col} {series}" if series_col else ""
-    if len(rows) < MIN_ROWS:
-        raise DataError(f"{table.name}: only {len(rows)} rows{what}; at least {MIN_ROWS} "
-                        "are needed")
-    values = _numeric(table, value_col, rows)
-    _check_unique_times(table, time_col, times.iloc[rows], what)
-    regular, filled, step = _regularise(table, pd.Series(values, index=pd.DatetimeIndex(
-        times.iloc[rows]), name=value_col))
-    label = f"{series_col} {series} · {value_col}" if series_col else value_col
-    return LoadedSeries(values=regular, freq=step, filled=filled,
-                        fill_method=FILL_METHOD, source=str(path), label=label,
-                        series=series, column=value_col)
+    times, clock = _with_clock(table, time_col, times)
+    series_col = _series_column(table, series_column, {time_col, clock}, times)
+    columns = _value_columns(table, exclude={time_col, clock, series_col})
+    if not columns:
+        raise DataError(f"{table.name}: no numeric value column; columns: {table.names()}")
+    if series_col:
+        layout = "long"
+    else:
+        layout = "wide" if layouts.looks_like_cells(columns) else "single"
+    return Part(table, times, layout, time_col if clock is None else f"{time_col} + {clock}",
+                series_col, columns, summary)
 
 
-def _read(path: Path) -> _Table:
-    if files.is_parquet(path):
-        try:
-            frame = pd.read_parquet(path)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise DataError(f"{path.name}: unreadable Parquet file ({exc})") from None
-        if not isinstance(frame.index, pd.RangeIndex):  # e.g. a saved DatetimeIndex
-            frame = frame.reset_index()
-        return _non_empty(_Table(frame.reset_index(drop=True), path.name, parquet=True))
-    header = files.first_line(path)
-    delimiter = max(",\t;", key=header.count)
-    try:
-        frame = pd.read_csv(path, sep=delimiter, low_memory=False,
-                            compression="gzip" if files.is_gzip(path) else None)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path.name}: unreadable CSV ({exc})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return _non_empty(_Table(frame, path.name, parquet=False))
-
-
-def _non_empty(table: _Table) -> _Table:
-    if table.frame.empty:
-        raise DataError(f"{table.name}: no data rows (columns: {_names(table)})")
-    return table
-
-
-def _names(table: _Table) -> str:
-    return ", ".join(map(str, table.frame.columns))
-
-
-def _require(table: _Table, column: str, role: str) -> str:
+def _require(table: Table, column: str, role: str) -> str:
     if column not in table.frame.columns:
         raise DataError(f"{table.name}: no {role} column {column!r}; "
-                        f"the columns are: {_names(table)}")
+                        f"the columns are: {table.names()}")
     return column
 
 
-def _time_column(table: _Table, given: str | None) -> str:
+def _time_column(table: Table, given: str | None) -> str:
     if given:
         return _require(table, given, "time")
     names = [str(name) for name in table.frame.columns]
-    for name in names:
-        if name.lower() in TIME_NAMES:
-            return name
-    named = [n for n in names if "time" in n.lower() or "date" in n.lower()]
+    named = [n for n in names if n.lower() in TIME_NAMES]
+    named += [n for n in names if n not in named and ("time" in n.lower() or "date" in n.lower())]
     for name in named + [n for n in names if n not in named]:
-        if _to_times(table.frame[name], automatic=True) is not None:
+        values = table.frame[name]
+        if is_numeric_dtype(values) and not timestamps.in_epoch_range(values).all():
+            continue  # numbers are timestamps only as epoch seconds or milliseconds
+        if timestamps.parse_times(values) is not None:
             return name
+    if named:
+        return named[0]  # _parse_times names the value that is not a timestamp
     raise DataError(f"{table.name}: no timestamp column: none is named "
-                    f"{'/'.join(TIME_NAMES)} and none parses as timestamps "
-                    f"(columns: {_names(table)}); pick one with time_column")
+                    f"{'/'.join(TIME_NAMES[:5])} and none parses as timestamps "
+                    f"(columns: {table.names()}); pick one with time_column (--time-column)")
 
 
-def _parse_times(table: _Table, column: str) -> pd.Series:
+def _drop_summary_rows(table: Table, time_col: str) -> tuple[Table, tuple[QualityNote, ...]]:
+    """Footer rows such as "Total" or "Grand Total" in the time column are dropped (noted)."""
+    values = table.frame[time_col]
+    if is_numeric_dtype(values):
+        return table, ()
+    summary = values.astype("string").str.strip().str.lower().isin(SUMMARY_ROWS).to_numpy()
+    if not summary.any():
+        return table, ()
+    row = int(np.flatnonzero(summary)[0])
+    note = QualityNote("summary rows (Total, Average, ...)", int(summary.sum()), "dropped",
+                       f"{table.name}, {table.at(row)}: {values.iloc[row]!r}")
+    kept = Table(table.frame.loc[~summary].reset_index(drop=True), table.name,
+                 table.lines[~summary], table.dialect, table.dirty)
+    return kept, (note,)
+
+
+def _parse_times(table: Table, column: str) -> pd.Series:
     """The column as datetimes, or a DataError naming the first unparseable value."""
     values = table.frame[column]
-    times = _to_times(values, automatic=False)
+    times = timestamps.parse_times(values)
     if times is not None:
-        return times
+        return times.reset_index(drop=True)
     if is_numeric_dtype(values):
-        row = int(np.flatnonzero(~_in_epoch_range(values))[0])
+        row = int(np.flatnonzero(~timestamps.in_epoch_range(values))[0])
         problem = "is neither epoch seconds nor milliseconds"
     else:
-        best = max((_coerce(values, f) for f in TIME_FORMATS), key=lambda t: t.notna().sum())
+        best = timestamps.best_effort(values)
         row = int(np.flatnonzero(best.isna().to_numpy())[0])
         problem = "is not a timestamp"
     value = values.iloc[row]
-    shown = "the empty value" if pd.isna(value) or not str(value).strip() else repr(value)
+    shown = ("the empty value" if pd.isna(value) or not str(value).strip()
+             else f"{value:g}" if isinstance(value, float) else repr(value))
     raise DataError(f"{table.name}: column {column!r}, {table.at(row)}: {shown} {problem}")
 
 
-def _to_times(values: pd.Series, *, automatic: bool) -> pd.Series | None:
-    """Datetimes if every value parses in one form, else None.
-
-    `automatic` (guessing the time column) accepts numbers only in the epoch range.
-    """
-    if is_datetime64_any_dtype(values):
-        return None if values.isna().any() else values
-    if is_bool_dtype(values):
-        return None
-    if is_numeric_dtype(values):
-        if not _in_epoch_range(values).all():
-            return None
-        unit = "ms" if values.abs().median() >= EPOCH_MILLISECONDS[0] else "s"
-        return pd.to_datetime(values, unit=unit, utc=True)
-    if automatic and values.isna().all():
-        return None
-    for fmt in TIME_FORMATS:
-        times = _coerce(values, fmt)
-        if times.notna().all():
-            return times
-    return None
-
-
-def _in_epoch_range(values: pd.Series) -> np.ndarray:
-    size = values.abs().to_numpy(dtype=float, na_value=np.nan)
-    return ((size >= EPOCH_SECONDS[0]) & (size < EPOCH_SECONDS[1])) | (
-        (size >= EPOCH_MILLISECONDS[0]) & (size < EPOCH_MILLISECONDS[1]))
-
-
-def _coerce(values: pd.Series, fmt: str) -> pd.Series:
-    """Parse with one format (NaT where it does not fit); mixed UTC offsets go to UTC."""
-    text = values.astype("str").str.strip()
-    try:
-        return pd.to_datetime(text, format=fmt, errors="coerce")
-    except ValueError:  # mixed UTC offsets
-        return pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+def _with_clock(table: Table, time_col: str, times: pd.Series) -> tuple[pd.Series, str | None]:
+    """Dates-only times plus a separate clock column ("Date","Time" exports) combined."""
+    if times.dt.tz is not None or (times != times.dt.normalize()).any():
+        return times, None
+    for name in table.frame.columns:
+        if name == time_col:
+            continue
+        clock = timestamps.parse_clock(table.frame[name])
+        if clock is not None and clock.nunique() > 1:
+            return times + clock.reset_index(drop=True), name
+    return times, None
 
 
 def _is_id_name(name: str) -> bool:
     name = str(name).lower()
-    return name in ID_NAMES or name.endswith("_id")
+    return name in ID_NAMES or name.endswith("_id") or name.endswith(" id")
 
 
-def _series_column(table: _Table, given: str | None, time_col: str,
+def _series_column(table: Table, given: str | None, exclude: set[str | None],
                    times: pd.Series) -> str | None:
     """The series-id column: the given one or, when timestamps repeat, the first id-like,
     text or integer column that makes (time, id) unique (id-like names first)."""
@@ -221,110 +236,152 @@ def _series_column(table: _Table, given: str | None, time_col: str,
     if not times.duplicated().any():
         return None
     frame = table.frame
-    rank = {name: 0 if _is_id_name(name) else 1 if not is_numeric_dtype(frame[name]) else 2
+    rank = {name: (0 if _is_id_name(name) else 1 if not is_numeric_dtype(frame[name]) else 2,
+                   frame[name].nunique())
             for name in frame.columns
-            if name != time_col and (_is_id_name(name) or is_integer_dtype(frame[name])
-                                     or not is_numeric_dtype(frame[name]))}
-    candidates = sorted(rank, key=rank.get)
-    for name in candidates:
+            if name not in exclude and name not in table.dirty
+            and (_is_id_name(name) or _whole(frame[name]) or not is_numeric_dtype(frame[name]))}
+    for name in sorted(rank, key=rank.get):
+        if rank[name][1] > len(frame) // 2:
+            continue  # an id repeats once per timestamp
         pairs = pd.DataFrame({"time": times.to_numpy(), "id": frame[name].to_numpy()})
-        if not pairs.duplicated().any():
+        if pairs.duplicated().mean() < quality.MAX_DUPLICATE_SHARE:
             return name
-    return candidates[0] if candidates else None
+    return None
 
 
-def _series_ids(values: pd.Series) -> list[str]:
-    """Distinct ids as strings, numerically sorted when they are all integers."""
-    ids = _id_strings(values).unique().tolist()
-    return sorted(ids, key=lambda s: (0, int(s), "") if s.lstrip("-").isdigit() else (1, 0, s))
+def _whole(values: pd.Series) -> bool:
+    """Integer dtype, or floats that are all whole numbers (ids read from text)."""
+    if is_integer_dtype(values):
+        return True
+    if not is_numeric_dtype(values):
+        return False
+    v = values.dropna()
+    return bool(len(v)) and bool((v % 1 == 0).all())
 
 
 def _id_strings(values: pd.Series) -> pd.Series:
     if is_numeric_dtype(values) and (values.dropna() % 1 == 0).all():
         values = values.astype("Int64")
-    return values.astype("str")
+    return values.astype("str").str.strip()
 
 
-def _series_rows(table: _Table, series_col: str | None, series: str | None) -> np.ndarray:
+def _ids_and_lengths(parts: list[Part]) -> tuple[list[str], dict[str, int]]:
+    """Distinct ids (numerically sorted when all integers) and their row counts."""
+    col = parts[0].series_col
+    if col is None:
+        return [], {}
+    counts = pd.concat([_id_strings(p.table.frame[col]) for p in parts]).value_counts()
+    ids = sorted(counts.index, key=lambda s: (0, int(s), "") if s.lstrip("-").isdigit()
+                 else (1, 0, s))
+    return ids, {i: int(counts[i]) for i in ids}
+
+
+def _value_columns(table: Table, exclude: set[str | None]) -> list[str]:
+    frame = table.frame
+    return [name for name in frame.columns
+            if name not in exclude and not _is_id_name(name)
+            and (is_numeric_dtype(frame[name]) or name in table.dirty)
+            and frame[name].dtype != bool]
+
+
+def _value_column(part: Part, given: str | None) -> str:
+    """The given column (parsed as numbers, with a clear error if it is not), else the first."""
+    if given and part.layout == "transposed":
+        if given not in part.columns:
+            raise DataError(f"{part.table.name}: a transposed export has one value per cell "
+                            f"and date (column 'value'), not {given!r}")
+        return given
+    return _require(part.table, given, "value") if given else part.columns[0]
+
+
+# --- parts -> one series ----------------------------------------------------------------------
+
+def _gather(parts: list[Part], column: str, series: str | None
+            ) -> tuple[pd.Series, Callable[[int], str], list[QualityNote]]:
+    """The chosen series' values over every file, in file order, with where each row is."""
+    chunks, places = [], []
+    missing_rows: list[str] = []
+    missing = 0
+    for k, part in enumerate(parts):
+        rows = _series_rows(part, series, parts)
+        raw = part.table.frame[column].iloc[rows]
+        values, bad = parse_numbers(raw, part.table.decimal)
+        if bad.any():
+            row = int(rows[np.flatnonzero(bad)[0]])
+            raise DataError(
+                f"{part.where(row)}: {raw.iloc[int(np.flatnonzero(bad)[0])]!r} in column "
+                f"{column!r} is not a number ({int(bad.sum())} such cells; empty cells and "
+                "markers such as n/a or #N/A are read as missing values)")
+        nan = np.isnan(values)
+        missing += int(nan.sum())
+        if nan.any() and not missing_rows:
+            missing_rows.append(part.where(int(rows[np.flatnonzero(nan)[0]])))
+        chunks.append(pd.Series(values, index=pd.DatetimeIndex(part.times.iloc[rows])))
+        places += [(k, int(r)) for r in rows]
+    if len(parts) > 1 and len({str(c.index.tz) for c in chunks}) > 1:
+        chunks = [c.tz_convert("UTC") if c.index.tz is not None else c for c in chunks]
+        if any(c.index.tz is None for c in chunks):
+            raise DataError("the files cannot be combined: some have time zones and some not")
+    values = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+    if values.isna().all():
+        raise DataError(f"column {column!r} has no values (all empty or NaN)")
+    notes = [n for p in parts for n in p.notes]
+    if missing:
+        notes.append(QualityNote("missing values (empty, NaN or a marker such as n/a)", missing,
+                                 "filled by linear interpolation", missing_rows[0]))
+    return values.rename(column), lambda i: parts[places[i][0]].where(places[i][1]), notes
+
+
+def _series_rows(part: Part, series: str | None, parts: list[Part]) -> np.ndarray:
     """Positional rows of the chosen series (all rows without a series column)."""
-    if series_col is None:
-        return np.arange(len(table.frame))
-    ids = _id_strings(table.frame[series_col])
+    if part.series_col is None:
+        return np.arange(len(part.table.frame))
+    ids = _id_strings(part.table.frame[part.series_col])
     rows = np.flatnonzero((ids == str(series)).to_numpy())
-    if rows.size == 0:
-        known = _series_ids(table.frame[series_col])
+    if rows.size == 0 and len(parts) == 1:
+        known = _ids_and_lengths(parts)[0]
         shown = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
-        raise DataError(f"{table.name}: unknown series {series!r} in column {series_col!r}; "
-                        f"it has {len(known)}: {shown}")
+        raise DataError(f"{part.table.name}: unknown series {series!r} in column "
+                        f"{part.series_col!r}; it has {len(known)}: {shown}")
     return rows
 
 
-def _value_columns(table: _Table, exclude: set[str | None]) -> list[str]:
-    return [name for name in table.frame.columns
-            if name not in exclude and not _is_id_name(name)
-            and is_numeric_dtype(table.frame[name]) and not is_bool_dtype(table.frame[name])]
+def _fill_notes(absent: pd.DatetimeIndex, step: pd.Timedelta) -> list[QualityNote]:
+    if len(absent) == 0:
+        return []
+    gaps = quality.gap_count(absent, step)
+    return [QualityNote(f"missing timestamps in {gaps:,} gap{'s' if gaps > 1 else ''}",
+                        len(absent), "filled by linear interpolation", f"{absent[0]}")]
 
 
-def _value_column(table: _Table, given: str | None, exclude: set[str | None]) -> str:
-    if given:
-        return _require(table, given, "value")
-    columns = _value_columns(table, exclude)
-    if not columns:
-        raise DataError(f"{table.name}: no numeric value column; columns: {_names(table)}")
-    return columns[0]
+def _layout_words(part: Part) -> str:
+    n = len(part.columns)
+    if part.layout == "long":
+        return f"long format: one row per time and {part.series_col}"
+    if part.layout == "wide":
+        return f"wide format: one column per cell ({n} columns)"
+    if part.layout == "transposed":
+        return f"transposed: one row per {part.series_col}, one column per date"
+    return "one series" + (f" with {n} value columns" if n > 1 else "")
 
 
-def _numeric(table: _Table, column: str, rows: np.ndarray) -> np.ndarray:
-    """The value column as float64 (NaN kept), or a DataError naming a non-number."""
-    raw = table.frame[column].iloc[rows]
-    if is_bool_dtype(raw):
-        raise DataError(f"{table.name}: column {column!r} holds true/false, not numbers")
-    values = pd.to_numeric(raw, errors="coerce").astype("float64")
-    if not is_numeric_dtype(raw):
-        bad = values.isna() & raw.notna() & (raw.astype("str").str.strip() != "")
-        if bad.any():
-            row = int(rows[np.flatnonzero(bad.to_numpy())[0]])
-            raise DataError(f"{table.name}: column {column!r} is not numeric: {table.at(row)} "
-                            f"has {table.frame[column].iloc[row]!r}")
-    if values.isna().all():
-        raise DataError(f"{table.name}: column {column!r} has no values (all empty or NaN)")
-    return values.to_numpy()
-
-
-def _check_unique_times(table: _Table, column: str, times: pd.Series, what: str) -> None:
-    repeated = times.duplicated(keep=False).to_numpy()
-    if repeated.any():
-        first = times.iloc[int(np.flatnonzero(repeated)[0])]
-        positions = times.index.to_numpy()[repeated & (times == first).to_numpy()]
-        raise DataError(f"{table.name}: duplicate timestamp {first} in column {column!r}{what} "
-                        f"on {table.rows(positions)}; each timestamp must appear once")
-
-
-def _regularise(table: _Table,
-                values: pd.Series) -> tuple[pd.Series, pd.DatetimeIndex, pd.Timedelta]:
-    """Sort, put on the inferred regular grid, and fill gaps and NaNs by interpolation."""
-    values = values.sort_index()
-    step = _infer_step(values.index)
-    start, end = values.index[0], values.index[-1]
-    off_grid = (values.index - start) % step != pd.Timedelta(0)
-    if off_grid.any():
-        raise DataError(f"{table.name}: irregular timestamps: {values.index[off_grid][0]} is not "
-                        f"on the {step} grid that starts at {start} (the most common step)")
-    grid = pd.date_range(start, end, freq=step, name="time")
-    if len(grid) > MAX_GRID_FACTOR * len(values):
-        gaps = values.index.to_series().diff()
-        raise DataError(f"{table.name}: {len(values)} timestamps from {start} to {end} at a "
-                        f"{step} step would need {len(grid)} filled points; the largest gap "
-                        f"ends at {gaps.idxmax()}")
-    regular = values.reindex(grid)
-    filled = grid[regular.isna().to_numpy()]
-    regular = regular.interpolate(method="linear", limit_direction="both")
-    return regular.rename(values.name), filled, step
-
-
-def _infer_step(index: pd.DatetimeIndex) -> pd.Timedelta:
-    """The most common step between timestamps (the smallest one on ties)."""
-    counts = pd.Series(np.diff(index.asi8)).value_counts()
-    step = int(counts.index[counts == counts.max()].min())
-    return pd.Timedelta(step, unit=index.unit)
-
+def _detected(parts: list[Part], naive: bool, tz: str | None = None) -> tuple[tuple[str, str],
+                                                                                ...]:
+    first = parts[0]
+    found = [("layout", _layout_words(first))]
+    if len(parts) > 1:
+        found.append(("files", f"{len(parts)} combined: "
+                      + ", ".join(p.table.name for p in parts)))
+    dialects = {p.table.dialect.describe() if p.table.dialect else "Parquet" for p in parts}
+    found.append(("format", "; ".join(sorted(dialects))))
+    found.append(("time column", first.time_col))
+    if first.series_col:
+        found.append(("series column", first.series_col))
+    if tz:
+        found.append(("time zone", f"{tz} (chosen)"))
+    elif naive:
+        found.append(("time zone", timestamps.WALL_CLOCK))
+    else:
+        found.append(("time zone", f"{first.times.dt.tz} (from the data)"))
+    return tuple(found)

@@ -12,6 +12,20 @@ class DataError(ValueError):
 
 
 @dataclass(frozen=True)
+class QualityNote:
+    """One kind of dirty value found in the source, how many, and what was done with them."""
+
+    issue: str  # e.g. "missing values"
+    count: int
+    rule: str  # e.g. "filled by linear interpolation"
+    example: str = ""  # where the first one is, e.g. "line 57: 'n/a'"
+
+    def text(self) -> str:
+        where = f" (first: {self.example})" if self.example else ""
+        return f"{self.count:,} {self.issue}{where}: {self.rule}"
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """What a file offers before one series is picked from it."""
 
@@ -22,6 +36,11 @@ class SourceInfo:
     default_series: str | None
     default_column: str
     labels: dict[str, str] = field(default_factory=dict)  # series id -> human name
+    layout: str = ""  # the layout in words, e.g. "long format: one row per time and BS"
+    lengths: dict[str, int] = field(default_factory=dict)  # series id -> rows in the source
+    detected: tuple[tuple[str, str], ...] = ()  # (what, found) e.g. ("encoding", "UTF-16")
+    naive: bool = False  # timestamps carry no zone (wall-clock time)
+    year: int | None = None  # the year assumed for dates written without one
 
 
 @dataclass(frozen=True)
@@ -36,3 +55,16 @@ class LoadedSeries:
     label: str  # e.g. "square 5060 (Duomo) · internet"
     series: str | None = None
     column: str = "value"
+    notes: tuple[QualityNote, ...] = ()  # dirty values found and the rule applied to each
+    detected: tuple[tuple[str, str], ...] = ()  # (what, found): layout, encoding, zone, ...
+
+    @property
+    def tz(self) -> str | None:
+        """The series' zone name, or None for wall-clock time without a zone."""
+        tz = self.values.index.tz
+        return str(tz) if tz is not None else None
+
+    @property
+    def constant(self) -> bool:
+        """Every value is the same: nothing to forecast."""
+        return bool(len(self.values)) and self.values.min() == self.values.max()

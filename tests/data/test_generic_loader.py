@@ -186,7 +186,7 @@ def test_empty_timestamp(tmp_path: Path) -> None:
 
 
 def test_numbers_that_are_not_epochs(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"column 'time', line 2: np.int64\(0\) is neither epoch "
+    with pytest.raises(DataError, match=r"column 'time', line 2: 0 is neither epoch "
                                         r"seconds nor milliseconds"):
         load_series(_csv(tmp_path, _hourly(range(30))))
 
@@ -214,24 +214,45 @@ def test_all_nan_column(tmp_path: Path) -> None:
 def test_non_numeric_value_column(tmp_path: Path) -> None:
     frame = _hourly(HOURS).assign(level=["low"] * 30)
     frame.loc[0, "level"] = "3.5"
-    with pytest.raises(DataError, match=r"column 'level' is not numeric: line 3 has 'low'"):
+    with pytest.raises(DataError, match=r"series\.csv, line 3: 'low' in column 'level' is not a "
+                                        r"number \(29 such cells; empty cells and markers such "
+                                        r"as n/a"):
         load_series(_csv(tmp_path, frame), column="level")
 
 
-def test_duplicate_timestamps_name_the_first_and_its_rows(tmp_path: Path) -> None:
+def test_conflicting_duplicate_timestamps_are_averaged_and_reported(tmp_path: Path) -> None:
     times = [*HOURS.strftime("%Y-%m-%d %H:%M"), "2017-10-23 05:00"]
-    frame = pd.DataFrame({"time": times, "load": np.arange(31.0)})
-    with pytest.raises(DataError, match=r"duplicate timestamp 2017-10-23 05:00:00 in column "
-                                        r"'time' on lines 7, 32"):
-        load_series(_csv(tmp_path, frame))
+    frame = pd.DataFrame({"time": times, "load": [*np.arange(30.0), 7.0]})
+    loaded = load_series(_csv(tmp_path, frame))
+    assert len(loaded.values) == 30 and loaded.values[HOURS[5]] == 6.0  # mean of 5 and 7
+    (note,) = loaded.notes
+    assert note.count == 1 and note.rule == "averaged (2 rows)"
+    assert note.example == "series.csv, line 7"
+
+
+def test_exact_repeated_rows_are_dropped(tmp_path: Path) -> None:
+    frame = pd.concat([_hourly(HOURS), _hourly(HOURS)[3:6]])
+    loaded = load_series(_csv(tmp_path, frame))
+    assert loaded.values.tolist() == list(range(30))
+    (note,) = loaded.notes
+    assert (note.issue, note.count, note.rule) == ("rows repeating an earlier row exactly", 3,
+                                                   "dropped")
+    assert note.example == "series.csv, line 32"
 
 
 def test_duplicate_timestamps_within_a_series(tmp_path: Path) -> None:
     frame = pd.concat([_hourly(HOURS).assign(id="a"), _hourly(HOURS[:12]).assign(id="b"),
-                       _hourly(HOURS[11:12]).assign(id="b")])
-    with pytest.raises(DataError, match=r"duplicate timestamp 2017-10-23 11:00:00 in column "
-                                        r"'time' for id b on lines 43, 44"):
-        load_series(_csv(tmp_path, frame), series="b")
+                       _hourly(HOURS[11:12]).assign(id="b", load=20.0)])
+    loaded = load_series(_csv(tmp_path, frame), series="b")
+    assert loaded.values[HOURS[11]] == 15.5
+    assert [n.rule for n in loaded.notes] == ["averaged (2 rows)"]
+
+
+def test_timestamps_repeating_everywhere_are_refused_as_a_layout_problem(tmp_path: Path) -> None:
+    frame = pd.concat([_hourly(HOURS).assign(load=np.arange(30.0) * k) for k in (1, 2, 3)])
+    with pytest.raises(DataError, match=r"series\.csv: 87 of 88 rows share their timestamp .* "
+                                        r"looks like long format .* without its id column"):
+        load_series(_csv(tmp_path, frame))
 
 
 def test_too_few_rows(tmp_path: Path) -> None:
@@ -242,6 +263,6 @@ def test_too_few_rows(tmp_path: Path) -> None:
 def test_irregular_timestamps(tmp_path: Path) -> None:
     times = list(HOURS)
     times[4] += pd.Timedelta("7min")
-    with pytest.raises(DataError, match=r"irregular timestamps: 2017-10-23 04:07:00 is not on the "
-                                        r"0 days 01:00:00 grid"):
+    with pytest.raises(DataError, match=r"irregular timestamps: 2017-10-23 04:07:00 \(series\.csv, "
+                                        r"line 6\) is not on the 01:00:00 grid"):
         load_series(_csv(tmp_path, _hourly(times)))

@@ -147,8 +147,10 @@ def test_content_decides_the_kind_not_the_name(raw_christmas: Path, tmp_path: Pa
     assert describe_source(aggregates).labels["5060"] == "Duomo"
 
 
-def test_several_files_must_all_be_raw(raw_christmas: Path) -> None:
-    with pytest.raises(DataError, match=r"several files can only be raw .*milan_synthetic"):
+def test_several_files_must_be_of_one_kind(raw_christmas: Path) -> None:
+    with pytest.raises(DataError, match=r"these files cannot be combined: sms-call-internet-mi-"
+                                        r"2013-12-25\.txt \(raw Milan day\), milan_synthetic\.csv"
+                                        r"\.gz \(Milan aggregates\)"):
         load_series([raw_christmas, DEFAULT_DATASET])
 
 

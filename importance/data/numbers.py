@@ -1,0 +1,61 @@
+"""Numbers as exports write them: decimal point or comma, grouped thousands, missing markers.
+
+Rules (documented in the README's "Your own data"):
+- empty cells and the markers in `MISSING_MARKERS` (n/a, NULL, -, #N/A, inf, ...) are missing
+  values: they are filled like gaps and counted;
+- thousands may be grouped with the other mark ("1,234.5" / "1.234,5"), a space, a narrow or
+  non-breaking space, or an apostrophe ("1'234.5");
+- any other text in a value column is refused, naming the file, line, column and value.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+MISSING_MARKERS = frozenset({
+    "", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "missing", "-", "--", "?", ".",
+    "#n/a", "#na", "#value!", "#div/0!", "#ref!", "#num!", "#null!", "#name?",
+    "inf", "+inf", "-inf", "infinity", "-infinity",
+})
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_NUMBER = {
+    ".": re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?"),
+    ",": re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d*)?([eE][+-]?\d+)?"),
+}
+
+
+def is_missing(text: pd.Series) -> pd.Series:
+    """Cells that are empty or a missing-value marker (case-insensitive)."""
+    return text.str.strip().str.lower().isin(MISSING_MARKERS)
+
+
+def parse_numbers(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
+    """(float64 values with NaN for missing cells, bool mask of cells that are not numbers).
+
+    Typed columns (Parquet) pass through; text cells are read with the file's decimal mark.
+    """
+    if is_bool_dtype(values):
+        return np.full(len(values), np.nan), np.ones(len(values), dtype=bool)
+    if is_numeric_dtype(values):
+        out = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        out[~np.isfinite(out)] = np.nan
+        return out, np.zeros(len(values), dtype=bool)
+    text = values.astype("string").fillna("")
+    missing = is_missing(text).to_numpy()
+    compact = text.str.replace(_SPACES, "", regex=True)
+    shaped = compact.str.fullmatch(_NUMBER[decimal]).fillna(False).to_numpy() & (
+        compact.str.contains(r"\d", regex=True).fillna(False).to_numpy())
+    group = "," if decimal == "." else "."
+    cleaned = compact.str.replace(group, "", regex=False)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    out = pd.to_numeric(cleaned.where(shaped & ~missing, None), errors="coerce")
+    out = out.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    out[~np.isfinite(out)] = np.nan
+    bad = ~missing & ~shaped
+    return out, bad
+

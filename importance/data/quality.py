@@ -1,0 +1,138 @@
+"""Dirty values in real exports, one documented rule each, and the notes that report them.
+
+- missing values (empty cells, NaN, markers such as n/a): filled by linear interpolation;
+- missing timestamps (gaps in the regular grid): filled the same way;
+- rows that repeat an earlier row exactly: dropped;
+- timestamps that appear more than once with different values (e.g. the repeated autumn hour
+  of a wall-clock export): averaged into one; when they are too common to be that, the file is
+  refused (it is most likely long format without its id column);
+- negative values: kept, and the log1p scaling is switched off for the series;
+- a constant series: shown, but refused for training (there is nothing to forecast).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from importance.data.types import DataError, QualityNote
+
+FILL_METHOD = "linear interpolation between neighbouring values (nearest value at the ends)"
+MAX_GRID_FACTOR = 20  # a filled grid may be at most this many times the rows given
+MAX_DUPLICATE_SHARE = 0.05  # more conflicting repeated timestamps than this: a layout problem
+ONE_DAY = pd.Timedelta(days=1)
+
+
+def merge_duplicates(values: pd.Series, name: str,
+                     where: Callable[[int], str]) -> tuple[pd.Series, list[QualityNote]]:
+    """Drop exact repeats and average conflicting values per timestamp (see module rules).
+
+    `values` has a DatetimeIndex in file order; `where(i)` names positional row i.
+    """
+    frame = pd.DataFrame({"time": values.index, "value": values.to_numpy()})
+    notes = []
+    repeat = frame.duplicated(keep="first").to_numpy()
+    if repeat.any():
+        notes.append(QualityNote("rows repeating an earlier row exactly", int(repeat.sum()),
+                                 "dropped", where(int(np.flatnonzero(repeat)[0]))))
+    kept = frame.loc[~repeat]
+    clash = kept["time"].duplicated(keep=False).to_numpy()
+    if clash.any():
+        times = kept["time"][clash]
+        share = clash.sum() / len(kept)
+        first = int(kept.index[clash][0])
+        if share > MAX_DUPLICATE_SHARE and clash.sum() > 4:
+            raise DataError(
+                f"{name}: {clash.sum():,} of {len(kept):,} rows share their timestamp with "
+                f"another row holding a different value (first at {where(first)}: "
+                f"{times.iloc[0]}). This looks like long format (one row per time and cell) "
+                "without its id column: choose the series/id column (series_column, "
+                "--series-column, or the sidebar), or give one series per file")
+        notes.append(QualityNote(
+            "timestamps given more than once with different values", int(times.nunique()),
+            f"averaged ({int(clash.sum())} rows)", where(first)))
+        kept = kept.groupby("time", sort=False, as_index=False)["value"].mean()
+    out = pd.Series(kept["value"].to_numpy(), index=pd.DatetimeIndex(kept["time"]),
+                    name=values.name)
+    return out, notes
+
+
+def infer_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The most common step between sorted timestamps (the smallest one on ties)."""
+    counts = pd.Series(np.diff(index.asi8)).value_counts()
+    step = int(counts.index[counts == counts.max()].min())
+    return pd.Timedelta(step, unit=index.unit)
+
+
+def regular_grid(index: pd.DatetimeIndex, name: str, where: Callable[[pd.Timestamp], str]
+                 ) -> tuple[pd.DatetimeIndex, pd.Timedelta]:
+    """The regular grid from the first to the last timestamp, and its step.
+
+    Steps of whole days follow the calendar (a day is 23 or 25 hours across a daylight-saving
+    change); shorter steps are regular in absolute time.
+    """
+    wall = index.tz_localize(None) if index.tz is not None else index
+    step = infer_step(wall)
+    calendar = step >= ONE_DAY and step % ONE_DAY == pd.Timedelta(0)
+    if not calendar:
+        step = infer_step(index)
+    base = wall if calendar else index
+    off = (base - base[0]) % step != pd.Timedelta(0)
+    if off.any():
+        raise DataError(f"{name}: irregular timestamps: {index[off][0]} ({where(index[off][0])}) "
+                        f"is not on the {_words(step)} grid that starts at {index[0]} (the most "
+                        "common step); resample the export to one step")
+    if calendar:
+        grid = pd.date_range(wall[0], wall[-1], freq=f"{step // ONE_DAY}D")
+        if index.tz is not None:
+            grid = grid.tz_localize(index.tz, ambiguous=True, nonexistent="shift_forward")
+    else:
+        grid = pd.date_range(index[0], index[-1], freq=step)
+    if len(grid) > MAX_GRID_FACTOR * len(index):
+        gaps = index.to_series().diff()
+        raise DataError(f"{name}: {len(index)} timestamps from {index[0]} to {index[-1]} at a "
+                        f"{_words(step)} step would need {len(grid)} filled points; the largest "
+                        f"gap ends at {gaps.idxmax()}")
+    return grid.rename("time").as_unit(index.unit), step
+
+
+def fill(values: pd.Series, grid: pd.DatetimeIndex) -> tuple[pd.Series, pd.DatetimeIndex,
+                                                                 pd.DatetimeIndex]:
+    """(values on `grid` with gaps and NaNs interpolated, absent timestamps, NaN cells)."""
+    regular = values.reindex(grid)
+    absent = grid[~grid.isin(values.index)]
+    empty = grid[regular.isna().to_numpy() & grid.isin(values.index)]
+    if regular.isna().all():
+        raise DataError(f"column {values.name!r} has no values (all empty or NaN)")
+    regular = regular.interpolate(method="linear", limit_direction="both")
+    return regular.rename(values.name), absent, empty
+
+
+def gap_count(absent: pd.DatetimeIndex, step: pd.Timedelta) -> int:
+    """Number of contiguous runs of absent timestamps."""
+    if len(absent) == 0:
+        return 0
+    return int(1 + (np.diff(absent.asi8) != int(step / pd.Timedelta(1, unit=absent.unit))).sum())
+
+
+def value_notes(values: pd.Series) -> list[QualityNote]:
+    """Negative values and constant series (see the module rules)."""
+    v = values.to_numpy(dtype=np.float64)
+    notes = []
+    negative = v < 0
+    if negative.any():
+        first = values.index[int(np.flatnonzero(negative)[0])]
+        notes.append(QualityNote("negative values", int(negative.sum()),
+                                 "kept; log1p scaling is off for this series",
+                                 f"{first}: {v[negative][0]:g}"))
+    if len(v) and v.min() == v.max():
+        notes.append(QualityNote("constant series", len(v),
+                                 "shown, but refused for training (nothing to forecast)",
+                                 f"every value is {v[0]:g}"))
+    return notes
+
+
+def _words(step: pd.Timedelta) -> str:
+    return str(step).removeprefix("0 days ")

@@ -1,0 +1,118 @@
+"""A generic file read into a frame, with where each row came from (for messages).
+
+CSV/TSV text is read as strings in its detected dialect; columns whose every non-missing cell
+is a number become float64 (missing markers -> NaN). Parquet keeps its own types.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from importance.data import dialect, files
+from importance.data.dialect import Dialect
+from importance.data.numbers import parse_numbers
+from importance.data.types import DataError
+
+NUMERIC_LIKE = 0.5  # a text column is a (dirty) value column when this share of cells are numbers
+
+
+@dataclass(frozen=True)
+class Table:
+    """One file's rows. `lines[i]` is row i's line (CSV, header = `dialect.header_line`) or
+    1-based row number (Parquet)."""
+
+    frame: pd.DataFrame
+    name: str
+    lines: np.ndarray  # (rows,) int64
+    dialect: Dialect | None  # None for Parquet
+    dirty: tuple[str, ...] = ()  # text columns that are mostly numbers (value columns with junk)
+
+    @property
+    def parquet(self) -> bool:
+        return self.dialect is None
+
+    @property
+    def decimal(self) -> str:
+        return self.dialect.decimal if self.dialect else "."
+
+    def at(self, row: int) -> str:
+        """Where positional row `row` is, e.g. "line 12"."""
+        return f"{'row' if self.parquet else 'line'} {int(self.lines[row])}"
+
+    def rows(self, rows: np.ndarray) -> str:
+        """Several rows in words, at most five shown."""
+        shown = ", ".join(str(int(self.lines[int(r)])) for r in rows[:5])
+        return f"{'rows' if self.parquet else 'lines'} {shown}" + (", ..." if len(rows) > 5 else "")
+
+    def names(self) -> str:
+        return ", ".join(map(str, self.frame.columns))
+
+
+def read_table(path: Path) -> Table:
+    """A generic CSV/TSV (any dialect, optionally gzipped) or Parquet file."""
+    if files.is_parquet(path):
+        return _parquet(path)
+    text, found = dialect.read_text(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text, newline=""), sep=found.delimiter, dtype=str,
+                            keep_default_na=False, skiprows=found.header_line - 1,
+                            skip_blank_lines=False, engine="python" if len(found.delimiter) > 1
+                            else "c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(f"{path.name}: unreadable as {found.describe()} ({exc})") from None
+    frame.columns = _clean_names(frame.columns)
+    lines = np.arange(len(frame), dtype=np.int64) + found.header_line + 1
+    blank = (frame.apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
+    frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+    frame = frame.loc[:, [c for c in frame.columns if not _empty_filler(c, frame[c])]]
+    table = Table(frame, path.name, lines, found)
+    return _typed(_non_empty(table))
+
+
+def _parquet(path: Path) -> Table:
+    try:
+        frame = pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataError(f"{path.name}: unreadable Parquet file ({exc})") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # e.g. a saved DatetimeIndex
+        frame = frame.reset_index()
+    frame = frame.reset_index(drop=True)
+    frame.columns = _clean_names(frame.columns)
+    return _non_empty(Table(frame, path.name, np.arange(1, len(frame) + 1, dtype=np.int64), None))
+
+
+def _clean_names(columns: pd.Index) -> list[str]:
+    """Header names without surrounding spaces, quotes or a stray byte-order mark."""
+    return [str(c).replace("\ufeff", "").strip().strip('"').strip() for c in columns]
+
+
+def _empty_filler(name: str, values: pd.Series) -> bool:
+    """A column created by a trailing delimiter: no name and no values."""
+    return name.startswith("Unnamed:") and bool((values.str.strip() == "").all())
+
+
+def _non_empty(table: Table) -> Table:
+    if table.frame.empty:
+        raise DataError(f"{table.name}: no data rows (columns: {table.names()})")
+    return table
+
+
+def _typed(table: Table) -> Table:
+    """Text columns that are all numbers (or missing markers) become float64."""
+    frame = table.frame.copy()
+    dirty = []
+    for name in frame.columns:
+        values, bad = parse_numbers(frame[name], table.decimal)
+        if not np.isfinite(values).any():
+            continue
+        if not bad.any():
+            frame[name] = values
+        elif np.isfinite(values).sum() / (np.isfinite(values).sum() + bad.sum()) >= NUMERIC_LIKE:
+            dirty.append(name)
+    return Table(frame, table.name, table.lines, table.dialect, tuple(dirty))
