@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from importance.config import WindowConfig
+from importance.data.steps import ONE_DAY, ONE_WEEK, check_fits
 
 SPLITS = ("train", "val", "test")
 
@@ -78,13 +79,28 @@ class WindowedSeries:
         return self.series.to_numpy()[w.start[:, None] + np.arange(self.config.horizon)]
 
 
-def calendar_features(index: pd.DatetimeIndex) -> np.ndarray:
-    """Hour-of-day and day-of-week as sin/cos, (T, 4)."""
+def calendar_features(index: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Time of day and day of week as sin/cos, (T, 4), and their names, on the index's own clock.
+
+    Only the cycles the step can show: no time of day at daily steps, nothing at weekly ones.
+    """
+    step = series_step(index)
     hour = (index.hour + index.minute / 60.0).to_numpy() / 24.0
     dow = (index.day_of_week.to_numpy() + hour) / 7.0
     two_pi = 2 * np.pi
-    return np.stack([np.sin(two_pi * hour), np.cos(two_pi * hour),
-                     np.sin(two_pi * dow), np.cos(two_pi * dow)], axis=1)
+    columns, names = [], []
+    for name, phase, shown in (("hour", hour, step < ONE_DAY), ("dow", dow, step < ONE_WEEK)):
+        if shown:
+            columns += [np.sin(two_pi * phase), np.cos(two_pi * phase)]
+            names += [f"{name}_sin", f"{name}_cos"]
+    return np.stack(columns, axis=1) if columns else np.zeros((len(index), 0)), tuple(names)
+
+
+def series_step(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The median step of a regular index (robust to 23/25-hour days at daily steps)."""
+    if len(index) < 2:
+        return pd.Timedelta(0)
+    return pd.Timedelta(int(np.median(np.diff(index.asi8))), unit=index.unit)
 
 
 def _segment_starts(a: int, b: int, cfg: WindowConfig, stride: int) -> np.ndarray:
@@ -92,27 +108,21 @@ def _segment_starts(a: int, b: int, cfg: WindowConfig, stride: int) -> np.ndarra
     return np.arange(a + cfg.lookback, b - cfg.horizon + 1, stride, dtype=np.int64)
 
 
-def _check(cfg: WindowConfig, n: int, name: str) -> None:
+def _check(cfg: WindowConfig, n: int, name: str, step: pd.Timedelta | None) -> None:
     if cfg.lookback < 1 or not 1 <= cfg.horizon <= 1008 or cfg.stride < 1:
         raise ValueError(f"need lookback >= 1, 1 <= horizon <= 1008, stride >= 1; got "
                          f"lookback={cfg.lookback}, horizon={cfg.horizon}, stride={cfg.stride}")
     if not (0 < cfg.train_frac < 1 and 0 < cfg.val_frac < 1 and cfg.train_frac + cfg.val_frac < 1):
         raise ValueError(f"need 0 < train_frac, val_frac and train_frac + val_frac < 1; got "
                          f"train_frac={cfg.train_frac}, val_frac={cfg.val_frac}")
-    shortest = min(cfg.val_frac, 1 - cfg.train_frac - cfg.val_frac) * n
-    if shortest < cfg.lookback + cfg.horizon:
-        need = int(np.ceil((cfg.lookback + cfg.horizon) / min(cfg.val_frac,
-                                                              1 - cfg.train_frac - cfg.val_frac)))
-        raise ValueError(f"series {name!r} has {n} points: too short for lookback="
-                         f"{cfg.lookback} and horizon={cfg.horizon} in every split; "
-                         f"need at least {need} points or a shorter lookback")
+    check_fits(n, cfg, step, f"series {name!r}")
 
 
 def make_windows(series: pd.Series, cfg: WindowConfig) -> WindowedSeries:
     """Cut `series` (regular, no NaN, DatetimeIndex) into scaled train/val/test windows."""
     values = series.to_numpy(dtype=np.float64)
     n = len(values)
-    _check(cfg, n, str(series.name))
+    _check(cfg, n, str(series.name), series_step(pd.DatetimeIndex(series.index)) or None)
     if np.isnan(values).any():
         raise ValueError(f"series {series.name!r} has NaN values; load it through "
                          "importance.data.load_series, which fills gaps")
@@ -126,8 +136,9 @@ def make_windows(series: pd.Series, cfg: WindowConfig) -> WindowedSeries:
     z = scaler.transform(values)[:, None]  # (T, 1)
     names: tuple[str, ...] = ("value",)
     if cfg.calendar:
-        z = np.concatenate([z, calendar_features(pd.DatetimeIndex(series.index))], axis=1)
-        names += ("hour_sin", "hour_cos", "dow_sin", "dow_cos")
+        features, feature_names = calendar_features(pd.DatetimeIndex(series.index))
+        z = np.concatenate([z, features], axis=1)
+        names += feature_names
     z = z.astype(np.float32)  # (T, F)
     target = z[:, 0]
 
