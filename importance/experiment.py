@@ -22,6 +22,7 @@ from importance.metrics import forecast_metrics
 from importance.models import build_model
 from importance.runs.store import RunArtifacts, RunStore
 from importance.strategies import make_strategy
+from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
 
 
@@ -70,14 +71,15 @@ def _totals(result: TrainResult) -> dict[str, float]:
 
 
 def _predictions_frame(ws: WindowedSeries, pred: np.ndarray) -> pd.DataFrame:
+    """Test forecasts, one row per window and step; times as stored (`timeaxis.stored`)."""
     start = ws.test.start  # (N,)
     h = ws.config.horizon
     pos = start[:, None] + np.arange(h)  # (N, H)
-    idx = ws.series.index
+    idx = stored(ws.series.index)
     return pd.DataFrame({
-        "origin": np.repeat(idx[start].tz_convert("UTC"), h),
+        "origin": np.repeat(idx[start], h),
         "step": np.tile(np.arange(1, h + 1), len(start)),
-        "time": idx[pos.ravel()].tz_convert("UTC"),
+        "time": idx[pos.ravel()],
         "actual": ws.series.to_numpy()[pos.ravel()],
         "forecast": pred.ravel(),
     })
@@ -105,13 +107,14 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
         "run_id": run_id, "strategy": strategy.name, "label": strategy.label,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "series_label": loaded.label, "source": loaded.source,
+        "series_tz": tz_name(ws.series.index),  # None: naive wall-clock times, no zone
         "test_mae": test_metrics["mae"], "test_rmse": test_metrics["rmse"],
         "test_smape": test_metrics["smape"], **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
         "best_epoch": result.best_epoch, "n_train": len(ws.train), "n_test": len(ws.test),
         "epochs": [r.to_dict() for r in result.records],
     }
-    times = ws.target_times("train").tz_convert("UTC").as_unit("ns").asi8
+    times = to_ns(ws.target_times("train"))  # UTC when aware, wall-clock when naive
     arrays = {
         "scores": result.scores, "selected_bits": np.packbits(result.selected, axis=1),
         "weights": result.weights, "n_train": np.int64(len(ws.train)),

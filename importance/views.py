@@ -7,7 +7,7 @@ covers every function.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,16 +16,12 @@ import pandas as pd
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
+from importance.timeaxis import from_ns, wall_clock
+from importance.timeaxis import tz_name as tz_name
 
 BASELINE = "full"
 ONE_DAY = pd.Timedelta(days=1)
 MAX_POINTS = 10_000  # per chart trace; longer series are downsampled
-
-
-def tz_name(index: pd.Index) -> str | None:
-    """The time zone of a datetime index, or None when naive."""
-    tz = getattr(index, "tz", None)
-    return str(tz) if tz is not None else None
 
 
 def naive(times: pd.Index | pd.Series | np.ndarray) -> pd.DatetimeIndex:
@@ -184,11 +180,6 @@ def selection_to_show(scores: np.ndarray, selected: np.ndarray) -> np.ndarray:
     return selected[based] if based.any() else selected
 
 
-def _local_times(times_ns: np.ndarray, tz: str | None) -> pd.DatetimeIndex:
-    t = pd.DatetimeIndex(pd.to_datetime(np.asarray(times_ns, dtype=np.int64), utc=True))
-    return t.tz_convert(tz) if tz else t
-
-
 def selection_share(selected: np.ndarray) -> np.ndarray:
     """Share of epochs in which each window was trained, (E, N) -> (N,)."""
     return selected.mean(axis=0) if selected.size else np.zeros(selected.shape[1])
@@ -196,11 +187,12 @@ def selection_share(selected: np.ndarray) -> np.ndarray:
 
 def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
                        tz: str | None) -> pd.DataFrame:
-    """Day (rows, local date) x time of day (columns "HH:MM") map of the selection share.
+    """Day (rows, date) x time of day (columns "HH:MM") map of the selection share, on the
+    run's clock `tz` (`run_tz`).
 
     Cells without a train window (stride > 1, other splits) are NaN.
     """
-    t = _local_times(times_ns, tz)
+    t = from_ns(times_ns, tz)
     df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "tod": t.strftime("%H:%M"),
                        "share": selection_share(selected)})
     table = df.pivot_table(index="date", columns="tod", values="share", aggfunc="mean")
@@ -209,8 +201,9 @@ def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
 
 def selection_by_hour(times_ns: np.ndarray, selected: np.ndarray,
                       tz: str | None) -> pd.Series:
-    """Mean selection share by local hour of day (index 0..23) of each window's first target."""
-    t = _local_times(times_ns, tz)
+    """Mean selection share by hour of day (index 0..23, on the run's clock `tz`) of each
+    window's first target."""
+    t = from_ns(times_ns, tz)
     share = pd.Series(selection_share(selected)).groupby(t.hour).mean()
     return share.reindex(range(24))
 
@@ -295,6 +288,26 @@ class RunInfo:
     @property
     def label(self) -> str:
         return str(self.summary.get("label", self.strategy))
+
+
+def run_tz(run: RunInfo, series_tz: Callable[[], str | None] = lambda: None) -> str | None:
+    """The clock of a run's stored times: its series' zone, or None for naive wall-clock times.
+
+    Runs stored before the summary recorded `series_tz` all had an aware series (times in
+    UTC): for them, the zone of their series as loaded now (`series_tz()`), else UTC.
+    """
+    if "series_tz" in run.summary:
+        return run.summary["series_tz"]
+    return series_tz() or "UTC"
+
+
+def clock_label(tz: str | None, *others: str | None) -> str:
+    """Axis words for times on the runs' clock(s) (`run_tz`); never "UTC" for naive data."""
+    if {tz, *others} != {tz}:
+        return "each run's own clock"
+    if tz is None:
+        return "wall-clock time (no zone in the data)"
+    return "time (UTC)" if tz == "UTC" else f"local time, {tz}"
 
 
 def _setup(cfg: RunConfig) -> tuple:
@@ -594,6 +607,13 @@ def at_step(pred: pd.DataFrame, step: int) -> pd.DataFrame:
     """Forecasts `step` steps ahead (1 = next step), one row per time, sorted by time."""
     out = pred.loc[pred["step"] == step, ["time", "actual", "forecast"]]
     return out.sort_values("time").reset_index(drop=True)
+
+
+def on_clock(frame: pd.DataFrame, tz: str | None) -> pd.DataFrame:
+    """Forecasts (`at_step`) with `time` as naive wall-clock times of the run's clock `tz`
+    (`run_tz`), to draw and to group by hour. Order and match rows on the stored times first:
+    an aware series' wall clock repeats an hour when summer time ends."""
+    return frame.assign(time=wall_clock(frame["time"], tz))
 
 
 def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataFrame:

@@ -7,7 +7,6 @@ import streamlit as st
 
 from importance import views
 from ui import charts, classical, entry, figures, runs, state
-from ui.data import series_tz
 
 entry.require_entry()
 
@@ -26,8 +25,8 @@ if len(same) < len(chosen):
                "period, the table shows all.")
 preds = {r.run_id: runs.predictions(r.run_id) for r in same}
 template = preds[ref.run_id]
-tz = series_tz(ref.config.data)
-local = f"local time, {tz}" if tz else "time (UTC)"
+tz = runs.run_tz(ref)  # the runs in `same` share its data, so its clock
+local = views.clock_label(tz)
 unit = f"{ref.config.data.column or 'value'} (original units)"
 horizon = int(template["step"].max())
 
@@ -60,16 +59,21 @@ for k, name in enumerate(picked):
     color = charts.CLASSICAL_COLORS[k % len(charts.CLASSICAL_COLORS)]
     fitted.append((res, frame, color))
 
-lines = [(names[r.run_id], views.at_step(preds[r.run_id], step), colors[r.run_id], "solid")
-         for r in same]
-lines += [(res.label, views.at_step(frame, step), color, "dot") for res, frame, color in fitted]
+
+def _shown(pred: pd.DataFrame) -> pd.DataFrame:
+    """`step`-ahead forecasts on the run's clock."""
+    return views.on_clock(views.at_step(pred, step), tz)
+
+
+lines = [(names[r.run_id], _shown(preds[r.run_id]), colors[r.run_id], "solid") for r in same]
+lines += [(res.label, _shown(frame), color, "dot") for res, frame, color in fitted]
 ahead = "one step" if step == 1 else f"{step} steps"
-charts.show(figures.overlay(views.at_step(template, step), lines,
+charts.show(figures.overlay(_shown(template), lines,
                             f"Actual vs forecast, {ahead} ahead (test period)", local, unit))
 st.caption("Use the day / week buttons or drag to zoom; double-click to reset. Click a legend "
            "entry to hide it.")
 charts.show(figures.residuals(lines, local, unit))
-charts.show(figures.error_by_hour(lines, tz, unit))
+charts.show(figures.error_by_hour(lines, local, unit))
 st.caption("Where in the day each model errs: compare the hours with the weekly rhythm on the "
            "Data page and with the hours the importance run kept most often.")
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from importance import views
+from importance import timeaxis, views
 from ui import charts, entry, fidelity, figures, runs, state
-from ui.data import load, series_tz
+from ui.data import load
 
 entry.require_entry()
 
@@ -55,13 +54,14 @@ if not subset:
     st.info("Every chosen run trained on all windows every epoch. Choose a subset run "
             "(gradient-norm or random) in the sidebar to see which windows were kept.")
 else:
-    tz = series_tz(subset[0].config.data)
+    clocks = {r.run_id: runs.run_tz(r) for r in subset}
     shown = {r.run_id: views.selection_to_show(arrays[r.run_id]["scores"],
                                                arrays[r.run_id]["selected"]) for r in subset}
     hourly = {names[r.run_id]: views.selection_by_hour(arrays[r.run_id]["train_time_ns"],
-                                                       shown[r.run_id], tz) for r in subset}
+                                                       shown[r.run_id], clocks[r.run_id])
+              for r in subset}
     charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
-                                   tz))
+                                   views.clock_label(*clocks.values())))
     st.caption("A uniform random subset keeps every hour about equally often; an importance "
                "strategy that keeps some hours more often is telling you those hours pull "
                "hardest on the model. Importance runs count only the epochs that selected by score "
@@ -70,11 +70,12 @@ else:
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
                         format_func=names.__getitem__)
-    cal = views.selection_calendar(arrays[pick]["train_time_ns"], shown[pick], tz)
+    cal = views.selection_calendar(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
     charts.show(figures.calendar(cal, f"How often each window was trained: {names[pick]}"))
-    st.caption(f"One cell per training window (by the local time of its first forecast "
-               f"step, {tz or 'UTC'}); color = share of epochs in which it was trained. Blank "
-               "cells have no training window (stride, or outside the training period).")
+    st.caption(f"One cell per training window (by the time of its first forecast step, "
+               f"{views.clock_label(clocks[pick])}); color = share of epochs in which it was "
+               "trained. Blank cells have no training window (stride, or outside the training "
+               "period).")
 
 if not scored:
     st.info("None of the chosen runs computed importance scores: choose a gradient-norm run "
@@ -105,13 +106,17 @@ if len(scored) > 1:
         format_func=names.__getitem__, key=state.IMP_EXTREMES_RUN))
 a = arrays[focus.run_id]
 loaded, error = load(focus.config.data)
+clock = views.tz_name(loaded.values.index) if loaded is not None else None
 if loaded is None:
     st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
             "drawn.")
+elif (runs.run_tz(focus) is None) != (clock is None):
+    st.info("The run's data now loads with a different clock (with or without a time zone) "
+            "than the run was trained on, so its windows cannot be drawn.")
 else:
     score = views.latest_scores(a["scores"])
     top, bottom = views.extreme_windows(score, N_EXTREMES)
-    times = pd.to_datetime(a["train_time_ns"], utc=True).tz_convert(loaded.values.index.tz)
+    times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
     w = focus.config.window
     for title, idx in (("Highest scores", top), ("Lowest scores", bottom)):
         panels = []

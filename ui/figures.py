@@ -97,15 +97,16 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str
 
 @cached
 def hour_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str],
-               tz: str | None) -> go.Figure:
-    """Share of windows kept by hour of day, one line per run."""
+               clock: str) -> go.Figure:
+    """Share of windows kept by hour of day, one line per run; `clock` names the hours' clock
+    (`views.clock_label`)."""
     fig = go.Figure()
     for name, s in tables.items():
         fig.add_scatter(x=s.index, y=100 * s.to_numpy(), mode="lines+markers", name=name,
                         line=dict(color=colors[name], width=2),
                         hovertemplate="%{x}:00: %{y:.0f}% kept<extra></extra>")
     charts.style(fig, title="Share of windows trained, by hour of day",
-                 x=f"hour of day of the first forecast step ({tz or 'UTC'})",
+                 x=f"hour of day of the first forecast step ({clock})",
                  y="trained (% of window-epochs)", height=340)
     fig.update_xaxes(dtick=2, range=[-0.5, 23.5])
     return fig
@@ -209,17 +210,18 @@ def residuals(lines: Sequence[tuple[str, pd.DataFrame, str, str]], x: str,
 
 
 @cached
-def error_by_hour(lines: Sequence[tuple[str, pd.DataFrame, str, str]], tz: str | None,
+def error_by_hour(lines: Sequence[tuple[str, pd.DataFrame, str, str]], clock: str,
                   unit: str) -> go.Figure:
-    """Mean absolute error by hour of day, per forecast."""
+    """Mean absolute error by hour of day, per forecast; the frames' times are wall-clock
+    times (`views.on_clock`) of the clock named `clock` (`views.clock_label`)."""
     fig = go.Figure()
     for name, frame, color, dash in lines:
-        hours = pd.DatetimeIndex(frame["time"]).tz_convert(tz or "UTC").hour
+        hours = pd.DatetimeIndex(frame["time"]).hour
         err = (frame["forecast"] - frame["actual"]).abs().groupby(hours).mean()
         fig.add_scatter(x=err.index, y=err.to_numpy(), mode="lines+markers", name=name,
                         line=dict(color=color, dash=dash))
     charts.style(fig, title="Mean absolute error by hour of day",
-                 x=f"hour of day ({tz or 'UTC'})", y=f"MAE ({unit})", height=340)
+                 x=f"hour of day ({clock})", y=f"MAE ({unit})", height=340)
     fig.update_xaxes(dtick=2)
     return fig
 

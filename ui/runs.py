@@ -15,6 +15,7 @@ import streamlit as st
 from importance import views
 from importance.views import RunInfo
 from ui import charts, state
+from ui.data import load
 
 if TYPE_CHECKING:
     from importance.runs.jobs import JobManager
@@ -64,6 +65,17 @@ def arrays(run_id: str) -> dict[str, np.ndarray]:
 def predictions(run_id: str) -> pd.DataFrame:
     """A run's test forecasts (cached by run id)."""
     return _predictions(str(store().root), run_id)
+
+
+def run_tz(run: RunInfo) -> str | None:
+    """The clock of a run's stored times (`views.run_tz`); loads the series only for runs
+    stored before their summary recorded it."""
+
+    def loaded_tz() -> str | None:
+        loaded, _ = load(run.config.data)
+        return views.tz_name(loaded.values.index) if loaded is not None else None
+
+    return views.run_tz(run, loaded_tz)
 
 
 def picker() -> list[RunInfo]:

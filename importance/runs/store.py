@@ -6,7 +6,8 @@ Layout of `<root>/<run_id>/`::
     summary.json      test metrics, totals, energy method, per-epoch records
     scores.npz        per-epoch scores (E, N), selections (packed bits), loss weights,
                       train window times and the final model's train errors
-    predictions.csv   test forecasts in original units (origin, step, time, actual, forecast)
+    predictions.csv   test forecasts in original units (origin, step, time, actual, forecast);
+                      times in UTC for an aware series, wall-clock for a naive one
     model.pt          state_dict (load with weights_only=True)
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from importance.config import RunConfig
+from importance.timeaxis import stored
 
 if TYPE_CHECKING:
     import torch
@@ -73,9 +75,11 @@ class StoredRun:
         return pd.DataFrame(self.summary["epochs"])
 
     def predictions(self) -> pd.DataFrame:
+        """Test forecasts; `origin` and `time` in UTC for an aware series, naive wall-clock
+        times for a naive one (as written: `importance.timeaxis.stored`)."""
         df = pd.read_csv(self.path / "predictions.csv")
         for col in ("origin", "time"):
-            df[col] = pd.to_datetime(df[col], utc=True)
+            df[col] = stored(pd.to_datetime(df[col], format="ISO8601"))
         return df
 
     def state_dict(self) -> dict[str, torch.Tensor]:

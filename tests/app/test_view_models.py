@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance import views
+from importance import timeaxis, views
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
 
@@ -81,6 +81,75 @@ def test_selection_calendar_and_hours_use_local_time():
     assert by_hour[8] == 1.0 and by_hour[9] == 0.5 and by_hour[3] == 0.0
     text = views.hour_extremes_text({"imp": by_hour})
     assert "imp kept 08:00-09:00 most (100%)" in text
+
+
+def test_selection_calendar_and_hours_on_a_naive_clock():
+    """Naive wall-clock times: no zone, no DST; 02:00 on 25 March exists as in the data."""
+    times = pd.date_range("2018-03-25 00:00", periods=24, freq="h")
+    ns = timeaxis.to_ns(times)
+    selected = np.zeros((1, 24), dtype=bool)
+    selected[:, times.hour == 2] = True
+    cal = views.selection_calendar(ns, selected, None)
+    assert list(cal.index) == ["2018-03-25"] and cal.loc["2018-03-25", "02:00"] == 1.0
+    assert list(cal.columns) == [f"{h:02d}:00" for h in range(24)]
+    by_hour = views.selection_by_hour(ns, selected, None)
+    assert by_hour[2] == 1.0 and by_hour.drop(2).eq(0.0).all()
+
+
+def test_time_axis_round_trips_naive_and_aware_times():
+    naive = pd.date_range("2018-03-24 22:00", periods=8, freq="h")  # 25 March: DST in Rome
+    aware = pd.date_range("2018-03-24 22:00", periods=8, freq="h", tz="Europe/Rome")
+    assert timeaxis.tz_name(naive) is None and timeaxis.tz_name(aware) == "Europe/Rome"
+    assert timeaxis.to_ns(naive)[0] == pd.Timestamp("2018-03-24 22:00").value  # wall clock
+    assert timeaxis.to_ns(aware)[0] == pd.Timestamp("2018-03-24 21:00", tz="UTC").value
+    assert timeaxis.to_ns(naive).dtype == np.int64
+    assert timeaxis.from_ns(timeaxis.to_ns(naive), None).equals(naive)
+    back = timeaxis.from_ns(timeaxis.to_ns(aware), "Europe/Rome")
+    assert back.equals(aware) and str(back.tz) == "Europe/Rome"
+    assert str(timeaxis.from_ns(timeaxis.to_ns(aware), "UTC").tz) == "UTC"
+    assert timeaxis.stored(naive).equals(naive) and timeaxis.stored(naive).tz is None
+    assert str(timeaxis.stored(aware).tz) == "UTC"
+    utc = pd.Series(timeaxis.stored(aware))  # as read back from a run's predictions
+    assert timeaxis.wall_clock(utc, "Europe/Rome").equals(aware.tz_localize(None))
+    assert timeaxis.wall_clock(utc, None).equals(aware.tz_convert("UTC").tz_localize(None))
+    assert timeaxis.wall_clock(pd.Series(naive), None).equals(naive)
+
+
+def _clocked(summary: dict) -> views.RunInfo:
+    return views.RunInfo("r", {"strategy": "full", **summary}, RunConfig())
+
+
+def test_run_tz_reads_the_summary_and_falls_back_for_old_runs():
+    def never() -> str | None:
+        raise AssertionError("a run that records its clock needs no loading")
+
+    assert views.run_tz(_clocked({"series_tz": None}), never) is None
+    assert views.run_tz(_clocked({"series_tz": "Europe/Rome"}), never) == "Europe/Rome"
+    # stored before `series_tz`: aware series, times in UTC
+    assert views.run_tz(_clocked({}), lambda: "Europe/Rome") == "Europe/Rome"
+    assert views.run_tz(_clocked({}), lambda: None) == "UTC"
+    assert views.run_tz(_clocked({})) == "UTC"
+
+
+def test_clock_label_never_says_utc_for_naive_data():
+    assert views.clock_label("Europe/Rome") == "local time, Europe/Rome"
+    assert views.clock_label("UTC") == "time (UTC)"
+    assert "UTC" not in views.clock_label(None) and "no zone" in views.clock_label(None)
+    assert views.clock_label("Europe/Rome", "Europe/Rome") == "local time, Europe/Rome"
+    assert views.clock_label("Europe/Rome", None) == "each run's own clock"
+
+
+def test_on_clock_shows_forecasts_on_the_runs_clock():
+    local = pd.date_range("2018-10-28 01:00", periods=4, freq="h", tz="Europe/Rome")
+    utc = local.tz_convert("UTC")  # summer time ends: 02:00 comes twice
+    pred = pd.DataFrame({"origin": utc, "step": 1, "time": utc, "actual": 1.0,
+                         "forecast": np.arange(4.0)})
+    shown = views.on_clock(views.at_step(pred, 1), "Europe/Rome")
+    assert [t.hour for t in shown["time"]] == [1, 2, 2, 3]
+    assert shown["forecast"].tolist() == [0.0, 1.0, 2.0, 3.0]  # ordered on the stored times
+    assert pred["time"].dt.tz is not None  # the cached frame is not modified
+    naive = views.at_step(pred.assign(time=local.tz_localize(None)), 1)
+    assert views.on_clock(naive, None).equals(naive)
 
 
 def test_latest_scores_and_extremes():

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,6 +32,20 @@ def test_round_trip(tmp_path):
     assert run.epochs["val_mae"].tolist() == [1.0]
     assert run.predictions()["time"].dt.tz is not None
     assert torch.equal(run.state_dict()["w"], torch.ones(2))
+
+
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_prediction_times_come_back_as_written(tmp_path, tz):
+    """UTC for an aware series, naive wall-clock times (not read as UTC) for a naive one."""
+    times = pd.date_range("2018-03-25 01:00", periods=3, freq="h", tz=tz)
+    run = artifacts("20250101-000000-full-cccccc")
+    frame = pd.DataFrame({"origin": times, "step": 1, "time": times, "actual": 1.0,
+                          "forecast": 2.0})
+    RunStore(tmp_path).save(replace(run, predictions=frame))
+    back = RunStore(tmp_path).load(run.run_id).predictions()
+    for col in ("origin", "time"):
+        assert str(back[col].dt.tz) == str(tz)
+        assert pd.DatetimeIndex(back[col]).equals(times)
 
 
 def test_a_crash_while_saving_leaves_no_half_run(tmp_path, monkeypatch):
