@@ -1,7 +1,9 @@
 """Exploratory views of one series for the Data page: pure functions returning pandas objects.
 
-Seasonal periods come from the sampling interval (144 and 1008 steps for 10-minute data).
-Weekday and hour groupings use the index's own (local) clock.
+Seasonal periods come from the sampling step (`seasons_of`): 144 and 1008 steps for 10-minute
+data, 24 and 168 for hourly data, a weekly 7 (and a yearly 365 from two years on) for daily
+data. Weekday and hour groupings use the index's own clock (local when aware, wall-clock when
+naive).
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.stattools import acf, pacf
 
-from importance.classical.base import seasons_of
-from importance.classical.mstl_arima import mstl_components
+from importance.classical.base import ONE_DAY, UNITS, sampling_step, seasons_of
+from importance.classical.mstl_arima import mstl_components, mstl_minimum
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -29,22 +31,23 @@ def _values(series: pd.Series) -> np.ndarray:
 
 
 def decompose(series: pd.Series) -> pd.DataFrame:
-    """MSTL decomposition: columns observed, trend, daily, weekly, remainder.
+    """MSTL decomposition: columns observed, trend, one per season (daily, weekly, yearly),
+    remainder.
 
-    The weekly component needs two full weeks: on shorter series the `weekly` column is absent
-    and `attrs["note"]` says why. `attrs["periods"]` maps component -> period in steps.
+    The seasons are those the sampling step defines (daily data: weekly, and yearly from two
+    years on). Each needs two full seasons: the shortest is required, a longer one lacking data
+    is absent and `attrs["note"]` says why. `attrs["periods"]` maps component -> period in steps.
     """
     values = _values(series)
-    seasons = seasons_of(pd.DatetimeIndex(series.index))
-    if len(values) < 2 * seasons.day:
-        raise ValueError(f"series {series.name!r} has {len(values)} points; decomposition needs "
-                         f"at least two days ({2 * seasons.day})")
-    periods = {"daily": seasons.day, "weekly": seasons.week}
-    note = ""
-    if len(values) < 2 * seasons.week:
-        periods.pop("weekly")
-        note = (f"weekly component omitted: {len(values)} points is less than two weeks "
-                f"({2 * seasons.week})")
+    named = seasons_of(pd.DatetimeIndex(series.index)).seasonal("decomposition")
+    (first, shortest), n = named[0], len(values)
+    if n < mstl_minimum(shortest):
+        raise ValueError(f"series {series.name!r} has {n} points; decomposition needs at least "
+                         f"two {UNITS[first]}s and one step ({mstl_minimum(shortest)})")
+    periods = {name: p for name, p in named if n >= mstl_minimum(p)}
+    note = "; ".join(f"{name} component omitted: {n} points is less than two {UNITS[name]}s "
+                     f"and one step ({mstl_minimum(p)})"
+                     for name, p in named if name not in periods)
     trend, seasonal = mstl_components(values, tuple(periods.values()))
     out = pd.DataFrame({"observed": values, "trend": trend}, index=series.index)
     for j, name in enumerate(periods):
@@ -58,6 +61,19 @@ def variance_shares(decomposition: pd.DataFrame) -> pd.Series:
     """Each component's share of the summed component variances (trend, seasons, remainder)."""
     var = decomposition.drop(columns="observed").var()
     return var / var.sum()
+
+
+def acf_lags(index_or_step: pd.DatetimeIndex | pd.Timedelta, n: int) -> int:
+    """ACF/PACF lags to show for `n` points: a little over one day for sub-daily steps (PACF
+    cost grows fast with lags), five weeks for daily and longer steps; below n / 2, >= 1."""
+    step = (sampling_step(index_or_step) if isinstance(index_or_step, pd.DatetimeIndex)
+            else pd.Timedelta(index_or_step))
+    if step < ONE_DAY:
+        day = max(ONE_DAY // step, 2)
+        lags = day + max(day // 24, 1)
+    else:
+        lags = pd.Timedelta(weeks=5) // step
+    return max(1, min(lags, n // 2 - 1))
 
 
 def acf_pacf(series: pd.Series, nlags: int) -> pd.DataFrame:
@@ -79,7 +95,10 @@ def acf_pacf(series: pd.Series, nlags: int) -> pd.DataFrame:
 
 
 def weekday_profile(series: pd.Series) -> pd.DataFrame:
-    """Mean by time of day ("HH:MM" index) and weekday (columns Mon..Sun)."""
+    """Mean by time of day ("HH:MM" index) and weekday (columns Mon..Sun).
+
+    Daily data has one row, the time of its timestamps (usually "00:00").
+    """
     index = pd.DatetimeIndex(series.index)
     keys = [index.strftime("%H:%M").rename("time_of_day"), index.day_of_week]
     table = series.groupby(keys).mean().unstack()
@@ -89,7 +108,10 @@ def weekday_profile(series: pd.Series) -> pd.DataFrame:
 
 
 def heatmap_dow_hour(series: pd.Series) -> pd.DataFrame:
-    """Mean by weekday (index Mon..Sun) and hour of day (columns 0..23), 7 x 24."""
+    """Mean by weekday (index Mon..Sun) and hour of day (columns 0..23), 7 x 24.
+
+    Hours without data are NaN: daily data fills only the hour of its timestamps (usually 0).
+    """
     index = pd.DatetimeIndex(series.index)
     table = series.groupby([index.day_of_week, index.hour]).mean().unstack()
     table = table.reindex(index=range(7), columns=range(24))
@@ -98,36 +120,48 @@ def heatmap_dow_hour(series: pd.Series) -> pd.DataFrame:
     return table
 
 
-def _freq_name(steps: pd.Index) -> str:
-    if len(steps) == 1:
-        return pd.tseries.frequencies.to_offset(pd.Timedelta(steps[0])).freqstr
-    return "irregular" if len(steps) > 1 else "unknown"
+def _step(index: pd.DatetimeIndex) -> pd.Timedelta | None:
+    try:
+        return sampling_step(index)
+    except ValueError:  # irregular, or fewer than two timestamps
+        return None
+
+
+def _freq_name(index: pd.DatetimeIndex, step: pd.Timedelta | None) -> str:
+    if step is not None:
+        return pd.tseries.frequencies.to_offset(step).freqstr
+    return "irregular" if len(index) >= 2 else "unknown"
 
 
 def summary_stats(series: pd.Series) -> dict[str, Any]:
     """Count, span, interval and distribution of a series, plus two seasonality ratios.
 
-    `peak_to_trough` is max / min of the mean hourly profile; `weekend_to_weekday` the ratio of
-    the Saturday-Sunday mean to the Monday-Friday mean.
+    `peak_to_trough` is max / min of the mean hourly profile (NaN for steps of a day or more,
+    which have no hours); `weekend_to_weekday` the ratio of the Saturday-Sunday mean to the
+    Monday-Friday mean.
     """
     index = pd.DatetimeIndex(series.index)
     values = series.to_numpy(dtype=np.float64)
     ok = values[np.isfinite(values)]
     if len(ok) == 0:
         raise ValueError(f"series {series.name!r} has no finite values")
-    steps = pd.unique(index[1:] - index[:-1])
-    hourly = series.groupby(index.hour).mean()
+    step = _step(index)
     weekend = index.day_of_week >= 5
     weekday_mean = float(series[~weekend].mean())
     return {
         "count": len(ok), "missing": len(values) - len(ok),
         "start": index[0], "end": index[-1],
-        "freq": _freq_name(steps),
-        "days": (index[-1] - index[0]) / pd.Timedelta(days=1),
+        "freq": _freq_name(index, step),
+        "days": (index[-1] - index[0]) / ONE_DAY,
         "mean": float(ok.mean()), "std": float(ok.std()), "min": float(ok.min()),
         "median": float(np.median(ok)), "max": float(ok.max()),
         "zeros_share": float((ok == 0).mean()),
-        "peak_to_trough": float(hourly.max() / hourly.min()) if hourly.min() > 0 else np.inf,
+        "peak_to_trough": (np.nan if step is not None and step >= ONE_DAY
+                           else _peak_to_trough(series.groupby(index.hour).mean())),
         "weekend_to_weekday": (float(series[weekend].mean()) / weekday_mean
                                if weekend.any() and weekday_mean > 0 else np.nan),
     }
+
+
+def _peak_to_trough(hourly: pd.Series) -> float:
+    return float(hourly.max() / hourly.min()) if hourly.min() > 0 else np.inf

@@ -10,6 +10,7 @@ import pytest
 
 from importance.explore import (
     WEEKDAYS,
+    acf_lags,
     acf_pacf,
     decompose,
     heatmap_dow_hour,
@@ -25,6 +26,14 @@ def daily_series(days: int = 21, seed: int = 0) -> pd.Series:
     t = np.arange(len(index))
     noise = np.random.default_rng(seed).normal(0.0, 2.0, len(index))
     return pd.Series(100 + 50 * np.sin(2 * np.pi * t / 144) + noise, index=index, name="daily")
+
+
+def daily_data(days: int = 364, tz: str | None = "Europe/Rome", seed: int = 0) -> pd.Series:
+    """One point per day at midnight: weekday level (weekends at half) plus a little noise."""
+    index = pd.date_range("2013-11-04", periods=days, freq="D", tz=tz)
+    level = np.array([100.0, 105, 110, 105, 100, 55, 45])[index.day_of_week.to_numpy()]
+    noise = np.random.default_rng(seed).normal(0.0, 2.0, days)
+    return pd.Series(level + noise, index=index, name="per-day")
 
 
 def test_decompose_components_add_up() -> None:
@@ -97,3 +106,91 @@ def test_refuses_constant_or_missing(func: Callable[[pd.Series], object]) -> Non
     s.iloc[5] = np.nan
     with pytest.raises(ValueError, match="missing or non-finite"):
         func(s)
+
+
+def test_decompose_daily_data_has_a_weekly_component() -> None:
+    s = daily_data()
+    d = decompose(s)
+    assert list(d.columns) == ["observed", "trend", "weekly", "remainder"]
+    assert d.attrs == {"periods": {"weekly": 7}, "note": ""}
+    np.testing.assert_allclose(d.drop(columns="observed").sum(axis=1), s.to_numpy())
+    assert variance_shares(d)["weekly"] > 0.9
+
+
+def test_decompose_daily_data_adds_a_yearly_component_from_two_years() -> None:
+    d = decompose(daily_data(days=2 * 365 + 1))
+    assert list(d.columns) == ["observed", "trend", "weekly", "yearly", "remainder"]
+    assert d.attrs["periods"] == {"weekly": 7, "yearly": 365}
+
+
+def test_decompose_refuses_short_or_seasonless_series() -> None:
+    with pytest.raises(ValueError, match="has 14 points; decomposition needs at least two weeks "
+                                         "and one step \\(15\\)"):
+        decompose(daily_data(days=14))
+    weekly = pd.Series(np.arange(60.0), pd.date_range("2013-11-04", periods=60, freq="7D"))
+    with pytest.raises(ValueError, match="decomposition needs a seasonal period, but a 1-week "
+                                         "step defines none"):
+        decompose(weekly)
+
+
+@pytest.mark.parametrize(("step", "n", "lags"), [
+    ("10min", 10_000, 150), ("10min", 200, 99), ("2min", 10_000, 750), ("15min", 10_000, 100),
+    ("1h", 10_000, 25), ("7min", 10_000, 213), ("1D", 365, 35), ("1D", 50, 24), ("7D", 500, 5),
+    ("1D", 3, 1),
+])
+def test_acf_lags_follow_the_step(step: str, n: int, lags: int) -> None:
+    assert acf_lags(pd.Timedelta(step), n) == lags
+
+
+def test_acf_lags_from_an_index() -> None:
+    assert acf_lags(daily_data().index, 364) == 35  # aware: 23 h and 25 h days at DST changes
+    assert acf_lags(pd.date_range("2013-11-04", periods=500, freq="h"), 500) == 25
+    with pytest.raises(ValueError, match="irregular"):
+        acf_lags(pd.DatetimeIndex(["2013-11-01", "2013-11-02", "2013-11-04"]), 3)
+
+
+def test_acf_pacf_daily_data_peaks_at_one_week() -> None:
+    s = daily_data()
+    out = acf_pacf(s, acf_lags(s.index, len(s)))
+    assert len(out) == 36 and out.loc[7, "acf"] > 0.9 and out.loc[14, "acf"] > 0.9
+    assert out.loc[7, "acf"] > out.loc[1:6, "acf"].max()
+
+
+def test_weekday_profile_and_heatmap_of_daily_data() -> None:
+    s = daily_data()
+    means = s.groupby(s.index.day_of_week).mean().to_numpy()
+    profile = weekday_profile(s)
+    assert profile.shape == (1, 7) and list(profile.index) == ["00:00"]
+    np.testing.assert_allclose(profile.loc["00:00"].to_numpy(), means)
+    heat = heatmap_dow_hour(s)
+    assert heat.shape == (7, 24) and heat.drop(columns=0).isna().all().all()
+    np.testing.assert_allclose(heat[0].to_numpy(), means)
+
+
+def test_summary_stats_of_daily_data() -> None:
+    stats = summary_stats(daily_data())
+    assert stats["count"] == 364 and stats["days"] == 363
+    assert np.isnan(stats["peak_to_trough"])
+    assert stats["weekend_to_weekday"] == pytest.approx(50 / 104, rel=0.02)
+
+
+@pytest.mark.parametrize("func", [decompose, weekday_profile, heatmap_dow_hour,
+                                  lambda s: acf_pacf(s, acf_lags(s.index, len(s)))])
+@pytest.mark.parametrize("make", [daily_series, daily_data])
+def test_naive_index_like_aware(func: Callable[[pd.Series], pd.DataFrame],
+                                make: Callable[..., pd.Series]) -> None:
+    """Without a zone, the same wall-clock times give the same views."""
+    aware = make()
+    naive = pd.Series(aware.to_numpy(), index=aware.index.tz_localize(None), name=aware.name)
+    expected, got = func(aware), func(naive)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True))
+    assert got.attrs == expected.attrs
+
+
+@pytest.mark.parametrize("make", [daily_series, daily_data])
+def test_summary_stats_naive_like_aware(make: Callable[..., pd.Series]) -> None:
+    aware = make()
+    naive = pd.Series(aware.to_numpy(), index=aware.index.tz_localize(None), name=aware.name)
+    got, expected = summary_stats(naive), summary_stats(aware)
+    assert got["start"] == aware.index[0].tz_localize(None)
+    assert pd.Series(got).drop(["start", "end"]).equals(pd.Series(expected).drop(["start", "end"]))

@@ -1,8 +1,9 @@
-"""Fourier regression (daily and weekly harmonics) with ARIMA errors, in two stages.
+"""Fourier regression (harmonics of every season the step defines) with ARIMA errors.
 
-Stage 1 fits intercept + K daily and K weekly sine/cosine pairs by least squares; stage 2 fits
-an ARIMA to the residuals. The rolling origin runs the ARIMA's Kalman filter over the test
-segment with the fitted parameters fixed and adds back the harmonics at the targets.
+Stage 1 fits intercept + K sine/cosine pairs per season (daily, weekly, yearly) by least
+squares; stage 2 fits an ARIMA to the residuals. The rolling origin runs the ARIMA's Kalman
+filter over the test segment with the fitted parameters fixed and adds back the harmonics at
+the targets.
 """
 
 from __future__ import annotations
@@ -16,14 +17,22 @@ from statsmodels.tsa.arima.model import ARIMA, ARIMAResults
 from importance.classical.base import Seasons, require_history
 from importance.classical.statespace import rolling_forecasts
 
-DAILY_K, WEEKLY_K = 6, 3
+HARMONICS = {"daily": 6, "weekly": 3, "yearly": 10}  # K per season
 ORDER = (2, 0, 1)
 
 
-def design(positions: np.ndarray, seasons: Seasons) -> np.ndarray:
-    """Intercept and Fourier terms at series positions, (len(positions), 1 + 2K_d + 2K_w)."""
+def harmonics(name: str, period: int) -> int:
+    """K for a season: its default, below period / 2 so that no two columns alias."""
+    return min(HARMONICS[name], (period - 1) // 2)
+
+
+def design(positions: np.ndarray, terms: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Intercept and Fourier terms at series positions, (len(positions), 1 + sum 2K).
+
+    `terms` holds (period, K) per season.
+    """
     cols = [np.ones((len(positions), 1))]
-    for period, k in ((seasons.day, DAILY_K), (seasons.week, WEEKLY_K)):
+    for period, k in terms:
         angle = 2 * np.pi * np.outer(positions, np.arange(1, k + 1)) / period
         cols += [np.sin(angle), np.cos(angle)]
     return np.hstack(cols)
@@ -32,14 +41,14 @@ def design(positions: np.ndarray, seasons: Seasons) -> np.ndarray:
 @dataclass(frozen=True)
 class FourierArima:
     n_fit: int
-    seasons: Seasons
+    terms: tuple[tuple[int, int], ...]  # (period, K) per season
     beta: np.ndarray
     arima: ARIMAResults
     label: str
     params: dict[str, Any]
 
     def regression(self, positions: np.ndarray) -> np.ndarray:
-        return design(positions.ravel(), self.seasons) @ self.beta
+        return design(positions.ravel(), self.terms) @ self.beta
 
     def predict(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         later = np.arange(self.n_fit, len(y))
@@ -50,15 +59,19 @@ class FourierArima:
 
 
 def fit(y: np.ndarray, seasons: Seasons) -> FourierArima:
-    require_history(len(y), 2 * seasons.week, "Fourier + ARIMA (two weekly seasons)")
-    x = design(np.arange(len(y)), seasons)
+    named = seasons.seasonal("Fourier + ARIMA")
+    require_history(len(y), 2 * named[-1][1], f"Fourier + ARIMA (two {named[-1][0]} seasons)")
+    ks = {name: harmonics(name, p) for name, p in named}
+    terms = tuple((p, ks[name]) for name, p in named)
+    x = design(np.arange(len(y)), terms)
     beta = np.linalg.lstsq(x, y, rcond=None)[0]
     resid = y - x @ beta
     arima = ARIMA(resid, order=ORDER, trend="n").fit(method="innovations_mle")
     r2 = 1 - resid.var() / y.var()
-    params = {"daily_K": DAILY_K, "weekly_K": WEEKLY_K, "regression_r2": round(float(r2), 4),
-              "arima_order": list(ORDER),
+    params = {**{f"{name}_K": k for name, k in ks.items()}, "periods": dict(named),
+              "regression_r2": round(float(r2), 4), "arima_order": list(ORDER),
               **{k: round(float(v), 4) for k, v in zip(arima.model.param_names, arima.params,
                                                         strict=True)}}
-    label = f"Fourier (K={DAILY_K} daily, {WEEKLY_K} weekly) + ARIMA{ORDER} errors"
-    return FourierArima(len(y), seasons, beta, arima, label, params)
+    seasons_text = "; ".join(f"{name} = {p} steps, K={ks[name]}" for name, p in named)
+    label = f"Fourier ({seasons_text}) + ARIMA{ORDER} errors"
+    return FourierArima(len(y), terms, beta, arima, label, params)

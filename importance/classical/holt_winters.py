@@ -1,4 +1,4 @@
-"""Holt-Winters with additive trend and additive daily season.
+"""Holt-Winters with additive trend and additive season (the shortest one the step defines).
 
 Fitted by statsmodels (heuristic initial states, smoothing weights by least squares). For the
 rolling origin the recursions are re-run over the whole series with the fitted weights and
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-from importance.classical.base import Seasons, require_history
+from importance.classical.base import Seasons, describe, require_history
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class HoltWinters:
 
 
 def fit(y: np.ndarray, seasons: Seasons) -> HoltWinters:
-    m = seasons.day
-    require_history(len(y), 2 * m, "Holt-Winters (two daily seasons for the initial states)")
+    name, m = seasons.seasonal("Holt-Winters")[0]
+    need = max(2 * m, 10 + 2 * (m // 2))  # statsmodels' heuristic initialisation
+    require_history(len(y), need, f"Holt-Winters (two {name} seasons for the initial states)")
     res = ExponentialSmoothing(y, trend="add", seasonal="add", seasonal_periods=m,
                                initialization_method="heuristic").fit()
     p = res.params
@@ -46,8 +47,8 @@ def fit(y: np.ndarray, seasons: Seasons) -> HoltWinters:
     initial = {"initial_level": float(p["initial_level"]),
                "initial_trend": float(p["initial_trend"]),
                "initial_seasonal": np.asarray(p["initial_seasons"], dtype=np.float64)}
-    shown = {"period": m, "alpha": smoothing["smoothing_level"],
+    shown = {"season": name, "period": m, "alpha": smoothing["smoothing_level"],
              "beta": smoothing["smoothing_trend"], "gamma": smoothing["smoothing_seasonal"],
              "init": "heuristic"}
-    return HoltWinters(m, smoothing, initial, f"Holt-Winters (additive, {m})",
+    return HoltWinters(m, smoothing, initial, f"Holt-Winters (additive, {describe(((name, m),))})",
                        {k: round(v, 4) if isinstance(v, float) else v for k, v in shown.items()})

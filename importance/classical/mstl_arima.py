@@ -1,4 +1,4 @@
-"""MSTL (daily + weekly seasons) with ARIMA on the seasonally adjusted series.
+"""MSTL (every season the step defines) with ARIMA on the seasonally adjusted series.
 
 The seasonal components are forecast by repeating their last season of the fit segment; the
 adjusted series (trend + remainder) gets an ARIMA whose Kalman filter is run over the test
@@ -14,14 +14,19 @@ import numpy as np
 from statsmodels.tsa.arima.model import ARIMA, ARIMAResults
 from statsmodels.tsa.seasonal import MSTL
 
-from importance.classical.base import Seasons, require_history
+from importance.classical.base import Seasons, describe, require_history
 from importance.classical.statespace import rolling_forecasts
 
 ORDER = (2, 0, 1)
 
 
+def mstl_minimum(period: int) -> int:
+    """Points MSTL needs to keep a season of `period` steps (it drops periods >= n / 2)."""
+    return 2 * period + 1
+
+
 def mstl_components(y: np.ndarray, periods: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """MSTL of `y`: (trend, seasonal (n, len(periods))).
+    """MSTL of `y` (periods shortest first): (trend, seasonal (n, len(periods))).
 
     The loess fits are evaluated every `periods[0] // 14` points and interpolated (R's stl
     does the same by default): about 10x faster at 10-minute resolution, with seasonal
@@ -55,15 +60,17 @@ class MstlArima:
 
 
 def fit(y: np.ndarray, seasons: Seasons) -> MstlArima:
-    periods = (seasons.day, seasons.week)
-    require_history(len(y), 2 * seasons.week, "MSTL + ARIMA (two weekly seasons)")
+    named = seasons.seasonal("MSTL + ARIMA")
+    periods = tuple(p for _, p in named)
+    require_history(len(y), mstl_minimum(periods[-1]), f"MSTL + ARIMA (two {named[-1][0]} "
+                                                       "seasons and one step)")
     _, seasonal = mstl_components(y, periods)
     adjusted = y - seasonal.sum(axis=1)
     mean = float(adjusted.mean())
     arima = ARIMA(adjusted - mean, order=ORDER, trend="n").fit(method="innovations_mle")
     last = tuple(seasonal[-p:, j].copy() for j, p in enumerate(periods))
-    params = {"periods": list(periods), "arima_order": list(ORDER), "mean": round(mean, 4),
+    params = {"periods": dict(named), "arima_order": list(ORDER), "mean": round(mean, 4),
               **{k: round(float(v), 4) for k, v in zip(arima.model.param_names, arima.params,
                                                         strict=True)}}
-    return MstlArima(len(y), last, mean, arima,
-                     f"MSTL ({seasons.day}, {seasons.week}) + ARIMA{ORDER}", params)
+    return MstlArima(len(y), last, mean, arima, f"MSTL ({describe(named)}) + ARIMA{ORDER}",
+                     params)

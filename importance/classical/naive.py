@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from importance.classical.base import Seasons, require_history
+from importance.classical.base import Seasons, describe, require_history
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,15 @@ class SeasonalNaive:
         return y[source]
 
 
+def _fit(y: np.ndarray, seasons: Seasons, name: str) -> SeasonalNaive:
+    lag = seasons.period(name)
+    require_history(len(y), lag, f"seasonal naive ({name})")
+    return SeasonalNaive(lag, f"Seasonal naive ({describe(((name, lag),))})", {"lag": lag})
+
+
 def fit_daily(y: np.ndarray, seasons: Seasons) -> SeasonalNaive:
-    require_history(len(y), seasons.day, "seasonal naive (daily)")
-    return SeasonalNaive(seasons.day, f"Seasonal naive (daily, {seasons.day})",
-                         {"lag": seasons.day})
+    return _fit(y, seasons, "daily")
 
 
 def fit_weekly(y: np.ndarray, seasons: Seasons) -> SeasonalNaive:
-    require_history(len(y), seasons.week, "seasonal naive (weekly)")
-    return SeasonalNaive(seasons.week, f"Seasonal naive (weekly, {seasons.week})",
-                         {"lag": seasons.week})
+    return _fit(y, seasons, "weekly")

@@ -25,8 +25,9 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
 
     Window i's forecast uses only the series before `ws.test.start[i]` (rolling origin, no
     refit). The model works on log1p values when `ws.config.log1p` (forecasts are transformed
-    back), else on original values. Warnings raised while fitting are recorded in
-    `params["warnings"]` instead of leaking.
+    back), else on original values. Seasonal periods follow the sampling step (`seasons_of`);
+    a model whose season the step does not define raises a ValueError. Warnings raised while
+    fitting are recorded in `params["warnings"]` instead of leaking.
     """
     if name not in CLASSICAL_MODELS:
         raise ValueError(f"unknown classical model {name!r}; allowed: "
@@ -40,7 +41,7 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     if history.std() <= 0:
         raise ValueError(f"series {ws.series.name!r} is constant ({history[0]:g}) before the "
                          "test segment; classical models need variation to fit")
-    seasons = seasons_of(ws.series.index)
+    seasons = seasons_of(ws.series.index, fitted=fit_end)  # yearly: from two fitted years
     log = ws.config.log1p and spec.transformable
     y = np.log1p(values) if log else values
     with warnings.catch_warnings(record=True) as caught:

@@ -1,4 +1,5 @@
-"""Test series (Milan-like traffic, noise-free periodic) and cached forecasts, as fixtures."""
+"""Test series (Milan-like traffic, weekly at any step, noise-free periodic) and cached
+forecasts, as fixtures."""
 
 from __future__ import annotations
 
@@ -44,6 +45,24 @@ def periodic_series(weeks: int = 3, weekly: bool = False) -> pd.Series:
     return pd.Series(values, index=index, name="periodic")
 
 
+# Weekday levels Mon..Sun of an office-area cell: a weekend drop that a weekly season must catch.
+_WEEKLY = np.array([1.0, 1.05, 1.1, 1.05, 1.0, 0.55, 0.45])
+
+
+def weekly_series(freq: str, n: int, tz: str | None = "Europe/Rome", seed: int = 0) -> pd.Series:
+    """`n` points at step `freq`: daily profile (flat for daily steps) x weekday level x AR(1)
+    multiplicative noise; index on the clock `tz` (naive when None), >= 0."""
+    index = pd.date_range("2013-11-04", periods=n, freq=freq, tz=tz)
+    hour = (index.hour + index.minute / 60).to_numpy()
+    daily = np.interp(hour, np.arange(25), np.append(_HOURLY, _HOURLY[0]))
+    eps = np.random.default_rng(seed).normal(0.0, 0.05, n)
+    ar = np.zeros(n)
+    for t in range(1, n):
+        ar[t] = 0.5 * ar[t - 1] + eps[t]
+    values = 500.0 * daily * _WEEKLY[index.day_of_week.to_numpy()] * np.exp(ar)
+    return pd.Series(values, index=index, name=f"weekly-{freq}")
+
+
 @pytest.fixture(scope="session")
 def telecom() -> Callable[..., pd.Series]:
     """`telecom_series(weeks=8, seed=0)`."""
@@ -54,6 +73,12 @@ def telecom() -> Callable[..., pd.Series]:
 def periodic() -> Callable[..., pd.Series]:
     """`periodic_series(weeks=3, weekly=False)`."""
     return periodic_series
+
+
+@pytest.fixture(scope="session")
+def weekly() -> Callable[..., pd.Series]:
+    """`weekly_series(freq, n, tz="Europe/Rome", seed=0)`."""
+    return weekly_series
 
 
 @pytest.fixture(scope="session")
