@@ -2,6 +2,7 @@
 
     importance compare            baseline vs importance vs random on the embedded data
     importance compare --classical   ... plus statsmodels baselines on the same test windows
+    importance data --data FILE   what a file holds: layout, series, columns, dirty values
     importance runs               list stored runs
 """
 
@@ -11,6 +12,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from importance.compare import JSON_FIELDS, compare_table
@@ -22,18 +24,60 @@ from importance.config import (
     TrainConfig,
     WindowConfig,
 )
-from importance.data import DataError
+from importance.data import DataError, LoadedSeries, describe
+from importance.data.steps import WindowChoice, duration, steps_words, suggest_window
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
 from importance.strategies import STRATEGIES
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
+DATA_EXAMPLE = "example: importance data --data cells.csv --series 12 --tz Europe/Rome"
 RUNS_EXAMPLE = "example: importance runs --runs-dir runs"
 
 
 def _add_runs_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs-dir", type=Path, default=None,
                    help=f"run store folder (default: $IMPORTANCE_RUNS_DIR or {default_runs_dir()})")
+
+
+def _add_data(p: argparse.ArgumentParser) -> None:
+    """The options that name a series (shared by compare and data)."""
+    p.add_argument("--data", nargs="+", default=None, metavar="FILE",
+                   help="CSV/TSV/Parquet/Milan file(s); several files of one layout are combined "
+                        "(default: the embedded synthetic Milan data)")
+    p.add_argument("--series", default=None,
+                   help="square id, or the station/cell id of a long or transposed file "
+                        "(default: 5060, or the file's first)")
+    p.add_argument("--column", "--activity", dest="column", default=None,
+                   help="activity or value column (default: internet, or the file's first)")
+    p.add_argument("--tz", default=None,
+                   help="the series' time zone, an IANA name such as Europe/Rome (default: the "
+                        "data's own zone, or its wall-clock time when the timestamps have none)")
+    p.add_argument("--year", type=int, default=None,
+                   help="year of dates written without one (transposed daily exports; default: "
+                        "the latest year that puts every date in the past, stated)")
+    p.add_argument("--time-column", default=None, help="timestamp column (default: detected)")
+    p.add_argument("--series-column", default=None,
+                   help="station/cell id column of a long-format file (default: detected)")
+
+
+def data_from_args(a: argparse.Namespace) -> DataConfig:
+    """The data config named by the options, with an assumed year pinned (reproducible)."""
+    paths = a.data or []
+    data = DataConfig(path=None if not paths else paths[0] if len(paths) == 1 else tuple(paths),
+                      series=a.series, column=a.column, tz=a.tz, year=a.year,
+                      time_column=a.time_column, series_column=a.series_column)
+    if data.year is None and data.path is not None:
+        year = describe(data).year
+        if year is not None:
+            data = replace(data, year=year)
+    return data
+
+
+def window_from_args(a: argparse.Namespace, loaded: LoadedSeries) -> WindowChoice:
+    """The series' default window (see importance.data.steps), with the options applied."""
+    return suggest_window(loaded.values, loaded.freq,
+                          WindowConfig(horizon=a.horizon, stride=a.stride), lookback=a.lookback)
 
 
 def _strategies(text: str) -> list[str]:
@@ -46,23 +90,21 @@ def _strategies(text: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    d, w, m, t = DataConfig(), WindowConfig(), ModelConfig(), TrainConfig()
+    w, m, t = WindowConfig(), ModelConfig(), TrainConfig()
     parser = argparse.ArgumentParser(prog="importance", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compare", help="train full vs importance vs random and compare them",
                        description="Train one run per strategy on the same data, split and "
                                    "seed, then print a side-by-side table.", epilog=COMPARE_EXAMPLE)
-    c.add_argument("--data", default=d.path,
-                   help="CSV/Parquet/Milan file (default: the embedded synthetic Milan data)")
-    c.add_argument("--series", default=None, help="square id or series id (default: 5060)")
-    c.add_argument("--column", "--activity", dest="column", default=None,
-                   help="activity or value column (default: internet)")
+    _add_data(c)
     c.add_argument("--model", choices=MODEL_KINDS, default=m.kind)
     c.add_argument("--hidden", type=int, default=m.hidden)
     c.add_argument("--layers", type=int, default=m.layers)
-    c.add_argument("--lookback", type=int, default=w.lookback)
-    c.add_argument("--horizon", type=int, default=w.horizon)
+    c.add_argument("--lookback", type=int, default=None,
+                   help="input steps per window (default: one daily cycle at the series' step, "
+                        "a week for hourly and four weeks for daily data, shortened to fit)")
+    c.add_argument("--horizon", type=int, default=w.horizon, help="steps forecast per window")
     c.add_argument("--stride", type=int, default=w.stride)
     c.add_argument("--epochs", type=int, default=t.epochs)
     c.add_argument("--batch-size", type=int, default=t.batch_size)
@@ -85,18 +127,23 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runs_dir(c)
 
+    i = sub.add_parser("data", help="describe a data file",
+                       description="What a file holds: its layout and format as detected, its "
+                                   "series (with their lengths) and value columns, the chosen "
+                                   "series' step, span, dirty values and default window.",
+                       epilog=DATA_EXAMPLE)
+    _add_data(i)
+
     r = sub.add_parser("runs", help="list stored runs", description="List the stored runs.",
                        epilog=RUNS_EXAMPLE)
     _add_runs_dir(r)
     return parser
 
 
-def configs_from_args(a: argparse.Namespace) -> list[RunConfig]:
-    base = RunConfig(
-        data=DataConfig(path=a.data, series=a.series, column=a.column),
-        window=WindowConfig(lookback=a.lookback, horizon=a.horizon, stride=a.stride),
-        model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers),
-    )
+def configs_from_args(a: argparse.Namespace, data: DataConfig,
+                      window: WindowConfig) -> list[RunConfig]:
+    base = RunConfig(data=data, window=window,
+                     model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers))
     out = []
     for name in a.strategies:
         params = {} if name == "full" else {"keep_ratio": a.keep_ratio}
@@ -145,11 +192,18 @@ def cmd_compare(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from importance.energy import EnergyMeter
-    from importance.experiment import run_classical, run_experiment
+    from importance.experiment import load_data, preflight, run_classical, run_experiment
     from importance.training import EpochEvent
 
+    data = data_from_args(a)
+    loaded = load_data(data)
+    choice = window_from_args(a, loaded)
+    configs = configs_from_args(a, data, choice.config)
+    preflight(configs[0])  # refused here, before any training, when it cannot work
+    print_data(loaded)
+    print(f"window: {'; '.join(choice.reasons)}; horizon "
+          f"{steps_words(choice.config.horizon, loaded.freq)}")
     store = RunStore(a.runs_dir)
-    configs = configs_from_args(a)
     meter = EnergyMeter(a.country)
     summaries = []
     for cfg in configs:
@@ -175,7 +229,6 @@ def cmd_compare(a: argparse.Namespace) -> int:
                 print(f"importance: skipped {name}: {exc}", file=sys.stderr)
     table = compare_table(summaries)
     rows = table.to_dict("records")
-    print(f"data: {summaries[0]['series_label']}  ({summaries[0]['source']})")
     print_table(rows)
     print(f"energy: {summaries[0]['energy_method']}")
     print("every total includes its strategy's scoring cost; saved% is against 'full'.")
@@ -183,6 +236,37 @@ def cmd_compare(a: argparse.Namespace) -> int:
     if a.json is not None:
         runs = [{k: _json_value(r[k]) for k in JSON_FIELDS} for r in rows]
         a.json.write_text(json.dumps({"runs": runs}, indent=1))
+    return 0
+
+
+def print_data(loaded: LoadedSeries) -> None:
+    """The series, how it was read, and what was done to its dirty values."""
+    values = loaded.values
+    span = duration(values.index[-1] - values.index[0] + loaded.freq)
+    print(f"data: {loaded.label}  ({loaded.source})")
+    print(f"  {len(values):,} points at a {duration(loaded.freq)} step over {span}; "
+          f"{len(loaded.filled):,} filled")
+    for what, found in loaded.detected:
+        print(f"  {what}: {found}")
+    for note in loaded.notes:
+        print(f"  note: {note.text()}")
+
+
+def cmd_data(a: argparse.Namespace) -> int:
+    from importance.experiment import load_data
+
+    data = data_from_args(a)
+    info = describe(data)
+    if info.series:
+        shown = ", ".join(f"{s} ({info.lengths.get(s, 0):,} rows)" if info.lengths else s
+                          for s in info.series[:30])
+        more = f", ... ({len(info.series)} in all)" if len(info.series) > 30 else ""
+        print(f"series: {shown}{more}")
+    print(f"value columns: {', '.join(info.columns)}")
+    loaded = load_data(data)
+    print_data(loaded)
+    choice = suggest_window(loaded.values, loaded.freq)
+    print(f"default window: {'; '.join(choice.reasons)}")
     return 0
 
 
@@ -202,7 +286,7 @@ def cmd_runs(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
-        return {"compare": cmd_compare, "runs": cmd_runs}[a.command](a)
+        return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs}[a.command](a)
     except (DataError, ValueError, FileNotFoundError) as exc:
         print(f"importance: error: {exc}", file=sys.stderr)
         return 2

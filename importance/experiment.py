@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from importance.config import DataConfig, RunConfig, WindowConfig
-from importance.data import LoadedSeries, load_series
+from importance.data import DataError, LoadedSeries, load
 from importance.data.windows import WindowedSeries, make_windows
 from importance.energy import EnergyMeter
 from importance.metrics import forecast_metrics
@@ -26,13 +26,15 @@ from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
 
 
-def _mtime(path: str | None) -> float:
-    return os.path.getmtime(path) if path and os.path.exists(path) else 0.0
+def _mtime(path: str | tuple[str, ...] | None) -> float:
+    """The newest modification time of the source file(s); 0 for the embedded default."""
+    paths = (path,) if isinstance(path, str) else path or ()
+    return max((os.path.getmtime(p) for p in paths if os.path.exists(p)), default=0.0)
 
 
 @functools.lru_cache(maxsize=8)
 def _load(data: DataConfig, mtime: float) -> LoadedSeries:
-    return load_series(data.path, series=data.series, column=data.column)
+    return load(data)
 
 
 def load_data(data: DataConfig) -> LoadedSeries:
@@ -48,6 +50,18 @@ def _windows(data: DataConfig, window: WindowConfig, mtime: float) -> WindowedSe
 def prepare(data: DataConfig, window: WindowConfig) -> WindowedSeries:
     """The windowed series for a data + window config (cached)."""
     return _windows(data, window, _mtime(data.path))
+
+
+def preflight(cfg: RunConfig) -> None:
+    """Refuse, before any training, a run whose data or window cannot work (ValueError).
+
+    Checks that the series loads, is not constant, and holds the window in three splits.
+    """
+    loaded = load_data(cfg.data)
+    if loaded.constant:
+        raise DataError(f"{loaded.label}: the series is constant (every value is "
+                        f"{loaded.values.iloc[0]:g}): there is nothing to forecast")
+    prepare(cfg.data, cfg.window)
 
 
 def new_run_id(strategy: str) -> str:
@@ -91,6 +105,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                    meter: EnergyMeter | None = None) -> str:
     """Train one run as configured, evaluate it on the test windows, save it; return its id."""
     strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
+    preflight(cfg)
     loaded = load_data(cfg.data)
     ws = prepare(cfg.data, cfg.window)
     meter = meter or EnergyMeter(cfg.train.country)

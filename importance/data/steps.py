@@ -103,22 +103,24 @@ class WindowChoice:
     reasons: tuple[str, ...]
 
 
-def suggest_window(values: pd.Series, step: pd.Timedelta,
-                   base: WindowConfig | None = None) -> WindowChoice:
-    """The default window for a series: the step's default lookback (shortened to fit a short
-    series), `base`'s horizon and splits, and log1p only for non-negative values."""
+def suggest_window(values: pd.Series, step: pd.Timedelta, base: WindowConfig | None = None,
+                   lookback: int | None = None) -> WindowChoice:
+    """The window for a series: `lookback` if given, else the step's default (shortened to fit
+    a short series); `base`'s horizon and splits; log1p only for non-negative values."""
     base = base or WindowConfig()
-    lookback = default_lookback(step)
-    reasons = [f"lookback {steps_words(lookback, step)}: the default for a {duration(step)} "
-               f"step covers {duration(cycle_for(step))}"]
-    if lookback == MAX_DEFAULT_LOOKBACK and lookback * step < cycle_for(step):
-        reasons[0] = (f"lookback {steps_words(lookback, step)}: the default is capped at "
-                      f"{MAX_DEFAULT_LOOKBACK} steps")
-    fits = largest_lookback(len(values), base)
-    if 1 <= fits < lookback:
-        lookback = fits
-        reasons.append(f"shortened to {steps_words(fits, step)}, the largest that fits "
-                       f"{len(values):,} points in three splits")
+    if lookback is not None:
+        reasons = [f"lookback {steps_words(lookback, step)} (given)"]
+    else:
+        lookback = default_lookback(step)
+        capped = lookback == MAX_DEFAULT_LOOKBACK and lookback * step < cycle_for(step)
+        reasons = [f"lookback {steps_words(lookback, step)}: " + (
+            f"the default, capped at {MAX_DEFAULT_LOOKBACK} steps" if capped else
+            f"the default for a {duration(step)} step covers {duration(cycle_for(step))}")]
+        fits = largest_lookback(len(values), base)
+        if 1 <= fits < lookback:
+            lookback = fits
+            reasons.append(f"shortened to {steps_words(fits, step)}, the largest that fits "
+                           f"{len(values):,} points in three splits")
     log1p = base.log1p and bool((values >= 0).all())
     if base.log1p and not log1p:
         reasons.append("log1p scaling off: the series has negative values")
