@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.data.steps import duration
+from importance.data.types import QualityNote
 from importance.strategies import STRATEGIES
 from importance.timeaxis import from_ns, wall_clock
 from importance.timeaxis import tz_name as tz_name
@@ -31,6 +33,18 @@ def naive(times: pd.Index | pd.Series | np.ndarray) -> pd.DatetimeIndex:
 
 
 # --- the series -------------------------------------------------------------------------------
+
+ZONES = ("UTC", "Europe/Rome", "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
+         "Europe/Warsaw", "Europe/Istanbul", "Africa/Johannesburg", "Asia/Kolkata",
+         "Asia/Shanghai", "Asia/Tokyo", "Australia/Sydney", "America/New_York",
+         "America/Chicago", "America/Los_Angeles", "America/Sao_Paulo")
+
+
+def series_option(series_id: str, name: str | None, rows: int | None) -> str:
+    """A series in the picker: "5060 (Duomo)", "BS 12 · 168 rows"."""
+    text = f"{series_id} ({name})" if name else series_id
+    return f"{text} · {rows:,} rows" if rows else text
+
 
 def downsample(s: pd.Series, max_points: int = MAX_POINTS) -> pd.Series:
     """At most `max_points` points that keep every bucket's minimum and maximum (peaks survive)."""
@@ -67,7 +81,8 @@ def gap_runs(filled: pd.DatetimeIndex, freq: pd.Timedelta) -> pd.DataFrame:
 
 
 def stats_table(stats: Mapping[str, Any], n_filled: int) -> pd.DataFrame:
-    """`importance.explore.summary_stats` as a two-column table of display strings."""
+    """`importance.explore.summary_stats` as a two-column table of display strings (ratios the
+    step cannot show, such as an hourly peak of daily data, are left out)."""
     n = int(stats["count"]) + int(stats.get("missing", 0))
     rows = [
         ("points", f"{n:,}"),
@@ -81,10 +96,12 @@ def stats_table(stats: Mapping[str, Any], n_filled: int) -> pd.DataFrame:
         ("min", f"{stats['min']:,.2f}"),
         ("max", f"{stats['max']:,.2f}"),
         ("zeros", f"{stats['zeros_share']:.1%}"),
-        ("peak / trough (hourly means)", f"{stats['peak_to_trough']:,.1f}x"),
-        ("weekend / weekday", f"{stats['weekend_to_weekday']:.2f}x"),
-        ("filled gaps", f"{n_filled:,} points ({n_filled / max(n, 1):.2%})"),
     ]
+    for label, key in (("peak / trough (hourly means)", "peak_to_trough"),
+                       ("weekend / weekday", "weekend_to_weekday")):
+        if np.isfinite(stats[key]):
+            rows.append((label, f"{stats[key]:,.2f}x"))
+    rows.append(("filled gaps", f"{n_filled:,} points ({n_filled / max(n, 1):.2%})"))
     return pd.DataFrame(rows, columns=["statistic", "value"])
 
 
@@ -93,26 +110,17 @@ def shares_text(shares: pd.Series) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.sort_values(ascending=False).items())
 
 
-def acf_lags(freq: pd.Timedelta, n: int) -> int:
-    """Lags for ACF/PACF: a little over one day (PACF cost grows fast with lags), < n / 2."""
-    day = max(int(ONE_DAY / freq), 2)
-    return max(1, min(day + max(day // 24, 1), n // 2 - 1))
+def detected_table(detected: Iterable[tuple[str, str]], step: pd.Timedelta,
+                   points: int) -> pd.DataFrame:
+    """How a source was read (layout, format, columns, zone) plus its step, as a table."""
+    rows = [*detected, ("step", f"{duration(step)} ({points:,} points)")]
+    return pd.DataFrame(rows, columns=["what", "found"])
 
 
-def step_words(freq: pd.Timedelta) -> str:
-    """A sampling interval as a step name for labels, e.g. "10-min step"."""
-    return f"{_duration(freq).replace(' ', '-')} step"
-
-
-def _duration(td: pd.Timedelta) -> str:
-    minutes = td / pd.Timedelta(minutes=1)
-    if minutes < 60:
-        return f"{minutes:g} min"
-    hours = minutes / 60
-    if hours < 24:
-        return f"{hours:g} h"
-    days = hours / 24
-    return f"{days:g} day" if days == 1 else f"{days:g} days"
+def notes_table(notes: Iterable[QualityNote]) -> pd.DataFrame:
+    """Dirty values found in the source: what, how many, the rule applied, the first one."""
+    return pd.DataFrame([{"found": n.issue, "count": n.count, "rule": n.rule,
+                          "first": n.example} for n in notes])
 
 
 # --- importance scores and selections -----------------------------------------------------------
@@ -455,10 +463,11 @@ class LaunchForm:
             form = replace(form, **extra)
         return form
 
-    def configs(self, data: DataConfig) -> list[RunConfig]:
+    def configs(self, data: DataConfig, log1p: bool = True) -> list[RunConfig]:
         """One RunConfig per strategy on the same data, split, model and seed.
 
-        `keep_ratio` and `scoring` go to every strategy that accepts them.
+        `keep_ratio` and `scoring` go to every strategy that accepts them; `log1p` is off for
+        series with negative values.
         """
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
@@ -468,7 +477,8 @@ class LaunchForm:
         if not (len(country) == 3 and country.isalpha()):
             raise ValueError(f"country must be an ISO 3166 alpha-3 code like ITA, "
                              f"got {self.country!r}")
-        window = WindowConfig(lookback=self.lookback, horizon=self.horizon, stride=self.stride)
+        window = WindowConfig(lookback=self.lookback, horizon=self.horizon, stride=self.stride,
+                              log1p=log1p)
         model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers)
         out = []
         for name in self.strategies:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import views
+from importance.data.steps import duration, suggest_window
 from ui import charts, entry, figures, launch, sidebar, state
-from ui.data import explore, load, variance_shares
+from ui.data import acf_lags, explore, load, variance_shares
 
 entry.require_entry()
 
@@ -27,22 +28,41 @@ with st.container(border=True):
                     "the other in the background, and follows them on the Train page.")
     if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH):
         try:
-            launch.launch(launch.form_defaults(), dataset)
+            launch.launch(launch.form_defaults(loaded), dataset)
         except ValueError as exc:
             st.error(f"Cannot launch: {exc}")
         else:
             st.switch_page("pages/train.py")
 
 values = loaded.values
-tz = views.tz_name(values.index)
-local = f"local time, {tz}" if tz else "time"
+local = views.clock_label(loaded.tz)
 span_days = (values.index[-1] - values.index[0]) / views.ONE_DAY
 m = st.columns(4)
 m[0].metric("Points", f"{len(values):,}")
-m[1].metric("Interval", views.step_words(loaded.freq).removesuffix(" step"))
+m[1].metric("Interval", duration(loaded.freq))
 m[2].metric("Span", f"{span_days:.1f} days")
 m[3].metric("Filled gaps", f"{len(loaded.filled):,} points",
             help=f"Filled by: {loaded.fill_method}")
+if loaded.constant:
+    st.warning("This series is constant: there is nothing to forecast, so training on it is "
+               "refused. Pick another series or column in the sidebar.")
+
+read, quality = st.columns(2, gap="large")
+with read:
+    st.subheader("How the file was read")
+    st.dataframe(views.detected_table(loaded.detected, loaded.freq, len(values)),
+                 hide_index=True)
+    window = suggest_window(values, loaded.freq)
+    st.caption("Default window for training: " + "; ".join(window.reasons) + ".")
+with quality:
+    st.subheader("Data quality")
+    if loaded.notes:
+        st.dataframe(views.notes_table(loaded.notes), hide_index=True)
+        st.caption("Each kind of dirty value has one rule: missing values and timestamps are "
+                   "filled, exact repeats dropped, conflicting repeats averaged, negative values "
+                   "kept (log1p scaling off), constant series refused for training.")
+    else:
+        st.success("Nothing to repair: no missing values, repeats or negative values.")
 
 charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
                            f"{loaded.column} (original units)"))
@@ -87,13 +107,14 @@ else:
     st.caption(f"MSTL splits the series into a trend, one component per season and a "
                f"remainder. Share of variance: {shares}. {parts.attrs.get('note', '')}")
 
-lags = views.acf_lags(loaded.freq, len(values))
 try:
+    lags = acf_lags(loaded.freq, len(values))
     corr = explore("acf_pacf", dataset.config, lags)
 except ValueError as exc:
     st.info(f"No autocorrelation for this series: {exc}")
 else:
-    charts.show(figures.autocorrelation(corr, views.step_words(loaded.freq)))
-    st.caption("Autocorrelation (ACF) and partial autocorrelation (PACF) up to a little more "
-               "than one day; the shaded band is the 95% interval around zero. A peak one day "
-               "back is the daily season the lookback window must cover.")
+    charts.show(figures.autocorrelation(corr, f"{duration(loaded.freq)} step"))
+    season = "one day" if loaded.freq < views.ONE_DAY else "one week"
+    st.caption(f"Autocorrelation (ACF) and partial autocorrelation (PACF) up to {lags} lags "
+               f"({duration(lags * loaded.freq)}); the shaded band is the 95% interval around "
+               f"zero. A peak {season} back is the season the lookback window must cover.")

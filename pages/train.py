@@ -6,6 +6,7 @@ import streamlit as st
 
 from importance import views
 from importance.config import LR_SCHEDULES
+from importance.data.steps import duration, steps_words
 from importance.models import MODEL_KINDS
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
@@ -29,8 +30,11 @@ dataset = sidebar.current()
 loaded, load_error = load(dataset.config)
 mgr = runs.manager()
 busy = mgr.busy
-d = launch.form_defaults()
-step = views.step_words(loaded.freq) if loaded is not None else "step"
+d = launch.form_defaults(loaded)
+step = f"steps of {duration(loaded.freq)}" if loaded is not None else "steps"
+if st.session_state.get(state.F_DATA) != dataset.config:
+    st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
+    st.session_state[state.F_DATA] = dataset.config
 
 form_col, live_col = st.columns([2, 3], gap="large")
 
@@ -51,10 +55,12 @@ with form_col, st.form("launch", border=True):
                          format_func=str.upper, key=state.F_MODEL, persist_state="session")
     epochs = c2.number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                              persist_state="session")
-    lookback = c1.number_input(f"Lookback ({step}s)", 1, 4032, d.lookback,
+    lookback = c1.number_input(f"Lookback ({step})", 1, 4032, d.lookback,
                                key=state.F_LOOKBACK, persist_state="session",
-                               help="Input steps per window.")
-    horizon = c2.number_input(f"Horizon ({step}s)", 1, 1008, d.horizon, key=state.F_HORIZON,
+                               help="Input steps per window. The default covers a day below "
+                                    "hourly steps, a week for hourly and four weeks for daily "
+                                    "data, shortened when the series is too short.")
+    horizon = c2.number_input(f"Horizon ({step})", 1, 1008, d.horizon, key=state.F_HORIZON,
                               persist_state="session", help="Steps forecast per window.")
     seed = c1.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
                            persist_state="session")
@@ -88,7 +94,11 @@ with form_col, st.form("launch", border=True):
                  "free from the training pass, or the whole gradient (exact, slower).")
     submitted = st.form_submit_button("Launch comparison", type="primary",
                                       disabled=loaded is None, width="stretch")
-    st.caption(f"Data: {loaded.label if loaded is not None else dataset.name}")
+    if loaded is not None:
+        st.caption(f"Data: {loaded.label} · lookback {steps_words(int(lookback), loaded.freq)}"
+                   f" · horizon {steps_words(int(horizon), loaded.freq)}")
+    else:
+        st.caption(f"Data: {dataset.name}")
 
 if load_error:
     form_col.error(f"The chosen series cannot be loaded: {load_error}")

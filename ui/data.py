@@ -1,18 +1,19 @@
-"""The dataset: cached reads keyed by path + file time, and the sidebar's current choice."""
+"""The dataset: cached reads keyed by the data config + file times, and the sidebar's choice."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from importance.config import DataConfig
-from importance.data import DEFAULT_DATASET, DataError, LoadedSeries, SourceInfo, describe_source
-from importance.data import load_series as _load_series
+from importance.data import DataError, LoadedSeries, SourceInfo
+from importance.data import describe as _describe_source
+from importance.data import load as _load_series
 
 
 @dataclass(frozen=True)
@@ -21,47 +22,55 @@ class Dataset:
 
     config: DataConfig  # what a run will be trained on
     info: SourceInfo
-    name: str  # file name, or "embedded default"
+    name: str  # file name(s), or "embedded default"
 
 
-def _mtime(path: str | None) -> float:
-    p = Path(path) if path else Path(str(DEFAULT_DATASET))
-    return os.path.getmtime(p) if p.exists() else 0.0
+def _mtime(path: str | tuple[str, ...] | None) -> float:
+    """The newest modification time of the file(s) (0 for the embedded default)."""
+    paths = (path,) if isinstance(path, str) else path or ()
+    return max((os.path.getmtime(p) for p in paths if os.path.exists(p)), default=0.0)
+
+
+def _key(data: DataConfig) -> tuple:
+    """The config as plain values (Streamlit's cache hashes these), plus the files' time."""
+    return (*dataclasses.astuple(data), _mtime(data.path))
+
+
+def _config(key: tuple) -> DataConfig:
+    return DataConfig(*key[:-1])
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=16)
-def _describe(path: str | None, mtime: float) -> tuple[SourceInfo | None, str | None]:
+def _describe(key: tuple) -> tuple[SourceInfo | None, str | None]:
     try:
-        return describe_source(path if path else DEFAULT_DATASET), None
+        return _describe_source(_config(key)), None
     except (DataError, OSError, ValueError) as exc:  # a bad file: say why, never crash
         return None, str(exc)
 
 
-def describe(path: str | None) -> tuple[SourceInfo | None, str | None]:
-    """What a file offers, or (None, the reason it is unusable)."""
-    return _describe(path, _mtime(path))
+def describe(data: DataConfig) -> tuple[SourceInfo | None, str | None]:
+    """What the source offers (series and column ignored), or (None, why it is unusable)."""
+    return _describe(_key(dataclasses.replace(data, series=None, column=None, tz=None)))
 
 
 @st.cache_data(show_spinner="Loading the series...", max_entries=8)
-def _load(path: str | None, series: str | None, column: str | None,
-          mtime: float) -> tuple[LoadedSeries | None, str | None]:
+def _load(key: tuple) -> tuple[LoadedSeries | None, str | None]:
     try:
-        return _load_series(path, series=series, column=column), None
+        return _load_series(_config(key)), None
     except (DataError, OSError, ValueError) as exc:
         return None, str(exc)
 
 
 def load(data: DataConfig) -> tuple[LoadedSeries | None, str | None]:
     """The series named by `data` (cached), or (None, the reason it cannot be loaded)."""
-    return _load(data.path, data.series, data.column, _mtime(data.path))
+    return _load(_key(data))
 
 
 @st.cache_data(show_spinner="Exploring the series...", max_entries=8)
-def _explore(kind: str, path: str | None, series: str | None, column: str | None,
-             mtime: float, arg: int | None) -> Any:
+def _explore(kind: str, key: tuple, arg: int | None) -> Any:
     from importance import explore  # statsmodels: seconds to import, so only when needed
 
-    loaded, error = _load(path, series, column, mtime)
+    loaded, error = _load(key)
     if loaded is None:
         raise DataError(error or "cannot load the series")
     fn = getattr(explore, kind)
@@ -70,7 +79,14 @@ def _explore(kind: str, path: str | None, series: str | None, column: str | None
 
 def explore(kind: str, data: DataConfig, arg: int | None = None) -> Any:
     """`importance.explore.<kind>(series[, arg])` for the series named by `data` (cached)."""
-    return _explore(kind, data.path, data.series, data.column, _mtime(data.path), arg)
+    return _explore(kind, _key(data), arg)
+
+
+def acf_lags(step: pd.Timedelta, n: int) -> int:
+    """ACF/PACF lags worth showing at this step (`importance.explore.acf_lags`)."""
+    from importance.explore import acf_lags as lags
+
+    return lags(step, n)
 
 
 def variance_shares(parts: pd.DataFrame) -> pd.Series:
@@ -78,10 +94,3 @@ def variance_shares(parts: pd.DataFrame) -> pd.Series:
     from importance.explore import variance_shares as shares
 
     return shares(parts)
-
-
-def series_tz(data: DataConfig) -> str | None:
-    """The series' time zone name (for local-time charts); None when naive or unavailable."""
-    loaded, _ = load(data)
-    tz = getattr(loaded.values.index, "tz", None) if loaded is not None else None
-    return str(tz) if tz is not None else None

@@ -4,28 +4,63 @@ from __future__ import annotations
 
 import streamlit as st
 
+from importance import views
 from importance.config import DataConfig
+from importance.data import DataError
+from importance.data.steps import duration
+from importance.data.timestamps import check_zone
 from ui import state
 from ui.data import Dataset, describe, load
 from ui.upload import UPLOAD_TYPES, save_upload
 
 DEFAULT, UPLOAD = "default", "upload"
-SOURCE_NAMES = {DEFAULT: "Embedded default", UPLOAD: "Upload a file"}
+SOURCE_NAMES = {DEFAULT: "Embedded default", UPLOAD: "Upload files"}
+OWN_ZONE = ""  # the zone option meaning "as in the data"
 
 
-def _uploaded_path() -> tuple[str | None, str]:
-    """Path of the uploaded file (saved once per upload), and its display name."""
-    f = st.sidebar.file_uploader(
-        "CSV, Parquet or Milan raw TSV", type=list(UPLOAD_TYPES), key=state.UPLOAD,
-        help="A CSV/Parquet file with a timestamp column and numeric value columns (optionally "
-             "a series-id column), a Milan aggregates CSV, or a raw Milan daily file "
-             "(sms-call-internet-mi-YYYY-MM-DD.txt).")
-    if f is None:
+def _uploaded_paths() -> tuple[str | tuple[str, ...] | None, str]:
+    """Path(s) of the uploaded file(s) (each saved once), and their display name."""
+    uploaded = st.sidebar.file_uploader(
+        "CSV, TSV, Parquet or Milan files", type=list(UPLOAD_TYPES), key=state.UPLOAD,
+        accept_multiple_files=True,
+        help="A time series export: a timestamp column and numeric KPI columns; long format "
+             "with a station/cell id column; wide format with one column per cell; or a "
+             "transposed daily export (one row per cell, one column per date). Any of , ; tab "
+             "| as separator, decimal point or comma, UTF-8/UTF-16/Latin-1. Several files of "
+             "one layout (e.g. monthly exports) are combined. Milan aggregates and raw daily "
+             "files work too.")
+    if not uploaded:
         return None, ""
     saved: dict[str, str] = st.session_state.setdefault(state.SAVED_UPLOADS, {})
-    if f.file_id not in saved:
-        saved[f.file_id] = str(save_upload(f.name, f.getvalue()))
-    return saved[f.file_id], f.name
+    for f in uploaded:
+        if f.file_id not in saved:
+            saved[f.file_id] = str(save_upload(f.name, f.getvalue()))
+    files = sorted(uploaded, key=lambda f: f.name)
+    paths = tuple(saved[f.file_id] for f in files)
+    return paths[0] if len(paths) == 1 else paths, ", ".join(f.name for f in files)
+
+
+def _zone(naive: bool, own: str) -> str | None:
+    """The zone picker: the data's own clock first, then common zones; any IANA name typed."""
+    sb = st.sidebar
+    own_words = "wall-clock time, no zone" if naive else own
+    options = [OWN_ZONE, *views.ZONES]
+    chosen = sb.selectbox(
+        "Time zone", options, key=state.TZ, accept_new_options=True,
+        format_func=lambda z: f"As in the data ({own_words})" if z == OWN_ZONE else z,
+        help="The clock of every chart and of the time-of-day and weekday features. "
+             + ("The timestamps carry no zone: by default they are read as the wall-clock time "
+                "they show. Choosing a zone places them on its real time line: in the repeated "
+                "autumn hour the first occurrence is summer time and the second winter time; "
+                "times in the skipped spring hour are dropped (counted on the Data page)."
+                if naive else "The timestamps carry a zone; another one converts them."))
+    if not chosen:
+        return None
+    try:
+        return check_zone(str(chosen).strip())
+    except DataError as exc:
+        sb.error(f"{exc}. Using the data's own clock.")
+        return None
 
 
 def dataset_picker() -> Dataset:
@@ -36,40 +71,50 @@ def dataset_picker() -> Dataset:
                       key=state.SOURCE, horizontal=True, label_visibility="collapsed")
     path, name = (None, "embedded default")
     if source == UPLOAD:
-        path, name = _uploaded_path()
+        path, name = _uploaded_paths()
         if path is None:
             sb.caption("No file yet: the embedded default is used.")
             name = "embedded default"
-    info, error = describe(path)
+    if st.session_state.get(state.LAST_PATH) != (path or ""):
+        for key in (state.SERIES, state.COLUMN, state.TZ, state.YEAR):
+            st.session_state.pop(key, None)  # options changed with the file
+        st.session_state[state.LAST_PATH] = path or ""
+    info, error = describe(DataConfig(path=path, year=st.session_state.get(state.YEAR)))
     if info is None:
         sb.error(f"Cannot use {name}: {error}\n\nUsing the embedded default instead.")
         path, name = None, "embedded default"
-        info, error = describe(None)
+        info, error = describe(DataConfig())
     if info is None:  # the embedded default itself is unreadable: nothing else to offer
         sb.error(f"The embedded default dataset is unreadable: {error}")
         st.stop()
-
-    if st.session_state.get(state.LAST_PATH, "") != (path or ""):
-        st.session_state.pop(state.SERIES, None)  # options changed with the file
-        st.session_state.pop(state.COLUMN, None)
-        st.session_state[state.LAST_PATH] = path or ""
     series = None
     if info.series:
         series = sb.selectbox(
             "Square / series", info.series, key=state.SERIES,
             index=info.series.index(info.default_series) if info.default_series in info.series
-            else 0, format_func=lambda s: info.labels.get(s, s))
+            else 0, format_func=lambda s: views.series_option(s, info.labels.get(s),
+                                                             info.lengths.get(s)))
     column = sb.selectbox("Activity / column", info.columns, key=state.COLUMN,
                           index=info.columns.index(info.default_column)
                           if info.default_column in info.columns else 0)
-    dataset = Dataset(DataConfig(path=path, series=series, column=column), info, name)
+    year = None
+    if info.year is not None:
+        year = int(sb.number_input(
+            "Year of the dates", 1970, 2100, info.year, key=state.YEAR,
+            help="The column headers give day and month only. The default is the latest year "
+                 "that puts every date in the past; a December-to-January turn moves on a "
+                 "year."))
+    own = dict(info.detected).get("time zone", "")
+    tz = _zone(info.naive, own)
+    dataset = Dataset(DataConfig(path=path, series=series, column=column, tz=tz, year=year),
+                      info, name)
     loaded, error = load(dataset.config)
     if loaded is None:
         sb.error(f"Cannot load this series: {error}")
     else:
-        days = (loaded.values.index[-1] - loaded.values.index[0]).total_seconds() / 86400
-        sb.caption(f"**{loaded.label}**  \n{len(loaded.values):,} points, {days:.0f} days, "
-                   f"from {name}")
+        span = duration(loaded.values.index[-1] - loaded.values.index[0] + loaded.freq)
+        sb.caption(f"**{loaded.label}**  \n{len(loaded.values):,} points at a "
+                   f"{duration(loaded.freq)} step, {span}, from {name}")
     st.session_state[state.DATA] = dataset
     return dataset
 

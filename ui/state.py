@@ -4,11 +4,13 @@ from __future__ import annotations
 
 # Sidebar: dataset
 SOURCE = "data.source"  # radio: DEFAULT_SOURCE | UPLOAD_SOURCE
-UPLOAD = "data.upload"  # file_uploader
+UPLOAD = "data.upload"  # file_uploader (several files of one layout are combined)
 SAVED_UPLOADS = "data.saved_uploads"  # {uploader file_id: saved path}
 SERIES = "data.series"  # selectbox: square / series id
 COLUMN = "data.column"  # selectbox: activity / value column
-LAST_PATH = "data.last_path"  # path the series/column widgets were built for
+TZ = "data.tz"  # selectbox: the series' zone ("" = as in the data)
+YEAR = "data.year"  # number_input: year of dates written without one (transposed exports)
+LAST_PATH = "data.last_path"  # path(s) the series/column/zone/year widgets were built for
 DATA = "data.current"  # the chosen dataset (ui.sidebar.Dataset), set by app.py every rerun
 
 # Sidebar: runs to compare
@@ -20,6 +22,7 @@ F_MODEL = "train.model"
 F_HIDDEN = "train.hidden"
 F_LAYERS = "train.layers"
 F_LOOKBACK = "train.lookback"
+F_DATA = "train.data"  # the data config the form's lookback default was set for
 F_HORIZON = "train.horizon"
 F_STRIDE = "train.stride"
 F_EPOCHS = "train.epochs"

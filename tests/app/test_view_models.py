@@ -8,6 +8,7 @@ import pytest
 
 from importance import timeaxis, views
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.data.types import QualityNote
 from importance.strategies import STRATEGIES
 
 
@@ -43,11 +44,24 @@ def test_stats_table_formats_explore_summary():
     assert values["filled gaps"] == "2 points (20.00%)"
 
 
-def test_step_words_and_acf_lags():
-    assert views.step_words(pd.Timedelta(minutes=10)) == "10-min step"
-    assert views.step_words(pd.Timedelta(hours=1)) == "1-h step"
-    assert views.acf_lags(pd.Timedelta(minutes=10), 10_000) == 150
-    assert views.acf_lags(pd.Timedelta(minutes=10), 200) == 99
+def test_stats_table_leaves_out_ratios_the_step_cannot_show():
+    stats = {"count": 10, "missing": 0, "start": pd.Timestamp("2013-11-01"),
+             "end": pd.Timestamp("2013-11-10"), "freq": "D", "days": 9.0, "mean": 2.0,
+             "std": 1.0, "min": 0.0, "median": 2.0, "max": 4.0, "zeros_share": 0.1,
+             "peak_to_trough": np.nan, "weekend_to_weekday": 0.9}
+    table = views.stats_table(stats, n_filled=0)
+    assert "peak / trough (hourly means)" not in set(table["statistic"])
+    assert not table["value"].str.contains("nan").any()
+
+
+def test_series_option_and_source_tables():
+    assert views.series_option("5060", "Duomo", None) == "5060 (Duomo)"
+    assert views.series_option("BS 12", None, 168) == "BS 12 · 168 rows"
+    table = views.detected_table([("layout", "long format")], pd.Timedelta(hours=1), 167)
+    assert table.to_dict("records")[-1] == {"what": "step", "found": "1 h (167 points)"}
+    note = QualityNote("negative values", 3, "kept", "line 5: -1")
+    assert views.notes_table([note]).to_dict("records") == [
+        {"found": "negative values", "count": 3, "rule": "kept", "first": "line 5: -1"}]
 
 
 def test_score_histograms_split_kept_and_dropped_with_shared_log_bins():
