@@ -117,10 +117,10 @@ def detected_table(detected: Iterable[tuple[str, str]], step: pd.Timedelta,
     return pd.DataFrame(rows, columns=["what", "found"])
 
 
-def notes_table(notes: Iterable[QualityNote]) -> pd.DataFrame:
-    """Dirty values found in the source: what, how many, the rule applied, the first one."""
-    return pd.DataFrame([{"found": n.issue, "count": n.count, "rule": n.rule,
-                          "first": n.example} for n in notes])
+def note_lines(notes: Iterable[QualityNote]) -> list[str]:
+    """Dirty values found in the source as markdown lines: how many, the rule, the first one."""
+    return [f"**{n.count:,} {n.issue}**: {n.rule}"
+            + (f" (first: {n.example.replace('*', '')})" if n.example else "") for n in notes]
 
 
 # --- importance scores and selections -----------------------------------------------------------

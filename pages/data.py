@@ -47,23 +47,6 @@ if loaded.constant:
     st.warning("This series is constant: there is nothing to forecast, so training on it is "
                "refused. Pick another series or column in the sidebar.")
 
-read, quality = st.columns(2, gap="large")
-with read:
-    st.subheader("How the file was read")
-    st.dataframe(views.detected_table(loaded.detected, loaded.freq, len(values)),
-                 hide_index=True)
-    window = suggest_window(values, loaded.freq)
-    st.caption("Default window for training: " + "; ".join(window.reasons) + ".")
-with quality:
-    st.subheader("Data quality")
-    if loaded.notes:
-        st.dataframe(views.notes_table(loaded.notes), hide_index=True)
-        st.caption("Each kind of dirty value has one rule: missing values and timestamps are "
-                   "filled, exact repeats dropped, conflicting repeats averaged, negative values "
-                   "kept (log1p scaling off), constant series refused for training.")
-    else:
-        st.success("Nothing to repair: no missing values, repeats or negative values.")
-
 charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
                            f"{loaded.column} (original units)"))
 if len(values) > views.MAX_POINTS:
@@ -72,9 +55,26 @@ if len(values) > views.MAX_POINTS:
 
 left, right = st.columns(2, gap="large")
 with left:
+    st.subheader("How the file was read")
+    st.dataframe(views.detected_table(loaded.detected, loaded.freq, len(values)),
+                 hide_index=True)
+    window = suggest_window(values, loaded.freq)
+    st.caption("Default window for training: " + "; ".join(window.reasons) + ".")
+with right:
     st.subheader("Summary statistics")
     stats = explore("summary_stats", dataset.config)
     st.dataframe(views.stats_table(stats, len(loaded.filled)), hide_index=True)
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Data quality")
+    if loaded.notes:
+        st.markdown("\n".join(f"- {line}" for line in views.note_lines(loaded.notes)))
+        st.caption("One rule for each kind of dirty value: missing values and timestamps are "
+                   "filled, exact repeats dropped, conflicting repeats averaged, negative values "
+                   "kept (log1p scaling off), constant series refused for training.")
+    else:
+        st.success("Nothing to repair: no missing values, repeated rows or negative values.")
 with right:
     st.subheader("Gaps that were filled")
     gaps = views.gap_runs(loaded.filled, loaded.freq)
@@ -88,13 +88,17 @@ with right:
 
 st.subheader("Weekly rhythm")
 table = explore("heatmap_dow_hour", dataset.config)
-charts.show(figures.dow_hour(table, f"Mean {loaded.column} by day of week and hour of day",
-                            f"hour of day ({local})"))
-st.caption("Each cell averages every point of that weekday and hour. Night troughs and "
-           "weekday/weekend differences show which hours a model must get right.")
-
-profile = explore("weekday_profile", dataset.config)
-charts.show(figures.weekday_profile(profile, loaded.column, local))
+if loaded.freq < views.ONE_DAY:
+    charts.show(figures.dow_hour(table, f"Mean {loaded.column} by day of week and hour of day",
+                                f"hour of day ({local})"))
+    st.caption("Each cell averages every point of that weekday and hour. Night troughs and "
+               "weekday/weekend differences show which hours a model must get right.")
+    profile = explore("weekday_profile", dataset.config)
+    charts.show(figures.weekday_profile(profile, loaded.column, local))
+else:
+    charts.show(figures.weekday_means(table.mean(axis=1), loaded.column))
+    st.caption("Mean of each weekday: with one point per day, the week is the shortest "
+               "cycle a model can learn.")
 
 st.subheader("Seasonality")
 try:

@@ -25,7 +25,7 @@ def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str) -> go
     shown = views.downsample(values)
     fig = go.Figure()
     fig.add_scatter(x=views.naive(shown.index), y=shown.to_numpy(), mode="lines",
-                    name="traffic", line=dict(color=charts.ACTUAL_COLOR, width=1))
+                    name="observed", line=dict(color=charts.ACTUAL_COLOR, width=1))
     if len(gaps):
         fig.add_scatter(x=views.naive(gaps.index), y=gaps.to_numpy(), mode="markers",
                         name="filled", marker=dict(color="#dc2626", size=5))
@@ -275,6 +275,17 @@ def weekday_profile(profile: pd.DataFrame, column: str, local: str) -> go.Figure
     charts.style(fig, title="Average daily profile by weekday", x=f"time of day ({local})",
                  y=f"mean {column}", height=360)
     fig.update_xaxes(type="category", nticks=13)
+    return fig
+
+
+@cached
+def weekday_means(means: pd.Series, column: str) -> go.Figure:
+    """Mean by weekday (daily or coarser data), weekend in its own colour."""
+    colors = ["#2563eb"] * 5 + ["#ea580c", "#db2777"]
+    fig = go.Figure(go.Bar(x=list(means.index), y=means.to_numpy(), marker_color=colors,
+                           hovertemplate="%{x}: %{y:,.1f}<extra></extra>"))
+    charts.style(fig, title="Mean by weekday", x="day of week", y=f"mean {column}",
+                 height=320, legend=False)
     return fig
 
 

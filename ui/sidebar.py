@@ -6,7 +6,7 @@ import streamlit as st
 
 from importance import views
 from importance.config import DataConfig
-from importance.data import DataError
+from importance.data import DataError, SourceInfo
 from importance.data.steps import duration
 from importance.data.timestamps import check_zone
 from ui import state
@@ -43,11 +43,11 @@ def _uploaded_paths() -> tuple[str | tuple[str, ...] | None, str]:
 def _zone(naive: bool, own: str) -> str | None:
     """The zone picker: the data's own clock first, then common zones; any IANA name typed."""
     sb = st.sidebar
-    own_words = "wall-clock time, no zone" if naive else own
+    own_words = "no zone" if naive else own.split(" (")[0]
     options = [OWN_ZONE, *views.ZONES]
     chosen = sb.selectbox(
         "Time zone", options, key=state.TZ, accept_new_options=True,
-        format_func=lambda z: f"As in the data ({own_words})" if z == OWN_ZONE else z,
+        format_func=lambda z: f"As in the data: {own_words}" if z == OWN_ZONE else z,
         help="The clock of every chart and of the time-of-day and weekday features. "
              + ("The timestamps carry no zone: by default they are read as the wall-clock time "
                 "they show. Choosing a zone places them on its real time line: in the repeated "
@@ -63,6 +63,20 @@ def _zone(naive: bool, own: str) -> str | None:
         return None
 
 
+def _reset_choices(info: SourceInfo, attempted: str | tuple[str, ...]) -> None:
+    """A new source: its default series, column, zone and year, set through the session state
+    (which the browser's widgets follow; dropping the keys would leave them showing the old
+    file's choices)."""
+    defaults = {state.SERIES: info.default_series if info.series else None,
+                state.COLUMN: info.default_column, state.TZ: OWN_ZONE, state.YEAR: info.year}
+    for key, value in defaults.items():
+        if value is None:
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = value
+    st.session_state[state.LAST_PATH] = attempted
+
+
 def dataset_picker() -> Dataset:
     """Draw the dataset controls; return the chosen dataset (the default when none is usable)."""
     sb = st.sidebar
@@ -75,10 +89,10 @@ def dataset_picker() -> Dataset:
         if path is None:
             sb.caption("No file yet: the embedded default is used.")
             name = "embedded default"
-    if st.session_state.get(state.LAST_PATH) != (path or ""):
-        for key in (state.SERIES, state.COLUMN, state.TZ, state.YEAR):
-            st.session_state.pop(key, None)  # options changed with the file
-        st.session_state[state.LAST_PATH] = path or ""
+    attempted = path or ""
+    changed = st.session_state.get(state.LAST_PATH) != attempted
+    if changed:
+        st.session_state.pop(state.YEAR, None)
     info, error = describe(DataConfig(path=path, year=st.session_state.get(state.YEAR)))
     if info is None:
         sb.error(f"Cannot use {name}: {error}\n\nUsing the embedded default instead.")
@@ -87,20 +101,21 @@ def dataset_picker() -> Dataset:
     if info is None:  # the embedded default itself is unreadable: nothing else to offer
         sb.error(f"The embedded default dataset is unreadable: {error}")
         st.stop()
+    if changed:
+        _reset_choices(info, attempted)
     series = None
     if info.series:
+        id_column = dict(info.detected).get("series column")
         series = sb.selectbox(
-            "Square / series", info.series, key=state.SERIES,
-            index=info.series.index(info.default_series) if info.default_series in info.series
-            else 0, format_func=lambda s: views.series_option(s, info.labels.get(s),
-                                                             info.lengths.get(s)))
-    column = sb.selectbox("Activity / column", info.columns, key=state.COLUMN,
-                          index=info.columns.index(info.default_column)
-                          if info.default_column in info.columns else 0)
+            f"Series ({id_column})" if id_column else "Square / series", info.series,
+            key=state.SERIES,
+            format_func=lambda s: views.series_option(s, info.labels.get(s),
+                                                      info.lengths.get(s)))
+    column = sb.selectbox("Activity / column", info.columns, key=state.COLUMN)
     year = None
     if info.year is not None:
         year = int(sb.number_input(
-            "Year of the dates", 1970, 2100, info.year, key=state.YEAR,
+            "Year of the dates", 1970, 2100, key=state.YEAR,
             help="The column headers give day and month only. The default is the latest year "
                  "that puts every date in the past; a December-to-January turn moves on a "
                  "year."))
