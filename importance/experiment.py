@@ -16,6 +16,7 @@ import torch
 
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import DataError, LoadedSeries, load
+from importance.data.steps import check_fits
 from importance.data.windows import WindowedSeries, make_windows
 from importance.energy import EnergyMeter
 from importance.metrics import forecast_metrics
@@ -58,9 +59,11 @@ def preflight(cfg: RunConfig) -> None:
     Checks that the series loads, is not constant, and holds the window in three splits.
     """
     loaded = load_data(cfg.data)
+    name = f"{loaded.label} ({loaded.source})"
     if loaded.constant:
-        raise DataError(f"{loaded.label}: the series is constant (every value is "
+        raise DataError(f"{name}: the series is constant (every value is "
                         f"{loaded.values.iloc[0]:g}): there is nothing to forecast")
+    check_fits(len(loaded.values), cfg.window, loaded.freq, name)
     prepare(cfg.data, cfg.window)
 
 

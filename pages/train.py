@@ -31,7 +31,7 @@ loaded, load_error = load(dataset.config)
 mgr = runs.manager()
 busy = mgr.busy
 d = launch.form_defaults(loaded)
-step = f"steps of {duration(loaded.freq)}" if loaded is not None else "steps"
+step = f"{duration(loaded.freq)} steps" if loaded is not None else "steps"
 if st.session_state.get(state.F_DATA) != dataset.config:
     st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
     st.session_state[state.F_DATA] = dataset.config

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importance.data import files
+from importance.data.numbers import SPACES
 from importance.data.types import DataError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -109,11 +110,12 @@ def _first_filled(lines: list[str]) -> int:
 
 
 def _decimal(lines: list[str], delimiter: str) -> str:
-    """"," when the cells vote for a decimal comma, else "."."""
+    """"," when the cells vote for a decimal comma, else "." (thousands grouped with spaces
+    or apostrophes are read without them: "1 234,5" votes for the comma)."""
     comma = dot = ambiguous_comma = 0
     for row in csv.reader(lines, delimiter=delimiter):
         for cell in row:
-            cell = cell.strip()
+            cell = SPACES.sub("", cell)
             if _COMMA_AFTER_DOT_GROUPS.fullmatch(cell):
                 comma += 1
             elif _DOT_AFTER_COMMA_GROUPS.fullmatch(cell):

@@ -229,12 +229,13 @@ def _is_id_name(name: str) -> bool:
 
 def _series_column(table: Table, given: str | None, exclude: set[str | None],
                    times: pd.Series) -> str | None:
-    """The series-id column: the given one or, when timestamps repeat, the first id-like,
-    text or integer column that makes (time, id) unique (id-like names first)."""
+    """The series-id column: the given one or, when timestamps repeat in more rows than a few
+    repeated rows or a repeated autumn hour explain (`quality.MAX_DUPLICATE_SHARE`), the first
+    id-like, text or integer column that makes (time, id) unique (id-like names first)."""
     if given:
         return _require(table, given, "series")
-    if not times.duplicated().any():
-        return None
+    if times.duplicated(keep=False).mean() <= quality.MAX_DUPLICATE_SHARE:
+        return None  # one series: quality.merge_duplicates handles its repeats
     frame = table.frame
     rank = {name: (0 if _is_id_name(name) else 1 if not is_numeric_dtype(frame[name]) else 2,
                    frame[name].nunique())

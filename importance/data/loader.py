@@ -44,7 +44,6 @@ def describe_source(path_or_paths: Source = None, *, time_column: str | None = N
                       columns=activities, default_series=_default_square(series),
                       default_column=milan.default_activity(activities),
                       labels=_labels(series, paths), layout=MILAN_LAYOUTS[kind],
-                      lengths={s: len(grid.values) for s in series},
                       detected=(("layout", MILAN_LAYOUTS[kind]),
                                 ("time zone", f"{milan.TZ} (Milan's local time)")))
 

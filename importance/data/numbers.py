@@ -21,7 +21,7 @@ MISSING_MARKERS = frozenset({
     "#n/a", "#na", "#value!", "#div/0!", "#ref!", "#num!", "#null!", "#name?",
     "inf", "+inf", "-inf", "infinity", "-infinity",
 })
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
+SPACES = re.compile(r"[\s\u00a0\u202f']")  # thousands groups: spaces, NBSP, apostrophe
 _NUMBER = {
     ".": re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?"),
     ",": re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d*)?([eE][+-]?\d+)?"),
@@ -46,7 +46,7 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np
         return out, np.zeros(len(values), dtype=bool)
     text = values.astype("string").fillna("")
     missing = is_missing(text).to_numpy()
-    compact = text.str.replace(_SPACES, "", regex=True)
+    compact = text.str.replace(SPACES, "", regex=True)
     shaped = compact.str.fullmatch(_NUMBER[decimal]).fillna(False).to_numpy() & (
         compact.str.contains(r"\d", regex=True).fillna(False).to_numpy())
     group = "," if decimal == "." else "."

@@ -104,15 +104,20 @@ def _non_empty(table: Table) -> Table:
 
 
 def _typed(table: Table) -> Table:
-    """Text columns that are all numbers (or missing markers) become float64."""
+    """Text columns that are all numbers (or missing markers) become float64.
+
+    Every cell is parsed in one pass (wide and transposed exports have hundreds of columns).
+    """
     frame = table.frame.copy()
+    cells = pd.Series(frame.to_numpy(dtype=object).ravel())
+    values, bad = (a.reshape(frame.shape) for a in parse_numbers(cells, table.decimal))
+    numbers, junk = np.isfinite(values).sum(axis=0), bad.sum(axis=0)
     dirty = []
-    for name in frame.columns:
-        values, bad = parse_numbers(frame[name], table.decimal)
-        if not np.isfinite(values).any():
+    for j, name in enumerate(frame.columns):
+        if not numbers[j]:
             continue
-        if not bad.any():
-            frame[name] = values
-        elif np.isfinite(values).sum() / (np.isfinite(values).sum() + bad.sum()) >= NUMERIC_LIKE:
+        if not junk[j]:
+            frame[name] = values[:, j]
+        elif numbers[j] / (numbers[j] + junk[j]) >= NUMERIC_LIKE:
             dirty.append(name)
     return Table(frame, table.name, table.lines, table.dialect, tuple(dirty))

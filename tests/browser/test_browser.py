@@ -52,3 +52,28 @@ def test_launch_follow_and_explore_a_comparison(page):
     open_page(page, "Train")
     page.get_by_text("Finished. Explore the results").wait_for(timeout=60_000)
     assert page.locator(EXCEPTION).count() == 0
+
+
+def test_an_uploaded_naive_timestamp_export_trains_and_every_result_page_draws(page, tmp_path):
+    """The usual operator export (long format, `10/23/2017 0:00` times without a zone, gaps,
+    NaN, hourly): uploaded, launched from the Data page, and explored."""
+    from tests.fixtures.exports import EXPORTS
+
+    export = EXPORTS["bs_energy_hourly_long"]
+    check_page(page, "Data")
+    page.get_by_text("Upload files").click()
+    page.locator("input[type=file]").set_input_files(export.paths(tmp_path))
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text(f"from {export.filename}").wait_for(timeout=60_000)
+    page.get_by_text("long format: one row per time and BS").wait_for(timeout=60_000)
+    page.get_by_text("wall-clock time as written in the data (no zone)").first.wait_for()
+    check_page(page, "Data")
+    page.get_by_role("button", name="Launch comparison").click()
+    page.locator("h1", has_text="Train").wait_for()
+    page.get_by_text("Finished. Explore the results").wait_for(timeout=300_000)
+    assert page.get_by_text("This run failed").count() == 0
+    for name in ("Importance", "Forecasts", "Energy"):
+        open_page(page, name)
+        check_page(page, name)
+    open_page(page, "Forecasts")
+    page.get_by_text("wall-clock time (no zone in the data)").first.wait_for()

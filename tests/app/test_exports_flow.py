@@ -1,0 +1,89 @@
+"""Every realistic operator export, as a user brings it: upload in the sidebar -> Data page ->
+Launch on the Train page -> the runs on the Importance, Forecasts and Energy pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.app.pagetools import launch, new_app, page, poll_until_idle, set_quick_form
+from tests.fixtures.exports import EXPORTS, write_too_short
+from ui import state
+
+
+def _texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def _charts(at) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def _upload(at, paths) -> None:
+    at.sidebar.radio(key=state.SOURCE).set_value("upload").run()
+    at.sidebar.file_uploader(key=state.UPLOAD).set_value(
+        [(p.name, p.read_bytes(), "text/csv") for p in paths]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.sidebar.error, [e.value for e in at.sidebar.error]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_an_export_goes_from_upload_to_every_result_page(name, manager, tmp_path):
+    export = EXPORTS[name]
+    at = new_app().run()
+    _upload(at, export.paths(tmp_path))
+    if export.series:
+        at.sidebar.selectbox(key=state.SERIES).set_value(export.series).run()
+    if export.column:
+        at.sidebar.selectbox(key=state.COLUMN).set_value(export.column).run()
+    assert not at.exception, [e.value for e in at.exception]
+
+    # The Data page says how the file was read and what was repaired.
+    read = at.dataframe[0].value
+    found = dict(zip(read["what"], read["found"], strict=True))
+    assert found["time zone"] == "wall-clock time as written in the data (no zone)"
+    assert export.truth["encoding"] in found["format"]
+    points = next(m for m in at.metric if m.label == "Points").value
+    assert points == f"{export.truth['points']:,}"
+    if export.truth.get("missing_values"):
+        assert "missing values" in _texts(at.markdown)
+    assert _charts(at) >= 3
+
+    page(at, "pages/train.py")
+    daily = export.step >= pd.Timedelta(days=1)
+    set_quick_form(at, **{state.F_LOOKBACK: 7 if daily else 24})
+    launch(at)
+    poll_until_idle(at)
+    assert not at.error, [e.value for e in at.error]
+    assert "Finished" in _texts(at.success)
+
+    page(at, "pages/importance.py")
+    assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
+    assert _charts(at) >= 4
+    page(at, "pages/forecasts.py")
+    assert _charts(at) >= 3
+    page(at, "pages/energy.py")
+    assert _charts(at) >= 3
+
+    from ui import runs
+
+    stored = runs.all_runs()
+    assert len(stored) == 3
+    for run in stored:
+        assert run.summary["series_tz"] is None
+        assert run.config.data.series == export.series
+
+
+def test_a_series_too_short_for_the_window_is_refused_before_anything_is_queued(manager,
+                                                                                  tmp_path):
+    at = new_app().run()
+    _upload(at, [write_too_short(tmp_path)])
+    page(at, "pages/train.py")
+    assert at.number_input(key=state.F_LOOKBACK).value == 5  # the largest that fits 40 points
+    set_quick_form(at, **{state.F_LOOKBACK: 24})
+    launch(at)
+    message = _texts(at.error)
+    assert "has 40 points (40 h at a 1 h step)" in message
+    assert "the largest lookback that fits is 5 steps = 5 h" in message
+    assert not manager.jobs()
