@@ -65,8 +65,11 @@ def test_an_uploaded_naive_timestamp_export_trains_and_every_result_page_draws(p
     page.locator("input[type=file]").set_input_files(export.paths(tmp_path))
     sidebar = page.locator("[data-testid=stSidebar]")
     sidebar.get_by_text(f"from {export.filename}").wait_for(timeout=60_000)
-    page.get_by_text("long format: one row per time and BS").wait_for(timeout=60_000)
-    page.get_by_text("wall-clock time as written in the data (no zone)").first.wait_for()
+    # dataframe cells are drawn on a canvas; their text lives in hidden accessibility cells
+    page.get_by_text("long format: one row per time and BS").wait_for(state="attached",
+                                                                      timeout=60_000)
+    page.get_by_text("wall-clock time as written in the data (no zone)").first.wait_for(
+        state="attached")
     check_page(page, "Data")
     page.get_by_role("button", name="Launch comparison").click()
     page.locator("h1", has_text="Train").wait_for()
