@@ -3,6 +3,8 @@ Launch on the Train page -> the runs on the Importance, Forecasts and Energy pag
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -17,6 +19,13 @@ def _texts(elements) -> str:
 
 def _charts(at) -> int:
     return len(at.get("plotly_chart"))
+
+
+def _axis_titles(at) -> str:
+    return " ".join(str(axis.get("title", {}).get("text", ""))
+                    for chart in at.get("plotly_chart")
+                    for key, axis in json.loads(chart.proto.spec)["layout"].items()
+                    if key.startswith("xaxis"))
 
 
 def _upload(at, paths) -> None:
@@ -58,11 +67,15 @@ def test_an_export_goes_from_upload_to_every_result_page(name, manager, tmp_path
     assert not at.error, [e.value for e in at.error]
     assert "Finished" in _texts(at.success)
 
+    wall_clock = "wall-clock time (no zone in the data)"
     page(at, "pages/importance.py")
     assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
     assert _charts(at) >= 4
+    assert wall_clock in _axis_titles(at) and "UTC" not in _axis_titles(at)
     page(at, "pages/forecasts.py")
     assert _charts(at) >= 3
+    assert wall_clock in _axis_titles(at) and "UTC" not in _axis_titles(at)
+    assert {"neural", "classical"} <= set(at.dataframe[0].value["kind"])
     page(at, "pages/energy.py")
     assert _charts(at) >= 3
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 from pagetools import launch, new_app, page, poll_until_idle, set_quick_form
 
@@ -155,54 +152,6 @@ def test_good_upload_is_used(series):
     assert at.sidebar.selectbox(key=state.COLUMN).value == "load"
     assert "1,440 points" in _texts(at.sidebar.caption)
     assert at.metric[0].value == "1,440"
-
-
-def _naive_hourly_csv(days: int = 60) -> bytes:
-    """The usual operator export: hourly, timestamps like "2018-03-28 15:56:00", no zone."""
-    time = pd.date_range("2018-03-01", periods=days * 24, freq="h")
-    down = 100 + 50 * np.sin(2 * np.pi * np.arange(len(time)) / 24) + np.arange(len(time)) % 7
-    frame = pd.DataFrame({"time": time.strftime("%Y-%m-%d %H:%M:%S"), "down": down,
-                          "up": down / 3})
-    return frame.to_csv(index=False).encode()
-
-
-def _axis_titles(at) -> str:
-    return " ".join(str(axis.get("title", {}).get("text", ""))
-                    for chart in at.get("plotly_chart")
-                    for key, axis in json.loads(chart.proto.spec)["layout"].items()
-                    if key.startswith("xaxis"))
-
-
-@pytest.mark.slow
-def test_naive_timestamps_train_and_show_on_every_result_page(manager):
-    at = new_app().run()
-    at.sidebar.radio(key=state.SOURCE).set_value("upload").run()
-    at.sidebar.file_uploader(key=state.UPLOAD).set_value(
-        ("export.csv", _naive_hourly_csv(), "text/csv")).run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.sidebar.selectbox(key=state.COLUMN).value == "down"
-    page(at, "pages/train.py")
-    set_quick_form(at)
-    launch(at)
-    poll_until_idle(at)
-    assert not at.error, [e.value for e in at.error]
-    assert "Finished" in _texts(at.success)
-
-    page(at, "pages/importance.py")
-    assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
-    assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows
-    assert "wall-clock time (no zone in the data)" in _axis_titles(at)
-    assert "UTC" not in _axis_titles(at)
-    assert "wall-clock time (no zone in the data)" in _texts(at.caption)
-
-    page(at, "pages/forecasts.py")
-    assert _charts(at) >= 3
-    assert "wall-clock time (no zone in the data)" in _axis_titles(at)
-    assert "UTC" not in _axis_titles(at)
-    assert {"neural", "classical"} <= set(at.dataframe[0].value["kind"])
-
-    page(at, "pages/energy.py")
-    assert _charts(at) >= 3
 
 
 MILAN_RAW = Path(__file__).resolve().parents[3] / "shared" / "data" / "milan-real" / \
