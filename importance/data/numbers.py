@@ -44,18 +44,34 @@ def parse_numbers(values: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np
         out = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
         out[~np.isfinite(out)] = np.nan
         return out, np.zeros(len(values), dtype=bool)
-    text = values.astype("string").fillna("")
-    missing = is_missing(text).to_numpy()
-    compact = text.str.replace(SPACES, "", regex=True)
-    shaped = compact.str.fullmatch(_NUMBER[decimal]).fillna(False).to_numpy() & (
+    codes, uniques = pd.factorize(values.astype("string").fillna(""), use_na_sentinel=False)
+    out, bad = _parse_text(pd.Series(uniques, dtype="string"), decimal)
+    return out[codes], bad[codes]
+
+
+def _parse_text(text: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_numbers` for distinct text cells: plain numbers in one vectorised pass, the
+    rest (grouped thousands, decimal commas, markers, junk) by pattern."""
+    out = np.full(len(text), np.nan)
+    plain = np.zeros(len(text), dtype=bool)
+    if decimal == ".":
+        fast = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan)
+        plain = np.isfinite(fast)
+        out[plain] = fast[plain]
+    rest = text[~plain]
+    missing = np.zeros(len(text), dtype=bool)
+    missing[~plain] = is_missing(rest).to_numpy()
+    compact = rest.str.replace(SPACES, "", regex=True)
+    shaped = np.ones(len(text), dtype=bool)
+    shaped[~plain] = compact.str.fullmatch(_NUMBER[decimal]).fillna(False).to_numpy() & (
         compact.str.contains(r"\d", regex=True).fillna(False).to_numpy())
     group = "," if decimal == "." else "."
     cleaned = compact.str.replace(group, "", regex=False)
     if decimal == ",":
         cleaned = cleaned.str.replace(",", ".", regex=False)
-    out = pd.to_numeric(cleaned.where(shaped & ~missing, None), errors="coerce")
-    out = out.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    ok = (shaped & ~missing)[~plain]
+    parsed = pd.to_numeric(cleaned.where(ok, None), errors="coerce")
+    out[~plain] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
     out[~np.isfinite(out)] = np.nan
-    bad = ~missing & ~shaped
-    return out, bad
-
+    return out, ~missing & ~shaped

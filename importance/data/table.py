@@ -19,6 +19,7 @@ from importance.data.dialect import Dialect
 from importance.data.numbers import parse_numbers
 from importance.data.types import DataError
 
+NUMBER_SAMPLE = 1000  # rows looked at to tell number columns from text columns
 NUMERIC_LIKE = 0.5  # a text column is a (dirty) value column when this share of cells are numbers
 
 
@@ -106,16 +107,21 @@ def _non_empty(table: Table) -> Table:
 def _typed(table: Table) -> Table:
     """Text columns that are all numbers (or missing markers) become float64.
 
-    Every cell is parsed in one pass (wide and transposed exports have hundreds of columns).
+    Columns with only text among their first NUMBER_SAMPLE rows stay text; the others are
+    parsed in one pass (wide and transposed exports have hundreds of columns).
     """
     frame = table.frame.copy()
-    cells = pd.Series(frame.to_numpy(dtype=object).ravel())
-    values, bad = (a.reshape(frame.shape) for a in parse_numbers(cells, table.decimal))
+    head = frame.iloc[:NUMBER_SAMPLE]
+    sampled, junk = (a.reshape(head.shape) for a in parse_numbers(
+        pd.Series(head.to_numpy(dtype=object).ravel()), table.decimal))
+    maybe = np.isfinite(sampled).any(axis=0) | ~junk.any(axis=0)  # numbers, or all missing
+    candidates = [name for name, m in zip(frame.columns, maybe, strict=True) if m]
+    cells = pd.Series(frame[candidates].to_numpy(dtype=object).ravel())
+    parsed = parse_numbers(cells, table.decimal)
+    values, bad = (a.reshape(len(frame), len(candidates)) for a in parsed)
     numbers, junk = np.isfinite(values).sum(axis=0), bad.sum(axis=0)
     dirty = []
-    for j, name in enumerate(frame.columns):
-        if not numbers[j]:
-            continue
+    for j, name in enumerate(candidates):
         if not junk[j]:
             frame[name] = values[:, j]
         elif numbers[j] / (numbers[j] + junk[j]) >= NUMERIC_LIKE:

@@ -36,6 +36,7 @@ TIME_FORMATS = (
 CLOCK_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p")
 EPOCH_SECONDS = (1e8, 1e10)  # 1973 .. 2286
 EPOCH_MILLISECONDS = (1e11, 1e13)
+SAMPLE = 200  # distinct values that a form must read before the whole column is tried
 WALL_CLOCK = "wall-clock time as written in the data (no zone)"
 
 
@@ -62,15 +63,23 @@ def parse_times(values: pd.Series) -> pd.Series | None:
         return pd.to_datetime(values, unit=unit, utc=True)
     if values.isna().all():
         return None
-    fits = [t for t in (coerce(values, f) for f in TIME_FORMATS) if t.notna().all()]
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)  # exports repeat timestamps
+    distinct = pd.Series(uniques)
+    sample = distinct.iloc[np.linspace(0, len(distinct) - 1, min(len(distinct), SAMPLE),
+                                       dtype=int)]
+    forms = [f for f in TIME_FORMATS if coerce(sample, f).notna().all()]
+    fits = [t for t in (coerce(distinct, f) for f in forms) if t.notna().all()]
     if not fits:
         return None
-    return max(fits, key=regularity) if len(fits) > 1 else fits[0]
+    best = max(fits, key=regularity) if len(fits) > 1 else fits[0]
+    return pd.Series(best.array.take(codes), index=values.index)
 
 
 def best_effort(values: pd.Series) -> pd.Series:
     """The form that reads the most values (NaT elsewhere): to name the first bad one."""
-    return max((coerce(values, f) for f in TIME_FORMATS), key=lambda t: t.notna().sum())
+    sample = values.iloc[:SAMPLE]
+    form = max(TIME_FORMATS, key=lambda f: coerce(sample, f).notna().sum())
+    return coerce(values, form)
 
 
 def parse_clock(values: pd.Series) -> pd.Series | None:
