@@ -100,3 +100,35 @@ def test_a_series_too_short_for_the_window_is_refused_before_anything_is_queued(
     assert "has 40 points (40 h at a 1 h step)" in message
     assert "the largest lookback that fits is 5 steps = 5 h" in message
     assert not manager.jobs()
+
+
+def _found(at) -> dict[str, str]:
+    read = at.dataframe[0].value
+    return dict(zip(read["what"], read["found"], strict=True))
+
+
+def test_the_sidebar_zone_places_wall_clock_times_on_the_zones_time_line(tmp_path):
+    export = EXPORTS["cells_wide_eu"]
+    at = new_app().run()
+    _upload(at, export.paths(tmp_path))
+    assert "timestamps given more than once" in _texts(at.markdown)  # the repeated 02:00
+    at.sidebar.selectbox(key=state.TZ).set_value("Europe/Berlin").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _found(at)["time zone"] == "Europe/Berlin (chosen)"
+    points = next(m for m in at.metric if m.label == "Points").value
+    assert points == f"{export.truth['points_in_zone']:,}"  # both 02:00 hours kept
+    assert "timestamps given more than once" not in _texts(at.markdown)
+    assert at.session_state[state.DATA].config.tz == "Europe/Berlin"
+
+
+def test_the_sidebar_year_dates_a_transposed_export(tmp_path):
+    export = EXPORTS["enodeb_daily_transposed"]
+    at = new_app().run()
+    _upload(at, export.paths(tmp_path))
+    assumed = at.sidebar.number_input(key=state.YEAR).value
+    assert f"read as {assumed}" in _texts(at.markdown)
+    at.sidebar.number_input(key=state.YEAR).set_value(2019).run()
+    assert not at.exception, [e.value for e in at.exception]
+    stats = dict(zip(at.dataframe[1].value["statistic"], at.dataframe[1].value["value"],
+                     strict=True))
+    assert stats["from"] == "2019-06-01 00:00" and "read as 2019" in _texts(at.markdown)
