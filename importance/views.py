@@ -119,7 +119,7 @@ def detected_table(detected: Iterable[tuple[str, str]], step: pd.Timedelta,
 
 def note_lines(notes: Iterable[QualityNote]) -> list[str]:
     """Dirty values found in the source as markdown lines: how many, the rule, the first one."""
-    return [f"**{n.count:,} {n.issue}**: {n.rule}"
+    return [f"**{n.issue}: {n.count:,}**, {n.rule}"
             + (f" (first: {n.example.replace('*', '')})" if n.example else "") for n in notes]
 
 

@@ -100,7 +100,8 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
     regular, absent, empty = quality.fill(values, grid)
     notes += _fill_notes(absent, step)
     notes += quality.value_notes(regular)
-    label = f"{first.series_col} {series} · {value_col}" if first.series_col else value_col
+    label = (f"{series} · {value_col}" if first.layout == "transposed" else
+             f"{first.series_col} {series} · {value_col}" if first.series_col else value_col)
     naive = regular.index.tz is None
     return LoadedSeries(values=regular.rename(value_col), freq=step,
                         filled=absent.union(empty), fill_method=FILL_METHOD, source=name,
@@ -363,7 +364,7 @@ def _layout_words(part: Part) -> str:
     if part.layout == "wide":
         return f"wide format: one column per cell ({n} columns)"
     if part.layout == "transposed":
-        return f"transposed: one row per {part.series_col}, one column per date"
+        return f"transposed: one row per cell ({part.series_col}), one column per date"
     return "one series" + (f" with {n} value columns" if n > 1 else "")
 
 

@@ -139,8 +139,3 @@ def to_zone(times: pd.Series, tz: str | None) -> tuple[pd.Series, np.ndarray]:
     second[np.flatnonzero(ambiguous)[repeat == 1]] = True
     local = summer.where(~second, winter)
     return local[~dropped], dropped
-
-
-def zone_words(tz: str | None) -> str:
-    """How a series' clock is described on pages and in the CLI."""
-    return WALL_CLOCK if tz is None else f"local time, {tz}"

@@ -21,8 +21,8 @@ class QualityNote:
     example: str = ""  # where the first one is, e.g. "line 57: 'n/a'"
 
     def text(self) -> str:
-        where = f" (first: {self.example})" if self.example else ""
-        return f"{self.count:,} {self.issue}{where}: {self.rule}"
+        where = f"; first: {self.example}" if self.example else ""
+        return f"{self.issue}: {self.count:,}, {self.rule}{where}"
 
 
 @dataclass(frozen=True)

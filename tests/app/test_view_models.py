@@ -60,7 +60,7 @@ def test_series_option_and_source_tables():
     table = views.detected_table([("layout", "long format")], pd.Timedelta(hours=1), 167)
     assert table.to_dict("records")[-1] == {"what": "step", "found": "1 h (167 points)"}
     note = QualityNote("negative values", 3, "kept", "line 5: -1")
-    assert views.note_lines([note]) == ["**3 negative values**: kept (first: line 5: -1)"]
+    assert views.note_lines([note]) == ["**negative values: 3**, kept (first: line 5: -1)"]
 
 
 def test_score_histograms_split_kept_and_dropped_with_shared_log_bins():

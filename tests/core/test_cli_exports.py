@@ -101,7 +101,7 @@ def test_default_window_follows_the_step_and_says_why(folder: Path, tmp_path: Pa
             "shortened to 24 steps = 1 day, the largest that fits 168 points in three splits; "
             "log1p scaling off: the series has negative values") in out
     assert "data: BS B_2 · Energy  (bs_energy_hourly.csv)" in out
-    assert "note: 1 negative values" in out
+    assert "note: negative values: 1, kept; log1p scaling is off" in out
     run = RunStore(tmp_path / "runs").load(rows[0]["run_id"])
     assert run.config.window.lookback == 24 and run.config.window.log1p is False
 
@@ -139,8 +139,8 @@ def test_data_states_the_assumed_year_of_a_transposed_export(folder: Path,
     assert main(["data", "--data", *_paths(export, folder), "--year", "2019"]) == 0
     out = capsys.readouterr().out
     assert "series: eNB_31001 (150 rows)" in out and "Grand Total" not in out.split("\n")[0]
-    assert "150 dates without a year in the column headers (first: '1-Jun' = 2019-06-01): " \
-           "read as 2019" in out
+    assert "dates without a year in the column headers: 150, read as 2019; first: '1-Jun' = " \
+           "2019-06-01" in out
     assert "150 points at a 1 day step" in out
 
 
