@@ -57,13 +57,14 @@ left, right = st.columns(2, gap="large")
 with left:
     st.subheader("How the file was read")
     st.dataframe(views.detected_table(loaded.detected, loaded.freq, len(values)),
-                 hide_index=True)
+                 hide_index=True, height="content")
     window = suggest_window(values, loaded.freq)
     st.caption("Default window for training: " + "; ".join(window.reasons) + ".")
 with right:
     st.subheader("Summary statistics")
     stats = explore("summary_stats", dataset.config)
-    st.dataframe(views.stats_table(stats, len(loaded.filled)), hide_index=True)
+    st.dataframe(views.stats_table(stats, len(loaded.filled)), hide_index=True,
+                 height="content")
 
 left, right = st.columns(2, gap="large")
 with left:
