@@ -68,13 +68,27 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
+        """The config `to_dict` wrote. Unknown sections or fields (a config written by a newer
+        version) and sections that are not objects raise ValueError naming them."""
         parts = {f.name: f.type for f in fields(cls)}
         kinds = {"data": DataConfig, "window": WindowConfig, "model": ModelConfig,
                  "train": TrainConfig}
+        if not isinstance(d, dict):
+            raise ValueError(f"a run config is an object of sections, got {type(d).__name__}")
         unknown = set(d) - set(parts)
         if unknown:
             raise ValueError(f"unknown run config sections {sorted(unknown)}; "
-                             f"allowed: {sorted(parts)}")
+                             f"allowed: {sorted(parts)} (written by a newer version?)")
+        for name, section in d.items():
+            if not isinstance(section, dict):
+                raise ValueError(f"run config section {name!r} must be an object of fields, "
+                                 f"got {type(section).__name__}")
+            known = {f.name for f in fields(kinds[name])}
+            extra = set(section) - known
+            if extra:
+                raise ValueError(f"unknown fields {sorted(extra)} in run config section "
+                                 f"{name!r} (written by a newer version?); allowed: "
+                                 f"{sorted(known)}")
         train = d.get("train")
         if train is not None and "lr_schedule" not in train:
             # stored before the schedule existed: those runs trained at a constant rate

@@ -21,7 +21,7 @@ from importance.data.windows import WindowedSeries, make_windows
 from importance.energy import EnergyMeter
 from importance.metrics import forecast_metrics
 from importance.models import build_model
-from importance.runs.store import RunArtifacts, RunStore
+from importance.runs.store import COMPLETED, RunArtifacts, RunStore
 from importance.strategies import make_strategy
 from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
@@ -106,7 +106,14 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                    on_event: Callable[[EpochEvent], None] | None = None,
                    cancel: threading.Event | None = None,
                    meter: EnergyMeter | None = None) -> str:
-    """Train one run as configured, evaluate it on the test windows, save it; return its id."""
+    """Train one run as configured, evaluate it on the test windows, save it; return its id.
+
+    Only a completed run is stored (its summary says `"ended": "completed"`). A run that
+    stops early stores nothing and raises: `Cancelled` when `cancel` is set, and
+    `NonFiniteLoss` (a ValueError whose message names the epoch, the batch and the learning
+    rate) when training diverges; a diverged model is no result, so the caller reports the
+    message (the CLI exits 2 with it, a job shows it as failed) instead of keeping it.
+    """
     strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
     preflight(cfg)
     loaded = load_data(cfg.data)
@@ -130,6 +137,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
         "test_smape": test_metrics["smape"], **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
         "best_epoch": result.best_epoch, "n_train": len(ws.train), "n_test": len(ws.test),
+        "ended": COMPLETED,  # absent from runs stored before: read as completed
         "epochs": [r.to_dict() for r in result.records],
     }
     times = to_ns(ws.target_times("train"))  # UTC when aware, wall-clock when naive

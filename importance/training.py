@@ -36,6 +36,29 @@ class Cancelled(Exception):
     """Raised inside `train` when its cancel event is set (checked between batches)."""
 
 
+class NonFiniteLoss(ValueError):
+    """Training diverged: a batch's loss or gradient norm, or an epoch's validation MAE, is
+    NaN or infinite. `train` raises it at that batch, before the optimiser applies the step.
+
+    `epoch` and `batch` count from 0 like `EpochRecord.epoch` (`batch` is None when the
+    validation MAE is the culprit); the message counts from 1, as the progress bars do.
+    """
+
+    def __init__(self, what: str, value: float, epoch: int, epochs: int,
+                 batch: int | None, batches: int | None, lr: float):
+        self.what, self.value, self.lr = what, value, lr
+        self.epoch, self.epochs, self.batch, self.batches = epoch, epochs, batch, batches
+        where = f"epoch {epoch + 1} of {epochs}"
+        if batch is not None:
+            where += f", batch {batch + 1} of {batches}"
+        super().__init__(f"training diverged at {where}: {what} is {value}; "
+                         f"try a lower learning rate (now {lr:g})")
+
+    def __reduce__(self):  # picklable, so it can cross a process boundary
+        return (type(self), (self.what, self.value, self.epoch, self.epochs, self.batch,
+                             self.batches, self.lr))
+
+
 @dataclass(frozen=True)
 class EpochRecord:
     """What one epoch did and cost. Energy figures include every phase of the epoch."""
@@ -100,16 +123,23 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np
 
 
 def evaluate(model: nn.Module, ws: WindowedSeries, split: str) -> tuple[np.ndarray, dict]:
-    """Predictions in original units (N, horizon) and their metrics on `split`."""
-    pred = ws.scaler.inverse(predict(model, ws.split(split).x))
-    return pred, forecast_metrics(ws.actual(split), pred)
+    """Predictions in original units (N, horizon) and their metrics on `split`.
+
+    A diverged model's predictions overflow to inf/NaN silently here (no RuntimeWarning):
+    `train` checks the validation MAE and stops with `NonFiniteLoss`."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        pred = ws.scaler.inverse(predict(model, ws.split(split).x))
+        return pred, forecast_metrics(ws.actual(split), pred)
 
 
 TRAIN_STEPS = {"exact": train_step_with_norms, "last_layer": train_step_with_head_norms}
 
 
 def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
-          w: torch.Tensor | None, scores: str | None) -> tuple[float, np.ndarray | None]:
+          w: torch.Tensor | None, scores: str | None
+          ) -> tuple[float, float, np.ndarray | None]:
+    """One optimiser step: (loss, gradient norm before clipping, in-pass scores or None).
+    A non-finite loss or gradient norm skips the update (the caller stops the run)."""
     opt.zero_grad(set_to_none=True)
     if scores is not None:
         loss, norms = TRAIN_STEPS[scores](model, x, y, w)
@@ -119,18 +149,25 @@ def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torc
         loss = (per * w).mean() if w is not None else per.mean()
         loss.backward()
         out = None
-    nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-    opt.step()
-    return float(loss.detach()), out
+    grad_norm = float(nn.utils.clip_grad_norm_(model.parameters(), 5.0))
+    loss_value = float(loss.detach())
+    if math.isfinite(loss_value) and math.isfinite(grad_norm):
+        opt.step()
+    return loss_value, grad_norm, out
 
 
 def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainConfig, *,
           meter: EnergyMeter, on_event: Callable[[EpochEvent], None] | None = None,
           cancel: threading.Event | None = None) -> TrainResult:
-    """Train `model` on `ws.train` with `strategy`; keep the best-validation weights."""
-    if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.lr <= 0:
-        raise ValueError(f"need epochs >= 1, batch_size >= 1, lr > 0; got epochs={cfg.epochs}, "
-                         f"batch_size={cfg.batch_size}, lr={cfg.lr}")
+    """Train `model` on `ws.train` with `strategy`; keep the best-validation weights.
+
+    Raises `Cancelled` when `cancel` is set, and `NonFiniteLoss` at the first batch whose
+    loss or gradient norm is NaN or infinite (no step is taken with it) or the first epoch
+    whose validation MAE is: the run stops there rather than train on, or select by, garbage.
+    """
+    if cfg.epochs < 1 or cfg.batch_size < 1 or not 0 < cfg.lr < math.inf:  # NaN fails too
+        raise ValueError(f"need epochs >= 1, batch_size >= 1, a finite lr > 0; got "
+                         f"epochs={cfg.epochs}, batch_size={cfg.batch_size}, lr={cfg.lr}")
     if cfg.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; "
                          f"got {cfg.lr_schedule!r}")
@@ -171,19 +208,28 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
                 w_full = np.zeros(n, dtype=np.float32)
                 w_full[sel.indices] = sel.weights
             losses = []
+            batches = -(-len(perm) // cfg.batch_size)  # ceil
             for i in range(0, len(perm), cfg.batch_size):
                 check_cancel()
                 for group in opt.param_groups:
                     group["lr"] = scheduled_lr(cfg, (epoch + i / len(perm)) / cfg.epochs)
                 bi = perm[i:i + cfg.batch_size]
                 wb = None if w_full is None else torch.from_numpy(w_full[bi])
-                loss, norms = _step(model, opt, x_all[bi], y_all[bi], wb, strategy.train_scores)
+                loss, grad_norm, norms = _step(model, opt, x_all[bi], y_all[bi], wb,
+                                               strategy.train_scores)
+                for what, value in (("the loss", loss), ("the gradient norm", grad_norm)):
+                    if not math.isfinite(value):
+                        raise NonFiniteLoss(what, value, epoch, cfg.epochs,
+                                            i // cfg.batch_size, batches, cfg.lr)
                 losses.append(loss * len(bi))
                 book.mark_trained(bi, epoch)
                 if norms is not None:
                     book.update(bi, norms, epoch)
         with meter.phase("evaluation") as e_eval:
             _, val = evaluate(model, ws, "val")
+        if not math.isfinite(val["mae"]):
+            raise NonFiniteLoss("the validation MAE", val["mae"], epoch, cfg.epochs, None, None,
+                                cfg.lr)
         n_scored = 0 if request is None else len(request.indices)
         rec = EpochRecord(
             epoch=epoch, train_loss=float(sum(losses) / max(len(perm), 1)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from importance.strategies.base import ScoreBook, ScoreRequest, Selection, Strategy
+from importance.strategies.base import ScoreBook, ScoreRequest, Selection, Strategy, top_k
 from importance.strategies.full import Full
 from importance.strategies.gradnorm import GradNorm
 from importance.strategies.random_subset import RandomSubset
@@ -22,4 +22,5 @@ def make_strategy(name: str, **params: Any) -> Strategy:
         raise ValueError(f"bad parameters for strategy {name!r}: {params} ({exc})") from None
 
 
-__all__ = ["STRATEGIES", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "make_strategy"]
+__all__ = ["STRATEGIES", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "make_strategy",
+           "top_k"]

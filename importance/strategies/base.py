@@ -80,3 +80,25 @@ def check_ratio(name: str, value: float) -> float:
 def budget(n: int, keep_ratio: float) -> int:
     """Samples per epoch for `keep_ratio` of `n` (at least one)."""
     return max(1, int(round(keep_ratio * n)))
+
+
+def top_k(scores: np.ndarray, k: int, *, first: np.ndarray | None = None) -> np.ndarray:
+    """Indices (sorted) of the k largest finite `scores`; every selection by rank uses this.
+
+    Non-finite scores (NaN, +inf, -inf: a diverging model, not an important window) rank
+    below every finite score, so they are taken only when the finite ones run out. `first`
+    (bool, like `scores`) marks windows to take before any score, such as windows never
+    scored (`ScoreBook.scored_epoch < 0`), whose NaN means "unknown", not "broken".
+
+    >>> top_k(np.array([5.0, np.nan, np.inf, 1.0, 3.0]), 2).tolist()
+    [0, 4]
+    >>> top_k(np.array([5.0, np.nan, 1.0]), 2, first=np.array([False, True, False])).tolist()
+    [0, 1]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    if not 1 <= k <= len(s):
+        raise ValueError(f"k must be in 1..{len(s)} (the number of scores), got {k}")
+    key = np.where(np.isfinite(s), s, -np.inf)  # (N,)
+    if first is not None:
+        key[np.asarray(first, dtype=bool)] = np.inf
+    return np.sort(np.argpartition(-key, k - 1)[:k]).astype(np.int64)

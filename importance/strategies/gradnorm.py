@@ -28,15 +28,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from importance.strategies.base import ScoreBook, ScoreRequest, Selection, budget, check_ratio
+from importance.strategies.base import (
+    ScoreBook,
+    ScoreRequest,
+    Selection,
+    budget,
+    check_ratio,
+    top_k,
+)
 
 IN_PASS = ("exact", "last_layer")  # norms a training step can return
-
-
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores (NaN counts as +inf: unscored windows first), sorted."""
-    s = np.where(np.isnan(scores), np.inf, scores)
-    return np.sort(np.argpartition(-s, k - 1)[:k]).astype(np.int64)
 
 
 class GradNorm:
@@ -78,4 +79,5 @@ class GradNorm:
         k = budget(book.n, self.keep_ratio)
         if epoch < self.warmup_epochs:
             return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
-        return Selection(top_k(book.scores, k))
+        # windows never scored go first; a non-finite score ranks last (see top_k)
+        return Selection(top_k(book.scores, k, first=book.scored_epoch < 0))

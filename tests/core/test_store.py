@@ -1,12 +1,14 @@
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+import importance.runs.store as store_module
 from importance.config import RunConfig, TrainConfig
-from importance.runs.store import RunArtifacts, RunStore
+from importance.runs.store import RunArtifacts, RunStore, StoredRun
 
 
 def artifacts(run_id: str) -> RunArtifacts:
@@ -14,7 +16,9 @@ def artifacts(run_id: str) -> RunArtifacts:
     return RunArtifacts(
         run_id,
         RunConfig(train=TrainConfig(strategy="gradnorm", strategy_params={"keep_ratio": .5})),
-        {"run_id": run_id, "strategy": "gradnorm", "epochs": [{"val_mae": 1.0}]},
+        {"run_id": run_id, "strategy": "gradnorm", "test_mae": 1.0, "samples_backprop": 3,
+         "wall_s": 1.0, "energy_kwh": 1e-6, "emissions_kg": 1e-7, "ended": "completed",
+         "epochs": [{"val_mae": 1.0}]},
         {"scores": np.ones((2, 3), np.float32), "selected_bits": np.packbits(sel, axis=1),
          "n_train": np.int64(3)},
         pd.DataFrame({"origin": pd.to_datetime(["2013-11-01"], utc=True), "step": [1],
@@ -70,3 +74,30 @@ def test_ids_are_sorted_and_unknown_ids_say_what_exists(tmp_path):
         store.load("nope")
     with pytest.raises(FileExistsError):
         store.save(artifacts("20250101-000000-full-b"))
+
+
+def test_every_file_is_fsynced_before_the_rename(tmp_path, monkeypatch):
+    synced, events = set(), []
+    real_fsync, real_replace = store_module.os.fsync, store_module.os.replace
+
+    def fsync(fd):
+        synced.add(Path(f"/proc/self/fd/{fd}").resolve().name)
+        return real_fsync(fd)
+
+    def replace_(src, dst):
+        events.append(set(synced))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "fsync", fsync)
+    monkeypatch.setattr(store_module.os, "replace", replace_)
+    RunStore(tmp_path).save(artifacts("20250101-000000-full-dddddd"))
+    assert len(events) == 1 and set(store_module.RUN_FILES) <= events[0]
+
+
+def test_a_summary_without_ended_reads_as_completed(tmp_path):
+    store = RunStore(tmp_path)
+    run = artifacts("20250101-000000-full-eeeeee")
+    store.save(replace(run, summary={k: v for k, v in run.summary.items() if k != "ended"}))
+    assert "ended" not in store.load(run.run_id).summary
+    assert store.load(run.run_id).ended == "completed"
+    assert StoredRun(tmp_path / run.run_id).ended == "completed"

@@ -1,5 +1,7 @@
 """Contract tests run over every registered strategy."""
 
+import doctest
+
 import numpy as np
 import pytest
 
@@ -74,8 +76,18 @@ def test_gradnorm_warmup_is_a_random_budget_then_scores_only_untrained_windows()
     assert sorted(req.indices.tolist()) == sorted(set(range(8)) - set(a.indices.tolist()))
 
 
-def test_top_k_puts_unscored_first():
-    assert top_k(np.array([5.0, np.nan, 1.0, 3.0]), 2).tolist() == [0, 1]
+def test_top_k_puts_windows_marked_first_before_any_score():
+    unscored = np.array([False, True, False, False])
+    assert top_k(np.array([5.0, np.nan, 1.0, 3.0]), 2, first=unscored).tolist() == [0, 1]
+    with pytest.raises(ValueError, match="k must be in 1..4"):
+        top_k(np.zeros(4), 0)
+
+
+def test_the_examples_in_the_strategy_docstrings_run():
+    from importance.strategies import base
+
+    result = doctest.testmod(base)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def test_random_subset_draws_the_budget_uniformly():

@@ -110,3 +110,10 @@ def test_unknown_schedule_is_rejected_by_name(ws):
     cfg = TrainConfig(lr_schedule="step")
     with pytest.raises(ValueError, match="lr_schedule must be one of cosine, constant; got 'step'"):
         train(model, ws, make_strategy("full"), cfg, meter=EnergyMeter("ITA"))
+
+
+def test_a_learning_rate_must_be_a_finite_positive_number(ws):
+    model = build_model(ModelConfig(hidden=4), n_features=ws.n_features, lookback=24, horizon=1)
+    for lr in (0.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=rf"a finite lr > 0; got .*lr={lr}$"):
+            train(model, ws, make_strategy("full"), TrainConfig(lr=lr), meter=EnergyMeter("ITA"))
