@@ -193,12 +193,14 @@ def cmd_compare(a: argparse.Namespace) -> int:
 
     from importance.energy import EnergyMeter
     from importance.experiment import load_data, preflight, run_classical, run_experiment
+    from importance.runs.memory import check_series
     from importance.training import EpochEvent
 
     data = data_from_args(a)
     loaded = load_data(data)
     choice = window_from_args(a, loaded)
     configs = configs_from_args(a, data, choice.config)
+    check_series(configs, loaded.values)  # MemoryGuardError (a ValueError): too big for here
     preflight(configs[0])  # refused here, before any training, when it cannot work
     print_data(loaded)
     print(f"window: {'; '.join(choice.reasons)}; horizon "
@@ -271,15 +273,29 @@ def cmd_data(a: argparse.Namespace) -> int:
 
 
 def cmd_runs(a: argparse.Namespace) -> int:
+    """Every readable run, then each unreadable folder with the reason (skipped elsewhere)."""
     store = RunStore(a.runs_dir)
-    summaries = store.summaries()
-    if not summaries:
+    scan = store.scan()
+    if not scan.ids and not scan.unreadable:
         print(f"no runs in {store.root}")
         return 0
-    for s in summaries:
-        print(f"{s['run_id']}  {s['strategy']:>9}  MAE {s['test_mae']:.3f}  "
-              f"backprop {s['samples_backprop']:,}  wall {s['wall_s']:.1f}s  "
-              f"{s['series_label']}")
+    if not scan.ids:
+        print(f"no readable runs in {store.root}")
+    for run_id in scan.ids:
+        try:
+            s = store.load(run_id).summary
+        except (KeyError, ValueError) as exc:  # removed or damaged since the scan
+            print(f"{run_id}  unreadable: {exc}")
+            continue
+        print(f"{run_id}  {s['strategy']:>9}  MAE {_fmt(s['test_mae'])}  "
+              f"backprop {_fmt(s['samples_backprop'])}  wall {_fmt(s['wall_s'], 1)}s  "
+              f"{s.get('series_label', '')}")
+    if scan.unreadable:
+        n = len(scan.unreadable)
+        print(f"{n} unreadable run folder{'s' if n > 1 else ''} in {store.root} "
+              "(skipped by every page and command):")
+        for name, reason in scan.unreadable:
+            print(f"  {name}  {reason}")
     return 0
 
 
@@ -288,8 +304,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs}[a.command](a)
     except (DataError, ValueError, FileNotFoundError) as exc:
+        # ValueError includes a diverged run (importance.training.NonFiniteLoss: epoch, batch,
+        # learning rate), an invalid run id and an unreadable run (importance.runs.store)
+        _close_progress_bars()
         print(f"importance: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _close_progress_bars() -> None:
+    """End the progress bars a failed command left open, so the error gets its own line."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", None) or ()):
+        bar.close()
 
 
 if __name__ == "__main__":

@@ -19,18 +19,24 @@ ACTIVE = ("queued", "running")
 SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
 STATUS_BADGE = {"queued": ("queued", "gray"), "running": ("running", "blue"),
                 "done": ("done", "green"), "failed": ("failed", "red"),
-                "cancelled": ("cancelled", "orange")}
+                "cancelled": ("cancelled", "orange"), "interrupted": ("interrupted", "violet")}
+# What a running job is doing (importance.runs.jobs.Job.phase).
+PHASES = {"": "waiting for the job's process", "started": "preparing the data",
+          "scoring": "scoring windows", "training": "training", "evaluation": "validating",
+          "saving": "testing and saving"}
 
 st.title("Train")
 st.caption("Train the same forecaster on the same data, split and seed once per strategy, in "
-           "the background (one run at a time, so energy figures never double-count). Results "
-           "appear on the Importance, Forecasts and Energy pages.")
+           "the background (one run at a time, in a process of its own, so energy figures "
+           "never double-count and a crash ends only that run). Results appear on the "
+           "Importance, Forecasts and Energy pages.")
 
 dataset = sidebar.current()
 loaded, load_error = load(dataset.config)
 mgr = runs.manager()
 busy = mgr.busy
 d = launch.form_defaults(loaded)
+limits = launch.form_limits(loaded, d)
 step = f"{duration(loaded.freq)} steps" if loaded is not None else "steps"
 if st.session_state.get(state.F_DATA) != dataset.config:
     st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
@@ -55,11 +61,13 @@ with form_col, st.form("launch", border=True):
                          format_func=str.upper, key=state.F_MODEL, persist_state="session")
     epochs = c2.number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                              persist_state="session")
-    lookback = c1.number_input(f"Lookback ({step})", 1, 4032, d.lookback,
-                               key=state.F_LOOKBACK, persist_state="session",
+    lookback = c1.number_input(f"Lookback ({step})", 1, max(limits.lookback, d.lookback),
+                               d.lookback, key=state.F_LOOKBACK, persist_state="session",
                                help="Input steps per window. The default covers a day below "
                                     "hourly steps, a week for hourly and four weeks for daily "
-                                    "data, shortened when the series is too short.")
+                                    "data, shortened when the series is too short. At most "
+                                    f"{limits.lookback:,} here at the default batch size: "
+                                    "the memory a run may use on this machine.")
     horizon = c2.number_input(f"Horizon ({step})", 1, 1008, d.horizon, key=state.F_HORIZON,
                               persist_state="session", help="Steps forecast per window.")
     seed = c1.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
@@ -77,8 +85,12 @@ with form_col, st.form("launch", border=True):
         stride = a1.number_input("Window stride (steps)", 1, 1008, d.stride, key=state.F_STRIDE,
                                  persist_state="session",
                                  help="Steps between training window starts; larger is faster.")
-        batch = a2.number_input("Batch size", 1, 8192, d.batch_size, key=state.F_BATCH,
-                                persist_state="session")
+        batch = a2.number_input(
+            "Batch size", 1, max(limits.batch, d.batch_size), d.batch_size, key=state.F_BATCH,
+            persist_state="session",
+            help=f"At most {limits.batch:,} for this series at the default lookback: the "
+                 "memory a run may use on this machine (half of what is available). Larger "
+                 "lookbacks, hidden sizes or layers lower it; Launch checks the estimate.")
         lr = a1.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f", key=state.F_LR,
                              persist_state="session", help="Peak learning rate (Adam).")
         schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
@@ -124,10 +136,11 @@ def _label(strategy: str) -> str:
 
 def _figures(job) -> str:
     """The latest epoch's figures in one line (light to redraw every poll)."""
+    phase = f"{PHASES.get(job.phase, job.phase)} · " if job.status == "running" else ""
     if not job.history:
-        return f"{job.elapsed:,.1f} s"
+        return f"{phase}{job.elapsed:,.1f} s"
     last = job.history[-1]
-    return (f"train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
+    return (f"{phase}train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
             f"{job.elapsed:,.1f} s · {1000 * job.energy_kwh:.2g} Wh"
             f"{' so far' if job.status in ACTIVE else ''} (estimated)")
 
@@ -141,7 +154,8 @@ def _job_card(job) -> None:
         if job.status in ACTIVE and top[1].button("Cancel", key=state.cancel_key(job.id),
                                                   width="stretch"):
             mgr.cancel(job.id)
-            st.toast(f"Cancelling {job.id}: it stops within one batch.")
+            st.toast(f"Cancelling {job.id}: it stops within one batch, or its process is "
+                     "ended after a few seconds.")
         if job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
                         text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
@@ -149,6 +163,10 @@ def _job_card(job) -> None:
             st.error(f"This run failed: {job.error}")
             with st.expander("Traceback"):
                 st.code(job.traceback or job.error, language=None)
+        elif job.status == "interrupted":
+            st.warning(f"This run was interrupted: {job.error}")
+        elif job.status == "cancelled" and job.error:
+            st.caption(f"Cancelled: {job.error}.")
 
 
 def _curves(jobs) -> None:

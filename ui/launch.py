@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from importance.config import WindowConfig
+import pandas as pd
+
+from importance.config import DataConfig, WindowConfig
 from importance.data import LoadedSeries
 from importance.data.steps import suggest_window
+from importance.runs import memory
 from importance.views import LaunchForm
 from ui import runs
 from ui.data import Dataset, load
@@ -36,11 +39,37 @@ def form_defaults(loaded: LoadedSeries | None = None) -> LaunchForm:
     return form
 
 
+@dataclass(frozen=True)
+class FormLimits:
+    """The form's largest batch size and lookback for a series on this machine."""
+
+    batch: int
+    lookback: int
+
+
+def form_limits(loaded: LoadedSeries | None, form: LaunchForm) -> FormLimits:
+    """The memory guard's limits for the form (`importance.runs.memory`): the largest batch
+    at the form's default lookback, and the largest lookback at its default batch, that every
+    strategy can train on this series within the memory limit (gradient-norm top-k with exact
+    norms). Other combinations are checked at launch, with the estimate in the message."""
+    if loaded is None:
+        return FormLimits(memory.MAX_BATCH, memory.MAX_LOOKBACK)
+    strategies = tuple(dict.fromkeys((*form.strategies, "gradnorm")))
+    configs = replace(form, strategies=strategies, scoring="exact").configs(DataConfig())
+    features = memory.n_features(pd.DatetimeIndex(loaded.values.index), configs[0].window)
+    points, limit = len(loaded.values), memory.memory_limit()
+    return FormLimits(
+        batch=max(1, min(memory.max_batch(c, points, features, limit=limit) for c in configs)),
+        lookback=max(1, min(memory.max_lookback(c, points, features, limit=limit)
+                            for c in configs)))
+
+
 def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     """Queue one run per strategy on the background job manager; return the job ids.
 
     Raises ValueError with a readable message when the form or the data cannot work: the
-    series is loaded and windowed here, before anything is queued.
+    memory guard's estimate is checked first, then the series is windowed, before anything
+    is queued.
     """
     from importance.experiment import preflight  # torch: only when launching
 
@@ -48,5 +77,6 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     if loaded is None:
         raise ValueError(error)
     configs = form.configs(dataset.config, log1p=bool((loaded.values >= 0).all()))
+    memory.check_series(configs, loaded.values)  # MemoryGuardError: a ValueError
     preflight(configs[0])  # the runs share data and window
     return runs.manager().submit(configs)

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     from importance.runs.store import RunStore
 
 
-@st.cache_resource(show_spinner="Starting the job manager...")
+@st.cache_resource(show_spinner="Starting the job manager...",
+                   on_release=lambda mgr: mgr.close())
 def manager() -> JobManager:
-    """One job manager per server: one worker runs queued jobs one at a time."""
+    """One job manager per server: it runs queued jobs one at a time in a worker process
+    (started at the first job), and restores the queue a previous server left in the runs
+    folder. Clearing the cache closes it: its worker process ends, and its queued jobs wait
+    in the queue file for the next manager."""
     from importance.runs.jobs import JobManager
     from importance.runs.store import RunStore
 
@@ -52,9 +56,24 @@ def _predictions(root: str, run_id: str) -> pd.DataFrame:
 
 
 def all_runs() -> list[RunInfo]:
-    """Every stored run, oldest first (summaries cached by run id: runs never change)."""
+    """Every readable stored run, oldest first (summaries cached by run id: runs never
+    change). Unreadable run folders are skipped: `unreadable()` lists them."""
+    from importance.runs.store import UnreadableRun
+
     s = store()
-    return [_info(str(s.root), rid) for rid in s.ids()]
+    out = []
+    for rid in s.ids():
+        try:
+            out.append(_info(str(s.root), rid))
+        except (KeyError, UnreadableRun):  # removed or damaged since the scan
+            continue
+    return out
+
+
+def unreadable() -> list[tuple[str, str]]:
+    """(folder name, reason) of each run folder that cannot be read, by name; the result
+    pages and `all_runs` skip them."""
+    return store().unreadable()
 
 
 def arrays(run_id: str) -> dict[str, np.ndarray]:

@@ -1,45 +1,68 @@
-"""Background job manager: one worker thread runs queued runs one at a time.
+"""Background job manager: a queue of runs, executed one at a time in a worker process.
 
-One at a time, so energy figures never double-count (a tracker counts the whole
-process). Worker threads only update lock-protected job state; readers get copies.
-The worker runs at a lower CPU priority (nice 10; on Linux per thread, and inherited by
-the intra-op threads torch starts from it), so a dashboard in the same process stays
-responsive while training uses every core.
+One at a time, so energy figures never double-count (a tracker counts the whole machine).
+The manager's thread owns the queue, the jobs' progress and cancel; each run trains in a
+job process of an executor (`importance.runs.executor`; by default one long-lived local
+worker process that imports torch once), so a crash, an out-of-memory kill or a hard cancel
+ends only that job: it is marked failed (or cancelled) with the reason, and the next job
+starts a fresh process. Readers get copies of the lock-protected job state.
+
+The worker process runs at a lower CPU priority (nice WORKER_NICE, set in the process before
+torch starts its threads, which inherit it), so the dashboard stays responsive.
+
+Queued and running jobs are kept in `<runs>/.queue.json` (written atomically at every change):
+
+    {"format": 1, "seq": 3, "jobs": [{"id": "b3-1-full", "batch": "b3", "strategy": "full",
+      "status": "queued" | "running", "created": 1.7e9, "started": null, "config": {...}}]}
+
+A new manager on the same runs folder (a restarted server) queues the queued jobs again and
+shows the ones that were running as "interrupted".
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import json
+import logging
 import os
-import queue
+import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from importance.config import RunConfig
 from importance.experiment import run_experiment
+from importance.runs.executor import CANCEL_GRACE_S, Executor, LocalProcessExecutor
 from importance.runs.store import RunStore
-from importance.training import Cancelled, EpochEvent
+from importance.runs.tasks import (
+    ACTIVE,
+    CANCELLED,
+    DONE,
+    FAILED,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    Outcome,
+    Progress,
+    Task,
+)
+from importance.runs.worker import lower_thread_priority
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-ACTIVE = (QUEUED, RUNNING)
+__all__ = ["ACTIVE", "CANCELLED", "DONE", "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "Job",
+           "JobManager", "QUEUE_FILE", "WORKER_NICE", "lower_thread_priority"]
 
-Runner = Callable[..., str]  # run_experiment's signature
+Runner = Callable[..., str]  # run_experiment's signature; module-level (it is pickled)
 WORKER_NICE = 10
-
-
-def lower_thread_priority(nice: int) -> None:
-    """Raise the calling thread's nice value by `nice` where the OS allows it (Linux)."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
-    except OSError:  # not permitted here: run at the normal priority
-        pass
+QUEUE_FILE = ".queue.json"
+QUEUE_FORMAT = 1
+POLL_S = 0.1  # the manager's thread forwards a cancel within this
+INTERRUPTED_ERROR = ("the server stopped while this job was running (a restart, a crash or a "
+                     "kill); nothing was stored. Launch it again to train it.")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +83,8 @@ class Job:
     error: str = ""
     traceback: str = ""
     run_id: str | None = None
+    phase: str = ""  # while running: "", "started", "scoring", "training", "evaluation", "saving"
+    pid: int | None = None  # the process that ran it
 
     @property
     def elapsed(self) -> float:
@@ -73,23 +98,49 @@ class Job:
 
 
 class JobManager:
-    """Queue of runs executed by one background worker."""
+    """Queue of runs executed one at a time by an executor, supervised by one thread.
+
+    `runner` runs in the job's process (a module-level function: it is pickled). `executor`:
+    default a `LocalProcessExecutor` owned (and shut down) by this manager; a shared one can
+    serve several managers one after another (tests). `cancel_grace`: seconds a cancelled
+    running job gets to stop between batches before its process is ended.
+    """
 
     def __init__(self, store: RunStore, runner: Runner = run_experiment, *,
-                 nice: int = WORKER_NICE):
+                 nice: int = WORKER_NICE, executor: Executor | None = None,
+                 cancel_grace: float = CANCEL_GRACE_S, persist: bool = True):
         self.store = store
         self._runner = runner
-        self._nice = nice
+        self._executor = executor or LocalProcessExecutor(nice=nice)
+        self._owns_executor = executor is None
+        self._grace = cancel_grace
+        self._persist = persist
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
         self._jobs: dict[str, Job] = {}
-        self._cancel: dict[str, threading.Event] = {}
-        self._queue: queue.Queue[str] = queue.Queue()
+        self._pending: collections.deque[str] = collections.deque()  # queued ids, in order
+        self._cancels: set[str] = set()  # running jobs whose cancel is not yet forwarded
         self._worker: threading.Thread | None = None
+        self._closed = False
         self._seq = 0
+        if persist:
+            self._restore()
+
+    @property
+    def executor(self) -> Executor:
+        return self._executor
+
+    @property
+    def queue_path(self) -> Path:
+        return Path(self.store.root) / QUEUE_FILE
+
+    # --- the public API (any thread) ----------------------------------------------------------
 
     def submit(self, configs: list[RunConfig]) -> list[str]:
         """Queue runs (one batch); returns their job ids."""
         with self._lock:
+            if self._closed:
+                raise RuntimeError("this job manager is closed")
             self._seq += 1
             batch = f"b{self._seq}"
             ids = []
@@ -97,25 +148,26 @@ class JobManager:
                 job_id = f"{batch}-{len(ids) + 1}-{cfg.train.strategy}"
                 self._jobs[job_id] = Job(job_id, batch, cfg.train.strategy, cfg,
                                          epochs=cfg.train.epochs)
-                self._cancel[job_id] = threading.Event()
+                self._pending.append(job_id)
                 ids.append(job_id)
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._work, name="importance-jobs",
-                                                daemon=True)
-                self._worker.start()
-        for job_id in ids:
-            self._queue.put(job_id)
+            self._save()
+            self._ensure_thread()
+            self._wake.notify_all()
         return ids
 
     def cancel(self, job_id: str) -> bool:
-        """Ask a queued or running job to stop (a running one stops within one batch)."""
+        """Stop a queued or running job: a running one stops within one batch, or its process
+        is ended after `cancel_grace` seconds."""
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None or job.status not in ACTIVE:
                 return False
-            self._cancel[job_id].set()
             if job.status == QUEUED:
                 job.status, job.finished = CANCELLED, time.time()
+                self._pending.remove(job_id)
+                self._save()
+            else:
+                self._cancels.add(job_id)
             return True
 
     def jobs(self) -> list[Job]:
@@ -142,37 +194,153 @@ class JobManager:
             time.sleep(0.05)
         return True
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the manager: its thread ends, the job process of an owned executor is ended.
+        The queue file is left as it is: a running job shows as interrupted at the next start,
+        queued ones are queued again."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
+            worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout)
+        if (worker is None or not worker.is_alive()) and self._owns_executor:
+            self._executor.shutdown()
+
     @staticmethod
     def _copy(job: Job) -> Job:
         return dataclasses.replace(job, history=list(job.history))
 
+    # --- the manager's thread -----------------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="importance-jobs",
+                                            daemon=True)
+            self._worker.start()
+
     def _work(self) -> None:
-        lower_thread_priority(self._nice)
-        while True:
-            job_id = self._queue.get()
+        try:
+            while True:
+                with self._lock:
+                    while not self._pending and not self._closed:
+                        self._wake.wait()
+                    if self._closed:
+                        return
+                    job = self._jobs[self._pending.popleft()]
+                    job.status, job.started, job.phase = RUNNING, time.time(), ""
+                    self._save()
+                self._run(job)
+        finally:
             with self._lock:
-                job = self._jobs[job_id]
-                if job.status != QUEUED:
-                    continue
-                job.status, job.started = RUNNING, time.time()
-            self._run(job)
+                closed = self._closed
+            if closed and self._owns_executor:
+                self._executor.shutdown()
 
     def _run(self, job: Job) -> None:
-        def on_event(ev: EpochEvent) -> None:
-            with self._lock:
-                job.epoch = ev.record.epoch + 1
-                job.history.append(ev.record.to_dict())
-
+        ex = self._executor
         try:
-            run_id = self._runner(job.config, store=self.store, on_event=on_event,
-                                  cancel=self._cancel[job.id])
-        except Cancelled:
-            status, err, tb, run_id = CANCELLED, "", "", None
-        except Exception as exc:  # a failing job must not take the worker down
-            status, err, tb, run_id = FAILED, f"{type(exc).__name__}: {exc}", \
-                traceback.format_exc(), None
-        else:
-            status, err, tb = DONE, "", ""
+            ex.submit(Task(job.id, job.config, str(self.store.root), self._runner))
+        except Exception as exc:  # e.g. a runner that cannot be pickled
+            self._finish(job, Outcome(job.id, FAILED, error=f"could not start the job: "
+                                                            f"{type(exc).__name__}: {exc}"))
+            return
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                cancel = job.id in self._cancels
+                self._cancels.discard(job.id)
+            if cancel:
+                ex.cancel(job.id, self._grace)
+            for ev in ex.events(timeout=POLL_S):
+                if ev.key != job.id:
+                    continue
+                if isinstance(ev, Outcome):
+                    self._finish(job, ev)
+                    return
+                self._progress(job, ev)
+
+    def _progress(self, job: Job, ev: Progress) -> None:
         with self._lock:
-            job.status, job.error, job.traceback, job.run_id = status, err, tb, run_id
-            job.finished = time.time()
+            if ev.kind == "epoch":
+                job.epoch = ev.data["epoch"] + 1
+                job.history.append(ev.data)
+            elif ev.kind == "phase":
+                job.phase = ev.data
+            elif ev.kind == "started":
+                job.pid, job.phase = ev.data, "started"
+
+    def _finish(self, job: Job, out: Outcome) -> None:
+        with self._lock:
+            job.status, job.error, job.traceback = out.status, out.error, out.traceback
+            job.run_id = out.run_id if out.status == DONE else None
+            job.finished, job.phase = time.time(), ""
+            self._cancels.discard(job.id)
+            self._save()
+
+    # --- the queue file -----------------------------------------------------------------------
+
+    def _save(self) -> None:
+        """Write the queued and running jobs to the queue file (caller holds the lock)."""
+        if not self._persist:
+            return
+        active = [j for j in sorted(self._jobs.values(), key=lambda j: j.created)
+                  if j.status in ACTIVE]
+        doc = {"format": QUEUE_FORMAT, "seq": self._seq, "jobs": [
+            {"id": j.id, "batch": j.batch, "strategy": j.strategy, "status": j.status,
+             "created": j.created, "started": j.started, "config": j.config.to_dict()}
+            for j in active]}
+        path = self.queue_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".queue-", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w") as f:
+                    json.dump(doc, f, indent=1)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:  # a read-only folder: the queue is just not kept
+            log.warning("cannot write the job queue to %s: %s", path, exc)
+
+    def _restore(self) -> None:
+        """Read the queue file a previous manager left: queue its queued jobs again, show its
+        running ones as interrupted."""
+        path = self.queue_path
+        try:
+            doc = json.loads(path.read_text())
+            entries = list(doc.get("jobs", []))
+            seq = int(doc.get("seq", 0))
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("ignoring the unreadable job queue %s: %s", path, exc)
+            return
+        with self._lock:
+            self._seq = max(self._seq, seq)
+            for e in entries:
+                try:
+                    cfg = RunConfig.from_dict(e["config"])
+                    job = Job(str(e["id"]), str(e["batch"]), str(e["strategy"]), cfg,
+                              created=float(e["created"]), epochs=cfg.train.epochs)
+                    status = e["status"]
+                except (KeyError, TypeError, ValueError) as exc:
+                    log.warning("skipping an unreadable job in %s: %s", path, exc)
+                    continue
+                if status == RUNNING:
+                    job.status, job.error = INTERRUPTED, INTERRUPTED_ERROR
+                    job.started = e.get("started")
+                    job.finished = max(mtime, job.started or 0.0)
+                elif status == QUEUED:
+                    self._pending.append(job.id)
+                else:
+                    continue
+                self._jobs[job.id] = job
+            self._save()
+            if self._pending:
+                self._ensure_thread()

@@ -1,12 +1,21 @@
+import json
 import os
-import threading
 import time
 
 import numpy as np
 import pytest
 
 from importance.config import RunConfig, TrainConfig
-from importance.runs.jobs import CANCELLED, DONE, FAILED, WORKER_NICE, JobManager
+from importance.runs.executor import LocalProcessExecutor
+from importance.runs.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    QUEUE_FILE,
+    RUNNING,
+    WORKER_NICE,
+    JobManager,
+)
 from importance.runs.store import RunStore
 from importance.strategies import Selection
 from importance.training import Cancelled, EpochEvent, EpochRecord
@@ -18,7 +27,8 @@ def _record(epoch: int) -> EpochRecord:
 
 
 def fake_runner(cfg, *, store, on_event, cancel):
-    """Behaves like run_experiment: epochs with events, honours cancel, can fail."""
+    """Behaves like run_experiment: epochs with events, honours cancel, can fail. Runs in the
+    job's process (module level: it is pickled)."""
     if cfg.train.strategy == "random":
         raise RuntimeError("boom in the worker")
     for epoch in range(cfg.train.epochs):
@@ -28,31 +38,53 @@ def fake_runner(cfg, *, store, on_event, cancel):
             time.sleep(0.005)
         on_event(EpochEvent(_record(epoch), cfg.train.epochs, np.zeros(3),
                             Selection(np.arange(3))))
-    return f"run-{cfg.train.strategy}-{threading.current_thread().name}"
+    return f"run-{cfg.train.strategy}-{os.getpid()}"
+
+
+def priority_runner(cfg, *, store, on_event, cancel):
+    return f"nice-{os.getpriority(os.PRIO_PROCESS, 0)}"
 
 
 def cfg(strategy: str, epochs: int = 2) -> RunConfig:
     return RunConfig(train=TrainConfig(strategy=strategy, epochs=epochs))
 
 
+@pytest.fixture(scope="module")
+def executor():
+    """One worker process for the module: only the first test pays the torch import."""
+    ex = LocalProcessExecutor(nice=WORKER_NICE)
+    assert ex.warm_up(timeout=120)
+    yield ex
+    ex.shutdown()
+
+
 @pytest.fixture
-def manager(tmp_path):
-    return JobManager(RunStore(tmp_path), runner=fake_runner)
+def manager(tmp_path, executor):
+    mgr = JobManager(RunStore(tmp_path), runner=fake_runner, executor=executor)
+    yield mgr
+    for job in mgr.jobs():
+        mgr.cancel(job.id)
+    assert mgr.wait(timeout=30)
+    mgr.close()
 
 
-def test_jobs_run_one_at_a_time_in_a_background_thread(manager):
+def test_jobs_run_one_at_a_time_in_a_worker_process(manager):
     ids = manager.submit([cfg("full"), cfg("gradnorm")])
     seen_running = set()
     while manager.busy:
-        running = [j.id for j in manager.jobs() if j.status == "running"]
+        running = [j.id for j in manager.jobs() if j.status == RUNNING]
         assert len(running) <= 1
         seen_running.update(running)
         time.sleep(0.005)
     jobs = {j.id: j for j in manager.jobs()}
     assert seen_running <= set(ids)
+    pids = set()
     for i in ids:
         assert jobs[i].status == DONE and jobs[i].epoch == 2 and len(jobs[i].history) == 2
-        assert jobs[i].run_id.endswith("importance-jobs")  # ran in the worker thread
+        pid = int(jobs[i].run_id.rsplit("-", 1)[1])
+        assert pid != os.getpid() and pid == jobs[i].pid  # ran in the job's process
+        pids.add(pid)
+    assert len(pids) == 1  # the worker process is kept between jobs
     assert jobs[ids[0]].finished <= jobs[ids[1]].started
 
 
@@ -63,15 +95,17 @@ def test_a_failing_job_reports_its_error_and_the_next_job_still_runs(manager):
     assert "boom in the worker" in manager.get(bad).error
     assert "RuntimeError" in manager.get(bad).traceback
     assert manager.get(good).status == DONE
+    assert manager.get(good).pid == manager.get(bad).pid  # an exception is not a crash
 
 
 def test_cancel_stops_a_running_job_and_skips_a_queued_one(manager):
     running, queued = manager.submit([cfg("full", epochs=50), cfg("gradnorm")])
-    while manager.get(running).status != "running":
+    while manager.get(running).epoch < 1:
         time.sleep(0.005)
     assert manager.cancel(queued) and manager.cancel(running)
     assert manager.wait(timeout=5)
     assert manager.get(running).status == CANCELLED
+    assert manager.get(running).error == ""  # stopped between batches: no force needed
     assert manager.get(running).epoch < 50
     assert manager.get(queued).status == CANCELLED and manager.get(queued).started is None
     assert not manager.cancel(running)  # already finished
@@ -86,18 +120,37 @@ def test_snapshots_are_copies(manager):
     assert manager.get(job_id).status == DONE and len(manager.get(job_id).history) == 2
 
 
+def test_the_queue_file_holds_the_queued_and_running_jobs(manager):
+    path = manager.store.root / QUEUE_FILE
+    first, second = manager.submit([cfg("full", epochs=50), cfg("gradnorm")])
+    while manager.get(first).status != RUNNING:
+        time.sleep(0.005)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == 1 and doc["seq"] == 1
+    assert [(j["id"], j["status"]) for j in doc["jobs"]] == [(first, "running"),
+                                                              (second, "queued")]
+    assert RunConfig.from_dict(doc["jobs"][1]["config"]) == cfg("gradnorm")
+    manager.cancel(first)
+    manager.cancel(second)
+    assert manager.wait(timeout=5)
+    assert json.loads(path.read_text())["jobs"] == []
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert manager.store.ids() == []  # the queue file is not a run
+
+
+def test_a_runner_that_cannot_be_pickled_fails_its_job_only(tmp_path, executor):
+    mgr = JobManager(RunStore(tmp_path), runner=lambda c, **kw: "never", executor=executor)
+    (job_id,) = mgr.submit([cfg("full")])
+    assert mgr.wait(timeout=10)
+    assert mgr.get(job_id).status == FAILED and "could not start the job" in mgr.get(job_id).error
+    mgr.close()
+
+
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities here")
-def test_the_worker_trains_at_a_lower_cpu_priority_than_the_caller(tmp_path):
-    seen = {}
-
-    def runner(cfg, *, store, on_event, cancel):
-        tid = threading.get_native_id()
-        seen["worker"] = os.getpriority(os.PRIO_PROCESS, tid)
-        return "run"
-
-    JobManager(RunStore(tmp_path), runner=runner).submit([cfg("full")])
-    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    deadline = time.time() + 10
-    while "worker" not in seen and time.time() < deadline:
-        time.sleep(0.01)
-    assert seen["worker"] == min(own + WORKER_NICE, 19)
+def test_the_worker_process_trains_at_a_lower_cpu_priority_than_the_caller(tmp_path, executor):
+    mgr = JobManager(RunStore(tmp_path), runner=priority_runner, executor=executor)
+    (job_id,) = mgr.submit([cfg("full")])
+    assert mgr.wait(timeout=10)
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert mgr.get(job_id).run_id == f"nice-{min(own + WORKER_NICE, 19)}"
+    mgr.close()
