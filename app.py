@@ -10,7 +10,7 @@ import threading
 
 import streamlit as st
 
-from ui import entry, sidebar
+from ui import entry, sidebar, upload
 
 st.set_page_config(page_title="Which training data matters?", layout="wide",
                    initial_sidebar_state="expanded")
@@ -35,6 +35,12 @@ def _warm_up() -> threading.Thread:
     return t
 
 
+@st.cache_resource(show_spinner=False)
+def _remove_stale_uploads() -> list[str]:
+    """Once per server: uploads that no stored run needs are removed (see ui.upload)."""
+    return [str(p) for p in upload.remove_stale_uploads()]
+
+
 page = entry.navigation()
 sidebar.dataset_picker()
 try:
@@ -42,3 +48,4 @@ try:
         page.run()
 finally:  # also when a page stops early
     _warm_up()
+    _remove_stale_uploads()

@@ -77,6 +77,20 @@ def _reset_choices(info: SourceInfo, attempted: str | tuple[str, ...]) -> None:
     st.session_state[state.LAST_PATH] = attempted
 
 
+def _single_choice(info: SourceInfo) -> bool:
+    """The source offers one series and one column: no choice could make it load."""
+    return len(info.series) <= 1 and len(info.columns) == 1
+
+
+def _short(error: str, names: str) -> str:
+    """The error without the file name it starts with ("Cannot use x.csv: x.csv: ...")."""
+    for name in names.split(", "):
+        for sep in (": ", ", "):
+            if error.startswith(name + sep):
+                return error[len(name) + len(sep):]
+    return error
+
+
 def dataset_picker() -> Dataset:
     """Draw the dataset controls; return the chosen dataset (the default when none is usable)."""
     sb = st.sidebar
@@ -94,8 +108,16 @@ def dataset_picker() -> Dataset:
     if changed:
         st.session_state.pop(state.YEAR, None)
     info, error = describe(DataConfig(path=path, year=st.session_state.get(state.YEAR)))
+    if info is not None and path is not None and _single_choice(info):
+        # Nothing else to pick in this file: if its one series does not load, it is unusable.
+        loaded, error = load(DataConfig(path=path, series=info.default_series,
+                                        column=info.default_column,
+                                        year=st.session_state.get(state.YEAR)))
+        if loaded is None:
+            info = None
     if info is None:
-        sb.error(f"Cannot use {name}: {error}\n\nUsing the embedded default instead.")
+        sb.error(f"Cannot use {name}: {_short(error or '', name)}\n\n"
+                 "Using the embedded default instead.")
         path, name = None, "embedded default"
         info, error = describe(DataConfig())
     if info is None:  # the embedded default itself is unreadable: nothing else to offer

@@ -9,7 +9,6 @@ title lines before the header. Everything here is detected from the content.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import itertools
 import re
@@ -24,7 +23,7 @@ from importance.data.types import DataError
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 SAMPLE_LINES = 200  # lines looked at to detect the delimiter and the decimal mark
-MAX_PREAMBLE = 20  # title lines allowed before the header
+MAX_PREAMBLE = 50  # title lines allowed before the header
 # A number with a decimal comma or point and optional grouping of thousands.
 _COMMA_DECIMAL = re.compile(r"[+-]?\d+,\d+")
 _DOT_DECIMAL = re.compile(r"[+-]?\d+\.\d+")
@@ -52,26 +51,24 @@ class Dialect:
 
 
 def raw_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when gzip (detected by content)."""
-    files.magic(path)  # a clear error when it does not exist
-    try:
-        data = gzip.decompress(path.read_bytes()) if files.is_gzip(path) else path.read_bytes()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"{path.name}: unreadable ({exc})") from None
-    return data
+    """The file's bytes, gunzipped when gzip (detected by content), within the text limit
+    (`files.max_text_bytes`)."""
+    return files.read_content(path, files.max_text_bytes())
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """(text, encoding) of a text file's bytes; DataError when it is not text."""
     encoding = files.detect_encoding(data, name)
     try:
-        text = data.decode(encoding)
+        text = files.decode_bytes(data, encoding)
     except UnicodeDecodeError as exc:
         what = files.ENCODING_NAMES[encoding]
         raise DataError(f"{name}: not readable as {what} ({exc})") from None
     text = text.lstrip("\ufeff")
     if "\x00" in text:
-        raise DataError(f"{name}: not a text (CSV/TSV) or Parquet file")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DataError(f"{name}: NUL bytes at line {line}: a text export has none, so the file "
+                        "is damaged (an interrupted copy?); export it again")
     if not text.strip():
         raise DataError(f"{name}: the file is empty")
     return text, encoding
@@ -84,7 +81,7 @@ def sniff(text: str, encoding: str) -> Dialect:
     best: tuple[tuple, str, int] | None = None
     for delimiter in DELIMITERS:
         counts = [len(row) if any(c.strip() for c in row) else 0
-                  for row in csv.reader(lines, delimiter=delimiter)]
+                  for row in _rows(lines, delimiter)]
         filled = [c for c in counts if c]
         if not filled:
             continue
@@ -105,6 +102,17 @@ def sniff(text: str, encoding: str) -> Dialect:
     return Dialect(encoding, delimiter, _decimal(sample, delimiter), header + 1)
 
 
+def _rows(lines: list[str], delimiter: str) -> list[list[str]]:
+    """The lines split into fields, up to the first that csv cannot read (a field beyond its
+    size limit: pandas names the line when the whole file is read)."""
+    rows: list[list[str]] = []
+    try:
+        rows.extend(csv.reader(lines, delimiter=delimiter))
+    except csv.Error:
+        pass
+    return rows
+
+
 def _first_filled(lines: list[str]) -> int:
     return next((i for i, line in enumerate(lines) if line.strip()), 0)
 
@@ -113,7 +121,7 @@ def _decimal(lines: list[str], delimiter: str) -> str:
     """"," when the cells vote for a decimal comma, else "." (thousands grouped with spaces
     or apostrophes are read without them: "1 234,5" votes for the comma)."""
     comma = dot = ambiguous_comma = 0
-    for row in csv.reader(lines, delimiter=delimiter):
+    for row in _rows(lines, delimiter):
         for cell in row:
             cell = SPACES.sub("", cell)
             if _COMMA_AFTER_DOT_GROUPS.fullmatch(cell):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
-from importance.data import layouts, quality, timestamps
+from importance.data import dialect, layouts, numbers, quality, timestamps
 from importance.data.numbers import parse_numbers
 from importance.data.table import Table, read_table
 from importance.data.types import DataError, LoadedSeries, QualityNote, SourceInfo
@@ -82,7 +82,8 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
     name = ", ".join(p.table.name for p in parts)
     what = f" for {first.series_col} {series}" if first.series_col else ""
     if len(values) < MIN_ROWS:
-        raise DataError(f"{name}: only {len(values)} rows{what}; at least {MIN_ROWS} are needed")
+        raise DataError(f"{name}: only {_rows(len(values))}{what}; at least {MIN_ROWS} are "
+                        "needed")
     local, dropped = timestamps.to_zone(values.index.to_series(), tz)
     if dropped.any():
         notes.append(QualityNote(f"rows at local times that do not exist in {tz} (the hour "
@@ -93,6 +94,11 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
     keep = np.flatnonzero(~dropped)
     values, merged = quality.merge_duplicates(values, name, lambda i: where(int(keep[i])))
     notes += merged
+    if len(values) < MIN_ROWS:
+        distinct = values.index.unique()
+        raise DataError(f"{name}: every row{what} has the same timestamp, {distinct[0]}" if
+                        len(distinct) == 1 else f"{name}: only {len(distinct)} distinct "
+                        f"timestamps{what}; at least {MIN_ROWS} are needed")
     values = values.sort_index()
     first_row = {t: i for i, t in reversed(list(enumerate(local)))}
     grid, step = quality.regular_grid(pd.DatetimeIndex(values.index), name,
@@ -113,7 +119,8 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
 
 def _parts(paths: Sequence[Path], time_column: str | None, series_column: str | None,
            year: int | None) -> list[Part]:
-    parts = [_part(read_table(Path(p)), time_column, series_column, year) for p in paths]
+    parts = [_in_range(_part(read_table(Path(p)), time_column, series_column, year))
+             for p in paths]
     first = parts[0]
     for other in parts[1:]:
         if (other.layout, other.series_col, other.columns) != (first.layout, first.series_col,
@@ -147,6 +154,18 @@ def _part(table: Table, time_column: str | None, series_column: str | None,
         layout = "wide" if layouts.looks_like_cells(columns) else "single"
     return Part(table, times, layout, time_col if clock is None else f"{time_col} + {clock}",
                 series_col, columns, summary)
+
+
+def _in_range(part: Part) -> Part:
+    """The part, or a DataError naming its first time outside the dates the lab handles."""
+    bad = timestamps.out_of_range(part.times)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        column = "" if part.layout == "transposed" else f" (column {part.time_col!r})"
+        raise DataError(f"{part.where(row)}: {part.times.iloc[row]}{column} is outside the "
+                        f"dates this lab handles ({timestamps.FIRST_DATE:%Y-%m-%d} to "
+                        f"{timestamps.LAST_DATE:%Y-%m-%d}): a mistyped year?")
+    return part
 
 
 def _require(table: Table, column: str, role: str) -> str:
@@ -207,7 +226,20 @@ def _parse_times(table: Table, column: str) -> pd.Series:
     value = values.iloc[row]
     shown = ("the empty value" if pd.isna(value) or not str(value).strip()
              else f"{value:g}" if isinstance(value, float) else repr(value))
-    raise DataError(f"{table.name}: column {column!r}, {table.at(row)}: {shown} {problem}")
+    raise DataError(f"{table.name}: column {column!r}, {table.at(row)}: {shown} {problem}"
+                    f"{_other_delimiter(table, value)}")
+
+
+def _other_delimiter(table: Table, value: object) -> str:
+    """A hint when a bad value holds another delimiter: lines split differently."""
+    if table.dialect is None or not isinstance(value, str):
+        return ""
+    found = [d for d in dialect.DELIMITERS if d != table.dialect.delimiter and d in value]
+    if not found:
+        return ""
+    names = dialect.DELIMITER_NAMES
+    return (f" (this line is {names[found[0]]}-separated, the file "
+            f"{names[table.dialect.delimiter]}-separated: use one delimiter throughout)")
 
 
 def _with_clock(table: Table, time_col: str, times: pd.Series) -> tuple[pd.Series, str | None]:
@@ -310,11 +342,19 @@ def _gather(parts: list[Part], column: str, series: str | None
         raw = part.table.frame[column].iloc[rows]
         values, bad = parse_numbers(raw, part.table.decimal)
         if bad.any():
-            row = int(rows[np.flatnonzero(bad)[0]])
+            first = int(np.flatnonzero(bad)[0])
+            cell = raw.iloc[first]
             raise DataError(
-                f"{part.where(row)}: {raw.iloc[int(np.flatnonzero(bad)[0])]!r} in column "
-                f"{column!r} is not a number ({int(bad.sum())} such cells; empty cells and "
+                f"{part.where(int(rows[first]))}: {cell!r} in column {column!r} "
+                f"{numbers.problem(cell)} ({int(bad.sum())} such cells; empty cells and "
                 "markers such as n/a or #N/A are read as missing values)")
+        huge = numbers.too_large(values)
+        if huge.any():
+            first = int(np.flatnonzero(huge)[0])
+            raise DataError(
+                f"{part.where(int(rows[first]))}: {values[first]:g} in column {column!r} is "
+                f"too large ({int(huge.sum())} values beyond {numbers.MAX_MAGNITUDE:g}, where "
+                "statistics and training overflow); rescale the column, e.g. to MB or GB")
         nan = np.isnan(values)
         missing += int(nan.sum())
         if nan.any() and not missing_rows:
@@ -327,7 +367,8 @@ def _gather(parts: list[Part], column: str, series: str | None
             raise DataError("the files cannot be combined: some have time zones and some not")
     values = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
     if values.isna().all():
-        raise DataError(f"column {column!r} has no values (all empty or NaN)")
+        names = ", ".join(p.table.name for p in parts)
+        raise DataError(f"{names}: column {column!r} has no values (all empty or NaN)")
     notes = [n for p in parts for n in p.notes]
     if missing:
         notes.append(QualityNote("missing values (empty, NaN or a marker such as n/a)", missing,
@@ -347,6 +388,10 @@ def _series_rows(part: Part, series: str | None, parts: list[Part]) -> np.ndarra
         raise DataError(f"{part.table.name}: unknown series {series!r} in column "
                         f"{part.series_col!r}; it has {len(known)}: {shown}")
     return rows
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'s' if n != 1 else ''}"
 
 
 def _fill_notes(absent: pd.DatetimeIndex, step: pd.Timedelta) -> list[QualityNote]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from importance.data import timestamps
-from importance.data.numbers import parse_numbers
+from importance.data.numbers import parse_numbers, problem
 from importance.data.table import Table
 from importance.data.types import DataError, QualityNote
 
@@ -114,8 +114,8 @@ def melt_transposed(table: Table, year: int | None) -> Melted:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{table.name}, {table.at(int(rows[i]))}, column {col!r}: "
-                            f"{raw.iloc[i]!r} is not a number ({int(bad.sum())} such cells in "
-                            "this column)")
+                            f"{raw.iloc[i]!r} {problem(raw.iloc[i])} ({int(bad.sum())} such "
+                            "cells in this column)")
     n_dates = len(date_cols)
     series_col = ids[0] if ids else "row"
     frame = pd.DataFrame({series_col: np.repeat(key.to_numpy()[rows], n_dates),

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from importance.data import files
+from importance.data import files, numbers
 from importance.data.types import DataError
 
 ACTIVITIES = ("sms_in", "sms_out", "call_in", "call_out", "internet")
@@ -167,7 +167,7 @@ def _read_csv(path: Path, names: Sequence[str], *, has_header: bool, delimiter: 
     files.first_line(path)  # DataError if missing, empty or binary
     types = {n: pa.int64() if n in INT_COLUMNS else pa.float64() for n in names}
     try:
-        with pa.input_stream(str(path), compression="gzip" if files.is_gzip(path) else None) as f:
+        with files.open_binary(path) as f:  # gzip within files.MAX_DECOMPRESSED_BYTES
             return pa_csv.read_csv(
                 f,
                 read_options=pa_csv.ReadOptions(column_names=list(names),
@@ -240,6 +240,10 @@ def _sum_columns(table: pa.Table, columns: Sequence[str], path: Path, *,
             row = int(np.flatnonzero(~np.isfinite(values))[0])
             raise DataError(f"{path.name}: line {row + first_line}: column {name}: "
                             f"{values[row]} is not a finite number")
+        if numbers.too_large(values).any():
+            row = int(np.flatnonzero(numbers.too_large(values))[0])
+            raise DataError(f"{path.name}: line {row + first_line}: column {name}: "
+                            f"{values[row]:g} is too large (beyond {numbers.MAX_MAGNITUDE:g})")
         total += values
     return total
 

@@ -5,7 +5,8 @@ Rules (documented in the README's "Your own data"):
   values: they are filled like gaps and counted;
 - thousands may be grouped with the other mark ("1,234.5" / "1.234,5"), a space, a narrow or
   non-breaking space, or an apostrophe ("1'234.5");
-- any other text in a value column is refused, naming the file, line, column and value.
+- any other text in a value column is refused, naming the file, line, column and value;
+- so are numbers beyond `MAX_MAGNITUDE` (1e309 overflows a 64-bit float to infinity).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ MISSING_MARKERS = frozenset({
     "#n/a", "#na", "#value!", "#div/0!", "#ref!", "#num!", "#null!", "#name?",
     "inf", "+inf", "-inf", "infinity", "-infinity",
 })
+# Larger values are refused: their squares and sums (standard deviations, scaling, MSE) would
+# overflow float64; no KPI comes near (1e18 bytes is an exabyte).
+MAX_MAGNITUDE = 1e100
 SPACES = re.compile(r"[\s\u00a0\u202f']")  # thousands groups: spaces, NBSP, apostrophe
 _NUMBER = {
     ".": re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?"),
@@ -73,5 +77,21 @@ def _parse_text(text: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     ok = (shaped & ~missing)[~plain]
     parsed = pd.to_numeric(cleaned.where(ok, None), errors="coerce")
     out[~plain] = parsed.to_numpy(dtype=np.float64, na_value=np.nan)
+    overflow = np.isinf(out)  # a number written beyond float64, e.g. 1e309
     out[~np.isfinite(out)] = np.nan
-    return out, ~missing & ~shaped
+    return out, (~missing & ~shaped) | overflow
+
+
+def problem(cell: object) -> str:
+    """Why a cell that `parse_numbers` marks bad is refused, in words."""
+    text = SPACES.sub("", str(cell))
+    shaped = _NUMBER["."].fullmatch(text) or _NUMBER[","].fullmatch(text)
+    if shaped and re.search(r"\d", text):
+        return "is too large: it overflows a 64-bit number to infinity"
+    return "is not a number"
+
+
+def too_large(values: np.ndarray) -> np.ndarray:
+    """Finite values beyond MAX_MAGNITUDE (NaN is not)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(values) > MAX_MAGNITUDE

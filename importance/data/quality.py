@@ -84,17 +84,18 @@ def regular_grid(index: pd.DatetimeIndex, name: str, where: Callable[[pd.Timesta
         raise DataError(f"{name}: irregular timestamps: {index[off][0]} ({where(index[off][0])}) "
                         f"is not on the {_words(step)} grid that starts at {index[0]} (the most "
                         "common step); resample the export to one step")
+    points = (base[-1] - base[0]) // step + 1  # counted first: a typo year makes billions
+    if points > MAX_GRID_FACTOR * len(index):
+        gaps = index.to_series().diff()
+        raise DataError(f"{name}: {len(index):,} timestamps from {index[0]} to {index[-1]} at a "
+                        f"{_words(step)} step would need {points:,} filled points; the largest "
+                        f"gap ends at {gaps.idxmax()} ({where(gaps.idxmax())}): a mistyped date?")
     if calendar:
         grid = pd.date_range(wall[0], wall[-1], freq=f"{step // ONE_DAY}D")
         if index.tz is not None:
             grid = grid.tz_localize(index.tz, ambiguous=True, nonexistent="shift_forward")
     else:
         grid = pd.date_range(index[0], index[-1], freq=step)
-    if len(grid) > MAX_GRID_FACTOR * len(index):
-        gaps = index.to_series().diff()
-        raise DataError(f"{name}: {len(index)} timestamps from {index[0]} to {index[-1]} at a "
-                        f"{_words(step)} step would need {len(grid)} filled points; the largest "
-                        f"gap ends at {gaps.idxmax()}")
     return grid.rename("time").as_unit(index.unit), step
 
 

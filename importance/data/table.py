@@ -7,12 +7,14 @@ is a number become float64 (missing markers -> NaN). Parquet keeps its own types
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from importance.data import dialect, files
 from importance.data.dialect import Dialect
@@ -21,6 +23,8 @@ from importance.data.types import DataError
 
 NUMBER_SAMPLE = 1000  # rows looked at to tell number columns from text columns
 NUMERIC_LIKE = 0.5  # a text column is a (dirty) value column when this share of cells are numbers
+_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def read_table(path: Path) -> Table:
                             skip_blank_lines=False, engine="python" if len(found.delimiter) > 1
                             else "c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path.name}: unreadable as {found.describe()} ({exc})") from None
+        raise DataError(f"{path.name}: {_parser_problem(str(exc), found)}") from None
     frame.columns = _clean_names(frame.columns)
     lines = np.arange(len(frame), dtype=np.int64) + found.header_line + 1
     blank = (frame.apply(lambda c: c.str.strip()) == "").all(axis=1).to_numpy()
@@ -76,11 +80,35 @@ def read_table(path: Path) -> Table:
     return _typed(_non_empty(table))
 
 
+def _parser_problem(error: str, found: Dialect) -> str:
+    """pandas' tokenizer error in the user's words: the line and what is wrong with it."""
+    what = found.describe()
+    fields = _FIELDS.search(error)
+    if fields:
+        expected, line, saw = (int(g) for g in fields.groups())
+        return (f"line {line}: {saw:,} fields where the header (line {found.header_line}) has "
+                f"{expected:,} (the file reads as {what}); every line needs one field per "
+                "column")
+    quote = _QUOTE.search(error)
+    if quote:
+        return (f"line {int(quote.group(1)) + 1}: a quote (\") opens a field that is never "
+                "closed; remove the stray quote or close it")
+    return f"unreadable as {what} ({error.strip()})"
+
+
 def _parquet(path: Path) -> Table:
     try:
+        rows = pq.ParquetFile(path).metadata
+        size = sum(rows.row_group(i).total_byte_size for i in range(rows.num_row_groups))
+        if size > files.MAX_DECOMPRESSED_BYTES:
+            raise DataError(f"{path.name}: {files.size_words(size)} of data once decompressed, "
+                            f"more than the {files.size_words(files.MAX_DECOMPRESSED_BYTES)} "
+                            "this lab reads (a compression bomb, or an export to split)")
         frame = pd.read_parquet(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise DataError(f"{path.name}: unreadable Parquet file ({exc})") from None
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{path.name}: unreadable Parquet file ({str(exc).strip()})") from None
     if not isinstance(frame.index, pd.RangeIndex):  # e.g. a saved DatetimeIndex
         frame = frame.reset_index()
     frame = frame.reset_index(drop=True)

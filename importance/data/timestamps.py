@@ -38,6 +38,9 @@ EPOCH_SECONDS = (1e8, 1e10)  # 1973 .. 2286
 EPOCH_MILLISECONDS = (1e11, 1e13)
 SAMPLE = 200  # distinct values that a form must read before the whole column is tried
 WALL_CLOCK = "wall-clock time as written in the data (no zone)"
+# Dates the lab handles: inside pandas' nanosecond range (1677-09-21 to 2262-04-11), which the
+# windows, the run store and the charts use, with room for a forecast horizon.
+FIRST_DATE, LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
 
 
 def check_zone(tz: str) -> str:
@@ -139,3 +142,9 @@ def to_zone(times: pd.Series, tz: str | None) -> tuple[pd.Series, np.ndarray]:
     second[np.flatnonzero(ambiguous)[repeat == 1]] = True
     local = summer.where(~second, winter)
     return local[~dropped], dropped
+
+
+def out_of_range(times: pd.Series) -> np.ndarray:
+    """Times before FIRST_DATE or after LAST_DATE (a year typed 9999 or 0001)."""
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz else times
+    return ((naive < FIRST_DATE) | (naive > LAST_DATE)).to_numpy()
