@@ -36,10 +36,9 @@ def child(epochs: int) -> None:
 
     if os.environ.get("BENCH_THREADS"):
         torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
-    from importance.runtime import ThreadGovernor, configure
+    from importance import runtime
 
-    configure()  # leaves torch alone under IMPORTANCE_RUNTIME=off
-    governor = ThreadGovernor()  # disabled under IMPORTANCE_RUNTIME=off
+    runtime.configure()  # leaves torch alone under IMPORTANCE_RUNTIME=off (no governor)
     from importance.config import ModelConfig, WindowConfig
     from importance.data import load_series
     from importance.data.windows import make_windows
@@ -54,14 +53,13 @@ def child(epochs: int) -> None:
     for epoch in range(epochs + 1):
         start = time.perf_counter()
         for i in range(0, len(x), 64):
-            governor.tick()  # as the trainer does between batches
+            runtime.tick()  # as the trainer does between batches
             opt.zero_grad()
             per_sample_loss(model(x[i:i + 64]), y[i:i + 64]).mean().backward()
             opt.step()
         if epoch:
             seconds.append(time.perf_counter() - start)
-    print(json.dumps({"seconds": seconds, "threads": governor.threads if governor.enabled
-                      else torch.get_num_threads()}))
+    print(json.dumps({"seconds": seconds, "threads": torch.get_num_threads()}))
 
 
 def _spin() -> None:

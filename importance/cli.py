@@ -194,8 +194,10 @@ def cmd_compare(a: argparse.Namespace) -> int:
     from importance.energy import EnergyMeter
     from importance.experiment import load_data, preflight, run_classical, run_experiment
     from importance.runs.memory import check_series
+    from importance.runtime import configure
     from importance.training import EpochEvent
 
+    configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
     data = data_from_args(a)
     loaded = load_data(data)
     choice = window_from_args(a, loaded)

@@ -1,22 +1,25 @@
 """How a training process uses this machine's cores and memory allocator.
 
 Threads. torch runs one intra-op thread per core and its OpenMP threads spin while they wait.
-On a quiet machine that is the fastest choice, but as soon as another process wants a core the
-spinning threads and the other process take turns and an epoch collapses. Measured here (2
-cores; `python -m benchmarks.bench_contention`, epoch of the default comparison's model,
-median seconds, against the same policy's quiet epoch):
+On a quiet machine that is fine, but as soon as another process wants a core the spinning
+threads and the other process take turns and an epoch collapses. Measured here (2 cores,
+glibc malloc tuned as below; `python -m benchmarks.bench_contention --epochs 4`, median epoch
+of the default comparison's model, against the same policy's quiet epoch; 2026-12-06):
 
     policy                        quiet    1 busy process    2 busy processes
-    torch default (2, spinning)   0.95 s   4.10 s (4.3x)     5.75 s (6.1x)
-    1 thread                      1.45 s   1.41 s (1.0x)     2.38 s (1.6x)
-    2 threads, passive waiting    2.03 s   3.00 s (1.5x)     4.30 s (2.1x)
+    torch default (2, spinning)   0.75 s   12.94 s (17.3x)   1.84 s (2.5x)
+    1 thread                      0.58 s    0.66 s (1.1x)    1.06 s (1.8x)
+    2 threads, passive waiting    5.19 s    0.95 s (0.2x)    1.14 s (0.2x)
+    adaptive (this module)        0.68 s    0.58 s (0.9x)    1.08 s (1.6x)
 
-So no fixed count wins: two threads are 1.5x faster on a quiet machine, one thread is 3x
-faster on a busy one, and passive waiting costs more than it saves. `ThreadGovernor` picks
-per moment: between batches, every `INTERVAL_S`, it reads how much CPU the *other* processes
-used (from /proc/stat, minus this process's own time) and trains on every core while they use
-less than `DOWN_AT` of one core, on `cores - busy` threads (at least one) once they use more,
-and back up below `UP_AT`. The policy's own figures are in the benchmark's last row.
+Passive waiting is 7x slower on a quiet machine, and a fixed single thread leaves a free core
+unused where a second thread helps: a 2-epoch `gradnorm` run with `--hidden 128 --scoring
+exact` took 12.8-13.1 s adaptive against 14.8-14.9 s on one thread (the default comparison,
+4 epochs: 12.3 s both ways). `ThreadGovernor` therefore decides per moment: between batches,
+every `INTERVAL_S`, it reads how much CPU the *other* processes used (from /proc/stat, minus
+this process's own time) and trains on every core while they use less than `DOWN_AT` of one
+core, on `cores - busy` threads (at least one) once they use more, and on every core again
+below `UP_AT`.
 
 Allocator. glibc's malloc returns large freed blocks to the system and maps each new one
 afresh, which cost ~45% of an LSTM step in page faults (`benchmarks/bench_allocator.py`).
@@ -56,6 +59,7 @@ class Runtime:
 
 
 _applied: Runtime | None = None
+_governor: ThreadGovernor | None = None
 
 
 def cores() -> int:
@@ -86,7 +90,7 @@ def fixed_threads() -> int | None:
 
 def configure() -> Runtime:
     """Apply the allocator settings and the starting thread count, once per process."""
-    global _applied
+    global _applied, _governor
     if _applied is not None:
         return _applied
     import torch
@@ -98,7 +102,15 @@ def configure() -> Runtime:
     torch.set_num_threads(fixed or cores())
     threads = str(fixed) if fixed else f"adaptive (1-{cores()})"
     _applied = Runtime(threads, _allocator())
+    if fixed is None:
+        _governor = ThreadGovernor(torch.set_num_threads)
     return _applied
+
+
+def tick() -> int | None:
+    """Between batches: let this process's governor adjust the thread count (a no-op unless
+    `configure` installed one); return the count it uses, or None."""
+    return _governor.tick() if _governor is not None else None
 
 
 def read_busy_seconds(path: str = "/proc/stat") -> float | None:

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from importance import runtime
 from importance.config import LR_SCHEDULES, TrainConfig
 from importance.data.windows import WindowedSeries, Windows
 from importance.energy import EnergyMeter, PhaseEnergy
@@ -117,6 +118,7 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np
     out = []
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
+            runtime.tick()
             out.append(model(torch.from_numpy(x[i:i + batch_size])).numpy())
     model.train()
     return np.concatenate(out) if out else np.empty((0, 1), dtype=np.float32)
@@ -211,6 +213,7 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
             batches = -(-len(perm) // cfg.batch_size)  # ceil
             for i in range(0, len(perm), cfg.batch_size):
                 check_cancel()
+                runtime.tick()  # fewer threads while other processes want the cores
                 for group in opt.param_groups:
                     group["lr"] = scheduled_lr(cfg, (epoch + i / len(perm)) / cfg.epochs)
                 bi = perm[i:i + cfg.batch_size]

@@ -161,8 +161,7 @@ def _job_card(job) -> None:
                         text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
         if job.status == "failed":
             st.error(f"This run failed: {job.error}")
-            with st.expander("Traceback"):
-                st.code(job.traceback or job.error, language=None)
+            st.caption("The details are in the server's log.")
         elif job.status == "interrupted":
             st.warning(f"This run was interrupted: {job.error}")
         elif job.status == "cancelled" and job.error:

@@ -72,14 +72,14 @@ def death_reason(exitcode: int | None) -> str:
 class LocalProcessExecutor:
     """One long-lived worker process on this machine; tasks run one at a time, in order.
 
-    `nice`: added to the worker's nice value (its threads inherit it). `recycle_rss`: a worker
+    The worker runs at the server's CPU priority: `importance.runtime` gives up threads while
+    other processes want the cores, where a nice level would starve it. `recycle_rss`: a worker
     whose resident memory exceeds it after a task exits and is replaced at the next task.
     """
 
-    def __init__(self, *, nice: int = 0, context: str = "spawn",
+    def __init__(self, *, context: str = "spawn",
                  recycle_rss: int = RECYCLE_RSS):
         self._ctx = mp.get_context(context)
-        self._nice = nice
         self._recycle = recycle_rss
         self._proc = None
         self._conn = None
@@ -108,8 +108,7 @@ class LocalProcessExecutor:
         self._reap()
         parent, child = self._ctx.Pipe()
         self._flag = self._ctx.Event()
-        proc = self._ctx.Process(target=serve, args=(child, self._flag, self._nice,
-                                                     self._recycle),
+        proc = self._ctx.Process(target=serve, args=(child, self._flag, self._recycle),
                                  name="importance-worker", daemon=True)
         proc.start()
         child.close()  # the worker's end lives in the worker only: its death closes the pipe

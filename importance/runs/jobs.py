@@ -7,8 +7,8 @@ worker process that imports torch once), so a crash, an out-of-memory kill or a 
 ends only that job: it is marked failed (or cancelled) with the reason, and the next job
 starts a fresh process. Readers get copies of the lock-protected job state.
 
-The worker process runs at a lower CPU priority (nice WORKER_NICE, set in the process before
-torch starts its threads, which inherit it), so the dashboard stays responsive.
+The worker process runs at the server's CPU priority and applies `importance.runtime`: its
+torch threads give way while other processes (the browser, the server) want the cores.
 
 Queued and running jobs are kept in `<runs>/.queue.json` (written atomically at every change):
 
@@ -50,13 +50,11 @@ from importance.runs.tasks import (
     Progress,
     Task,
 )
-from importance.runs.worker import lower_thread_priority
 
 __all__ = ["ACTIVE", "CANCELLED", "DONE", "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "Job",
-           "JobManager", "QUEUE_FILE", "WORKER_NICE", "lower_thread_priority"]
+           "JobManager", "QUEUE_FILE"]
 
 Runner = Callable[..., str]  # run_experiment's signature; module-level (it is pickled)
-WORKER_NICE = 10
 QUEUE_FILE = ".queue.json"
 QUEUE_FORMAT = 1
 POLL_S = 0.1  # the manager's thread forwards a cancel within this
@@ -107,11 +105,11 @@ class JobManager:
     """
 
     def __init__(self, store: RunStore, runner: Runner = run_experiment, *,
-                 nice: int = WORKER_NICE, executor: Executor | None = None,
+                 executor: Executor | None = None,
                  cancel_grace: float = CANCEL_GRACE_S, persist: bool = True):
         self.store = store
         self._runner = runner
-        self._executor = executor or LocalProcessExecutor(nice=nice)
+        self._executor = executor or LocalProcessExecutor()
         self._owns_executor = executor is None
         self._grace = cancel_grace
         self._persist = persist
@@ -272,6 +270,9 @@ class JobManager:
                 job.pid, job.phase = ev.data, "started"
 
     def _finish(self, job: Job, out: Outcome) -> None:
+        if out.status == FAILED:  # the page shows the message; the details go to the log
+            log.error("job %s (%s) failed: %s\n%s", job.id, job.strategy, out.error,
+                      out.traceback or "(no traceback: its process ended)")
         with self._lock:
             job.status, job.error, job.traceback = out.status, out.error, out.traceback
             job.run_id = out.run_id if out.status == DONE else None

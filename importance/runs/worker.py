@@ -15,7 +15,6 @@ import dataclasses
 import inspect
 import os
 import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -46,21 +45,6 @@ RECYCLE_RSS = 2 * 2**30
 
 class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
-
-
-def lower_thread_priority(nice: int) -> None:
-    """Raise the calling thread's nice value by `nice` where the OS allows it (Linux).
-
-    Called first thing in a worker process, it covers every thread the process starts later
-    (torch's intra-op threads, CodeCarbon's): Linux threads inherit their creator's nice value.
-    """
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
-    except OSError:  # not permitted here: run at the normal priority
-        pass
 
 
 def _reporting_meter(country: str, report: Report):
@@ -134,8 +118,7 @@ def rss_bytes() -> int:
         return 0
 
 
-def serve(conn: Connection, cancel: CancelFlag, nice: int = 0,
-          recycle_rss: int = RECYCLE_RSS) -> None:
+def serve(conn: Connection, cancel: CancelFlag, recycle_rss: int = RECYCLE_RSS) -> None:
     """Main function of a local worker process: tasks in, Progress and Outcome out.
 
     Ignores SIGINT (a Ctrl-C of the server reaches its whole process group; the server
@@ -143,15 +126,10 @@ def serve(conn: Connection, cancel: CancelFlag, nice: int = 0,
     """
     t0 = time.perf_counter()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_thread_priority(nice)  # before torch starts its threads: they inherit it
     import importance.experiment  # noqa: F401 - torch, once per process
+    from importance.runtime import configure
 
-    try:  # the thread and allocator policy of processes that train (importance.runtime)
-        from importance.runtime import configure
-    except ImportError:  # pragma: no cover - an older tree without it
-        configure = None
-    if configure is not None:
-        configure()
+    configure()  # the thread and allocator policy of processes that train
 
     conn.send(Ready(os.getpid(), time.perf_counter() - t0))
     while True:

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from importance import runtime
 from importance.models import per_sample_loss
 from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, per_sample_pass
 
@@ -87,6 +88,7 @@ def score_windows(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, method: st
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     out = np.empty(len(X), dtype=np.float64)
     for s in range(0, len(X), batch_size):
+        runtime.tick()
         x, y = X[s:s + batch_size], Y[s:s + batch_size]
         w = None if weights is None else weights[s:s + batch_size]
         if method == "exact":

@@ -13,7 +13,6 @@ from importance.runs.jobs import (
     FAILED,
     QUEUE_FILE,
     RUNNING,
-    WORKER_NICE,
     JobManager,
 )
 from importance.runs.store import RunStore
@@ -42,7 +41,9 @@ def fake_runner(cfg, *, store, on_event, cancel):
 
 
 def priority_runner(cfg, *, store, on_event, cancel):
-    return f"nice-{os.getpriority(os.PRIO_PROCESS, 0)}"
+    from importance import runtime
+
+    return f"nice-{os.getpriority(os.PRIO_PROCESS, 0)} threads-{runtime.configure().threads}"
 
 
 def cfg(strategy: str, epochs: int = 2) -> RunConfig:
@@ -52,7 +53,7 @@ def cfg(strategy: str, epochs: int = 2) -> RunConfig:
 @pytest.fixture(scope="module")
 def executor():
     """One worker process for the module: only the first test pays the torch import."""
-    ex = LocalProcessExecutor(nice=WORKER_NICE)
+    ex = LocalProcessExecutor()
     assert ex.warm_up(timeout=120)
     yield ex
     ex.shutdown()
@@ -146,11 +147,12 @@ def test_a_runner_that_cannot_be_pickled_fails_its_job_only(tmp_path, executor):
     mgr.close()
 
 
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priorities here")
-def test_the_worker_process_trains_at_a_lower_cpu_priority_than_the_caller(tmp_path, executor):
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no process priorities here")
+def test_the_worker_trains_at_the_callers_priority_with_the_runtime_policy(tmp_path, executor):
     mgr = JobManager(RunStore(tmp_path), runner=priority_runner, executor=executor)
     (job_id,) = mgr.submit([cfg("full")])
     assert mgr.wait(timeout=10)
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert mgr.get(job_id).run_id == f"nice-{min(own + WORKER_NICE, 19)}"
+    cores = len(os.sched_getaffinity(0))
+    assert mgr.get(job_id).run_id == f"nice-{own} threads-adaptive (1-{cores})"
     mgr.close()

@@ -94,3 +94,34 @@ def test_a_real_competing_process_takes_a_thread_within_seconds():
         spinner.kill()
         spinner.join()
         torch.set_num_threads(before)
+
+
+def test_tick_is_a_no_op_until_configure_installs_a_governor(monkeypatch):
+    monkeypatch.setattr(runtime, "_governor", None)
+    assert runtime.tick() is None
+    m = FakeMachine()
+    monkeypatch.setattr(runtime, "_governor", m.governor())
+    m.run(1.0, own_cores=1.0, other_cores=1.0)
+    assert runtime.tick() == 1 and m.threads == [1]
+
+
+def test_training_scoring_and_evaluation_consult_the_governor_between_batches(monkeypatch):
+    from importance.config import ModelConfig, TrainConfig, WindowConfig
+    from importance.data.windows import make_windows
+    from importance.energy import EnergyMeter
+    from importance.models import build_model
+    from importance.strategies import make_strategy
+    from importance.training import train
+    from tests.conftest import make_series
+
+    calls: list[str] = []
+    monkeypatch.setattr(runtime, "tick", lambda: calls.append("tick") or 2)
+    ws = make_windows(make_series(days=8), WindowConfig(lookback=24, stride=2))
+    model = build_model(ModelConfig(hidden=8), n_features=ws.n_features, lookback=24, horizon=1)
+    cfg = TrainConfig(strategy="gradnorm", epochs=1, batch_size=32)
+    strategy = make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0, scoring="exact")
+    train(model, ws, strategy, cfg, meter=EnergyMeter("ITA"))
+    n = len(ws.train)
+    train_batches = -(-round(0.5 * n) // 32)
+    score_batches = -(-n // 512)
+    assert len(calls) >= train_batches + score_batches + 1  # + the validation pass

@@ -3,6 +3,7 @@ concurrent launches, and a server restart with jobs in the queue."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
@@ -82,6 +83,23 @@ def raises_keyboard_interrupt(cfg, *, store, on_event, cancel):
     return run_experiment(cfg, store=store, on_event=on_event, cancel=cancel)
 
 
+def stalls_while_saving(cfg, *, store, on_event, cancel, meter=None):
+    """Trains, then stops in the middle of saving (after scores.npz, before model.pt) and
+    says so with a file next to the run store, waiting to be killed."""
+    from importance.runs import store as store_module
+
+    real = store_module._write
+
+    def write(path, fn, mode="wb"):
+        real(path, fn, mode)
+        if path.name == "scores.npz":
+            (Path(store.root).parent / "saving-now").touch()
+            time.sleep(600)
+
+    store_module._write = write
+    return run_experiment(cfg, store=store, on_event=on_event, cancel=cancel, meter=meter)
+
+
 # --- fixtures -------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -114,7 +132,7 @@ def finish(mgr: JobManager) -> None:
 
 # --- the faults ---------------------------------------------------------------------------------
 
-def test_an_exception_in_a_strategy_fails_only_its_job(tmp_path, executor):
+def test_an_exception_in_a_strategy_fails_only_its_job(tmp_path, executor, caplog):
     mgr = make_manager(tmp_path, executor, runner=with_exploding_strategy)
     bad, good = mgr.submit([quick("explodes", epochs=3), quick("full")])
     assert mgr.wait(timeout=120)
@@ -122,6 +140,7 @@ def test_an_exception_in_a_strategy_fails_only_its_job(tmp_path, executor):
     assert failed.status == FAILED
     assert failed.error == "RuntimeError: the strategy exploded at epoch 2"
     assert "plan_epoch" in failed.traceback
+    assert "the strategy exploded" in caplog.text and "plan_epoch" in caplog.text  # server log
     assert failed.epoch == 1 and len(failed.history) == 1  # its first epoch was reported
     assert mgr.get(good).status == DONE
     assert mgr.get(good).pid == failed.pid  # an exception does not cost the worker process
@@ -144,6 +163,27 @@ def test_a_killed_job_process_fails_that_job_and_the_next_job_runs_in_a_new_one(
     assert mgr.get(after).pid != killed.pid
     assert executor.starts == starts + 1
     assert mgr.store.ids() == [mgr.get(after).run_id]
+    finish(mgr)
+
+
+def test_kill_9_during_save_leaves_no_half_run_and_the_leftover_is_cleaned(tmp_path, executor):
+    root = tmp_path / "runs"
+    mgr = make_manager(root, executor, runner=stalls_while_saving)
+    victim, = mgr.submit([quick()])
+    wait_for(lambda: (tmp_path / "saving-now").exists(), what="the save")
+    os.kill(mgr.get(victim).pid, signal.SIGKILL)
+    assert mgr.wait(timeout=60)
+    assert mgr.get(victim).status == FAILED and mgr.get(victim).error == KILLED
+    leftovers = [p.name for p in root.iterdir() if p.name.startswith(".tmp-")]
+    assert len(leftovers) == 1  # the interrupted save: scores written, no model
+    assert RunStore(root).ids() == [] and RunStore(root).unreadable() == []
+    assert RunStore(root, tmp_grace_s=0).remove_leftovers() == []  # opening it cleaned it
+    assert not any(p.name.startswith(".tmp-") for p in root.iterdir())
+    mgr.close()
+    mgr = make_manager(root, executor)
+    after, = mgr.submit([quick()])
+    assert mgr.wait(timeout=120) and mgr.get(after).status == DONE
+    assert RunStore(root).ids() == [mgr.get(after).run_id]
     finish(mgr)
 
 
@@ -330,3 +370,19 @@ def test_the_train_page_shows_an_interrupted_job(runs_dir):
     from ui import runs
 
     assert not runs.manager().busy
+
+
+def test_the_train_page_shows_why_a_job_failed_but_no_traceback(runs_dir):
+    from ui import runs
+
+    base = quick(epochs=2)
+    diverges = dataclasses.replace(base, train=dataclasses.replace(base.train, lr=1e30))
+    job_id, = runs.manager().submit([diverges])
+    assert runs.manager().wait(timeout=120)
+    job = runs.manager().get(job_id)
+    assert job.status == FAILED and "Traceback" in job.traceback  # a real traceback...
+    at = page(new_app().run(), "pages/train.py")
+    shown = _texts(at.error) + _texts(at.code) + _texts(at.caption) + _texts(at.markdown)
+    assert "This run failed: NonFiniteLoss" in _texts(at.error) and "learning rate" in shown
+    assert "Traceback" not in shown and 'File "' not in shown  # ... that stays in the log
+    assert "server's log" in _texts(at.caption)

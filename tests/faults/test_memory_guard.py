@@ -48,7 +48,8 @@ FEATURES = 5  # value + hour and weekday sin/cos
 def long_series() -> pd.Series:
     idx = pd.date_range("2013-11-01", periods=POINTS, freq="10min", name="time")
     t = np.arange(POINTS)
-    values = 100 * (1.2 + np.sin(2 * np.pi * t / 144)) + np.random.default_rng(0).normal(0, 3, POINTS)
+    noise = np.random.default_rng(0).normal(0, 3, POINTS)
+    values = 100 * (1.2 + np.sin(2 * np.pi * t / 144)) + noise
     return pd.Series(np.abs(values), index=idx, name="load")
 
 
@@ -179,7 +180,7 @@ def test_the_estimate_is_near_the_peak_of_a_job_process(tmp_path, name):
     assert 0.5 < (peak - start) / (est.total - est.overhead) < 2.0, (peak, start, est)
 
 
-# --- the CLI and the Train page ---------------------------------------------------------------------
+# --- the CLI and the Train page ------------------------------------------------------------------
 
 @needs_refusal
 def test_compare_refuses_a_run_too_big_before_training(tmp_path, capsys):

@@ -128,10 +128,7 @@ def _page_files() -> list[Path]:
     return sorted([ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")])
 
 
-@pytest.mark.parametrize("path", [pytest.param(
-    p, marks=pytest.mark.xfail(reason="the Train page still shows a failed job's traceback "
-                               "(pages/train.py, changed with the job worker)", strict=False))
-    if p.name == "train.py" else p for p in _page_files()], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _page_files(), ids=lambda p: p.name)
 def test_our_pages_show_no_traceback(path: Path) -> None:
     """Errors are shown as messages; tracebacks stay in the server's log."""
     code = path.read_text()
