@@ -15,7 +15,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from importance.compare import JSON_FIELDS, compare_table
+from importance.compare import JSON_FIELDS, best_classical, compare_table
 from importance.config import (
     LR_SCHEDULES,
     DataConfig,
@@ -25,9 +25,11 @@ from importance.config import (
     WindowConfig,
 )
 from importance.data import DataError, LoadedSeries, describe
+from importance.data.holidays import country_code
 from importance.data.steps import WindowChoice, duration, steps_words, suggest_window
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
+from importance.stopping import check_stopping, ending_note
 from importance.strategies import STRATEGIES
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
@@ -74,10 +76,22 @@ def data_from_args(a: argparse.Namespace) -> DataConfig:
     return data
 
 
+def holidays_from_args(a: argparse.Namespace) -> str | None:
+    """The holiday feature's country: --holidays, else --country; None for 'none'."""
+    code = a.country if a.holidays is None else a.holidays
+    if code.strip().lower() == "none":
+        return None
+    try:
+        country_code(code)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (--holidays none)") from None
+    return code.strip().upper()
+
+
 def window_from_args(a: argparse.Namespace, loaded: LoadedSeries) -> WindowChoice:
     """The series' default window (see importance.data.steps), with the options applied."""
-    return suggest_window(loaded.values, loaded.freq,
-                          WindowConfig(horizon=a.horizon, stride=a.stride), lookback=a.lookback)
+    base = WindowConfig(horizon=a.horizon, stride=a.stride, holidays=holidays_from_args(a))
+    return suggest_window(loaded.values, loaded.freq, base, lookback=a.lookback)
 
 
 def _strategies(text: str) -> list[str]:
@@ -101,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", choices=MODEL_KINDS, default=m.kind)
     c.add_argument("--hidden", type=int, default=m.hidden)
     c.add_argument("--layers", type=int, default=m.layers)
+    c.add_argument("--revin", action=argparse.BooleanOptionalAction, default=m.revin,
+                   help="reversible instance normalisation: each window standardised by its own "
+                        "mean and spread, put back on the forecast (follows level shifts)")
     c.add_argument("--lookback", type=int, default=None,
                    help="input steps per window (default: one daily cycle at the series' step, "
                         "a week for hourly and four weeks for daily data, shortened to fit)")
@@ -111,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--lr", type=float, default=t.lr, help="peak learning rate (Adam)")
     c.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=t.lr_schedule,
                    help="cosine: decay to 5%% of the peak by each run's last batch")
+    c.add_argument("--patience", type=int, default=t.patience or 0,
+                   help="early stopping: stop a run after this many epochs in a row without a "
+                        "validation MAE improvement of --min-delta; 0 = off (default: "
+                        "%(default)s)")
+    c.add_argument("--min-delta", type=float, default=t.min_delta,
+                   help="early stopping's smallest improvement, relative to the last "
+                        "improvement (default: %(default)s = "
+                        f"{100 * t.min_delta:g}%%)")
     c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "random"],
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}")
     c.add_argument("--keep-ratio", type=float, default=0.7,
@@ -120,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "forward (fast), or the exact norm over all parameters")
     c.add_argument("--seed", type=int, default=t.seed)
     c.add_argument("--country", default=t.country, help="ISO alpha-3 for grid carbon intensity")
+    c.add_argument("--holidays", default=None, metavar="CODE|none",
+                   help="country whose public holidays are an input feature, ISO alpha-3 or "
+                        "alpha-2 (default: --country); none: no holiday feature")
     c.add_argument("--classical", action="store_true",
                    help="add the statsmodels baselines (seasonal naive, Holt-Winters, "
                         "MSTL+ARIMA, Fourier+ARIMA) on the same test windows")
@@ -142,8 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def configs_from_args(a: argparse.Namespace, data: DataConfig,
                       window: WindowConfig) -> list[RunConfig]:
+    check_stopping(a.patience, a.min_delta)  # refused before any training
     base = RunConfig(data=data, window=window,
-                     model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers))
+                     model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers,
+                                       revin=a.revin))
     out = []
     for name in a.strategies:
         params = {} if name == "full" else {"keep_ratio": a.keep_ratio}
@@ -151,7 +181,8 @@ def configs_from_args(a: argparse.Namespace, data: DataConfig,
             params["scoring"] = a.scoring
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
-            lr=a.lr, lr_schedule=a.lr_schedule, seed=a.seed, country=a.country)))
+            lr=a.lr, lr_schedule=a.lr_schedule, patience=a.patience, min_delta=a.min_delta,
+            seed=a.seed, country=a.country)))
     return out
 
 
@@ -170,10 +201,12 @@ def _json_value(v: object) -> object:
 
 def print_table(rows: list[dict]) -> None:
     cols = [("strategy", "strategy"), ("test_mae", "MAE"), ("test_rmse", "RMSE"),
-            ("test_smape", "sMAPE%"), ("samples_backprop", "backprop"),
+            ("test_smape", "sMAPE%"), ("epochs_run", "epochs"), ("samples_backprop", "backprop"),
             ("backprop_saved_pct", "saved%"), ("wall_s", "wall s"), ("scoring_s", "scoring s"),
             ("wall_saved_pct", "saved%"), ("energy_kwh", "kWh"),
             ("energy_saved_pct", "saved%"), ("emissions_kg", "gCO2e")]
+    if rows and "mae_vs_classical_pct" in rows[0]:
+        cols.insert(2, ("mae_vs_classical_pct", "vs best classical%"))
     table = [[h for _, h in cols]]
     for r in rows:
         cells = []
@@ -221,6 +254,10 @@ def cmd_compare(a: argparse.Namespace) -> int:
         run_id = run_experiment(cfg, store=store, on_event=on_event, meter=meter)
         bar.close()
         summaries.append(store.load(run_id).summary)
+        note = ending_note(summaries[-1]["epochs"], cfg.train.epochs, cfg.train.patience,
+                           cfg.train.min_delta)
+        if note:  # the run's best epoch came early: say what the later epochs bought
+            print(f"{cfg.train.strategy}: {note}")
     if a.classical:
         from importance.classical import CLASSICAL_MODELS
 
@@ -234,11 +271,20 @@ def cmd_compare(a: argparse.Namespace) -> int:
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print_table(rows)
+    best = best_classical(summaries)
+    if best is not None:
+        from importance.views import classical_verdicts
+
+        for sentence in classical_verdicts(
+                {s["strategy"]: s["test_mae"] for s in summaries if s.get("kind") != "classical"},
+                {best["strategy"]: best["test_mae"]}):
+            print(sentence)
     print(f"energy: {summaries[0]['energy_method']}")
     print("every total includes its strategy's scoring cost; saved% is against 'full'.")
     print(f"runs stored in {store.root}")
     if a.json is not None:
-        runs = [{k: _json_value(r[k]) for k in JSON_FIELDS} for r in rows]
+        keys = [*JSON_FIELDS, *(["mae_vs_classical_pct"] if best is not None else [])]
+        runs = [{k: _json_value(r[k]) for k in keys} for r in rows]
         a.json.write_text(json.dumps({"runs": runs}, indent=1))
     return 0
 

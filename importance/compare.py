@@ -10,9 +10,11 @@ import pandas as pd
 
 from importance.metrics import cost_to_target
 
-JSON_FIELDS = ("strategy", "test_mae", "test_rmse", "test_smape", "samples_backprop",
-               "samples_forward", "wall_s", "scoring_s", "energy_kwh", "emissions_kg",
-               "energy_method", "run_id")
+# epochs_run: fewer than configured when early stopping ended the run (None: classical, or a
+# run stored before early stopping, which ran every epoch)
+JSON_FIELDS = ("strategy", "test_mae", "test_rmse", "test_smape", "epochs_run",
+               "samples_backprop", "samples_forward", "wall_s", "scoring_s", "energy_kwh",
+               "emissions_kg", "energy_method", "run_id")
 SAVED = {"samples_backprop": "backprop_saved_pct", "wall_s": "wall_saved_pct",
          "energy_kwh": "energy_saved_pct", "emissions_kg": "emissions_saved_pct"}
 
@@ -21,6 +23,12 @@ def pick_baseline(summaries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The newest `full` run among `summaries` (None if there is none)."""
     full = [s for s in summaries if s.get("strategy") == "full"]
     return full[-1] if full else None
+
+
+def best_classical(summaries: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The classical baseline with the lowest test MAE among `summaries` (None if none)."""
+    classical = [s for s in summaries if s.get("kind") == "classical"]
+    return min(classical, key=lambda s: s["test_mae"]) if classical else None
 
 
 def _saved(value: float, base: float) -> float:
@@ -46,8 +54,11 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
     """One row per run with its savings against `baseline` (default: the newest full run).
 
     Savings are 1 - run/baseline in percent; every run's totals include its scoring cost.
+    With classical baselines among `summaries`, `mae_vs_classical_pct` is every row's test
+    MAE against the best of them (negative: better).
     """
     baseline = baseline or pick_baseline(summaries)
+    classical = best_classical(summaries)
     rows = []
     best_val = min((e["val_mae"] for e in baseline["epochs"]), default=None) if baseline else None
     for s in summaries:
@@ -58,5 +69,7 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
             row["mae_change_pct"] = float(100 * (s["test_mae"] / baseline["test_mae"] - 1))
             if best_val is not None:
                 row |= to_target(s, best_val, tol)
+        if classical is not None:
+            row["mae_vs_classical_pct"] = float(100 * (s["test_mae"] / classical["test_mae"] - 1))
         rows.append(row)
     return pd.DataFrame(rows)

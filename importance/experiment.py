@@ -22,6 +22,7 @@ from importance.energy import EnergyMeter
 from importance.metrics import forecast_metrics
 from importance.models import build_model
 from importance.runs.store import COMPLETED, RunArtifacts, RunStore
+from importance.stopping import ending
 from importance.strategies import make_strategy
 from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
@@ -108,8 +109,9 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                    meter: EnergyMeter | None = None) -> str:
     """Train one run as configured, evaluate it on the test windows, save it; return its id.
 
-    Only a completed run is stored (its summary says `"ended": "completed"`). A run that
-    stops early stores nothing and raises: `Cancelled` when `cancel` is set, and
+    Only a completed run is stored (its summary says `"ended": "completed"`; a run that early
+    stopping ended is completed, with `"stopped_early": true`). A run cut short stores
+    nothing and raises: `Cancelled` when `cancel` is set, and
     `NonFiniteLoss` (a ValueError whose message names the epoch, the batch and the learning
     rate) when training diverges; a diverged model is no result, so the caller reports the
     message (the CLI exits 2 with it, a job shows it as failed) instead of keeping it.
@@ -128,6 +130,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     train_err = np.abs(train_pred - ws.actual("train")).mean(axis=1)
     run_id = new_run_id(strategy.name)
     method = meter.method.to_dict() if meter.method else {}
+    epochs = [r.to_dict() for r in result.records]
     summary: dict[str, Any] = {
         "run_id": run_id, "strategy": strategy.name, "label": strategy.label,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -136,9 +139,11 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
         "test_mae": test_metrics["mae"], "test_rmse": test_metrics["rmse"],
         "test_smape": test_metrics["smape"], **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
-        "best_epoch": result.best_epoch, "n_train": len(ws.train), "n_test": len(ws.test),
+        # epochs planned and run, stopped early, best epoch (from 0), cost after the best
+        **ending(epochs, cfg.train.epochs),
+        "n_train": len(ws.train), "n_test": len(ws.test),
         "ended": COMPLETED,  # absent from runs stored before: read as completed
-        "epochs": [r.to_dict() for r in result.records],
+        "epochs": epochs,
     }
     times = to_ns(ws.target_times("train"))  # UTC when aware, wall-clock when naive
     arrays = {

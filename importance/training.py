@@ -19,6 +19,7 @@ from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
 from importance.scoring import score_windows, train_step_with_head_norms, train_step_with_norms
+from importance.stopping import EarlyStopping
 from importance.strategies import ScoreBook, Selection, Strategy
 
 EVAL_BATCH = 1024
@@ -27,7 +28,10 @@ LR_FLOOR = 0.05  # the cosine schedule ends at this fraction of the peak learnin
 
 def scheduled_lr(cfg: TrainConfig, progress: float) -> float:
     """Learning rate at `progress` in [0, 1] epochs-done over epochs; cosine decays to the
-    floor by each strategy's own last batch, whatever number of batches it trains."""
+    floor by each strategy's own last batch, whatever number of batches it trains.
+
+    The schedule is over the configured epochs: a run that early stopping ends has not
+    reached the floor (it never knows in advance when it will stop)."""
     if cfg.lr_schedule == "constant":
         return cfg.lr
     return cfg.lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
@@ -98,18 +102,22 @@ class EpochEvent:
     """Sent to `on_event` after each epoch; arrays are copies the receiver may keep."""
 
     record: EpochRecord
-    epochs: int
+    epochs: int  # as configured; early stopping may end the run sooner (`last`)
     scores: np.ndarray  # (N,) scores the selection was made from (NaN = never scored)
     selection: Selection
+    last: bool = False  # the run's last epoch: the configured last, or where it stopped early
 
 
 @dataclass
 class TrainResult:
+    """E = the epochs actually run (fewer than configured when early stopping ended it)."""
+
     records: list[EpochRecord]
     scores: np.ndarray  # (E, N) float32: the scores each epoch's selection was made from
     selected: np.ndarray  # (E, N) bool
     weights: np.ndarray  # (E, N) float32 loss weights (0 where not selected)
-    best_epoch: int  # the model holds this epoch's weights (best validation MAE)
+    best_epoch: int  # the model holds this epoch's weights (lowest validation MAE)
+    stopped_early: bool = False
 
 
 def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
@@ -163,9 +171,12 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
           cancel: threading.Event | None = None) -> TrainResult:
     """Train `model` on `ws.train` with `strategy`; keep the best-validation weights.
 
-    Raises `Cancelled` when `cancel` is set, and `NonFiniteLoss` at the first batch whose
-    loss or gradient norm is NaN or infinite (no step is taken with it) or the first epoch
-    whose validation MAE is: the run stops there rather than train on, or select by, garbage.
+    Stops after an epoch's validation when `cfg.patience` epochs in a row brought no
+    improvement of `cfg.min_delta` (`importance.stopping.EarlyStopping`); the result's arrays
+    then hold only the epochs run. Raises `Cancelled` when `cancel` is set, and
+    `NonFiniteLoss` at the first batch whose loss or gradient norm is NaN or infinite (no
+    step is taken with it) or the first epoch whose validation MAE is: the run stops there
+    rather than train on, or select by, garbage.
     """
     if cfg.epochs < 1 or cfg.batch_size < 1 or not 0 < cfg.lr < math.inf:  # NaN fails too
         raise ValueError(f"need epochs >= 1, batch_size >= 1, a finite lr > 0; got "
@@ -173,6 +184,7 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
     if cfg.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}; "
                          f"got {cfg.lr_schedule!r}")
+    stopper = EarlyStopping(cfg.patience, cfg.min_delta)  # ValueError for bad settings
     tr: Windows = ws.train
     n = len(tr)
     x_all, y_all = torch.from_numpy(tr.x), torch.from_numpy(tr.y)
@@ -249,8 +261,14 @@ def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainCo
         weights_hist[epoch, sel.indices] = 1.0 if sel.weights is None else sel.weights
         if rec.val_mae < best[0]:
             best = (rec.val_mae, epoch, copy.deepcopy(model.state_dict()))
+        stop = stopper.update(rec.val_mae) and epoch + 1 < cfg.epochs
         if on_event is not None:
-            on_event(EpochEvent(rec, cfg.epochs, scores_hist[epoch].copy(), sel))
+            on_event(EpochEvent(rec, cfg.epochs, scores_hist[epoch].copy(), sel,
+                                last=stop or epoch + 1 == cfg.epochs))
+        if stop:
+            break
     model.load_state_dict(best[2])
-    return TrainResult(records, scores_hist, selected, weights_hist, best_epoch=best[1])
+    run = len(records)
+    return TrainResult(records, scores_hist[:run], selected[:run], weights_hist[:run],
+                       best_epoch=best[1], stopped_early=run < cfg.epochs)
 

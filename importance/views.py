@@ -321,7 +321,8 @@ def clock_label(tz: str | None, *others: str | None) -> str:
 def _setup(cfg: RunConfig) -> tuple:
     """Everything that must match for runs to be one comparison (all but the strategy)."""
     t = cfg.train
-    return (cfg.data, cfg.window, cfg.model, t.epochs, t.batch_size, t.lr, t.seed, t.country)
+    return (cfg.data, cfg.window, cfg.model, t.epochs, t.batch_size, t.lr, t.lr_schedule, t.seed,
+            t.country, t.patience, t.min_delta)
 
 
 def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
@@ -375,7 +376,7 @@ def runs_table(runs: Sequence[RunInfo]) -> pd.DataFrame:
             "strategy": r.label, "params": ", ".join(f"{k}={v}" for k, v in
                                                       sorted(c.train.strategy_params.items())),
             "series": s.get("series_label", ""), "model": c.model.kind,
-            "epochs": c.train.epochs, "test MAE": s.get("test_mae"),
+            "epochs": s.get("epochs_run", c.train.epochs), "test MAE": s.get("test_mae"),
             "wall s": s.get("wall_s"), "energy kWh": s.get("energy_kwh"),
             "backprop samples": s.get("samples_backprop"), "run id": r.run_id,
         })
@@ -440,6 +441,10 @@ class LaunchForm:
     scoring: str  # which gradient norm ranks windows (strategies with a `scoring` parameter)
     seed: int
     country: str
+    holidays: bool = True  # the country's public holidays as an input feature
+    revin: bool = False  # reversible instance normalisation (importance.models.base)
+    patience: int = 0  # early stopping (importance.stopping); 0 = off
+    min_delta: float = 0.0  # relative improvement that counts, for early stopping
 
     @classmethod
     def defaults(cls, overrides: Mapping[str, Any] | None = None) -> LaunchForm:
@@ -451,7 +456,8 @@ class LaunchForm:
                    lr=t.lr, lr_schedule=t.lr_schedule, strategies=strategies,
                    keep_ratio=float(strategy_default("keep_ratio", 0.7)),
                    scoring=str(strategy_default("scoring", "exact")), seed=t.seed,
-                   country=t.country)
+                   country=t.country, holidays=w.holidays is not None, revin=m.revin,
+                   patience=t.patience or 0, min_delta=t.min_delta)
         if overrides:
             unknown = set(overrides) - set(cls.__dataclass_fields__)
             if unknown:
@@ -467,7 +473,7 @@ class LaunchForm:
         """One RunConfig per strategy on the same data, split, model and seed.
 
         `keep_ratio` and `scoring` go to every strategy that accepts them; `log1p` is off for
-        series with negative values.
+        series with negative values; the holiday feature, when on, is the country's.
         """
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
@@ -478,8 +484,9 @@ class LaunchForm:
             raise ValueError(f"country must be an ISO 3166 alpha-3 code like ITA, "
                              f"got {self.country!r}")
         window = WindowConfig(lookback=self.lookback, horizon=self.horizon, stride=self.stride,
-                              log1p=log1p)
-        model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers)
+                              log1p=log1p, holidays=country if self.holidays else None)
+        model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers,
+                            revin=self.revin)
         out = []
         for name in self.strategies:
             params = {k: v for k, v in (("keep_ratio", self.keep_ratio),
@@ -488,7 +495,8 @@ class LaunchForm:
             out.append(RunConfig(data, window, model, TrainConfig(
                 strategy=name, strategy_params=params, epochs=self.epochs,
                 batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
-                seed=self.seed, country=country)))
+                seed=self.seed, country=country, patience=self.patience or None,
+                min_delta=self.min_delta)))
         return out
 
 
@@ -500,7 +508,7 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
         rows.append({
             "job": j.id, "strategy": j.strategy, "status": j.status,
             "epoch": f"{j.epoch}/{j.epochs}",
-            "progress": j.epoch / j.epochs if j.epochs else 0.0,
+            "progress": 1.0 if j.status == "done" else j.epoch / j.epochs if j.epochs else 0.0,
             "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
             "elapsed s": round(j.elapsed, 1),
             "energy Wh": 1000 * j.energy_kwh if j.history else None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import views
-from importance.data.steps import duration, suggest_window
+from importance.data.holidays import country_name, holiday_dates
+from importance.data.steps import ONE_WEEK, duration, suggest_window
 from ui import charts, entry, figures, launch, sidebar, state
 from ui.data import acf_lags, explore, load, variance_shares
 
@@ -47,8 +48,25 @@ if loaded.constant:
     st.warning("This series is constant: there is nothing to forecast, so training on it is "
                "refused. Pick another series or column in the sidebar.")
 
+# The public holidays of the Train form's country (its default until the form is used)
+defaults = launch.form_defaults()
+country = str(st.session_state.get(state.F_COUNTRY) or defaults.country)
+try:
+    marked = tuple(holiday_dates(values.index, country))
+    holiday_words = f"public holidays ({country_name(country)})"
+except ValueError:
+    marked, holiday_words = (), ""
 charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
-                           f"{loaded.column} (original units)"))
+                           f"{loaded.column} (original units)", marked, holiday_words))
+if not holiday_words:
+    st.caption(f"No public-holiday table for country {country!r}: no holidays marked.")
+elif st.session_state.get(state.F_HOLIDAYS, defaults.holidays) and loaded.freq < ONE_WEEK:
+    st.caption(f"Shaded: {holiday_words}, an input feature of the runs, by the series' local "
+               "date (hover for the names; the country is the one chosen on the Train page).")
+else:
+    st.caption(f"Shaded: {holiday_words}; not an input of the runs "
+               + ("at weekly steps." if loaded.freq >= ONE_WEEK
+                  else "(switched off on the Train page)."))
 if len(values) > views.MAX_POINTS:
     st.caption(f"Showing about {views.MAX_POINTS:,} of {len(values):,} points: each bucket's "
                "minimum and maximum, so peaks and troughs survive. Zoom in for detail.")

@@ -92,11 +92,17 @@ for res, _, _ in fitted:
 table = pd.DataFrame(rows)
 if baseline is not None:
     table.insert(5, "MAE vs full %", 100 * (table["MAE"] / baseline.summary["test_mae"] - 1))
+if fitted:
+    best_classical = table.loc[table["kind"] == "classical", "MAE"].min()
+    table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best_classical - 1))
 st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.2f"),
     "RMSE": st.column_config.NumberColumn(format="%.2f"),
     "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
     "MAE vs full %": st.column_config.NumberColumn(format="%+.1f"),
+    "MAE vs best classical %": st.column_config.NumberColumn(
+        format="%+.1f", help="Against the classical baseline with the lowest test MAE among "
+                             "those shown; negative: better."),
     "time s": st.column_config.NumberColumn(format="%.1f", help="training (all epochs, incl. "
                                             "scoring and validation) or fit + forecast"),
 })

@@ -8,6 +8,7 @@ from importance import views
 from importance.config import LR_SCHEDULES
 from importance.data.steps import duration, steps_words
 from importance.models import MODEL_KINDS
+from importance.stopping import ending_note
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
 from ui import charts, entry, figures, launch, runs, sidebar, state
@@ -16,6 +17,8 @@ from ui.data import load
 entry.require_entry()
 
 ACTIVE = ("queued", "running")
+MODEL_NAMES = {"lstm": "LSTM", "gru": "GRU", "mlp": "MLP", "dlinear": "DLinear",
+               "nlinear": "NLinear"}
 SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
 STATUS_BADGE = {"queued": ("queued", "gray"), "running": ("running", "blue"),
                 "done": ("done", "green"), "failed": ("failed", "red"),
@@ -58,7 +61,10 @@ with form_col, st.form("launch", border=True):
                           "epoch. The paper kept 65-90%.")
     c1, c2 = st.columns(2)
     model = c1.selectbox("Model", MODEL_KINDS, index=MODEL_KINDS.index(d.model),
-                         format_func=str.upper, key=state.F_MODEL, persist_state="session")
+                         format_func=MODEL_NAMES.get, key=state.F_MODEL, persist_state="session",
+                         help="LSTM (the paper's), GRU, MLP, or the linear DLinear (trend + "
+                              "remainder) and NLinear (minus the last value); the linear models "
+                              "ignore hidden units and layers.")
     epochs = c2.number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                              persist_state="session")
     lookback = c1.number_input(f"Lookback ({step})", 1, max(limits.lookback, d.lookback),
@@ -75,13 +81,24 @@ with form_col, st.form("launch", border=True):
     countries = list(dict.fromkeys([d.country, *views.COUNTRIES]))
     country = c2.selectbox("Country (grid carbon)", countries, key=state.F_COUNTRY,
                            accept_new_options=True, persist_state="session",
-                           help="ISO 3166 alpha-3 code; sets the grid's carbon intensity.")
+                           help="ISO 3166 alpha-3 code; sets the grid's carbon intensity "
+                                "and the public holidays below.")
+    holidays = c2.checkbox("Its public holidays as an input", d.holidays, key=state.F_HOLIDAYS,
+                           persist_state="session",
+                           help="A 0/1 input feature on the country's public holidays (by the "
+                                "series' local date), besides time of day and day of week. "
+                                "The Data page marks them on the series.")
     with st.expander("Advanced"):
         a1, a2 = st.columns(2)
         hidden = a1.number_input("Hidden units", 1, 1024, d.hidden, key=state.F_HIDDEN,
                                  persist_state="session")
         layers = a2.number_input("Layers", 1, 8, d.layers, key=state.F_LAYERS,
                                  persist_state="session")
+        revin = a1.checkbox("Instance normalisation (RevIN)", d.revin, key=state.F_REVIN,
+                            persist_state="session",
+                            help="Standardise each window by its own mean and spread and put "
+                                 "them back on the forecast, so level shifts (holidays, "
+                                 "events) move the inputs' statistics, not the inputs.")
         stride = a1.number_input("Window stride (steps)", 1, 1008, d.stride, key=state.F_STRIDE,
                                  persist_state="session",
                                  help="Steps between training window starts; larger is faster.")
@@ -104,6 +121,17 @@ with form_col, st.form("launch", border=True):
             format_func=SCORING_NAMES.get,
             help="Which per-window gradient norm ranks the windows: the output layer's part, "
                  "free from the training pass, or the whole gradient (exact, slower).")
+        patience = a1.number_input(
+            "Early-stopping patience (epochs)", 0, 500, d.patience,
+            key=state.F_PATIENCE, persist_state="session",
+            help="Stop a run after this many epochs in a row without a validation MAE "
+                 "improvement of the minimum below; the model keeps its best epoch's weights. "
+                 "0 = off: every epoch runs.")
+        min_delta = a2.number_input(
+            "Minimum improvement (%)", 0.0, 50.0, 100 * d.min_delta, 0.05,
+            format="%.2f", key=state.F_MIN_DELTA, persist_state="session",
+            help="The smallest drop of the validation MAE, relative to the last improvement, "
+                 "that counts as one for early stopping.")
     submitted = st.form_submit_button("Launch comparison", type="primary",
                                       disabled=loaded is None, width="stretch")
     if loaded is not None:
@@ -117,10 +145,12 @@ if load_error:
 
 if submitted:
     form = views.LaunchForm(
-        model=model, hidden=int(hidden), layers=int(layers), lookback=int(lookback),
+        model=model, hidden=int(hidden), layers=int(layers), revin=bool(revin),
+        lookback=int(lookback),
         horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
         lr=float(lr), lr_schedule=str(lr_schedule), strategies=tuple(strategies),
-        keep_ratio=float(keep), scoring=str(scoring), seed=int(seed), country=str(country or ""))
+        keep_ratio=float(keep), scoring=str(scoring), seed=int(seed), country=str(country or ""),
+        holidays=bool(holidays), patience=int(patience), min_delta=float(min_delta) / 100)
     try:
         ids = launch.launch(form, dataset)
     except ValueError as exc:
@@ -156,7 +186,13 @@ def _job_card(job) -> None:
             mgr.cancel(job.id)
             st.toast(f"Cancelling {job.id}: it stops within one batch, or its process is "
                      "ended after a few seconds.")
-        if job.status != "queued":
+        if job.status == "done":  # early stopping may have ended it before its last epoch
+            st.progress(1.0, text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
+            t = job.config.train
+            note = ending_note(job.history, t.epochs, t.patience, t.min_delta)
+            if note:
+                st.caption(note[0].upper() + note[1:] + ".")
+        elif job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
                         text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
         if job.status == "failed":

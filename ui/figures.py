@@ -5,6 +5,7 @@ The cached figures are shared and must not be modified by callers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -19,11 +20,26 @@ from ui import charts
 cached = st.cache_resource(max_entries=48, show_spinner=False)
 
 
+HOLIDAY_COLOR = "#f59e0b"
+DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
+
+
 @cached
-def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str) -> go.Figure:
-    """The series (downsampled past 10k points) with the filled points `gaps` marked."""
+def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
+           holidays: tuple[tuple[dt.date, str], ...] = (), holiday_label: str = "") -> go.Figure:
+    """The series (downsampled past 10k points) with the filled points `gaps` marked and the
+    `holidays` (local dates, names) shaded as whole days, named on hover."""
     shown = views.downsample(values)
     fig = go.Figure()
+    if holidays:
+        lo, hi = float(shown.min()), float(shown.max())
+        n = len(holidays)
+        fig.add_bar(x=[pd.Timestamp(d) + pd.Timedelta(hours=12) for d, _ in holidays],
+                    y=[hi - lo] * n, base=[lo] * n, width=[DAY_MS] * n,
+                    customdata=[[d.strftime("%a %d %b %Y"), name] for d, name in holidays],
+                    hovertemplate="%{customdata[1]}<br>%{customdata[0]}<extra></extra>",
+                    name=holiday_label, textposition="none",
+                    marker=dict(color=HOLIDAY_COLOR, opacity=0.25, line_width=0))
     fig.add_scatter(x=views.naive(shown.index), y=shown.to_numpy(), mode="lines",
                     name="observed", line=dict(color=charts.ACTUAL_COLOR, width=1))
     if len(gaps):

@@ -21,6 +21,9 @@ RUNS_SEEN = "runs.seen"  # run ids in the store at the last rerun
 F_MODEL = "train.model"
 F_HIDDEN = "train.hidden"
 F_LAYERS = "train.layers"
+F_REVIN = "train.revin"
+F_PATIENCE = "train.patience"
+F_MIN_DELTA = "train.min_delta"  # in percent
 F_LOOKBACK = "train.lookback"
 F_DATA = "train.data"  # the data config the form's lookback default was set for
 F_HORIZON = "train.horizon"
@@ -34,6 +37,7 @@ F_KEEP = "train.keep_ratio"
 F_SCORING = "train.scoring"
 F_SEED = "train.seed"
 F_COUNTRY = "train.country"
+F_HOLIDAYS = "train.holidays"  # checkbox: the country's public holidays as an input feature
 CANCEL_ALL = "train.cancel_all"  # button
 
 

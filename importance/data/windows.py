@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from importance.config import WindowConfig
+from importance.data.holidays import holiday_flags
 from importance.data.steps import ONE_DAY, ONE_WEEK, check_fits
 
 SPLITS = ("train", "val", "test")
@@ -79,10 +80,13 @@ class WindowedSeries:
         return self.series.to_numpy()[w.start[:, None] + np.arange(self.config.horizon)]
 
 
-def calendar_features(index: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Time of day and day of week as sin/cos, (T, 4), and their names, on the index's own clock.
+def calendar_features(index: pd.DatetimeIndex, holidays: str | None = None,
+                      ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Time of day and day of week as sin/cos, then `holidays`' public holidays as 0/1 (T, <= 5),
+    and their names, on the index's own clock.
 
-    Only the cycles the step can show: no time of day at daily steps, nothing at weekly ones.
+    Only the cycles the step can show: no time of day at daily steps, nothing at weekly ones
+    (no holiday flag either).
     """
     step = series_step(index)
     hour = (index.hour + index.minute / 60.0).to_numpy() / 24.0
@@ -93,6 +97,9 @@ def calendar_features(index: pd.DatetimeIndex) -> tuple[np.ndarray, tuple[str, .
         if shown:
             columns += [np.sin(two_pi * phase), np.cos(two_pi * phase)]
             names += [f"{name}_sin", f"{name}_cos"]
+    if holidays is not None and step < ONE_WEEK:
+        columns.append(holiday_flags(index, holidays))
+        names.append("holiday")
     return np.stack(columns, axis=1) if columns else np.zeros((len(index), 0)), tuple(names)
 
 
@@ -136,7 +143,8 @@ def make_windows(series: pd.Series, cfg: WindowConfig) -> WindowedSeries:
     z = scaler.transform(values)[:, None]  # (T, 1)
     names: tuple[str, ...] = ("value",)
     if cfg.calendar:
-        features, feature_names = calendar_features(pd.DatetimeIndex(series.index))
+        features, feature_names = calendar_features(pd.DatetimeIndex(series.index),
+                                                    cfg.holidays)
         z = np.concatenate([z, features], axis=1)
         names += feature_names
     z = z.astype(np.float32)  # (T, F)

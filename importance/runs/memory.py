@@ -1,8 +1,8 @@
 """Memory guard: estimate a run's peak memory before it is queued, refuse what would not fit.
 
 A job's process holds, at its peak (bytes; float32 = 4 bytes; B = batch, T = lookback,
-F = input features (the value + calendar sin/cos), H = hidden, K = a layer's input width
-(F for the first layer, H above), N = windows)::
+F = input features (the value + calendar sin/cos + holiday flag), H = hidden, K = a layer's
+input width (F for the first layer, H above), N = windows)::
 
     windows      (N_train + N_val + N_test) x T x F x 4     inputs of the three splits
                  + max split N x T x 8                      make_windows' int64 gather index
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from importance.config import RunConfig, WindowConfig
+from importance.config import LINEAR_KINDS, RunConfig, WindowConfig
 from importance.data.steps import split_lengths
 
 SAFE_FRACTION = 0.5
@@ -99,17 +99,21 @@ def n_windows(points: int, cfg: WindowConfig) -> tuple[int, int, int]:
 
 
 def n_features(index: pd.DatetimeIndex, cfg: WindowConfig) -> int:
-    """Input features per step: the value plus the calendar columns `make_windows` adds."""
+    """Input features per step: the value plus the calendar (and holiday) columns
+    `make_windows` adds. ValueError for a holiday country without a table."""
     if not cfg.calendar:
         return 1
     from importance.data.windows import calendar_features
 
-    return 1 + len(calendar_features(index[:64])[1])
+    return 1 + len(calendar_features(index[:64], cfg.holidays)[1])
 
 
 def _n_params(cfg: RunConfig, features: int) -> int:
     m, h = cfg.model, cfg.model.hidden
     horizon = cfg.window.horizon
+    if m.kind in LINEAR_KINDS:  # one Linear over the lags (twice for DLinear) + calendar
+        lags = cfg.window.lookback * (2 if m.kind == "dlinear" else 1)
+        return (lags + features) * horizon
     if m.kind == "mlp":
         width, total = cfg.window.lookback * features, 0
         for _ in range(m.layers):
@@ -127,6 +131,8 @@ def _n_params(cfg: RunConfig, features: int) -> int:
 def _tapes(batch: int, cfg: RunConfig, features: int) -> int:
     """Bytes of the exact-norm pass over `batch` windows (importance.scoring.exact)."""
     t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
+    if m.kind in LINEAR_KINDS:  # the encoded window, twice (prepare + encode)
+        return batch * t * (features + 4) * FLOAT * 2 + MATERIALISE_BYTES
     if m.kind == "mlp":  # activations per layer, ghost norms: tiny next to the inputs
         return batch * (t * features + 3 * h * m.layers) * FLOAT * 3 + MATERIALISE_BYTES
     floats = features  # the batch's inputs
@@ -142,6 +148,8 @@ def _tapes(batch: int, cfg: RunConfig, features: int) -> int:
 
 def _autograd(batch: int, cfg: RunConfig, features: int) -> int:
     t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
+    if m.kind in LINEAR_KINDS:
+        return batch * t * (features + 4) * FLOAT * 3
     if m.kind == "mlp":
         return batch * (t * features + 2 * h * m.layers) * FLOAT * 3
     per_step = m.layers * (AUTOGRAD_FLOATS_PER_UNIT * h + AUTOGRAD_FLOATS_PER_STEP)
@@ -150,6 +158,8 @@ def _autograd(batch: int, cfg: RunConfig, features: int) -> int:
 
 def _evaluation(batch: int, cfg: RunConfig, features: int) -> int:
     t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
+    if m.kind in LINEAR_KINDS:
+        return batch * t * (features + 4) * FLOAT * 2
     if m.kind == "mlp":
         return batch * (t * features + h * m.layers) * FLOAT * 2
     return batch * t * (m.layers * (h + 1) + features) * FLOAT

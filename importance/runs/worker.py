@@ -79,7 +79,7 @@ def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
 
     def on_event(ev) -> None:
         report("epoch", ev.record.to_dict())
-        if ev.record.epoch + 1 == ev.epochs:
+        if ev.last:  # the configured last epoch, or the one early stopping ended on
             report("phase", "saving")
 
     kwargs: dict[str, Any] = {"store": RunStore(runs_dir), "on_event": on_event, "cancel": cancel}

@@ -1,7 +1,9 @@
 """Exact per-sample gradient norms and the training step that returns them.
 
-One pass: a hand-written forward of the model body (recurrent or MLP), the head, the
-per-sample loss gradient w.r.t. the forecast, then a hand-written batched backward that
+One pass: the model's parameter-free `prepare` (instance normalisation, NLinear's last
+value), a hand-written forward of the body (recurrent, MLP, or none for the linear models),
+the head, the per-sample loss gradient w.r.t. the head's output (the forecast's gradient times
+the window's scale), then a hand-written batched backward that
 yields per-sample squared norms of every trainable parameter's gradient and, for training,
 the batch-summed gradients. No autograd graph and no per-sample loop.
 """
@@ -11,14 +13,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from importance.models import per_sample_loss
+from importance.models import LINEAR_KINDS, per_sample_loss, restore
 from importance.scoring.mlp import mlp_backward, mlp_forward
 from importance.scoring.norms import GradCollector, collect_linear
 from importance.scoring.recurrent import check_rnn, recurrent_backward, recurrent_forward
 
 
 def body_kind(model: nn.Module) -> str:
-    """'lstm', 'gru' or 'mlp' from the model's modules (`rnn` or `body`, plus `head`)."""
+    """'lstm', 'gru', 'mlp' or 'linear' (no body parameters) from the model's modules."""
     if not isinstance(getattr(model, "head", None), nn.Linear):
         raise TypeError("model needs a `head: nn.Linear`")
     rnn = getattr(model, "rnn", None)
@@ -27,6 +29,8 @@ def body_kind(model: nn.Module) -> str:
         return "lstm" if isinstance(rnn, nn.LSTM) else "gru"
     if isinstance(getattr(model, "body", None), nn.Module):
         return "mlp"
+    if getattr(model, "kind", None) in LINEAR_KINDS:
+        return "linear"
     raise TypeError(f"unsupported model {type(model).__name__}: needs `rnn` or `body`")
 
 
@@ -48,28 +52,44 @@ def loss_and_seed(pred: torch.Tensor, y: torch.Tensor, weights: torch.Tensor | N
 
 @torch.no_grad()
 def per_sample_pass(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                    weights: torch.Tensor | None, want_grads: bool,
-                    init: tuple[torch.Tensor, ...] | None = None
+                    weights: torch.Tensor | None, want_grads: bool
                     ) -> tuple[torch.Tensor, GradCollector]:
     """Weighted per-sample losses (B,) and a collector holding the per-sample squared grad
-    norms of w_i l_i (and, if `want_grads`, their batch sums). `init`: recurrent start states."""
+    norms of w_i l_i (and, if `want_grads`, their batch sums)."""
+    body_kind(model)  # an unsupported model is refused before it is run
+    x_in, scale, offset = model.prepare(x)
+    return prepared_pass(model, x_in, scale, offset, y, weights, want_grads)
+
+
+@torch.no_grad()
+def prepared_pass(model: nn.Module, x_in: torch.Tensor, scale: torch.Tensor | None,
+                  offset: torch.Tensor | None, y: torch.Tensor, weights: torch.Tensor | None,
+                  want_grads: bool, init: tuple[torch.Tensor, ...] | None = None
+                  ) -> tuple[torch.Tensor, GradCollector]:
+    """`per_sample_pass` from the prepared input (`model.prepare`); `init`: recurrent start
+    states (the body then reads `x_in` from that state on)."""
     kind = body_kind(model)
     if kind == "mlp":
-        acts = mlp_forward(model.body, x)
+        acts = mlp_forward(model.body, x_in)
         h_last = acts[-1]  # (B, H)
+    elif kind == "linear":
+        h_last = model.encode(x_in)  # parameter-free
     else:
-        tapes = recurrent_forward(model.rnn, x, init)
+        tapes = recurrent_forward(model.rnn, x_in, init)
         h_last = tapes[-1].hs[-1]  # (B, H)
     head = model.head
-    pred = torch.addmm(head.bias.detach(), h_last, head.weight.detach().t())  # (B, horizon)
-    wl, seed = loss_and_seed(pred, y, weights)
-    col = GradCollector(x.shape[0], pred, want_grads)
+    raw = torch.addmm(head.bias.detach(), h_last, head.weight.detach().t())  # (B, horizon)
+    wl, seed = loss_and_seed(restore(raw, scale, offset), y, weights)
+    if scale is not None:
+        seed.mul_(scale)  # dl/draw = dl/dforecast * scale
+    col = GradCollector(x_in.shape[0], raw, want_grads)
     collect_linear(col, head, h_last, seed)
-    dh = seed @ head.weight.detach()  # (B, H)
-    if kind == "mlp":
-        mlp_backward(model.body, acts, dh, col)
-    else:
-        recurrent_backward(model.rnn, tapes, dh, col)
+    if kind != "linear":
+        dh = seed @ head.weight.detach()  # (B, H)
+        if kind == "mlp":
+            mlp_backward(model.body, acts, dh, col)
+        else:
+            recurrent_backward(model.rnn, tapes, dh, col)
     return wl, col
 
 

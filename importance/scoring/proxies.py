@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from importance import runtime
-from importance.models import per_sample_loss
-from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, per_sample_pass
+from importance.models import per_sample_loss, restore
+from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, prepared_pass
 
 SCORE_METHODS = ("exact", "last_layer", "truncated", "loss")
 PROXY_METHODS = SCORE_METHODS[1:]
@@ -21,17 +21,22 @@ def check_method(method: str) -> None:
 
 @torch.no_grad()
 def head_norms(h: torch.Tensor, pred: torch.Tensor, y: torch.Tensor,
-               weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Exact per-sample grad norm of the head alone from its input h (B, H) and output (B,)."""
-    _, seed = loss_and_seed(pred, y, weights)  # (B, horizon)
+               weights: torch.Tensor | None = None, scale: torch.Tensor | None = None
+               ) -> torch.Tensor:
+    """Exact per-sample grad norm of the head alone from its input h (B, H), the forecast
+    (B, horizon) and the window's output scale (B, 1) (`Forecaster.prepare`)."""
+    _, seed = loss_and_seed(pred, y, weights)  # (B, horizon): dl/dforecast
+    if scale is not None:
+        seed.mul_(scale)  # dl/d(head output)
     return torch.linalg.vector_norm(seed, dim=1) * (h.square().sum(1) + 1).sqrt()
 
 
 @torch.no_grad()
 def last_layer_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Exact per-sample grad norm of the head alone: ||dl/dy_hat|| sqrt(||h||^2 + 1) (B,)."""
-    h = model.encode(x)  # (B, H)
-    return head_norms(h, model.head(h), y)
+    """Exact per-sample grad norm of the head alone: ||dl/draw|| sqrt(||h||^2 + 1) (B,)."""
+    x_in, scale, offset = model.prepare(x)
+    h = model.encode(x_in)  # (B, H)
+    return head_norms(h, restore(model.head(h), scale, offset), y, scale=scale)
 
 
 def train_step_with_head_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
@@ -39,27 +44,30 @@ def train_step_with_head_norms(model: nn.Module, x: torch.Tensor, y: torch.Tenso
                                ) -> tuple[torch.Tensor, torch.Tensor]:
     """A plain training step (mean weighted loss, backward) that also returns the
     `last_layer` score of each sample, read off the same forward at no extra pass."""
-    h = model.encode(x)  # (B, H)
-    pred = model.head(h)  # (B, horizon)
+    x_in, scale, offset = model.prepare(x)
+    h = model.encode(x_in)  # (B, H)
+    pred = restore(model.head(h), scale, offset)  # (B, horizon)
     per = per_sample_loss(pred, y)  # (B,)
     loss = (per * weights).mean() if weights is not None else per.mean()
     loss.backward()
-    return loss.detach(), head_norms(h.detach(), pred.detach(), y, weights)
+    return loss.detach(), head_norms(h.detach(), pred.detach(), y, weights, scale)
 
 
 def truncated_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                          steps: int) -> torch.Tensor:
     """Exact per-sample grad norms with backprop through only the last `steps` time steps
-    (the state entering them is held constant); equals exact norms for an MLP."""
+    (the state entering them is held constant); equals exact norms for MLP and linear models."""
     if steps < 1:
         raise ValueError(f"truncate_steps must be >= 1, got {steps}")
     cut = x.shape[1] - steps
-    if body_kind(model) == "mlp" or cut <= 0:
+    if body_kind(model) in ("mlp", "linear") or cut <= 0:
         return exact_grad_norms(model, x, y)
+    x_in, scale, offset = model.prepare(x)  # the whole window's statistics
     with torch.no_grad():
-        _, state = model.rnn(x[:, :cut])  # LSTM (h_n, c_n), GRU h_n: (layers, B, H)
+        _, state = model.rnn(x_in[:, :cut])  # LSTM (h_n, c_n), GRU h_n: (layers, B, H)
     init = state if isinstance(state, tuple) else (state,)
-    _, col = per_sample_pass(model, x[:, cut:], y, None, want_grads=False, init=init)
+    _, col = prepared_pass(model, x_in[:, cut:], scale, offset, y, None, want_grads=False,
+                           init=init)
     return col.sq.sqrt()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,34 @@ def test_data_page_is_the_default_and_shows_the_embedded_series():
     assert at.sidebar.selectbox(key=state.COLUMN).value == "internet"
     assert "Duomo" in _texts(at.sidebar.caption)
     assert [m.label for m in at.metric][:4] == ["Points", "Interval", "Span", "Filled gaps"]
+
+
+def _holiday_bars(at) -> list[dict]:
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return [t for t in spec["data"] if t["type"] == "bar"]
+
+
+def test_data_page_marks_the_public_holidays_of_the_train_forms_country():
+    at = new_app().run()
+    (bars,) = _holiday_bars(at)
+    assert bars["name"] == "public holidays (Italy)"
+    names = {name for _, name in bars["customdata"]}
+    assert {"All Saints' Day", "Immaculate Conception", "Christmas Day"} <= names
+    assert "public holidays (Italy), an input feature of the runs" in _texts(at.caption)
+
+    # The form's country and holiday switch, committed by a submit (refused here: no
+    # strategy, so nothing is queued) and kept for the session.
+    page(at, "pages/train.py")
+    at.selectbox(key=state.F_COUNTRY).set_value("FRA")
+    at.checkbox(key=state.F_HOLIDAYS).uncheck()
+    at.multiselect(key=state.F_STRATEGIES).set_value([])
+    launch(at)
+    assert "choose strategies" in _texts(at.error)
+    page(at, "pages/data.py")
+    (bars,) = _holiday_bars(at)
+    assert bars["name"] == "public holidays (France)"
+    assert "Armistice Day" in {name for _, name in bars["customdata"]}
+    assert "not an input of the runs (switched off on the Train page)" in _texts(at.caption)
 
 
 @pytest.mark.parametrize("path", ["pages/train.py", *RESULT_PAGES])
@@ -101,6 +130,8 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     assert _charts(at) >= 3
     table = at.dataframe[0].value
     assert {"neural", "classical"} <= set(table["kind"])
+    best = table.loc[table["kind"] == "classical", "MAE"].min()
+    assert (table["MAE vs best classical %"] - 100 * (table["MAE"] / best - 1)).abs().max() < 1e-9
     assert any("classical baseline shown" in m.value for m in at.markdown)
 
     page(at, "pages/energy.py")

@@ -253,6 +253,16 @@ def test_launch_form_configs_one_per_strategy():
         views.LaunchForm.defaults({"country": "Italy"}).configs(data)
 
 
+def test_launch_form_holidays_follow_the_country_or_are_off():
+    data = DataConfig()
+    assert views.LaunchForm.defaults().holidays is True
+    assert {c.window.holidays for c in views.LaunchForm.defaults().configs(data)} == {"ITA"}
+    fra = views.LaunchForm.defaults({"country": "fra"}).configs(data)
+    assert {c.window.holidays for c in fra} == {"FRA"}
+    off = views.LaunchForm.defaults({"country": "FRA", "holidays": False}).configs(data)
+    assert {c.window.holidays for c in off} == {None} and off[0].train.country == "FRA"
+
+
 class _Job:
     id, strategy, status, epoch, epochs = "b1-1-full", "full", "running", 1, 2
     history = [{"train_loss": 0.5, "val_mae": 9.0, "energy_kwh": 2e-4}]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from importance.cli import build_parser, main
+from importance.cli import build_parser, holidays_from_args, main
 from importance.compare import JSON_FIELDS
 from importance.runs.store import RunStore
 from tests.conftest import make_series
@@ -62,9 +62,15 @@ def test_compare_with_classical_adds_rows_without_backprop(tmp_path, csv_path, c
     assert names[0] == "full" and "holt_winters" in names and "seasonal_naive_daily" in names
     # six days are too short for the weekly models: skipped with the reason, not a crash
     assert "seasonal_naive_weekly" not in names
-    assert "skipped seasonal_naive_weekly: " in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "skipped seasonal_naive_weekly: " in captured.err
     for r in rows[1:]:
         assert r["samples_backprop"] == 0 and r["run_id"] is None and r["wall_s"] > 0
+    best = min(r["test_mae"] for r in rows[1:])
+    assert rows[0]["mae_vs_classical_pct"] == pytest.approx(100 * (rows[0]["test_mae"] / best - 1))
+    printed = captured.out
+    assert "vs best classical%" in printed
+    assert printed.count("full beats ") + printed.count("full does not beat ") == 1
 
 
 def test_bad_input_is_reported_with_the_file_name(tmp_path, capsys):
@@ -98,3 +104,35 @@ def test_scoring_option_reaches_the_gradnorm_run(tmp_path, csv_path):
     assert run.config.train.strategy_params == {"keep_ratio": 0.7, "scoring": "exact"}
     assert [e["score_method"] for e in run.summary["epochs"]] == ["", "", "exact"]
     assert run.config.train.lr_schedule == "constant"
+
+
+def test_holidays_follow_the_country_unless_given():
+    def args(*extra: str):
+        return build_parser().parse_args(["compare", *extra])
+
+    assert holidays_from_args(args()) == "ITA"
+    assert holidays_from_args(args("--country", "FRA")) == "FRA"
+    assert holidays_from_args(args("--country", "FRA", "--holidays", "de")) == "DE"
+    assert holidays_from_args(args("--holidays", "none")) is None
+
+
+def _input_width(run) -> int:
+    return next(v for k, v in run.state_dict().items() if k.endswith("weight_ih_l0")).shape[1]
+
+
+def test_holidays_none_drops_the_input_feature(tmp_path, csv_path):
+    for extra, holidays, width in (([], "ITA", 6), (["--holidays", "none"], None, 5)):
+        runs = tmp_path / str(holidays)
+        assert main(["compare", "--data", str(csv_path), *FAST, "--strategies", "full",
+                     *extra, "--runs-dir", str(runs)]) == 0
+        (run_id,) = RunStore(runs).ids()
+        run = RunStore(runs).load(run_id)
+        assert run.config.window.holidays == holidays and _input_width(run) == width
+
+
+def test_an_unknown_holiday_country_is_refused_with_the_way_out(tmp_path, csv_path, capsys):
+    assert main(["compare", "--data", str(csv_path), *FAST, "--country", "XYZ",
+                 "--runs-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "country 'XYZ'" in err and "--holidays none" in err
+    assert not RunStore(tmp_path).ids()

@@ -33,3 +33,14 @@ def test_without_a_full_run_there_are_no_savings_columns():
     t = compare_table([summary("random", 1, 1.0, 1.0, 1.0, [1], "x")])
     assert "energy_saved_pct" not in t.columns
     assert not math.isnan(t.loc[0, "test_mae"])
+
+
+def test_every_row_is_measured_against_the_best_classical_baseline():
+    full = summary("full", 1000, 10.0, 2.0, 48.0, [9, 6], "a")
+    hw = {**summary("holt_winters", 0, 0.5, 0.01, 50.0, [], None), "kind": "classical"}
+    naive = {**summary("seasonal_naive_daily", 0, 0.0, 0.0, 200.0, [], None), "kind": "classical"}
+    t = compare_table([full, hw, naive]).set_index("strategy")
+    assert t.loc["full", "mae_vs_classical_pct"] == pytest.approx(-4)
+    assert t.loc["holt_winters", "mae_vs_classical_pct"] == pytest.approx(0)
+    assert t.loc["seasonal_naive_daily", "mae_vs_classical_pct"] == pytest.approx(300)
+    assert "mae_vs_classical_pct" not in compare_table([full]).columns

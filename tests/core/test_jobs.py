@@ -36,7 +36,7 @@ def fake_runner(cfg, *, store, on_event, cancel):
                 raise Cancelled("cancelled")
             time.sleep(0.005)
         on_event(EpochEvent(_record(epoch), cfg.train.epochs, np.zeros(3),
-                            Selection(np.arange(3))))
+                            Selection(np.arange(3)), last=epoch + 1 == cfg.train.epochs))
     return f"run-{cfg.train.strategy}-{os.getpid()}"
 
 

@@ -41,7 +41,7 @@ def test_scaler_is_fitted_on_train_only(series):
 def test_calendar_features_are_optional(series):
     with_cal = make_windows(series, WindowConfig(lookback=12))
     without = make_windows(series, WindowConfig(lookback=12, calendar=False))
-    assert with_cal.n_features == 5 and without.n_features == 1
+    assert with_cal.n_features == 6 and without.n_features == 1  # sin/cos x2 + holiday flag
     hour_sin = with_cal.train.x[:, :, 1]
     assert hour_sin.min() >= -1 and hour_sin.max() <= 1 and hour_sin.std() > 0.5
 

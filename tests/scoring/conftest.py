@@ -8,19 +8,31 @@ import pytest
 import torch
 from torch import nn
 
-from importance.models import MLPForecaster, RecurrentForecaster, per_sample_loss
+from importance.models import (
+    LINEAR_KINDS,
+    LinearForecaster,
+    MLPForecaster,
+    RecurrentForecaster,
+    per_sample_loss,
+)
 
 T, F, H = 6, 3, 4  # lookback, features, hidden: small enough for the naive loop
-
-
+# Every model kind, and with reversible instance normalisation ("+revin").
+KINDS = ("lstm", "gru", "mlp", "dlinear", "nlinear", "lstm+revin", "gru+revin", "mlp+revin",
+         "dlinear+revin", "nlinear+revin")
 
 def build(kind: str, layers: int = 1, horizon: int = 1, dtype: torch.dtype = torch.float64,
           seed: int = 0) -> nn.Module:
+    """`kind` is a model kind, with "+revin" for instance normalisation."""
     torch.manual_seed(seed)
-    if kind == "mlp":
-        model = MLPForecaster(F, T, H, layers, horizon)
+    kind, _, norm = kind.partition("+")
+    revin = norm == "revin"
+    if kind in LINEAR_KINDS:
+        model = LinearForecaster(kind, F, T, horizon, revin=revin)
+    elif kind == "mlp":
+        model = MLPForecaster(F, T, H, layers, horizon, revin=revin)
     else:
-        model = RecurrentForecaster(kind, F, H, layers, horizon)
+        model = RecurrentForecaster(kind, F, H, layers, horizon, revin=revin)
     return model.to(dtype)
 
 
@@ -47,7 +59,7 @@ def naive(model: nn.Module, x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | 
 
 @pytest.fixture
 def make_model() -> Callable[..., nn.Module]:
-    """build(kind, layers=1, horizon=1, dtype=float64, seed=0)."""
+    """build(kind, layers=1, horizon=1, dtype=float64, seed=0); kind may end in "+revin"."""
     return build
 
 
