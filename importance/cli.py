@@ -2,6 +2,7 @@
 
     importance compare            baseline vs importance vs random on the embedded data
     importance compare --classical   ... plus statsmodels baselines on the same test windows
+    importance compare --series 5060,4259   one model per strategy on several series
     importance data --data FILE   what a file holds: layout, series, columns, dirty values
     importance runs               list stored runs
 """
@@ -49,7 +50,8 @@ def _add_data(p: argparse.ArgumentParser) -> None:
                         "(default: the embedded synthetic Milan data)")
     p.add_argument("--series", default=None,
                    help="square id, or the station/cell id of a long or transposed file "
-                        "(default: 5060, or the file's first)")
+                        "(default: 5060, or the file's first); compare: several ids, "
+                        "comma-separated, train one model on all of them")
     p.add_argument("--column", "--activity", dest="column", default=None,
                    help="activity or value column (default: internet, or the file's first)")
     p.add_argument("--tz", default=None,
@@ -63,11 +65,22 @@ def _add_data(p: argparse.ArgumentParser) -> None:
                    help="station/cell id column of a long-format file (default: detected)")
 
 
+def series_from_arg(text: str | None) -> str | tuple[str, ...] | None:
+    """--series: one id, or several comma-separated ids (a tuple: one model on all)."""
+    if text is None or "," not in text:
+        return text
+    ids = tuple(s.strip() for s in text.split(","))
+    if not all(ids):
+        raise ValueError(f"--series {text!r} has an empty id; separate ids by single commas, "
+                         "e.g. --series 5060,4259")
+    return ids
+
+
 def data_from_args(a: argparse.Namespace) -> DataConfig:
     """The data config named by the options, with an assumed year pinned (reproducible)."""
     paths = a.data or []
     data = DataConfig(path=None if not paths else paths[0] if len(paths) == 1 else tuple(paths),
-                      series=a.series, column=a.column, tz=a.tz, year=a.year,
+                      series=series_from_arg(a.series), column=a.column, tz=a.tz, year=a.year,
                       time_column=a.time_column, series_column=a.series_column)
     if data.year is None and data.path is not None:
         year = describe(data).year
@@ -88,10 +101,20 @@ def holidays_from_args(a: argparse.Namespace) -> str | None:
     return code.strip().upper()
 
 
-def window_from_args(a: argparse.Namespace, loaded: LoadedSeries) -> WindowChoice:
-    """The series' default window (see importance.data.steps), with the options applied."""
+def window_from_args(a: argparse.Namespace, loaded: LoadedSeries,
+                     *others: LoadedSeries) -> WindowChoice:
+    """The series' default window (see importance.data.steps), with the options applied.
+    With `others` (one model on several series) the shortest sets the default lookback, and
+    log1p is off when any has negative values."""
     base = WindowConfig(horizon=a.horizon, stride=a.stride, holidays=holidays_from_args(a))
-    return suggest_window(loaded.values, loaded.freq, base, lookback=a.lookback)
+    shortest = min((loaded, *others), key=lambda s: len(s.values))
+    choice = suggest_window(shortest.values, shortest.freq, base, lookback=a.lookback)
+    negative = [s.series for s in (loaded, *others) if (s.values < 0).any()]
+    if choice.config.log1p and negative:
+        return WindowChoice(replace(choice.config, log1p=False),
+                            (*choice.reasons, f"log1p scaling off: series "
+                             f"{', '.join(map(str, negative))} has negative values"))
+    return choice
 
 
 def _strategies(text: str) -> list[str]:
@@ -216,30 +239,51 @@ def print_table(rows: list[dict]) -> None:
                 v = v * 1000
             cells.append(_fmt(v, 1 if k.endswith("_pct") else 3))
         table.append(cells)
-    widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
+    _print_cells(table)
+
+
+def _print_cells(table: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
         print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)))
+
+
+def print_per_series(summaries: list[dict]) -> None:
+    """Test MAE of each series (rows) per strategy (columns), for runs on several series."""
+    runs = [s for s in summaries if s.get("per_series")]
+    if not runs:
+        return
+    table = [["series", *(s["strategy"] for s in runs)]]
+    for k, part in enumerate(runs[0]["per_series"]):
+        table.append([part["series"], *(_fmt(s["per_series"][k]["test_mae"]) for s in runs)])
+    table.append(["pooled", *(_fmt(s["test_mae"]) for s in runs)])
+    print("test MAE per series (one model per strategy on all of them):")
+    _print_cells(table)
 
 
 def cmd_compare(a: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from importance.energy import EnergyMeter
-    from importance.experiment import load_data, preflight, run_classical, run_experiment
+    from importance.experiment import load_members, preflight, run_classical, run_experiment
     from importance.runs.memory import check_series
     from importance.runtime import configure
     from importance.training import EpochEvent
 
     configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
     data = data_from_args(a)
-    loaded = load_data(data)
-    choice = window_from_args(a, loaded)
+    loaded = load_members(data)  # one series, or several for one model
+    choice = window_from_args(a, *loaded)
     configs = configs_from_args(a, data, choice.config)
-    check_series(configs, loaded.values)  # MemoryGuardError (a ValueError): too big for here
+    # MemoryGuardError (a ValueError): too big for here
+    check_series(configs, [s.values for s in loaded] if data.is_panel else loaded[0].values)
     preflight(configs[0])  # refused here, before any training, when it cannot work
-    print_data(loaded)
+    for series in loaded:
+        print_data(series)
+    if data.is_panel:
+        print(f"one model per strategy on these {len(loaded)} series, each scaled on its own")
     print(f"window: {'; '.join(choice.reasons)}; horizon "
-          f"{steps_words(choice.config.horizon, loaded.freq)}")
+          f"{steps_words(choice.config.horizon, loaded[0].freq)}")
     store = RunStore(a.runs_dir)
     meter = EnergyMeter(a.country)
     summaries = []
@@ -271,6 +315,7 @@ def cmd_compare(a: argparse.Namespace) -> int:
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print_table(rows)
+    print_per_series(summaries)
     best = best_classical(summaries)
     if best is not None:
         from importance.views import classical_verdicts
@@ -284,7 +329,9 @@ def cmd_compare(a: argparse.Namespace) -> int:
     print(f"runs stored in {store.root}")
     if a.json is not None:
         keys = [*JSON_FIELDS, *(["mae_vs_classical_pct"] if best is not None else [])]
-        runs = [{k: _json_value(r[k]) for k in keys} for r in rows]
+        runs = [{k: _json_value(r[k]) for k in keys}
+                | ({"per_series": s["per_series"]} if "per_series" in s else {})
+                for r, s in zip(rows, summaries, strict=True)]
         a.json.write_text(json.dumps({"runs": runs}, indent=1))
     return 0
 
@@ -306,6 +353,9 @@ def cmd_data(a: argparse.Namespace) -> int:
     from importance.experiment import load_data
 
     data = data_from_args(a)
+    if data.is_panel:
+        raise ValueError(f"importance data describes one series; got --series {a.series} "
+                         "(several ids are for importance compare)")
     info = describe(data)
     if info.series:
         shown = ", ".join(f"{s} ({info.lengths.get(s, 0):,} rows)" if info.lengths else s

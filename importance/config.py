@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 LR_SCHEDULES = ("cosine", "constant")
@@ -13,7 +13,9 @@ LINEAR_KINDS = ("dlinear", "nlinear")  # importance.models.linear
 class DataConfig:
     # None = the embedded default dataset; several files (same layout) are combined
     path: str | tuple[str, ...] | None = None
-    series: str | None = None  # square id / series id; None = the source's default
+    # Square id / series id; None = the source's default. Several ids of one file: one model
+    # trained on all their windows, each series scaled on its own (importance.data.panel)
+    series: str | tuple[str, ...] | None = None
     column: str | None = None  # activity / value column; None = the source's default
     # The series' zone (IANA name). None = the data's own: its zone when the timestamps carry
     # one, else the wall-clock time as written. A zone localises naive times (DST rule in
@@ -22,6 +24,17 @@ class DataConfig:
     year: int | None = None  # year of dates written without one (transposed daily exports)
     time_column: str | None = None  # generic files: None = detected
     series_column: str | None = None  # generic files: None = detected (long format)
+
+    @property
+    def is_panel(self) -> bool:
+        """Several series named (a tuple of ids): one model on all of them."""
+        return isinstance(self.series, tuple)
+
+    def members(self) -> tuple[DataConfig, ...]:
+        """One single-series config per chosen series; (self,) when one series is named."""
+        if not isinstance(self.series, tuple):
+            return (self,)
+        return tuple(replace(self, series=s) for s in self.series)
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,8 @@ class RunConfig:
             # stored before the holiday feature existed: those runs had none
             d = {**d, "window": {**window, "holidays": None}}
         data = d.get("data")
-        if data is not None and isinstance(data.get("path"), list):  # JSON has no tuples
-            d = {**d, "data": {**data, "path": tuple(data["path"])}}
+        for key in ("path", "series"):  # JSON has no tuples
+            data = d.get("data")
+            if data is not None and isinstance(data.get(key), list):
+                d = {**d, "data": {**data, key: tuple(data[key])}}
         return cls(**{k: kinds[k](**v) for k, v in d.items()})

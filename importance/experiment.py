@@ -16,8 +16,9 @@ import torch
 
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import DataError, LoadedSeries, load
+from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
 from importance.data.steps import check_fits
-from importance.data.windows import WindowedSeries, make_windows
+from importance.data.windows import make_windows
 from importance.energy import EnergyMeter
 from importance.metrics import forecast_metrics
 from importance.models import build_model
@@ -40,31 +41,42 @@ def _load(data: DataConfig, mtime: float) -> LoadedSeries:
 
 
 def load_data(data: DataConfig) -> LoadedSeries:
-    """Load (and cache, keyed by the file's mtime) the series named by `data`."""
+    """Load (and cache, keyed by the file's mtime) the series named by `data` (one series:
+    see `load_members` for several)."""
     return _load(data, _mtime(data.path))
 
 
+def load_members(data: DataConfig) -> tuple[LoadedSeries, ...]:
+    """Each series `data` names, loaded (cached): one, or several for a panel."""
+    return tuple(load_data(d) for d in data.members())
+
+
 @functools.lru_cache(maxsize=8)
-def _windows(data: DataConfig, window: WindowConfig, mtime: float) -> WindowedSeries:
+def _windows(data: DataConfig, window: WindowConfig, mtime: float) -> Windowed:
+    if data.is_panel:
+        members = data.members()
+        return make_panel([_load(d, mtime).values for d in members],
+                          [str(d.series) for d in members], window)
     return make_windows(_load(data, mtime).values, window)
 
 
-def prepare(data: DataConfig, window: WindowConfig) -> WindowedSeries:
-    """The windowed series for a data + window config (cached)."""
+def prepare(data: DataConfig, window: WindowConfig) -> Windowed:
+    """The windowed series (several series: `WindowedPanel`) for a data + window config
+    (cached)."""
     return _windows(data, window, _mtime(data.path))
 
 
 def preflight(cfg: RunConfig) -> None:
     """Refuse, before any training, a run whose data or window cannot work (ValueError).
 
-    Checks that the series loads, is not constant, and holds the window in three splits.
+    Checks that every series loads, is not constant, and holds the window in three splits.
     """
-    loaded = load_data(cfg.data)
-    name = f"{loaded.label} ({loaded.source})"
-    if loaded.constant:
-        raise DataError(f"{name}: the series is constant (every value is "
-                        f"{loaded.values.iloc[0]:g}): there is nothing to forecast")
-    check_fits(len(loaded.values), cfg.window, loaded.freq, name)
+    for loaded in load_members(cfg.data):
+        name = f"{loaded.label} ({loaded.source})"
+        if loaded.constant:
+            raise DataError(f"{name}: the series is constant (every value is "
+                            f"{loaded.values.iloc[0]:g}): there is nothing to forecast")
+        check_fits(len(loaded.values), cfg.window, loaded.freq, name)
     prepare(cfg.data, cfg.window)
 
 
@@ -88,19 +100,38 @@ def _totals(result: TrainResult) -> dict[str, float]:
     }
 
 
-def _predictions_frame(ws: WindowedSeries, pred: np.ndarray) -> pd.DataFrame:
-    """Test forecasts, one row per window and step; times as stored (`timeaxis.stored`)."""
-    start = ws.test.start  # (N,)
-    h = ws.config.horizon
+def _frame(series: pd.Series, start: np.ndarray, h: int, pred: np.ndarray) -> pd.DataFrame:
     pos = start[:, None] + np.arange(h)  # (N, H)
-    idx = stored(ws.series.index)
+    idx = stored(series.index)
     return pd.DataFrame({
         "origin": np.repeat(idx[start], h),
         "step": np.tile(np.arange(1, h + 1), len(start)),
         "time": idx[pos.ravel()],
-        "actual": ws.series.to_numpy()[pos.ravel()],
+        "actual": series.to_numpy()[pos.ravel()],
         "forecast": pred.ravel(),
     })
+
+
+def _predictions_frame(ws: Windowed, pred: np.ndarray) -> pd.DataFrame:
+    """Test forecasts, one row per window and step; times as stored (`timeaxis.stored`).
+    A panel's frame starts with a `series` column (its series' windows one after another)."""
+    h = ws.config.horizon
+    if not isinstance(ws, WindowedPanel):
+        return _frame(ws.series, ws.test.start, h, pred)
+    return pd.concat([_frame(s, ws.test.start[sl], h, pred[sl]).assign(series=name)
+                      for name, s, sl in zip(ws.names, ws.series, ws.slices("test"),
+                                             strict=True)],
+                     ignore_index=True).pipe(lambda f: f[["series", *f.columns[:-1]]])
+
+
+def _per_series(ws: WindowedPanel, pred: np.ndarray) -> list[dict[str, Any]]:
+    """Test metrics of each series of a panel (original units)."""
+    actual, out = ws.actual("test"), []
+    for name, sl in zip(ws.names, ws.slices("test"), strict=True):
+        m = forecast_metrics(actual[sl], pred[sl])
+        out.append({"series": name, "n_test": sl.stop - sl.start, "test_mae": m["mae"],
+                    "test_rmse": m["rmse"], "test_smape": m["smape"]})
+    return out
 
 
 def run_experiment(cfg: RunConfig, *, store: RunStore,
@@ -115,10 +146,15 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     `NonFiniteLoss` (a ValueError whose message names the epoch, the batch and the learning
     rate) when training diverges; a diverged model is no result, so the caller reports the
     message (the CLI exits 2 with it, a job shows it as failed) instead of keeping it.
+
+    Several series (`cfg.data.is_panel`) train one model on all their windows
+    (`importance.data.panel`); validation (early stopping, best epoch) and the test metrics
+    are pooled over every window in original units, and `summary["per_series"]` holds each
+    series' test metrics.
     """
     strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
     preflight(cfg)
-    loaded = load_data(cfg.data)
+    loaded = load_members(cfg.data)
     ws = prepare(cfg.data, cfg.window)
     meter = meter or EnergyMeter(cfg.train.country)
     torch.manual_seed(cfg.train.seed)
@@ -126,7 +162,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                         horizon=cfg.window.horizon)
     result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)
     test_pred, test_metrics = evaluate(model, ws, "test")
-    train_pred = ws.scaler.inverse(predict(model, ws.train.x))
+    train_pred = ws.inverse("train", predict(model, ws.train.x))
     train_err = np.abs(train_pred - ws.actual("train")).mean(axis=1)
     run_id = new_run_id(strategy.name)
     method = meter.method.to_dict() if meter.method else {}
@@ -134,10 +170,13 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     summary: dict[str, Any] = {
         "run_id": run_id, "strategy": strategy.name, "label": strategy.label,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "series_label": loaded.label, "source": loaded.source,
-        "series_tz": tz_name(ws.series.index),  # None: naive wall-clock times, no zone
+        "series_label": panel_label(loaded), "source": loaded[0].source,
+        "series_tz": tz_name(loaded[0].values.index),  # None: naive wall-clock times, no zone
         "test_mae": test_metrics["mae"], "test_rmse": test_metrics["rmse"],
-        "test_smape": test_metrics["smape"], **_totals(result),
+        "test_smape": test_metrics["smape"],
+        # a panel's test metrics above are pooled over its series' windows; these are each's
+        **({"per_series": _per_series(ws, test_pred)} if isinstance(ws, WindowedPanel) else {}),
+        **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
         # epochs planned and run, stopped early, best epoch (from 0), cost after the best
         **ending(epochs, cfg.train.epochs),
@@ -152,6 +191,8 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
         "train_time_ns": times, "train_abs_error": train_err.astype(np.float32),
         "train_actual": ws.actual("train")[:, 0].astype(np.float32),
     }
+    if isinstance(ws, WindowedPanel):  # each train window's series: an index into its names
+        arrays["train_series"] = ws.owner("train").astype(np.int32)
     store.save(RunArtifacts(run_id, cfg, summary, arrays, _predictions_frame(ws, test_pred),
                             model.state_dict()))
     return run_id
@@ -163,22 +204,29 @@ def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
     """Fit and forecast one classical baseline on the neural runs' test windows.
 
     Returns a summary with the same keys as a neural run's (no backprop, no run folder);
-    wall time and energy are measured the same way, around fit + forecast.
+    wall time and energy are measured the same way, around fit + forecast. On several series
+    the model is fitted to each on its own; metrics are pooled, with `per_series` as a run's.
     """
     from importance.classical import forecast_classical
 
     ws = prepare(data, window)
+    parts = [prepare(d, window) for d in data.members()] if data.is_panel else [ws]
     with meter.phase("classical") as e:
-        fc = forecast_classical(name, ws)
-    m = forecast_metrics(ws.actual("test"), fc.predictions)
+        fcs = [forecast_classical(name, p) for p in parts]  # a panel: one fit per series
+    pred = np.concatenate([fc.predictions for fc in fcs])
+    m = forecast_metrics(ws.actual("test"), pred)
     method = meter.method.to_dict() if meter.method else {}
+    loaded = load_members(data)
+    params = (fcs[0].params if len(fcs) == 1 else
+              {str(d.series): fc.params for d, fc in zip(data.members(), fcs, strict=True)})
     return {
-        "run_id": None, "strategy": name, "label": fc.label, "kind": "classical",
-        "series_label": load_data(data).label, "source": load_data(data).source,
+        "run_id": None, "strategy": name, "label": fcs[0].label, "kind": "classical",
+        "series_label": panel_label(loaded), "source": loaded[0].source,
         "test_mae": m["mae"], "test_rmse": m["rmse"], "test_smape": m["smape"],
+        **({"per_series": _per_series(ws, pred)} if isinstance(ws, WindowedPanel) else {}),
         "samples_forward": 0, "samples_backprop": 0, "scoring_s": 0.0, "training_s": e.seconds,
         "eval_s": 0.0, "wall_s": e.seconds, "scoring_kwh": 0.0, "energy_kwh": e.energy_kwh,
         "emissions_kg": e.emissions_kg, "energy_method": method.get("summary", ""),
-        "energy_method_detail": method, "fit_s": fc.fit_s, "predict_s": fc.predict_s,
-        "params": fc.params, "epochs": [],
+        "energy_method_detail": method, "fit_s": sum(fc.fit_s for fc in fcs),
+        "predict_s": sum(fc.predict_s for fc in fcs), "params": params, "epochs": [],
     }

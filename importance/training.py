@@ -14,7 +14,8 @@ from torch import nn
 
 from importance import runtime
 from importance.config import LR_SCHEDULES, TrainConfig
-from importance.data.windows import WindowedSeries, Windows
+from importance.data.panel import Windowed
+from importance.data.windows import Windows
 from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
@@ -70,7 +71,7 @@ class EpochRecord:
 
     epoch: int
     train_loss: float  # mean (weighted) loss over the trained windows, scaled units
-    val_mae: float  # original units
+    val_mae: float  # original units (several series: pooled over all their windows)
     val_rmse: float
     n_selected: int
     samples_forward: int  # forwards for scoring + training
@@ -132,13 +133,14 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np
     return np.concatenate(out) if out else np.empty((0, 1), dtype=np.float32)
 
 
-def evaluate(model: nn.Module, ws: WindowedSeries, split: str) -> tuple[np.ndarray, dict]:
-    """Predictions in original units (N, horizon) and their metrics on `split`.
+def evaluate(model: nn.Module, ws: Windowed, split: str) -> tuple[np.ndarray, dict]:
+    """Predictions in original units (N, horizon) and their metrics on `split` (several
+    series: each window unscaled by its own series' scaler, metrics pooled over all windows).
 
     A diverged model's predictions overflow to inf/NaN silently here (no RuntimeWarning):
     `train` checks the validation MAE and stops with `NonFiniteLoss`."""
     with np.errstate(over="ignore", invalid="ignore"):
-        pred = ws.scaler.inverse(predict(model, ws.split(split).x))
+        pred = ws.inverse(split, predict(model, ws.split(split).x))
         return pred, forecast_metrics(ws.actual(split), pred)
 
 
@@ -166,7 +168,7 @@ def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torc
     return loss_value, grad_norm, out
 
 
-def train(model: nn.Module, ws: WindowedSeries, strategy: Strategy, cfg: TrainConfig, *,
+def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, *,
           meter: EnergyMeter, on_event: Callable[[EpochEvent], None] | None = None,
           cancel: threading.Event | None = None) -> TrainResult:
     """Train `model` on `ws.train` with `strategy`; keep the best-validation weights.

@@ -445,6 +445,9 @@ class LaunchForm:
     revin: bool = False  # reversible instance normalisation (importance.models.base)
     patience: int = 0  # early stopping (importance.stopping); 0 = off
     min_delta: float = 0.0  # relative improvement that counts, for early stopping
+    # Series of the dataset's file to train one model on (several: importance.data.panel);
+    # () = the dataset's own series
+    series: tuple[str, ...] = ()
 
     @classmethod
     def defaults(cls, overrides: Mapping[str, Any] | None = None) -> LaunchForm:
@@ -464,17 +467,26 @@ class LaunchForm:
                 raise ValueError(f"unknown form fields {sorted(unknown)}; allowed: "
                                  f"{', '.join(cls.__dataclass_fields__)}")
             extra = dict(overrides)
-            if "strategies" in extra:
-                extra["strategies"] = tuple(extra["strategies"])
+            for key in ("strategies", "series"):
+                if key in extra:
+                    extra[key] = tuple(extra[key])
             form = replace(form, **extra)
         return form
 
+    def data_config(self, data: DataConfig) -> DataConfig:
+        """`data` with the form's series: one id, or several (one model on all of them)."""
+        if not self.series:
+            return data
+        return replace(data, series=self.series if len(self.series) > 1 else self.series[0])
+
     def configs(self, data: DataConfig, log1p: bool = True) -> list[RunConfig]:
-        """One RunConfig per strategy on the same data, split, model and seed.
+        """One RunConfig per strategy on the same data (with the form's series: `data_config`),
+        split, model and seed.
 
         `keep_ratio` and `scoring` go to every strategy that accepts them; `log1p` is off for
         series with negative values; the holiday feature, when on, is the country's.
         """
+        data = self.data_config(data)
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown or not self.strategies:
             raise ValueError(f"choose strategies among {', '.join(STRATEGIES)}; "
@@ -620,6 +632,39 @@ def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], 
 
 
 # --- forecasts ----------------------------------------------------------------------------------
+
+def run_series(run: RunInfo) -> tuple[str, ...]:
+    """The series a run trained one model on; () for a run on one series."""
+    series = run.config.data.series
+    return series if isinstance(series, tuple) else ()
+
+
+def of_series(pred: pd.DataFrame, series: str | None) -> pd.DataFrame:
+    """A run's test forecasts of one of its series (all of them for a one-series run)."""
+    if series is None or "series" not in pred:
+        return pred
+    return pred.loc[pred["series"] == series].reset_index(drop=True)
+
+
+def series_metrics(summary: Mapping[str, Any], series: str | None) -> dict[str, float]:
+    """Test MAE, RMSE and sMAPE of one series of a run on several (`summary["per_series"]`),
+    else the summary's own (pooled over its series)."""
+    part = next((p for p in summary.get("per_series") or [] if p["series"] == series), summary)
+    return {k: part[k] for k in ("test_mae", "test_rmse", "test_smape")}
+
+
+def per_series_table(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:
+    """Test MAE of each series (rows) per run (columns) for runs on several series, then the
+    MAE pooled over all their test windows (the runs' headline figure)."""
+    runs = [r for r in runs if r.summary.get("per_series")]
+    if not runs:
+        return pd.DataFrame()
+    table = pd.DataFrame({names.get(r.run_id, r.label): pd.Series(
+        {p["series"]: p["test_mae"] for p in r.summary["per_series"]}) for r in runs})
+    pooled = pd.DataFrame([{names.get(r.run_id, r.label): r.summary["test_mae"] for r in runs}],
+                          index=["all (pooled)"])
+    return pd.concat([table, pooled]).rename_axis("series").reset_index()
+
 
 def at_step(pred: pd.DataFrame, step: int) -> pd.DataFrame:
     """Forecasts `step` steps ahead (1 = next step), one row per time, sorted by time."""

@@ -23,7 +23,15 @@ if len(same) < len(chosen):
     st.warning(f"{len(chosen) - len(same)} of the chosen runs use other data or windows than "
                f"{names[ref.run_id]}; the charts show the {len(same)} that share its test "
                "period, the table shows all.")
-preds = {r.run_id: runs.predictions(r.run_id) for r in same}
+panel = views.run_series(ref)  # several series, one model: draw one series at a time
+shown_series = None
+if panel:
+    shown_series = st.selectbox(
+        "Series", panel, key=state.FC_SERIES,
+        help="These runs trained one model on several series; the charts, the classical "
+             "baselines and the metrics below are of the series chosen here.")
+    setup = (setup[0].members()[panel.index(shown_series)], setup[1])  # its own data config
+preds = {r.run_id: views.of_series(runs.predictions(r.run_id), shown_series) for r in same}
 template = preds[ref.run_id]
 tz = runs.run_tz(ref)  # the runs in `same` share its data, so its clock
 local = views.clock_label(tz)
@@ -79,19 +87,23 @@ st.caption("Where in the day each model errs: compare the hours with the weekly 
 
 st.header("Metrics on the test period")
 baseline = views.pick_baseline(chosen)
+# runs on the drawn series' data: that series' metrics (several series); others: their own
+metrics = {r.run_id: views.series_metrics(r.summary, shown_series if r.run_id in preds else None)
+           for r in chosen}
 rows = []
 for r in chosen:
-    s = r.summary
-    rows.append({"model": names[r.run_id], "kind": "neural", "MAE": s["test_mae"],
-                 "RMSE": s["test_rmse"], "sMAPE %": s["test_smape"],
-                 "time s": s["wall_s"], "run id": r.run_id})
+    m = metrics[r.run_id]
+    rows.append({"model": names[r.run_id], "kind": "neural", "MAE": m["test_mae"],
+                 "RMSE": m["test_rmse"], "sMAPE %": m["test_smape"],
+                 "time s": r.summary["wall_s"], "run id": r.run_id})
 for res, _, _ in fitted:
     rows.append({"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
                  "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
                  "time s": res.fit_s + res.predict_s, "run id": ""})
 table = pd.DataFrame(rows)
 if baseline is not None:
-    table.insert(5, "MAE vs full %", 100 * (table["MAE"] / baseline.summary["test_mae"] - 1))
+    table.insert(5, "MAE vs full %", 100 * (table["MAE"] / metrics[baseline.run_id]["test_mae"]
+                                            - 1))
 if fitted:
     best_classical = table.loc[table["kind"] == "classical", "MAE"].min()
     table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best_classical - 1))
@@ -110,9 +122,19 @@ st.download_button("Download as CSV", table.to_csv(index=False).encode(),
                    file_name="forecast_metrics.csv", mime="text/csv")
 st.caption("MAE and RMSE in original units over every test window and horizon step; sMAPE in "
            "percent (0-200). Neural time is the whole training run; classical time is fit + "
-           "forecast.")
+           "forecast." + (f" Runs on several series: the figures of series {shown_series}, "
+                          "the one drawn." if panel else ""))
 verdicts = views.classical_verdicts(
-    {names[r.run_id]: r.summary["test_mae"] for r in same},
+    {names[r.run_id]: metrics[r.run_id]["test_mae"] for r in same},
     {res.label: res.metrics["mae"] for res, _, _ in fitted})
 for sentence in verdicts:
     st.markdown(f"- {sentence}")
+
+per_series = views.per_series_table(chosen, names)
+if not per_series.empty:
+    st.subheader("Test MAE per series")
+    st.dataframe(per_series, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="%.2f") for c in per_series.columns[1:]})
+    st.caption("Runs that trained one model on several series: each series' test MAE in its "
+               "own units, and the MAE pooled over the test windows of all of them (the "
+               "figure the Energy page and the comparison use).")

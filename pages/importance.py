@@ -65,7 +65,9 @@ else:
     st.caption("A uniform random subset keeps every hour about equally often; an importance "
                "strategy that keeps some hours more often is telling you those hours pull "
                "hardest on the model. Importance runs count only the epochs that selected by score "
-               "(their warm-up epochs pick at random). " + views.hour_extremes_text(hourly))
+               "(their warm-up epochs pick at random). " + views.hour_extremes_text(hourly)
+               + (" Runs on several series pool the windows of all of them here and in the "
+                  "calendar below." if any(views.run_series(r) for r in subset) else ""))
     ids = [r.run_id for r in subset]
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
@@ -105,7 +107,9 @@ if len(scored) > 1:
         "Run", [r.run_id for r in scored], index=len(scored) - 1,
         format_func=names.__getitem__, key=state.IMP_EXTREMES_RUN))
 a = arrays[focus.run_id]
-loaded, error = load(focus.config.data)
+members = focus.config.data.members()  # several for a run on several series
+loads = [load(d) for d in members]
+loaded, error = next((le for le in loads if le[0] is None), loads[0])
 clock = views.tz_name(loaded.values.index) if loaded is not None else None
 if loaded is None:
     st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
@@ -117,12 +121,17 @@ else:
     score = views.latest_scores(a["scores"])
     top, bottom = views.extreme_windows(score, N_EXTREMES)
     times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
+    owner = a.get("train_series")  # each window's series (runs on several series)
     w = focus.config.window
     for title, idx in (("Highest scores", top), ("Lowest scores", bottom)):
         panels = []
         for i in idx:
-            inp, target = views.window_slice(loaded.values, times[i], w.lookback, w.horizon)
-            panels.append((f"{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
+            k = 0 if owner is None else int(owner[i])
+            where = f"{members[k].series} · " if owner is not None else ""
+            inp, target = views.window_slice(loads[k][0].values, times[i], w.lookback,
+                                             w.horizon)
+            panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp,
+                           target))
         st.subheader(title)
         charts.show(figures.window_multiples(panels, colors[focus.run_id], N_EXTREMES,
                                              loaded.column), key=f"windows-{title}")

@@ -43,12 +43,25 @@ limits = launch.form_limits(loaded, d)
 step = f"{duration(loaded.freq)} steps" if loaded is not None else "steps"
 if st.session_state.get(state.F_DATA) != dataset.config:
     st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
+    st.session_state.pop(state.F_SERIES, None)  # and the sidebar's series as the default
     st.session_state[state.F_DATA] = dataset.config
+info = dataset.info
+several = len(info.series) > 1 and dataset.config.series in info.series  # offer a panel
 
 form_col, live_col = st.columns([2, 3], gap="large")
 
 with form_col, st.form("launch", border=True):
     st.subheader("Comparison")
+    picked_series = []
+    if several:
+        picked_series = st.multiselect(
+            "Train one model on several series", info.series,
+            default=[dataset.config.series], key=state.F_SERIES,
+            format_func=lambda s: views.series_option(s, info.labels.get(s), None),
+            help="One global model per strategy, trained on the windows of every chosen series "
+                 "of this file (each scaled on its own) and evaluated per series. Series that "
+                 "repeat one another are where importance selection saves the most. Default: "
+                 "the sidebar's series.")
     strategies = st.multiselect(
         "Strategies to compare", list(STRATEGIES), default=list(d.strategies),
         format_func=lambda s: STRATEGIES[s].label, key=state.F_STRATEGIES,
@@ -135,7 +148,9 @@ with form_col, st.form("launch", border=True):
     submitted = st.form_submit_button("Launch comparison", type="primary",
                                       disabled=loaded is None, width="stretch")
     if loaded is not None:
-        st.caption(f"Data: {loaded.label} · lookback {steps_words(int(lookback), loaded.freq)}"
+        shown = (f"{len(picked_series)} series of {dataset.name} (one model)"
+                 if len(picked_series) > 1 else loaded.label)
+        st.caption(f"Data: {shown} · lookback {steps_words(int(lookback), loaded.freq)}"
                    f" · horizon {steps_words(int(horizon), loaded.freq)}")
     else:
         st.caption(f"Data: {dataset.name}")
@@ -143,14 +158,17 @@ with form_col, st.form("launch", border=True):
 if load_error:
     form_col.error(f"The chosen series cannot be loaded: {load_error}")
 
-if submitted:
+if submitted and several and not picked_series:
+    form_col.error("Choose at least one series to train on.")
+elif submitted:
     form = views.LaunchForm(
         model=model, hidden=int(hidden), layers=int(layers), revin=bool(revin),
         lookback=int(lookback),
         horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
         lr=float(lr), lr_schedule=str(lr_schedule), strategies=tuple(strategies),
         keep_ratio=float(keep), scoring=str(scoring), seed=int(seed), country=str(country or ""),
-        holidays=bool(holidays), patience=int(patience), min_delta=float(min_delta) / 100)
+        holidays=bool(holidays), patience=int(patience), min_delta=float(min_delta) / 100,
+        series=tuple(picked_series))
     try:
         ids = launch.launch(form, dataset)
     except ValueError as exc:

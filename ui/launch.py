@@ -68,15 +68,20 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     """Queue one run per strategy on the background job manager; return the job ids.
 
     Raises ValueError with a readable message when the form or the data cannot work: the
-    memory guard's estimate is checked first, then the series is windowed, before anything
-    is queued.
+    memory guard's estimate is checked first, then the series (each of the form's series)
+    is windowed, before anything is queued.
     """
     from importance.experiment import preflight  # torch: only when launching
 
-    loaded, error = load(dataset.config)
-    if loaded is None:
-        raise ValueError(error)
-    configs = form.configs(dataset.config, log1p=bool((loaded.values >= 0).all()))
-    memory.check_series(configs, loaded.values)  # MemoryGuardError: a ValueError
+    data = form.data_config(dataset.config)
+    members = []
+    for member in data.members():  # the form's series: one, or several for one model
+        loaded, error = load(member)
+        if loaded is None:
+            raise ValueError(error)
+        members.append(loaded.values)
+    configs = form.configs(dataset.config, log1p=all(bool((v >= 0).all()) for v in members))
+    # MemoryGuardError: a ValueError
+    memory.check_series(configs, members if data.is_panel else members[0])
     preflight(configs[0])  # the runs share data and window
     return runs.manager().submit(configs)

@@ -87,7 +87,10 @@ def load_series(path_or_paths: Source = None, *, series: str | None = None,
 
 
 def load(data: DataConfig) -> LoadedSeries:
-    """The series a run config names."""
+    """The series a run config names (one: load each of a panel's `data.members()`)."""
+    if data.is_panel:
+        raise DataError(f"several series named ({', '.join(data.series)}): load them one "
+                        "at a time (DataConfig.members)")
     return load_series(data.path, series=data.series, column=data.column,
                        time_column=data.time_column, series_column=data.series_column,
                        tz=data.tz, year=data.year)

@@ -79,6 +79,11 @@ class WindowedSeries:
         w = self.split(name)
         return self.series.to_numpy()[w.start[:, None] + np.arange(self.config.horizon)]
 
+    def inverse(self, name: str, z: np.ndarray) -> np.ndarray:
+        """Scaled values of split `name`'s windows, (N, ...), in original units."""
+        self.split(name)
+        return self.scaler.inverse(z)
+
 
 def calendar_features(index: pd.DatetimeIndex, holidays: str | None = None,
                       ) -> tuple[np.ndarray, tuple[str, ...]]:

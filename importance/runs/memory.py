@@ -7,6 +7,8 @@ input width (F for the first layer, H above), N = windows)::
     windows      (N_train + N_val + N_test) x T x F x 4     inputs of the three splits
                  + max split N x T x 8                      make_windows' int64 gather index
                  + N_train x T x F x 4                      scoring copy (strategies that score)
+                 + (N_train + N_val + N_test) x T x F x 4   several series: each one's windows
+                                                            while make_panel concatenates them
     activations  max of the three passes below (they do not overlap)
       training   autograd nn.LSTM/GRU:  B x T x layers x (16 H + 64) x 4   (measured, see below)
                  exact-norm step:       B x T x sum over layers (K + H + 1 + 4H + 2H + H) x 4
@@ -31,6 +33,9 @@ estimate with the peak RSS of a job's process.
 A run is refused when its estimate exceeds SAFE_FRACTION (50%) of the memory available now
 (MemAvailable, or the cgroup's limit minus its usage when that is lower): the dashboard, the
 browser and other processes keep the rest, and a wrong estimate by 2x still fits.
+
+Several series trained as one model (`importance.data.panel`) count the windows of all of
+them: `points` is then the sequence of their lengths.
 """
 
 from __future__ import annotations
@@ -165,15 +170,22 @@ def _evaluation(batch: int, cfg: RunConfig, features: int) -> int:
     return batch * t * (m.layers * (h + 1) + features) * FLOAT
 
 
-def estimate(cfg: RunConfig, points: int, features: int) -> MemoryEstimate:
-    """Estimated peak memory of running `cfg` on a series of `points` points with `features`
-    input features per step (see the module docstring for the formula)."""
+Points = int | Sequence[int]  # a series' length, or the lengths of a panel's series
+
+
+def estimate(cfg: RunConfig, points: Points, features: int) -> MemoryEstimate:
+    """Estimated peak memory of running `cfg` on a series of `points` points (or on several
+    series of these lengths, as one model) with `features` input features per step (see the
+    module docstring for the formula)."""
     w = cfg.window
-    n_train, n_val, n_test = n_windows(points, w)
+    counts = [n_windows(p, w) for p in ((points,) if isinstance(points, int) else points)]
+    n_train, n_val, n_test = (sum(c[i] for c in counts) for i in range(3))
     per_window = w.lookback * features * FLOAT
     scores = cfg.train.strategy not in SCORE_FREE
-    windows = ((n_train + n_val + n_test) * per_window + max(n_train, n_val, n_test)
-               * w.lookback * 8 + (n_train * per_window if scores else 0))
+    concatenated = 0 if isinstance(points, int) else n_train + n_val + n_test
+    windows = ((n_train + n_val + n_test + concatenated) * per_window
+               + max(max(c) for c in counts) * w.lookback * 8
+               + (n_train * per_window if scores else 0))
     batch = max(1, min(cfg.train.batch_size, n_train or cfg.train.batch_size))
     exact = cfg.train.strategy_params.get("scoring") == "exact"
     passes = {"training (exact norms)" if exact else "training (autograd)":
@@ -225,7 +237,7 @@ def memory_limit(available: int | None = None) -> int:
     return int(SAFE_FRACTION * (available_bytes() if available is None else available))
 
 
-def check_memory(configs: Sequence[RunConfig], points: int, features: int, *,
+def check_memory(configs: Sequence[RunConfig], points: Points, features: int, *,
                  available: int | None = None) -> MemoryEstimate:
     """The largest estimate among `configs` (their jobs run one at a time); raise
     MemoryGuardError, with the estimate, the limit and what would fit, when it exceeds
@@ -265,7 +277,7 @@ def _largest(fits, hi: int) -> int:
     return lo
 
 
-def max_batch(cfg: RunConfig, points: int, features: int, *, limit: int | None = None,
+def max_batch(cfg: RunConfig, points: Points, features: int, *, limit: int | None = None,
               cap: int = MAX_BATCH) -> int:
     """The largest batch size (<= cap) whose estimate fits `limit` (default: memory_limit())."""
     limit = memory_limit() if limit is None else limit
@@ -273,7 +285,7 @@ def max_batch(cfg: RunConfig, points: int, features: int, *, limit: int | None =
                                        points, features).total <= limit, cap)
 
 
-def max_lookback(cfg: RunConfig, points: int, features: int, *, limit: int | None = None,
+def max_lookback(cfg: RunConfig, points: Points, features: int, *, limit: int | None = None,
                  cap: int = MAX_LOOKBACK) -> int:
     """The largest lookback (<= cap) whose estimate fits `limit` (default: memory_limit())."""
     limit = memory_limit() if limit is None else limit
@@ -281,11 +293,15 @@ def max_lookback(cfg: RunConfig, points: int, features: int, *, limit: int | Non
                                        points, features).total <= limit, cap)
 
 
-def check_series(configs: Sequence[RunConfig], values: pd.Series, *,
+def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.Series], *,
                  available: int | None = None) -> MemoryEstimate:
-    """`check_memory` for runs on a loaded series (its length and calendar features)."""
-    features = n_features(pd.DatetimeIndex(values.index), configs[0].window)
-    return check_memory(configs, len(values), features, available=available)
+    """`check_memory` for runs on a loaded series, or on several series as one model (their
+    lengths and calendar features)."""
+    several = not isinstance(values, pd.Series)
+    first = values[0] if several else values
+    features = n_features(pd.DatetimeIndex(first.index), configs[0].window)
+    points = [len(v) for v in values] if several else len(values)
+    return check_memory(configs, points, features, available=available)
 
 
 __all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_memory",

@@ -6,9 +6,11 @@ Layout of `<root>/<run_id>/`::
     summary.json      test metrics, totals, energy method, per-epoch records, how the run
                       ended ("ended": "completed"; runs stored before that key are completed)
     scores.npz        per-epoch scores (E, N), selections (packed bits), loss weights,
-                      train window times and the final model's train errors
+                      train window times and the final model's train errors (several series:
+                      `train_series`, each window's series as an index into config's ids)
     predictions.csv   test forecasts in original units (origin, step, time, actual, forecast);
-                      times in UTC for an aware series, wall-clock for a naive one
+                      times in UTC for an aware series, wall-clock for a naive one; several
+                      series: a `series` column first
     model.pt          state_dict (load with weights_only=True)
 
 Only finished runs are stored: a cancelled or diverged run (`importance.training.Cancelled`,
@@ -166,7 +168,7 @@ class StoredRun:
         """Test forecasts; `origin` and `time` in UTC for an aware series, naive wall-clock
         times for a naive one (as written: `importance.timeaxis.stored`)."""
         try:
-            df = pd.read_csv(self.path / "predictions.csv")
+            df = pd.read_csv(self.path / "predictions.csv", dtype={"series": str})
             for col in ("origin", "time"):
                 df[col] = stored(pd.to_datetime(df[col], format="ISO8601"))
         except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:

@@ -200,3 +200,75 @@ def test_real_milan_raw_extract_upload():
     assert at.sidebar.selectbox(key=state.COLUMN).value == "internet"
     assert _charts(at) >= 2  # one day: the decomposition explains why it is missing
     assert "No decomposition for this series" in _texts(at.info)
+
+
+PANEL = ("5060", "4259")
+
+
+@pytest.fixture
+def panel_runs(runs_dir):
+    """A full and a gradient-norm run, each one model on two squares of the default data."""
+    from importance.config import DataConfig, RunConfig
+    from importance.energy import EnergyMeter
+    from importance.experiment import run_experiment
+    from importance.runs.store import RunStore
+
+    store = RunStore(runs_dir)
+    ids = []
+    for strategy, params in (("full", {}), ("gradnorm", {"keep_ratio": 0.5})):
+        cfg = RunConfig(data=DataConfig(series=PANEL),
+                        window=WindowConfig(lookback=24, stride=32),
+                        model=ModelConfig(hidden=4),
+                        train=TrainConfig(strategy=strategy, strategy_params=params, epochs=3))
+        ids.append(run_experiment(cfg, store=store, meter=EnergyMeter("ITA")))
+    return [store.load(i) for i in ids]
+
+
+def test_result_pages_show_runs_on_several_series(panel_runs):
+    full, grad = panel_runs
+    at = page(new_app().run(), "pages/forecasts.py")
+    assert at.selectbox(key=state.FC_SERIES).options == list(PANEL)
+    assert at.selectbox(key=state.FC_SERIES).value == "5060"
+    metrics, per_series = at.dataframe[0].value, at.dataframe[1].value
+    assert per_series["series"].tolist() == [*PANEL, "all (pooled)"]
+    pooled = per_series.set_index("series").loc["all (pooled)"]
+    assert pooled.tolist() == pytest.approx([full.summary["test_mae"], grad.summary["test_mae"]])
+    for value in PANEL:
+        at.selectbox(key=state.FC_SERIES).set_value(value).run()
+        assert not at.exception, [e.value for e in at.exception]
+        metrics = at.dataframe[0].value
+        neural = metrics[metrics["kind"] == "neural"]["MAE"].tolist()
+        assert neural == pytest.approx([next(p["test_mae"] for p in r.summary["per_series"]
+                                             if p["series"] == value) for r in panel_runs])
+        assert "classical" in set(metrics["kind"])  # fitted on the drawn series alone
+        assert f"the figures of series {value}" in _texts(at.caption)
+    assert _charts(at) >= 3
+
+    page(at, "pages/importance.py")
+    assert "pool the windows of all of them" in _texts(at.caption)
+    assert any(f"{PANEL[1]} · " in t or f"{PANEL[0]} · " in t
+               for t in (json.loads(c.proto.spec).get("layout", {}).get("annotations", [{}])[0]
+                         .get("text", "") for c in at.get("plotly_chart")))
+    page(at, "pages/energy.py")
+    assert [m.label for m in at.metric].count("Test MAE") == 2
+
+    page(at, "pages/train.py")  # the sidebar's square, offered with the file's others
+    picker = at.multiselect(key=state.F_SERIES)
+    assert picker.value == ["5060"] and "4259 (Bocconi)" in picker.options
+
+
+@pytest.mark.slow
+def test_the_train_page_launches_one_model_on_several_series(manager):
+    at = page(new_app().run(), "pages/train.py")
+    set_quick_form(at, **{state.F_EPOCHS: 1})
+    at.multiselect(key=state.F_STRATEGIES).set_value(["full"])
+    at.multiselect(key=state.F_SERIES).set_value([])
+    launch(at)
+    assert "Choose at least one series" in _texts(at.error) and not manager.jobs()
+    at.multiselect(key=state.F_SERIES).set_value(list(PANEL))
+    launch(at)
+    poll_until_idle(at)
+    (run_id,) = manager.store.ids()
+    run = manager.store.load(run_id)
+    assert run.config.data.series == PANEL
+    assert [p["series"] for p in run.summary["per_series"]] == list(PANEL)

@@ -348,3 +348,43 @@ def test_score_name():
     assert views.score_name(_run("a", "gradnorm", params={"scoring": "exact"})) == \
         "gradient norm (exact)"
     assert views.score_name(_run("b", "full")) == "score"
+
+
+def _panel_run(run_id: str, series: tuple[str, ...] | str, maes: dict[str, float],
+               pooled: float) -> views.RunInfo:
+    summary = {"strategy": "full", "test_mae": pooled, "test_rmse": 2 * pooled,
+               "test_smape": 10.0}
+    if isinstance(series, tuple):
+        summary["per_series"] = [{"series": s, "n_test": 5, "test_mae": m,
+                                  "test_rmse": 2 * m, "test_smape": 1.0}
+                                 for s, m in maes.items()]
+    return views.RunInfo(run_id, summary, RunConfig(data=DataConfig(series=series)))
+
+
+def test_runs_on_several_series_give_each_series_metrics_and_a_pooled_row():
+    a = _panel_run("a", ("12", "7"), {"12": 3.0, "7": 5.0}, 4.2)
+    b = _panel_run("b", ("12", "7"), {"12": 2.0, "7": 6.0}, 4.1)
+    single = _panel_run("c", "12", {}, 9.0)
+    assert views.run_series(a) == ("12", "7") and views.run_series(single) == ()
+    assert views.series_metrics(a.summary, "7") == {"test_mae": 5.0, "test_rmse": 10.0,
+                                                    "test_smape": 1.0}
+    assert views.series_metrics(a.summary, None)["test_mae"] == 4.2
+    assert views.series_metrics(single.summary, "12")["test_mae"] == 9.0
+    table = views.per_series_table([a, single, b], {"a": "Full", "b": "Full · 2", "c": "x"})
+    assert list(table.columns) == ["series", "Full", "Full · 2"]
+    assert table["series"].tolist() == ["12", "7", "all (pooled)"]
+    assert table["Full"].tolist() == [3.0, 5.0, 4.2]
+    assert views.per_series_table([single], {}).empty
+    pred = pd.DataFrame({"series": ["12", "7", "12"], "forecast": [1.0, 2.0, 3.0]})
+    assert views.of_series(pred, "12")["forecast"].tolist() == [1.0, 3.0]
+    assert views.of_series(pred.drop(columns="series"), None).equals(pred.drop(columns="series"))
+
+
+def test_the_launch_form_trains_one_model_on_its_series():
+    form = views.LaunchForm.defaults({"series": ["4259", "5060"]})
+    data = DataConfig(series="5060", column="internet")
+    (cfg, *_) = form.configs(data)
+    assert cfg.data == DataConfig(series=("4259", "5060"), column="internet")
+    one = views.LaunchForm.defaults({"series": ["4259"]})
+    assert one.data_config(data) == DataConfig(series="4259", column="internet")
+    assert views.LaunchForm.defaults().data_config(data) == data

@@ -136,3 +136,37 @@ def test_an_unknown_holiday_country_is_refused_with_the_way_out(tmp_path, csv_pa
     err = capsys.readouterr().err
     assert "country 'XYZ'" in err and "--holidays none" in err
     assert not RunStore(tmp_path).ids()
+
+
+def test_compare_on_several_series_trains_one_model_each_and_prints_them(tmp_path, capsys):
+    from tests.fixtures.exports import EXPORTS
+
+    path = EXPORTS["bs_energy_hourly_long"].write(tmp_path)
+    out, runs = tmp_path / "out.json", tmp_path / "runs"
+    assert main(["compare", "--data", str(path), "--series", "B_0, B_1,B_3", *FAST,
+                 "--epochs", "1", "--holidays", "none", "--json", str(out),
+                 "--runs-dir", str(runs)]) == 0
+    printed = capsys.readouterr().out
+    assert "one model per strategy on these 3 series" in printed
+    table = printed.split("test MAE per series")[1].splitlines()[1:]
+    assert table[0].split() == ["series", "full", "gradnorm", "random"]
+    assert [row.split()[0] for row in table[1:5]] == ["B_0", "B_1", "B_3", "pooled"]
+    data = json.loads(out.read_text())["runs"]
+    store = RunStore(runs)
+    for r in data:
+        run = store.load(r["run_id"])
+        assert run.config.data.series == ("B_0", "B_1", "B_3")
+        assert r["per_series"] == run.summary["per_series"]
+        assert len(run.predictions()) == sum(p["n_test"] for p in r["per_series"])
+    pooled = table[4].split()[1:]
+    assert pooled == [f"{r['test_mae']:,.3f}" for r in data]
+
+
+def test_several_series_are_refused_where_one_is_meant(tmp_path, capsys):
+    assert main(["data", "--series", "5060,4259"]) == 2
+    assert "importance data describes one series" in capsys.readouterr().err
+    assert main(["compare", "--series", "5060,,4259", *FAST, "--runs-dir", str(tmp_path)]) == 2
+    assert "--series '5060,,4259' has an empty id" in capsys.readouterr().err
+    assert main(["compare", "--series", "5060,9999", *FAST, "--runs-dir", str(tmp_path)]) == 2
+    assert "9999" in capsys.readouterr().err
+    assert not RunStore(tmp_path).ids()
