@@ -1,6 +1,10 @@
-"""Shared tiny fixtures: a short synthetic 10-minute series with daily and weekly cycles."""
+"""Shared tiny fixtures: a short synthetic 10-minute series with daily and weekly cycles, and
+an isolated dashboard state (run store, uploads, job manager) per test."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,3 +26,18 @@ def make_series(days: int = 10, seed: int = 0, freq: str = "10min") -> pd.Series
 @pytest.fixture
 def series() -> pd.Series:
     return make_series()
+
+
+@pytest.fixture
+def dashboard_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The dashboard's run store and uploads folder under the test's own folder, and a fresh
+    job manager (Streamlit's resource cache is cleared before and after)."""
+    import streamlit as st
+
+    root = tmp_path / "runs"
+    monkeypatch.setenv("IMPORTANCE_RUNS_DIR", str(root))
+    monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
+    monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
+    st.cache_resource.clear()
+    yield root
+    st.cache_resource.clear()  # closes the manager: its worker process ends

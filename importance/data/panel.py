@@ -21,6 +21,7 @@ from importance.data.types import LoadedSeries
 from importance.data.windows import (
     SPLITS,
     Scaler,
+    Splits,
     WindowedSeries,
     Windows,
     make_windows,
@@ -29,7 +30,7 @@ from importance.data.windows import (
 
 
 @dataclass(frozen=True)
-class WindowedPanel:
+class WindowedPanel(Splits):
     """The windows of several series, concatenated per split (series after series)."""
 
     config: WindowConfig
@@ -42,14 +43,6 @@ class WindowedPanel:
     offsets: Mapping[str, np.ndarray]  # split -> (K+1,): series k's windows are [o[k], o[k+1])
     feature_names: tuple[str, ...]
 
-    @property
-    def n_features(self) -> int:
-        return len(self.feature_names)
-
-    def split(self, name: str) -> Windows:
-        if name not in SPLITS:
-            raise ValueError(f"unknown split {name!r}; allowed: {', '.join(SPLITS)}")
-        return getattr(self, name)
 
     def slices(self, name: str) -> list[slice]:
         """Series k's windows in split `name`: `slices(name)[k]`."""

@@ -48,8 +48,24 @@ class Windows:
         return len(self.start)
 
 
+class Splits:
+    """What a windowed series and a panel share: their splits by name and the feature count
+    (subclasses hold `train`, `val`, `test` and `feature_names`)."""
+
+    feature_names: tuple[str, ...]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def split(self, name: str) -> Windows:
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}; allowed: {', '.join(SPLITS)}")
+        return getattr(self, name)
+
+
 @dataclass(frozen=True)
-class WindowedSeries:
+class WindowedSeries(Splits):
     """A series cut into train/val/test windows plus what is needed to undo the scaling."""
 
     config: WindowConfig
@@ -61,14 +77,6 @@ class WindowedSeries:
     test: Windows
     feature_names: tuple[str, ...]
 
-    @property
-    def n_features(self) -> int:
-        return len(self.feature_names)
-
-    def split(self, name: str) -> Windows:
-        if name not in SPLITS:
-            raise ValueError(f"unknown split {name!r}; allowed: {', '.join(SPLITS)}")
-        return getattr(self, name)
 
     def target_times(self, name: str) -> pd.DatetimeIndex:
         """Timestamp of each window's first target step."""

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` is an app folder, not an installed package
@@ -14,15 +13,9 @@ if str(ROOT) not in sys.path:  # `ui` is an app folder, not an installed package
 
 
 @pytest.fixture(autouse=True)
-def runs_dir(tmp_path, monkeypatch) -> Path:
+def runs_dir(dashboard_runs: Path) -> Path:
     """Each test gets its own run store and uploads folder, and a fresh job manager."""
-    root = tmp_path / "runs"
-    monkeypatch.setenv("IMPORTANCE_RUNS_DIR", str(root))
-    monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
-    monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()
+    return dashboard_runs
 
 
 @pytest.fixture

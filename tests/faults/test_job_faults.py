@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.experiment import run_experiment
@@ -303,21 +302,15 @@ def test_an_unreadable_queue_file_is_ignored(tmp_path, executor, caplog):
 # --- the dashboard --------------------------------------------------------------------------------
 
 @pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    """A run store of its own and a fresh job manager (as tests/app/conftest.py does)."""
-    root = tmp_path / "runs"
-    monkeypatch.setenv("IMPORTANCE_RUNS_DIR", str(root))
-    monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
-    monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
-    st.cache_resource.clear()
-    yield root
+def runs_dir(dashboard_runs):
+    """The dashboard's own run store (tests/conftest.py); its jobs are stopped at the end."""
+    yield dashboard_runs
     from ui import runs
 
     mgr = runs.manager()
     for job in mgr.jobs():
         mgr.cancel(job.id)
     assert mgr.wait(timeout=60)
-    st.cache_resource.clear()  # closes the manager: its worker process ends
 
 
 def _texts(elements) -> str:

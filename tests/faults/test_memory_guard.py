@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 import torch
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
@@ -199,23 +198,12 @@ def test_compare_refuses_a_run_too_big_before_training(tmp_path, capsys):
     assert not runs.exists() or not any(runs.iterdir())
 
 
-@pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    root = tmp_path / "runs"
-    monkeypatch.setenv("IMPORTANCE_RUNS_DIR", str(root))
-    monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
-    monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
-    st.cache_resource.clear()
-    yield root
-    st.cache_resource.clear()
-
-
 def _texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
 
 
 @needs_refusal
-def test_the_train_page_refuses_a_run_too_big_before_queueing_it(runs_dir, tmp_path):
+def test_the_train_page_refuses_a_run_too_big_before_queueing_it(dashboard_runs, tmp_path):
     from ui import launch as ui_launch
     from ui import runs
 
