@@ -31,7 +31,7 @@ from importance.data.steps import WindowChoice, duration, steps_words, suggest_w
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
 from importance.stopping import check_stopping, ending_note
-from importance.strategies import STRATEGIES
+from importance.strategies import STRATEGIES, accepts
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
 DATA_EXAMPLE = "example: importance data --data cells.csv --series 12 --tz Europe/Rome"
@@ -162,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "random"],
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}")
     c.add_argument("--keep-ratio", type=float, default=0.7,
-                   help="fraction of windows trained per epoch by subset strategies")
+                   help="fraction of windows trained per epoch by subset strategies "
+                        "(selective_backprop: in expectation, after a full first epoch; "
+                        "infobatch's follows from its losses)")
     c.add_argument("--scoring", choices=("last_layer", "exact"), default="last_layer",
                    help="gradnorm's norm: last-layer gradient norm read off the training "
                         "forward (fast), or the exact norm over all parameters")
@@ -199,9 +201,8 @@ def configs_from_args(a: argparse.Namespace, data: DataConfig,
                                        revin=a.revin))
     out = []
     for name in a.strategies:
-        params = {} if name == "full" else {"keep_ratio": a.keep_ratio}
-        if name == "gradnorm":
-            params["scoring"] = a.scoring
+        params = {k: v for k, v in (("keep_ratio", a.keep_ratio), ("scoring", a.scoring))
+                  if accepts(name, k)}
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
             lr=a.lr, lr_schedule=a.lr_schedule, patience=a.patience, min_delta=a.min_delta,

@@ -19,7 +19,12 @@ from importance.data.windows import Windows
 from importance.energy import EnergyMeter, PhaseEnergy
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
-from importance.scoring import score_windows, train_step_with_head_norms, train_step_with_norms
+from importance.scoring import (
+    score_windows,
+    train_step_with_head_norms,
+    train_step_with_losses,
+    train_step_with_norms,
+)
 from importance.stopping import EarlyStopping
 from importance.strategies import ScoreBook, Selection, Strategy
 
@@ -144,18 +149,21 @@ def evaluate(model: nn.Module, ws: Windowed, split: str) -> tuple[np.ndarray, di
         return pred, forecast_metrics(ws.actual(split), pred)
 
 
-TRAIN_STEPS = {"exact": train_step_with_norms, "last_layer": train_step_with_head_norms}
+# Training steps that also return per-sample scores off the same pass (Strategy.train_scores)
+TRAIN_STEPS = {"exact": train_step_with_norms, "last_layer": train_step_with_head_norms,
+               "loss": train_step_with_losses}
 
 
 def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
           w: torch.Tensor | None, scores: str | None
           ) -> tuple[float, float, np.ndarray | None]:
-    """One optimiser step: (loss, gradient norm before clipping, in-pass scores or None).
+    """One optimiser step: (loss, gradient norm before clipping, in-pass scores or None:
+    norms or losses, as `scores` asks).
     A non-finite loss or gradient norm skips the update (the caller stops the run)."""
     opt.zero_grad(set_to_none=True)
     if scores is not None:
-        loss, norms = TRAIN_STEPS[scores](model, x, y, w)
-        out = norms.detach().double().numpy()
+        loss, per = TRAIN_STEPS[scores](model, x, y, w)
+        out = per.detach().double().numpy()
     else:
         per = per_sample_loss(model(x), y)  # (B,)
         loss = (per * w).mean() if w is not None else per.mean()
@@ -193,7 +201,7 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     order_rng = np.random.default_rng(cfg.seed + 1)
     strategy_rng = np.random.default_rng(cfg.seed + 2)
-    book = ScoreBook(n)
+    book = ScoreBook(n, cfg.epochs)
     records: list[EpochRecord] = []
     scores_hist = np.full((cfg.epochs, n), np.nan, dtype=np.float32)
     selected = np.zeros((cfg.epochs, n), dtype=bool)
@@ -232,16 +240,16 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
                     group["lr"] = scheduled_lr(cfg, (epoch + i / len(perm)) / cfg.epochs)
                 bi = perm[i:i + cfg.batch_size]
                 wb = None if w_full is None else torch.from_numpy(w_full[bi])
-                loss, grad_norm, norms = _step(model, opt, x_all[bi], y_all[bi], wb,
-                                               strategy.train_scores)
+                loss, grad_norm, per = _step(model, opt, x_all[bi], y_all[bi], wb,
+                                             strategy.train_scores)
                 for what, value in (("the loss", loss), ("the gradient norm", grad_norm)):
                     if not math.isfinite(value):
                         raise NonFiniteLoss(what, value, epoch, cfg.epochs,
                                             i // cfg.batch_size, batches, cfg.lr)
                 losses.append(loss * len(bi))
                 book.mark_trained(bi, epoch)
-                if norms is not None:
-                    book.update(bi, norms, epoch)
+                if per is not None:
+                    book.update(bi, per, epoch)
         with meter.phase("evaluation") as e_eval:
             _, val = evaluate(model, ws, "val")
         if not math.isfinite(val["mae"]):

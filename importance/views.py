@@ -17,7 +17,7 @@ import pandas as pd
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.data.steps import duration
 from importance.data.types import QualityNote
-from importance.strategies import STRATEGIES
+from importance.strategies import STRATEGIES, accepts
 from importance.timeaxis import from_ns, wall_clock
 from importance.timeaxis import tz_name as tz_name
 
@@ -401,11 +401,6 @@ def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
     return full[-1] if full else None
 
 
-def strategy_accepts(name: str, param: str) -> bool:
-    """Whether strategy `name`'s constructor takes keyword `param`."""
-    return param in inspect.signature(STRATEGIES[name]).parameters
-
-
 DEFAULT_STRATEGIES = ("full", "gradnorm", "random")
 COUNTRIES = ("ITA", "FRA", "DEU", "ESP", "GBR", "CHE", "NLD", "POL", "SWE", "NOR", "USA",
              "CAN", "BRA", "IND", "CHN", "JPN", "AUS")
@@ -503,7 +498,7 @@ class LaunchForm:
         for name in self.strategies:
             params = {k: v for k, v in (("keep_ratio", self.keep_ratio),
                                         ("scoring", self.scoring))
-                      if strategy_accepts(name, k)}
+                      if accepts(name, k)}
             out.append(RunConfig(data, window, model, TrainConfig(
                 strategy=name, strategy_params=params, epochs=self.epochs,
                 batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,

@@ -67,7 +67,9 @@ with form_col, st.form("launch", border=True):
         format_func=lambda s: STRATEGIES[s].label, key=state.F_STRATEGIES,
         persist_state="session",
         help="Each strategy is one run. Full data is the baseline every saving is measured "
-             "against; a random subset of the same size is the control.")
+             "against; a random subset of the same size is the control (RS2: without "
+             "repeats until every window was trained). Selective backprop and InfoBatch "
+             "pick windows by their loss.")
     keep = st.slider("Keep ratio (subset strategies)", 0.05, 1.0, d.keep_ratio, 0.05,
                      key=state.F_KEEP, persist_state="session",
                      help="Share of the training windows each subset strategy trains on per "
@@ -82,9 +84,10 @@ with form_col, st.form("launch", border=True):
                              persist_state="session")
     lookback = c1.number_input(f"Lookback ({step})", 1, max(limits.lookback, d.lookback),
                                d.lookback, key=state.F_LOOKBACK, persist_state="session",
-                               help="Input steps per window. The default covers a day below "
-                                    "hourly steps, a week for hourly and four weeks for daily "
-                                    "data, shortened when the series is too short. At most "
+                               help="Input steps per window. The default covers 6 hours "
+                                    "below 10-minute steps, a day below hourly ones, a week for "
+                                    "hourly and four weeks for daily data, shortened when "
+                                    "the series is too short. At most "
                                     f"{limits.lookback:,} here at the default batch size: "
                                     "the memory a run may use on this machine.")
     horizon = c2.number_input(f"Horizon ({step})", 1, 1008, d.horizon, key=state.F_HORIZON,

@@ -58,7 +58,7 @@ AUTOGRAD_FLOATS_PER_STEP = 64
 SCORING_BATCH = 512  # importance.scoring.score_windows' default batch
 EVAL_BATCH = 1024  # importance.training.EVAL_BATCH
 MATERIALISE_BYTES = 2 * 8 * 2**20  # importance.scoring.norms' chunked workspace
-SCORE_FREE = ("full", "random")  # strategies that never score windows separately
+SCORE_FREE = ("full", "random", "rs2", "infobatch")  # never score windows separately
 MAX_BATCH = 8192  # the form's hard limits
 MAX_LOOKBACK = 4032
 

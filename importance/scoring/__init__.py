@@ -11,7 +11,9 @@ from importance.scoring.proxies import (
     proxy_scores,
     score_windows,
     train_step_with_head_norms,
+    train_step_with_losses,
 )
 
 __all__ = ["SCORE_METHODS", "exact_grad_norms", "proxy_fidelity", "proxy_scores",
-           "score_windows", "train_step_with_head_norms", "train_step_with_norms"]
+           "score_windows", "train_step_with_head_norms", "train_step_with_losses",
+           "train_step_with_norms"]

@@ -53,6 +53,17 @@ def train_step_with_head_norms(model: nn.Module, x: torch.Tensor, y: torch.Tenso
     return loss.detach(), head_norms(h.detach(), pred.detach(), y, weights, scale)
 
 
+def train_step_with_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                           weights: torch.Tensor | None = None
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A plain training step (mean weighted loss, backward) that also returns each sample's
+    unweighted loss (B,) from the same forward (the `loss` score, at no extra pass)."""
+    per = per_sample_loss(model(x), y)  # (B,)
+    loss = (per * weights).mean() if weights is not None else per.mean()
+    loss.backward()
+    return loss.detach(), per.detach()
+
+
 def truncated_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                          steps: int) -> torch.Tensor:
     """Exact per-sample grad norms with backprop through only the last `steps` time steps

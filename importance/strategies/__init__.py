@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
-from importance.strategies.base import ScoreBook, ScoreRequest, Selection, Strategy, top_k
+from importance.strategies.base import (
+    Budget,
+    ScoreBook,
+    ScoreRequest,
+    Selection,
+    Strategy,
+    top_k,
+)
 from importance.strategies.full import Full
 from importance.strategies.gradnorm import GradNorm
+from importance.strategies.infobatch import InfoBatch
 from importance.strategies.random_subset import RandomSubset
+from importance.strategies.rs2 import RS2
+from importance.strategies.selective_backprop import SelectiveBackprop
 
-STRATEGIES: dict[str, type] = {cls.name: cls for cls in (Full, GradNorm, RandomSubset)}
+STRATEGIES: dict[str, type] = {cls.name: cls for cls in (
+    Full, GradNorm, RandomSubset, RS2, SelectiveBackprop, InfoBatch)}
 
 
 def make_strategy(name: str, **params: Any) -> Strategy:
@@ -22,5 +34,10 @@ def make_strategy(name: str, **params: Any) -> Strategy:
         raise ValueError(f"bad parameters for strategy {name!r}: {params} ({exc})") from None
 
 
-__all__ = ["STRATEGIES", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "make_strategy",
-           "top_k"]
+def accepts(name: str, param: str) -> bool:
+    """Whether registered strategy `name`'s constructor takes keyword `param`."""
+    return param in inspect.signature(STRATEGIES[name]).parameters
+
+
+__all__ = ["STRATEGIES", "Budget", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "accepts",
+           "make_strategy", "top_k"]

@@ -2,15 +2,15 @@
 
 Training loop, with the points where a strategy acts (the trainer owns everything else)::
 
-    book = ScoreBook(n)                           # latest score per train window
+    book = ScoreBook(n, epochs)                   # latest score per train window
     for epoch in range(epochs):
         request = strategy.needs_scores(epoch, book)    # <- strategy: which windows, how
         if request: book.update(request.indices, score(request), epoch)
         selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
         for batch in shuffled(selection):
-            loss, norms = train_step(batch, scores=strategy.train_scores)
+            loss, per = train_step(batch, scores=strategy.train_scores)
             book.mark_trained(batch, epoch)
-            if norms: book.update(batch, norms, epoch)   # read off the same pass
+            if per: book.update(batch, per, epoch)   # norms or losses read off the same pass
         evaluate(val)
 """
 
@@ -38,11 +38,25 @@ class ScoreRequest:
     method: str  # one of importance.scoring.SCORE_METHODS
 
 
-class ScoreBook:
-    """Latest known importance score of every train window, and when it was trained."""
+@dataclass(frozen=True)
+class Budget:
+    """What a strategy declares it backpropagates over a run: `share` of epochs x windows,
+    within `tol` (0 for a fixed count; random or loss-driven policies declare a spread)."""
 
-    def __init__(self, n: int):
+    share: float
+    tol: float = 0.0
+
+    def covers(self, realised: float) -> bool:
+        return abs(realised - self.share) <= self.tol + 1e-12
+
+
+class ScoreBook:
+    """Latest known importance score of every train window, and when it was trained.
+    `epochs` is the run's configured length, for schedules that need it (None: unknown)."""
+
+    def __init__(self, n: int, epochs: int | None = None):
         self.n = n
+        self.epochs = epochs
         self.scores = np.full(n, np.nan)  # latest score; NaN = never scored
         self.scored_epoch = np.full(n, -1, dtype=np.int64)
         self.trained_epoch = np.full(n, -1, dtype=np.int64)  # last epoch that trained it
@@ -62,12 +76,18 @@ class Strategy(Protocol):
     label: ClassVar[str]  # human name for tables and charts
     # Scores the trainer reads off each training step of the selected windows:
     # "exact" (per-sample gradient norms from the same backward), "last_layer" (head-only
-    # norms from the same forward, free) or None.
+    # norms from the same forward, free), "loss" (per-window loss, unweighted, from the same
+    # forward, free) or None.
     train_scores: str | None
 
     def needs_scores(self, epoch: int, book: ScoreBook) -> ScoreRequest | None: ...
 
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection: ...
+
+    def expected_budget(self, epochs: int, n: int) -> Budget:
+        """Share of the `epochs` x `n` window-epochs a run backpropagates (the contract tests
+        check every registered strategy's realised share against it)."""
+        ...
 
 
 def check_ratio(name: str, value: float) -> float:
@@ -80,6 +100,11 @@ def check_ratio(name: str, value: float) -> float:
 def budget(n: int, keep_ratio: float) -> int:
     """Samples per epoch for `keep_ratio` of `n` (at least one)."""
     return max(1, int(round(keep_ratio * n)))
+
+
+def fixed_budget(n: int, keep_ratio: float) -> Budget:
+    """The declared budget of a strategy that trains `budget(n, keep_ratio)` every epoch."""
+    return Budget(budget(n, keep_ratio) / n)
 
 
 def top_k(scores: np.ndarray, k: int, *, first: np.ndarray | None = None) -> np.ndarray:

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from importance.strategies.base import ScoreBook, Selection
+from importance.strategies.base import Budget, ScoreBook, Selection
 
 
 class Full:
@@ -19,3 +19,6 @@ class Full:
 
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
         return Selection(np.arange(book.n, dtype=np.int64))
+
+    def expected_budget(self, epochs: int, n: int) -> Budget:
+        return Budget(1.0)

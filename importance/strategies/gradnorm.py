@@ -29,11 +29,13 @@ from typing import ClassVar
 import numpy as np
 
 from importance.strategies.base import (
+    Budget,
     ScoreBook,
     ScoreRequest,
     Selection,
     budget,
     check_ratio,
+    fixed_budget,
     top_k,
 )
 
@@ -81,3 +83,6 @@ class GradNorm:
             return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
         # windows never scored go first; a non-finite score ranks last (see top_k)
         return Selection(top_k(book.scores, k, first=book.scored_epoch < 0))
+
+    def expected_budget(self, epochs: int, n: int) -> Budget:
+        return fixed_budget(n, self.keep_ratio)  # warm-up epochs train the same budget

@@ -6,7 +6,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from importance.strategies.base import ScoreBook, Selection, budget, check_ratio
+from importance.strategies.base import (
+    Budget,
+    ScoreBook,
+    Selection,
+    budget,
+    check_ratio,
+    fixed_budget,
+)
 
 
 class RandomSubset:
@@ -23,3 +30,6 @@ class RandomSubset:
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
         k = budget(book.n, self.keep_ratio)
         return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
+
+    def expected_budget(self, epochs: int, n: int) -> Budget:
+        return fixed_budget(n, self.keep_ratio)

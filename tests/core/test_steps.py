@@ -19,12 +19,14 @@ from importance.data.windows import calendar_features, make_windows
 
 
 @pytest.mark.parametrize(("step", "lookback", "words"), [
-    ("2min", 720, "720 steps = 1 day"),
+    ("2min", 180, "180 steps = 6 h"),
+    ("5min", 72, "72 steps = 6 h"),
     ("10min", 144, "144 steps = 1 day"),
     ("15min", 96, "96 steps = 1 day"),
     ("1h", 168, "168 steps = 1 week"),
     ("1D", 28, "28 steps = 4 weeks"),
-    ("1min", 720, "720 steps = 12 h"),
+    ("1min", 360, "360 steps = 6 h"),
+    ("10s", 720, "720 steps = 2 h"),
 ])
 def test_default_lookback_covers_a_cycle_of_the_step(step, lookback, words):
     td = pd.Timedelta(step)

@@ -12,7 +12,7 @@ from importance.strategies.gradnorm import top_k
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_every_strategy_plans_valid_unique_indices(name):
     strategy = make_strategy(name)
-    book = ScoreBook(50)
+    book = ScoreBook(50, epochs=3)
     rng = np.random.default_rng(0)
     for epoch in range(3):
         req = strategy.needs_scores(epoch, book)
@@ -83,10 +83,11 @@ def test_top_k_puts_windows_marked_first_before_any_score():
         top_k(np.zeros(4), 0)
 
 
-def test_the_examples_in_the_strategy_docstrings_run():
-    from importance.strategies import base
+@pytest.mark.parametrize("module", ["base", "rs2", "selective_backprop"])
+def test_the_examples_in_the_strategy_docstrings_run(module):
+    import importlib
 
-    result = doctest.testmod(base)
+    result = doctest.testmod(importlib.import_module(f"importance.strategies.{module}"))
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -100,3 +101,101 @@ def test_random_subset_draws_the_budget_uniformly():
         assert len(sel.indices) == 500
         counts[sel.indices] += 1
     assert 15 < counts.mean() < 25 and counts.std() < 6  # ~Binomial(40, 0.5)
+
+
+def test_new_strategies_reject_bad_parameters_by_name():
+    for name, params, message in (
+            ("rs2", {"keep_ratio": 0}, r"keep_ratio must be a number in \(0, 1\], got 0"),
+            ("selective_backprop", {"beta": 0}, "beta must be a finite number > 0, got 0"),
+            ("selective_backprop", {"keep_ratio": 2}, r"keep_ratio must be a number in \(0, 1\]"),
+            ("infobatch", {"prune_ratio": 1}, r"prune_ratio must be a number in \[0, 1\), got 1"),
+            ("infobatch", {"delta": 0}, r"delta must be a number in \(0, 1\], got 0"),
+            ("infobatch", {"keep_ratio": 0.5}, "bad parameters for strategy 'infobatch'")):
+        with pytest.raises(ValueError, match=message):
+            make_strategy(name, **params)
+
+
+def test_rs2_trains_every_window_once_before_any_twice():
+    s = make_strategy("rs2", keep_ratio=0.3)  # 3 of 10 per epoch
+    book, rng = ScoreBook(10), np.random.default_rng(0)
+    plans = [s.plan_epoch(e, book, rng).indices for e in range(20)]
+    assert all(len(p) == 3 and len(set(p.tolist())) == 3 for p in plans)
+    assert len(set(np.concatenate(plans[:3]).tolist())) == 9  # no repeats in the first 9
+    assert set(np.concatenate(plans[:4]).tolist()) == set(range(10))  # all seen by the 10th
+    counts = np.zeros(10)
+    for p in plans:
+        counts[p] += 1
+        assert counts.max() - counts.min() <= 1  # nobody twice before everyone once
+    assert len({tuple(p) for p in plans}) > 10  # a fresh subset each epoch, not a fixed one
+    again = s.plan_epoch(0, book, np.random.default_rng(0)).indices
+    assert again.tolist() == plans[0].tolist()  # epoch 0 starts a new stream
+
+
+def test_selective_backprop_trains_everything_first_then_scores_every_window_by_loss():
+    s = make_strategy("selective_backprop")
+    book = ScoreBook(20)
+    assert s.needs_scores(0, book) is None and s.train_scores is None
+    assert s.plan_epoch(0, book, np.random.default_rng(0)).indices.tolist() == list(range(20))
+    req = s.needs_scores(1, book)
+    assert req.method == "loss" and req.indices.tolist() == list(range(20))
+
+
+@pytest.mark.parametrize("keep_ratio", [None, 0.5])
+def test_selective_backprop_keeps_by_a_probability_monotone_in_the_loss_percentile(keep_ratio):
+    s = make_strategy("selective_backprop", keep_ratio=keep_ratio)
+    losses = np.random.default_rng(0).lognormal(size=200)
+    p = s.probabilities(losses)
+    by_loss = p[np.argsort(losses)]
+    assert (np.diff(by_loss) >= 0).all() and by_loss[-1] == 1
+    if keep_ratio is None:  # (rank / n) ** 3
+        assert p[np.argmax(losses)] == 1 and p.min() == pytest.approx(200.0 ** -3)
+        assert p.mean() == pytest.approx(0.25, abs=0.01)
+    else:
+        assert p.mean() == pytest.approx(keep_ratio)
+    book, rng = ScoreBook(200), np.random.default_rng(1)
+    book.update(np.arange(200), losses, 1)
+    kept = np.zeros(200)
+    for epoch in range(1, 301):
+        kept[s.plan_epoch(epoch, book, rng).indices] += 1
+    assert np.abs(kept / 300 - p).max() < 0.1  # each window kept at its own rate
+
+
+def test_infobatch_prunes_below_mean_windows_and_rescales_the_kept_ones():
+    s = make_strategy("infobatch", prune_ratio=0.4)
+    book = ScoreBook(2000, epochs=8)
+    losses = np.random.default_rng(0).exponential(size=2000)
+    book.update(np.arange(2000), losses, 0)
+    first = s.plan_epoch(0, book, np.random.default_rng(1))
+    assert first.indices.tolist() == list(range(2000)) and first.weights is None  # epoch 0 full
+    sel = s.plan_epoch(1, book, np.random.default_rng(1))
+    low = losses < losses.mean()
+    assert set(range(2000)) - set(sel.indices.tolist()) <= set(np.flatnonzero(low).tolist())
+    np.testing.assert_allclose(sel.weights, np.where(low[sel.indices], 1 / 0.6, 1.0))
+    pruned = low.sum() - low[sel.indices].sum()
+    assert pruned / low.sum() == pytest.approx(0.4, abs=0.05)
+
+
+def test_infobatch_anneals_on_full_data_with_weight_one():
+    """Epochs from delta x epochs on train everything at weight 1 even when delta x epochs is
+    not whole (10 x 0.875 = 8.75): the public code's reset compares the int epoch with that
+    float, so its annealing epochs keep the last pruned epoch's weights."""
+    s = make_strategy("infobatch")
+    book, rng = ScoreBook(50, epochs=10), np.random.default_rng(0)
+    losses = np.random.default_rng(1).exponential(size=50)
+    plans = []
+    for epoch in range(10):
+        book.update(np.arange(50), losses, epoch)
+        plans.append(s.plan_epoch(epoch, book, rng))
+    assert all(p.weights is not None and (p.weights > 1).any() for p in plans[1:9])
+    last = plans[9]
+    assert last.indices.tolist() == list(range(50))
+    assert last.weights is None or (last.weights == 1).all()
+    assert [e for e in range(10) if s.pruning(e, 10)] == list(range(1, 9))
+    assert [e for e in range(8) if s.pruning(e, 8)] == list(range(1, 7))  # 7 = 0.875 x 8
+    lean = make_strategy("infobatch", delta=0.7)  # 0.7 x 10 is 7.000000000000001
+    assert [e for e in range(10) if lean.pruning(e, 10)] == list(range(1, 7))
+
+
+def test_infobatch_needs_the_run_length():
+    with pytest.raises(ValueError, match="infobatch .* needs the run length"):
+        make_strategy("infobatch").plan_epoch(1, ScoreBook(5), np.random.default_rng(0))

@@ -117,3 +117,48 @@ def test_a_learning_rate_must_be_a_finite_positive_number(ws):
     for lr in (0.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match=rf"a finite lr > 0; got .*lr={lr}$"):
             train(model, ws, make_strategy("full"), TrainConfig(lr=lr), meter=EnergyMeter("ITA"))
+
+
+def test_a_training_step_can_return_each_windows_unweighted_loss(ws):
+    from importance.models import per_sample_loss
+    from importance.scoring import train_step_with_losses
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden=8), n_features=ws.n_features, lookback=24, horizon=1)
+    x, y = torch.from_numpy(ws.train.x[:16]), torch.from_numpy(ws.train.y[:16])
+    w = torch.linspace(0.5, 2.0, 16)
+    with torch.no_grad():
+        expected = per_sample_loss(model(x), y)  # (16,)
+    loss, per = train_step_with_losses(model, x, y, w)
+    torch.testing.assert_close(per, expected)
+    torch.testing.assert_close(loss, (expected * w).mean())
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_infobatch_reads_losses_off_training_and_anneals_on_everything(ws):
+    _, res = _train(ws, make_strategy("infobatch", prune_ratio=0.5, delta=0.5), epochs=3)
+    n = len(ws.train)
+    assert all(r.n_scored == 0 and r.samples_forward == r.samples_backprop
+               for r in res.records)  # the losses cost no extra pass
+    assert res.selected[0].all() and (res.weights[0] == 1).all()  # epoch 0: everything
+    assert np.isfinite(res.scores[1]).all()  # every window's loss from epoch 0's training
+    low = res.scores[1] < res.scores[1].mean()
+    assert res.selected[1, ~low].all()  # only below-mean windows are pruned
+    assert 0 < res.records[1].samples_backprop < n
+    assert set(np.unique(res.weights[1][res.selected[1]])) == {1.0, 2.0}
+    assert (res.weights[1][res.selected[1] & low] == 2.0).all()
+    skipped = ~res.selected[1]  # not trained in epoch 1: they keep their epoch-0 loss
+    np.testing.assert_array_equal(res.scores[2][skipped], res.scores[1][skipped])
+    assert not np.array_equal(res.scores[2][~skipped], res.scores[1][~skipped])
+    assert res.selected[2].all() and (res.weights[2] == 1).all()  # annealing: 2 >= 0.5 x 3
+    assert [r.samples_backprop for r in res.records] == res.selected.sum(1).tolist()
+
+
+def test_selective_backprop_counts_its_loss_pass_as_scoring(ws):
+    _, res = _train(ws, make_strategy("selective_backprop"), epochs=2)
+    n = len(ws.train)
+    first, second = res.records
+    assert first.n_scored == 0 and first.samples_backprop == n
+    assert second.n_scored == n and second.score_method == "loss" and second.scoring_s > 0
+    assert second.samples_forward == n + second.samples_backprop
+    assert 0.15 * n < second.samples_backprop < 0.35 * n  # ~1/(beta+1) of the windows
