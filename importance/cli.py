@@ -30,7 +30,7 @@ from importance.data.holidays import country_code
 from importance.data.steps import WindowChoice, duration, steps_words, suggest_window
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
-from importance.stopping import check_stopping, ending_note
+from importance.stopping import check_stopping, ending_note, scores_unused_note
 from importance.strategies import STRATEGIES, accepts
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
@@ -223,6 +223,9 @@ def _json_value(v: object) -> object:
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
+ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_saved_pct")
+
+
 def print_table(rows: list[dict]) -> None:
     cols = [("strategy", "strategy"), ("test_mae", "MAE"), ("test_rmse", "RMSE"),
             ("test_smape", "sMAPE%"), ("epochs_run", "epochs"), ("samples_backprop", "backprop"),
@@ -234,8 +237,12 @@ def print_table(rows: list[dict]) -> None:
     table = [[h for _, h in cols]]
     for r in rows:
         cells = []
+        unmeasured = _json_value(r.get("energy_kwh")) is None  # a failed reading, not 0 kWh
         for k, _ in cols:
             v = r.get(k)
+            if unmeasured and k in ENERGY_COLUMNS:
+                cells.append("not measured")
+                continue
             if k == "emissions_kg" and v is not None:
                 v = v * 1000
             cells.append(_fmt(v, 1 if k.endswith("_pct") else 3))
@@ -316,6 +323,9 @@ def cmd_compare(a: argparse.Namespace) -> int:
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print_table(rows)
+    for s in summaries:  # a best epoch from before any selection by score: say so
+        if note := scores_unused_note(s, s["strategy"]):
+            print(note)
     print_per_series(summaries)
     best = best_classical(summaries)
     if best is not None:

@@ -31,19 +31,24 @@ def best_classical(summaries: Sequence[dict[str, Any]]) -> dict[str, Any] | None
     return min(classical, key=lambda s: s["test_mae"]) if classical else None
 
 
-def _saved(value: float, base: float) -> float:
-    return float(100 * (1 - value / base)) if base and np.isfinite(base) else float("nan")
+def _saved(value: float | None, base: float | None) -> float:
+    """Percent saved; NaN when either figure is missing (an energy reading that failed)."""
+    if value is None or not base or not np.isfinite(base) or not np.isfinite(value):
+        return float("nan")
+    return float(100 * (1 - value / base))
 
 
 def to_target(run: dict[str, Any], target_mae: float, tol: float) -> dict[str, float | None]:
-    """Cumulative energy and time at the first epoch within `tol` of `target_mae`."""
+    """Cumulative energy and time at the first epoch within `tol` of `target_mae` (energy
+    NaN when reached but some epoch's energy was not measured)."""
     epochs = run.get("epochs") or []
     if not epochs:
         return {"energy_to_target_kwh": None, "time_to_target_s": None}
     val = [e["val_mae"] for e in epochs]
     return {
-        "energy_to_target_kwh": cost_to_target(val, np.cumsum([e["energy_kwh"] for e in epochs]),
-                                               target_mae, tol),
+        "energy_to_target_kwh": cost_to_target(
+            val, np.cumsum([np.nan if e["energy_kwh"] is None else e["energy_kwh"]
+                            for e in epochs]), target_mae, tol),
         "time_to_target_s": cost_to_target(val, np.cumsum([e["wall_s"] for e in epochs]),
                                            target_mae, tol),
     }
@@ -65,7 +70,7 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
         row = {k: s.get(k) for k in JSON_FIELDS} | {"label": s.get("label", s.get("strategy"))}
         if baseline is not None:
             for col, out in SAVED.items():
-                row[out] = _saved(s[col], baseline[col])
+                row[out] = _saved(s.get(col), baseline.get(col))
             row["mae_change_pct"] = float(100 * (s["test_mae"] / baseline["test_mae"] - 1))
             if best_val is not None:
                 row |= to_target(s, best_val, tol)

@@ -12,12 +12,13 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()  # one phase measured at a time in the whole process
 _trackers: dict[str, object] = {}
 
@@ -40,13 +41,29 @@ class EnergyMethod:
 
 @dataclass
 class PhaseEnergy:
-    """Filled when the measured block exits."""
+    """Filled when the measured block exits; energy and emissions are None when the reading
+    failed (CodeCarbon unavailable, raised, or returned nothing): not measured, never 0."""
 
     seconds: float = 0.0
-    energy_kwh: float = 0.0
-    cpu_kwh: float = 0.0
-    ram_kwh: float = 0.0
-    emissions_kg: float = 0.0
+    energy_kwh: float | None = 0.0
+    cpu_kwh: float | None = 0.0
+    ram_kwh: float | None = 0.0
+    emissions_kg: float | None = 0.0
+
+    def unmeasured(self) -> None:
+        self.energy_kwh = self.cpu_kwh = self.ram_kwh = self.emissions_kg = None
+
+
+def total(values: Iterable[float | None]) -> float | None:
+    """Sum of energy readings; None when any is unmeasured (None or not finite).
+
+    >>> total([1.0, 2.0]), total([1.0, None])
+    (3.0, None)
+    """
+    vals = list(values)
+    if any(v is None or not math.isfinite(v) for v in vals):
+        return None
+    return float(sum(vals))
 
 
 def _tracker(country: str):
@@ -96,23 +113,42 @@ class EnergyMeter:
         if self._tracker is None:
             yield out
             out.seconds = time.perf_counter() - t0
-            out.energy_kwh = out.cpu_kwh = out.ram_kwh = out.emissions_kg = math.nan
+            out.unmeasured()
             self._note_unavailable()
             return
         with _lock:
-            self._tracker.start_task(name)
+            data, started = None, False
+            try:
+                self._tracker.start_task(name)
+                started = True
+            except Exception:  # a failed reading is not measured, never 0 kWh
+                log.warning("energy of phase %r not measured", name, exc_info=True)
             t0 = time.perf_counter()
             try:
                 yield out
             finally:
                 out.seconds = time.perf_counter() - t0
-                data = self._tracker.stop_task(name)
-                if data is not None:
+                if started:
+                    data = self._read(name)
+                if data is None:
+                    out.unmeasured()
+                else:
                     out.energy_kwh = float(data.energy_consumed)
                     out.cpu_kwh = float(data.cpu_energy)
                     out.ram_kwh = float(data.ram_energy)
                     out.emissions_kg = float(data.emissions)
                     self._note(data)
+
+    def _read(self, name: str):
+        """The tracker's reading of task `name`, or None when it failed or is not finite."""
+        try:
+            data = self._tracker.stop_task(name)
+        except Exception:
+            log.warning("energy of phase %r not measured", name, exc_info=True)
+            return None
+        ok = data is not None and all(
+            math.isfinite(float(getattr(data, k))) for k in ("energy_consumed", "emissions"))
+        return data if ok else None
 
     def _note(self, data) -> None:
         if self.method is not None:

@@ -19,11 +19,11 @@ from importance.data import DataError, LoadedSeries, load
 from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
 from importance.data.steps import check_fits
 from importance.data.windows import make_windows
-from importance.energy import EnergyMeter
+from importance.energy import EnergyMeter, total
 from importance.metrics import forecast_metrics
 from importance.models import build_model
 from importance.runs.store import COMPLETED, RunArtifacts, RunStore
-from importance.stopping import ending
+from importance.stopping import by_score_until_best, ending
 from importance.strategies import make_strategy
 from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
@@ -85,7 +85,7 @@ def new_run_id(strategy: str) -> str:
     return f"{stamp}-{strategy}-{secrets.token_hex(3)}"
 
 
-def _totals(result: TrainResult) -> dict[str, float]:
+def _totals(result: TrainResult) -> dict[str, float | None]:
     recs = result.records
     return {
         "samples_forward": int(sum(r.samples_forward for r in recs)),
@@ -94,9 +94,9 @@ def _totals(result: TrainResult) -> dict[str, float]:
         "training_s": sum(r.training_s for r in recs),
         "eval_s": sum(r.eval_s for r in recs),
         "wall_s": sum(r.wall_s for r in recs),
-        "scoring_kwh": sum(r.scoring_kwh for r in recs),
-        "energy_kwh": sum(r.energy_kwh for r in recs),
-        "emissions_kg": sum(r.emissions_kg for r in recs),
+        "scoring_kwh": total(r.scoring_kwh for r in recs),  # None: some reading failed
+        "energy_kwh": total(r.energy_kwh for r in recs),
+        "emissions_kg": total(r.emissions_kg for r in recs),
     }
 
 
@@ -180,6 +180,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
         # epochs planned and run, stopped early, best epoch (from 0), cost after the best
         **ending(epochs, cfg.train.epochs),
+        "best_epoch_by_score": by_score_until_best(epochs),
         "n_train": len(ws.train), "n_test": len(ws.test),
         "ended": COMPLETED,  # absent from runs stored before: read as completed
         "epochs": epochs,

@@ -9,6 +9,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from importance.energy import total
+from importance.strategies import uses_scores
+
 EARLY_BEST = 0.25  # a completed run whose best epoch is in this first share of its epochs
 
 
@@ -51,6 +54,21 @@ def best_epoch(records: Sequence[Mapping[str, Any]]) -> int:
     return vals.index(min(vals))
 
 
+def by_score_until_best(records: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether any epoch up to and including the best one selected its windows by score."""
+    return bool(records) and any(r.get("selected_by_score", False)
+                                 for r in records[:best_epoch(records) + 1])
+
+
+def scores_unused_note(summary: Mapping[str, Any], name: str) -> str | None:
+    """One sentence when a score-using strategy's best epoch came before any selection by
+    score, else None (also for runs stored before `best_epoch_by_score`)."""
+    if summary.get("best_epoch_by_score", True) or not uses_scores(summary.get("strategy")):
+        return None
+    return (f"{name}: its best epoch ({summary['best_epoch'] + 1}) came before any selection by "
+            "score (a warm-up epoch): the importance scores played no part in this result")
+
+
 def ending(records: Sequence[Mapping[str, Any]], planned: int) -> dict[str, Any]:
     """A finished run's summary fields about its length: epochs planned and run, whether it
     stopped early, its best epoch (from 0) and the energy and time of the epochs after it."""
@@ -58,13 +76,15 @@ def ending(records: Sequence[Mapping[str, Any]], planned: int) -> dict[str, Any]
     after = records[best + 1:]
     return {"epochs_planned": planned, "epochs_run": len(records),
             "stopped_early": len(records) < planned, "best_epoch": best,
-            "after_best_kwh": float(sum(r["energy_kwh"] for r in after)),
+            "after_best_kwh": total(r["energy_kwh"] for r in after),
             "after_best_s": float(sum(r["wall_s"] for r in after))}
 
 
-def _wh(kwh: float) -> str:
+def _wh(kwh: float | None) -> str:
+    if kwh is None:
+        return "energy not measured"
     wh = 1000 * kwh
-    return f"{wh:,.0f}" if wh >= 100 else f"{wh:.2g}"
+    return f"{wh:,.0f} Wh (estimated)" if wh >= 100 else f"{wh:.2g} Wh (estimated)"
 
 
 def ending_note(records: Sequence[Mapping[str, Any]], planned: int, patience: int | None,
@@ -87,5 +107,5 @@ def ending_note(records: Sequence[Mapping[str, Any]], planned: int, patience: in
     if rest == 0 or best > EARLY_BEST * planned:
         return None
     return (f"best at epoch {best} of {planned}: the remaining {rest} "
-            f"epoch{'s' if rest > 1 else ''} cost {_wh(e['after_best_kwh'])} Wh (estimated) "
+            f"epoch{'s' if rest > 1 else ''} cost {_wh(e['after_best_kwh'])} "
             "and improved nothing")

@@ -16,7 +16,7 @@ from importance import runtime
 from importance.config import LR_SCHEDULES, TrainConfig
 from importance.data.panel import Windowed
 from importance.data.windows import Windows
-from importance.energy import EnergyMeter, PhaseEnergy
+from importance.energy import EnergyMeter, PhaseEnergy, total
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
 from importance.scoring import (
@@ -72,7 +72,9 @@ class NonFiniteLoss(ValueError):
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """What one epoch did and cost. Energy figures include every phase of the epoch."""
+    """What one epoch did and cost. Energy figures include every phase of the epoch; None
+    when a phase's reading failed (not measured). `selected_by_score`: the strategy chose
+    this epoch's windows by importance score (`Selection.by_score`)."""
 
     epoch: int
     train_loss: float  # mean (weighted) loss over the trained windows, scaled units
@@ -86,18 +88,19 @@ class EpochRecord:
     scoring_s: float
     training_s: float
     eval_s: float
-    scoring_kwh: float
-    training_kwh: float
-    eval_kwh: float
-    emissions_kg: float
+    scoring_kwh: float | None
+    training_kwh: float | None
+    eval_kwh: float | None
+    emissions_kg: float | None
+    selected_by_score: bool = False
 
     @property
     def wall_s(self) -> float:
         return self.scoring_s + self.training_s + self.eval_s
 
     @property
-    def energy_kwh(self) -> float:
-        return self.scoring_kwh + self.training_kwh + self.eval_kwh
+    def energy_kwh(self) -> float | None:
+        return total((self.scoring_kwh, self.training_kwh, self.eval_kwh))
 
     def to_dict(self) -> dict:
         return asdict(self) | {"wall_s": self.wall_s, "energy_kwh": self.energy_kwh}
@@ -264,7 +267,8 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
             scoring_s=e_score.seconds, training_s=e_train.seconds, eval_s=e_eval.seconds,
             scoring_kwh=e_score.energy_kwh, training_kwh=e_train.energy_kwh,
             eval_kwh=e_eval.energy_kwh,
-            emissions_kg=e_score.emissions_kg + e_train.emissions_kg + e_eval.emissions_kg,
+            emissions_kg=total((e_score.emissions_kg, e_train.emissions_kg, e_eval.emissions_kg)),
+            selected_by_score=bool(sel.by_score),
         )
         records.append(rec)
         selected[epoch, sel.indices] = True

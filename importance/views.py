@@ -133,7 +133,7 @@ class ScoreHistograms:
     kept: np.ndarray  # (E, B) windows trained in that epoch
     dropped: np.ndarray  # (E, B) windows scored but not trained
     log: bool
-    scored: np.ndarray  # (E,) bool: the epoch's selection saw scores (False = warm-up)
+    scored: np.ndarray  # (E,) bool: the epoch selected by score (False: warm-up, all windows)
 
     @property
     def centers(self) -> np.ndarray:
@@ -146,11 +146,13 @@ def has_scores(scores: np.ndarray) -> bool:
     return bool(np.isfinite(scores).any())
 
 
-def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40) -> ScoreHistograms:
+def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40,
+                     by_score: np.ndarray | None = None) -> ScoreHistograms:
     """Pre-binned score distributions per epoch (E, N) -> (E, bins), shared bins over epochs.
 
     Scores span orders of magnitude, so bins are log-spaced over the positive scores (from the
     0.1th percentile; smaller or zero scores land in the first bin) unless that is impossible.
+    `by_score`: the run's stored `epochs_by_score` (None: inferred, `score_based_epochs`).
     """
     finite = scores[np.isfinite(scores)]
     if finite.size == 0:
@@ -173,18 +175,31 @@ def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40) -
         sel = selected[e][ok]
         kept[e] = np.histogram(clipped[sel], edges)[0]
         dropped[e] = np.histogram(clipped[~sel], edges)[0]
-    return ScoreHistograms(edges, kept, dropped, log, score_based_epochs(scores))
+    return ScoreHistograms(edges, kept, dropped, log, score_based_epochs(scores, by_score))
 
 
-def score_based_epochs(scores: np.ndarray) -> np.ndarray:
-    """(E, N) -> (E,) bool: epochs whose selection saw any score (not a random warm-up)."""
+def epochs_by_score(summary: Mapping[str, Any]) -> np.ndarray | None:
+    """(E,) bool: the epochs whose strategy declared it selected by score; None for runs
+    stored before the flag (`EpochRecord.selected_by_score`)."""
+    epochs = summary.get("epochs") or []
+    if not epochs or any("selected_by_score" not in e for e in epochs):
+        return None
+    return np.array([bool(e["selected_by_score"]) for e in epochs])
+
+
+def score_based_epochs(scores: np.ndarray, by_score: np.ndarray | None = None) -> np.ndarray:
+    """(E, N) -> (E,) bool: epochs that selected by score, as the run declared (`by_score`),
+    or, for runs stored without it, inferred: epochs whose selection saw any score."""
+    if by_score is not None:
+        return np.asarray(by_score, dtype=bool)
     return np.isfinite(scores).any(axis=1)
 
 
-def selection_to_show(scores: np.ndarray, selected: np.ndarray) -> np.ndarray:
+def selection_to_show(scores: np.ndarray, selected: np.ndarray,
+                      by_score: np.ndarray | None = None) -> np.ndarray:
     """The epochs' selections that reflect the strategy: score-based epochs when there are
     any (an importance strategy's warm-up epochs pick at random), else every epoch."""
-    based = score_based_epochs(scores)
+    based = score_based_epochs(scores, by_score)
     return selected[based] if based.any() else selected
 
 
@@ -518,7 +533,7 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
             "progress": 1.0 if j.status == "done" else j.epoch / j.epochs if j.epochs else 0.0,
             "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
             "elapsed s": round(j.elapsed, 1),
-            "energy Wh": 1000 * j.energy_kwh if j.history else None,
+            "energy Wh": 1000 * j.energy_kwh if j.history and j.energy_kwh is not None else None,
             "run": j.run_id or "", "error": j.error,
         })
     return pd.DataFrame(rows)
@@ -534,7 +549,7 @@ def epoch_curves(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFr
         frames.append(pd.DataFrame({
             "run_id": r.run_id, "run": names.get(r.run_id, r.label), "strategy": r.strategy,
             "epoch": ep["epoch"].to_numpy() + 1, "val_mae": ep["val_mae"].to_numpy(),
-            "cum_energy_kwh": ep["energy_kwh"].cumsum().to_numpy(),
+            "cum_energy_kwh": pd.to_numeric(ep["energy_kwh"]).cumsum(skipna=False).to_numpy(),
             "cum_wall_s": ep["wall_s"].cumsum().to_numpy(),
             "cum_backprop": ep["samples_backprop"].cumsum().to_numpy(),
         }))
@@ -553,13 +568,24 @@ def phase_split(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFra
             rows.append({"run": names.get(r.run_id, r.label), "strategy": r.strategy,
                          "phase": phase,
                          "seconds": float(ep[f"{phase}_s"].sum()) if not ep.empty else 0.0,
-                         "energy_kwh": float(ep[f"{phase}_kwh"].sum()) if not ep.empty else 0.0})
+                         "energy_kwh": _sum_measured(ep[f"{phase}_kwh"]) if not ep.empty else 0.0})
     return pd.DataFrame(rows)
 
 
-def energy_unit(max_kwh: float) -> tuple[float, str]:
-    """Scale and unit that make energy figures readable: Wh below 1 kWh, else kWh."""
-    return (1000.0, "Wh") if abs(max_kwh) < 1 else (1.0, "kWh")
+def _sum_measured(kwh: pd.Series) -> float:
+    """Sum of energy readings; NaN when any was not measured (None)."""
+    return float(pd.to_numeric(kwh).sum(skipna=False))
+
+
+def energy_unit(max_kwh: float | None) -> tuple[float, str]:
+    """Scale and unit that make energy figures readable: Wh below 1 kWh, else kWh (Wh when
+    nothing was measured)."""
+    return (1.0, "kWh") if max_kwh is not None and abs(max_kwh) >= 1 else (1000.0, "Wh")
+
+
+def energy_text(kwh: float | None, scale: float) -> str:
+    """An energy figure in the unit of `scale`, or "not measured" when its reading failed."""
+    return "not measured" if kwh is None or not np.isfinite(kwh) else f"{kwh * scale:.3g}"
 
 
 def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: float,
@@ -572,8 +598,8 @@ def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: flo
             "emissions_g": "gCO2e", "emissions_saved_pct": "emissions saved %",
             "energy_to_target": f"{unit} to target", "time_to_target_s": "s to target"}
     df = table.assign(run=[names.get(r, r) for r in table["run_id"]],
-                      energy=table["energy_kwh"] * scale,
-                      emissions_g=table["emissions_kg"] * 1000)
+                      energy=pd.to_numeric(table["energy_kwh"]) * scale,
+                      emissions_g=pd.to_numeric(table["emissions_kg"]) * 1000)
     if "energy_to_target_kwh" in df:
         df["energy_to_target"] = pd.to_numeric(df["energy_to_target_kwh"], errors="coerce") * scale
     keep = ["run", *[c for c in cols if c in df.columns]]
@@ -598,7 +624,8 @@ def savings_sentences(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str
         parts = [_change(row["backprop_saved_pct"], "fewer backpropagated samples",
                          "more backpropagated samples"),
                  _change(row["wall_saved_pct"], "less wall time", "more wall time"),
-                 _change(row["energy_saved_pct"], "less energy", "more energy") + " (estimated)"]
+                 _change(row["energy_saved_pct"], "less energy", "more energy") + " (estimated)"
+                 if np.isfinite(row["energy_saved_pct"]) else "energy not measured"]
         mae = row["mae_change_pct"]
         out.append(f"**{names.get(row['run_id'], row['run_id'])}**: {', '.join(parts)}; test "
                    f"MAE {'+' if mae >= 0 else '-'}{abs(mae):.1f}% against the baseline.")
@@ -614,13 +641,16 @@ def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], 
     for row in rows:
         name = names.get(row["run_id"], row["run_id"])
         e, t = row.get("energy_to_target_kwh"), row.get("time_to_target_s")
-        if e is None or t is None or (isinstance(e, float) and not np.isfinite(e)):
+        if t is None or not np.isfinite(t):
             out.append(f"{name} did not reach it within its epochs.")
+            continue
+        if e is None or not np.isfinite(e):
+            out.append(f"{name} reached it after {t:.1f} s (energy not measured).")
             continue
         text = f"{name} reached it after {e * scale:.3g} {unit} and {t:.1f} s"
         be = base.get("energy_to_target_kwh") if base else None
         bt = base.get("time_to_target_s") if base else None
-        if row["run_id"] != base_id and be and bt:
+        if row["run_id"] != base_id and be and bt and np.isfinite(be):
             text += f" ({e / be:.0%} of the baseline's energy, {t / bt:.0%} of its time)"
         out.append(text + ".")
     return " ".join(out)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from importance import views
 from importance.compare import compare_table
+from importance.stopping import scores_unused_note
 from ui import charts, entry, figures, runs, state
 
 entry.require_entry()
@@ -40,8 +41,13 @@ st.info("**How energy was measured:** " + " / ".join(methods))
 
 for sentence in views.savings_sentences(rows.values(), names, base_id):
     st.markdown(f"- {sentence}")
+for r in chosen:  # a best epoch from before any selection by score: say so plainly
+    if note := scores_unused_note(r.summary, names[r.run_id]):
+        st.warning(note)
 
-scale, unit = views.energy_unit(max(r.summary["energy_kwh"] for r in chosen))
+measured = [e for r in chosen if (e := r.summary.get("energy_kwh")) is not None
+            and math.isfinite(e)]  # null (a failed reading) reads back as NaN
+scale, unit = views.energy_unit(max(measured, default=None))
 
 
 def _delta(pct: float | None, is_base: bool) -> str | None:
@@ -60,10 +66,10 @@ for r in chosen:
                     f"**{names[r.run_id]}**" + (" &nbsp; (baseline)" if is_base else ""),
                     unsafe_allow_html=True)
         c = st.columns(5)
-        c[0].metric(f"Energy ({unit})", f"{s['energy_kwh'] * scale:.3g}",
+        c[0].metric(f"Energy ({unit})", views.energy_text(s.get("energy_kwh"), scale),
                     _delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
                     help="CPU + RAM energy over every phase (scoring, training, validation).")
-        c[1].metric("Emissions (gCO2e)", f"{s['emissions_kg'] * 1000:.3g}",
+        c[1].metric("Emissions (gCO2e)", views.energy_text(s.get("emissions_kg"), 1000),
                     _delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
                     help="Energy x the grid's average carbon intensity.")
         c[2].metric("Wall time (s)", f"{s['wall_s']:.1f}",

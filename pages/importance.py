@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from importance import timeaxis, views
+from importance.stopping import scores_unused_note
 from ui import charts, entry, fidelity, figures, runs, state
 from ui.data import load
 
@@ -22,6 +23,10 @@ chosen, names, colors = runs.chosen_for_page()
 arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
 scored = [r for r in chosen if views.has_scores(arrays[r.run_id]["scores"])]
 subset = [r for r in chosen if not arrays[r.run_id]["selected"].all()]
+by_score = {r.run_id: views.epochs_by_score(r.summary) for r in chosen}
+for r in chosen:  # a best epoch from before any selection by score: say so plainly
+    if note := scores_unused_note(r.summary, names[r.run_id]):
+        st.warning(note)
 
 
 def _no_scores(r: views.RunInfo) -> str:
@@ -43,7 +48,7 @@ cols = st.columns(2) if len(scored) > 1 else [st.container()]
 for k, r in enumerate(scored):
     with cols[k % len(cols)]:
         a = arrays[r.run_id]
-        h = views.score_histograms(a["scores"], a["selected"])
+        h = views.score_histograms(a["scores"], a["selected"], by_score=by_score[r.run_id])
         charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id],
                                             views.score_name(r)),
                     key=f"hist-{r.run_id}")
@@ -56,7 +61,8 @@ if not subset:
 else:
     clocks = {r.run_id: runs.run_tz(r) for r in subset}
     shown = {r.run_id: views.selection_to_show(arrays[r.run_id]["scores"],
-                                               arrays[r.run_id]["selected"]) for r in subset}
+                                               arrays[r.run_id]["selected"], by_score[r.run_id])
+             for r in subset}
     hourly = {names[r.run_id]: views.selection_by_hour(arrays[r.run_id]["train_time_ns"],
                                                        shown[r.run_id], clocks[r.run_id])
               for r in subset}

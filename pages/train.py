@@ -192,8 +192,10 @@ def _figures(job) -> str:
         return f"{phase}{job.elapsed:,.1f} s"
     last = job.history[-1]
     return (f"{phase}train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
-            f"{job.elapsed:,.1f} s · {1000 * job.energy_kwh:.2g} Wh"
-            f"{' so far' if job.status in ACTIVE else ''} (estimated)")
+            f"{job.elapsed:,.1f} s · " + ("energy not measured" if job.energy_kwh is None else
+                                          f"{1000 * job.energy_kwh:.2g} Wh"
+                                          f"{' so far' if job.status in ACTIVE else ''} "
+                                          "(estimated)"))
 
 
 def _job_card(job) -> None:

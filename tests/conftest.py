@@ -23,6 +23,25 @@ def make_series(days: int = 10, seed: int = 0, freq: str = "10min") -> pd.Series
     return pd.Series(values, index=idx, name="internet")
 
 
+class NoReading:
+    """A CodeCarbon tracker whose readings fail: a task starts, its stop returns nothing."""
+
+    def start_task(self, name: str) -> None:
+        pass
+
+    def stop_task(self, name: str) -> None:
+        return None
+
+
+def unmeasured_meter(country: str = "ITA"):
+    """An `EnergyMeter` whose every reading fails (as when CodeCarbon returns nothing)."""
+    from importance.energy import EnergyMeter
+
+    meter = EnergyMeter(country)
+    meter._tracker = NoReading()
+    return meter
+
+
 @pytest.fixture
 def series() -> pd.Series:
     return make_series()

@@ -77,7 +77,7 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str
                        hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
 
     def heading(e: int) -> str:
-        note = "" if h.scored[e] else " (warm-up: random subset, no scores yet)"
+        note = "" if h.scored[e] else " (not selected by score: a warm-up or all windows)"
         return f"{title}: epoch {e + 1}{note}"
 
     fig = go.Figure(data=bars(n_epochs - 1), frames=[

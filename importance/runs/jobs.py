@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from importance.config import RunConfig
+from importance.energy import total
 from importance.experiment import run_experiment
 from importance.runs.executor import CANCEL_GRACE_S, Executor, LocalProcessExecutor
 from importance.runs.store import RunStore
@@ -91,8 +92,9 @@ class Job:
         return (self.finished or time.time()) - self.started
 
     @property
-    def energy_kwh(self) -> float:
-        return sum(h["energy_kwh"] for h in self.history)
+    def energy_kwh(self) -> float | None:
+        """Energy so far; None when some reading failed (not measured)."""
+        return total(h["energy_kwh"] for h in self.history)
 
 
 class JobManager:

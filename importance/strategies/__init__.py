@@ -34,10 +34,16 @@ def make_strategy(name: str, **params: Any) -> Strategy:
         raise ValueError(f"bad parameters for strategy {name!r}: {params} ({exc})") from None
 
 
+def uses_scores(name: str | None) -> bool:
+    """Whether registered strategy `name` selects some epochs by importance score (an
+    unknown name, such as a classical model's, does not)."""
+    return bool(getattr(STRATEGIES.get(name or ""), "uses_scores", False))
+
+
 def accepts(name: str, param: str) -> bool:
     """Whether registered strategy `name`'s constructor takes keyword `param`."""
     return param in inspect.signature(STRATEGIES[name]).parameters
 
 
 __all__ = ["STRATEGIES", "Budget", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "accepts",
-           "make_strategy", "top_k"]
+           "make_strategy", "top_k", "uses_scores"]

@@ -24,10 +24,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Selection:
-    """Train windows for one epoch and optional per-sample loss weights."""
+    """Train windows for one epoch, optional per-sample loss weights, and whether the
+    strategy chose them by importance score (False: all windows, random, or a warm-up)."""
 
     indices: np.ndarray  # (k,) int64, unique
     weights: np.ndarray | None = None  # (k,) float, aligned with indices
+    by_score: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Strategy(Protocol):
 
     name: ClassVar[str]
     label: ClassVar[str]  # human name for tables and charts
+    # Whether some epochs select by importance score (`Selection.by_score`); warm-up or
+    # all-window epochs of such a strategy do not.
+    uses_scores: ClassVar[bool]
     # Scores the trainer reads off each training step of the selected windows:
     # "exact" (per-sample gradient norms from the same backward), "last_layer" (head-only
     # norms from the same forward, free), "loss" (per-window loss, unweighted, from the same

@@ -45,6 +45,7 @@ IN_PASS = ("exact", "last_layer")  # norms a training step can return
 class GradNorm:
     name: ClassVar[str] = "gradnorm"
     label: ClassVar[str] = "Gradient-norm top-k (importance)"
+    uses_scores: ClassVar[bool] = True
 
     def __init__(self, *, keep_ratio: float = 0.7, scoring: str = "last_layer",
                  warmup_epochs: int = 2, rescore_every: int = 2,
@@ -82,7 +83,7 @@ class GradNorm:
         if epoch < self.warmup_epochs:
             return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
         # windows never scored go first; a non-finite score ranks last (see top_k)
-        return Selection(top_k(book.scores, k, first=book.scored_epoch < 0))
+        return Selection(top_k(book.scores, k, first=book.scored_epoch < 0), by_score=True)
 
     def expected_budget(self, epochs: int, n: int) -> Budget:
         return fixed_budget(n, self.keep_ratio)  # warm-up epochs train the same budget

@@ -33,6 +33,7 @@ from importance.strategies.base import Budget, ScoreBook, Selection
 class InfoBatch:
     name: ClassVar[str] = "infobatch"
     label: ClassVar[str] = "InfoBatch (prune low-loss windows, rescale)"
+    uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = "loss"
 
     def __init__(self, *, prune_ratio: float = 0.5, delta: float = 0.875):
@@ -61,7 +62,7 @@ class InfoBatch:
         low = known & (book.scores < book.scores[known].mean())  # (N,) well learned
         keep = np.flatnonzero(~(low & (rng.random(book.n) < self.prune_ratio)))
         weights = np.where(low[keep], 1 / (1 - self.prune_ratio), 1.0)
-        return Selection(keep.astype(np.int64), weights)
+        return Selection(keep.astype(np.int64), weights, by_score=True)
 
     def expected_budget(self, epochs: int, n: int) -> Budget:
         """The range the losses leave open: from every pruned epoch keeping all (no window

@@ -19,6 +19,7 @@ from importance.strategies.base import (
 class RandomSubset:
     name: ClassVar[str] = "random"
     label: ClassVar[str] = "Random subset (control)"
+    uses_scores: ClassVar[bool] = False
     train_scores: ClassVar[str | None] = None
 
     def __init__(self, *, keep_ratio: float = 0.7):

@@ -44,6 +44,7 @@ def next_chunk(queue: np.ndarray, k: int, n: int,
 class RS2:
     name: ClassVar[str] = "rs2"
     label: ClassVar[str] = "RS2: random subset, no replacement (control)"
+    uses_scores: ClassVar[bool] = False
     train_scores: ClassVar[str | None] = None
 
     def __init__(self, *, keep_ratio: float = 0.7):

@@ -61,6 +61,7 @@ def rescale_to_mean(p: np.ndarray, target: float) -> np.ndarray:
 class SelectiveBackprop:
     name: ClassVar[str] = "selective_backprop"
     label: ClassVar[str] = "Selective backprop (loss percentile)"
+    uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = None
 
     def __init__(self, *, beta: float = 3.0, keep_ratio: float | None = None):
@@ -86,7 +87,7 @@ class SelectiveBackprop:
         keep = np.flatnonzero(rng.random(book.n) < p)
         if not len(keep):  # an epoch trains at least one window
             keep = np.array([int(np.argmax(p))])
-        return Selection(keep.astype(np.int64))
+        return Selection(keep.astype(np.int64), by_score=True)
 
     def expected_budget(self, epochs: int, n: int) -> Budget:
         """Expected share for distinct losses, within 4 standard deviations of the coin flips."""

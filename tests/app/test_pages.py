@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,42 @@ def test_the_train_page_launches_one_model_on_several_series(manager):
     run = manager.store.load(run_id)
     assert run.config.data.series == PANEL
     assert [p["series"] for p in run.summary["per_series"]] == list(PANEL)
+
+
+@pytest.fixture
+def warmup_best_unmeasured(runs_dir):
+    """A full run, measured, and a gradnorm run whose every epoch is a random warm-up (so its
+    best epoch is one) and whose energy readings all failed."""
+    from importance.config import RunConfig
+    from importance.energy import EnergyMeter
+    from importance.experiment import run_experiment
+    from importance.runs.store import RunStore
+    from tests.conftest import unmeasured_meter
+
+    store = RunStore(runs_dir)
+    ids = []
+    for strategy, params, meter in (("full", {}, EnergyMeter("ITA")),
+                                    ("gradnorm", {"warmup_epochs": 3}, unmeasured_meter())):
+        cfg = RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4),
+                        train=TrainConfig(strategy=strategy, strategy_params=params, epochs=2))
+        ids.append(run_experiment(cfg, store=store, meter=meter))
+    return [store.load(i) for i in ids]
+
+
+def test_pages_say_when_scores_played_no_part_and_energy_was_not_measured(
+        warmup_best_unmeasured):
+    full, grad = warmup_best_unmeasured
+    assert grad.summary["best_epoch_by_score"] is False and math.isnan(grad.summary["energy_kwh"])
+    said = "the importance scores played no part in this result"
+    at = page(new_app().run(), "pages/importance.py")
+    assert said in _texts(at.warning) and _texts(at.warning).count(said) == 1
+    page(at, "pages/energy.py")
+    assert _texts(at.warning).count(said) == 1
+    values = {m.label: [] for m in at.metric}
+    for m in at.metric:
+        values[m.label].append(m.value)
+    energy = next(v for k, v in values.items() if k.startswith("Energy ("))
+    assert energy[1] == "not measured" and energy[0] != "not measured"
+    assert values["Emissions (gCO2e)"][1] == "not measured"
+    assert "energy not measured" in _texts(at.markdown)
+    assert "100%" not in _texts(at.markdown)

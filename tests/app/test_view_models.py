@@ -388,3 +388,17 @@ def test_the_launch_form_trains_one_model_on_its_series():
     one = views.LaunchForm.defaults({"series": ["4259"]})
     assert one.data_config(data) == DataConfig(series="4259", column="internet")
     assert views.LaunchForm.defaults().data_config(data) == data
+
+
+def test_score_based_epochs_are_the_declared_ones_else_inferred():
+    scores = np.array([[np.nan, np.nan], [1.0, 2.0], [1.0, 3.0]])  # a warm-up saw scores
+    selected = np.array([[True, False], [False, True], [True, False]])
+    declared = {"epochs": [{"selected_by_score": v} for v in (False, False, True)]}
+    by_score = views.epochs_by_score(declared)
+    assert by_score.tolist() == [False, False, True]
+    assert views.score_histograms(scores, selected, by_score=by_score).scored.tolist() == [
+        False, False, True]
+    assert views.selection_to_show(scores, selected, by_score).tolist() == [[True, False]]
+    old = {"epochs": [{"val_mae": 1.0}] * 3}  # stored before the flag: inferred as before
+    assert views.epochs_by_score(old) is None
+    assert views.score_based_epochs(scores).tolist() == [False, True, True]

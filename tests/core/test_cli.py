@@ -170,3 +170,31 @@ def test_several_series_are_refused_where_one_is_meant(tmp_path, capsys):
     assert main(["compare", "--series", "5060,9999", *FAST, "--runs-dir", str(tmp_path)]) == 2
     assert "9999" in capsys.readouterr().err
     assert not RunStore(tmp_path).ids()
+
+
+def test_compare_says_when_readings_failed_and_when_scores_played_no_part(
+        tmp_path, csv_path, capsys, monkeypatch):
+    import importance.energy
+    from tests.conftest import unmeasured_meter
+
+    meter = unmeasured_meter()
+    monkeypatch.setattr(importance.energy, "EnergyMeter", lambda country: meter)
+    out, runs = tmp_path / "out.json", tmp_path / "runs"
+    # two epochs: both are gradnorm's random warm-up, so its best epoch is one of them
+    assert main(["compare", "--data", str(csv_path), *FAST, "--epochs", "2", "--strategies",
+                 "full,gradnorm", "--json", str(out), "--runs-dir", str(runs)]) == 0
+    printed = capsys.readouterr().out
+    table = printed.split("gradnorm: its best epoch")[0]
+    assert table.count("not measured") == 6  # kWh, saved%, gCO2e of both runs
+    assert "100.0" not in table
+    assert ("warm-up epoch): the importance scores played no part in this result"
+            in printed)
+    assert printed.count("played no part") == 1  # full uses no scores: nothing to say
+    data = json.loads(out.read_text())["runs"]
+    assert all(r["energy_kwh"] is None and r["emissions_kg"] is None for r in data)
+    store = RunStore(runs)
+    full, grad = (store.load(r["run_id"]).summary for r in data)
+    raw = json.loads((runs / grad["run_id"] / "summary.json").read_text())
+    assert raw["energy_kwh"] is None and raw["epochs"][0]["energy_kwh"] is None
+    assert grad["best_epoch_by_score"] is False and full["best_epoch_by_score"] is False
+    assert [e["selected_by_score"] for e in grad["epochs"]] == [False, False]

@@ -44,3 +44,17 @@ def test_every_row_is_measured_against_the_best_classical_baseline():
     assert t.loc["holt_winters", "mae_vs_classical_pct"] == pytest.approx(0)
     assert t.loc["seasonal_naive_daily", "mae_vs_classical_pct"] == pytest.approx(300)
     assert "mae_vs_classical_pct" not in compare_table([full]).columns
+
+
+@pytest.mark.parametrize("unmeasured", [None, math.nan], ids=["null", "read back as NaN"])
+def test_an_unmeasured_energy_saves_nothing_not_everything(unmeasured):
+    full = summary("full", 1000, 10.0, 2.0, 5.0, [9, 6, 5, 5], "a")
+    grad = summary("gradnorm", 700, 8.0, 1.5, 5.1, [8, 5.05, 5, 5], "b")
+    grad |= {"energy_kwh": unmeasured, "emissions_kg": unmeasured}
+    grad["epochs"][0]["energy_kwh"] = unmeasured
+    t = compare_table([full, grad]).set_index("strategy")
+    for col in ("energy_saved_pct", "emissions_saved_pct", "energy_to_target_kwh"):
+        assert math.isnan(t.loc["gradnorm", col]), col
+    assert t.loc["gradnorm", "wall_saved_pct"] == pytest.approx(20)  # time was measured
+    t = compare_table([full, grad], baseline=grad).set_index("strategy")
+    assert math.isnan(t.loc["full", "energy_saved_pct"])

@@ -78,6 +78,8 @@ def test_selections_are_unique_in_range_and_weights_finite_positive(ws, runs, na
         assert rec.samples_forward == rec.n_scored + len(idx)
         assert (rec.n_scored == 0) == (rec.score_method == "")
         assert rec.score_method in ("", *SCORE_METHODS)
+        assert isinstance(ev.selection.by_score, bool)
+        assert rec.selected_by_score is ev.selection.by_score
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -162,3 +162,22 @@ def test_selective_backprop_counts_its_loss_pass_as_scoring(ws):
     assert second.n_scored == n and second.score_method == "loss" and second.scoring_s > 0
     assert second.samples_forward == n + second.samples_backprop
     assert 0.15 * n < second.samples_backprop < 0.35 * n  # ~1/(beta+1) of the windows
+
+
+def test_each_epoch_records_whether_the_strategy_selected_by_score(ws):
+    _, res = _train(ws, make_strategy("gradnorm", warmup_epochs=1), epochs=3)
+    assert [r.selected_by_score for r in res.records] == [False, True, True]
+    assert res.records[1].to_dict()["selected_by_score"] is True
+    _, res = _train(ws, make_strategy("full"), epochs=1)
+    assert res.records[0].to_dict()["selected_by_score"] is False
+
+
+def test_a_failed_energy_reading_is_recorded_as_not_measured(ws):
+    from tests.conftest import unmeasured_meter
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden=8), n_features=ws.n_features, lookback=24, horizon=1)
+    res = train(model, ws, make_strategy("full"), TrainConfig(epochs=2), meter=unmeasured_meter())
+    for rec in res.records:
+        assert rec.energy_kwh is None and rec.emissions_kg is None and rec.wall_s > 0
+        assert rec.to_dict()["training_kwh"] is None
