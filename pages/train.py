@@ -41,12 +41,15 @@ busy = mgr.busy
 d = launch.form_defaults(loaded)
 limits = launch.form_limits(loaded, d)
 step = f"{duration(loaded.freq)} steps" if loaded is not None else "steps"
-if st.session_state.get(state.F_DATA) != dataset.config:
-    st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
-    st.session_state.pop(state.F_SERIES, None)  # and the sidebar's series as the default
-    st.session_state[state.F_DATA] = dataset.config
 info = dataset.info
 several = len(info.series) > 1 and dataset.config.series in info.series  # offer a panel
+if st.session_state.get(state.F_DATA) != dataset.config or (
+        several and state.F_SERIES not in st.session_state):
+    st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
+    # and the sidebar's series as the panel's default, set as state (a `default=` was lost
+    # when the page was reached by st.switch_page from the Data page's Launch)
+    st.session_state[state.F_SERIES] = [dataset.config.series] if several else []
+    st.session_state[state.F_DATA] = dataset.config
 
 form_col, live_col = st.columns([2, 3], gap="large")
 
@@ -55,8 +58,7 @@ with form_col, st.form("launch", border=True):
     picked_series = []
     if several:
         picked_series = st.multiselect(
-            "Train one model on several series", info.series,
-            default=[dataset.config.series], key=state.F_SERIES,
+            "Train one model on several series", info.series, key=state.F_SERIES,
             format_func=lambda s: views.series_option(s, info.labels.get(s), None),
             help="One global model per strategy, trained on the windows of every chosen series "
                  "of this file (each scaled on its own) and evaluated per series. Series that "
