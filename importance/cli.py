@@ -31,7 +31,7 @@ from importance.data.steps import WindowChoice, duration, steps_words, suggest_w
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
 from importance.stopping import check_stopping, ending_note, scores_unused_note
-from importance.strategies import STRATEGIES, accepts
+from importance.strategies import STRATEGIES, accepted_params
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
 DATA_EXAMPLE = "example: importance data --data cells.csv --series 12 --tz Europe/Rome"
@@ -201,8 +201,7 @@ def configs_from_args(a: argparse.Namespace, data: DataConfig,
                                        revin=a.revin))
     out = []
     for name in a.strategies:
-        params = {k: v for k, v in (("keep_ratio", a.keep_ratio), ("scoring", a.scoring))
-                  if accepts(name, k)}
+        params = accepted_params(name, keep_ratio=a.keep_ratio, scoring=a.scoring)
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
             lr=a.lr, lr_schedule=a.lr_schedule, patience=a.patience, min_delta=a.min_delta,

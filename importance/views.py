@@ -17,7 +17,7 @@ import pandas as pd
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.data.steps import duration
 from importance.data.types import QualityNote
-from importance.strategies import STRATEGIES, accepts
+from importance.strategies import STRATEGIES, accepted_params
 from importance.timeaxis import from_ns, wall_clock
 from importance.timeaxis import tz_name as tz_name
 
@@ -511,9 +511,7 @@ class LaunchForm:
                             revin=self.revin)
         out = []
         for name in self.strategies:
-            params = {k: v for k, v in (("keep_ratio", self.keep_ratio),
-                                        ("scoring", self.scoring))
-                      if accepts(name, k)}
+            params = accepted_params(name, keep_ratio=self.keep_ratio, scoring=self.scoring)
             out.append(RunConfig(data, window, model, TrainConfig(
                 strategy=name, strategy_params=params, epochs=self.epochs,
                 batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,

@@ -11,10 +11,11 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from importance.runs.store import write_atomically
 
 # What the file uploader accepts: CSV, Parquet, Milan raw TSV (.txt), each optionally gzipped.
 UPLOAD_TYPES = ("csv", "parquet", "pq", "txt", "tsv", "gz")
@@ -54,10 +55,7 @@ def save_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
     if path.exists():
         os.utime(path)  # uploaded again: its grace period starts again
     else:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_PART)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        write_atomically(path, data, prefix=_PART)
     return path.resolve()
 
 

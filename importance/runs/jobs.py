@@ -25,8 +25,6 @@ import collections
 import dataclasses
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +36,7 @@ from importance.config import RunConfig
 from importance.energy import total
 from importance.experiment import run_experiment
 from importance.runs.executor import CANCEL_GRACE_S, Executor, LocalProcessExecutor
-from importance.runs.store import RunStore
+from importance.runs.store import RunStore, write_atomically
 from importance.runs.tasks import (
     ACTIVE,
     CANCELLED,
@@ -297,16 +295,7 @@ class JobManager:
         path = self.queue_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".queue-", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w") as f:
-                    json.dump(doc, f, indent=1)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, json.dumps(doc, indent=1).encode(), prefix=".queue-")
         except OSError as exc:  # a read-only folder: the queue is just not kept
             log.warning("cannot write the job queue to %s: %s", path, exc)
 

@@ -385,6 +385,19 @@ def _dumps(obj: Any) -> str:
     return json.dumps(_finite(obj), indent=1, allow_nan=False)
 
 
+def write_atomically(path: Path, data: bytes, *, prefix: str) -> None:
+    """Replace `path` with `data` in one rename: written to a `prefix`-named temp file beside
+    it and fsynced first, so readers see the old file or the new one, never a part."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+    os.close(fd)
+    try:
+        _write(Path(tmp), lambda f: f.write(data))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _write(path: Path, write: Callable[[Any], object], mode: str = "wb") -> None:
     """Write a file through `write(f)`, then flush and fsync it."""
     kw = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}

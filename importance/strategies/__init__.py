@@ -40,10 +40,12 @@ def uses_scores(name: str | None) -> bool:
     return bool(getattr(STRATEGIES.get(name or ""), "uses_scores", False))
 
 
-def accepts(name: str, param: str) -> bool:
-    """Whether registered strategy `name`'s constructor takes keyword `param`."""
-    return param in inspect.signature(STRATEGIES[name]).parameters
+def accepted_params(name: str, **offered: Any) -> dict[str, Any]:
+    """The `offered` parameters that registered strategy `name`'s constructor takes (a form's
+    or the CLI's keep ratio and scoring go to every strategy that has them)."""
+    known = inspect.signature(STRATEGIES[name]).parameters
+    return {k: v for k, v in offered.items() if k in known}
 
 
-__all__ = ["STRATEGIES", "Budget", "ScoreBook", "ScoreRequest", "Selection", "Strategy", "accepts",
-           "make_strategy", "top_k", "uses_scores"]
+__all__ = ["STRATEGIES", "Budget", "ScoreBook", "ScoreRequest", "Selection", "Strategy",
+           "accepted_params", "make_strategy", "top_k", "uses_scores"]
