@@ -25,22 +25,36 @@ from importance.scoring import (
     train_step_with_losses,
     train_step_with_norms,
 )
+from importance.scoring.norms import NORM_CLOCK
 from importance.stopping import EarlyStopping
-from importance.strategies import ScoreBook, Selection, Strategy
+from importance.strategies import ScoreBook, ScoreRequest, Selection, Strategy
 
 EVAL_BATCH = 1024
 LR_FLOOR = 0.05  # the cosine schedule ends at this fraction of the peak learning rate
 
 
 def scheduled_lr(cfg: TrainConfig, progress: float) -> float:
-    """Learning rate at `progress` in [0, 1] epochs-done over epochs; cosine decays to the
-    floor by each strategy's own last batch, whatever number of batches it trains.
-
-    The schedule is over the configured epochs: a run that early stopping ends has not
-    reached the floor (it never knows in advance when it will stop)."""
+    """Learning rate at `progress` in [0, 1] of the run's optimizer steps; cosine decays to
+    the floor by the run's own last batch, whatever number of batches it trains."""
     if cfg.lr_schedule == "constant":
         return cfg.lr
     return cfg.lr * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def epoch_progress(done: float, selected: int, later: float) -> float:
+    """Schedule progress at the end of an epoch that trains `selected` windows, from `done`
+    at its start, when the later epochs are expected to train `later` windows in all.
+
+    The schedule runs over each run's actual optimizer steps: an epoch advances it by its
+    share of the steps still to come (known for this epoch, expected for the later ones), so
+    a full first epoch followed by small ones (selective backprop, InfoBatch's pruning)
+    spends its share, and the last epoch ends at 1. Fixed budgets give (e + 1) / epochs.
+    A run that early stopping ends has not reached the floor (it cannot know when it will).
+
+    >>> round(epoch_progress(0.0, 100, 300.0), 3), epoch_progress(0.5, 10, 0.0)
+    (0.25, 1.0)
+    """
+    return done + (1 - done) * selected / max(selected + later, 1e-12)
 
 
 class Cancelled(Exception):
@@ -81,11 +95,11 @@ class EpochRecord:
     val_mae: float  # original units (several series: pooled over all their windows)
     val_rmse: float
     n_selected: int
-    samples_forward: int  # forwards for scoring + training
-    samples_backprop: int
+    samples_forward: int  # forwarded only (scoring passes without a backward)
+    samples_backprop: int  # backpropagated to train
     score_method: str  # "" when the epoch scored nothing separately
     n_scored: int
-    scoring_s: float
+    scoring_s: float  # scoring passes + the per-sample norm arithmetic of training steps
     training_s: float
     eval_s: float
     scoring_kwh: float | None
@@ -93,6 +107,10 @@ class EpochRecord:
     eval_kwh: float | None
     emissions_kg: float | None
     selected_by_score: bool = False
+    samples_scoring_backprop: int = 0  # backpropagated to score: exact norms, EL2N runs
+    # Of scoring_s, seconds of per-sample norm arithmetic inside training steps (in-pass
+    # norms); their energy is the training phase's by time share
+    in_pass_scoring_s: float = 0.0
 
     @property
     def wall_s(self) -> float:
@@ -152,6 +170,37 @@ def evaluate(model: nn.Module, ws: Windowed, split: str) -> tuple[np.ndarray, di
         return pred, forecast_metrics(ws.actual(split), pred)
 
 
+def score_request(model: nn.Module, x: torch.Tensor, y: torch.Tensor, request: ScoreRequest,
+                  cfg: TrainConfig) -> tuple[np.ndarray, int]:
+    """Scores (m,) of the requested windows `x`, `y`, and the samples backpropagated to
+    get them (exact norms: one per window; forward-only methods: none)."""
+    scores = score_windows(model, x, y, request.method, **request.params)
+    return scores, len(x) if request.method == "exact" else 0
+
+
+def split_in_pass(train: PhaseEnergy, seconds: float) -> tuple[PhaseEnergy, PhaseEnergy]:
+    """(scoring part, training part) of a training phase in which `seconds` went to
+    per-sample norm arithmetic: time moved as measured, energy by its time share (one
+    CodeCarbon reading per phase cannot split a batch)."""
+    moved = min(max(seconds, 0.0), train.seconds)
+    share = moved / train.seconds if train.seconds > 0 else 0.0
+
+    def part(f: float) -> PhaseEnergy:
+        def cut(v: float | None) -> float | None:
+            return None if v is None else v * f
+        return PhaseEnergy(train.seconds * f, cut(train.energy_kwh), cut(train.cpu_kwh),
+                           cut(train.ram_kwh), cut(train.emissions_kg))
+
+    return part(share), part(1 - share)
+
+
+def _add(a: PhaseEnergy, b: PhaseEnergy) -> PhaseEnergy:
+    """Two phases' figures summed (None when either reading is unmeasured)."""
+    return PhaseEnergy(a.seconds + b.seconds, total((a.energy_kwh, b.energy_kwh)),
+                       total((a.cpu_kwh, b.cpu_kwh)), total((a.ram_kwh, b.ram_kwh)),
+                       total((a.emissions_kg, b.emissions_kg)))
+
+
 # Training steps that also return per-sample scores off the same pass (Strategy.train_scores)
 TRAIN_STEPS = {"exact": train_step_with_norms, "last_layer": train_step_with_head_norms,
                "loss": train_step_with_losses}
@@ -205,6 +254,8 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
     order_rng = np.random.default_rng(cfg.seed + 1)
     strategy_rng = np.random.default_rng(cfg.seed + 2)
     book = ScoreBook(n, cfg.epochs)
+    share = strategy.expected_budget(cfg.epochs, n).share  # of window-epochs, for the schedule
+    progress = 0.0  # of the run's optimizer steps (epoch_progress)
     records: list[EpochRecord] = []
     scores_hist = np.full((cfg.epochs, n), np.nan, dtype=np.float32)
     selected = np.zeros((cfg.epochs, n), dtype=bool)
@@ -220,14 +271,19 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
         check_cancel()
         request = strategy.needs_scores(epoch, book)
         e_score = PhaseEnergy()
+        scoring_backprop = 0
         if request is not None and len(request.indices):
             with meter.phase("scoring") as e_score:
                 idx = torch.from_numpy(request.indices)
-                book.update(request.indices,
-                            score_windows(model, x_all[idx], y_all[idx], request.method), epoch)
+                scores, scoring_backprop = score_request(model, x_all[idx], y_all[idx],
+                                                         request, cfg)
+                book.update(request.indices, scores, epoch)
         sel = strategy.plan_epoch(epoch, book, strategy_rng)
         scores_hist[epoch] = book.scores  # the scores this epoch's selection saw
         check_cancel()
+        start = progress
+        progress = epoch_progress(start, len(sel.indices), share * n * (cfg.epochs - epoch - 1))
+        NORM_CLOCK.seconds = 0.0
         with meter.phase("training") as e_train:
             perm = sel.indices[order_rng.permutation(len(sel.indices))]
             w_full = None
@@ -240,7 +296,7 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
                 check_cancel()
                 runtime.tick()  # fewer threads while other processes want the cores
                 for group in opt.param_groups:
-                    group["lr"] = scheduled_lr(cfg, (epoch + i / len(perm)) / cfg.epochs)
+                    group["lr"] = scheduled_lr(cfg, start + (progress - start) * i / len(perm))
                 bi = perm[i:i + cfg.batch_size]
                 wb = None if w_full is None else torch.from_numpy(w_full[bi])
                 loss, grad_norm, per = _step(model, opt, x_all[bi], y_all[bi], wb,
@@ -259,16 +315,19 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
             raise NonFiniteLoss("the validation MAE", val["mae"], epoch, cfg.epochs, None, None,
                                 cfg.lr)
         n_scored = 0 if request is None else len(request.indices)
+        in_pass, e_train = split_in_pass(e_train, NORM_CLOCK.seconds)
+        e_score = _add(e_score, in_pass)
         rec = EpochRecord(
             epoch=epoch, train_loss=float(sum(losses) / max(len(perm), 1)),
             val_mae=val["mae"], val_rmse=val["rmse"], n_selected=len(sel.indices),
-            samples_forward=n_scored + len(sel.indices), samples_backprop=len(sel.indices),
+            samples_forward=n_scored - scoring_backprop, samples_backprop=len(sel.indices),
+            samples_scoring_backprop=scoring_backprop,
             score_method=request.method if n_scored else "", n_scored=n_scored,
             scoring_s=e_score.seconds, training_s=e_train.seconds, eval_s=e_eval.seconds,
             scoring_kwh=e_score.energy_kwh, training_kwh=e_train.energy_kwh,
             eval_kwh=e_eval.energy_kwh,
             emissions_kg=total((e_score.emissions_kg, e_train.emissions_kg, e_eval.emissions_kg)),
-            selected_by_score=bool(sel.by_score),
+            selected_by_score=bool(sel.by_score), in_pass_scoring_s=in_pass.seconds,
         )
         records.append(rec)
         selected[epoch, sel.indices] = True

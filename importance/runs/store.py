@@ -32,6 +32,8 @@ Faults stay local to their folder:
 - JSON never holds NaN or infinity: they are written as null, and read back as NaN in the
   numeric fields (files written before, with bare NaN, read as they always did).
 - Names starting with "." (temp folders, `.uploads`) and plain files are not runs.
+- Runs stored before `samples_scoring_backprop` existed counted training forwards and exact
+  rescoring in `samples_forward`; they read back in today's terms (`_upgrade_counts`).
 """
 
 from __future__ import annotations
@@ -355,6 +357,7 @@ def _read_summary(path: Path) -> dict[str, Any]:
     epochs = summary["epochs"]
     if not isinstance(epochs, list) or not all(isinstance(e, dict) for e in epochs):
         raise UnreadableRun(path.name, "summary.json: epochs is not a list of records")
+    _upgrade_counts(summary)
     for key in NUMERIC_KEYS:
         if key in summary and summary[key] is None:
             summary[key] = math.nan
@@ -363,6 +366,21 @@ def _read_summary(path: Path) -> dict[str, Any]:
             if value is None and key != "score_method":
                 record[key] = math.nan
     return summary
+
+
+def _upgrade_counts(summary: dict[str, Any]) -> None:
+    """Sample counts of a run stored before `samples_scoring_backprop`: its `samples_forward`
+    held the training forwards too, and exact rescoring (a per-sample backward)."""
+    if "samples_scoring_backprop" in summary or summary.get("kind") == "classical":
+        return
+    for record in summary["epochs"]:
+        exact = record.get("n_scored", 0) if record.get("score_method") == "exact" else 0
+        record["samples_scoring_backprop"] = exact
+        record["samples_forward"] = (record.get("samples_forward", 0)
+                                     - record.get("samples_backprop", 0) - exact)
+    if summary["epochs"]:
+        for key in ("samples_forward", "samples_scoring_backprop"):
+            summary[key] = int(sum(r[key] for r in summary["epochs"]))
 
 
 def _finite(obj: Any) -> Any:

@@ -12,6 +12,10 @@ whichever is cheaper. A Linear layer seeing one vector per sample uses the ghost
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -20,6 +24,25 @@ from torch import nn
 # Elements of per-sample matrices materialised at once (8 MB in float32): bounds the
 # workspace so it stays cache-friendly and off the allocator's mmap path.
 _MATERIALISE_CHUNK = 1 << 21
+
+
+class NormClock(threading.local):
+    """Seconds this thread spent on per-sample norm arithmetic (the part of a training step
+    that only scores); the trainer books them as scoring, not training."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
+NORM_CLOCK = NormClock()
 
 
 @dataclass(frozen=True)
@@ -57,14 +80,13 @@ class GradCollector:
         n = a.shape[2]
         if gram is None:
             gram = use_gram(t, n, g)
-        want = self.want_grads
-        if gram:
-            self.sq += _gram_sq_norms(dz, a, blocks)
-            total = a.reshape(t * b, n).t() @ dz.reshape(t * b, g) if want else None  # (N, G)
-        else:
-            total = _materialised_sq_norms(dz, a, blocks, self.sq, want)
-        if total is not None:
-            self._add_grads(total, blocks)
+        with NORM_CLOCK.timing():
+            if gram:
+                self.sq += _gram_sq_norms(dz, a, blocks)
+            else:
+                _materialised_sq_norms(dz, a, blocks, self.sq)
+        if self.want_grads:
+            self._add_grads(a.reshape(t * b, n).t() @ dz.reshape(t * b, g), blocks)  # (N, G)
 
     @property
     def want_grads(self) -> bool:
@@ -90,11 +112,10 @@ class GradCollector:
 
 
 def _materialised_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block],
-                           sq: torch.Tensor, want_total: bool) -> torch.Tensor | None:
-    """Add block norms to sq (B,) from P_i built in chunks of samples; return sum_i P_i."""
+                           sq: torch.Tensor) -> None:
+    """Add block norms to sq (B,) from P_i built in chunks of samples."""
     t, b, g = dz.shape
     n = a.shape[2]
-    total = dz.new_zeros(n, g) if want_total else None
     chunk = max(1, _MATERIALISE_CHUNK // (n * g))
     for s in range(0, b, chunk):
         e = min(b, s + chunk)
@@ -102,9 +123,6 @@ def _materialised_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block
         for blk in blocks:
             sq[s:e] += torch.linalg.vector_norm(per[:, blk.a_cols, blk.dz_cols], dim=(1, 2)
                                                 ).square_()
-        if total is not None:
-            total += per.sum(0)
-    return total
 
 
 def _gram_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block]) -> torch.Tensor:
@@ -129,12 +147,14 @@ def _gram_sq_norms(dz: torch.Tensor, a: torch.Tensor, blocks: list[Block]) -> to
 def collect_linear(col: GradCollector, lin: nn.Linear, a: torch.Tensor, g: torch.Tensor) -> None:
     """A Linear layer seeing one vector per sample: a (B, K) its input, g (B, G) the grad of
     its output. Ghost norms: ||a_i||^2 ||g_i||^2 for the weight, ||g_i||^2 for the bias."""
-    g_sq = torch.linalg.vector_norm(g, dim=1).square_()  # (B,)
-    if lin.weight.requires_grad:
-        col.sq.addcmul_(torch.linalg.vector_norm(a, dim=1).square_(), g_sq)
-        if col.want_grads:
+    with NORM_CLOCK.timing():
+        g_sq = torch.linalg.vector_norm(g, dim=1).square_()  # (B,)
+        if lin.weight.requires_grad:
+            col.sq.addcmul_(torch.linalg.vector_norm(a, dim=1).square_(), g_sq)
+        if lin.bias is not None and lin.bias.requires_grad:
+            col.sq += g_sq
+    if col.want_grads:
+        if lin.weight.requires_grad:
             col.add_grad(lin.weight, g.t() @ a)  # (G, K)
-    if lin.bias is not None and lin.bias.requires_grad:
-        col.sq += g_sq
-        if col.want_grads:
+        if lin.bias is not None and lin.bias.requires_grad:
             col.add_grad(lin.bias, g.sum(0))

@@ -9,6 +9,7 @@ from torch import nn
 from importance import runtime
 from importance.models import per_sample_loss, restore
 from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, prepared_pass
+from importance.scoring.norms import NORM_CLOCK
 
 SCORE_METHODS = ("exact", "last_layer", "truncated", "loss")
 PROXY_METHODS = SCORE_METHODS[1:]
@@ -50,7 +51,9 @@ def train_step_with_head_norms(model: nn.Module, x: torch.Tensor, y: torch.Tenso
     per = per_sample_loss(pred, y)  # (B,)
     loss = (per * weights).mean() if weights is not None else per.mean()
     loss.backward()
-    return loss.detach(), head_norms(h.detach(), pred.detach(), y, weights, scale)
+    with NORM_CLOCK.timing():
+        norms = head_norms(h.detach(), pred.detach(), y, weights, scale)
+    return loss.detach(), norms
 
 
 def train_step_with_losses(model: nn.Module, x: torch.Tensor, y: torch.Tensor,

@@ -16,8 +16,9 @@ Training loop, with the points where a strategy acts (the trainer owns everythin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -34,10 +35,12 @@ class Selection:
 
 @dataclass(frozen=True)
 class ScoreRequest:
-    """Score these train windows with this method before planning the epoch."""
+    """Score these train windows with this method before planning the epoch; `params` go to
+    the scoring method (e.g. an EL2N request's number and length of scoring runs)."""
 
     indices: np.ndarray  # (m,) int64
     method: str  # one of importance.scoring.SCORE_METHODS
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

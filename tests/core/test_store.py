@@ -101,3 +101,23 @@ def test_a_summary_without_ended_reads_as_completed(tmp_path):
     assert "ended" not in store.load(run.run_id).summary
     assert store.load(run.run_id).ended == "completed"
     assert StoredRun(tmp_path / run.run_id).ended == "completed"
+
+
+def test_a_run_stored_before_scoring_backprops_reads_in_todays_counts(tmp_path):
+    store = RunStore(tmp_path)
+    run = artifacts("20250101-000000-gradnorm-ffffff")
+    old = [{"val_mae": 1.0, "samples_forward": 150, "samples_backprop": 50, "n_scored": 100,
+            "score_method": "exact"},
+           {"val_mae": 0.9, "samples_forward": 80, "samples_backprop": 50, "n_scored": 30,
+            "score_method": "last_layer"}]
+    store.save(replace(run, summary=run.summary | {"epochs": old, "samples_forward": 230}))
+    s = store.load(run.run_id).summary
+    # then: training forwards + scoring passes; now: forward-only, scoring backprops apart
+    assert [e["samples_forward"] for e in s["epochs"]] == [0, 30]
+    assert [e["samples_scoring_backprop"] for e in s["epochs"]] == [100, 0]
+    assert (s["samples_forward"], s["samples_scoring_backprop"]) == (30, 100)
+    fresh = artifacts("20250101-000000-gradnorm-abcdef")  # today's runs are left as written
+    store.save(replace(fresh, summary=fresh.summary | {
+        "samples_forward": 7, "samples_scoring_backprop": 2,
+        "epochs": [{"val_mae": 1.0, "samples_forward": 7, "samples_scoring_backprop": 2}]}))
+    assert store.load(fresh.run_id).summary["samples_forward"] == 7

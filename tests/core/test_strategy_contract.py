@@ -75,7 +75,9 @@ def test_selections_are_unique_in_range_and_weights_finite_positive(ws, runs, na
         if w is not None:
             assert w.shape == idx.shape and np.isfinite(w).all() and (w > 0).all()
         assert rec.n_selected == rec.samples_backprop == len(idx)
-        assert rec.samples_forward == rec.n_scored + len(idx)
+        assert rec.samples_forward + rec.samples_scoring_backprop == rec.n_scored
+        assert rec.samples_scoring_backprop == (rec.n_scored if rec.score_method == "exact"
+                                                else 0)
         assert (rec.n_scored == 0) == (rec.score_method == "")
         assert rec.score_method in ("", *SCORE_METHODS)
         assert isinstance(ev.selection.by_score, bool)

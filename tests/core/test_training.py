@@ -6,10 +6,17 @@ import torch
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.data.windows import make_windows
-from importance.energy import EnergyMeter
+from importance.energy import EnergyMeter, PhaseEnergy
 from importance.models import build_model
 from importance.strategies import make_strategy
-from importance.training import LR_FLOOR, Cancelled, scheduled_lr, train
+from importance.training import (
+    LR_FLOOR,
+    Cancelled,
+    epoch_progress,
+    scheduled_lr,
+    split_in_pass,
+    train,
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +52,12 @@ def test_gradnorm_trains_on_the_highest_scores_and_counts_scoring(ws):
     k = round(0.5 * n)
     first = res.records[0]
     assert first.n_scored == n and first.score_method == "exact" and first.scoring_s > 0
-    assert first.samples_forward == n + k and first.samples_backprop == k
+    # exact rescoring is a per-sample backward: counted as scoring backprops, not forwards
+    assert first.samples_scoring_backprop == n and first.samples_forward == 0
+    assert first.samples_backprop == k
+    # the norms read off training steps are scoring too: their seconds left training
+    assert all(0 < r.in_pass_scoring_s <= r.scoring_s for r in res.records)
+    assert res.records[1].scoring_s >= res.records[1].in_pass_scoring_s
     for e, rec in enumerate(res.records):
         assert res.selected[e].sum() == k == rec.samples_backprop
     for e in range(3):  # each epoch trained exactly the top half of the scores it saw
@@ -59,7 +71,10 @@ def test_gradnorm_rescores_the_untrained_windows_every_other_epoch_by_default(ws
     _, res = _train(ws, make_strategy("gradnorm", keep_ratio=0.5, warmup_epochs=0), epochs=4)
     n, k = len(ws.train), round(0.5 * len(ws.train))
     assert [r.n_scored for r in res.records] == [n, 0, n - k, 0]
-    assert [r.samples_forward for r in res.records] == [n + k, k, n, k]
+    # last-layer rescoring is forward-only; training forwards are not counted as forwards
+    assert [r.samples_forward for r in res.records] == [n, 0, n - k, 0]
+    assert all(r.samples_scoring_backprop == 0 for r in res.records)
+    assert all(r.in_pass_scoring_s > 0 for r in res.records)  # head norms off each step
 
 
 def test_same_seed_same_result_and_random_uses_the_same_budget(ws):
@@ -138,7 +153,7 @@ def test_a_training_step_can_return_each_windows_unweighted_loss(ws):
 def test_infobatch_reads_losses_off_training_and_anneals_on_everything(ws):
     _, res = _train(ws, make_strategy("infobatch", prune_ratio=0.5, delta=0.5), epochs=3)
     n = len(ws.train)
-    assert all(r.n_scored == 0 and r.samples_forward == r.samples_backprop
+    assert all(r.n_scored == 0 and r.samples_forward == 0
                for r in res.records)  # the losses cost no extra pass
     assert res.selected[0].all() and (res.weights[0] == 1).all()  # epoch 0: everything
     assert np.isfinite(res.scores[1]).all()  # every window's loss from epoch 0's training
@@ -160,7 +175,7 @@ def test_selective_backprop_counts_its_loss_pass_as_scoring(ws):
     first, second = res.records
     assert first.n_scored == 0 and first.samples_backprop == n
     assert second.n_scored == n and second.score_method == "loss" and second.scoring_s > 0
-    assert second.samples_forward == n + second.samples_backprop
+    assert second.samples_forward == n  # its selection forward, counted apart from training
     assert 0.15 * n < second.samples_backprop < 0.35 * n  # ~1/(beta+1) of the windows
 
 
@@ -181,3 +196,50 @@ def test_a_failed_energy_reading_is_recorded_as_not_measured(ws):
     for rec in res.records:
         assert rec.energy_kwh is None and rec.emissions_kg is None and rec.wall_s > 0
         assert rec.to_dict()["training_kwh"] is None
+
+
+def test_in_pass_norm_time_moves_to_scoring_with_its_share_of_the_energy():
+    phase = PhaseEnergy(seconds=4.0, energy_kwh=2.0, cpu_kwh=1.5, ram_kwh=0.5, emissions_kg=0.8)
+    scoring, training = split_in_pass(phase, 1.0)
+    assert (scoring.seconds, scoring.energy_kwh, scoring.emissions_kg) == (1.0, 0.5, 0.2)
+    assert (training.seconds, training.energy_kwh, training.cpu_kwh) == (3.0, 1.5, 1.125)
+    unmeasured = PhaseEnergy(seconds=2.0, energy_kwh=None)
+    assert split_in_pass(unmeasured, 9.0)[0].energy_kwh is None  # never 0 kWh
+    assert split_in_pass(unmeasured, 9.0)[0].seconds == 2.0  # at most the whole phase
+
+
+def test_full_data_books_no_scoring_time(ws):
+    _, res = _train(ws, make_strategy("full"), epochs=1)
+    rec = res.records[0]
+    assert rec.scoring_s == rec.in_pass_scoring_s == 0 and rec.scoring_kwh == 0
+
+
+def test_the_schedule_runs_over_the_actual_steps_of_uneven_epochs():
+    # selective backprop at keep 0.25: a full epoch, then three quarter-size ones
+    later, done, ends = 0.25 * 400, 0.0, []
+    for e, sel in enumerate([400, 100, 100, 100]):
+        done = epoch_progress(done, sel, later * (3 - e))
+        ends.append(done)
+    assert ends == pytest.approx([4 / 7, 5 / 7, 6 / 7, 1.0])  # each epoch's share of steps
+    fixed = 0.0
+    for e in range(4):
+        fixed = epoch_progress(fixed, 70, 70 * (3 - e))
+        assert fixed == pytest.approx((e + 1) / 4)
+
+
+def test_the_last_step_of_a_pruned_run_reaches_the_floor(ws, monkeypatch):
+    seen = []
+    real = torch.optim.Adam.step
+
+    def step(self, *a, **kw):
+        seen.append(self.param_groups[0]["lr"])
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    _train(ws, make_strategy("selective_backprop"), epochs=3)
+    lr = TrainConfig().lr
+    batches = -(-len(ws.train) // TrainConfig().batch_size)
+    # the full first epoch spends its share of the steps, not a third of the schedule
+    first_end = seen[batches - 1]
+    assert first_end < scheduled_lr(TrainConfig(), 1 / 3)
+    assert seen[-1] < 2 * LR_FLOOR * lr  # close to the floor at the last step
