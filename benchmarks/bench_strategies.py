@@ -1,68 +1,163 @@
-"""Strategies side by side over several seeds on the embedded default data.
+"""Every registered strategy at equal budgets, over seeds, on the embedded default data.
 
-    python -m benchmarks.bench_strategies --seeds 0 1 2 --epochs 6
-    python -m benchmarks.bench_strategies --variant 'gradnorm:{"rescore_method": "last_layer"}'
+    python -m benchmarks.bench_strategies                       # all, keep 0.5 0.7, seeds 0-4
+    python -m benchmarks.bench_strategies --strategies gradnorm rs2 --keeps 0.7 --seeds 0 1
+    python -m benchmarks.bench_strategies --out bench.json      # resumes from bench.json
 
-Prints, per strategy variant, the mean over seeds of test MAE, backpropagated samples, wall
-time (scoring included) and scoring time, and the ratios to `full` of the same seed.
+Each seed trains `full` once and every strategy at each keep ratio with the library's
+defaults otherwise (LSTM + RevIN, 16 epochs, early stopping). The keep ratio goes to every
+strategy that takes one (`accepted_params`); InfoBatch gets it as `target_budget` (the
+matched realised budget); DPET, whose budget is an outcome, runs once per seed at its
+defaults. Per strategy x keep: mean, standard deviation and range over seeds of the ratios
+to `full` of the same seed (test MAE, wall time with scoring included, energy, training
+backprops, and backprops including scoring runs), and paired against `rs2` at the same keep
+on the same seed (MAE ratio, wins = lower test MAE). `goal` marks wall <= 0.55x at MAE
+within 1% of full (means over seeds). Energy is CodeCarbon's estimate from CPU load plus a
+RAM constant (no RAPL here). Finished runs are kept in `--out`, so an interrupted benchmark
+resumes where it stopped. Run it on a quiet machine: wall ratios of runs measured under
+different loads are not comparable (benchmarks/bench_contention.py has the loaded figures).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
+from collections.abc import Iterable
+from pathlib import Path
 
-import numpy as np
-
-from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance import runtime
+from importance.config import RunConfig, TrainConfig
 from importance.energy import EnergyMeter
 from importance.experiment import run_experiment
 from importance.runs.store import RunStore
+from importance.strategies import STRATEGIES, accepted_params
+
+GOAL_WALL, GOAL_MAE = 0.55, 1.01
+FIELDS = ("test_mae", "wall_s", "energy_kwh", "samples_backprop", "samples_scoring_backprop",
+          "scoring_s", "epochs_run", "best_epoch")
 
 
-def parse_variant(text: str) -> tuple[str, dict]:
-    name, _, params = text.partition(":")
-    return name, json.loads(params) if params else {}
+def variants(names: Iterable[str], keeps: Iterable[float]) -> list[tuple[str, str, dict]]:
+    """(key, strategy, params) of every run per seed after `full`."""
+    out = []
+    for name in names:
+        if name == "full":
+            continue
+        if name == "infobatch":
+            out += [(f"infobatch@{k}", name, {"target_budget": k}) for k in keeps]
+        elif accepted_params(name, keep_ratio=1.0):
+            out += [(f"{name}@{k}", name, {"keep_ratio": k}) for k in keeps]
+        else:  # its budget is an outcome
+            out.append((name, name, {}))
+    return out
 
 
-def main() -> None:
+def run_one(name: str, params: dict, seed: int, epochs: int | None, store: RunStore,
+            meter: EnergyMeter) -> dict:
+    train = TrainConfig(strategy=name, strategy_params=params, seed=seed,
+                        **({"epochs": epochs} if epochs else {}))
+    s = store.load(run_experiment(RunConfig(train=train), store=store, meter=meter)).summary
+    return {k: s.get(k) for k in FIELDS}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    vals = [v for v in values if v is not None and v == v]
+    if not vals:
+        return {"mean": float("nan"), "sd": float("nan"), "min": float("nan"),
+                "max": float("nan")}
+    return {"mean": statistics.fmean(vals), "sd": statistics.stdev(vals) if len(vals) > 1
+            else 0.0, "min": min(vals), "max": max(vals)}
+
+
+def summarise(runs: dict[str, dict], seeds: list[int], keys: list[str]) -> list[dict]:
+    """One row per variant: ratio statistics against full and rs2 of the same seed."""
+    rows = []
+    for key in keys:
+        keep = key.partition("@")[2]
+        per_seed = []
+        for seed in seeds:
+            r, full = runs.get(f"{seed}/{key}"), runs.get(f"{seed}/full")
+            if r is None or full is None:
+                continue
+            rs2 = runs.get(f"{seed}/rs2@{keep}") if keep else None
+            backprops = r["samples_backprop"] + (r.get("samples_scoring_backprop") or 0)
+            per_seed.append({
+                "mae": r["test_mae"] / full["test_mae"],
+                "wall": r["wall_s"] / full["wall_s"],
+                "energy": (r["energy_kwh"] / full["energy_kwh"]
+                           if r["energy_kwh"] and full["energy_kwh"] else None),
+                "backprop": r["samples_backprop"] / full["samples_backprop"],
+                "backprop_all": backprops / full["samples_backprop"],
+                "vs_rs2": r["test_mae"] / rs2["test_mae"] if rs2 else None,
+                "win": (r["test_mae"] < rs2["test_mae"]) if rs2 and rs2 is not r else None,
+            })
+        if not per_seed:
+            continue
+        row = {"variant": key, "seeds": len(per_seed)}
+        for field in ("mae", "wall", "energy", "backprop", "backprop_all", "vs_rs2"):
+            row[field] = _stats([p[field] for p in per_seed])
+        wins = [p["win"] for p in per_seed if p["win"] is not None]
+        row["wins_vs_rs2"] = f"{sum(wins)}/{len(wins)}" if wins else "-"
+        row["goal"] = row["wall"]["mean"] <= GOAL_WALL and row["mae"]["mean"] <= GOAL_MAE
+        rows.append(row)
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    def ms(st: dict) -> str:
+        return "-" if st["mean"] != st["mean"] else f"{st['mean']:.3f}±{st['sd']:.3f}"
+
+    print(f"{'variant':26s} {'n':>2s} {'MAE/full':>13s} {'MAE range':>13s} {'wall/full':>13s} "
+          f"{'energy/full':>13s} {'bp/full':>7s} {'bp+scoring':>10s} {'MAE/rs2':>13s} "
+          f"{'wins':>5s} goal")
+    for r in rows:
+        rng = f"{r['mae']['min']:.3f}-{r['mae']['max']:.3f}"
+        print(f"{r['variant']:26s} {r['seeds']:2d} {ms(r['mae']):>13s} {rng:>13s} "
+              f"{ms(r['wall']):>13s} {ms(r['energy']):>13s} {r['backprop']['mean']:7.3f} "
+              f"{r['backprop_all']['mean']:10.3f} {ms(r['vs_rs2']):>13s} "
+              f"{r['wins_vs_rs2']:>5s} {'yes' if r['goal'] else ''}")
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=TrainConfig().epochs)
-    p.add_argument("--model", default="lstm")
-    p.add_argument("--variant", action="append", default=None,
-                   help="name[:json params]; repeatable (default: gradnorm and random at 0.7)")
-    a = p.parse_args()
-    variants = [("full", {})] + [parse_variant(v) for v in (a.variant or
-                                                             ["gradnorm", "random"])]
+    p.add_argument("--strategies", nargs="+", default=list(STRATEGIES),
+                   choices=list(STRATEGIES))
+    p.add_argument("--keeps", type=float, nargs="+", default=[0.5, 0.7])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--epochs", type=int, default=None, help="default: the library's")
+    p.add_argument("--out", type=Path, default=None,
+                   help="JSON of finished runs and the table; resumed when it exists")
+    a = p.parse_args(argv)
+    runtime.configure()
+    plan = variants(a.strategies, a.keeps)
+    done: dict[str, dict] = {}
+    if a.out and a.out.exists():
+        done = json.loads(a.out.read_text()).get("runs", {})
     store = RunStore(tempfile.mkdtemp(prefix="bench-strategies-"))
     meter = EnergyMeter("ITA")
-    rows: dict[str, list[dict]] = {}
+
+    def save() -> None:
+        if a.out:
+            rows = summarise(done, a.seeds, [k for k, _, _ in plan])
+            a.out.write_text(json.dumps({"runs": done, "table": rows}, indent=1))
+
     for seed in a.seeds:
-        base = None
-        for name, params in variants:
-            cfg = RunConfig(window=WindowConfig(), model=ModelConfig(kind=a.model),
-                            train=TrainConfig(strategy=name, strategy_params=params,
-                                              epochs=a.epochs, seed=seed))
-            s = store.load(run_experiment(cfg, store=store, meter=meter)).summary
-            base = base or s
-            key = f"{name}{json.dumps(params) if params else ''}"
-            rows.setdefault(key, []).append({
-                "mae": s["test_mae"], "backprop": s["samples_backprop"], "wall": s["wall_s"],
-                "scoring": s["scoring_s"], "mae_ratio": s["test_mae"] / base["test_mae"],
-                "backprop_ratio": s["samples_backprop"] / base["samples_backprop"],
-                "wall_ratio": s["wall_s"] / base["wall_s"]})
-            print(f"seed {seed} {key:50s} MAE {s['test_mae']:8.2f} wall {s['wall_s']:6.1f}s "
-                  f"scoring {s['scoring_s']:5.1f}s", flush=True)
-    print(f"\nmean over seeds {a.seeds}, {a.epochs} epochs, model {a.model}")
-    print(f"{'variant':50s} {'MAE':>8s} {'MAE/full':>9s} {'backprop/full':>14s} "
-          f"{'wall/full':>10s} {'scoring s':>10s}")
-    for key, rs in rows.items():
-        m = {k: float(np.mean([r[k] for r in rs])) for k in rs[0]}
-        print(f"{key:50s} {m['mae']:8.2f} {m['mae_ratio']:9.3f} {m['backprop_ratio']:14.3f} "
-              f"{m['wall_ratio']:10.3f} {m['scoring']:10.1f}")
+        for key, name, params in [("full", "full", {}), *plan]:
+            if f"{seed}/{key}" in done:
+                continue
+            r = run_one(name, params, seed, a.epochs, store, meter)
+            done[f"{seed}/{key}"] = r
+            save()
+            print(f"seed {seed} {key:24s} MAE {r['test_mae']:8.2f} wall {r['wall_s']:6.1f}s "
+                  f"scoring {r['scoring_s']:5.1f}s epochs {r['epochs_run']}", flush=True)
+    rows = summarise(done, a.seeds, [k for k, _, _ in plan])
+    print(f"\nratios to full of the same seed, mean±sd over seeds {a.seeds}")
+    print_table(rows)
+    save()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -110,6 +110,8 @@ def test_new_strategies_reject_bad_parameters_by_name():
             ("selective_backprop", {"keep_ratio": 2}, r"keep_ratio must be a number in \(0, 1\]"),
             ("infobatch", {"prune_ratio": 1}, r"prune_ratio must be a number in \[0, 1\), got 1"),
             ("infobatch", {"delta": 0}, r"delta must be a number in \(0, 1\], got 0"),
+            ("infobatch", {"target_budget": 0}, r"target_budget must be a number in \(0, 1\]"),
+            ("infobatch", {"max_prune": 1.0}, r"max_prune must be a number in \[0, 1\)"),
             ("infobatch", {"keep_ratio": 0.5}, "bad parameters for strategy 'infobatch'")):
         with pytest.raises(ValueError, match=message):
             make_strategy(name, **params)
@@ -199,3 +201,36 @@ def test_infobatch_anneals_on_full_data_with_weight_one():
 def test_infobatch_needs_the_run_length():
     with pytest.raises(ValueError, match="infobatch .* needs the run length"):
         make_strategy("infobatch").plan_epoch(1, ScoreBook(5), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("target", [0.7, 0.8])
+def test_infobatch_target_budget_reaches_its_share_and_rescales(target):
+    n, epochs = 3000, 8
+    s = make_strategy("infobatch", target_budget=target)
+    book, rng = ScoreBook(n, epochs=epochs), np.random.default_rng(0)
+    losses = np.random.default_rng(1).exponential(size=n)  # heavy tail: most below the mean
+    trained = 0
+    for epoch in range(epochs):
+        book.update(np.arange(n), losses, epoch)
+        sel = s.plan_epoch(epoch, book, rng)
+        trained += len(sel.indices)
+        if sel.weights is not None:  # kept below-mean windows weigh 1/(1-r_e) > 1
+            low = losses[sel.indices] < losses.mean()
+            assert (sel.weights[low] > 1).all() and (sel.weights[~low] == 1).all()
+    assert trained / (n * epochs) == pytest.approx(target, abs=0.01)
+    assert s.expected_budget(epochs, n).covers(trained / (n * epochs))
+    # a second run with the same strategy object starts its account afresh
+    again = sum(len(s.plan_epoch(e, book, np.random.default_rng(0)).indices)
+                for e in range(epochs))
+    assert again / (n * epochs) == pytest.approx(target, abs=0.01)
+
+
+def test_infobatch_target_out_of_reach_is_missed_upwards_at_the_cap():
+    n, epochs = 1000, 8
+    s = make_strategy("infobatch", target_budget=0.1, max_prune=0.5)
+    book = ScoreBook(n, epochs=epochs)
+    book.update(np.arange(n), np.random.default_rng(1).exponential(size=n), 0)
+    sel = [s.plan_epoch(e, book, np.random.default_rng(e)) for e in range(epochs)]
+    share = sum(len(x.indices) for x in sel) / (n * epochs)
+    assert share > 0.5 and max(x.weights.max() for x in sel[1:7]) == pytest.approx(2.0)
+    assert s.expected_budget(epochs, n).covers(share)
