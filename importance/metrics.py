@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,3 +40,66 @@ def cost_to_target(val_mae: Sequence[float], cumulative_cost: Sequence[float],
         if m <= limit:
             return float(c)
     return None
+
+
+# --- spike windows ----------------------------------------------------------------------------
+# Loss-driven policies (gradient-norm top-k, selective backprop, InfoBatch) train the windows
+# with the largest errors most often, which in telecom traffic are the spikes: report the test
+# error on spike windows apart from the ordinary ones.
+
+SPIKE_QUANTILE = 95.0  # percentile of the training targets above which a target is a spike
+
+
+def spike_threshold(train_targets: np.ndarray, q: float = SPIKE_QUANTILE) -> float:
+    """The `q`th percentile of the finite training targets (any shape, original units);
+    NaN when there are none."""
+    t = np.asarray(train_targets, dtype=np.float64).ravel()
+    t = t[np.isfinite(t)]
+    return float(np.percentile(t, q)) if t.size else float("nan")
+
+
+def spike_thresholds(ws: Any, q: float = SPIKE_QUANTILE) -> dict[str | None, float]:
+    """Spike threshold of each series of a windowed series or panel (`importance.data`), from
+    its own train windows' targets (every horizon step, original units): {None: threshold}
+    for one series, {series id: threshold} for a panel (`WindowedPanel.names`)."""
+    targets = ws.actual("train")  # (N, H)
+    names = getattr(ws, "names", None)
+    if names is None:
+        return {None: spike_threshold(targets, q)}
+    return {str(name): spike_threshold(targets[sl], q)
+            for name, sl in zip(names, ws.slices("train"), strict=True)}
+
+
+def spike_windows(actual: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
+    """(N,) bool: windows (rows of `actual`, (N,) or (N, H)) with any target step above
+    `threshold` (a number, or one per window)."""
+    a = np.asarray(actual, dtype=np.float64)
+    a = a.reshape(len(a), -1)  # (N, H)
+    return (a > np.asarray(threshold, dtype=np.float64).reshape(-1, 1)).any(axis=1)
+
+
+@dataclass(frozen=True)
+class SpikeSplit:
+    """Test MAE over ordinary windows and over spike windows (NaN when a group is empty)."""
+
+    mae_ordinary: float
+    mae_spike: float
+    n_ordinary: int
+    n_spike: int
+
+
+def spike_split(actual: np.ndarray, pred: np.ndarray,
+                threshold: float | np.ndarray) -> SpikeSplit:
+    """MAE of the windows (rows, (N,) or (N, H), original units) whose targets all stay at or
+    below `threshold` and of those with a target step above it (`spike_windows`), over every
+    step of each window."""
+    a = np.asarray(actual, dtype=np.float64)
+    a = a.reshape(len(a), -1)
+    p = np.asarray(pred, dtype=np.float64).reshape(a.shape)
+    spike = spike_windows(a, threshold)
+    err = np.abs(a - p)
+
+    def mean(rows: np.ndarray) -> float:
+        return float(err[rows].mean()) if rows.any() else float("nan")
+
+    return SpikeSplit(mean(~spike), mean(spike), int((~spike).sum()), int(spike.sum()))

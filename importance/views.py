@@ -17,6 +17,7 @@ import pandas as pd
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.data.steps import duration
 from importance.data.types import QualityNote
+from importance.metrics import SPIKE_QUANTILE, spike_split
 from importance.strategies import STRATEGIES, accepted_params
 from importance.timeaxis import from_ns, wall_clock
 from importance.timeaxis import tz_name as tz_name
@@ -294,6 +295,45 @@ def hour_extremes_text(hourly: Mapping[str, pd.Series]) -> str:
     return " ".join(out)
 
 
+# --- loss weights -------------------------------------------------------------------------------
+
+def is_reweighted(weights: np.ndarray | None, selected: np.ndarray) -> bool:
+    """Whether a run trained any selected window with a loss weight other than 1 (InfoBatch's
+    1/(1-r), importance sampling's mean(s)/s_i); False without stored weights."""
+    if weights is None:
+        return False
+    w = np.asarray(weights)[np.asarray(selected, dtype=bool)]
+    return bool(w.size and (np.abs(w - 1) > 1e-6).any())
+
+
+def weight_table(weights: np.ndarray, selected: np.ndarray) -> pd.DataFrame:
+    """Per epoch (from 1), the loss weights of the windows trained that epoch, (E, N) -> E
+    rows: how many were trained, the share with a weight other than 1, min, mean and max."""
+    w = np.asarray(weights, dtype=np.float64)
+    sel = np.asarray(selected, dtype=bool)
+    rows = []
+    for e in range(w.shape[0]):
+        we = w[e, sel[e]]  # (k,)
+        rows.append({"epoch": e + 1, "trained": int(we.size),
+                     "reweighted %": 100 * float((np.abs(we - 1) > 1e-6).mean())
+                     if we.size else float("nan"),
+                     "min": float(we.min()) if we.size else float("nan"),
+                     "mean": float(we.mean()) if we.size else float("nan"),
+                     "max": float(we.max()) if we.size else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def weights_text(name: str, table: pd.DataFrame) -> str:
+    """One sentence on a reweighted run's `weight_table`: in how many epochs it reweighted,
+    what share of the trained windows, and the weights' range."""
+    on = table[table["reweighted %"] > 0]
+    if on.empty:
+        return f"{name} trained every selected window with weight 1."
+    return (f"{name} reweighted windows in {len(on)} of {len(table)} epochs: "
+            f"{on['reweighted %'].mean():.0f}% of the trained windows there on average, with "
+            f"weights from {on['min'].min():.3g} to {on['max'].max():.3g}.")
+
+
 # --- runs ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -430,6 +470,22 @@ def strategy_default(param: str, fallback: Any) -> Any:
         if p is not None and p.default is not inspect.Parameter.empty:
             return p.default
     return fallback
+
+
+def strategy_guide(strategies: Mapping[str, type]) -> list[tuple[str, str]]:
+    """(label, policy and score in one line) of each registered strategy, in registry order;
+    a strategy without a `description` gives "" (its label says all there is)."""
+    out = []
+    for cls in strategies.values():
+        text = getattr(cls, "description", cls.label)
+        out.append((cls.label, "" if text == cls.label else text))
+    return out
+
+
+def strategy_guide_markdown(strategies: Mapping[str, type]) -> str:
+    """`strategy_guide` as a markdown list: "- **label**: description"."""
+    return "\n".join(f"- **{label}**" + (f": {text}" if text else "")
+                     for label, text in strategy_guide(strategies))
 
 
 @dataclass(frozen=True)
@@ -689,6 +745,65 @@ def per_series_table(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.Da
     return pd.concat([table, pooled]).rename_axis("series").reset_index()
 
 
+def prediction_windows(pred: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A predictions frame as windows: actual (N, H), forecast (N, H), and each window's
+    series (N,) (None without a `series` column), by series, origin and step."""
+    keys = ["series", "origin"] if "series" in pred else ["origin"]
+    f = pred.sort_values([*keys, "step"])
+    h = int(f["step"].max()) if len(f) else 1
+    actual = f["actual"].to_numpy(dtype=np.float64).reshape(-1, h)
+    forecast = f["forecast"].to_numpy(dtype=np.float64).reshape(-1, h)
+    series = f["series"].astype(str).to_numpy()[::h] if "series" in f else None
+    return actual, forecast, series
+
+
+def window_thresholds(series: np.ndarray | None,
+                      thresholds: Mapping[str | None, float]) -> float | np.ndarray:
+    """Each window's spike threshold: its series' own (`metrics.spike_thresholds`), or the
+    one threshold of a one-series run."""
+    if series is None or None in thresholds:
+        return float(thresholds.get(None, next(iter(thresholds.values()))))
+    return np.array([thresholds.get(s, np.nan) for s in series], dtype=np.float64)
+
+
+def spike_table(preds: Mapping[str, pd.DataFrame], thresholds: Mapping[str | None, float],
+                names: Mapping[str, str], baseline_id: str | None = None) -> pd.DataFrame:
+    """Per run (`preds`: run id -> its test predictions frame): test MAE on ordinary and on
+    spike windows (`metrics.spike_split`: a window with a target step above its series' spike
+    threshold), the spike windows' count and, with a baseline among `preds`, each MAE's change
+    against the baseline's in percent."""
+    rows, splits = [], {}
+    for run_id, pred in preds.items():
+        actual, forecast, series = prediction_windows(pred)
+        sp = splits[run_id] = spike_split(actual, forecast, window_thresholds(series, thresholds))
+        rows.append({"model": names.get(run_id, run_id), "MAE ordinary": sp.mae_ordinary,
+                     "MAE spikes": sp.mae_spike, "spike windows": sp.n_spike,
+                     "test windows": sp.n_ordinary + sp.n_spike})
+    table = pd.DataFrame(rows)
+    base = splits.get(baseline_id) if baseline_id is not None else None
+    if base is not None and not table.empty:
+        table["ordinary vs full %"] = 100 * (table["MAE ordinary"] / base.mae_ordinary - 1)
+        table["spikes vs full %"] = 100 * (table["MAE spikes"] / base.mae_spike - 1)
+    return table
+
+
+def spike_sentence(thresholds: Mapping[str | None, float], table: pd.DataFrame) -> str:
+    """What a spike window is here, and how many there are, in one sentence."""
+    if None in thresholds:
+        where = (f"the {SPIKE_QUANTILE:.0f}th percentile of the training targets "
+                 f"({thresholds[None]:,.2f} in original units)")
+    else:
+        each = ", ".join(f"{k}: {v:,.2f}" for k, v in thresholds.items())
+        where = (f"the {SPIKE_QUANTILE:.0f}th percentile of its own series' training targets "
+                 f"({each} in original units)")
+    n, total = (int(table["spike windows"].iloc[0]), int(table["test windows"].iloc[0])) \
+        if not table.empty else (0, 0)
+    return (f"Spike windows: the {n:,} of {total:,} test windows with a target step above "
+            f"{where}; loss-driven policies (gradient-norm top-k, selective backprop, "
+            "InfoBatch) train the high-error windows, often the spikes, more often than the "
+            "others: compare their change on each kind.")
+
+
 def at_step(pred: pd.DataFrame, step: int) -> pd.DataFrame:
     """Forecasts `step` steps ahead (1 = next step), one row per time, sorted by time."""
     out = pred.loc[pred["step"] == step, ["time", "actual", "forecast"]]
@@ -737,3 +852,111 @@ def classical_verdicts(neural: Mapping[str, float], classical: Mapping[str, floa
             out.append(f"{name} does not beat {ref}: its test MAE {mae:,.2f} is {-diff:.1f}% "
                        f"higher than {best_mae:,.2f}.")
     return out
+
+
+# --- energy to reach accuracy (importance.energy_to_accuracy) -----------------------------------
+
+E2A_MEASURES = ("energy_kwh", "wall_s", "backprops", "epoch")
+
+
+def _e2a_name(row: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    return names.get(row["run_id"]) or str(row["strategy"])
+
+
+def _e2a_cell(row: Mapping[str, Any], measure: str, epoch_key: str, value_key: str,
+              scale: float) -> str:
+    """One cost as text: "-" when never reached, "not measured" for a failed energy reading."""
+    if not np.isfinite(row[epoch_key]):
+        return "-"
+    v = row[value_key]
+    if measure == "energy_kwh":
+        return energy_text(v, scale)
+    if measure == "wall_s":
+        return f"{v:,.1f}" if v >= 10 else f"{v:.3g}"
+    return "-" if not np.isfinite(v) else f"{int(v):,}"
+
+
+def energy_to_accuracy_display(table: pd.DataFrame, names: Mapping[str, str], scale: float,
+                               unit: str) -> pd.DataFrame:
+    """An `importance.energy_to_accuracy` table for reading: per run, one line per cost
+    (energy in the unit of `scale`, wall time, backprops, epoch reached) with a column per
+    target and the whole run's, then (on its first line) test MAE and the changes against
+    the baseline. Text cells: "-" never reached, "not measured" a failed energy reading."""
+    from importance.energy_to_accuracy import column, targets_of
+
+    targets = targets_of(table)
+    what = {"energy_kwh": f"energy {unit}", "wall_s": "wall s", "backprops": "backprops",
+            "epoch": "epoch"}
+    whole = {"energy_kwh": "energy_kwh", "wall_s": "wall_s", "backprops": "backprops",
+             "epoch": "epochs_run"}
+    out = []
+    for row in table.to_dict("records"):
+        for i, m in enumerate(E2A_MEASURES):
+            line = {"run": _e2a_name(row, names) if i == 0 else "", "to reach": what[m]}
+            for t in targets:
+                line[f"{t}%"] = _e2a_cell(row, m, column(t, "epoch"), column(t, m), scale)
+            line["whole run"] = _e2a_cell(row, m, "epochs_run", whole[m], scale) + (
+                " (stopped early)" if m == "epoch" and row["stopped_early"] else "")
+            first, base = i == 0, row["baseline"]
+            saved = row["energy_saved_pct"]
+            line["test MAE"] = f"{row['test_mae']:,.2f}" if first else ""
+            line["MAE vs baseline %"] = "" if not first else "baseline" if base else \
+                f"{row['mae_change_pct']:+.1f}"
+            line["energy saved %"] = "" if not first else "baseline" if base else \
+                f"{saved:.1f}" if np.isfinite(saved) else "not measured"
+            out.append(line)
+    return pd.DataFrame(out)
+
+
+def energy_to_accuracy_caption(estimated: bool = True) -> str:
+    """The table's definition of its targets in a line (`estimated`: say energy is estimated)."""
+    from importance.energy_to_accuracy import DEFINITION
+
+    return (f"Target {DEFINITION}; '-' = never reached. The whole run counts every epoch it "
+            "ran, including the patience epochs after its best when early stopping ended it."
+            + (" Energy is an estimate, measured as stated above." if estimated else ""))
+
+
+def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], scale: float,
+                               unit: str) -> str:
+    """Which run reached 99% (else the highest target reached) with the least energy, said
+    plainly: when it is full data with early stopping, no selection strategy beat it."""
+    from importance.energy_to_accuracy import cheapest, column
+
+    if table.empty:
+        return "No baseline run with epochs: there is no accuracy to reach."
+    got = cheapest(table)
+    if got is None:
+        return ("No run's energy to reach a target was measured, so none can be named the "
+                "cheapest.")
+    t, row = got
+    rows = table.to_dict("records")
+    base = next(r for r in rows if r["baseline"])
+    name, base_name = _e2a_name(row, names), _e2a_name(base, names)
+    e_col, ep_col = column(t, "energy_kwh"), column(t, "epoch")
+    spent = f"{row[e_col] * scale:.3g} {unit} (epoch {int(row[ep_col])})"
+    if row["baseline"]:
+        stopped = row["stopped_early"]
+        who = f"{name}, with early stopping (it stopped after epoch {row['epochs_run']})," \
+            if stopped else name
+        text = f"{who} reached {t}% with the least energy: {spent}"
+        text += (": no selection strategy beat training on all the data"
+                 + (" and stopping early" if stopped else "") + " on energy."
+                 if row["strategy"] == BASELINE else ".")
+    else:
+        text = f"{name} reached {t}% with the least energy: {spent}"
+        be = base[e_col]
+        if np.isfinite(be) and be > 0:
+            text += (f", {100 * (1 - row[e_col] / be):.0f}% less than {base_name}'s "
+                     f"{be * scale:.3g} {unit}")
+        else:
+            text += f" ({base_name}'s energy there was not measured)"
+        text += f"; its test MAE is {row['mae_change_pct']:+.1f}% against {base_name}'s."
+    unmeasured = [_e2a_name(r, names) for r in rows
+                  if np.isfinite(r[ep_col]) and not np.isfinite(r[e_col])]
+    never = [_e2a_name(r, names) for r in rows if not np.isfinite(r[ep_col])]
+    if unmeasured:
+        text += f" Energy not measured, so not compared: {', '.join(unmeasured)}."
+    if never:
+        text += f" Never reached {t}%: {', '.join(never)}."
+    return text

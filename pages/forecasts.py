@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from importance import views
-from ui import charts, classical, entry, figures, runs, state
+from ui import charts, classical, entry, figures, runs, spikes, state
 
 entry.require_entry()
 
@@ -138,3 +138,23 @@ if not per_series.empty:
     st.caption("Runs that trained one model on several series: each series' test MAE in its "
                "own units, and the MAE pooled over the test windows of all of them (the "
                "figure the Energy page and the comparison use).")
+
+st.subheader("Error on spike windows")
+thresholds, spike_error = spikes.thresholds(ref.config.data, ref.config.window)
+if thresholds is None:
+    st.info(f"The runs' data cannot be loaded any more ({spike_error}), so the spike windows "
+            "cannot be told apart.")
+else:
+    if shown_series is not None:  # the drawn series, by its own threshold
+        thresholds = {shown_series: thresholds[shown_series]}
+    base_id = baseline.run_id if baseline is not None and baseline.run_id in preds else None
+    spike = views.spike_table(preds, thresholds, names, base_id)
+    st.dataframe(spike, hide_index=True, column_config={
+        "MAE ordinary": st.column_config.NumberColumn(format="%.2f"),
+        "MAE spikes": st.column_config.NumberColumn(format="%.2f"),
+        "ordinary vs full %": st.column_config.NumberColumn(format="%+.1f"),
+        "spikes vs full %": st.column_config.NumberColumn(format="%+.1f"),
+    })
+    st.caption(views.spike_sentence(thresholds, spike)
+               + (f" Runs that use other data than {names[ref.run_id]} are left out."
+                  if len(same) < len(chosen) else ""))

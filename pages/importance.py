@@ -85,6 +85,32 @@ else:
                "trained. Blank cells have no training window (stride, or outside the training "
                "period).")
 
+# --- loss weights ----------------------------------------------------------------------------
+weighted = [r for r in chosen if views.is_reweighted(arrays[r.run_id].get("weights"),
+                                                     arrays[r.run_id]["selected"])]
+if weighted:
+    st.header("Loss weights of the trained windows")
+    st.caption("Some strategies train a kept window with a loss weight other than 1, so that it "
+               "stands in for the similar windows they skipped and the expected gradient stays "
+               "the full data's: InfoBatch weighs its kept low-loss windows 1/(1-r), importance "
+               "sampling each drawn window mean(score)/score. Per epoch, the weights of the "
+               "windows trained that epoch.")
+    cols = st.columns(2) if len(weighted) > 1 else [st.container()]
+    for k, r in enumerate(weighted):
+        a = arrays[r.run_id]
+        table = views.weight_table(a["weights"], a["selected"])
+        with cols[k % len(cols)]:
+            st.markdown(views.weights_text(f"**{names[r.run_id]}**", table))
+            st.dataframe(table, hide_index=True, height=250,
+                         column_config={
+                             "reweighted %": st.column_config.NumberColumn(format="%.0f"),
+                             **{c: st.column_config.NumberColumn(format="%.3g")
+                                for c in ("min", "mean", "max")}})
+unweighted = [names[r.run_id] for r in chosen if r not in weighted]
+if weighted and unweighted:
+    st.caption(f"{', '.join(unweighted)} {'trains' if len(unweighted) == 1 else 'train'} every "
+               "selected window with weight 1.")
+
 if not scored:
     st.info("None of the chosen runs computed importance scores: choose a gradient-norm run "
             "in the sidebar for the score-vs-error view and the extreme windows.")

@@ -70,8 +70,11 @@ with form_col, st.form("launch", border=True):
         persist_state="session",
         help="Each strategy is one run. Full data is the baseline every saving is measured "
              "against; a random subset of the same size is the control (RS2: without "
-             "repeats until every window was trained). Selective backprop and InfoBatch "
-             "pick windows by their loss.")
+             "repeats until every window was trained). The methods differ mostly in policy "
+             "(hard top-k, coin flips, soft pruning with rescaling), less in their score: "
+             "see What each strategy does, below.")
+    with st.expander("What each strategy does"):
+        st.markdown(views.strategy_guide_markdown(STRATEGIES))
     keep = st.slider("Keep ratio (subset strategies)", 0.05, 1.0, d.keep_ratio, 0.05,
                      key=state.F_KEEP, persist_state="session",
                      help="Share of the training windows each subset strategy trains on per "

@@ -12,6 +12,7 @@ from importance.strategies.base import Budget, ScoreBook, Selection
 class Full:
     name: ClassVar[str] = "full"
     label: ClassVar[str] = "Full data (baseline)"
+    description: ClassVar[str] = "Every window every epoch, weight 1; no score (the baseline)."
     uses_scores: ClassVar[bool] = False
     train_scores: ClassVar[str | None] = None
 

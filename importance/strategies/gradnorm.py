@@ -45,6 +45,9 @@ IN_PASS = ("exact", "last_layer")  # norms a training step can return
 class GradNorm:
     name: ClassVar[str] = "gradnorm"
     label: ClassVar[str] = "Gradient-norm top-k (importance)"
+    description: ClassVar[str] = (
+        "Hard top-k each epoch by per-sample gradient norm (last-layer or exact), after a random "
+        "warm-up; weight 1.")
     uses_scores: ClassVar[bool] = True
 
     def __init__(self, *, keep_ratio: float = 0.7, scoring: str = "last_layer",

@@ -19,6 +19,8 @@ from importance.strategies.base import (
 class RandomSubset:
     name: ClassVar[str] = "random"
     label: ClassVar[str] = "Random subset (control)"
+    description: ClassVar[str] = (
+        "A fresh uniform random keep-ratio subset each epoch, weight 1; no score (the control).")
     uses_scores: ClassVar[bool] = False
     train_scores: ClassVar[str | None] = None
 

@@ -44,6 +44,9 @@ def next_chunk(queue: np.ndarray, k: int, n: int,
 class RS2:
     name: ClassVar[str] = "rs2"
     label: ClassVar[str] = "RS2: random subset, no replacement (control)"
+    description: ClassVar[str] = (
+        "Uniform random keep-ratio subset each epoch, without repeats until every window trained,"
+        " weight 1; no score (the fair control).")
     uses_scores: ClassVar[bool] = False
     train_scores: ClassVar[str | None] = None
 

@@ -61,6 +61,9 @@ def rescale_to_mean(p: np.ndarray, target: float) -> np.ndarray:
 class SelectiveBackprop:
     name: ClassVar[str] = "selective_backprop"
     label: ClassVar[str] = "Selective backprop (loss percentile)"
+    description: ClassVar[str] = (
+        "Percentile coin-flip: keep a window with probability (its loss percentile)^3, weight 1 "
+        "(biased to high loss); score: loss, a forward over all windows each epoch.")
     uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = None
 
