@@ -16,7 +16,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from importance.compare import JSON_FIELDS, best_classical, compare_table
+import numpy as np
+
+from importance.compare import JSON_FIELDS, best_classical, compare_table, pick_baseline
 from importance.config import (
     LR_SCHEDULES,
     DataConfig,
@@ -28,6 +30,14 @@ from importance.config import (
 from importance.data import DataError, LoadedSeries, describe
 from importance.data.holidays import country_code
 from importance.data.steps import WindowChoice, duration, steps_words, suggest_window
+from importance.energy_to_accuracy import (
+    DEFINITION,
+    best_val_mae,
+    energy_to_accuracy,
+    target_mae,
+    targets_of,
+    to_records,
+)
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
 from importance.stopping import check_stopping, ending_note, scores_unused_note
@@ -255,6 +265,39 @@ def _print_cells(table: list[list[str]]) -> None:
         print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)))
 
 
+def small_energy_unit(table) -> tuple[float, str]:
+    """Scale from kWh and unit for the energy-to-accuracy table: Wh from 1 Wh up, else mWh."""
+    kwh = table.filter(regex=r"energy_kwh$").to_numpy(dtype=float)
+    top = float(np.nanmax(kwh)) if np.isfinite(kwh).any() else 0.0
+    return (1e3, "Wh") if top >= 1e-3 else (1e6, "mWh")
+
+
+def print_energy_to_accuracy(table, baseline: dict, summaries: list[dict]) -> None:
+    """The cost of each neural run to first reach 90/95/99/100% of the baseline's best
+    validation accuracy (`importance.energy_to_accuracy`), its definition, and who was
+    cheapest."""
+    from importance.views import energy_to_accuracy_display, energy_to_accuracy_verdict
+
+    if table.empty:
+        print("energy to accuracy: needs a full-data run to measure against "
+              "(--strategies full,...)")
+        return
+    scale, unit = small_energy_unit(table)
+    best = best_val_mae(baseline)
+    shown = energy_to_accuracy_display(table, {}, scale, unit).rename(
+        columns={"run": "strategy"})
+    print(f"\nenergy to reach accuracy (baseline: full, best validation MAE {_fmt(best)}; "
+          "targets: "
+          + ", ".join(f"{t}% MAE <= {_fmt(target_mae(best, t))}" for t in targets_of(table))
+          + "):")
+    _print_cells([list(shown.columns), *shown.astype(str).to_numpy().tolist()])
+    print(f"{DEFINITION}; '-' = never reached.")
+    methods = {s.get("energy_method") or "" for s in summaries if s.get("kind") != "classical"}
+    if any("estimated" in m for m in methods):
+        print(f"energy ({unit}) is an estimate, not a meter reading: see 'energy:' below.")
+    print(energy_to_accuracy_verdict(table, {}, scale, unit))
+
+
 def print_per_series(summaries: list[dict]) -> None:
     """Test MAE of each series (rows) per strategy (columns), for runs on several series."""
     runs = [s for s in summaries if s.get("per_series")]
@@ -322,10 +365,13 @@ def cmd_compare(a: argparse.Namespace) -> int:
     table = compare_table(summaries)
     rows = table.to_dict("records")
     print_table(rows)
+    baseline = pick_baseline(summaries)
+    reached = energy_to_accuracy(summaries, baseline)
     for s in summaries:  # a best epoch from before any selection by score: say so
         if note := scores_unused_note(s, s["strategy"]):
             print(note)
     print_per_series(summaries)
+    print_energy_to_accuracy(reached, baseline, summaries)
     best = best_classical(summaries)
     if best is not None:
         from importance.views import classical_verdicts
@@ -342,7 +388,13 @@ def cmd_compare(a: argparse.Namespace) -> int:
         runs = [{k: _json_value(r[k]) for k in keys}
                 | ({"per_series": s["per_series"]} if "per_series" in s else {})
                 for r, s in zip(rows, summaries, strict=True)]
-        a.json.write_text(json.dumps({"runs": runs}, indent=1))
+        out = {"runs": runs, "energy_to_accuracy": to_records(reached)}
+        if baseline is not None and not reached.empty:  # what each target asked for
+            best = best_val_mae(baseline)
+            out["energy_to_accuracy_targets"] = [
+                {"target_pct": t, "val_mae_at_most": target_mae(best, t)}
+                for t in targets_of(reached)]
+        a.json.write_text(json.dumps(out, indent=1, allow_nan=False))
     return 0
 
 

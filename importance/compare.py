@@ -38,20 +38,44 @@ def _saved(value: float | None, base: float | None) -> float:
     return float(100 * (1 - value / base))
 
 
+def cumulative_costs(epochs: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Per-epoch running totals of a run's `epochs`: energy (kWh; NaN from the first epoch
+    whose energy was not measured on, never 0), wall time (s) and backprops (trained samples
+    plus any `samples_scoring_backprop` of scoring; NaN where an epoch lacks the count)."""
+    def measured(v: object) -> float:
+        return np.nan if v is None or not np.isfinite(v) else float(v)
+
+    return {
+        "energy_kwh": np.cumsum([measured(e.get("energy_kwh")) for e in epochs]),
+        "wall_s": np.cumsum([float(e["wall_s"]) for e in epochs]),
+        "backprops": np.cumsum([measured(e.get("samples_backprop"))
+                                + (e.get("samples_scoring_backprop") or 0) for e in epochs]),
+    }
+
+
+def reach(run: dict[str, Any], target_mae: float, tol: float = 0.0) -> dict[str, Any] | None:
+    """The first epoch (from 1) of `run` whose validation MAE <= `target_mae` * (1 + `tol`),
+    with the cumulative costs up to and including it (`cumulative_costs`; energy NaN when
+    some epoch's energy was not measured). None when no epoch reaches it, or `run` has none
+    (a classical model)."""
+    epochs = run.get("epochs") or []
+    at = cost_to_target([e["val_mae"] for e in epochs], range(1, len(epochs) + 1), target_mae,
+                        tol)
+    if at is None:
+        return None
+    i = int(at) - 1
+    costs = {k: float(v[i]) for k, v in cumulative_costs(epochs).items()}
+    backprops = costs["backprops"]
+    return costs | {"epoch": i + 1,
+                    "backprops": int(backprops) if np.isfinite(backprops) else None}
+
+
 def to_target(run: dict[str, Any], target_mae: float, tol: float) -> dict[str, float | None]:
     """Cumulative energy and time at the first epoch within `tol` of `target_mae` (energy
     NaN when reached but some epoch's energy was not measured)."""
-    epochs = run.get("epochs") or []
-    if not epochs:
-        return {"energy_to_target_kwh": None, "time_to_target_s": None}
-    val = [e["val_mae"] for e in epochs]
-    return {
-        "energy_to_target_kwh": cost_to_target(
-            val, np.cumsum([np.nan if e["energy_kwh"] is None else e["energy_kwh"]
-                            for e in epochs]), target_mae, tol),
-        "time_to_target_s": cost_to_target(val, np.cumsum([e["wall_s"] for e in epochs]),
-                                           target_mae, tol),
-    }
+    hit = reach(run, target_mae, tol)
+    return {"energy_to_target_kwh": None if hit is None else hit["energy_kwh"],
+            "time_to_target_s": None if hit is None else hit["wall_s"]}
 
 
 def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] | None = None,

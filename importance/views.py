@@ -935,6 +935,7 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
     name, base_name = _e2a_name(row, names), _e2a_name(base, names)
     e_col, ep_col = column(t, "energy_kwh"), column(t, "epoch")
     spent = f"{row[e_col] * scale:.3g} {unit} (epoch {int(row[ep_col])})"
+    rivals = [r for r in rows if not r["baseline"] and np.isfinite(r[e_col])]
     if row["baseline"]:
         stopped = row["stopped_early"]
         who = f"{name}, with early stopping (it stopped after epoch {row['epochs_run']})," \
@@ -942,7 +943,7 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
         text = f"{who} reached {t}% with the least energy: {spent}"
         text += (": no selection strategy beat training on all the data"
                  + (" and stopping early" if stopped else "") + " on energy."
-                 if row["strategy"] == BASELINE else ".")
+                 if row["strategy"] == BASELINE and rivals else ".")
     else:
         text = f"{name} reached {t}% with the least energy: {spent}"
         be = base[e_col]

@@ -8,6 +8,7 @@ import streamlit as st
 
 from importance import views
 from importance.compare import compare_table
+from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
 from ui import charts, entry, figures, runs, state
 
@@ -116,6 +117,12 @@ charts.show(figures.cost_curves(curves, axes[axis][1], axes[axis][0],
                                 "Validation MAE vs cumulative cost, per epoch"))
 st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
                                 base.config.train.tol))
+
+st.header("Energy to reach accuracy")
+reached = energy_to_accuracy([r.summary for r in chosen], baseline=base.summary)
+st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods)))
+st.dataframe(views.energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
+st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
 
 st.header("Comparison table")
 st.dataframe(views.comparison_display(table, names, scale, unit), hide_index=True)

@@ -312,3 +312,23 @@ def test_pages_say_when_scores_played_no_part_and_energy_was_not_measured(
     assert values["Emissions (gCO2e)"][1] == "not measured"
     assert "energy not measured" in _texts(at.markdown)
     assert "100%" not in _texts(at.markdown)
+
+
+def test_energy_page_shows_the_energy_to_reach_accuracy_table(warmup_best_unmeasured):
+    full, grad = warmup_best_unmeasured
+    at = page(new_app().run(), "pages/energy.py")
+    assert "Energy to reach accuracy" in [h.value for h in at.header]
+    assert "Target t% of the baseline's best validation accuracy" in _texts(at.caption)
+    table = next(d.value for d in at.dataframe if "to reach" in d.value.columns)
+    assert list(table.columns[1:6]) == ["to reach", "90%", "95%", "99%", "100%"]
+    assert table["to reach"].tolist()[:4] == ["energy Wh", "wall s", "backprops", "epoch"]
+    full_rows, grad_rows = (rows.set_index("to reach") for rows in (table[:4], table[4:]))
+    assert full_rows.loc["epoch", "100%"] == str(full.summary["best_epoch"] + 1)
+    assert full_rows.loc["energy Wh", "100%"] not in ("-", "not measured")
+    assert full_rows.loc["energy Wh", "MAE vs baseline %"] == "baseline"
+    # the gradnorm run's readings all failed: never a number, never 0
+    assert set(grad_rows.loc["energy Wh", ["90%", "95%", "99%", "100%"]]) <= {"-",
+                                                                           "not measured"}
+    assert grad_rows.loc["energy Wh", "whole run"] == "not measured"
+    assert grad_rows.loc["energy Wh", "energy saved %"] == "not measured"
+    assert "reached 99% with the least energy" in _texts(at.markdown)

@@ -29,11 +29,26 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     assert code == 0
     printed = capsys.readouterr().out
     assert "gradnorm" in printed and "estimated from CPU load" in printed
-    data = json.loads(out.read_text())["runs"]
+    whole = json.loads(out.read_text(), parse_constant=_no_nan)
+    data = whole["runs"]
     assert [r["strategy"] for r in data] == ["full", "gradnorm", "random"]
     for r in data:
         assert set(r) == set(JSON_FIELDS)
         assert r["test_mae"] > 0 and r["energy_kwh"] > 0 and r["wall_s"] >= r["scoring_s"]
+    reached = whole["energy_to_accuracy"]
+    assert [(r["strategy"], r["run_id"], r["baseline"]) for r in reached] == \
+        [(r["strategy"], r["run_id"], r["strategy"] == "full") for r in data]
+    full_row = reached[0]
+    assert [t["target_pct"] for t in whole["energy_to_accuracy_targets"]] == [90, 95, 99, 100]
+    assert isinstance(full_row["reach_100_epoch"], int) and full_row["reach_100_energy_kwh"] > 0
+    assert full_row["reach_100_backprops"] <= full_row["backprops"] == data[0]["samples_backprop"]
+    for r in reached:  # never reached: null in every cost, never a made-up number
+        for t in (90, 95, 99, 100):
+            if r[f"reach_{t}_epoch"] is None:
+                assert r[f"reach_{t}_energy_kwh"] is None and r[f"reach_{t}_wall_s"] is None
+    assert "energy to reach accuracy (baseline: full" in printed
+    assert "first epoch whose validation MAE <= the baseline's best validation MAE / t" in printed
+    assert "is an estimate" in printed and "with the least energy" in printed
     full, grad, rand = data
     assert grad["samples_backprop"] <= 0.71 * full["samples_backprop"]
     assert grad["samples_backprop"] == rand["samples_backprop"]
@@ -52,14 +67,20 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     assert grad["run_id"] in capsys.readouterr().out
 
 
+def _no_nan(name: str):
+    raise ValueError(f"{name} in the JSON output")
+
+
 def test_compare_with_classical_adds_rows_without_backprop(tmp_path, csv_path, capsys):
     out = tmp_path / "out.json"
     code = main(["compare", "--data", str(csv_path), *FAST, "--strategies", "full",
                  "--classical", "--json", str(out), "--runs-dir", str(tmp_path / "r")])
     assert code == 0
-    rows = json.loads(out.read_text())["runs"]
+    whole = json.loads(out.read_text(), parse_constant=_no_nan)
+    rows = whole["runs"]
     names = [r["strategy"] for r in rows]
     assert names[0] == "full" and "holt_winters" in names and "seasonal_naive_daily" in names
+    assert [r["strategy"] for r in whole["energy_to_accuracy"]] == ["full"]  # neural runs only
     # six days are too short for the weekly models: skipped with the reason, not a crash
     assert "seasonal_naive_weekly" not in names
     captured = capsys.readouterr()
@@ -190,8 +211,16 @@ def test_compare_says_when_readings_failed_and_when_scores_played_no_part(
     assert ("warm-up epoch): the importance scores played no part in this result"
             in printed)
     assert printed.count("played no part") == 1  # full uses no scores: nothing to say
-    data = json.loads(out.read_text())["runs"]
+    whole = json.loads(out.read_text(), parse_constant=_no_nan)
+    data = whole["runs"]
     assert all(r["energy_kwh"] is None and r["emissions_kg"] is None for r in data)
+    for r in whole["energy_to_accuracy"]:  # reached, but its energy not measured: not 0
+        assert r["energy_kwh"] is None and r["energy_saved_pct"] is None
+        assert r["reach_100_epoch"] is None or r["reach_100_energy_kwh"] is None
+    full_row = whole["energy_to_accuracy"][0]
+    assert full_row["reach_100_epoch"] >= 1 and full_row["reach_100_wall_s"] > 0
+    reached = printed.split("energy to reach accuracy")[1]
+    assert "not measured" in reached and "No run's energy to reach a target was measured" in reached
     store = RunStore(runs)
     full, grad = (store.load(r["run_id"]).summary for r in data)
     raw = json.loads((runs / grad["run_id"] / "summary.json").read_text())

@@ -1,0 +1,192 @@
+import json
+import math
+
+import pytest
+
+from importance import views
+from importance.compare import compare_table, reach
+from importance.energy_to_accuracy import (
+    cheapest,
+    column,
+    energy_to_accuracy,
+    target_mae,
+    to_records,
+)
+
+
+def run(strategy, val, energy, *, test_mae=5.0, run_id=None, backprop=100, wall=1.0, **extra):
+    """A stored run's summary: one epoch per validation MAE, `energy` kWh per epoch (a list:
+    each epoch's own, None = not measured)."""
+    energy = energy if isinstance(energy, list) else [energy] * len(val)
+    epochs = [{"epoch": i, "val_mae": v, "energy_kwh": e, "wall_s": wall,
+               "samples_backprop": backprop, "samples_forward": backprop}
+              for i, (v, e) in enumerate(zip(val, energy, strict=True))]
+    total = None if any(e is None for e in energy) else sum(energy)
+    return {"strategy": strategy, "label": strategy, "run_id": run_id or strategy,
+            "test_mae": test_mae, "energy_kwh": total, "wall_s": wall * len(val),
+            "samples_backprop": backprop * len(val), "epochs": epochs,
+            "energy_method": "CPU energy estimated from CPU load"} | extra
+
+
+# full: best validation MAE 10 at epoch 4, then one patience epoch before early stopping
+FULL = dict(val=[20, 12, 10.5, 10, 10.2], energy=1.0, test_mae=5.0, stopped_early=True)
+
+
+def full():
+    return run("full", **FULL)
+
+
+def test_a_target_is_the_baselines_best_validation_mae_over_t():
+    assert target_mae(10, 100) == 10
+    assert target_mae(10, 90) == pytest.approx(11.111, abs=1e-3)
+    assert target_mae(10, 99) == pytest.approx(10.101, abs=1e-3)
+
+
+def test_reached_95_at_epoch_2_never_100_and_the_costs_are_cumulative():
+    # 95%: MAE <= 10.526, first at epoch 2; 99% (<= 10.101) and 100% (<= 10) never
+    sel = run("gradnorm", [30, 10.4, 10.3, 10.2], 0.5, test_mae=5.5, backprop=70, wall=0.8)
+    t = energy_to_accuracy([full(), sel]).set_index("strategy")
+    g = t.loc["gradnorm"]
+    for target in (90, 95):
+        assert g[column(target, "epoch")] == 2
+        assert g[column(target, "energy_kwh")] == pytest.approx(1.0)
+        assert g[column(target, "wall_s")] == pytest.approx(1.6)
+        assert g[column(target, "backprops")] == 140
+    for target in (99, 100):
+        assert all(math.isnan(g[column(target, m)])
+                   for m in ("epoch", "energy_kwh", "wall_s", "backprops"))
+    assert g["mae_change_pct"] == pytest.approx(10)
+    assert g["energy_saved_pct"] == pytest.approx(60)  # 2 kWh against full's 5
+    shown = views.energy_to_accuracy_display(t.reset_index(), {}, 1000, "Wh")
+    block = shown.iloc[4:8].set_index("to reach")
+    assert block.loc["energy Wh", "95%"] == "1e+03"
+    assert block.loc["epoch", "95%"] == "2" and block.loc["backprops", "95%"] == "140"
+    assert (block[["99%", "100%"]] == "-").all().all()
+    rec = to_records(t.reset_index())[1]
+    assert rec[column(95, "epoch")] == 2 and isinstance(rec[column(95, "backprops")], int)
+    assert rec[column(99, "epoch")] is None and rec[column(100, "energy_kwh")] is None
+
+
+def test_full_reaches_100_at_its_best_epoch_and_its_totals_include_the_patience_epochs():
+    t = energy_to_accuracy([full()]).iloc[0]
+    assert bool(t["baseline"]) and t["stopped_early"]
+    assert t[column(100, "epoch")] == 4 and t[column(100, "energy_kwh")] == pytest.approx(4)
+    assert t[column(90, "epoch")] == 3  # 10.5 <= 11.11
+    assert t["energy_kwh"] == pytest.approx(5) and t["epochs_run"] == 5
+    assert t["energy_saved_pct"] == 0 and t["mae_change_pct"] == 0
+    shown = views.energy_to_accuracy_display(energy_to_accuracy([full()]), {}, 1, "kWh")
+    assert shown.loc[3, "whole run"] == "5 (stopped early)"
+    assert shown.loc[0, "MAE vs baseline %"] == "baseline"
+
+
+def test_the_baseline_is_always_a_row_and_classical_models_are_not():
+    base = full()
+    hw = {**run("holt_winters", [], 0.1, test_mae=6.0), "kind": "classical", "epochs": []}
+    sel = run("rs2", [11, 10.6], 1.0)
+    t = energy_to_accuracy([sel, hw], baseline=base)
+    assert t["strategy"].tolist() == ["full", "rs2"]
+    assert t["baseline"].tolist() == [True, False]
+    t = energy_to_accuracy([sel, base, hw])  # the baseline picked: the newest full run
+    assert t["strategy"].tolist() == ["rs2", "full"]
+    assert t["baseline"].tolist() == [False, True]
+
+
+def test_without_a_baseline_there_is_no_table():
+    t = energy_to_accuracy([run("gradnorm", [3, 2], 1.0)])
+    assert t.empty and to_records(t) == []
+    assert "no accuracy to reach" in views.energy_to_accuracy_verdict(t, {}, 1, "kWh")
+
+
+@pytest.mark.parametrize("unmeasured", [None, math.nan], ids=["null", "read back as NaN"])
+def test_an_unmeasured_epoch_leaves_the_energy_not_measured_never_zero(unmeasured):
+    sel = run("gradnorm", [10.6, 10.4, 10.0], [0.2, unmeasured, 0.2])
+    sel["energy_kwh"] = unmeasured
+    t = energy_to_accuracy([full(), sel]).set_index("strategy")
+    g = t.loc["gradnorm"]
+    assert g[column(90, "epoch")] == 1 and g[column(90, "energy_kwh")] == pytest.approx(0.2)
+    assert g[column(95, "epoch")] == 2 and g[column(95, "wall_s")] == pytest.approx(2)
+    assert math.isnan(g[column(95, "energy_kwh")])  # reached, energy not measured
+    assert math.isnan(g[column(100, "energy_kwh")]) and g[column(100, "epoch")] == 3
+    assert math.isnan(g["energy_kwh"]) and math.isnan(g["energy_saved_pct"])
+    shown = views.energy_to_accuracy_display(t.reset_index(), {}, 1, "kWh")
+    energy = shown.iloc[4]
+    assert energy["to reach"] == "energy kWh"
+    assert energy["90%"] == "0.2"
+    assert [energy[c] for c in ("95%", "99%", "100%", "whole run", "energy saved %")] == \
+        ["not measured"] * 5
+    rec = to_records(t.reset_index())[1]
+    assert rec[column(95, "energy_kwh")] is None and rec[column(95, "epoch")] == 2
+    verdict = views.energy_to_accuracy_verdict(t.reset_index(), {}, 1, "kWh")
+    assert verdict.startswith("full, with early stopping (it stopped after epoch 5), "
+                              "reached 99% with the least energy: 4 kWh (epoch 4)")
+    assert "Energy not measured, so not compared: gradnorm." in verdict
+
+
+def test_records_are_strict_json():
+    sel = run("gradnorm", [30, 10.4], [None, 0.5])
+    text = json.dumps(to_records(energy_to_accuracy([full(), sel])), allow_nan=False)
+
+    def refuse(name):
+        raise ValueError(f"{name} in JSON")
+
+    rows = json.loads(text, parse_constant=refuse)
+    assert [r["strategy"] for r in rows] == ["full", "gradnorm"]
+    assert rows[1]["energy_kwh"] is None and rows[1]["energy_saved_pct"] is None
+    assert rows[0]["baseline"] is True and rows[0]["epochs_run"] == 5
+
+
+def test_scoring_backprops_count_towards_the_backprops():
+    sel = run("gradnorm", [10.0, 9.0], 0.1, backprop=50)
+    sel["epochs"][0]["samples_scoring_backprop"] = 30
+    g = energy_to_accuracy([full(), sel]).iloc[1]
+    assert g[column(100, "backprops")] == 80 and g["backprops"] == 130
+    assert reach(sel, 9.0) == {"epoch": 2, "energy_kwh": pytest.approx(0.2),
+                               "wall_s": pytest.approx(2.0), "backprops": 130}
+    assert reach(sel, 1.0) is None and reach({"epochs": []}, 1.0) is None
+
+
+def test_full_with_early_stopping_when_cheapest_is_named_so():
+    slow = run("gradnorm", [30, 11, 10.3, 10.05, 10], 1.2, test_mae=5.1)
+    t = energy_to_accuracy([full(), slow])
+    assert cheapest(t)[0] == 99
+    verdict = views.energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
+    assert verdict == ("Full data, with early stopping (it stopped after epoch 5), reached 99% "
+                       "with the least energy: 4e+03 Wh (epoch 4): no selection strategy beat "
+                       "training on all the data and stopping early on energy.")
+
+
+def test_a_cheaper_selection_strategy_is_named_with_its_saving_and_its_accuracy():
+    quick = run("gradnorm", [11, 10.05], 0.5, test_mae=5.5)
+    never = run("random", [30, 20], 0.1, test_mae=9.0)
+    t = energy_to_accuracy([full(), quick, never])
+    target, row = cheapest(t)
+    assert (target, row["strategy"]) == (99, "gradnorm")
+    verdict = views.energy_to_accuracy_verdict(t, {}, 1, "kWh")
+    assert verdict == ("gradnorm reached 99% with the least energy: 1 kWh (epoch 2), 75% less "
+                       "than full's 4 kWh; its test MAE is +10.0% against full's. Never reached "
+                       "99%: random.")
+
+
+def test_cheapest_falls_back_to_the_highest_target_with_a_measured_energy():
+    base = run("full", [12, 10], [None, 1.0])
+    sel = run("gradnorm", [10.8, 10.5], 0.3)
+    t = energy_to_accuracy([base, sel])
+    target, row = cheapest(t)  # 99% and 100%: only full reached them, unmeasured
+    assert (target, row["strategy"]) == (95, "gradnorm")
+    assert cheapest(energy_to_accuracy([base])) is None
+
+
+def test_compare_to_target_is_the_same_reach_with_its_tolerance():
+    sel = run("gradnorm", [30, 10.15, 10.0], 0.5)
+    row = compare_table([full(), sel]).set_index("strategy").loc["gradnorm"]
+    assert row["energy_to_target_kwh"] == pytest.approx(1.0)  # 10.15 within 2% of 10
+    assert row["time_to_target_s"] == pytest.approx(2.0)
+    t = energy_to_accuracy([full(), sel]).set_index("strategy")
+    assert t.loc["gradnorm", column(100, "epoch")] == 3  # no tolerance in the table
+
+
+def test_full_is_not_said_to_beat_runs_that_never_reached_the_target():
+    never = run("random", [30, 20], 0.1, test_mae=9.0)
+    verdict = views.energy_to_accuracy_verdict(energy_to_accuracy([full(), never]), {}, 1, "kWh")
+    assert verdict == ("full, with early stopping (it stopped after epoch 5), reached 99% with "
+                       "the least energy: 4 kWh (epoch 4). Never reached 99%: random.")
