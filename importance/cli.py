@@ -238,7 +238,8 @@ ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_s
 def print_table(rows: list[dict]) -> None:
     cols = [("strategy", "strategy"), ("test_mae", "MAE"), ("test_rmse", "RMSE"),
             ("test_smape", "sMAPE%"), ("epochs_run", "epochs"), ("samples_backprop", "backprop"),
-            ("backprop_saved_pct", "saved%"), ("wall_s", "wall s"), ("scoring_s", "scoring s"),
+            ("samples_scoring_backprop", "+scoring"), ("backprop_saved_pct", "saved%"),
+            ("wall_s", "wall s"), ("scoring_s", "scoring s"),
             ("wall_saved_pct", "saved%"), ("energy_kwh", "kWh"),
             ("energy_saved_pct", "saved%"), ("emissions_kg", "gCO2e")]
     if rows and "mae_vs_classical_pct" in rows[0]:

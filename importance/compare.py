@@ -12,10 +12,12 @@ from importance.metrics import cost_to_target
 
 # epochs_run: fewer than configured when early stopping ended the run (None: classical, or a
 # run stored before early stopping, which ran every epoch)
+# samples_backprop: to train; samples_scoring_backprop: to score (exact norms, EL2N runs);
+# samples_forward: forward-only scoring passes. backprop_saved_pct counts both backprops.
 JSON_FIELDS = ("strategy", "test_mae", "test_rmse", "test_smape", "epochs_run",
-               "samples_backprop", "samples_forward", "wall_s", "scoring_s", "energy_kwh",
-               "emissions_kg", "energy_method", "run_id")
-SAVED = {"samples_backprop": "backprop_saved_pct", "wall_s": "wall_saved_pct",
+               "samples_backprop", "samples_scoring_backprop", "samples_forward", "wall_s",
+               "scoring_s", "energy_kwh", "emissions_kg", "energy_method", "run_id")
+SAVED = {"backprops_all": "backprop_saved_pct", "wall_s": "wall_saved_pct",
          "energy_kwh": "energy_saved_pct", "emissions_kg": "emissions_saved_pct"}
 
 
@@ -78,6 +80,12 @@ def to_target(run: dict[str, Any], target_mae: float, tol: float) -> dict[str, f
             "time_to_target_s": None if hit is None else hit["wall_s"]}
 
 
+def backprops_all(summary: dict[str, Any]) -> int:
+    """Samples backpropagated for training and for scoring (absent: none for scoring)."""
+    return int(summary.get("samples_backprop") or 0) + int(
+        summary.get("samples_scoring_backprop") or 0)
+
+
 def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] | None = None,
                   tol: float = 0.02) -> pd.DataFrame:
     """One row per run with its savings against `baseline` (default: the newest full run).
@@ -91,10 +99,12 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
     rows = []
     best_val = min((e["val_mae"] for e in baseline["epochs"]), default=None) if baseline else None
     for s in summaries:
-        row = {k: s.get(k) for k in JSON_FIELDS} | {"label": s.get("label", s.get("strategy"))}
+        row = {k: s.get(k) for k in JSON_FIELDS} | {"label": s.get("label", s.get("strategy")),
+                                                    "backprops_all": backprops_all(s)}
         if baseline is not None:
+            base = baseline | {"backprops_all": backprops_all(baseline)}
             for col, out in SAVED.items():
-                row[out] = _saved(s.get(col), baseline.get(col))
+                row[out] = _saved(row.get(col), base.get(col))
             row["mae_change_pct"] = float(100 * (s["test_mae"] / baseline["test_mae"] - 1))
             if best_val is not None:
                 row |= to_target(s, best_val, tol)

@@ -961,3 +961,28 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
     if never:
         text += f" Never reached {t}%: {', '.join(never)}."
     return text
+
+
+# --- Energy page: what the counters and the scoring time hold
+
+
+def backprop_help(summary: Mapping[str, Any]) -> str:
+    """The backprop tile's breakdown: to train, to score, and forward-only scoring passes."""
+    scoring = int(summary.get("samples_scoring_backprop") or 0)
+    text = f"{int(summary.get('samples_backprop') or 0):,} to train"
+    if scoring:
+        text += f" + {scoring:,} to score (exact per-sample norms or EL2N's scoring runs)"
+    forward = int(summary.get("samples_forward") or 0)
+    return text + f"; plus {forward:,} forward-only scoring passes (no backward)."
+
+
+def scoring_note(summary: Mapping[str, Any]) -> str:
+    """How long scoring took, and how much of it was read off training steps."""
+    wall, scoring = summary["wall_s"], summary["scoring_s"]
+    share = scoring / wall if wall else 0.0
+    text = f"Scoring took {scoring:.2g} s of {wall:.1f} s ({share:.1%}), included above"
+    in_pass = float(summary.get("in_pass_scoring_s") or 0.0)
+    if in_pass > 0:
+        text += (f"; {in_pass:.2g} s of it is per-sample norm arithmetic inside the training "
+                 "steps, timed there and given its time share of the training energy")
+    return text + "."

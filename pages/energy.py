@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from importance import views
-from importance.compare import compare_table
+from importance.compare import backprops_all, compare_table
 from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
 from ui import charts, entry, figures, runs, state
@@ -76,16 +76,14 @@ for r in chosen:
         c[2].metric("Wall time (s)", f"{s['wall_s']:.1f}",
                     _delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
                     help=f"Includes {s['scoring_s']:.2g} s of scoring ({share:.1%}).")
-        c[3].metric("Backpropagated samples", f"{s['samples_backprop']:,}",
+        c[3].metric("Backpropagated samples", f"{backprops_all(s):,}",
                     _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
-                    help=f"Plus {s['samples_forward'] - s['samples_backprop']:,} forward-only "
-                         "scoring passes.")
+                    help=views.backprop_help(s))
         mae_change = row.get("mae_change_pct")
         c[4].metric("Test MAE", f"{s['test_mae']:,.2f}",
                     None if is_base else f"{mae_change:+.1f}% vs baseline",
                     delta_color="inverse", help="Lower is better; original units.")
-        note = f"Scoring took {s['scoring_s']:.2g} s of {s['wall_s']:.1f} s ({share:.1%}), " \
-               "included above."
+        note = views.scoring_note(s)
         if len(methods) > 1:
             note += f" Energy: {s.get('energy_method') or 'not recorded'}"
         st.caption(note)

@@ -58,3 +58,24 @@ def test_an_unmeasured_energy_saves_nothing_not_everything(unmeasured):
     assert t.loc["gradnorm", "wall_saved_pct"] == pytest.approx(20)  # time was measured
     t = compare_table([full, grad], baseline=grad).set_index("strategy")
     assert math.isnan(t.loc["full", "energy_saved_pct"])
+
+
+def test_backprops_saved_count_the_backprops_spent_on_scoring():
+    full = summary("full", 1000, 10.0, 2.0, 5.0, [9, 5], "a")
+    el2n = summary("el2n", 700, 8.0, 1.5, 5.1, [8, 5], "b") | {"samples_scoring_backprop": 600}
+    t = compare_table([full, el2n]).set_index("strategy")
+    assert t.loc["el2n", "backprop_saved_pct"] == pytest.approx(-30)  # 1300 vs 1000
+    assert t.loc["el2n", "samples_scoring_backprop"] == 600
+
+
+def test_the_energy_page_texts_break_down_backprops_and_in_pass_scoring():
+    from importance import views
+
+    s = {"samples_backprop": 100, "samples_scoring_backprop": 30, "samples_forward": 5,
+         "wall_s": 10.0, "scoring_s": 2.0, "in_pass_scoring_s": 0.5}
+    assert views.backprop_help(s).startswith("100 to train + 30 to score")
+    assert "5 forward-only" in views.backprop_help(s)
+    assert "0.5 s of it is per-sample norm arithmetic" in views.scoring_note(s)
+    plain = s | {"samples_scoring_backprop": 0, "in_pass_scoring_s": 0.0}
+    assert "to score" not in views.backprop_help(plain)
+    assert "inside the training" not in views.scoring_note(plain)
