@@ -20,11 +20,13 @@ from importance.energy import EnergyMeter, PhaseEnergy, total
 from importance.metrics import forecast_metrics
 from importance.models import per_sample_loss
 from importance.scoring import (
+    el2n_scores,
     score_windows,
     train_step_with_head_norms,
     train_step_with_losses,
     train_step_with_norms,
 )
+from importance.scoring.el2n import EL2N_DEFAULTS
 from importance.scoring.norms import NORM_CLOCK
 from importance.stopping import EarlyStopping
 from importance.strategies import ScoreBook, ScoreRequest, Selection, Strategy
@@ -171,11 +173,21 @@ def evaluate(model: nn.Module, ws: Windowed, split: str) -> tuple[np.ndarray, di
 
 
 def score_request(model: nn.Module, x: torch.Tensor, y: torch.Tensor, request: ScoreRequest,
-                  cfg: TrainConfig) -> tuple[np.ndarray, int]:
-    """Scores (m,) of the requested windows `x`, `y`, and the samples backpropagated to
-    get them (exact norms: one per window; forward-only methods: none)."""
+                  cfg: TrainConfig) -> tuple[np.ndarray, int, int]:
+    """Scores (m,) of the requested windows `x`, `y`, the samples forwarded only and the
+    samples backpropagated to get them: exact norms, one backprop per window; EL2N, its
+    scoring runs' runs x epochs x m backprops and one forward-only error pass per run;
+    the other methods, one forward per window. EL2N's scoring copies train at the run's
+    batch size and peak learning rate, seeded from the run's seed; `request.params` may
+    override them."""
+    m = len(x)
+    if request.method == "el2n":
+        settings = {**EL2N_DEFAULTS, "batch_size": cfg.batch_size, "lr": cfg.lr,
+                    "seed": cfg.seed, **request.params}
+        scores, backprops = el2n_scores(model, x, y, **settings)
+        return scores, settings["runs"] * m, backprops
     scores = score_windows(model, x, y, request.method, **request.params)
-    return scores, len(x) if request.method == "exact" else 0
+    return (scores, 0, m) if request.method == "exact" else (scores, m, 0)
 
 
 def split_in_pass(train: PhaseEnergy, seconds: float) -> tuple[PhaseEnergy, PhaseEnergy]:
@@ -271,12 +283,12 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
         check_cancel()
         request = strategy.needs_scores(epoch, book)
         e_score = PhaseEnergy()
-        scoring_backprop = 0
+        scoring_forward = scoring_backprop = 0
         if request is not None and len(request.indices):
             with meter.phase("scoring") as e_score:
                 idx = torch.from_numpy(request.indices)
-                scores, scoring_backprop = score_request(model, x_all[idx], y_all[idx],
-                                                         request, cfg)
+                scores, scoring_forward, scoring_backprop = score_request(
+                    model, x_all[idx], y_all[idx], request, cfg)
                 book.update(request.indices, scores, epoch)
         sel = strategy.plan_epoch(epoch, book, strategy_rng)
         scores_hist[epoch] = book.scores  # the scores this epoch's selection saw
@@ -320,7 +332,7 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
         rec = EpochRecord(
             epoch=epoch, train_loss=float(sum(losses) / max(len(perm), 1)),
             val_mae=val["mae"], val_rmse=val["rmse"], n_selected=len(sel.indices),
-            samples_forward=n_scored - scoring_backprop, samples_backprop=len(sel.indices),
+            samples_forward=scoring_forward, samples_backprop=len(sel.indices),
             samples_scoring_backprop=scoring_backprop,
             score_method=request.method if n_scored else "", n_scored=n_scored,
             scoring_s=e_score.seconds, training_s=e_train.seconds, eval_s=e_eval.seconds,

@@ -439,7 +439,8 @@ def runs_table(runs: Sequence[RunInfo]) -> pd.DataFrame:
 
 
 SCORE_NAMES = {"exact": "gradient norm (exact)", "last_layer": "last-layer gradient norm",
-               "truncated": "gradient norm (truncated backprop)", "loss": "per-window loss"}
+               "truncated": "gradient norm (truncated backprop)", "loss": "per-window loss",
+               "el2n": "EL2N error norm (short scoring runs)"}
 
 
 def score_name(run: RunInfo) -> str:

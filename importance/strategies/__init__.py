@@ -13,15 +13,19 @@ from importance.strategies.base import (
     Strategy,
     top_k,
 )
+from importance.strategies.dpet import DPET
+from importance.strategies.el2n import EL2N
 from importance.strategies.full import Full
 from importance.strategies.gradnorm import GradNorm
+from importance.strategies.importance_sampling import ImportanceSampling
 from importance.strategies.infobatch import InfoBatch
 from importance.strategies.random_subset import RandomSubset
 from importance.strategies.rs2 import RS2
 from importance.strategies.selective_backprop import SelectiveBackprop
 
 STRATEGIES: dict[str, type] = {cls.name: cls for cls in (
-    Full, GradNorm, RandomSubset, RS2, SelectiveBackprop, InfoBatch)}
+    Full, GradNorm, RandomSubset, RS2, SelectiveBackprop, InfoBatch, ImportanceSampling, EL2N,
+    DPET)}
 
 
 def make_strategy(name: str, **params: Any) -> Strategy:

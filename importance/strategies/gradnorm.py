@@ -53,7 +53,7 @@ class GradNorm:
     def __init__(self, *, keep_ratio: float = 0.7, scoring: str = "last_layer",
                  warmup_epochs: int = 2, rescore_every: int = 2,
                  rescore_method: str | None = None):
-        from importance.scoring import SCORE_METHODS
+        from importance.scoring.proxies import PROXY_METHODS
 
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
         if scoring not in IN_PASS:
@@ -63,8 +63,9 @@ class GradNorm:
         if not isinstance(rescore_every, int) or rescore_every < 1:
             raise ValueError(f"rescore_every must be an integer >= 1, got {rescore_every!r}")
         rescore_method = rescore_method or scoring
-        if rescore_method not in SCORE_METHODS:
-            raise ValueError(f"rescore_method must be one of {', '.join(SCORE_METHODS)}; "
+        norms = ("exact", *PROXY_METHODS)  # EL2N's scoring runs are no rescoring pass
+        if rescore_method not in norms:
+            raise ValueError(f"rescore_method must be one of {', '.join(norms)}; "
                              f"got {rescore_method!r}")
         self.train_scores = scoring
         self.warmup_epochs = warmup_epochs

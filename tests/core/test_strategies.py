@@ -36,6 +36,8 @@ def test_registry_rejects_unknown_names_and_parameters():
         make_strategy("gradnorm", keep_ratio=1.5)
     with pytest.raises(ValueError, match="rescore_method must be one of"):
         make_strategy("gradnorm", rescore_method="psychic")
+    with pytest.raises(ValueError, match="rescore_method must be one of .*; got 'el2n'"):
+        make_strategy("gradnorm", rescore_method="el2n")  # training runs are no rescoring
     with pytest.raises(ValueError, match="scoring must be one of exact, last_layer; got 'loss'"):
         make_strategy("gradnorm", scoring="loss")
 

@@ -75,9 +75,14 @@ def test_selections_are_unique_in_range_and_weights_finite_positive(ws, runs, na
         if w is not None:
             assert w.shape == idx.shape and np.isfinite(w).all() and (w > 0).all()
         assert rec.n_selected == rec.samples_backprop == len(idx)
-        assert rec.samples_forward + rec.samples_scoring_backprop == rec.n_scored
-        assert rec.samples_scoring_backprop == (rec.n_scored if rec.score_method == "exact"
-                                                else 0)
+        # what scoring cost: exact norms backpropagate each window once, EL2N trains `runs`
+        # copies `epochs` epochs each then forwards them once, the rest forward only
+        strategy = make_strategy(name)  # its defaults, as the run used
+        runs, epochs = getattr(strategy, "runs", 0), getattr(strategy, "epochs", 0)
+        forward, backprop = {"": (0, 0), "exact": (0, 1), "el2n": (runs, runs * epochs)}.get(
+            rec.score_method, (1, 0))
+        assert rec.samples_forward == forward * rec.n_scored
+        assert rec.samples_scoring_backprop == backprop * rec.n_scored
         assert (rec.n_scored == 0) == (rec.score_method == "")
         assert rec.score_method in ("", *SCORE_METHODS)
         assert isinstance(ev.selection.by_score, bool)
@@ -116,3 +121,26 @@ def test_draws_only_from_the_generator_it_is_given(name):
     state = np.random.get_state()[1].copy()
     assert plans(5) == plans(5)
     assert (np.random.get_state()[1] == state).all()
+
+
+@pytest.fixture(scope="module")
+def ws_multi():
+    from tests.conftest import make_series
+
+    return make_windows(make_series(days=6), WindowConfig(lookback=24, horizon=3, stride=3))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_multi_horizon_losses_rank_one_value_per_window(ws_multi, meter, name):
+    """With a 3-step horizon every score is one finite value per window (a (B, H) loss must
+    be reduced before any ranking or weighting: with H == B it would broadcast silently)."""
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(hidden=8), n_features=ws_multi.n_features, lookback=24,
+                        horizon=3)
+    cfg = TrainConfig(strategy=name, epochs=EPOCHS, seed=0, batch_size=3)
+    res = train(model, ws_multi, make_strategy(name), cfg, meter=meter)
+    n = len(ws_multi.train)
+    assert res.scores.shape == res.selected.shape == res.weights.shape == (EPOCHS, n)
+    seen = res.scores[np.isfinite(res.scores)]
+    assert (seen >= 0).all()
+    assert np.isfinite(res.weights).all() and (res.weights[res.selected] > 0).all()
