@@ -457,7 +457,7 @@ def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
     return full[-1] if full else None
 
 
-DEFAULT_STRATEGIES = ("full", "gradnorm", "random")
+DEFAULT_STRATEGIES = ("full", "gradnorm", "rs2")
 COUNTRIES = ("ITA", "FRA", "DEU", "ESP", "GBR", "CHE", "NLD", "POL", "SWE", "NOR", "USA",
              "CAN", "BRA", "IND", "CHN", "JPN", "AUS")
 

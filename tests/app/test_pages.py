@@ -96,7 +96,7 @@ def test_train_form_shows_the_library_defaults():
     assert at.selectbox(key=state.F_LR_SCHEDULE).value == TrainConfig().lr_schedule
     strategies = at.multiselect(key=state.F_STRATEGIES)
     assert set(strategies.options) >= {STRATEGIES[s].label for s in STRATEGIES}
-    assert strategies.value == ["full", "gradnorm", "random"]
+    assert strategies.value == ["full", "gradnorm", "rs2"]
     assert at.slider(key=state.F_KEEP).value == pytest.approx(0.7)
     assert "No jobs on this server yet" in _texts(at.caption)
 

@@ -230,7 +230,7 @@ def test_launch_form_defaults_are_the_library_defaults():
     assert form.epochs == TrainConfig().epochs and form.lookback == WindowConfig().lookback
     assert form.model == ModelConfig().kind and form.keep_ratio == 0.7
     assert form.scoring == "last_layer"
-    assert form.strategies == ("full", "gradnorm", "random")
+    assert form.strategies == ("full", "gradnorm", "rs2")
     assert views.LaunchForm.defaults({"epochs": 1, "strategies": ["full"]}).epochs == 1
     with pytest.raises(ValueError, match="unknown form fields"):
         views.LaunchForm.defaults({"epoch": 1})
@@ -241,7 +241,7 @@ def test_launch_form_configs_one_per_strategy():
                                       "lr_schedule": "constant"})
     data = DataConfig(series="5060", column="internet")
     cfgs = form.configs(data)
-    assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "random"]
+    assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "rs2"]
     assert cfgs[0].train.strategy_params == {}
     assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7, "scoring": "last_layer"}
     assert cfgs[2].train.strategy_params == {"keep_ratio": 0.7}

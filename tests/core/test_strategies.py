@@ -93,15 +93,17 @@ def test_the_examples_in_the_strategy_docstrings_run(module):
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_random_subset_draws_the_budget_uniformly():
+def test_random_subset_is_one_uniform_draw_fixed_for_the_run():
     s = make_strategy("random", keep_ratio=0.5)
     book = ScoreBook(1000)
     rng = np.random.default_rng(1)
+    first = s.plan_epoch(0, book, rng).indices
+    assert len(first) == 500 and len(np.unique(first)) == 500
+    for epoch in range(1, 5):  # the same windows every epoch: the static control
+        assert (s.plan_epoch(epoch, book, rng).indices == first).all()
     counts = np.zeros(1000)
-    for epoch in range(40):
-        sel = s.plan_epoch(epoch, book, rng)
-        assert len(sel.indices) == 500
-        counts[sel.indices] += 1
+    for run in range(40):  # a new run (epoch 0) draws afresh, uniformly over the windows
+        counts[s.plan_epoch(0, book, np.random.default_rng(run)).indices] += 1
     assert 15 < counts.mean() < 25 and counts.std() < 6  # ~Binomial(40, 0.5)
 
 
