@@ -14,10 +14,13 @@ entry.require_entry()
 N_EXTREMES = 4
 
 st.title("Importance")
-st.caption("Gradient-norm importance scores each training window by the L2 norm of its own "
-           "loss gradient: how hard that window pulls on the model (all parameters, or only "
-           "the output layer's part, a cheap proxy; see the fidelity table at the bottom). "
-           "Each epoch the top windows by score are trained, the rest are skipped.")
+st.caption("Each strategy scores the training windows in its own way (gradient-norm "
+           "importance: the L2 norm of a window's own loss gradient, how hard it pulls on the "
+           "model; InfoBatch and selective backprop: its loss; EL2N: its error norm) and "
+           "uses the scores with its own policy: top-k, sampling, coin flips or pruning with "
+           "rescaling. Below: the scores each epoch's selection saw, what was kept, and the "
+           "weights of strategies that reweight. The fidelity table at the bottom checks the "
+           "cheap norm proxies against the exact norm.")
 
 chosen, names, colors = runs.chosen_for_page()
 arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
