@@ -105,6 +105,13 @@ def check_ratio(name: str, value: float) -> float:
     return float(value)
 
 
+def check_count(name: str, value: int, least: int) -> int:
+    """Validate an integer >= `least` (a bool is no count)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return value
+
+
 def budget(n: int, keep_ratio: float) -> int:
     """Samples per epoch for `keep_ratio` of `n` (at least one)."""
     return max(1, int(round(keep_ratio * n)))

@@ -52,19 +52,13 @@ from importance.strategies.base import (
     ScoreRequest,
     Selection,
     budget,
+    check_count,
     check_ratio,
     top_k,
 )
 from importance.strategies.rs2 import next_chunk
 
 RANKS = ("last_layer", "exact", "truncated", "loss")
-
-
-def _count(name: str, value: int | None, least: int) -> int | None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                              or value < least):
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return value
 
 
 class DPET:
@@ -79,8 +73,9 @@ class DPET:
     def __init__(self, *, warmup_ratio: float = 0.3, warmup_epochs: int | None = None,
                  round_epochs: int = 2, add_ratio: float = 0.1, rank: str = "last_layer"):
         self.warmup_ratio = check_ratio("warmup_ratio", warmup_ratio)
-        self.warmup_epochs = _count("warmup_epochs", warmup_epochs, 1)
-        self.round_epochs = _count("round_epochs", round_epochs, 1)
+        self.warmup_epochs = (None if warmup_epochs is None
+                              else check_count("warmup_epochs", warmup_epochs, 1))
+        self.round_epochs = check_count("round_epochs", round_epochs, 1)
         self.add_ratio = check_ratio("add_ratio", add_ratio)
         if rank not in RANKS:
             raise ValueError(f"rank must be one of {', '.join(RANKS)}; got {rank!r}")

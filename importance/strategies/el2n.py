@@ -49,16 +49,11 @@ from importance.strategies.base import (
     ScoreRequest,
     Selection,
     budget,
+    check_count,
     check_ratio,
     fixed_budget,
     top_k,
 )
-
-
-def _count(name: str, value: int, least: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-    return value
 
 
 class EL2N:
@@ -73,9 +68,9 @@ class EL2N:
     def __init__(self, *, keep_ratio: float = 0.7, score_epoch: int = 0, runs: int = 3,
                  epochs: int = 2):
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
-        self.score_epoch = _count("score_epoch", score_epoch, 0)
-        self.runs = _count("runs", runs, 1)
-        self.epochs = _count("epochs", epochs, 1)  # EL2N at initialisation does not reproduce
+        self.score_epoch = check_count("score_epoch", score_epoch, 0)
+        self.runs = check_count("runs", runs, 1)
+        self.epochs = check_count("epochs", epochs, 1)  # EL2N at initialisation does not reproduce
 
     def needs_scores(self, epoch: int, book: ScoreBook) -> ScoreRequest | None:
         if epoch != self.score_epoch:

@@ -34,6 +34,7 @@ from importance.strategies.base import (
     ScoreRequest,
     Selection,
     budget,
+    check_count,
     check_ratio,
     fixed_budget,
     top_k,
@@ -58,10 +59,8 @@ class GradNorm:
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)
         if scoring not in IN_PASS:
             raise ValueError(f"scoring must be one of {', '.join(IN_PASS)}; got {scoring!r}")
-        if not isinstance(warmup_epochs, int) or warmup_epochs < 0:
-            raise ValueError(f"warmup_epochs must be an integer >= 0, got {warmup_epochs!r}")
-        if not isinstance(rescore_every, int) or rescore_every < 1:
-            raise ValueError(f"rescore_every must be an integer >= 1, got {rescore_every!r}")
+        check_count("warmup_epochs", warmup_epochs, 0)
+        check_count("rescore_every", rescore_every, 1)
         rescore_method = rescore_method or scoring
         norms = ("exact", *PROXY_METHODS)  # EL2N's scoring runs are no rescoring pass
         if rescore_method not in norms:

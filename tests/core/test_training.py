@@ -106,7 +106,9 @@ def test_cosine_schedule_starts_at_the_peak_and_ends_at_the_floor():
     assert scheduled_lr(TrainConfig(lr=0.01, lr_schedule="constant"), 0.9) == 0.01
 
 
-def test_the_schedule_decays_the_optimiser_lr_within_the_run(ws, monkeypatch):
+@pytest.fixture
+def adam_lrs(monkeypatch):
+    """The learning rate of every optimizer step taken during the test."""
     seen = []
     real = torch.optim.Adam.step
 
@@ -115,6 +117,11 @@ def test_the_schedule_decays_the_optimiser_lr_within_the_run(ws, monkeypatch):
         return real(self, *a, **kw)
 
     monkeypatch.setattr(torch.optim.Adam, "step", step)
+    return seen
+
+
+def test_the_schedule_decays_the_optimiser_lr_within_the_run(ws, adam_lrs):
+    seen = adam_lrs
     _train(ws, make_strategy("random", keep_ratio=0.5), epochs=2)
     assert seen[0] == pytest.approx(TrainConfig().lr)
     assert seen[-1] < 0.1 * TrainConfig().lr  # a subset strategy gets the whole decay too
@@ -227,15 +234,8 @@ def test_the_schedule_runs_over_the_actual_steps_of_uneven_epochs():
         assert fixed == pytest.approx((e + 1) / 4)
 
 
-def test_the_last_step_of_a_pruned_run_reaches_the_floor(ws, monkeypatch):
-    seen = []
-    real = torch.optim.Adam.step
-
-    def step(self, *a, **kw):
-        seen.append(self.param_groups[0]["lr"])
-        return real(self, *a, **kw)
-
-    monkeypatch.setattr(torch.optim.Adam, "step", step)
+def test_the_last_step_of_a_pruned_run_reaches_the_floor(ws, adam_lrs):
+    seen = adam_lrs
     _train(ws, make_strategy("selective_backprop"), epochs=3)
     lr = TrainConfig().lr
     batches = -(-len(ws.train) // TrainConfig().batch_size)
