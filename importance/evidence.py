@@ -1,0 +1,130 @@
+"""Evidence over many runs: ratios paired with full data and with the controls on the same
+series and seed, intervals over seeds and series, Pareto fronts, and the Milan grid's map.
+
+One row per run in, with the columns `strategy`, `keep_ratio` (NaN when the strategy takes
+none), `seed`, `series`, `test_mae`, `energy_kwh` (NaN: not measured), `wall_s` and
+`backprops` (training and scoring backprops). Every ratio is against the run of the same
+series and seed, never against an average: per-seed MAE ratios on the default data spread
+as widely as the effects measured, so only paired differences say anything.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PAIR = ["series", "seed"]
+COSTS = {"energy": "energy_kwh", "wall": "wall_s", "backprop": "backprops"}
+# The control a strategy is paired with: per-epoch selection against rs2 (resampled each
+# epoch), static selection against a fixed random subset (DESIGN.md section 2)
+STATIC = frozenset({"el2n", "random"})
+
+
+def control_of(strategy: str) -> str:
+    return "random" if strategy in STATIC else "rs2"
+
+
+def paired(runs: pd.DataFrame) -> pd.DataFrame:
+    """`runs` with, per row, its ratios to the full-data run of the same series and seed
+    (`mae_ratio`, `energy_ratio`, `wall_ratio`, `backprop_ratio`: NaN without one) and to
+    its control at the same keep ratio (`mae_vs_control`, `control`, `beats_control`: NaN /
+    None without one)."""
+    out = runs.copy()
+    full = runs[runs["strategy"] == "full"].drop_duplicates(PAIR, keep="last")
+    base = out[PAIR].merge(full, on=PAIR, how="left")
+    out["mae_ratio"] = out["test_mae"].to_numpy() / base["test_mae"].to_numpy()
+    for name, col in COSTS.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[f"{name}_ratio"] = out[col].to_numpy() / base[col].to_numpy()
+    out["control"] = out["strategy"].map(control_of)
+    keys = [*PAIR, "strategy", "keep_ratio"]
+    ctrl = runs[["test_mae", *keys]].rename(columns={"strategy": "control",
+                                                     "test_mae": "control_mae"})
+    ctrl = ctrl.drop_duplicates([*PAIR, "control", "keep_ratio"], keep="last")
+    joined = out[[*PAIR, "control", "keep_ratio"]].merge(
+        ctrl, on=[*PAIR, "control", "keep_ratio"], how="left")
+    is_control = out["strategy"].isin({"rs2", "random", "full"})
+    out["mae_vs_control"] = np.where(is_control, np.nan,
+                                     out["test_mae"].to_numpy() / joined["control_mae"])
+    out["beats_control"] = pd.Series(
+        np.where(out["mae_vs_control"].notna(), out["mae_vs_control"] < 1, None),
+        index=out.index, dtype=object)
+    return out
+
+
+def mean_interval(values: pd.Series | np.ndarray, level: float = 0.95
+                  ) -> tuple[float, float, float]:
+    """(mean, low, high): Student-t interval of the mean of the finite `values`; the
+    interval is NaN with fewer than two.
+
+    >>> [round(v, 3) for v in mean_interval(np.array([1.0, 2.0, 3.0]))]
+    [2.0, -0.484, 4.484]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return math.nan, math.nan, math.nan
+    m = float(v.mean())
+    if len(v) < 2:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+    return m, m - half, m + half
+
+
+def interval_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy x keep ratio (full excluded): runs, mean and 95% interval over series and
+    seeds of the MAE ratio and of each saving (1 - cost ratio, in %), and the paired win
+    rate against the control (share of series x seeds with a lower test MAE)."""
+    rows = []
+    for (strategy, keep), g in pairs[pairs["strategy"] != "full"].groupby(
+            ["strategy", "keep_ratio"], dropna=False, sort=True):
+        row = {"strategy": strategy, "keep_ratio": keep, "runs": len(g)}
+        m, lo, hi = mean_interval(g["mae_ratio"])
+        row |= {"mae_ratio": m, "mae_ratio_low": lo, "mae_ratio_high": hi}
+        for name in COSTS:
+            m, lo, hi = mean_interval(100 * (1 - g[f"{name}_ratio"]))
+            row |= {f"{name}_saved_pct": m, f"{name}_saved_low": lo,
+                    f"{name}_saved_high": hi}
+        wins = g["beats_control"].dropna()
+        row["control"] = control_of(strategy)
+        row["wins_vs_control"] = int(wins.sum()) if len(wins) else None
+        row["pairs_vs_control"] = len(wins)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mask of the points no other point beats on both `x` and `y` (lower is better for
+    both; NaN points are never on the front).
+
+    >>> pareto_front(np.array([1.0, 2.0, 3.0, 2.5]), np.array([3.0, 1.0, 0.5, 2.0])).tolist()
+    [True, True, True, False]
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    front = np.zeros(len(x), dtype=bool)
+    best_y = math.inf
+    for i in sorted(np.flatnonzero(ok), key=lambda i: (x[i], y[i])):
+        if y[i] < best_y:
+            front[i], best_y = True, y[i]
+    return front
+
+
+def grid_position(square_id: int | str) -> tuple[int, int]:
+    """(column west to east, row south to north), from 0, of a Milan grid square 1..10000.
+
+    The grid numbers its 100 x 100 squares row by row from the south-west corner: checked
+    against the real grid's KML (Bocconi 4259 at column 58, row 42; Duomo 5060 at 59, 50;
+    Parco Forlanini 5085 at 84, 50, east of the Duomo).
+
+    >>> grid_position(5060), grid_position(1), grid_position(10000)
+    ((59, 50), (0, 0), (99, 99))
+    """
+    sid = int(square_id)
+    if not 1 <= sid <= 10_000:
+        raise ValueError(f"a Milan grid square id is 1..10000, got {square_id!r}")
+    row, col = divmod(sid - 1, 100)
+    return col, row
