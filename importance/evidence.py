@@ -17,6 +17,10 @@ import pandas as pd
 from scipy import stats
 
 PAIR = ["series", "seed"]
+# How far one seed's test-MAE ratio (strategy / full, same data) strays: per-seed ratios on
+# the default data spread over 0.94-1.04 (benchmarks/bench_strategies.py, 5 seeds). A
+# difference in test MAE smaller than this, seen on one seed, is no evidence either way.
+SEED_SPREAD_PCT = 5.0
 COSTS = {"energy": "energy_kwh", "wall": "wall_s", "backprop": "backprops"}
 # The control a strategy is paired with: per-epoch selection against rs2 (resampled each
 # epoch), static selection against a fixed random subset (DESIGN.md section 2)
