@@ -141,6 +141,7 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
                    cancel: threading.Event | None = None,
                    meter: EnergyMeter | None = None) -> str:
     """Train one run as configured, evaluate it on the test windows, save it; return its id.
+    (`train_run`, then `store.save`.)
 
     Only a completed run is stored (its summary says `"ended": "completed"`; a run that early
     stopping ended is completed, with `"stopped_early": true`). A run cut short stores
@@ -154,6 +155,17 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     are pooled over every window in original units, and `summary["per_series"]` holds each
     series' test metrics.
     """
+    run = train_run(cfg, on_event=on_event, cancel=cancel, meter=meter)
+    store.save(run)
+    return run.run_id
+
+
+def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None = None,
+              cancel: threading.Event | None = None,
+              meter: EnergyMeter | None = None) -> RunArtifacts:
+    """`run_experiment` without the saving: everything a finished run writes, in memory
+    (small and picklable, so a sweep's worker can return it and the driver store it). Raises
+    as `run_experiment` does."""
     strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
     preflight(cfg)
     loaded = load_members(cfg.data)
@@ -196,9 +208,8 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     }
     if isinstance(ws, WindowedPanel):  # each train window's series: an index into its names
         arrays["train_series"] = ws.owner("train").astype(np.int32)
-    store.save(RunArtifacts(run_id, cfg, summary, arrays, _predictions_frame(ws, test_pred),
-                            model.state_dict()))
-    return run_id
+    return RunArtifacts(run_id, cfg, summary, arrays, _predictions_frame(ws, test_pred),
+                        model.state_dict())
 
 
 

@@ -27,7 +27,7 @@ from importance.runs.jobs import (
     JobManager,
 )
 from importance.runs.store import RunStore
-from importance.strategies import STRATEGIES, Selection
+from importance.strategies import STRATEGIES, Budget, Selection
 
 ROOT = Path(__file__).resolve().parents[2]
 for extra in (ROOT, ROOT / "tests" / "app"):  # `ui` and the AppTest helpers
@@ -63,6 +63,9 @@ class Explodes:
         if epoch == 1:
             raise RuntimeError("the strategy exploded at epoch 2")
         return Selection(np.arange(book.n, dtype=np.int64))
+
+    def expected_budget(self, epochs, n):
+        return Budget(1.0)
 
 
 def with_exploding_strategy(cfg, *, store, on_event, cancel, meter=None):

@@ -1,0 +1,299 @@
+"""`importance sweep`: a grid of runs on Dask, local by default or on a cluster.
+
+The run options (data, window, model, training) are `compare`'s own argparse actions, shared
+(not redefined), and each run's config is built by `compare`'s `configs_from_args`; what a
+sweep varies has its own plural options. Exit status: 0 when every run is done, 1 when some
+failed, 130 when stopped by Ctrl-C (a second Ctrl-C quits at once), 2 on an invalid request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from importance.runs.tasks import CANCELLED, DONE, FAILED
+
+SWEEP_EXAMPLE = ("example: importance sweep --strategies full,gradnorm --keep-ratios 0.5,0.7 "
+                 "--seeds 0,1 --series 5060,4259 --epochs 2 --json sweep.json")
+# compare's options that a sweep shares as they are (its --strategies, --keep-ratio, --seed
+# and --series are a sweep's axes, below; --classical and --json are compare's output)
+SHARED = ("data", "column", "tz", "year", "time_column", "series_column", "model", "hidden",
+          "layers", "revin", "lookback", "horizon", "stride", "epochs", "batch_size", "lr",
+          "lr_schedule", "patience", "min_delta", "scoring", "country", "holidays",
+          "no_progress", "runs_dir")
+RUN_FIELDS = ("test_mae", "test_rmse", "test_smape", "epochs_run", "samples_backprop",
+              "samples_forward", "wall_s", "scoring_s", "energy_kwh", "emissions_kg")
+
+
+def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Register `sweep` on the `importance` command's subparsers, sharing `compare`'s run
+    options."""
+    from importance.sweep.executor import ADDRESS_ENV
+
+    s = sub.add_parser(
+        "sweep", help="run a grid of strategies x keep ratios x seeds x series on Dask",
+        description="Train one run per cell of a grid (strategies x keep ratios x seeds x "
+                    "series) on Dask workers: a local cluster of one process per core, or an "
+                    "existing cluster. Workers return each run and this process stores it, "
+                    "so a cluster needs no shared filesystem. Running the same sweep again "
+                    "trains only its unfinished runs. Ctrl-C stops it: pending runs are "
+                    "dropped, running ones stop at their next batch.",
+        epilog=SWEEP_EXAMPLE)
+    s.add_argument("--strategies", default="full,gradnorm,random",
+                   help="comma-separated, from the registered strategies (default: %(default)s)")
+    s.add_argument("--keep-ratios", default="0.7",
+                   help="comma-separated keep ratios in (0, 1] for the strategies that take "
+                        "one; a strategy without (full, infobatch) runs once per seed and "
+                        "series (default: %(default)s)")
+    s.add_argument("--seeds", default="0",
+                   help="comma-separated seeds or ranges, e.g. 0,1,2 or 0-4 (default: "
+                        "%(default)s)")
+    s.add_argument("--series", default=None,
+                   help="comma-separated series (square ids) of the data, 'all', or 'top:N' "
+                        "for the N largest by total volume (default: the data's default "
+                        "series)")
+    s.add_argument("--address", default=None, metavar="tcp://HOST:PORT",
+                   help=f"an existing Dask scheduler (default: ${ADDRESS_ENV}, else a local "
+                        "cluster on 127.0.0.1)")
+    s.add_argument("--workers", type=int, default=None,
+                   help="local cluster only: worker processes, one thread each (default: one "
+                        "per core)")
+    s.add_argument("--json", type=Path, default=None,
+                   help="also write the sweep as JSON here: one entry per run under 'runs'")
+    by_dest = {a.dest: a for a in compare._actions}
+    for dest in SHARED:
+        s._add_action(by_dest[dest])  # the very option compare has (as argparse's parents=)
+    return s
+
+
+def _series_args(a: argparse.Namespace, **changes: Any) -> argparse.Namespace:
+    return argparse.Namespace(**{**vars(a), **changes})
+
+
+def plan(a: argparse.Namespace):
+    """The grid's axes and cells from the options (ValueError when they cannot work)."""
+    from importance import cli as main_cli
+    from importance.experiment import load_data, preflight
+    from importance.sweep.grid import (
+        Axes,
+        expand,
+        parse_keep_ratios,
+        parse_seeds,
+        parse_strategies,
+        resolve_series,
+    )
+
+    strategies = parse_strategies(a.strategies)
+    keeps, seeds = parse_keep_ratios(a.keep_ratios), parse_seeds(a.seeds)
+    data = main_cli.data_from_args(_series_args(a, series=None))
+    if data.path is not None:  # workers read the files; their working folder may differ
+        paths = data.path if isinstance(data.path, tuple) else (data.path,)
+        absolute = tuple(str(Path(p).resolve()) for p in paths)
+        data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
+    series = resolve_series(a.series, data)
+    axes = Axes(strategies, keeps, seeds, series)
+    windows: dict[str | None, Any] = {}
+
+    def window(s: str | None):
+        if s not in windows:  # one load and one default window per series
+            loaded = load_data(replace(data, series=s))
+            windows[s] = main_cli.window_from_args(a, loaded).config
+        return windows[s]
+
+    def make_config(strategy: str, keep: float, seed: int, s: str | None):
+        args = _series_args(a, strategies=[strategy], keep_ratio=keep, seed=seed)
+        return main_cli.configs_from_args(args, replace(data, series=s), window(s))[0]
+
+    cells = expand(axes, make_config)
+    checked = set()
+    for c in cells:  # each series' window, refused here rather than in every worker
+        if c.series not in checked:
+            checked.add(c.series)
+            preflight(c.config)
+    return axes, cells
+
+
+def run(a: argparse.Namespace) -> int:
+    from importance.runs.store import RunStore
+    from importance.sweep.executor import DaskExecutor
+    from importance.sweep.grid import takes_keep_ratio
+    from importance.sweep.runner import Sweep
+
+    axes, cells = plan(a)
+    if a.workers is not None and a.workers < 1:
+        raise ValueError(f"--workers must be at least 1; got {a.workers}")
+    if a.address is None:
+        _check_memory(cells)
+    store = RunStore(a.runs_dir)
+    single = [s for s in axes.strategies if not takes_keep_ratio(s)]
+    print(f"sweep: {len(cells)} runs = {_n(axes.strategies, 'strategy', 'strategies')} x "
+          f"{_n(axes.keep_ratios, 'keep ratio')} x {_n(axes.seeds, 'seed')} x "
+          f"{_n(axes.series, 'series', 'series')}"
+          + (f" ({', '.join(single)}: one run per seed and series)" if single else ""))
+    sweep = Sweep(cells, axes, store)
+    if sweep.finished:
+        print(f"sweep {sweep.sweep_id}: {len(sweep.finished)} runs done before, "
+              f"{len(sweep.todo)} to train")
+    ex = None
+    if sweep.todo:
+        ex = DaskExecutor(a.address, n_workers=a.workers)
+        where = f"Dask cluster at {ex.address}" if ex.address else "local Dask cluster"
+        print(f"{where}: {_n(range(ex.workers), 'worker')}")
+        path = cells[0].config.data.path
+        if ex.address and path is not None:
+            try:
+                ex.check_paths([path] if isinstance(path, str) else list(path))
+            except BaseException:
+                ex.close()
+                raise
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum, frame) -> None:  # first Ctrl-C: stop; the next one: quit
+        stop.set()
+        signal.signal(signal.SIGINT, previous)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, on_sigint)
+    display = Display(disabled=a.no_progress)
+    try:
+        with display:
+            result = sweep.run(ex, on_update=display.update, stop=stop)
+    except KeyboardInterrupt:  # the second Ctrl-C
+        print(f"sweep {sweep.sweep_id}: quit; run the same command again to resume it",
+              file=sys.stderr)
+        return 130
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+        if ex is not None:
+            ex.close()
+    st = result.state
+    print(f"sweep {result.sweep_id}: {st.done} done, {st.failed} failed, {st.cancelled} "
+          f"cancelled, {st.skipped} done before (resumed)")
+    for entry in result.record.cells.values():
+        if entry["status"] == FAILED:
+            print(f"  failed {entry['key']}: {entry['error']}")
+    print(f"runs stored in {store.root}; sweep record {result.path}")
+    if a.json is not None:
+        a.json.write_text(json.dumps(sweep_json(result, store), indent=1, allow_nan=False))
+    if stop.is_set():
+        return 130
+    return 0 if result.complete else 1
+
+
+def _check_memory(cells) -> None:
+    """compare's memory guard, per series (runs here, on this machine's memory)."""
+    from importance.experiment import load_data
+    from importance.runs.memory import check_series
+
+    by_series: dict[Any, list] = {}
+    for c in cells:
+        by_series.setdefault(c.series, []).append(c.config)
+    for configs in by_series.values():
+        check_series(configs, load_data(configs[0].data).values)
+
+
+def sweep_json(result, store) -> dict[str, Any]:
+    """The sweep as `--json` writes it: its id, axes and counts, and one entry per run."""
+    from importance.runs.store import _finite
+
+    runs = []
+    for entry in result.record.cells.values():
+        row = {k: entry.get(k) for k in ("key", "strategy", "keep_ratio", "seed", "series",
+                                         "status", "run_id", "error")}
+        if entry["status"] == DONE and entry.get("run_id"):
+            try:
+                s = store.load(entry["run_id"]).summary
+            except (KeyError, ValueError):
+                s = {}
+            row |= {k: s.get(k) for k in RUN_FIELDS}
+        runs.append(row)
+    st = result.state
+    return _finite({"sweep_id": result.sweep_id, "record": result.path,
+                    "axes": result.record.axes,
+                    "counts": {"runs": st.total, "done": st.done + st.skipped,
+                               "trained_now": st.done, "resumed": st.skipped,
+                               "failed": st.failed, "cancelled": st.cancelled},
+                    "runs": runs})
+
+
+class Display:
+    """A rich progress bar on stderr (done / running / failed, epochs, time left), and a line
+    per finished run on stdout; with `disabled`, the lines only."""
+
+    def __init__(self, disabled: bool = False):
+        self.disabled = disabled
+        self._progress = None
+        self._task = None
+        self._shown = 0  # finished cells printed so far
+        self._stopping = False
+
+    def __enter__(self) -> Display:
+        if not self.disabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn
+
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TextColumn("{task.fields[left]}"),
+                                      console=Console(file=sys.stderr), transient=False)
+            self._progress.start()
+            self._task = self._progress.add_task("sweep", total=None, left="")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, st) -> None:
+        if st.stopping and not self._stopping:
+            self._stopping = True
+            self._print("stopping: pending runs dropped, running ones stop at their next "
+                        "batch (Ctrl-C again to quit now)")
+        for finished in st.finished_log[self._shown:]:
+            self._line(finished)
+        self._shown = len(st.finished_log)
+        if self._progress is None:
+            return
+        left = st.seconds_left()
+        text = (f"{st.done + st.skipped}/{st.total} done · {len(st.running)} running · "
+                f"{st.failed} failed" + (" · stopping" if st.stopping else ""))
+        self._progress.update(self._task, description=text, total=max(st.epochs_total, 1),
+                              completed=st.epochs_done,
+                              left="" if left is None else f"~{_duration(left)} left")
+
+    def _line(self, res) -> None:
+        if res.status == DONE:
+            mae = "" if res.test_mae is None else f"  test MAE {res.test_mae:.4g}"
+            text = f"done      {res.key}{mae}  run {res.run_id}"
+        elif res.status == CANCELLED:
+            text = f"cancelled {res.key}"
+        else:
+            text = f"failed    {res.key}: {res.error}"
+        self._print(text)
+
+    def _print(self, text: str) -> None:
+        if self._progress is not None:  # above the bar
+            self._progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(text, flush=True)
+
+
+def _n(values, one: str, many: str | None = None) -> str:
+    return f"{len(values)} {one if len(values) == 1 else many or one + 's'}"
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"

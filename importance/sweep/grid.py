@@ -1,0 +1,227 @@
+"""A sweep's grid: strategies x keep ratios x seeds x series, expanded into one cell per run.
+
+    axes = Axes(strategies=("full", "gradnorm"), keep_ratios=(0.5, 0.7), seeds=(0, 1),
+                series=("5060", "4259"))
+    cells = expand(axes, make_config)      # make_config(strategy, keep_ratio, seed, series)
+    sweep_id(cells)                        # same grid and configs -> same id (resume)
+
+A cell's `key` is stable (`gradnorm-k0.7-s1-5060`), so a sweep run again finds the cells it
+has finished. A strategy that takes no keep ratio (`full`, `infobatch`) gets one cell per
+seed and series, not one per keep ratio: those runs would be identical (its key has no
+`-k` part and its `keep_ratio` is None).
+
+Parsing the command line's lists (`parse_*`) and choosing series (`resolve_series`: ids,
+`all`, or `top:N` by volume) raise ValueError with what was passed and what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from importance.config import DataConfig, RunConfig
+from importance.strategies import STRATEGIES, accepted_params
+
+DEFAULT_SERIES = "default"  # a cell's series name when the file holds one unnamed series
+MAX_CELLS = 100_000  # a grid larger than this is refused (likely a typo in a range)
+_RANGE = re.compile(r"(\d+)-(\d+)")
+_TOP = re.compile(r"top:(\d+)")
+
+
+@dataclass(frozen=True)
+class Axes:
+    """What a sweep varies; every other setting is in the configs `make_config` builds."""
+
+    strategies: tuple[str, ...]
+    keep_ratios: tuple[float, ...]
+    seeds: tuple[int, ...]
+    series: tuple[str | None, ...]  # None: the file's only (or default) series
+
+    def to_dict(self) -> dict:
+        return {"strategies": list(self.strategies), "keep_ratios": list(self.keep_ratios),
+                "seeds": list(self.seeds), "series": list(self.series)}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run of a sweep."""
+
+    key: str  # stable within the sweep, e.g. "gradnorm-k0.7-s1-5060" or "full-s1-5060"
+    strategy: str
+    keep_ratio: float | None  # None: the strategy takes no keep ratio
+    seed: int
+    series: str | None
+    config: RunConfig
+
+    def labels(self) -> dict:
+        """The cell's coordinates, as a sweep's JSON lists them."""
+        return {"key": self.key, "strategy": self.strategy, "keep_ratio": self.keep_ratio,
+                "seed": self.seed, "series": self.series}
+
+
+MakeConfig = Callable[[str, float, int, "str | None"], RunConfig]
+
+
+def takes_keep_ratio(strategy: str) -> bool:
+    return "keep_ratio" in accepted_params(strategy, keep_ratio=0.5)
+
+
+def cell_key(strategy: str, keep_ratio: float | None, seed: int, series: str | None) -> str:
+    keep = "" if keep_ratio is None else f"-k{keep_ratio:g}"
+    return f"{strategy}{keep}-s{seed}-{series or DEFAULT_SERIES}"
+
+
+def expand(axes: Axes, make_config: MakeConfig) -> list[Cell]:
+    """Every cell of the grid, series-major (a series' runs come together), then seed,
+    strategy and keep ratio; `make_config(strategy, keep_ratio, seed, series)` builds each
+    run's config."""
+    check_axes(axes)
+    cells = []
+    for series in axes.series:
+        for seed in axes.seeds:
+            for strategy in axes.strategies:
+                keeps = axes.keep_ratios if takes_keep_ratio(strategy) else (None,)
+                for keep in keeps:
+                    cfg = make_config(strategy, axes.keep_ratios[0] if keep is None else keep,
+                                      seed, series)
+                    cells.append(Cell(cell_key(strategy, keep, seed, series), strategy, keep,
+                                      seed, series, cfg))
+    return cells
+
+
+def check_axes(axes: Axes) -> None:
+    """ValueError naming the axis when one is empty, repeats a value or holds a bad one."""
+    for name, values in (("strategies", axes.strategies), ("keep ratios", axes.keep_ratios),
+                         ("seeds", axes.seeds), ("series", axes.series)):
+        if not values:
+            raise ValueError(f"a sweep needs at least one of {name}; got none")
+        repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
+        if repeated:
+            raise ValueError(f"{name} {', '.join(repeated)} given more than once")
+    bad = [s for s in axes.strategies if s not in STRATEGIES]
+    if bad:
+        raise ValueError(f"unknown strategies {bad}; allowed: {', '.join(STRATEGIES)}")
+    bad_keep = [k for k in axes.keep_ratios if not 0 < k <= 1]
+    if bad_keep:
+        raise ValueError(f"keep ratios must be in (0, 1]; got {bad_keep}")
+    bad_seed = [s for s in axes.seeds if s < 0]
+    if bad_seed:
+        raise ValueError(f"seeds must be non-negative integers; got {bad_seed}")
+    n = grid_size(axes)
+    if n > MAX_CELLS:
+        raise ValueError(f"the grid has {n:,} runs; at most {MAX_CELLS:,} are allowed")
+
+
+def grid_size(axes: Axes) -> int:
+    """How many runs `expand` makes (keep ratios count only for strategies that take one)."""
+    per = sum(len(axes.keep_ratios) if takes_keep_ratio(s) else 1 for s in axes.strategies)
+    return per * len(axes.seeds) * len(axes.series)
+
+
+def sweep_id(cells: Sequence[Cell]) -> str:
+    """An id from the cells' keys and configs: the same grid gets the same id, so running it
+    again resumes it; any other setting (epochs, model, data...) makes another sweep."""
+    body = json.dumps([[c.key, c.config.to_dict()] for c in cells], sort_keys=True,
+                      default=str)
+    return "sweep-" + hashlib.sha256(body.encode()).hexdigest()[:12]
+
+
+# --- parsing the command line's lists -------------------------------------------------------
+
+def _items(text: str, what: str) -> list[str]:
+    items = [s.strip() for s in str(text).split(",")]
+    if not all(items):
+        raise ValueError(f"--{what} {text!r} has an empty item; separate values by single "
+                         "commas")
+    return items
+
+
+def parse_strategies(text: str) -> tuple[str, ...]:
+    names = _items(text, "strategies")
+    bad = [s for s in names if s not in STRATEGIES]
+    if bad:
+        raise ValueError(f"--strategies: unknown {bad}; allowed: {', '.join(STRATEGIES)}")
+    return tuple(names)
+
+
+def parse_keep_ratios(text: str) -> tuple[float, ...]:
+    out = []
+    for item in _items(text, "keep-ratios"):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ValueError(f"--keep-ratios: {item!r} is not a number; e.g. "
+                             "--keep-ratios 0.5,0.7") from None
+        if not 0 < value <= 1:
+            raise ValueError(f"--keep-ratios: {item} is outside (0, 1]")
+        out.append(value)
+    return tuple(out)
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """Comma-separated seeds and ranges: `0,1,2`, `0-4`, `0-2,7`."""
+    out: list[int] = []
+    for item in _items(text, "seeds"):
+        if item.isdigit():
+            out.append(int(item))
+        elif m := _RANGE.fullmatch(item):
+            lo, hi = int(m[1]), int(m[2])
+            if hi < lo:
+                raise ValueError(f"--seeds: range {item} ends before it starts")
+            out.extend(range(lo, hi + 1))
+        else:
+            raise ValueError(f"--seeds: {item!r} is neither a non-negative integer nor a "
+                             "range such as 0-4")
+    return tuple(out)
+
+
+def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]:
+    """The series a sweep runs on: None = the source's default series; `all`; `top:N` (the
+    N with the largest total of the chosen column); or comma-separated ids of the source."""
+    from importance.data import describe
+
+    info = describe(data)
+    if text is None:
+        return (info.default_series,)
+    text = text.strip()
+    if not info.series:
+        raise ValueError(f"--series {text}: {info.path} holds one series; omit --series")
+    if text == "all":
+        return tuple(info.series)
+    if m := _TOP.fullmatch(text):
+        n = int(m[1])
+        if n < 1:
+            raise ValueError("--series top:N needs N >= 1")
+        volumes = series_volumes(data, info.series)
+        return tuple(sorted(volumes, key=lambda s: (-volumes[s], s))[:n])
+    if text.startswith("top"):
+        raise ValueError(f"--series {text!r}: write top:N, e.g. top:50")
+    ids = _items(text, "series")
+    unknown = [s for s in ids if s not in info.series]
+    if unknown:
+        shown = ", ".join(info.series[:20]) + (", ..." if len(info.series) > 20 else "")
+        raise ValueError(f"--series: {', '.join(unknown)} not in {info.path} "
+                         f"(it has {len(info.series):,}: {shown}); or use all or top:N")
+    return tuple(ids)
+
+
+def series_volumes(data: DataConfig, series: Sequence[str]) -> dict[str, float]:
+    """Total of the chosen column per series, for `top:N` (Milan files: read once as a grid;
+    other files: each series loaded)."""
+    from importance.data import loader
+
+    paths = loader._paths(data.path)
+    kind = loader._kind(paths)
+    if kind in loader.MILAN_LAYOUTS:
+        from importance.data import milan
+
+        activity = data.column or milan.default_activity(loader._activities(kind, paths))
+        grid = loader._milan_grid(kind, paths, None, activity)
+        totals = grid.values.sum()
+        return {str(k): float(v) for k, v in totals.items() if str(k) in set(series)}
+    from importance.experiment import load_data
+
+    return {s: float(load_data(replace(data, series=s)).values.sum()) for s in series}
