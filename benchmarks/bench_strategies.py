@@ -45,10 +45,8 @@ def variants(names: Iterable[str], keeps: Iterable[float]) -> list[tuple[str, st
     for name in names:
         if name == "full":
             continue
-        if name == "infobatch":
-            out += [(f"infobatch@{k}", name, {"target_budget": k}) for k in keeps]
-        elif accepted_params(name, keep_ratio=1.0):
-            out += [(f"{name}@{k}", name, {"keep_ratio": k}) for k in keeps]
+        if accepted_params(name, keep_ratio=1.0):  # InfoBatch: as its target budget
+            out += [(f"{name}@{k}", name, accepted_params(name, keep_ratio=k)) for k in keeps]
         else:  # its budget is an outcome
             out.append((name, name, {}))
     return out

@@ -46,9 +46,14 @@ def uses_scores(name: str | None) -> bool:
 
 def accepted_params(name: str, **offered: Any) -> dict[str, Any]:
     """The `offered` parameters that registered strategy `name`'s constructor takes (a form's
-    or the CLI's keep ratio and scoring go to every strategy that has them)."""
-    known = inspect.signature(STRATEGIES[name]).parameters
-    return {k: v for k, v in offered.items() if k in known}
+    or the CLI's keep ratio and scoring go to every strategy that has them). A strategy whose
+    budget has another name (`keep_param`, e.g. InfoBatch's `target_budget`) gets the keep
+    ratio under that name, so every subset strategy runs at the same budget."""
+    cls = STRATEGIES[name]
+    known = inspect.signature(cls).parameters
+    keep_as = getattr(cls, "keep_param", "keep_ratio")
+    renamed = {keep_as if k == "keep_ratio" else k: v for k, v in offered.items()}
+    return {k: v for k, v in renamed.items() if k in known}
 
 
 __all__ = ["STRATEGIES", "Budget", "ScoreBook", "ScoreRequest", "Selection", "Strategy",

@@ -47,6 +47,7 @@ class InfoBatch:
         "ones weigh 1/(1-r); all windows in the last epochs; score: latest training loss.")
     uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = "loss"
+    keep_param: ClassVar[str] = "target_budget"  # a form's keep ratio sets the target budget
 
     def __init__(self, *, prune_ratio: float = 0.5, delta: float = 0.875,
                  target_budget: float | None = None, max_prune: float = 0.9):

@@ -6,9 +6,9 @@
     sweep_id(cells)                        # same grid and configs -> same id (resume)
 
 A cell's `key` is stable (`gradnorm-k0.7-s1-5060`), so a sweep run again finds the cells it
-has finished. A strategy that takes no keep ratio (`full`, `infobatch`) gets one cell per
+has finished. A strategy that takes no keep ratio (`full`, `dpet`) gets one cell per
 seed and series, not one per keep ratio: those runs would be identical (its key has no
-`-k` part and its `keep_ratio` is None).
+`-k` part and its `keep_ratio` is None). InfoBatch takes the keep ratio as its target budget.
 
 Parsing the command line's lists (`parse_*`) and choosing series (`resolve_series`: ids,
 `all`, or `top:N` by volume) raise ValueError with what was passed and what is allowed.
@@ -66,7 +66,8 @@ MakeConfig = Callable[[str, float, int, "str | None"], RunConfig]
 
 
 def takes_keep_ratio(strategy: str) -> bool:
-    return "keep_ratio" in accepted_params(strategy, keep_ratio=0.5)
+    """Whether the strategy's budget follows the keep ratio (InfoBatch's target budget too)."""
+    return bool(accepted_params(strategy, keep_ratio=0.5))
 
 
 def cell_key(strategy: str, keep_ratio: float | None, seed: int, series: str | None) -> str:

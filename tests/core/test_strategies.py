@@ -238,3 +238,13 @@ def test_infobatch_target_out_of_reach_is_missed_upwards_at_the_cap():
     share = sum(len(x.indices) for x in sel) / (n * epochs)
     assert share > 0.5 and max(x.weights.max() for x in sel[1:7]) == pytest.approx(2.0)
     assert s.expected_budget(epochs, n).covers(share)
+
+
+def test_a_keep_ratio_reaches_every_subset_strategy_under_its_budget_name():
+    from importance.strategies import accepted_params
+
+    assert accepted_params("infobatch", keep_ratio=0.6, scoring="exact") == {
+        "target_budget": 0.6}
+    assert accepted_params("gradnorm", keep_ratio=0.6, scoring="exact") == {
+        "keep_ratio": 0.6, "scoring": "exact"}
+    assert accepted_params("full", keep_ratio=0.6) == accepted_params("dpet", keep_ratio=0.6) == {}

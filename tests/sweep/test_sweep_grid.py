@@ -34,22 +34,28 @@ def make_config(strategy: str, keep: float, seed: int, series: str | None) -> Ru
                                                                        keep_ratio=keep)))
 
 
-AXES = Axes(("full", "gradnorm", "infobatch"), (0.5, 0.7), (0, 1), ("5060", "4259"))
+AXES = Axes(("full", "gradnorm", "dpet"), (0.5, 0.7), (0, 1), ("5060", "4259"))
 
 
 def test_expand_makes_one_cell_per_run_and_one_per_seed_for_strategies_without_keep():
     cells = expand(AXES, make_config)
-    # gradnorm: 2 keeps; full and infobatch take none -> (1 + 2 + 1) x 2 seeds x 2 series
+    # gradnorm: 2 keeps; full and dpet take none -> (1 + 2 + 1) x 2 seeds x 2 series
     assert len(cells) == grid_size(AXES) == 16
     keys = [c.key for c in cells]
     assert len(set(keys)) == 16
     assert keys[:4] == ["full-s0-5060", "gradnorm-k0.5-s0-5060", "gradnorm-k0.7-s0-5060",
-                        "infobatch-s0-5060"]
+                        "dpet-s0-5060"]
     g = cells[2]
     assert (g.strategy, g.keep_ratio, g.seed, g.series) == ("gradnorm", 0.7, 0, "5060")
     assert g.config.train.strategy_params == {"keep_ratio": 0.7}
     assert g.config.train.seed == 0 and g.config.data.series == "5060"
     assert cells[0].keep_ratio is None and cells[0].config.train.strategy_params == {}
+
+
+def test_infobatch_takes_the_keep_ratio_as_its_target_budget():
+    cells = expand(Axes(("infobatch",), (0.5, 0.7), (0,), ("5060",)), make_config)
+    assert [c.key for c in cells] == ["infobatch-k0.5-s0-5060", "infobatch-k0.7-s0-5060"]
+    assert cells[1].config.train.strategy_params == {"target_budget": 0.7}
 
 
 def test_cell_keys_and_sweep_id_are_stable_and_follow_the_configs():
