@@ -1,10 +1,11 @@
 """`importance` command line: a thin layer over the library.
 
-    importance compare            baseline vs importance vs random on the embedded data
+    importance compare            full vs gradient-norm importance vs the rs2 control
     importance compare --classical   ... plus statsmodels baselines on the same test windows
     importance compare --series 5060,4259   one model per strategy on several series
     importance data --data FILE   what a file holds: layout, series, columns, dirty values
     importance runs               list stored runs
+    importance report RUN_ID... -o report.html   one self-contained HTML report
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from importance import report_cli
 from importance.compare import JSON_FIELDS, best_classical, compare_table, pick_baseline
 from importance.config import (
     LR_SCHEDULES,
@@ -42,6 +44,7 @@ from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
 from importance.stopping import check_stopping, ending_note, scores_unused_note
 from importance.strategies import STRATEGIES, accepted_params
+from importance.sweep import cli as sweep_cli
 
 COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
 DATA_EXAMPLE = "example: importance data --data cells.csv --series 12 --tz Europe/Rome"
@@ -141,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="importance", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("compare", help="train full vs importance vs random and compare them",
+    c = sub.add_parser("compare", help="train full vs importance vs the rs2 control, compare",
                        description="Train one run per strategy on the same data, split and "
                                    "seed, then print a side-by-side table.", epilog=COMPARE_EXAMPLE)
     _add_data(c)
@@ -169,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="early stopping's smallest improvement, relative to the last "
                         "improvement (default: %(default)s = "
                         f"{100 * t.min_delta:g}%%)")
-    c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "random"],
+    c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "rs2"],
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}")
     c.add_argument("--keep-ratio", type=float, default=0.7,
                    help="fraction of windows trained per epoch by subset strategies "
@@ -189,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runs_dir(c)
+    sweep_cli.add_parser(sub, c)  # shares compare's run options
 
     i = sub.add_parser("data", help="describe a data file",
                        description="What a file holds: its layout and format as detected, its "
@@ -200,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("runs", help="list stored runs", description="List the stored runs.",
                        epilog=RUNS_EXAMPLE)
     _add_runs_dir(r)
+    report_cli.add_parser(sub)
     return parser
 
 
@@ -463,7 +468,8 @@ def cmd_runs(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
-        return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs}[a.command](a)
+        return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs,
+                "sweep": sweep_cli.run, "report": report_cli.run}[a.command](a)
     except (DataError, ValueError, FileNotFoundError) as exc:
         # ValueError includes a diverged run (importance.training.NonFiniteLoss: epoch, batch,
         # learning rate), an invalid run id and an unreadable run (importance.runs.store)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -135,11 +136,24 @@ class ScoreHistograms:
     dropped: np.ndarray  # (E, B) windows scored but not trained
     log: bool
     scored: np.ndarray  # (E,) bool: the epoch selected by score (False: warm-up, all windows)
+    # (E,) where the keep ratio cut: the lowest score kept in an epoch that selected by score
+    # and kept exactly the top of its scores (every kept score >= every dropped one); NaN for
+    # other epochs and for policies with no single cut (sampling, coin flips, pools)
+    cut: np.ndarray
+    share: np.ndarray  # (E,) share of all windows trained in the epoch
 
     @property
     def centers(self) -> np.ndarray:
         e = self.edges
         return np.sqrt(e[:-1] * e[1:]) if self.log else (e[:-1] + e[1:]) / 2
+
+    @property
+    def shown(self) -> np.ndarray:
+        """Indices of the epochs to draw: those that selected by score and saw a score; if
+        none did, every epoch that saw one (`unscored_epochs_text` says what the rest did)."""
+        seen = (self.kept + self.dropped).sum(axis=1) > 0
+        by_score = np.flatnonzero(self.scored & seen)
+        return by_score if by_score.size else np.flatnonzero(seen)
 
 
 def has_scores(scores: np.ndarray) -> bool:
@@ -169,6 +183,7 @@ def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40,
     n_epochs = scores.shape[0]
     kept = np.zeros((n_epochs, bins), dtype=np.int64)
     dropped = np.zeros((n_epochs, bins), dtype=np.int64)
+    based = score_based_epochs(scores, by_score)
     for e in range(n_epochs):
         s = scores[e]
         ok = np.isfinite(s)
@@ -176,7 +191,73 @@ def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40,
         sel = selected[e][ok]
         kept[e] = np.histogram(clipped[sel], edges)[0]
         dropped[e] = np.histogram(clipped[~sel], edges)[0]
-    return ScoreHistograms(edges, kept, dropped, log, score_based_epochs(scores, by_score))
+    cut = np.array([keep_cut(scores[e], selected[e]) if based[e] else np.nan
+                    for e in range(n_epochs)])
+    share = (selected.mean(axis=1) if selected.shape[1] else np.zeros(n_epochs)).astype(float)
+    return ScoreHistograms(edges, kept, dropped, log, based, cut, share)
+
+
+def keep_cut(scores: np.ndarray, selected: np.ndarray) -> float:
+    """The score where one epoch's selection cut (N,) -> float: the lowest kept score when
+    the kept windows are exactly the top of the scored ones (every kept score >= every
+    dropped score, some of each), else NaN: a sampling or coin-flip policy has no single cut."""
+    ok = np.isfinite(scores)
+    kept, dropped = scores[ok & selected], scores[ok & ~selected]
+    if kept.size == 0 or dropped.size == 0 or kept.min() < dropped.max():
+        return float("nan")
+    return float(kept.min())
+
+
+def _epoch_span(first: int, last: int) -> str:
+    return f"Epoch {first + 1}" if first == last else f"Epochs {first + 1}-{last + 1}"
+
+
+def _consecutive(indices: np.ndarray) -> list[np.ndarray]:
+    indices = np.asarray(indices)
+    return np.split(indices, np.flatnonzero(np.diff(indices) > 1) + 1) if indices.size else []
+
+
+def epoch_list(indices: np.ndarray) -> str:
+    """Epoch indices (from 0) in words, numbered from 1: "epochs 3-5 and 8", "epoch 2"."""
+    parts = [f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}-{r[-1] + 1}"
+             for r in _consecutive(indices)]
+    if not parts:
+        return "no epoch"
+    many = len(parts) > 1 or "-" in parts[0]
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ("epochs " if many else "epoch ") + words
+
+
+def unscored_epochs_text(h: ScoreHistograms) -> str:
+    """What the epochs left out of the histograms (`ScoreHistograms.shown`) trained instead,
+    one sentence per run of consecutive epochs ("Epochs 1-2: warm-up on a random subset
+    (70% of the windows each epoch), no scores used yet."); "" when every epoch is shown."""
+    hidden = np.setdiff1d(np.arange(len(h.scored)), h.shown)
+    if hidden.size == 0:
+        return ""
+    out = []
+    for run in _consecutive(hidden):
+        first, last = int(run[0]), int(run[-1])
+        share = h.share[run]
+        span = _epoch_span(first, last)
+        if np.all(share >= 1.0):
+            what = ("every window, no scores yet" if first == 0
+                    else "every window, no selection")
+        else:
+            pct = (f"{share.mean():.0%}" if np.ptp(share) < 0.005
+                   else f"{share.min():.0%}-{share.max():.0%}")
+            what = (f"warm-up on a random subset ({pct} of the windows each epoch), no scores "
+                    "used yet" if first == 0
+                    else f"a random subset ({pct} of the windows each epoch), not chosen by score")
+        out.append(f"{span}: {what}.")
+    shown = h.shown
+    if shown.size and h.scored[shown].all():
+        out.append(f"The histogram shows the epochs that selected by score "
+                   f"({epoch_list(shown)}).")
+    elif shown.size:
+        out.append(f"No epoch selected by score; the histogram shows the epochs whose "
+                   f"selection saw scores ({epoch_list(shown)}).")
+    return " ".join(out)
 
 
 def epochs_by_score(summary: Mapping[str, Any]) -> np.ndarray | None:
@@ -212,7 +293,8 @@ def selection_share(selected: np.ndarray) -> np.ndarray:
 def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
                        tz: str | None) -> pd.DataFrame:
     """Day (rows, date) x time of day (columns "HH:MM") map of the selection share, on the
-    run's clock `tz` (`run_tz`).
+    run's clock `tz` (`run_tz`). One row per day: too tall to draw for long runs, so the page
+    draws `selection_week` and `selection_days` instead.
 
     Cells without a train window (stride > 1, other splits) are NaN.
     """
@@ -221,6 +303,30 @@ def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
                        "share": selection_share(selected)})
     table = df.pivot_table(index="date", columns="tod", values="share", aggfunc="mean")
     return table.sort_index().reindex(columns=sorted(table.columns))
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def selection_week(times_ns: np.ndarray, selected: np.ndarray,
+                   tz: str | None) -> pd.DataFrame:
+    """Weekday (rows, Mon..Sun) x hour of day (columns 0..23) map of the mean selection
+    share of the windows whose first target falls there, on the run's clock `tz`: the
+    compact calendar (7 rows whatever the length of the training period). NaN: no window."""
+    t = from_ns(times_ns, tz)
+    share = pd.Series(selection_share(selected))
+    table = share.groupby([t.day_of_week, t.hour]).mean().unstack()
+    table = table.reindex(index=range(7), columns=range(24))
+    table.index = list(WEEKDAYS)
+    return table
+
+
+def selection_days(times_ns: np.ndarray, selected: np.ndarray, tz: str | None) -> pd.Series:
+    """Mean selection share per calendar day (index: midnight of each day with a window, as a
+    naive date on the run's clock `tz`): the one-row strip under the weekly map."""
+    t = from_ns(times_ns, tz)
+    days = pd.DatetimeIndex(t.tz_localize(None) if t.tz is not None else t).normalize()
+    return pd.Series(selection_share(selected)).groupby(days).mean()
 
 
 def selection_by_hour(times_ns: np.ndarray, selected: np.ndarray,
@@ -247,6 +353,106 @@ def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = ok[np.argsort(score[ok], kind="stable")]
     k = min(k, len(order) // 2) if len(order) > 1 else len(order)
     return order[::-1][:k], order[:k]
+
+
+EXTREME_SHARE = 0.05  # the extreme-window sentence describes the top and bottom 5%
+DAY_PARTS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 24))
+
+
+def extreme_group_size(n_scored: int, shown: int, share: float = EXTREME_SHARE) -> int:
+    """How many windows the sentence on the extremes describes per end: the top `share` of
+    the scored windows, at least the `shown` panels, at most half of them."""
+    return max(min(shown, n_scored // 2), min(int(np.ceil(share * n_scored)), n_scored // 2))
+
+
+def _relative(values: np.ndarray, owner: np.ndarray | None) -> np.ndarray:
+    """Each value over the median of its own series' values (NaN where that is not > 0)."""
+    values = np.asarray(values, dtype=float)
+    groups = np.zeros(len(values), dtype=np.int64) if owner is None else np.asarray(owner)
+    out = np.full(len(values), np.nan)
+    for g in np.unique(groups):
+        m = groups == g
+        med = np.nanmedian(values[m]) if np.isfinite(values[m]).any() else np.nan
+        if np.isfinite(med) and med > 0:
+            out[m] = values[m] / med
+    return out
+
+
+def _times_clause(hours: np.ndarray, idx: np.ndarray) -> tuple[str, str | None]:
+    """("3 of 4 at night (00:00-06:00; 25% of all windows)", "night") or a spread."""
+    counts = [(int(((hours[idx] >= a) & (hours[idx] < b)).sum()), name, a, b)
+              for name, a, b in DAY_PARTS]
+    c, name, a, b = max(counts)
+    if 2 * c < len(idx) or c == 0:
+        return "spread over the day", None
+    base = float(((hours >= a) & (hours < b)).mean())
+    where = "at night" if name == "night" else f"in the {name}"
+    return f"{c} of {len(idx)} {where} ({a:02d}:00-{b:02d}:00; {base:.0%} of all windows)", name
+
+
+def _ratio_words(ratio: float, what: str, of: str) -> str:
+    """"level 2.1x the series median", "error near the median window's (1.1x)"."""
+    if 0.8 < ratio < 1.25:
+        return f"{what} near {of} ({ratio:.1f}x)"
+    return f"{what} {ratio:.2g}x {of}"
+
+
+def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
+                  level: np.ndarray | None = None, error: np.ndarray | None = None,
+                  owner: np.ndarray | None = None) -> str:
+    """What the highest- and lowest-scored windows have in common, in words: the time of day
+    of their first target (in 6-hour parts, against the share of all windows there), their
+    level (the first target over its series' median, median over the group) and the final
+    model's error on them (over the median window's error, median over the group), then the
+    lesson. `times`, `level`, `error`, `owner` (series index of each window, runs on several
+    series): one entry per training window; `top`, `bottom`: window indices."""
+    hours = np.asarray(pd.DatetimeIndex(times).hour)
+    varied = len(np.unique(hours // 6)) > 1  # daily data: every window at 00:00, say nothing
+    rel_level = _relative(level, owner) if level is not None else None
+    rel_error = _relative(error, None) if error is not None else None
+    facts: dict[str, dict[str, Any]] = {}
+    sentences = []
+    for label, idx in (("highest", np.asarray(top)), ("lowest", np.asarray(bottom))):
+        if idx.size == 0:
+            continue
+        parts, fact = [], {}
+        if varied:
+            text, fact["part"] = _times_clause(hours, idx)
+            parts.append(text)
+        for key, rel, what, of in (
+                ("level", rel_level, "level", "the series median"),
+                ("error", rel_error, "the final model's error", "the median window's")):
+            vals = rel[idx][np.isfinite(rel[idx])] if rel is not None else np.array([])
+            if vals.size:
+                fact[key] = float(np.median(vals))
+                parts.append(_ratio_words(fact[key], what, of))
+        facts[label] = fact
+        if parts:
+            sentences.append(f"The {idx.size} {label}-scored windows: " + "; ".join(parts) + ".")
+    if not sentences:
+        return ""
+    hi, lo = facts.get("highest", {}), facts.get("lowest", {})
+    traits = []  # a trait counts when the top group has it and the bottom group clearly less
+    if "error" in hi and "error" in lo:
+        if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"]:
+            traits.append("the windows the model still gets wrong")
+        elif hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]:
+            traits.append("windows the model already fits well")
+    if "level" in hi and "level" in lo:
+        if hi["level"] >= 1.25 and hi["level"] > 1.25 * lo["level"]:
+            traits.append("high-traffic windows")
+        elif hi["level"] <= 0.8 and lo["level"] > 1.25 * hi["level"]:
+            traits.append("low-traffic windows")
+    if hi.get("part") and hi.get("part") != lo.get("part"):
+        traits.append("night windows" if hi["part"] == "night" else f"{hi['part']} windows")
+    if traits:
+        lesson = ("Lesson: in this run the highest scores single out "
+                  + (traits[0] if len(traits) == 1
+                     else ", ".join(traits[:-1]) + " and " + traits[-1]) + ".")
+    else:
+        lesson = ("The highest and lowest scores do not differ clearly in time of day, level or "
+                  "error here.")
+    return " ".join([*sentences, lesson])
 
 
 def window_slice(series: pd.Series, target_time: pd.Timestamp, lookback: int,
@@ -401,8 +607,12 @@ def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
 
 
 def run_names(runs: Sequence[RunInfo]) -> dict[str, str]:
-    """Short unique display names: the strategy label, then parameters or time if needed."""
-    names = {r.run_id: r.label for r in runs}
+    """Short unique display names: the strategy label, then the dataset when the runs use
+    more than one (only what differs: "Full data · cells.csv", "Full data · 4259";
+    `dataset_tags`), then parameters or time if needed."""
+    tags = dataset_tags(runs)
+    names = {r.run_id: f"{r.label} · {tags[r.run_id]}" if tags.get(r.run_id) else r.label
+             for r in runs}
     for attempt in ("params", "time"):
         counts = pd.Series(list(names.values())).value_counts()
         dupes = {n for n, c in counts.items() if c > 1}
@@ -835,12 +1045,12 @@ def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataF
 
 
 def classical_verdicts(neural: Mapping[str, float], classical: Mapping[str, float]) -> list[str]:
-    """One plain sentence per neural run: does it beat the best classical model shown, by how
-    much (test MAE)."""
+    """One plain sentence per neural run: does it beat the best of the classical models
+    fitted (`classical`: every one fitted on its data, drawn or not), by how much (test MAE)."""
     if not classical or not neural:
         return []
     best, best_mae = min(classical.items(), key=lambda kv: kv[1])
-    ref = f"the best classical baseline shown, {best}"
+    ref = f"the best classical model fitted, {best}"
     out = []
     for name, mae in neural.items():
         diff = 100 * (1 - mae / best_mae) if best_mae else float("nan")
@@ -987,3 +1197,197 @@ def scoring_note(summary: Mapping[str, Any]) -> str:
         text += (f"; {in_pass:.2g} s of it is per-sample norm arithmetic inside the training "
                  "steps, timed there and given its time share of the training energy")
     return text + "."
+
+
+# --- run context and data provenance (issue 14: run cards, labels, the synthetic badge) ---------
+
+SYNTHETIC_BADGE = "Synthetic demo data"
+SYNTHETIC_NAME = "synthetic demo data"  # the embedded default, in tables and labels
+SYNTHETIC_NOTE = ("The embedded default dataset is synthetic: generated by "
+                  "importance/data/synthetic.py to imitate the statistics of the Telecom Italia "
+                  "Milan grid (its squares carry Milan place names such as Duomo), it contains "
+                  "no real measurements.")
+MAX_TAG = 20  # characters of a file name in a run label
+
+
+def _paths_of(data: DataConfig) -> tuple[str, ...]:
+    return () if data.path is None else (data.path,) if isinstance(data.path, str) \
+        else tuple(data.path)
+
+
+def is_synthetic(data: DataConfig, summary: Mapping[str, Any] | None = None) -> bool:
+    """Whether a run (its data config, and its summary's `source` when given) used the
+    embedded synthetic default rather than a file of real data."""
+    from importance.data.loader import DEFAULT_DATASET, DEFAULT_SOURCE
+
+    if summary is not None and summary.get("source") == DEFAULT_SOURCE:
+        return True
+    paths = _paths_of(data)
+    if not paths:
+        return True
+    try:
+        return len(paths) == 1 and Path(paths[0]).resolve() == DEFAULT_DATASET
+    except OSError:
+        return False
+
+
+def run_is_synthetic(run: RunInfo) -> bool:
+    return is_synthetic(run.config.data, run.summary)
+
+
+def data_file_text(data: DataConfig, summary: Mapping[str, Any] | None = None) -> str:
+    """The data's file name(s) ("cells.csv", "jan.csv, feb.csv", "a.csv + 3 more files"),
+    or "synthetic demo data" for the embedded default."""
+    if is_synthetic(data, summary):
+        return SYNTHETIC_NAME
+    names = [Path(p).name for p in _paths_of(data)]
+    return ", ".join(names) if len(names) <= 3 else f"{names[0]} + {len(names) - 1} more files"
+
+
+def _label_parts(run: RunInfo) -> tuple[str, str]:
+    """(series, column) of a run as loaded: its config's, else its summary's label's."""
+    label = str(run.summary.get("series_label") or "")
+    head, _, tail = label.rpartition(" · ")
+    series = run.config.data.series
+    series_text = "+".join(series) if isinstance(series, tuple) else series or \
+        head.removeprefix("square ")
+    return str(series_text), str(run.config.data.column or tail or label)
+
+
+def column_text(run: RunInfo) -> str:
+    """The value column a run forecast ("internet", "load"), its source's default included."""
+    return _label_parts(run)[1] or "value"
+
+
+def series_text(run: RunInfo) -> str:
+    """What the run forecast: its summary's series label ("square 5060 (Duomo) · internet"),
+    else its config's series and column."""
+    label = run.summary.get("series_label")
+    if label:
+        return str(label)
+    series, column = _label_parts(run)
+    return " · ".join(p for p in (series, column) if p)
+
+
+def dataset_tags(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """Per run, the short words that tell its dataset from the others' (file, series, column:
+    only those that differ among `runs`); {} when all use one dataset."""
+    parts = {}
+    for r in runs:
+        file = "demo data" if run_is_synthetic(r) else data_file_text(r.config.data)
+        if len(file) > MAX_TAG:
+            file = file[:MAX_TAG - 1] + "…"
+        parts[r.run_id] = (file, *_label_parts(r))
+    datasets = set(parts.values())
+    differ = [k for k in range(3) if len({p[k] for p in datasets}) > 1]
+    if not differ:
+        return {}
+    # the fewest of the differing words that still tell every dataset apart
+    subsets = [[k] for k in differ] + [[a, b] for i, a in enumerate(differ)
+                                        for b in differ[i + 1:]] + [differ]
+    keys = next(ks for ks in subsets
+                if len({tuple(p[k] for k in ks) for p in datasets}) == len(datasets))
+    return {rid: " ".join(p[k] for k in keys if p[k]) or "?" for rid, p in parts.items()}
+
+
+def run_step(pred: pd.DataFrame) -> pd.Timedelta | None:
+    """A run's time step, from its stored test forecasts (consecutive test windows, one step
+    apart); None when it cannot be told (a single forecast)."""
+    if pred is None or "time" not in pred or len(pred) < 2:
+        return None
+    t = pd.DatetimeIndex(pd.to_datetime(pred["time"])).unique().sort_values()
+    d = t[1:] - t[:-1]
+    d = d[d > pd.Timedelta(0)]
+    return pd.Timedelta(d.min()) if len(d) else None
+
+
+def steps_text(n: int, step: pd.Timedelta | None) -> str:
+    """Steps in time units: "1 day (144 x 10 min)", "10 min (1 step)"; "144 steps" without
+    a step."""
+    if step is None:
+        return f"{n:,} step{'s' if n != 1 else ''}"
+    if n == 1:
+        return f"{duration(step)} (1 step)"
+    return f"{duration(n * step)} ({n:,} x {duration(step)})"
+
+
+def epochs_text(run: RunInfo) -> str:
+    """Epochs run / planned: "16 / 16", "9 / 16, stopped early"."""
+    s = run.summary
+    done = int(s.get("epochs_run", len(s.get("epochs") or [])))
+    planned = int(s.get("epochs_planned", run.config.train.epochs))
+    stopped = s.get("stopped_early", done < planned)
+    return f"{done} / {planned}" + (", stopped early" if stopped else "")
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Strategy parameters in words: "keep ratio 0.7, scoring last_layer"; "none"."""
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(params.items())) or "none"
+
+
+def zone_text(run: RunInfo) -> str:
+    """The clock of the run's series: its zone, or the data's own wall-clock time."""
+    if "series_tz" in run.summary:
+        tz = run.summary["series_tz"]
+        return str(tz) if tz else "none (wall-clock time as in the data)"
+    return run.config.data.tz or "as in the data"
+
+
+def model_text(cfg: RunConfig) -> str:
+    """The model and optimiser in one line: "lstm 32x1, RevIN · batch 64, lr 0.01 cosine"."""
+    m, t = cfg.model, cfg.train
+    size = "" if m.kind in ("dlinear", "nlinear") else f" {m.hidden}x{m.layers}"
+    return (f"{m.kind}{size}{', RevIN' if m.revin else ''} · batch {t.batch_size}, "
+            f"lr {t.lr:g} {t.lr_schedule}")
+
+
+def run_card_table(runs: Sequence[RunInfo], names: Mapping[str, str],
+                   steps: Mapping[str, pd.Timedelta | None],
+                   compact: bool = False) -> pd.DataFrame:
+    """One row per run: what it was trained on and how, in time units where the run's step
+    (`steps`, by run id: `run_step`) is known. `compact` (the pages' run card): without the
+    step (the lookback states it), the run id, and the stride in time units."""
+    rows = []
+    for r in runs:
+        step = steps.get(r.run_id)
+        w = r.config.window
+        rows.append({
+            "run": names.get(r.run_id, r.label),
+            "data": data_file_text(r.config.data, r.summary),
+            "series · column": series_text(r),
+            "step": duration(step) if step is not None else "unknown",
+            "zone": zone_text(r),
+            "lookback": steps_text(w.lookback, step),
+            "horizon": steps_text(w.horizon, step),
+            "stride": f"{w.stride} steps" if compact and w.stride > 1 else
+            steps_text(w.stride, step) if w.stride > 1 else "1 step",
+            "epochs": epochs_text(r),
+            "seed": r.config.train.seed,
+            "strategy parameters": params_text(r.config.train.strategy_params),
+            "model": model_text(r.config),
+            "run id": r.run_id,
+        })
+    table = pd.DataFrame(rows)
+    return table.drop(columns=["step", "run id"]) if compact else table
+
+
+def runs_data_text(runs: Sequence[RunInfo]) -> str:
+    """The data of the runs shown, for the sidebar: "cells.csv: BS 12 · load"; several
+    datasets one after another (";")."""
+    seen: dict[str, None] = {}
+    for r in runs:
+        seen.setdefault(f"{data_file_text(r.config.data, r.summary)}: {series_text(r)}")
+    return "; ".join(seen)
+
+
+def settings_lines(runs: Sequence[RunInfo], names: Mapping[str, str],
+                   steps: Mapping[str, pd.Timedelta | None]) -> list[str]:
+    """One line of settings per run (for exports): data, window, epochs, seed, parameters."""
+    out = []
+    for row in run_card_table(runs, names, steps).to_dict("records"):
+        out.append(f"{row['run']} (run {row['run id']}): data {row['data']}, "
+                   f"{row['series · column']}, zone {row['zone']}, step {row['step']}; "
+                   f"lookback {row['lookback']}, horizon {row['horizon']}, stride "
+                   f"{row['stride']}; epochs {row['epochs']}; seed {row['seed']}; strategy "
+                   f"parameters: {row['strategy parameters']}; model {row['model']}")
+    return out

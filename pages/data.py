@@ -7,7 +7,7 @@ import streamlit as st
 from importance import views
 from importance.data.holidays import country_name, holiday_dates
 from importance.data.steps import ONE_WEEK, duration, suggest_window
-from ui import charts, entry, figures, launch, sidebar, state
+from ui import charts, entry, figures, launch, runcard, sidebar, state
 from ui.data import acf_lags, explore, load, variance_shares
 
 entry.require_entry()
@@ -17,6 +17,7 @@ st.caption("The series every run trains on. Traffic follows a daily and a weekly
            "training windows from different hours can matter very differently.")
 
 dataset = sidebar.current()
+runcard.dataset_badge(dataset)  # the embedded default is synthetic: say so
 loaded, error = load(dataset.config)
 if loaded is None:
     st.error(f"This series cannot be loaded: {error}")

@@ -10,7 +10,7 @@ from importance import views
 from importance.compare import backprops_all, compare_table
 from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
-from ui import charts, entry, figures, runs, state
+from ui import charts, entry, exports, figures, runcard, runs, state, verdict
 
 entry.require_entry()
 
@@ -22,6 +22,8 @@ st.caption("What each strategy cost, with the share saved against the baseline. 
            "energy and emissions are estimates, measured as stated below.")
 
 chosen, names, colors = runs.chosen_for_page()
+verdict.strategy_block(chosen, names)  # the verdict first (importance.verdict)
+runcard.show(chosen, names)  # data, settings, synthetic badge
 by_id = {r.run_id: r for r in chosen}
 ids = list(by_id)
 default = views.pick_baseline(chosen) or chosen[0]
@@ -42,6 +44,7 @@ st.info("**How energy was measured:** " + " / ".join(methods))
 
 for sentence in views.savings_sentences(rows.values(), names, base_id):
     st.markdown(f"- {sentence}")
+exports.report_button(chosen, names, base_id)  # one offline HTML file of these runs
 for r in chosen:  # a best epoch from before any selection by score: say so plainly
     if note := scores_unused_note(r.summary, names[r.run_id]):
         st.warning(note)
@@ -124,9 +127,7 @@ st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
 
 st.header("Comparison table")
 st.dataframe(views.comparison_display(table, names, scale, unit), hide_index=True)
-st.download_button("Download as CSV", table.to_csv(index=False).encode(),
-                   file_name="energy_comparison.csv", mime="text/csv",
-                   help="Every column of importance.compare.compare_table, in kWh and kg.")
+exports.energy_csv_button(chosen, names, base_id)  # rounded, units, settings
 with st.expander("Measurement details"):
     st.markdown(
         "- CodeCarbon's offline tracker measures one phase at a time; jobs run one at a time, "

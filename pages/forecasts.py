@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from importance import views
-from ui import charts, classical, entry, figures, runs, spikes, state
+from ui import charts, classical, entry, exports, figures, runcard, runs, spikes, state, verdict
 
 entry.require_entry()
 
@@ -16,6 +16,8 @@ st.caption("Every run forecasts the same held-out test period (the last part of 
            "a neural network has to clear.")
 
 chosen, names, colors = runs.chosen_for_page()
+top = st.container()  # the verdict first (importance.verdict): filled once the models are fitted
+runcard.show(chosen, names)  # data, settings, synthetic badge
 ref = chosen[-1]
 setup = (ref.config.data, ref.config.window)
 same = [r for r in chosen if (r.config.data, r.config.window) == setup]
@@ -42,11 +44,13 @@ c1, c2 = st.columns([3, 1])
 with c1:
     options = classical.models()
     picked = st.multiselect(
-        "Classical baselines", options, default=[m for m in classical.INSTANT if m in options],
+        "Classical baselines", options, default=[m for m in classical.DEFAULTS if m in options],
         key=state.FC_CLASSICAL, persist_state="session",
         format_func=lambda m: m.replace("_", " "),
-        help="Fitted once on the training + validation data and cached; seasonal naive needs "
-             "no fitting, the others take a few seconds the first time.")
+        help="The models drawn. Fitted once on the training + validation data and cached; "
+             "seasonal naive needs no fitting, the others take a few seconds the first time. "
+             "Seasonal naive and Holt-Winters are always fitted: the verdict and the "
+             "leaderboard compare with the best of every model fitted, drawn or not.")
 with c2:
     step = 1
     if horizon > 1:
@@ -66,6 +70,8 @@ for k, name in enumerate(picked):
     frame = views.classical_frame(template, res.predictions)
     color = charts.CLASSICAL_COLORS[k % len(charts.CLASSICAL_COLORS)]
     fitted.append((res, frame, color))
+# every model fitted for this data (the defaults, the drawn, any fitted before): the verdict's
+all_fitted, _ = classical.fitted(*setup, drawn=picked)
 
 
 def _shown(pred: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +91,7 @@ charts.show(figures.error_by_hour(lines, local, unit))
 st.caption("Where in the day each model errs: compare the hours with the weekly rhythm on the "
            "Data page and with the hours the importance run kept most often.")
 
-st.header("Metrics on the test period")
+st.header("Leaderboard on the test period")
 baseline = views.pick_baseline(chosen)
 # runs on the drawn series' data: that series' metrics (several series); others: their own
 metrics = {r.run_id: views.series_metrics(r.summary, shown_series if r.run_id in preds else None)
@@ -96,7 +102,7 @@ for r in chosen:
     rows.append({"model": names[r.run_id], "kind": "neural", "MAE": m["test_mae"],
                  "RMSE": m["test_rmse"], "sMAPE %": m["test_smape"],
                  "time s": r.summary["wall_s"], "run id": r.run_id})
-for res, _, _ in fitted:
+for res in all_fitted:  # drawn or not: the leaderboard has every model fitted
     rows.append({"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
                  "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
                  "time s": res.fit_s + res.predict_s, "run id": ""})
@@ -104,29 +110,34 @@ table = pd.DataFrame(rows)
 if baseline is not None:
     table.insert(5, "MAE vs full %", 100 * (table["MAE"] / metrics[baseline.run_id]["test_mae"]
                                             - 1))
-if fitted:
+if all_fitted:
     best_classical = table.loc[table["kind"] == "classical", "MAE"].min()
     table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best_classical - 1))
+table = verdict.leaderboard(table)  # best first
+with top:
+    verdict.forecasts_block(chosen, names,
+                            {names[r.run_id]: metrics[r.run_id]["test_mae"] for r in same},
+                            {res.label: res.metrics["mae"] for res in all_fitted})
 st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.2f"),
     "RMSE": st.column_config.NumberColumn(format="%.2f"),
     "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
     "MAE vs full %": st.column_config.NumberColumn(format="%+.1f"),
     "MAE vs best classical %": st.column_config.NumberColumn(
-        format="%+.1f", help="Against the classical baseline with the lowest test MAE among "
-                             "those shown; negative: better."),
+        format="%+.1f", help="Against the classical model with the lowest test MAE among "
+                             "all those fitted; negative: better."),
+    "rank": st.column_config.NumberColumn(help="By test MAE, lowest first."),
     "time s": st.column_config.NumberColumn(format="%.1f", help="training (all epochs, incl. "
                                             "scoring and validation) or fit + forecast"),
 })
-st.download_button("Download as CSV", table.to_csv(index=False).encode(),
-                   file_name="forecast_metrics.csv", mime="text/csv")
+exports.forecast_csv_button(table, chosen, names)  # rounded, units, settings
 st.caption("MAE and RMSE in original units over every test window and horizon step; sMAPE in "
            "percent (0-200). Neural time is the whole training run; classical time is fit + "
            "forecast." + (f" Runs on several series: the figures of series {shown_series}, "
                           "the one drawn." if panel else ""))
 verdicts = views.classical_verdicts(
     {names[r.run_id]: metrics[r.run_id]["test_mae"] for r in same},
-    {res.label: res.metrics["mae"] for res, _, _ in fitted})
+    {res.label: res.metrics["mae"] for res in all_fitted})
 for sentence in verdicts:
     st.markdown(f"- {sentence}")
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from importance import timeaxis, views
 from importance.stopping import scores_unused_note
-from ui import charts, entry, fidelity, figures, runs, state
+from ui import charts, entry, fidelity, figures, runcard, runs, state, teaching
 from ui.data import load
 
 entry.require_entry()
@@ -14,19 +15,20 @@ entry.require_entry()
 N_EXTREMES = 4
 
 st.title("Importance")
-st.caption("Each strategy scores the training windows in its own way (gradient-norm "
-           "importance: the L2 norm of a window's own loss gradient, how hard it pulls on the "
-           "model; InfoBatch and selective backprop: its loss; EL2N: its error norm) and "
-           "uses the scores with its own policy: top-k, sampling, coin flips or pruning with "
-           "rescaling. Below: the scores each epoch's selection saw, what was kept, and the "
-           "weights of strategies that reweight. The fidelity table at the bottom checks the "
-           "cheap norm proxies against the exact norm.")
+st.caption("Which training windows each strategy scores high, which it keeps, and what they "
+           "have in common. Each strategy scores the windows in its own way (gradient-norm "
+           "importance: the L2 norm of a window's own loss gradient; InfoBatch and selective "
+           "backprop: its loss; EL2N: its error norm) and uses the scores with its own policy: "
+           "top-k, sampling, coin flips or pruning with rescaling. How it works, below, gives "
+           "the steps, the formulas and the sources.")
 
 chosen, names, colors = runs.chosen_for_page()
+runcard.show(chosen, names)  # data, settings, synthetic badge
 arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
 scored = [r for r in chosen if views.has_scores(arrays[r.run_id]["scores"])]
 subset = [r for r in chosen if not arrays[r.run_id]["selected"].all()]
 by_score = {r.run_id: views.epochs_by_score(r.summary) for r in chosen}
+teaching.how_it_works(chosen, names)
 for r in chosen:  # a best epoch from before any selection by score: say so plainly
     if note := scores_unused_note(r.summary, names[r.run_id]):
         st.warning(note)
@@ -42,8 +44,9 @@ def _no_scores(r: views.RunInfo) -> str:
 # --- score distributions per epoch ------------------------------------------------------------
 st.header("Score distributions per epoch")
 st.caption("Counts of windows per score bin, using the scores each epoch's selection was made "
-           "from; colored = trained that epoch, gray = scored but skipped. Press Play or drag "
-           "the epoch slider.")
+           "from; colored = trained that epoch, gray = scored but skipped; the dashed line is "
+           "where the keep ratio cut (the lowest score kept). Press Play or drag the epoch "
+           "slider.")
 unscored = [r for r in chosen if r not in scored]
 if unscored:
     st.info(" ".join(_no_scores(r) for r in unscored))
@@ -52,9 +55,15 @@ for k, r in enumerate(scored):
     with cols[k % len(cols)]:
         a = arrays[r.run_id]
         h = views.score_histograms(a["scores"], a["selected"], by_score=by_score[r.run_id])
+        if skipped := views.unscored_epochs_text(h):
+            st.markdown(f"**{names[r.run_id]}.** {skipped}")
         charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id],
                                             views.score_name(r)),
                     key=f"hist-{r.run_id}")
+        if not np.isfinite(h.cut[h.shown]).any():
+            st.caption(f"No dashed line for {names[r.run_id]}: no epoch kept exactly the top of "
+                       "its scores (its policy samples, flips coins, grows a pool or picks at "
+                       "random), so high and low scores are both trained and skipped.")
 
 # --- which windows were kept ------------------------------------------------------------------
 st.header("Which windows were kept")
@@ -81,12 +90,14 @@ else:
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
                         format_func=names.__getitem__)
-    cal = views.selection_calendar(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
-    charts.show(figures.calendar(cal, f"How often each window was trained: {names[pick]}"))
-    st.caption(f"One cell per training window (by the time of its first forecast step, "
-               f"{views.clock_label(clocks[pick])}); color = share of epochs in which it was "
-               "trained. Blank cells have no training window (stride, or outside the training "
-               "period).")
+    week = views.selection_week(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
+    days = views.selection_days(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
+    charts.show(figures.calendar(week, days, f"How often the windows were trained: {names[pick]}",
+                                 views.clock_label(clocks[pick])))
+    st.caption("Color = the share of epochs in which the windows were trained, by the time of "
+               "their first forecast step: top, averaged by weekday and hour of day; bottom, "
+               "by calendar day (holidays and unusual days stand out there). Blank cells have "
+               "no training window.")
 
 # --- loss weights ----------------------------------------------------------------------------
 weighted = [r for r in chosen if views.is_reweighted(arrays[r.run_id].get("weights"),
@@ -146,6 +157,25 @@ members = focus.config.data.members()  # several for a run on several series
 loads = [load(d) for d in members]
 loaded, error = next((le for le in loads if le[0] is None), loads[0])
 clock = views.tz_name(loaded.values.index) if loaded is not None else None
+score = views.latest_scores(a["scores"])
+n_scored = int(np.isfinite(score).sum())
+group = views.extreme_group_size(n_scored, N_EXTREMES)
+top_g, bottom_g = views.extreme_windows(score, group)
+run_times = timeaxis.from_ns(a["train_time_ns"], runs.run_tz(focus))  # on the run's clock
+level = a.get("train_actual")  # the first forecast step (runs stored before it: the series)
+if level is None and loaded is not None and len(members) == 1 and \
+        (runs.run_tz(focus) is None) == (clock is None):
+    level = loaded.values.reindex(run_times).to_numpy(dtype=float)
+lesson = views.extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
+                             a.get("train_series"))
+if lesson:
+    st.markdown(f"**What they have in common.** {lesson}")
+    st.caption(f"Over the {group:,} highest and {group:,} lowest of the {n_scored:,} scored "
+               f"windows by latest score in {names[focus.run_id]}. Time of day: of the first "
+               f"forecast step ({views.clock_label(runs.run_tz(focus))}), in 6-hour parts, "
+               "against the share of all windows there. Level: the first forecast step over "
+               "its series' median. Error: the final model's mean absolute error on the "
+               "window over the median window's. Both are medians over the group.")
 if loaded is None:
     st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
             "drawn.")
@@ -153,7 +183,6 @@ elif (runs.run_tz(focus) is None) != (clock is None):
     st.info("The run's data now loads with a different clock (with or without a time zone) "
             "than the run was trained on, so its windows cannot be drawn.")
 else:
-    score = views.latest_scores(a["scores"])
     top, bottom = views.extreme_windows(score, N_EXTREMES)
     times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
     owner = a.get("train_series")  # each window's series (runs on several series)
@@ -172,8 +201,7 @@ else:
                                              loaded.column), key=f"windows-{title}")
     st.caption(f"Each panel is one training window: its {w.lookback}-step input (gray) and the "
                f"{w.horizon}-step target (colored), with its latest score in "
-               f"{names[focus.run_id]}. Compare what the top and bottom rows have in common: "
-               "the time of day, the day, sudden changes.")
+               f"{names[focus.run_id]}: the first {N_EXTREMES} of each group above.")
 
 # --- scoring proxies --------------------------------------------------------------------------
 fidelity.section(focus, names[focus.run_id])

@@ -31,7 +31,7 @@ from ui.devserver import (  # noqa: E402 - after the path fix
     wait_idle,
 )
 
-PAGES = ("Data", "Train", "Importance", "Forecasts", "Energy")
+PAGES = ("Data", "Train", "Importance", "Forecasts", "Energy", "Overview")
 
 
 def shrink(path: Path) -> None:
@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             sync_playwright() as p:
         browser = launch_browser(p)
         page = browser.new_page(viewport={"width": a.width, "height": 900})
-        page.goto(app.url)
+        page.goto(app.url)  # the Overview: captured last, with the comparison's verdict
+        page.locator(CHART).first.wait_for(timeout=120_000)
+        wait_idle(page, 120_000)
+        open_page(page, "Data")
         page.locator(CHART).first.wait_for(timeout=120_000)
         wait_idle(page, 120_000)
         print(capture(page, "Data", a.out, a.width, a.max_height))

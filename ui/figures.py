@@ -61,44 +61,74 @@ def dow_hour(table: pd.DataFrame, title: str, x: str) -> go.Figure:
     return fig
 
 
+CUT_COLOR = "#111827"
+
+
 @cached
 def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str) -> go.Figure:
-    """Stacked kept/dropped histograms, one animation frame per epoch (pre-binned counts)."""
+    """Stacked kept/dropped histograms, one animation frame per epoch that selected by score
+    (`ScoreHistograms.shown`; the page says in words what the other epochs did), with a
+    vertical line where the keep ratio cut the scores (`ScoreHistograms.cut`) when it did."""
     x = np.log10(h.centers) if h.log else h.centers
     width = float(np.diff(np.log10(h.edges) if h.log else h.edges).mean())
-    n_epochs = h.kept.shape[0]
+    epochs = [int(e) for e in h.shown]
+    top = float((h.kept + h.dropped)[epochs].max()) * 1.08 or 1.0
+    lo_x, hi_x = float(x[0] - width / 2), float(x[-1] + width / 2)
+    has_cut = bool(np.isfinite(h.cut[epochs]).any())
 
-    def bars(e: int) -> list[go.Bar]:
-        return [go.Bar(x=x, y=h.kept[e], width=width, name="trained", marker_color=color,
-                       customdata=h.centers, hovertemplate="score %{customdata:.3g}: "
-                       "%{y} trained<extra></extra>"),
-                go.Bar(x=x, y=h.dropped[e], width=width, name="dropped",
-                       marker_color=charts.DROPPED_COLOR, customdata=h.centers,
-                       hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
+    def cut_line(e: int) -> go.Scatter:
+        c = h.cut[e]
+        if not np.isfinite(c):
+            return go.Scatter(x=[None, None], y=[None, None], mode="lines+text", text=["", ""],
+                              name="keep-ratio cut", line=dict(color=CUT_COLOR, dash="dash"))
+        at = (np.log10(c) if c > 0 else lo_x) if h.log else c  # a zero score: left edge
+        xc = float(np.clip(at, lo_x, hi_x))
+        n = (h.kept[e] + h.dropped[e]).sum()
+        kept = h.kept[e].sum() / n if n else float("nan")
+        label = f"cut: top {kept:.0%} kept, score \u2265 {c:.3g}"
+        side = "left" if xc > (lo_x + hi_x) / 2 else "right"
+        return go.Scatter(x=[xc, xc], y=[0, top * 0.97], mode="lines+text",
+                          text=["", label], textposition=f"bottom {side}",
+                          textfont=dict(size=12, color=CUT_COLOR), name="keep-ratio cut",
+                          line=dict(color=CUT_COLOR, width=2, dash="dash"),
+                          hovertemplate=f"{label}<extra></extra>")
+
+    def traces(e: int) -> list[go.BaseTraceType]:
+        out: list[go.BaseTraceType] = [
+            go.Bar(x=x, y=h.kept[e], width=width, name="trained", marker_color=color,
+                   customdata=h.centers, hovertemplate="score %{customdata:.3g}: "
+                   "%{y} trained<extra></extra>"),
+            go.Bar(x=x, y=h.dropped[e], width=width, name="dropped",
+                   marker_color=charts.DROPPED_COLOR, customdata=h.centers,
+                   hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
+        return [*out, cut_line(e)] if has_cut else out
 
     def heading(e: int) -> str:
-        note = "" if h.scored[e] else " (not selected by score: a warm-up or all windows)"
+        note = "" if h.scored[e] else " (not selected by score)"
         return f"{title}: epoch {e + 1}{note}"
 
-    fig = go.Figure(data=bars(n_epochs - 1), frames=[
-        go.Frame(data=bars(e), name=str(e + 1), layout=dict(title_text=heading(e)))
-        for e in range(n_epochs)])
-    top = float((h.kept + h.dropped).max()) * 1.05 or 1.0
-    charts.style(fig, title=heading(n_epochs - 1),
+    last = epochs[-1]
+    fig = go.Figure(data=traces(last), frames=[
+        go.Frame(data=traces(e), name=str(e + 1), layout=dict(title_text=heading(e)))
+        for e in epochs])
+    charts.style(fig, title=heading(last),
                  x=score + (" (log scale)" if h.log else ""), y="windows", height=380)
     fig.update_layout(barmode="stack", bargap=0, yaxis_range=[0, top],
-                      margin=dict(l=10, r=10, t=80, b=10),
+                      xaxis_range=[lo_x, hi_x], margin=dict(l=10, r=10, t=80, b=10),
                       legend=dict(yref="paper", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     if h.log:
         lo, hi = int(np.floor(x.min())), int(np.ceil(x.max()))
         ticks = list(range(lo, hi + 1))
         fig.update_xaxes(tickvals=ticks, ticktext=[f"{10.0 ** t:g}" for t in ticks])
+    if len(epochs) < 2:
+        fig.update_layout(height=400)
+        return fig
     steps = [dict(method="animate", label=str(e + 1),
                   args=[[str(e + 1)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                            transition=dict(duration=0))])
-             for e in range(n_epochs)]
+             for e in epochs]
     fig.update_layout(
-        sliders=[dict(active=n_epochs - 1, steps=steps, currentvalue=dict(prefix="epoch "),
+        sliders=[dict(active=len(epochs) - 1, steps=steps, currentvalue=dict(prefix="epoch "),
                       pad=dict(t=40, l=70), len=0.85, x=0.15)],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
                           yanchor="top", pad=dict(t=45), showactive=False, buttons=[
@@ -128,18 +158,33 @@ def hour_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str],
     return fig
 
 
+CALENDAR_HEIGHT = 380
+
+
 @cached
-def calendar(table: pd.DataFrame, title: str) -> go.Figure:
-    """Day x time-of-day heat map of how often each window was trained."""
-    fig = go.Figure(go.Heatmap(
-        z=100 * table.to_numpy(), x=list(table.columns), y=list(table.index),
-        colorscale=charts.SHARE_SCALE, zmin=0, zmax=100,
-        colorbar=dict(title="% epochs", ticksuffix="%"),
-        hovertemplate="%{y} %{x}: trained in %{z:.0f}% of epochs<extra></extra>"))
-    charts.style(fig, title=title, x="time of day", y="day", legend=False,
-                 height=max(320, 14 * len(table) + 120))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", nticks=13)
+def calendar(week: pd.DataFrame, days: pd.Series, title: str, clock: str) -> go.Figure:
+    """The compact selection calendar: weekday x hour-of-day map of how often the windows
+    starting there were trained (`views.selection_week`) over a one-row strip of the mean per
+    calendar day (`views.selection_days`), one color scale; at most CALENDAR_HEIGHT px."""
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.74, 0.26], vertical_spacing=0.2,
+                        subplot_titles=[f"by weekday and hour of day ({clock})", "by day"])
+    fig.add_heatmap(z=100 * week.to_numpy(), x=[f"{int(c):02d}" for c in week.columns],
+                    y=list(week.index), coloraxis="coloraxis", xgap=1, ygap=1,
+                    hovertemplate="%{y} %{x}:00: trained in %{z:.0f}% of epochs"
+                                  "<extra></extra>", row=1, col=1)
+    fig.add_heatmap(z=[100 * days.to_numpy()], x=views.naive(days.index), y=["day"],
+                    coloraxis="coloraxis",
+                    hovertemplate="%{x|%a %d %b %Y}: trained in %{z:.0f}% of epochs"
+                                  "<extra></extra>", row=2, col=1)
+    charts.style(fig, title=title, legend=False, height=CALENDAR_HEIGHT)
+    fig.update_layout(coloraxis=dict(colorscale=charts.SHARE_SCALE, cmin=0, cmax=100,
+                                     colorbar=dict(title="% epochs", ticksuffix="%",
+                                                   len=1.0, thickness=14)),
+                      margin=dict(l=10, r=10, t=70, b=10))
+    fig.update_yaxes(autorange="reversed", type="category", row=1, col=1)
+    fig.update_yaxes(showticklabels=False, row=2, col=1)
+    fig.update_xaxes(type="category", row=1, col=1)
+    fig.update_annotations(font_size=12, x=0, xanchor="left")
     return fig
 
 

@@ -9,18 +9,23 @@ from importance.config import DataConfig
 from importance.data import DataError, SourceInfo
 from importance.data.steps import duration
 from importance.data.timestamps import check_zone
-from ui import state
+from ui import entry, state
 from ui.data import Dataset, describe, load
 from ui.upload import UPLOAD_TYPES, save_upload
 
 DEFAULT, UPLOAD = "default", "upload"
 SOURCE_NAMES = {DEFAULT: "Embedded default", UPLOAD: "Upload files"}
 OWN_ZONE = ""  # the zone option meaning "as in the data"
+# Pages that show stored runs: each run carries its own data (ui.runcard names it), so the
+# picker (the data of new runs) is folded away there instead of standing beside their charts.
+RESULT_PAGES = ("pages/importance.py", "pages/forecasts.py", "pages/energy.py",
+                "pages/overview.py")
+NEW_RUNS = "Dataset for new runs"
 
 
-def _uploaded_paths() -> tuple[str | tuple[str, ...] | None, str]:
+def _uploaded_paths(sb) -> tuple[str | tuple[str, ...] | None, str]:
     """Path(s) of the uploaded file(s) (each saved once), and their display name."""
-    uploaded = st.sidebar.file_uploader(
+    uploaded = sb.file_uploader(
         "CSV, TSV, Parquet or Milan files", type=list(UPLOAD_TYPES), key=state.UPLOAD,
         accept_multiple_files=True,
         help="A time series export: a timestamp column and numeric KPI columns; long format "
@@ -40,9 +45,8 @@ def _uploaded_paths() -> tuple[str | tuple[str, ...] | None, str]:
     return paths[0] if len(paths) == 1 else paths, ", ".join(f.name for f in files)
 
 
-def _zone(naive: bool, own: str) -> str | None:
+def _zone(sb, naive: bool, own: str) -> str | None:
     """The zone picker: the data's own clock first, then common zones; any IANA name typed."""
-    sb = st.sidebar
     own_words = "no zone" if naive else own.split(" (")[0]
     options = [OWN_ZONE, *views.ZONES]
     chosen = sb.selectbox(
@@ -92,14 +96,23 @@ def _short(error: str, names: str) -> str:
 
 
 def dataset_picker() -> Dataset:
-    """Draw the dataset controls; return the chosen dataset (the default when none is usable)."""
-    sb = st.sidebar
-    sb.header("Dataset")
+    """Draw the dataset controls; return the chosen dataset (the default when none is usable).
+
+    On the result pages (`RESULT_PAGES`) the controls are folded into a collapsed "Dataset for
+    new runs" expander: the charts there are of the runs' own data, named by the run card."""
+    on_results = entry.current_page() in RESULT_PAGES
+    if on_results:
+        sb = st.sidebar.expander(NEW_RUNS, expanded=False)
+        sb.caption("What the Data and Train pages use. The runs on this page keep the data "
+                   "they were trained on: see *Data of the runs shown* below.")
+    else:
+        sb = st.sidebar
+        sb.header("Dataset")
     source = sb.radio("Source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.__getitem__,
                       key=state.SOURCE, horizontal=True, label_visibility="collapsed")
     path, name = (None, "embedded default")
     if source == UPLOAD:
-        path, name = _uploaded_paths()
+        path, name = _uploaded_paths(sb)
         if path is None:
             sb.caption("No file yet: the embedded default is used.")
             name = "embedded default"
@@ -142,7 +155,7 @@ def dataset_picker() -> Dataset:
                  "that puts every date in the past; a December-to-January turn moves on a "
                  "year."))
     own = dict(info.detected).get("time zone", "")
-    tz = _zone(info.naive, own)
+    tz = _zone(sb, info.naive, own)
     dataset = Dataset(DataConfig(path=path, series=series, column=column, tz=tz, year=year),
                       info, name)
     loaded, error = load(dataset.config)
@@ -152,6 +165,9 @@ def dataset_picker() -> Dataset:
         span = duration(loaded.values.index[-1] - loaded.values.index[0] + loaded.freq)
         sb.caption(f"**{loaded.label}**  \n{len(loaded.values):,} points at a "
                    f"{duration(loaded.freq)} step, {span}, from {name}")
+        if path is None and not on_results:  # the embedded default: say it is synthetic
+            sb.badge(views.SYNTHETIC_BADGE, icon=":material/science:", color="orange",
+                     help=views.SYNTHETIC_NOTE)
     st.session_state[state.DATA] = dataset
     return dataset
 

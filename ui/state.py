@@ -58,3 +58,8 @@ FC_CLASSICAL = "forecasts.classical"
 FC_SERIES = "forecasts.series"  # selectbox: the series drawn, for runs on several series
 EN_BASELINE = "energy.baseline"
 EN_AXIS = "energy.axis"
+
+# Overview page
+OV_DEMO = "overview.demo"  # button: launch the quick demo (ui.demo)
+OV_SETUP = "overview.setup"  # button: open the Train page
+OV_DEMO_STARTED = "overview.demo_started"  # time.time() of this session's last demo launch

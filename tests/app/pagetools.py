@@ -16,8 +16,14 @@ TIMEOUT = 120  # seconds per script run: the first Data page run imports statsmo
 QUICK = {state.F_EPOCHS: 3, state.F_HIDDEN: 4, state.F_LOOKBACK: 24, state.F_STRIDE: 32}
 
 
-def new_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+DATA_PAGE = "pages/data.py"
+
+
+def new_app(first: str | None = DATA_PAGE) -> AppTest:
+    """The dashboard, opened on `first`: the Data page, where the tests of the sidebar's
+    dataset start; None: the default page, as a browser opens it (the Overview)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    return at.switch_page(first) if first else at
 
 
 def page(at: AppTest, path: str) -> AppTest:

@@ -133,7 +133,7 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     assert {"neural", "classical"} <= set(table["kind"])
     best = table.loc[table["kind"] == "classical", "MAE"].min()
     assert (table["MAE vs best classical %"] - 100 * (table["MAE"] / best - 1)).abs().max() < 1e-9
-    assert any("classical baseline shown" in m.value for m in at.markdown)
+    assert any("best classical model fitted" in m.value for m in at.markdown)
 
     page(at, "pages/energy.py")
     assert "How energy was measured" in _texts(at.info)

@@ -314,7 +314,7 @@ def test_forecast_frames_and_verdicts():
         views.classical_frame(template, np.zeros((2, 2)))
     verdicts = views.classical_verdicts({"Grad": 9.0, "Full": 11.0},
                                         {"Naive": 12.0, "Fourier": 10.0})
-    assert verdicts[0].startswith("Grad beats the best classical baseline shown, Fourier")
+    assert verdicts[0].startswith("Grad beats the best classical model fitted, Fourier")
     assert "by 10.0%" in verdicts[0]
     assert "Full does not beat" in verdicts[1] and "10.0% higher" in verdicts[1]
     assert views.classical_verdicts({"Grad": 1.0}, {}) == []

@@ -38,6 +38,7 @@ def test_a_fresh_server_opened_at_a_sub_url_draws_it_through_the_entry(app, blan
 
 
 def test_launch_follow_and_explore_a_comparison(page):
+    open_page(page, "Data")  # the app opens on the Overview
     check_page(page, "Data")
     page.get_by_role("button", name="Launch comparison").click()
     page.locator("h1", has_text="Train").wait_for()
@@ -62,6 +63,7 @@ def test_an_uploaded_naive_timestamp_export_trains_and_every_result_page_draws(p
     from tests.fixtures.exports import EXPORTS
 
     export = EXPORTS["bs_energy_hourly_long"]
+    open_page(page, "Data")  # the app opens on the Overview
     check_page(page, "Data")
     page.get_by_text("Upload files").click()
     page.locator("input[type=file]").set_input_files(export.paths(tmp_path))

@@ -31,7 +31,7 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     assert "gradnorm" in printed and "estimated from CPU load" in printed
     whole = json.loads(out.read_text(), parse_constant=_no_nan)
     data = whole["runs"]
-    assert [r["strategy"] for r in data] == ["full", "gradnorm", "random"]
+    assert [r["strategy"] for r in data] == ["full", "gradnorm", "rs2"]
     for r in data:
         assert set(r) == set(JSON_FIELDS)
         assert r["test_mae"] > 0 and r["energy_kwh"] > 0 and r["wall_s"] >= r["scoring_s"]
@@ -111,7 +111,7 @@ def test_unknown_strategy_is_rejected_by_the_parser(capsys):
 def test_every_command_has_help_with_an_example():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"compare", "data", "runs"}
+    assert set(sub.choices) == {"compare", "data", "runs", "sweep", "report"}
     for name, p in sub.choices.items():
         assert p.description and p.epilog.startswith(f"example: importance {name}")
 
@@ -170,7 +170,7 @@ def test_compare_on_several_series_trains_one_model_each_and_prints_them(tmp_pat
     printed = capsys.readouterr().out
     assert "one model per strategy on these 3 series" in printed
     table = printed.split("test MAE per series")[1].splitlines()[1:]
-    assert table[0].split() == ["series", "full", "gradnorm", "random"]
+    assert table[0].split() == ["series", "full", "gradnorm", "rs2"]
     assert [row.split()[0] for row in table[1:5]] == ["B_0", "B_1", "B_3", "pooled"]
     data = json.loads(out.read_text())["runs"]
     store = RunStore(runs)

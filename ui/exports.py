@@ -1,0 +1,61 @@
+"""The result pages' downloads: CSV tables rounded, with units in the column names and the
+runs' settings and data provenance in a `#` header (`importance.report`), and the
+self-contained HTML report ("Export report")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from importance import report, views
+from ui import runcard, runs
+
+CSV_HELP = ("Rounded (3 significant digits; errors 4, percentages 0.1), units in the column "
+            "names; the data's provenance, how energy was measured and each run's settings in "
+            "the '#' lines at the top (pandas: read_csv(path, comment='#')).")
+
+
+def energy_csv_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
+                      base_id: str | None) -> None:
+    """The Energy page's comparison table as CSV (energy in Wh, emissions in gCO2e)."""
+    data = report.comparison_csv(chosen, names, runcard.steps(chosen), base_id)
+    st.download_button("Download as CSV", data, file_name="energy_comparison.csv",
+                       mime="text/csv", help=CSV_HELP, key="export.energy_csv")
+
+
+def forecast_csv_button(table: pd.DataFrame, chosen: Sequence[views.RunInfo],
+                        names: Mapping[str, str], unit: str | None = None) -> None:
+    """The Forecasts page's metrics table as CSV (`unit`: the errors' units; default: the
+    value column of the newest run, in original units)."""
+    if unit is None:
+        unit = f"{views.column_text(chosen[-1]) if chosen else 'value'} (original units)"
+    data = report.forecast_csv(table, chosen, names, runcard.steps(chosen), unit)
+    st.download_button("Download as CSV", data, file_name="forecast_metrics.csv",
+                       mime="text/csv", help=CSV_HELP, key="export.forecast_csv")
+
+
+def report_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
+                  base_id: str | None = None, key: str = "export.report") -> None:
+    """"Export report": one HTML file of the runs shown that opens offline (charts included).
+    Built when clicked, from forecasts loaded now (cached)."""
+    chosen = list(chosen)
+    preds = {}
+    for r in chosen:
+        try:
+            preds[r.run_id] = runs.predictions(r.run_id)
+        except (KeyError, ValueError):  # removed or damaged since it was listed: no overlay
+            continue
+    names = dict(names)
+    stored = runs.all_runs()  # their other seeds give the verdict its intervals
+
+    def build() -> bytes:
+        return report.build_report(chosen, preds, names=names, base_id=base_id,
+                                   store=stored).encode()
+
+    st.download_button("Export report", build, file_name="importance_report.html",
+                       mime="text/html", key=key, icon=":material/description:",
+                       help="One HTML file that opens offline, charts included: the verdict, "
+                            "the comparison table with units, the main charts, the settings, "
+                            "how energy was measured and where the data came from.")
