@@ -21,11 +21,13 @@ import streamlit as st
 
 # (script, title), in navigation order; the first page is the default.
 PAGES = (
+    ("pages/overview.py", "Overview"),  # the landing page: the question, the verdict, a demo
     ("pages/data.py", "Data"),
     ("pages/train.py", "Train"),
     ("pages/importance.py", "Importance"),
     ("pages/forecasts.py", "Forecasts"),
     ("pages/energy.py", "Energy"),
+    ("pages/sweep.py", "Sweep"),
 )
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -33,9 +35,19 @@ _local = threading.local()  # one script run per thread at a time
 
 
 def navigation() -> st.Page:
-    """Register the app's pages with `st.navigation`; return the page to draw."""
-    return st.navigation([st.Page(path, title=title, default=i == 0)
-                          for i, (path, title) in enumerate(PAGES)])
+    """Register the app's pages with `st.navigation`; return the page to draw (its script
+    is `current_page()` for the rest of the script run)."""
+    pages = [st.Page(path, title=title, default=i == 0) for i, (path, title) in enumerate(PAGES)]
+    page = st.navigation(pages)
+    _local.page = next((path for (path, _), p in zip(PAGES, pages, strict=True) if p is page),
+                       "")
+    return page
+
+
+def current_page() -> str:
+    """The script of the page this script run draws ("pages/energy.py"); "" before
+    `navigation()` ran in it."""
+    return getattr(_local, "page", "")
 
 
 @contextmanager

@@ -1,0 +1,198 @@
+"""The Sweep page through AppTest: the grid's run count and estimate, and a stored sweep's
+Pareto chart, interval table, exports and (Milan squares only) map. The stored runs are
+hand-built, as `importance sweep` stores them (summaries carrying sweep_id / sweep_cell)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from pagetools import new_app
+
+from importance.config import DataConfig, RunConfig, TrainConfig
+from importance.runs.store import RunArtifacts, RunStore
+from importance.strategies import STRATEGIES
+from importance.sweep.grid import Axes, Cell, cell_key
+from importance.sweep.store import SweepRecord, SweepStore
+
+PAGE = "pages/sweep.py"
+MAE = {"full": 2.0, "gradnorm": 1.9, "rs2": 2.05}
+ENERGY = {"full": 1e-3, "gradnorm": 6e-4, "rs2": 5e-4}
+
+
+def _store_sweep(root, series: tuple, sweep_id: str = "sweep-0123456789ab") -> SweepRecord:
+    """A finished sweep: full, gradnorm and rs2 (keep 0.5) x seeds 0, 1 x `series`."""
+    runs = RunStore(root)
+    axes = Axes(("full", "gradnorm", "rs2"), (0.5,), (0, 1), series)
+    cells = []
+    n = 0
+    for s in series:
+        for seed in (0, 1):
+            for strategy in axes.strategies:
+                keep = None if strategy == "full" else 0.5
+                params = {} if keep is None else {"keep_ratio": keep}
+                cfg = RunConfig(data=DataConfig(series=s, column="internet"),
+                                train=TrainConfig(strategy=strategy, seed=seed, epochs=2,
+                                                  strategy_params=params))
+                key = cell_key(strategy, keep, seed, s)
+                cells.append(Cell(key, strategy, keep, seed, s, cfg))
+                n += 1
+                run_id = f"20260101-0000{n:02d}-{strategy}-{n:06x}"
+                summary = {"run_id": run_id, "strategy": strategy,
+                           "test_mae": MAE[strategy] * (1 + 0.01 * seed),
+                           "energy_kwh": ENERGY[strategy], "wall_s": 10 * ENERGY[strategy] * 1e3,
+                           "samples_backprop": 1000 if keep is None else 500,
+                           "samples_scoring_backprop": 0 if strategy != "gradnorm" else 20,
+                           "epochs_run": 2, "ended": "completed", "emissions_kg": 1e-4,
+                           "epochs": [{"val_mae": 1.0}, {"val_mae": 0.9}],
+                           "sweep_id": sweep_id, "sweep_cell": key}
+                runs.save(RunArtifacts(
+                    run_id, cfg, summary,
+                    {"scores": np.ones((2, 3), np.float32), "n_train": np.int64(3),
+                     "selected_bits": np.packbits(np.ones((2, 3), bool), axis=1)},
+                    pd.DataFrame({"origin": pd.to_datetime(["2013-11-01"], utc=True),
+                                  "step": [1], "time": pd.to_datetime(["2013-11-01"], utc=True),
+                                  "actual": [1.0], "forecast": [2.0]}),
+                    {"w": torch.ones(1)}))
+                cells[-1] = (cells[-1], run_id)
+    record = SweepRecord.new(sweep_id, axes, [c for c, _ in cells])
+    for c, run_id in cells:
+        record.mark(c.key, "done", run_id=run_id)
+    SweepStore(runs).save(record)
+    return record
+
+
+def _open(runs_dir):
+    at = new_app(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_the_grid_shows_its_run_count_and_an_estimate(runs_dir):
+    at = _open(runs_dir)
+    assert at.title[0].value == "Sweep"
+    metrics = {m.label: m.value for m in at.metric}
+    # full once per seed and series (3), gradnorm and rs2 at 2 keep ratios x 3 seeds (12)
+    assert metrics["Runs"] == "15"
+    assert metrics["Estimated time"] != "-"
+    assert "rough 5 s per epoch" in " ".join(c.value for c in at.caption)
+    at.text_input(key="sweep.seeds").set_value("0-4").run()
+    assert {m.label: m.value for m in at.metric}["Runs"] == "25"
+    at.text_input(key="sweep.keep_ratios").set_value("0.5,2").run()
+    assert "outside (0, 1]" in " ".join(e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Launch sweep"]
+    assert "No sweep in" in " ".join(c.value for c in at.caption)
+
+
+def test_a_stored_sweep_shows_pareto_intervals_exports_and_the_milan_map(runs_dir):
+    record = _store_sweep(runs_dir, ("5060", "4259"))
+    at = _open(runs_dir)
+    assert at.selectbox(key="sweep.pick").value == record.sweep_id
+    specs = _charts(at)
+    pareto = specs[0]
+    names = [t.get("name") for t in pareto["data"]]
+    assert "Pareto front (of the means)" in names
+    points = [t for t in pareto["data"] if t.get("name") == STRATEGIES["gradnorm"].label]
+    assert points and len(points[0]["x"]) == 4  # every run a point: 2 seeds x 2 squares
+    assert points[0]["x"][0] == pytest.approx(0.6)  # energy ratio to full, same cell + seed
+    table = at.dataframe[0].value
+    row = table.set_index("strategy").loc["gradnorm"]
+    assert row["runs"] == 4 and row["energy saved"].startswith("40.0 % [")
+    assert row["wins vs control"] == "4 of 4 vs rs2"
+    assert row["test MAE ratio to full"].startswith("0.950")
+    # the map: both squares at their grid positions
+    heat = [t for s in specs for t in s["data"] if t["type"] == "heatmap"]
+    assert len(heat) == 1
+    assert 58 in heat[0]["x"] and 59 in heat[0]["x"] and 42 in heat[0]["y"]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Table as CSV", "Runs as CSV", "Pareto chart as HTML"]
+    # the cost axis: wall time
+    at.selectbox(key="sweep.cost").set_value("wall").run()
+    assert not at.exception
+    assert "wall time ratio" in _charts(at)[0]["layout"]["xaxis"]["title"]["text"]
+    # the estimate now comes from the stored runs' epochs
+    assert "measured epochs of 12 stored runs" in " ".join(c.value for c in at.caption)
+
+
+def test_no_map_for_series_that_are_not_milan_squares(runs_dir):
+    _store_sweep(runs_dir, (None,))
+    at = _open(runs_dir)
+    specs = _charts(at)
+    assert len(specs) == 1 and not [t for t in specs[0]["data"] if t["type"] == "heatmap"]
+    assert "On the Milan grid" not in [h.value for h in at.subheader]
+    assert at.dataframe[0].value.set_index("strategy").loc["gradnorm", "runs"] == 2
+
+
+def test_launch_follow_and_explore_a_tiny_sweep(runs_dir, monkeypatch):
+    """A real sweep from the page: 2 one-epoch runs on a local Dask cluster of one worker,
+    followed to the end, then explored."""
+    import time
+
+    from ui import sweep
+
+    monkeypatch.setenv("IMPORTANCE_UI_DEFAULTS", json.dumps(
+        {"epochs": 1, "hidden": 4, "lookback": 24, "stride": 32}))
+    at = _open(runs_dir)
+    at.multiselect(key="sweep.strategies").set_value(["full", "gradnorm"])
+    at.text_input(key="sweep.keep_ratios").set_value("0.7")
+    at.text_input(key="sweep.seeds").set_value("0")
+    at.number_input(key="sweep.workers").set_value(1)
+    at.run()
+    assert {m.label: m.value for m in at.metric}["Runs"] == "2"
+    (button,) = [b for b in at.button if b.label == "Launch sweep"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Launched sweep-" in " ".join(s.value for s in at.success)
+    mgr = sweep.manager()
+    end = time.time() + 240
+    while mgr.active:
+        assert time.time() < end, "the sweep did not finish in time"
+        time.sleep(1)
+        at.run()  # AppTest does not fire run_every: rerun as the fragment would
+        assert not at.exception, [e.value for e in at.exception]
+    at.run()
+    snap = mgr.snapshot()
+    assert snap["phase"] == "finished", snap
+    assert snap["done"] == 2 and snap["failed"] == 0
+    assert at.selectbox(key="sweep.pick").value == snap["sweep_id"]
+    assert "Pareto front (of the means)" in [t.get("name") for t in _charts(at)[0]["data"]]
+    assert len(RunStore(runs_dir).ids()) == 2
+
+
+def test_cancel_stops_a_running_sweep(runs_dir, monkeypatch):
+    import time
+
+    from ui import sweep
+
+    monkeypatch.setenv("IMPORTANCE_UI_DEFAULTS", json.dumps(
+        {"epochs": 300, "hidden": 4, "lookback": 24, "stride": 32}))
+    at = _open(runs_dir)
+    at.multiselect(key="sweep.strategies").set_value(["full", "gradnorm"])
+    at.text_input(key="sweep.keep_ratios").set_value("0.7")
+    at.text_input(key="sweep.seeds").set_value("0,1")
+    at.number_input(key="sweep.workers").set_value(1)
+    at.run()
+    [b for b in at.button if b.label == "Launch sweep"][0].click().run()
+    mgr = sweep.manager()
+    end = time.time() + 120
+    while mgr.snapshot()["running"] == 0:  # the first run has started
+        assert time.time() < end and mgr.active, mgr.snapshot()
+        time.sleep(0.5)
+    at.run()
+    (cancel,) = [b for b in at.button if b.label == "Cancel"]
+    cancel.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    while mgr.active:
+        assert time.time() < end + 60, "the sweep did not stop"
+        time.sleep(0.5)
+    snap = mgr.snapshot()
+    assert snap["phase"] == "cancelled" and snap["cancelled"] == 4 and snap["done"] == 0, snap
+    at.run()
+    assert "cancelled" in " ".join(m.value for m in at.markdown)

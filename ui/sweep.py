@@ -1,0 +1,579 @@
+"""The Sweep page's parts: the grid form with its run count and time estimate, the background
+sweep (one per server, owned by a cached manager whose thread never calls st.*), its live
+progress, and a stored sweep's evidence (Pareto chart, interval table, Milan map, exports).
+
+The sweep itself is the library's (`importance.sweep`): the same `Sweep.run` and
+`DaskExecutor` as `importance sweep`; the tables come from `importance.sweep.view` and
+`importance.evidence`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from importance import evidence
+from importance.strategies import STRATEGIES
+from importance.sweep import view
+from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
+from importance.views import LaunchForm
+from ui import charts, launch, runs, state
+from ui.data import Dataset, load
+
+if TYPE_CHECKING:
+    from importance.sweep.runner import Sweep, SweepState
+
+# Session-state keys of the page
+STRATEGIES_KEY = "sweep.strategies"
+KEEPS_KEY = "sweep.keep_ratios"
+SEEDS_KEY = "sweep.seeds"
+SERIES_KEY = "sweep.series"
+EPOCHS_KEY = "sweep.epochs"
+WORKERS_KEY = "sweep.workers"
+ADDRESS_KEY = "sweep.address"
+LAUNCH_KEY = "sweep.launch"
+CANCEL_KEY = "sweep.cancel"
+PICK_KEY = "sweep.pick"
+COST_KEY = "sweep.cost"
+MAP_STRATEGY_KEY = "sweep.map_strategy"
+MAP_KEEP_KEY = "sweep.map_keep"
+MAP_METRIC_KEY = "sweep.map_metric"
+
+POLL_S = 1.0  # as the Train page: faster polling slows the runs on 2 cores
+DEFAULT_KEEPS = "0.5,0.7"
+DEFAULT_SEEDS = "0,1,2"
+# The Train page's form fields a sweep takes as they are (its epochs, strategies, keep ratio,
+# seed and series are the sweep's own)
+TRAIN_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS: "layers",
+                state.F_REVIN: "revin", state.F_HORIZON: "horizon", state.F_STRIDE: "stride",
+                state.F_BATCH: "batch_size", state.F_LR: "lr",
+                state.F_LR_SCHEDULE: "lr_schedule", state.F_SCORING: "scoring",
+                state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
+                state.F_PATIENCE: "patience"}
+ACTIVE = ("starting", "running")
+
+
+# --- the background sweep ---------------------------------------------------------------------
+
+class SweepManager:
+    """One sweep at a time per server, in a thread of its own; the page reads `snapshot()`
+    (a copy, under a lock) and sets the stop event through `cancel()`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._snap: dict[str, Any] = {"phase": "idle"}
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._snap)
+
+    @property
+    def active(self) -> bool:
+        return self.snapshot()["phase"] in ACTIVE
+
+    def _set(self, **changes: Any) -> None:
+        with self._lock:
+            self._snap.update(changes)
+
+    def start(self, sweep: Sweep, address: str | None, n_workers: int | None,
+              data_paths: list[str]) -> None:
+        """Train `sweep`'s unfinished cells on Dask in the background (ValueError when one is
+        running already)."""
+        with self._lock:
+            if self._snap["phase"] in ACTIVE:
+                raise ValueError("a sweep is running already: wait for it or cancel it")
+            self._stop = threading.Event()
+            self._snap = {"phase": "starting", "sweep_id": sweep.sweep_id,
+                          "total": len(sweep.cells), "skipped": len(sweep.finished),
+                          "done": 0, "failed": 0, "cancelled": 0, "running": 0,
+                          "pending": len(sweep.todo), "seconds_left": None,
+                          "stopping": False, "error": "", "where": "", "workers": 0,
+                          "started": time.time(), "ended": None}
+            self._thread = threading.Thread(
+                target=self._run, args=(sweep, address, n_workers, data_paths, self._stop),
+                name=f"sweep-{sweep.sweep_id}", daemon=True)
+            self._thread.start()
+
+    def _update(self, s: SweepState) -> None:  # on the sweep's thread
+        self._set(phase="running", total=s.total, skipped=s.skipped, done=s.done,
+                  failed=s.failed, cancelled=s.cancelled, running=len(s.running),
+                  pending=max(0, s.pending), seconds_left=s.seconds_left(),
+                  stopping=s.stopping)
+
+    def _run(self, sweep: Sweep, address: str | None, n_workers: int | None,
+             data_paths: list[str], stop: threading.Event) -> None:
+        from importance.sweep.executor import DaskExecutor
+
+        ex = None
+        try:
+            if sweep.todo and not stop.is_set():
+                ex = DaskExecutor(address, n_workers=None if address else n_workers)
+                where = (f"Dask cluster at {ex.address}" if ex.address
+                         else "a local Dask cluster")
+                self._set(where=where, workers=ex.workers)
+                if ex.address and data_paths:
+                    ex.check_paths(data_paths)
+            if stop.is_set() and ex is None:
+                self._set(phase="cancelled", ended=time.time())
+                return
+            sweep.run(ex, on_update=self._update, stop=stop)
+            self._set(phase="cancelled" if stop.is_set() else "finished", ended=time.time())
+        except Exception as exc:  # noqa: BLE001 - shown on the page
+            self._set(phase="failed", error=f"{type(exc).__name__}: {exc}".rstrip(": "),
+                      ended=time.time())
+        finally:
+            if ex is not None:
+                try:
+                    ex.close()
+                except Exception:  # noqa: BLE001 - the cluster is gone already
+                    pass
+
+    def cancel(self) -> None:
+        """Pending runs are dropped, running ones stop at their next batch."""
+        self._stop.set()
+        self._set(stopping=True)
+
+    def close(self) -> None:
+        self.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda m: m.close())
+def manager() -> SweepManager:
+    return SweepManager()
+
+
+def _drop_stale(key: str, options: list, multi: bool = False) -> None:
+    """Forget a widget's value that its new options (another dataset or sweep) lack."""
+    if key not in st.session_state:
+        return
+    value = st.session_state[key]
+    if (multi and not set(value) <= set(options)) or (not multi and value not in options):
+        del st.session_state[key]
+
+
+# --- the grid ---------------------------------------------------------------------------------
+
+def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
+    """The run settings besides the sweep's axes: the Train page's form as this session left
+    it (its defaults otherwise), and a line naming them."""
+    loaded, _ = load(dataset.config)
+    form = launch.form_defaults(loaded)
+    ss = st.session_state
+    changes = {field: ss[key] for key, field in TRAIN_FIELDS.items() if key in ss}
+    if state.F_MIN_DELTA in ss:
+        changes["min_delta"] = float(ss[state.F_MIN_DELTA]) / 100
+    if state.F_LOOKBACK in ss and ss.get(state.F_DATA) == dataset.config:
+        changes["lookback"] = ss[state.F_LOOKBACK]  # set for this dataset's step
+    form = replace(form, **changes)
+    words = (f"{form.model.upper()} · hidden {form.hidden} x {form.layers} layers · lookback "
+             f"{form.lookback} · horizon {form.horizon} · stride {form.stride} · batch "
+             f"{form.batch_size} · lr {form.lr:g} ({form.lr_schedule}) · country "
+             f"{form.country}" + (f" · early stopping after {form.patience}"
+                                   if form.patience else ""))
+    return form, words
+
+
+def _same_data(run, data, form: LaunchForm) -> tuple[bool, bool]:
+    """(same data file and column, and also the same model and window)."""
+    c = run.config
+    same = c.data.path == data.path and (c.data.column or None) == (data.column or None)
+    setup = (same and c.model.kind == form.model and c.model.hidden == form.hidden
+             and c.model.layers == form.layers and c.window.lookback == form.lookback
+             and c.window.horizon == form.horizon and c.window.stride == form.stride
+             and c.train.batch_size == form.batch_size)
+    return same, setup
+
+
+def measured_epoch_seconds(dataset: Dataset, form: LaunchForm) -> tuple[dict[str, float], str]:
+    """Seconds per epoch per strategy from stored runs on the same data (with the same model
+    and window when there are such runs), and where they come from."""
+    stored = runs.all_runs()
+    setup = [r.summary for r in stored if _same_data(r, dataset.config, form)[1]]
+    same = [r.summary for r in stored if _same_data(r, dataset.config, form)[0]]
+    for chosen, words in ((setup, "with the same model and window"),
+                          (same, "(other model or window settings)")):
+        per = view.epoch_seconds(chosen)
+        if per:
+            return per, (f"from the measured epochs of {len(chosen)} stored runs on this data "
+                         f"{words}")
+    return {}, (f"no stored run on this data yet: a rough {view.DEFAULT_EPOCH_S:g} s per "
+                "epoch is assumed")
+
+
+def grid_form(dataset: Dataset, busy: bool):
+    """Draw the grid's controls, its run count and estimated time; on Launch, return
+    (axes, form, address, workers), else None."""
+    info = dataset.info
+    form, words = train_form(dataset)
+    names = list(STRATEGIES)
+    default = [s for s in ("full", "gradnorm", "rs2") if s in names]
+    c1, c2 = st.columns(2)
+    strategies = c1.multiselect(
+        "Strategies", names, default=default, key=STRATEGIES_KEY,
+        format_func=lambda s: STRATEGIES[s].label,
+        help="Each strategy runs on every keep ratio, seed and series. Full data is what "
+             "every ratio is measured against (one run per seed and series); rs2 / random "
+             "are the controls the win rates pair with.")
+    series_options = list(info.series)
+    if series_options:
+        _drop_stale(SERIES_KEY, series_options, multi=True)
+        series = c2.multiselect(
+            "Series", series_options, default=[dataset.config.series]
+            if dataset.config.series in series_options else series_options[:1],
+            key=SERIES_KEY, help="Series (squares, cells) of the sidebar's file; each is "
+                                 "trained on its own.")
+    else:
+        series = [None]
+        c2.caption("This file holds one series: every run uses it.")
+    c3, c4, c5 = st.columns(3)
+    keeps_text = c3.text_input("Keep ratios", DEFAULT_KEEPS, key=KEEPS_KEY,
+                               help="Comma-separated, in (0, 1]; only for strategies that "
+                                    "take one.")
+    seeds_text = c4.text_input("Seeds", DEFAULT_SEEDS, key=SEEDS_KEY,
+                               help="Comma-separated seeds or ranges, e.g. 0,1,2 or 0-4.")
+    epochs = int(c5.number_input("Epochs", 1, 500, form.epochs, key=EPOCHS_KEY))
+    c6, c7 = st.columns(2)
+    address = c6.text_input(
+        "Cluster address (optional)", "", key=ADDRESS_KEY, placeholder="tcp://HOST:8786",
+        help="An existing Dask scheduler whose workers have this project installed and the "
+             "data at the same path. Empty: a local cluster on this machine.").strip()
+    from importance.runtime import cores
+
+    workers = int(c7.number_input("Local workers", 1, 64, cores(), key=WORKERS_KEY,
+                                  disabled=bool(address),
+                                  help="Worker processes of the local cluster, one run each "
+                                       "at a time (one thread each)."))
+    st.caption(f"Other settings as on the Train page: {words}.")
+    try:
+        keeps, seeds = parse_keep_ratios(keeps_text), parse_seeds(seeds_text)
+        axes = Axes(tuple(strategies), keeps, seeds, tuple(series))
+        from importance.sweep.grid import check_axes
+
+        check_axes(axes)
+    except ValueError as exc:
+        st.error(str(exc).replace("--keep-ratios: ", "Keep ratios: ")
+                 .replace("--seeds: ", "Seeds: "))
+        return None
+    n = grid_size(axes)
+    per, basis = measured_epoch_seconds(dataset, replace(form, epochs=epochs))
+    seconds = view.estimate_seconds(axes.strategies, axes.keep_ratios, len(seeds),
+                                    len(series), epochs, per, 1 if address else workers)
+    m1, m2 = st.columns(2)
+    m1.metric("Runs", f"{n:,}", help="Strategies without a keep ratio (full, dpet) run once "
+                                     "per seed and series.")
+    m2.metric("Estimated time", view.duration_words(seconds),
+              help="Runs x epochs x seconds per epoch, over the workers; early stopping "
+                   "only shortens it.")
+    st.caption(f"Estimate {basis}" + (" (per worker of the cluster: divide by its workers)"
+                                      if address else f", over {workers} workers") + ".")
+    clicked = st.button("Launch sweep", type="primary", key=LAUNCH_KEY, disabled=busy,
+                        help="A sweep already running: wait for it or cancel it" if busy
+                        else None)
+    if not clicked:
+        return None
+    return axes, replace(form, epochs=epochs), address or None, workers
+
+
+def plan(axes: Axes, form: LaunchForm, dataset: Dataset):
+    """The grid's cells with their configs, each series checked (memory, window) here rather
+    than in every worker; ValueError says what cannot work."""
+    from importance.experiment import preflight
+    from importance.runs import memory
+    from importance.sweep.grid import expand
+
+    data = dataset.config
+    if data.path is not None:  # workers read the file; their working folder may differ
+        paths = data.path if isinstance(data.path, tuple) else (data.path,)
+        absolute = tuple(str(Path(p).resolve()) for p in paths)
+        data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
+    loaded: dict[Any, Any] = {}
+    for s in axes.series:
+        one, error = load(replace(data, series=s))
+        if one is None:
+            raise ValueError(f"series {s}: {error}")
+        loaded[s] = one.values
+
+    def make_config(strategy: str, keep: float, seed: int, s: str | None):
+        f = replace(form, strategies=(strategy,), keep_ratio=keep, seed=seed, series=())
+        return f.configs(replace(data, series=s), log1p=bool((loaded[s] >= 0).all()))[0]
+
+    cells = expand(axes, make_config)
+    for s in axes.series:
+        configs = [c.config for c in cells if c.series == s]
+        memory.check_series(configs, loaded[s])
+        preflight(configs[0])
+    return cells, data
+
+
+def launch_sweep(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | None,
+                 workers: int) -> str:
+    """Plan the grid and start it on the manager; the sweep's id (ValueError: why not)."""
+    from importance.sweep.runner import Sweep
+
+    cells, data = plan(axes, form, dataset)
+    sweep = Sweep(cells, axes, runs.store())
+    sweep.sweeps.save(sweep.record)  # listed below at once
+    paths = [] if data.path is None else (
+        list(data.path) if isinstance(data.path, tuple) else [data.path])
+    manager().start(sweep, address, workers, paths)
+    st.session_state[PICK_KEY] = sweep.sweep_id
+    return sweep.sweep_id
+
+
+# --- following it -----------------------------------------------------------------------------
+
+def progress(mgr: SweepManager, polling: bool) -> None:
+    """The running (or last) sweep of this server: done / running / failed, time left,
+    Cancel. Polled every POLL_S s while it runs (see `follow`)."""
+    snap = mgr.snapshot()
+    phase = snap["phase"]
+    if polling and phase not in ACTIVE:
+        st.rerun()  # it ended: one full rerun stops the polling and lists its runs
+    if phase == "idle":
+        st.caption("No sweep launched on this server yet.")
+        return
+    total, skipped = snap["total"], snap["skipped"]
+    finished = skipped + snap["done"]
+    with st.container(border=True):
+        top = st.columns([5, 1], vertical_alignment="center")
+        badge = {"starting": ("starting the cluster", "gray"), "running": ("running", "blue"),
+                 "finished": ("finished", "green"), "failed": ("failed", "red"),
+                 "cancelled": ("cancelled", "orange")}[phase]
+        top[0].markdown(f"**{snap['sweep_id']}** &nbsp; :{badge[1]}-badge[{badge[0]}]"
+                        + (" &nbsp; :orange-badge[stopping]" if snap["stopping"]
+                           and phase in ACTIVE else ""))
+        if phase in ACTIVE and top[1].button("Cancel", key=CANCEL_KEY, width="stretch",
+                                             disabled=snap["stopping"]):
+            mgr.cancel()
+            st.toast("Cancelling: pending runs are dropped, running ones stop at their next "
+                     "batch.")
+        left = snap["seconds_left"]
+        text = (f"{finished} of {total} done · {snap['running']} running · "
+                f"{snap['failed']} failed"
+                + (f" · {snap['cancelled']} cancelled" if snap["cancelled"] else "")
+                + (f" · {skipped} done before (resumed)" if skipped else "")
+                + (f" · ~{view.duration_words(left)} left" if phase in ACTIVE and left
+                   is not None else (" · time left: after the first epoch"
+                                     if phase in ACTIVE else "")))
+        st.progress(finished / total if total else 1.0, text=text)
+        if snap["where"]:
+            st.caption(f"On {snap['where']} ({snap['workers']} workers).")
+        if phase == "failed":
+            st.error(f"The sweep stopped: {snap['error']}")
+        elif phase == "finished" and snap["failed"]:
+            st.warning(f"{snap['failed']} runs failed: see the sweep's record below.")
+
+
+def follow(mgr: SweepManager) -> None:
+    polling = mgr.active
+    st.fragment(run_every=POLL_S if polling else None)(progress)(mgr, polling)
+
+
+# --- exploring a sweep ------------------------------------------------------------------------
+
+def records() -> dict[str, Any]:
+    """Every readable sweep record of the run store, newest first."""
+    from importance.sweep.store import SweepStore
+
+    store = SweepStore(runs.store())
+    out = {}
+    for sid in store.ids():
+        try:
+            rec = store.load(sid)
+        except ValueError:
+            continue
+        if rec is not None:
+            out[sid] = rec
+    return dict(sorted(out.items(), key=lambda kv: kv[1].updated, reverse=True))
+
+
+def summaries() -> list[dict[str, Any]]:
+    return [{**r.summary, "run_id": r.run_id} for r in runs.all_runs()]
+
+
+def _label(s: str) -> str:
+    return STRATEGIES[s].label if s in STRATEGIES else s
+
+
+def pareto_figure(pairs: pd.DataFrame, means: pd.DataFrame, cost: str) -> go.Figure:
+    """Every run a point (coloured by strategy), the per strategy x keep means as diamonds,
+    the front through the means that no other mean beats on both axes."""
+    col = f"{cost}_ratio"
+    fig = go.Figure()
+    fig.add_hline(y=1, line=dict(color="#9ca3af", width=1, dash="dot"))
+    fig.add_vline(x=1, line=dict(color="#9ca3af", width=1, dash="dot"))
+    for strategy, g in pairs.groupby("strategy", sort=False):
+        color = charts.strategy_color(strategy)
+        fig.add_scatter(
+            x=g[col].tolist(), y=g["mae_ratio"].tolist(), mode="markers", name=_label(strategy),
+            legendgroup=strategy, marker=dict(color=color, size=8, opacity=0.55),
+            customdata=np.stack([g["series"].astype(str), g["seed"].astype(str),
+                                 g["keep_ratio"].map(view.keep_label)], axis=-1),
+            hovertemplate=(f"{_label(strategy)} keep %{{customdata[2]}}<br>series "
+                           "%{customdata[0]}, seed %{customdata[1]}<br>MAE ratio %{y:.3f}"
+                           f"<br>{view.COST_WORDS[cost]} ratio %{{x:.3f}}<extra></extra>"))
+        m = means[means["strategy"] == strategy]
+        fig.add_scatter(
+            x=m["cost_ratio"].tolist(), y=m["mae_ratio"].tolist(), mode="markers",
+            legendgroup=strategy,
+            showlegend=False, marker=dict(color=color, size=13, symbol="diamond",
+                                          line=dict(color="#111827", width=1)),
+            text=[f"{_label(strategy)} keep {view.keep_label(k)}: mean of {n} runs"
+                  for k, n in zip(m["keep_ratio"], m["runs"], strict=True)],
+            hovertemplate="%{text}<br>MAE ratio %{y:.3f}<br>cost ratio %{x:.3f}<extra></extra>")
+    front = means[means["front"]].sort_values("cost_ratio")
+    if len(front):
+        fig.add_scatter(x=front["cost_ratio"].tolist(), y=front["mae_ratio"].tolist(),
+                        mode="lines",
+                        name="Pareto front (of the means)", hoverinfo="skip",
+                        line=dict(color="#111827", width=2, dash="dash"))
+    charts.style(fig, title=f"Test MAE against {view.COST_WORDS[cost]}, as ratios to full "
+                            "data on the same series and seed",
+                 x=f"{view.COST_WORDS[cost]} ratio to full (lower is cheaper)",
+                 y="test MAE ratio to full (lower is better)", height=460)
+    return fig
+
+
+def map_figure(squares: pd.DataFrame, metric: str, title: str) -> go.Figure:
+    """The Milan grid around the squares: each square a cell at its column (west to east)
+    and row (south to north), coloured by `metric`."""
+    pad = 3
+    c0, c1 = max(0, squares["col"].min() - pad), min(99, squares["col"].max() + pad)
+    r0, r1 = max(0, squares["row"].min() - pad), min(99, squares["row"].max() + pad)
+    cols, rows = np.arange(c0, c1 + 1), np.arange(r0, r1 + 1)
+    z = np.full((len(rows), len(cols)), np.nan)
+    text = np.full(z.shape, "", dtype=object)
+    for r in squares.itertuples(index=False):
+        z[r.row - r0, r.col - c0] = r.value
+        text[r.row - r0, r.col - c0] = f"square {r.square} ({r.seeds} seeds)"
+    ratio = metric == "mae_ratio"
+    fig = go.Figure(go.Heatmap(
+        z=z, x=cols.tolist(), y=rows.tolist(), text=text.tolist(), zmid=1.0 if ratio else 0.0,
+        colorscale="RdYlGn_r" if ratio else "RdYlGn",
+        colorbar=dict(title="ratio" if ratio else "%"), xgap=1, ygap=1,
+        hovertemplate="%{text}<br>column %{x}, row %{y}<br>%{z:.3f}<extra></extra>"
+        if ratio else "%{text}<br>column %{x}, row %{y}<br>%{z:.1f} %<extra></extra>"))
+    charts.style(fig, title=title, x="grid column (west → east)",
+                 y="grid row (south → north)", height=460, legend=False)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def explore(current: str | None) -> None:
+    """Pick a stored sweep; draw its Pareto chart, interval table and (Milan squares) map,
+    with the exports."""
+    recs = records()
+    if not recs:
+        st.caption(f"No sweep in `{runs.store().root}` yet: launch one above, or run "
+                   "`importance sweep` with the same runs folder.")
+        return
+    ids = list(recs)
+    if st.session_state.get(PICK_KEY) not in ids:
+        st.session_state[PICK_KEY] = current if current in ids else ids[0]
+
+    def name(sid: str) -> str:
+        r = recs[sid]
+        c = view.counts(r)
+        return (f"{sid} · {r.updated[:16].replace('T', ' ')} · {c.get('done', 0)}/{c['runs']} "
+                f"done · {', '.join(r.axes.get('strategies', []))}")
+
+    sid = st.selectbox("Sweep", ids, key=PICK_KEY, format_func=name)
+    record = recs[sid]
+    c = view.counts(record)
+    failed = [e for e in record.cells.values() if e.get("status") == "failed"]
+    st.caption(f"{c['runs']} runs: {c.get('done', 0)} done, {c.get('failed', 0)} failed, "
+               f"{c.get('cancelled', 0)} cancelled, {c.get('pending', 0) + c.get('running', 0)}"
+               f" not finished · axes: {len(record.axes.get('strategies', []))} strategies x "
+               f"{len(record.axes.get('keep_ratios', []))} keep ratios x "
+               f"{len(record.axes.get('seeds', []))} seeds x "
+               f"{len(record.axes.get('series', []))} series")
+    if failed:
+        with st.expander(f"Failed runs ({len(failed)})"):
+            st.dataframe(pd.DataFrame([{"run": e["key"], "error": e.get("error", "")}
+                                       for e in failed]), hide_index=True)
+    table = view.runs_frame(record, summaries())
+    if table.empty:
+        st.info("No run of this sweep has finished yet.")
+        return
+    pairs = evidence.paired(table)
+    if not pairs["mae_ratio"].notna().any():
+        st.warning("No run of this sweep has a full-data run on the same series and seed to "
+                   "compare with: add `full` to its strategies.")
+        st.dataframe(table, hide_index=True)
+        return
+    _drop_stale(COST_KEY, list(view.COST_WORDS))
+    cost = st.selectbox("Cost axis", list(view.COST_WORDS), key=COST_KEY,
+                        format_func=view.COST_WORDS.get)
+    if not pairs[f"{cost}_ratio"].notna().any():
+        st.warning(f"No {view.COST_WORDS[cost]} was measured on these runs: choose another "
+                   "cost axis.")
+    means = view.strategy_means(pairs, cost)
+    fig = pareto_figure(pairs, means, cost)
+    charts.show(fig, key="sweep.pareto")
+    st.caption("Each point is one run, as ratios to the full-data run of the same series and "
+               "seed; diamonds are the means per strategy x keep ratio over seeds and series, "
+               "and the dashed front joins the means no other mean beats on both axes "
+               "(cheaper and at least as accurate). Full data sits at (1, 1).")
+    st.subheader("Per strategy and keep ratio")
+    intervals = evidence.interval_table(pairs)
+    shown = view.interval_display(intervals)
+    st.dataframe(shown, hide_index=True)
+    st.caption("Mean [95% interval of the mean] over series and seeds. Savings are 1 - the "
+               "cost ratio to full data on the same series and seed; wins count the series x "
+               f"seeds where the strategy's test MAE beats its control's (rs2 for per-epoch "
+               f"selection, random for static) at the same keep ratio. One seed's MAE ratio "
+               f"strays by about {evidence.SEED_SPREAD_PCT:g}% on its own.")
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Table as CSV", intervals.to_csv(index=False).encode(),
+                       file_name=f"{sid}-intervals.csv", mime="text/csv", key="sweep.dl_table")
+    d2.download_button("Runs as CSV", pairs.to_csv(index=False).encode(),
+                       file_name=f"{sid}-runs.csv", mime="text/csv", key="sweep.dl_runs")
+    d3.download_button("Pareto chart as HTML", fig.to_html(include_plotlyjs=True).encode(),
+                       file_name=f"{sid}-pareto.html", mime="text/html", key="sweep.dl_html")
+    square_map(pairs)
+
+
+def square_map(pairs: pd.DataFrame) -> None:
+    """For Milan grid squares: the map of one strategy's saving or MAE ratio."""
+    if not view.milan_squares(pairs["series"].unique()):
+        return
+    st.subheader("On the Milan grid")
+    options = [s for s in dict.fromkeys(pairs["strategy"]) if s != "full"]
+    if not options:
+        st.caption("Only full-data runs: nothing to map.")
+        return
+    m1, m2, m3 = st.columns(3)
+    _drop_stale(MAP_STRATEGY_KEY, options)
+    strategy = m1.selectbox("Strategy", options, key=MAP_STRATEGY_KEY, format_func=_label)
+    keeps = sorted(k for k in pairs.loc[pairs["strategy"] == strategy, "keep_ratio"].unique()
+                   if not math.isnan(k))
+    _drop_stale(MAP_KEEP_KEY, keeps)
+    keep = (m2.selectbox("Keep ratio", keeps, key=MAP_KEEP_KEY, format_func=view.keep_label)
+            if keeps else None)
+    metric = m3.selectbox("Colour by", list(view.METRICS), key=MAP_METRIC_KEY,
+                          format_func=view.METRICS.get)
+    squares = view.square_values(pairs, strategy, keep, metric)
+    squares = squares[squares["value"].notna()]
+    if squares.empty:
+        st.caption(f"No {view.METRICS[metric]} for {_label(strategy)}: not measured, or no "
+                   "full-data run to compare with.")
+        return
+    keep_words = f" keep {view.keep_label(keep)}" if keep is not None else ""
+    charts.show(map_figure(squares, metric, f"{_label(strategy)}{keep_words}: "
+                                            f"{view.METRICS[metric]}, mean over seeds"),
+                key="sweep.map")
+    st.caption("Squares are placed by their number on the 100 x 100 grid (numbered row by row "
+               "from the south-west corner); blank cells are squares outside the sweep.")
