@@ -126,6 +126,6 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
         pad = max(5.0, 0.15 * (hi - lo))
         fig.update_xaxes(range=[lo - pad, hi + pad])
     # the band stays a band: room above and below it
-    fig.update_yaxes(range=[min(-1.8 * spread, *(y - 2 for y in ys)),
-                            max(1.8 * spread, *(y + 2 for y in ys))])
+    fig.update_yaxes(range=[min([-1.8 * spread, *(y - 2 for y in ys)]),
+                            max([1.8 * spread, *(y + 2 for y in ys)])])
     return fig

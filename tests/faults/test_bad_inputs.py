@@ -149,7 +149,8 @@ def dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
     monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/data.py").run()  # the app lands on the Overview
     assert not at.exception, [e.value for e in at.exception]
     yield at
     st.cache_resource.clear()
