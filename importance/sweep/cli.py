@@ -253,6 +253,8 @@ class Display:
             self._progress.stop()
 
     def update(self, st) -> None:
+        from importance.sweep.view import duration_words
+
         if st.stopping and not self._stopping:
             self._stopping = True
             self._print("stopping: pending runs dropped, running ones stop at their next "
@@ -267,7 +269,7 @@ class Display:
                 f"{st.failed} failed" + (" · stopping" if st.stopping else ""))
         self._progress.update(self._task, description=text, total=max(st.epochs_total, 1),
                               completed=st.epochs_done,
-                              left="" if left is None else f"~{_duration(left)} left")
+                              left="" if left is None else f"~{duration_words(left)} left")
 
     def _line(self, res) -> None:
         if res.status == DONE:
