@@ -35,9 +35,10 @@ class Task:
 
 @dataclass(frozen=True)
 class Progress:
-    """Something a running task reports: kind "started" (data: the process id), "phase"
-    (data: "scoring", "training", "evaluation", "saving") or "epoch" (data: the epoch's
-    `EpochRecord.to_dict()`)."""
+    """Something a running task reports: kind "started" (data: the process id; a sweep's
+    cell: {"worker": address}), "phase" (data: "scoring", "training", "evaluation",
+    "saving") or "epoch" (data: the epoch's `EpochRecord.to_dict()`; a sweep's cell:
+    {"epoch": n, "last": bool})."""
 
     key: str
     kind: str

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from importance.runs.tasks import CANCELLED, DONE, FAILED
+from importance.runs.tasks import CANCELLED, DONE, FAILED, Progress
 
 if TYPE_CHECKING:
     from importance.config import RunConfig
@@ -43,16 +43,6 @@ PRELOAD = "importance.sweep.worker"  # the local cluster's workers ignore SIGINT
 CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
                   "distributed.scheduler.worker-saturation": 1.0}
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Reported by a running cell: kind "started" (data: {"worker": address}) or "epoch"
-    (data: {"epoch": n, "last": bool})."""
-
-    key: str
-    kind: str
-    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
