@@ -117,6 +117,12 @@ def budget(n: int, keep_ratio: float) -> int:
     return max(1, int(round(keep_ratio * n)))
 
 
+def uniform_subset(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """`k` of `n` windows drawn uniformly without replacement, sorted (int64): the random
+    draw of warm-up epochs and of the random control."""
+    return np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64)
+
+
 def fixed_budget(n: int, keep_ratio: float) -> Budget:
     """The declared budget of a strategy that trains `budget(n, keep_ratio)` every epoch."""
     return Budget(budget(n, keep_ratio) / n)

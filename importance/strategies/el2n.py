@@ -53,6 +53,7 @@ from importance.strategies.base import (
     check_ratio,
     fixed_budget,
     top_k,
+    uniform_subset,
 )
 
 
@@ -81,7 +82,7 @@ class EL2N:
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
         k = budget(book.n, self.keep_ratio)
         if epoch < self.score_epoch:
-            return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
+            return Selection(uniform_subset(book.n, k, rng))
         # scores are written once, at score_epoch: the same top-k every epoch
         return Selection(top_k(book.scores, k, first=book.scored_epoch < 0), by_score=True)
 

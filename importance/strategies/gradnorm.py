@@ -38,6 +38,7 @@ from importance.strategies.base import (
     check_ratio,
     fixed_budget,
     top_k,
+    uniform_subset,
 )
 
 IN_PASS = ("exact", "last_layer")  # norms a training step can return
@@ -84,7 +85,7 @@ class GradNorm:
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
         k = budget(book.n, self.keep_ratio)
         if epoch < self.warmup_epochs:
-            return Selection(np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64))
+            return Selection(uniform_subset(book.n, k, rng))
         # windows never scored go first; a non-finite score ranks last (see top_k)
         return Selection(top_k(book.scores, k, first=book.scored_epoch < 0), by_score=True)
 

@@ -18,6 +18,7 @@ from importance.strategies.base import (
     budget,
     check_ratio,
     fixed_budget,
+    uniform_subset,
 )
 
 
@@ -40,7 +41,7 @@ class RandomSubset:
     def plan_epoch(self, epoch: int, book: ScoreBook, rng: np.random.Generator) -> Selection:
         if epoch == 0 or self._subset is None or self._subset.max() >= book.n:  # a new run
             k = budget(book.n, self.keep_ratio)
-            self._subset = np.sort(rng.choice(book.n, size=k, replace=False)).astype(np.int64)
+            self._subset = uniform_subset(book.n, k, rng)
         return Selection(self._subset.copy())
 
     def expected_budget(self, epochs: int, n: int) -> Budget:
