@@ -67,16 +67,20 @@ def _zone(sb, naive: bool, own: str) -> str | None:
         return None
 
 
-def _reset_choices(info: SourceInfo, attempted: str | tuple[str, ...]) -> None:
-    """A new source: its default series, column, zone and year, set through the session state
+def _reset_choices(info: SourceInfo, attempted: str | tuple[str, ...], changed: bool) -> None:
+    """The source's default series, column, zone and year, set through the session state
     (which the browser's widgets follow; dropping the keys would leave them showing the old
-    file's choices)."""
+    file's choices): all of them for a new source, otherwise those the session lost.
+
+    A choice is lost when the first script run that set it is interrupted, e.g. by a click on
+    another page before the landing page finished: its widget never reached the browser, so
+    the next run would draw it at its first option (square 1001, `sms_in`) instead."""
     defaults = {state.SERIES: info.default_series if info.series else None,
                 state.COLUMN: info.default_column, state.TZ: OWN_ZONE, state.YEAR: info.year}
     for key, value in defaults.items():
         if value is None:
             st.session_state.pop(key, None)
-        else:
+        elif changed or key not in st.session_state:
             st.session_state[key] = value
     st.session_state[state.LAST_PATH] = attempted
 
@@ -136,8 +140,7 @@ def dataset_picker() -> Dataset:
     if info is None:  # the embedded default itself is unreadable: nothing else to offer
         sb.error(f"The embedded default dataset is unreadable: {error}")
         st.stop()
-    if changed:
-        _reset_choices(info, attempted)
+    _reset_choices(info, attempted, changed)
     series = None
     if info.series:
         id_column = dict(info.detected).get("series column")

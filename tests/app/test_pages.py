@@ -36,6 +36,20 @@ def test_data_page_is_the_default_and_shows_the_embedded_series():
     assert [m.label for m in at.metric][:4] == ["Points", "Interval", "Span", "Filled gaps"]
 
 
+
+def test_choices_a_session_lost_come_back_as_the_sources_defaults():
+    """A click on another page before the landing page's first run ended drops the series
+    and column the run had set, while the source stays known: the sidebar must not fall back
+    to the first options (square 1001, sms_in) for the rest of the session."""
+    at = new_app()
+    at.session_state[state.LAST_PATH] = ""  # what the interrupted run left: the source only
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.selectbox(key=state.SERIES).value == "5060"
+    assert at.sidebar.selectbox(key=state.COLUMN).value == "internet"
+    at.sidebar.selectbox(key=state.COLUMN).set_value("sms_in").run()  # a choice is kept
+    assert at.sidebar.selectbox(key=state.COLUMN).value == "sms_in"
+
 def _holiday_bars(at) -> list[dict]:
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     return [t for t in spec["data"] if t["type"] == "bar"]
