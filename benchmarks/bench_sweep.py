@@ -50,8 +50,8 @@ def grid(epochs: int, seeds: int):
 def measure(n_workers: int, threads: int, epochs: int, seeds: int) -> dict:
     from distributed import get_task_stream
 
+    from importance.runs.dask_executor import DaskExecutor
     from importance.runs.store import RunStore
-    from importance.sweep.executor import DaskExecutor
     from importance.sweep.runner import Sweep
 
     os.environ["IMPORTANCE_THREADS"] = str(threads)  # the local cluster's workers inherit it

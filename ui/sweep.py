@@ -113,7 +113,7 @@ class SweepManager:
 
     def _run(self, sweep: Sweep, address: str | None, n_workers: int | None,
              data_paths: list[str], stop: threading.Event) -> None:
-        from importance.sweep.executor import DaskExecutor
+        from importance.runs.dask_executor import DaskExecutor
 
         ex = None
         try:
@@ -135,7 +135,7 @@ class SweepManager:
         finally:
             if ex is not None:
                 try:
-                    ex.close()
+                    ex.shutdown()
                 except Exception:  # noqa: BLE001 - the cluster is gone already
                     pass
 

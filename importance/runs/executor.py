@@ -1,4 +1,4 @@
-"""Executors: where a job's run happens. One interface, a local worker process for now.
+"""Executors: where a run happens. One interface, two implementations.
 
     executor.submit(Task(key, config, runs_dir))    # queued behind the running task, if any
     for ev in executor.events(timeout=0.2):         # Progress(key, kind, data) ... then
@@ -6,30 +6,35 @@
     executor.cancel(key, grace=5.0)                 # soft (between batches), then hard
     executor.shutdown()
 
-Every implementation runs `importance.runs.worker.run_job` (a plain, picklable function of a
-RunConfig and a runs folder that reports progress through a callback), so the dashboard's
-jobs and a sweep share the same worker code; a Dask implementation (the sweep issue) would
-submit it with `key=task.key`, relay progress through a `distributed.Queue` and use a
-`distributed.Event` as the cancel flag.
+The job manager (the dashboard's Launch) and a sweep (`importance sweep`, the Sweep page)
+both drive this interface:
 
-`LocalProcessExecutor` keeps one worker process (multiprocessing "spawn": never a fork of a
-server holding torch threads) alive between tasks, so only its first task pays the torch
-import; it starts a new one after a crash. A process that dies mid-task (an exception in the
-job is not a death: it is reported) ends only that task, as FAILED with the reason, e.g.
-"the job's process was killed (signal 9: likely out of memory)".
+- `LocalProcessExecutor` (here): one long-lived worker process on this machine
+  (multiprocessing "spawn": never a fork of a server holding torch threads), tasks one at a
+  time, so only its first task pays the torch import; it starts a new one after a crash. It
+  runs `importance.runs.worker.run_job`, which stores the run itself. A process that dies
+  mid-task (an exception in the job is not a death: it is reported) ends only that task, as
+  FAILED with the reason, e.g. "the job's process was killed (signal 9: likely out of
+  memory)"; a hard cancel ends the process.
+- `importance.runs.dask_executor.DaskExecutor`: Dask distributed, a local cluster or an
+  existing one; its outcomes carry the run's artifacts, which the caller stores.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import signal
 import time
 from collections import deque
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from importance.runs.tasks import CANCELLED, FAILED, Outcome, Progress, Ready, Task
+from importance.runs.tasks import CANCELLED, DONE, FAILED, Outcome, Progress, Ready, Task
 from importance.runs.worker import RECYCLE_RSS, serve
+
+if TYPE_CHECKING:
+    from importance.runs.store import RunStore
 
 CANCEL_GRACE_S = 5.0  # a cancelled task that has not stopped by then has its process ended
 Event = Progress | Outcome
@@ -38,19 +43,39 @@ log = logging.getLogger(__name__)
 
 class Executor(Protocol):
     """Runs tasks and reports their progress and outcome. Not thread-safe: one owner
-    (the job manager's thread) calls every method."""
+    (the job manager's or the sweep's thread) calls every method."""
+
+    @property
+    def workers(self) -> int:
+        """How many tasks run at once (for time estimates)."""
+        ...
 
     def submit(self, task: Task) -> None: ...
 
     def events(self, timeout: float = 0.0) -> list[Event]:
-        """Progress and outcomes since the last call; waits up to `timeout` s for the first."""
+        """Progress and outcomes since the last call; waits up to `timeout` s for the first.
+        An Outcome with `artifacts` is a run the caller must store."""
         ...
 
-    def cancel(self, key: str, grace: float = CANCEL_GRACE_S) -> None:
-        """Stop a task: its cancel flag now, its process after `grace` s (CANCELLED outcome)."""
+    def cancel(self, key: str | None = None, grace: float = CANCEL_GRACE_S) -> None:
+        """Stop task `key` (None: every unfinished one): a queued one ends CANCELLED now, a
+        running one at its next batch, or by ending its process after `grace` s."""
         ...
 
     def shutdown(self) -> None: ...
+
+
+def store_outcome(out: Outcome, store: RunStore) -> Outcome:
+    """`out` with its artifacts stored in `store` (the run id kept); FAILED when the disk
+    refuses them. Outcomes without artifacts are returned as they are."""
+    if out.status != DONE or out.artifacts is None:
+        return out
+    try:
+        store.save(out.artifacts)
+    except OSError as exc:
+        return dataclasses.replace(out, status=FAILED, run_id=None, artifacts=None,
+                                   error=f"could not store the run ({exc})")
+    return dataclasses.replace(out, artifacts=None)
 
 
 def death_reason(exitcode: int | None) -> str:
@@ -76,6 +101,8 @@ class LocalProcessExecutor:
     other processes want the cores, where a nice level would starve it. `recycle_rss`: a worker
     whose resident memory exceeds it after a task exits and is replaced at the next task.
     """
+
+    workers = 1  # tasks run one at a time
 
     def __init__(self, *, context: str = "spawn",
                  recycle_rss: int = RECYCLE_RSS):
@@ -199,7 +226,11 @@ class LocalProcessExecutor:
                 self._pending.append(Outcome(task.key, FAILED, error=f"could not send the job "
                                              f"to its process: {type(exc).__name__}: {exc}"))
 
-    def cancel(self, key: str, grace: float = CANCEL_GRACE_S) -> None:
+    def cancel(self, key: str | None = None, grace: float = CANCEL_GRACE_S) -> None:
+        if key is None:
+            for task in list(self._waiting) + ([self._current] if self._current else []):
+                self.cancel(task.key, grace)
+            return
         if self._current is not None and self._current.key == key:
             self._flag.set()
             if self._hard_at is None:

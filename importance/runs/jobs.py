@@ -2,10 +2,12 @@
 
 One at a time, so energy figures never double-count (a tracker counts the whole machine).
 The manager's thread owns the queue, the jobs' progress and cancel; each run trains in a
-job process of an executor (`importance.runs.executor`; by default one long-lived local
-worker process that imports torch once), so a crash, an out-of-memory kill or a hard cancel
-ends only that job: it is marked failed (or cancelled) with the reason, and the next job
-starts a fresh process. Readers get copies of the lock-protected job state.
+worker of an executor (`importance.runs.executor`, the interface sweeps use too): by
+default one long-lived local worker process that imports torch once, so a crash, an
+out-of-memory kill or a hard cancel ends only that job: it is marked failed (or cancelled)
+with the reason, and the next job starts a fresh process. With `$IMPORTANCE_DASK_ADDRESS`
+set, the runs go to that Dask cluster, as a sweep's do, and come back as artifacts that the
+manager stores. Readers get copies of the lock-protected job state.
 
 The worker process runs at the server's CPU priority and applies `importance.runtime`: its
 torch threads give way while other processes (the browser, the server) want the cores.
@@ -25,6 +27,7 @@ import collections
 import dataclasses
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +37,13 @@ from typing import Any
 
 from importance.config import RunConfig
 from importance.energy import total
-from importance.experiment import run_experiment
-from importance.runs.executor import CANCEL_GRACE_S, Executor, LocalProcessExecutor
+from importance.runs.dask_executor import ADDRESS_ENV, DaskExecutor
+from importance.runs.executor import (
+    CANCEL_GRACE_S,
+    Executor,
+    LocalProcessExecutor,
+    store_outcome,
+)
 from importance.runs.store import RunStore, write_atomically
 from importance.runs.tasks import (
     ACTIVE,
@@ -60,6 +68,15 @@ POLL_S = 0.1  # the manager's thread forwards a cancel within this
 INTERRUPTED_ERROR = ("the server stopped while this job was running (a restart, a crash or a "
                      "kill); nothing was stored. Launch it again to train it.")
 log = logging.getLogger(__name__)
+
+
+def default_executor() -> Executor:
+    """The Dask cluster at `$IMPORTANCE_DASK_ADDRESS` when it is set (the dashboard's runs
+    then train where its sweeps do), else a `LocalProcessExecutor`."""
+    address = os.environ.get(ADDRESS_ENV)
+    if address:
+        return DaskExecutor(address)
+    return LocalProcessExecutor()
 
 
 @dataclass
@@ -98,18 +115,19 @@ class Job:
 class JobManager:
     """Queue of runs executed one at a time by an executor, supervised by one thread.
 
-    `runner` runs in the job's process (a module-level function: it is pickled). `executor`:
-    default a `LocalProcessExecutor` owned (and shut down) by this manager; a shared one can
-    serve several managers one after another (tests). `cancel_grace`: seconds a cancelled
-    running job gets to stop between batches before its process is ended.
+    `runner` runs in the job's process (a module-level function: it is pickled; None:
+    `run_experiment`). `executor`: default `default_executor()`, owned (and shut down) by
+    this manager; a shared one can serve several managers one after another (tests).
+    `cancel_grace`: seconds a cancelled running job gets to stop between batches before its
+    process is ended.
     """
 
-    def __init__(self, store: RunStore, runner: Runner = run_experiment, *,
+    def __init__(self, store: RunStore, runner: Runner | None = None, *,
                  executor: Executor | None = None,
                  cancel_grace: float = CANCEL_GRACE_S, persist: bool = True):
         self.store = store
         self._runner = runner
-        self._executor = executor or LocalProcessExecutor()
+        self._executor = executor or default_executor()
         self._owns_executor = executor is None
         self._grace = cancel_grace
         self._persist = persist
@@ -267,9 +285,10 @@ class JobManager:
             elif ev.kind == "phase":
                 job.phase = ev.data
             elif ev.kind == "started":
-                job.pid, job.phase = ev.data, "started"
+                job.pid, job.phase = ev.data.get("pid"), "started"
 
     def _finish(self, job: Job, out: Outcome) -> None:
+        out = store_outcome(out, self.store)  # a cluster's run comes back as artifacts
         if out.status == FAILED:  # the page shows the message; the details go to the log
             log.error("job %s (%s) failed: %s\n%s", job.id, job.strategy, out.error,
                       out.traceback or "(no traceback: its process ended)")

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importance.config import RunConfig
+
+if TYPE_CHECKING:
+    from importance.runs.store import RunArtifacts
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 INTERRUPTED = "interrupted"
@@ -35,10 +38,9 @@ class Task:
 
 @dataclass(frozen=True)
 class Progress:
-    """Something a running task reports: kind "started" (data: the process id; a sweep's
-    cell: {"worker": address}), "phase" (data: "scoring", "training", "evaluation",
-    "saving") or "epoch" (data: the epoch's `EpochRecord.to_dict()`; a sweep's cell:
-    {"epoch": n, "last": bool})."""
+    """Something a running task reports: kind "started" (data: {"pid": process id, "worker":
+    where it runs}), "phase" (data: "scoring", "training", "evaluation", "saving") or "epoch"
+    (data: the epoch's `EpochRecord.to_dict()`)."""
 
     key: str
     kind: str
@@ -47,7 +49,10 @@ class Progress:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a task ended: status DONE (with run_id), FAILED (error, traceback) or CANCELLED."""
+    """How a task ended: status DONE (with run_id), FAILED (error, traceback) or CANCELLED.
+
+    A worker that cannot write the run store (a cluster's, which shares no filesystem with
+    the caller) returns the run's `artifacts` with DONE: the caller stores them."""
 
     key: str
     status: str
@@ -55,6 +60,8 @@ class Outcome:
     error: str = ""
     traceback: str = ""
     worker_exits: bool = False  # the worker process ends after sending this
+    artifacts: RunArtifacts | None = None
+    worker: str = ""  # where it ran, when known
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-def _reporting_meter(country: str, report: Report):
+def reporting_meter(country: str, report: Report):
     """An EnergyMeter that also reports each phase ("scoring", "training", "evaluation") as it
     starts, so a page can show what a running job is doing between epoch events."""
     from importance.energy import EnergyMeter
@@ -84,7 +84,7 @@ def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
 
     kwargs: dict[str, Any] = {"store": RunStore(runs_dir), "on_event": on_event, "cancel": cancel}
     if "meter" in inspect.signature(runner).parameters:
-        kwargs["meter"] = _reporting_meter(config.train.country, report)
+        kwargs["meter"] = reporting_meter(config.train.country, report)
     return runner(config, **kwargs)
 
 
@@ -139,7 +139,7 @@ def serve(conn: Connection, cancel: CancelFlag, recycle_rss: int = RECYCLE_RSS) 
             return
         if task is None:
             return
-        conn.send(Progress(task.key, "started", os.getpid()))
+        conn.send(Progress(task.key, "started", {"pid": os.getpid(), "worker": "local"}))
         outcome = execute(task, lambda kind, data, key=task.key: conn.send(
             Progress(key, kind, data)), cancel)
         if rss_bytes() > recycle_rss:

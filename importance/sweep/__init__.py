@@ -2,9 +2,9 @@
 workers, stored as ordinary runs plus a sweep record (`importance sweep`).
 
 - `grid`: the axes, their cells (stable keys) and the sweep id;
-- `executor`: `SweepExecutor` (submit / progress / as_completed / cancel) and `DaskExecutor`;
-- `worker`: the task a worker runs (`train_cell`) and the checks of a cluster's workers;
-- `runner`: the driver loop (`Sweep.run`: resume, store, stop);
+- `runner`: the driver loop (`Sweep.run`: resume, store, stop) over an executor of
+  `importance.runs.executor` (the interface the dashboard's jobs use too), by default
+  `importance.runs.dask_executor.DaskExecutor`;
 - `store`: the sweep's record, `<runs>/.sweeps/<id>/sweep.json`;
 - `cli`: the `importance sweep` command.
 

@@ -34,7 +34,7 @@ RUN_FIELDS = ("test_mae", "test_rmse", "test_smape", "epochs_run", "samples_back
 def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Register `sweep` on the `importance` command's subparsers, sharing `compare`'s run
     options."""
-    from importance.sweep.executor import ADDRESS_ENV
+    from importance.runs.dask_executor import ADDRESS_ENV
 
     s = sub.add_parser(
         "sweep", help="run a grid of strategies x keep ratios x seeds x series on Dask",
@@ -120,8 +120,8 @@ def plan(a: argparse.Namespace):
 
 
 def run(a: argparse.Namespace) -> int:
+    from importance.runs.dask_executor import DaskExecutor
     from importance.runs.store import RunStore
-    from importance.sweep.executor import DaskExecutor
     from importance.sweep.grid import takes_keep_ratio
     from importance.sweep.runner import Sweep
 
@@ -150,7 +150,7 @@ def run(a: argparse.Namespace) -> int:
             try:
                 ex.check_paths([path] if isinstance(path, str) else list(path))
             except BaseException:
-                ex.close()
+                ex.shutdown()
                 raise
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGINT)
@@ -174,7 +174,7 @@ def run(a: argparse.Namespace) -> int:
         if in_main:
             signal.signal(signal.SIGINT, previous)
         if ex is not None:
-            ex.close()
+            ex.shutdown()
     st = result.state
     print(f"sweep {result.sweep_id}: {st.done} done, {st.failed} failed, {st.cancelled} "
           f"cancelled, {st.skipped} done before (resumed)")

@@ -20,16 +20,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from importance.runs.executor import Executor, store_outcome
 from importance.runs.store import RunStore
-from importance.runs.tasks import CANCELLED, DONE, FAILED, RUNNING
-from importance.sweep.executor import CellResult, SweepExecutor
+from importance.runs.tasks import CANCELLED, DONE, FAILED, RUNNING, Outcome, Progress, Task
 from importance.sweep.grid import Axes, Cell, sweep_id
 from importance.sweep.store import PENDING, SweepRecord, SweepStore
 
 SAVE_EVERY_S = 2.0  # the record is rewritten at most this often while runs finish
-STOP_GRACE_S = 120.0  # running cells that have not stopped by then are given up
+STOP_GRACE_S = 120.0  # running cells that have not stopped by then are ended
 SKIPPED = "skipped"  # done in an earlier invocation of the sweep
 
 
@@ -107,13 +106,14 @@ class Sweep:
         self.finished = self.sweeps.finished(self.record)  # key -> run id, done before
         self.todo = [c for c in self.cells if c.key not in self.finished]
 
-    def run(self, executor: SweepExecutor | None, *,
+    def run(self, executor: Executor | None, *,
             on_update: Callable[[SweepState], None] | None = None,
             stop: threading.Event | None = None, poll: float = 0.25,
             stop_grace: float = STOP_GRACE_S) -> SweepResult:
         """Train `todo` on `executor` (None when there is nothing to train), store each run;
-        see the module docstring."""
-        record, runs = self.record, self.runs
+        see the module docstring. Running cells that have not stopped `stop_grace` s after
+        `stop` are ended by the executor."""
+        record = self.record
         by_key = {c.key: c for c in self.cells}
         state = SweepState(self.sweep_id, total=len(self.cells), skipped=len(self.finished))
         for c in self.todo:
@@ -124,38 +124,25 @@ class Sweep:
         if self.todo and executor is None:
             raise ValueError(f"sweep {self.sweep_id} has {len(self.todo)} runs to train: it "
                              "needs an executor")
-        for c in self.todo:
-            executor.submit(c.key, c.config)
+        for c in self.todo:  # the worker returns the run: no runs folder travels
+            executor.submit(Task(c.key, c.config, runs_dir=""))
         update(state)
         saved_at = time.monotonic()
-        give_up_at = None
         epochs: dict[str, int] = {}  # key -> epochs run, of the cells that started
         left = len(self.todo)
         while left:
             if stop is not None and stop.is_set() and not state.stopping:
                 state.stopping = True
-                executor.cancel()
-                give_up_at = time.monotonic() + stop_grace
-            if give_up_at is not None and time.monotonic() > give_up_at:
-                abandon = getattr(executor, "abandon", None)
-                if abandon is not None:
-                    abandon()
-                give_up_at = None
-            changed = False
-            for p in executor.progress():
-                changed = True
-                if p.kind == "started":
-                    state.running[p.key] = 0
-                    record.mark(p.key, RUNNING, worker=str(p.data.get("worker", "")))
-                elif p.kind == "epoch":
-                    epochs[p.key] = epochs.get(p.key, 0) + 1
-                    state.running[p.key] = epochs[p.key]
-                    state.epochs_done += 1
-            for res in executor.as_completed(timeout=poll):
-                changed = True
-                left -= 1
-                _finish(res, by_key[res.key], record, runs, state, epochs.get(res.key, 0))
-            if changed:
+                executor.cancel(grace=stop_grace)
+            events = executor.events(timeout=poll)
+            for ev in events:
+                if isinstance(ev, Progress):
+                    _progress(ev, record, state, epochs)
+                else:
+                    left -= 1
+                    _finish(ev, by_key[ev.key], record, self.runs, state,
+                            epochs.get(ev.key, 0))
+            if events:
                 if time.monotonic() - saved_at >= SAVE_EVERY_S:
                     self.sweeps.save(record)
                     saved_at = time.monotonic()
@@ -165,40 +152,46 @@ class Sweep:
         return SweepResult(self.sweep_id, record, state, str(path))
 
 
-def run_sweep(cells: Sequence[Cell], axes: Axes, executor: SweepExecutor, runs: RunStore,
+def run_sweep(cells: Sequence[Cell], axes: Axes, executor: Executor, runs: RunStore,
               **kw) -> SweepResult:
     """`Sweep(cells, axes, runs).run(executor, **kw)`."""
     return Sweep(cells, axes, runs).run(executor, **kw)
 
 
-def _finish(res: CellResult, cell: Cell, record: SweepRecord, runs: RunStore,
+def _progress(ev: Progress, record: SweepRecord, state: SweepState,
+              epochs: dict[str, int]) -> None:
+    if ev.kind == "started":
+        state.running[ev.key] = 0
+        record.mark(ev.key, RUNNING, worker=str(ev.data.get("worker", "")))
+    elif ev.kind == "epoch":
+        epochs[ev.key] = epochs.get(ev.key, 0) + 1
+        state.running[ev.key] = epochs[ev.key]
+        state.epochs_done += 1
+
+
+def _finish(out: Outcome, cell: Cell, record: SweepRecord, runs: RunStore,
             state: SweepState, ran: int) -> None:
-    state.running.pop(res.key, None)
+    """Store a cell's run (its summary names the sweep and the cell) and record how it
+    ended."""
+    state.running.pop(out.key, None)
     state.epochs_done += max(0, cell.config.train.epochs - ran)  # ended early, or never ran
-    worker = res.worker
-    if res.status == DONE and res.artifacts is not None:
-        art = res.artifacts
-        summary: dict[str, Any] = {**art.summary, "sweep_id": record.sweep_id,
-                                   "sweep_cell": res.key}
-        try:
-            runs.save(dataclasses.replace(art, summary=summary))
-        except OSError as exc:  # the disk: the run is lost, the sweep goes on
-            record.mark(res.key, FAILED, error=f"could not store the run ({exc})",
-                        worker=worker)
-            state.failed += 1
-        else:
-            record.mark(res.key, DONE, run_id=art.run_id, worker=worker)
-            state.done += 1
-            state.finished_log.append(Finished(res.key, DONE, art.run_id,
-                                               art.summary.get("test_mae")))
-            return
-        state.finished_log.append(Finished(res.key, FAILED,
-                                           error=record.cells[res.key]["error"]))
-    elif res.status == CANCELLED:
-        record.mark(res.key, CANCELLED, worker=worker)
+    test_mae = None
+    if out.artifacts is not None:
+        art = out.artifacts
+        test_mae = art.summary.get("test_mae")
+        summary = {**art.summary, "sweep_id": record.sweep_id, "sweep_cell": out.key}
+        out = dataclasses.replace(out, artifacts=dataclasses.replace(art, summary=summary))
+    out = store_outcome(out, runs)
+    if out.status == DONE:
+        record.mark(out.key, DONE, run_id=out.run_id, worker=out.worker)
+        state.done += 1
+        state.finished_log.append(Finished(out.key, DONE, out.run_id, test_mae))
+    elif out.status == CANCELLED:
+        record.mark(out.key, CANCELLED, worker=out.worker)
         state.cancelled += 1
-        state.finished_log.append(Finished(res.key, CANCELLED))
+        state.finished_log.append(Finished(out.key, CANCELLED))
     else:
-        record.mark(res.key, FAILED, error=res.error or "failed", worker=worker)
+        error = out.error or "failed"
+        record.mark(out.key, FAILED, error=error, worker=out.worker)
         state.failed += 1
-        state.finished_log.append(Finished(res.key, FAILED, error=res.error or "failed"))
+        state.finished_log.append(Finished(out.key, FAILED, error=error))

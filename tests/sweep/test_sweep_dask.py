@@ -13,9 +13,9 @@ import pytest
 
 from importance.cli import main
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.runs.dask_executor import NO_FIXED_PORT, DaskExecutor, check_workers
 from importance.runs.store import RunStore
 from importance.runs.tasks import CANCELLED, DONE, FAILED
-from importance.sweep.executor import DaskExecutor, check_workers
 from importance.sweep.grid import Axes, expand
 from importance.sweep.runner import Sweep
 
@@ -30,6 +30,7 @@ def scheduler():
     from distributed import LocalCluster
 
     with LocalCluster(host="127.0.0.1", dashboard_address=None, n_workers=2,
+                      scheduler_kwargs=NO_FIXED_PORT,
                       threads_per_worker=1, processes=True,
                       silence_logs=logging.CRITICAL) as cluster:
         yield cluster.scheduler_address
@@ -160,7 +161,7 @@ def test_an_interrupted_sweep_resumes_with_the_runs_it_lacks(tmp_path, scheduler
 def test_the_cancel_flag_asks_the_scheduler_at_most_every_interval(monkeypatch):
     import distributed
 
-    from importance.sweep.worker import DistributedFlag
+    from importance.runs.dask_worker import DistributedFlag
 
     asked = []
 
@@ -183,7 +184,7 @@ def test_the_cancel_flag_asks_the_scheduler_at_most_every_interval(monkeypatch):
 
 
 def test_check_workers_refuses_other_code():
-    from importance.sweep.worker import code_fingerprint
+    from importance.runs.dask_worker import code_fingerprint
 
     class Client:
         def __init__(self, fingerprints, threads=1):

@@ -1,18 +1,20 @@
-"""What runs inside a sweep's Dask workers.
+"""What runs inside the Dask workers of `importance.runs.dask_executor.DaskExecutor`.
 
-`train_cell` is the task: it trains one run with `importance.experiment.train_run` and
+`train_task` is the task: it trains one run with `importance.experiment.train_run` and
 returns its `RunArtifacts` (summary, arrays, predictions, state dict: a few hundred kB), so
-the driver writes the run folder and a cluster needs no shared filesystem. It reports
-"started" and each epoch on a Dask event topic (`Worker.log_event`) and stops between
-batches once the sweep's `distributed.Event` is set (a running Dask task is not stopped by
-`Client.cancel`), returning `STOPPED`.
+the caller writes the run folder and a cluster needs no shared filesystem. It reports
+"started", each phase and each epoch (the `Progress` kinds of `importance.runs.tasks`) on a
+Dask event topic (`Worker.log_event`), and stops between batches once its
+`distributed.Event` is set (a running Dask task is not stopped by `Client.cancel`),
+returning `STOPPED`.
 
-Threads: a worker trains on one torch thread unless `IMPORTANCE_THREADS` says otherwise;
-parallelism comes from the workers (one thread each), not from torch.
+Threads: a worker trains on `IMPORTANCE_THREADS` torch threads, 1 when it is not set (the
+workers of a cluster run one thread each: parallelism comes from the workers); set but empty,
+the runtime's governor decides (a lone local worker, as the dashboard's).
 
-`dask_setup` is the preload of the workers of the `LocalCluster` a sweep starts: they ignore
-SIGINT, so a Ctrl-C in the terminal (which reaches the whole process group) goes to the
-driver only, which stops the runs at their next batch instead of killing the workers.
+`dask_setup` is the preload of the workers of the `LocalCluster` the executor starts: they
+ignore SIGINT, so a Ctrl-C in the terminal (which reaches the whole process group) goes to
+the driver only, which stops the runs at their next batch instead of killing the workers.
 """
 
 from __future__ import annotations
@@ -53,38 +55,41 @@ class DistributedFlag:
         return self._set
 
 
-STOPPED = "stopped"  # what `train_cell` returns when the sweep was cancelled
+STOPPED = "stopped"  # what `train_task` returns when it was cancelled
 
 
-def train_cell(config: RunConfig, key: str, topic: str,
+def train_task(config: RunConfig, key: str, topic: str,
                cancel_event: str) -> RunArtifacts | str:
-    """Train the run of cell `key` in this worker; return its artifacts (see the module
-    docstring), or STOPPED when the sweep was cancelled (a return, not an exception: the
-    worker logs no error for it). Raises whatever else the run raises (a failed run: the
-    driver records the error)."""
+    """Train the run of task `key` in this worker; return its artifacts (see the module
+    docstring), or STOPPED when it was cancelled (a return, not an exception: the worker logs
+    no error for it). Raises whatever else the run raises (the caller records the error)."""
     from distributed import get_worker
 
-    os.environ.setdefault(THREADS, "1")
+    os.environ.setdefault(THREADS, "1")  # a cluster's worker: one run per thread
     from importance.experiment import train_run
+    from importance.runs.worker import reporting_meter
     from importance.runtime import configure
     from importance.training import Cancelled
 
     configure()
     worker = get_worker()
 
-    def report(kind: str, **data: Any) -> None:
-        worker.log_event(topic, {"key": key, "kind": kind, **data})
+    def report(kind: str, data: Any) -> None:
+        worker.log_event(topic, {"key": key, "kind": kind, "data": data})
 
     flag = DistributedFlag(cancel_event)
     if flag.is_set():
         return STOPPED
-    report("started")
+    report("started", {"pid": os.getpid(), "worker": str(worker.address)})
 
     def on_event(ev) -> None:
-        report("epoch", epoch=int(ev.record.epoch), last=bool(ev.last))
+        report("epoch", ev.record.to_dict())
+        if ev.last:  # the configured last epoch, or the one early stopping ended on
+            report("phase", "saving")
 
     try:
-        return train_run(config, on_event=on_event, cancel=flag)
+        return train_run(config, on_event=on_event, cancel=flag,
+                         meter=reporting_meter(config.train.country, report))
     except Cancelled:
         return STOPPED
 
@@ -110,7 +115,7 @@ def code_fingerprint() -> dict[str, str]:
 def warm_up() -> float:
     """Import the training code (torch) in this worker; return the seconds it took."""
     t0 = time.perf_counter()
-    os.environ.setdefault(THREADS, "1")
+    os.environ.setdefault(THREADS, "1")  # as `train_task`: `configure` runs once per process
     import importance.experiment  # noqa: F401
     from importance.runtime import configure
 
@@ -119,7 +124,7 @@ def warm_up() -> float:
 
 
 def dask_setup(worker) -> None:
-    """Preload of a local sweep cluster's workers: ignore SIGINT (module docstring)."""
+    """Preload of a local cluster's workers: ignore SIGINT (module docstring)."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: leave it
