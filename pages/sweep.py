@@ -1,5 +1,6 @@
 """Sweep: a grid of strategies x keep ratios x seeds x series on Dask, in the background, and
-the evidence of a stored sweep (Pareto chart, intervals over seeds and series, Milan map)."""
+the evidence of a stored sweep (Pareto chart, intervals over seeds and series, Milan map) with
+its exports (tables as CSV and Parquet, charts as HTML and PNG)."""
 
 from __future__ import annotations
 

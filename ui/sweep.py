@@ -1,6 +1,8 @@
 """The Sweep page's parts: the grid form with its run count and time estimate, the background
 sweep (one per server, owned by a cached manager whose thread never calls st.*), its live
-progress, and a stored sweep's evidence (Pareto chart, interval table, Milan map, exports).
+progress, and a stored sweep's evidence (Pareto chart, interval chart and table, Milan map) with
+its exports: the tables as CSV and Parquet, the charts (`ui.sweep_charts`) as HTML (and PNG by
+their camera icon).
 
 The sweep itself is the library's (`importance.sweep`): the same `Sweep.run` and
 `DaskExecutor` as `importance sweep`; the tables come from `importance.sweep.view` and
@@ -12,25 +14,26 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance import evidence
+from importance import evidence, views
 from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
-from importance.views import LaunchForm
-from ui import charts, launch, runs, state
+from importance.views import LaunchForm, RunInfo
+from ui import charts, exports, launch, runcard, runs, state, sweep_charts
 from ui.data import Dataset, load
 
 if TYPE_CHECKING:
     from importance.sweep.runner import Sweep, SweepState
+    from importance.sweep.store import SweepRecord
 
 # Session-state keys of the page
 STRATEGIES_KEY = "sweep.strategies"
@@ -60,6 +63,12 @@ TRAIN_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS
                 state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
                 state.F_PATIENCE: "patience"}
 ACTIVE = ("starting", "running")
+PNG_CAPTION = ("The camera icon at a chart's top right (shown on hover) saves it as a PNG at "
+               "twice its size; the HTML buttons save it as a page that opens offline, with "
+               "the sweep's settings.")
+PARQUET_HELP = ("The same table, typed (pandas: read_parquet(path)); the CSV's '#' lines (the "
+                "sweep's settings, the data's provenance) are in read_parquet(path).attrs"
+                "['header'].")
 
 
 # --- the background sweep ---------------------------------------------------------------------
@@ -400,81 +409,50 @@ def records() -> dict[str, Any]:
     return dict(sorted(out.items(), key=lambda kv: kv[1].updated, reverse=True))
 
 
-def summaries() -> list[dict[str, Any]]:
-    return [{**r.summary, "run_id": r.run_id} for r in runs.all_runs()]
+def _show(fig: go.Figure, key: str, png: str) -> None:
+    """`charts.show`, the camera icon saving the chart as `png` (.png added, at 2x)."""
+    options = {**charts.CONFIG["toImageButtonOptions"], "filename": png}
+    st.plotly_chart(fig, theme=None, key=key,
+                    config={**charts.CONFIG, "toImageButtonOptions": options})
 
 
-def _label(s: str) -> str:
-    return STRATEGIES[s].label if s in STRATEGIES else s
+def _chart_button(label: str, fig: go.Figure, name: str, record: SweepRecord,
+                  mine: Sequence[RunInfo], key: str) -> None:
+    """`fig` as an HTML page that opens offline, built when clicked (plotly.js is ~4 MB)."""
+    title = f"{record.sweep_id}: {fig.layout.title.text}"
+    st.download_button(label, lambda: view.chart_html(fig, title, record, mine).encode(),
+                       file_name=f"{name}.html", mime="text/html", key=key, on_click="ignore",
+                       help="One HTML file with the chart (plotly.js inlined, no CDN) and the "
+                            "sweep's settings.")
 
 
-def pareto_figure(pairs: pd.DataFrame, means: pd.DataFrame, cost: str) -> go.Figure:
-    """Every run a point (coloured by strategy), the per strategy x keep means as diamonds,
-    the front through the means that no other mean beats on both axes."""
-    col = f"{cost}_ratio"
-    fig = go.Figure()
-    fig.add_hline(y=1, line=dict(color="#9ca3af", width=1, dash="dot"))
-    fig.add_vline(x=1, line=dict(color="#9ca3af", width=1, dash="dot"))
-    for strategy, g in pairs.groupby("strategy", sort=False):
-        color = charts.strategy_color(strategy)
-        fig.add_scatter(
-            x=g[col].tolist(), y=g["mae_ratio"].tolist(), mode="markers", name=_label(strategy),
-            legendgroup=strategy, marker=dict(color=color, size=8, opacity=0.55),
-            customdata=np.stack([g["series"].astype(str), g["seed"].astype(str),
-                                 g["keep_ratio"].map(view.keep_label)], axis=-1),
-            hovertemplate=(f"{_label(strategy)} keep %{{customdata[2]}}<br>series "
-                           "%{customdata[0]}, seed %{customdata[1]}<br>MAE ratio %{y:.3f}"
-                           f"<br>{view.COST_WORDS[cost]} ratio %{{x:.3f}}<extra></extra>"))
-        m = means[means["strategy"] == strategy]
-        fig.add_scatter(
-            x=m["cost_ratio"].tolist(), y=m["mae_ratio"].tolist(), mode="markers",
-            legendgroup=strategy,
-            showlegend=False, marker=dict(color=color, size=13, symbol="diamond",
-                                          line=dict(color="#111827", width=1)),
-            text=[f"{_label(strategy)} keep {view.keep_label(k)}: mean of {n} runs"
-                  for k, n in zip(m["keep_ratio"], m["runs"], strict=True)],
-            hovertemplate="%{text}<br>MAE ratio %{y:.3f}<br>cost ratio %{x:.3f}<extra></extra>")
-    front = means[means["front"]].sort_values("cost_ratio")
-    if len(front):
-        fig.add_scatter(x=front["cost_ratio"].tolist(), y=front["mae_ratio"].tolist(),
-                        mode="lines",
-                        name="Pareto front (of the means)", hoverinfo="skip",
-                        line=dict(color="#111827", width=2, dash="dash"))
-    charts.style(fig, title=f"Test MAE against {view.COST_WORDS[cost]}, as ratios to full "
-                            "data on the same series and seed",
-                 x=f"{view.COST_WORDS[cost]} ratio to full (lower is cheaper)",
-                 y="test MAE ratio to full (lower is better)", height=460)
-    return fig
-
-
-def map_figure(squares: pd.DataFrame, metric: str, title: str) -> go.Figure:
-    """The Milan grid around the squares: each square a cell at its column (west to east)
-    and row (south to north), coloured by `metric`."""
-    pad = 3
-    c0, c1 = max(0, squares["col"].min() - pad), min(99, squares["col"].max() + pad)
-    r0, r1 = max(0, squares["row"].min() - pad), min(99, squares["row"].max() + pad)
-    cols, rows = np.arange(c0, c1 + 1), np.arange(r0, r1 + 1)
-    z = np.full((len(rows), len(cols)), np.nan)
-    text = np.full(z.shape, "", dtype=object)
-    for r in squares.itertuples(index=False):
-        z[r.row - r0, r.col - c0] = r.value
-        text[r.row - r0, r.col - c0] = f"square {r.square} ({r.seeds} seeds)"
-    ratio = metric == "mae_ratio"
-    fig = go.Figure(go.Heatmap(
-        z=z, x=cols.tolist(), y=rows.tolist(), text=text.tolist(), zmid=1.0 if ratio else 0.0,
-        colorscale="RdYlGn_r" if ratio else "RdYlGn",
-        colorbar=dict(title="ratio" if ratio else "%"), xgap=1, ygap=1,
-        hovertemplate="%{text}<br>column %{x}, row %{y}<br>%{z:.3f}<extra></extra>"
-        if ratio else "%{text}<br>column %{x}, row %{y}<br>%{z:.1f} %<extra></extra>"))
-    charts.style(fig, title=title, x="grid column (west → east)",
-                 y="grid row (south → north)", height=460, legend=False)
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return fig
+def table_downloads(record: SweepRecord, mine: Sequence[RunInfo], intervals: pd.DataFrame,
+                    pairs: pd.DataFrame) -> None:
+    """The interval table (when there is one) and the runs, each as CSV and as Parquet, with
+    the sweep's settings and data provenance."""
+    files = [("Runs", "runs", "every run with its ratios to full data and to its control",
+              view.runs_export(pairs))]
+    if not intervals.empty:
+        files.insert(0, ("Table", "intervals", "mean and 95% interval over series and seeds "
+                                               "per strategy and keep ratio",
+                         view.intervals_export(intervals)))
+    cols = iter(st.columns(2 * len(files)))
+    for label, name, what, frame in files:
+        header = view.export_header(record, what, mine)
+        base = f"{record.sweep_id}-{name}"
+        next(cols).download_button(f"{label} as CSV", view.csv_bytes(frame, header),
+                                   file_name=f"{base}.csv", mime="text/csv",
+                                   key=f"sweep.dl_{name}_csv", on_click="ignore",
+                                   help=exports.CSV_HELP)
+        next(cols).download_button(f"{label} as Parquet", view.parquet_bytes(frame, header),
+                                   file_name=f"{base}.parquet", mime=view.PARQUET_MIME,
+                                   key=f"sweep.dl_{name}_parquet", on_click="ignore",
+                                   help=PARQUET_HELP)
 
 
 def explore(current: str | None) -> None:
-    """Pick a stored sweep; draw its Pareto chart, interval table and (Milan squares) map,
-    with the exports."""
+    """Pick a stored sweep; draw its Pareto chart, interval chart and table and (Milan
+    squares) map, with the exports."""
     recs = records()
     if not recs:
         st.caption(f"No sweep in `{runs.store().root}` yet: launch one above, or run "
@@ -504,10 +482,15 @@ def explore(current: str | None) -> None:
         with st.expander(f"Failed runs ({len(failed)})"):
             st.dataframe(pd.DataFrame([{"run": e["key"], "error": e.get("error", "")}
                                        for e in failed]), hide_index=True)
-    table = view.runs_frame(record, summaries())
+    stored = runs.all_runs()
+    table = view.runs_frame(record, [{**r.summary, "run_id": r.run_id} for r in stored])
     if table.empty:
         st.info("No run of this sweep has finished yet.")
         return
+    ids_shown = set(table["run_id"])
+    mine = [r for r in stored if r.run_id in ids_shown]
+    if any(views.run_is_synthetic(r) for r in mine):
+        runcard.badge()
     pairs = evidence.paired(table)
     if not pairs["mae_ratio"].notna().any():
         st.warning("No run of this sweep has a full-data run on the same series and seed to "
@@ -520,33 +503,40 @@ def explore(current: str | None) -> None:
     if not pairs[f"{cost}_ratio"].notna().any():
         st.warning(f"No {view.COST_WORDS[cost]} was measured on these runs: choose another "
                    "cost axis.")
-    means = view.strategy_means(pairs, cost)
-    fig = pareto_figure(pairs, means, cost)
-    charts.show(fig, key="sweep.pareto")
+    st.caption(PNG_CAPTION)
+    fig = sweep_charts.pareto_figure(pairs, view.strategy_means(pairs, cost), cost)
+    _show(fig, "sweep.pareto", f"{sid}-pareto-{cost}")
     st.caption("Each point is one run, as ratios to the full-data run of the same series and "
                "seed; diamonds are the means per strategy x keep ratio over seeds and series, "
                "and the dashed front joins the means no other mean beats on both axes "
                "(cheaper and at least as accurate). Full data sits at (1, 1).")
+    _chart_button("Pareto chart as HTML", fig, f"{sid}-pareto-{cost}", record, mine,
+                  "sweep.dl_pareto_html")
     st.subheader("Per strategy and keep ratio")
     intervals = evidence.interval_table(pairs)
-    shown = view.interval_display(intervals)
-    st.dataframe(shown, hide_index=True)
-    st.caption("Mean [95% interval of the mean] over series and seeds. Savings are 1 - the "
-               "cost ratio to full data on the same series and seed; wins count the series x "
-               f"seeds where the strategy's test MAE beats its control's (rs2 for per-epoch "
-               f"selection, random for static) at the same keep ratio. One seed's MAE ratio "
-               f"strays by about {evidence.SEED_SPREAD_PCT:g}% on its own.")
-    d1, d2, d3 = st.columns(3)
-    d1.download_button("Table as CSV", intervals.to_csv(index=False).encode(),
-                       file_name=f"{sid}-intervals.csv", mime="text/csv", key="sweep.dl_table")
-    d2.download_button("Runs as CSV", pairs.to_csv(index=False).encode(),
-                       file_name=f"{sid}-runs.csv", mime="text/csv", key="sweep.dl_runs")
-    d3.download_button("Pareto chart as HTML", fig.to_html(include_plotlyjs=True).encode(),
-                       file_name=f"{sid}-pareto.html", mime="text/html", key="sweep.dl_html")
-    square_map(pairs)
+    if intervals.empty:
+        st.caption("Only full-data runs: nothing to compare with full data.")
+    else:
+        order = list(dict.fromkeys(pairs["strategy"]))
+        chart = sweep_charts.interval_figure(intervals, order, cost)
+        chart_name = f"{sid}-interval-chart-{cost}"
+        _show(chart, "sweep.intervals", chart_name)
+        st.caption("Dots are means over series and seeds, bars their 95% interval (none for a "
+                   f"single run). The shaded band is the ±{evidence.SEED_SPREAD_PCT:g}% one "
+                   "seed's MAE ratio strays by on its own: a difference inside it, seen on few "
+                   "seeds, is no evidence either way.")
+        _chart_button("Interval chart as HTML", chart, chart_name, record, mine,
+                      "sweep.dl_intervals_html")
+        st.dataframe(view.interval_display(intervals), hide_index=True)
+        st.caption("Mean [95% interval of the mean] over series and seeds. Savings are 1 - "
+                   "the cost ratio to full data on the same series and seed; wins count the "
+                   "series x seeds where the strategy's test MAE beats its control's (rs2 for "
+                   "per-epoch selection, random for static) at the same keep ratio.")
+    table_downloads(record, mine, intervals, pairs)
+    square_map(pairs, record, mine)
 
 
-def square_map(pairs: pd.DataFrame) -> None:
+def square_map(pairs: pd.DataFrame, record: SweepRecord, mine: Sequence[RunInfo]) -> None:
     """For Milan grid squares: the map of one strategy's saving or MAE ratio."""
     if not view.milan_squares(pairs["series"].unique()):
         return
@@ -557,7 +547,8 @@ def square_map(pairs: pd.DataFrame) -> None:
         return
     m1, m2, m3 = st.columns(3)
     _drop_stale(MAP_STRATEGY_KEY, options)
-    strategy = m1.selectbox("Strategy", options, key=MAP_STRATEGY_KEY, format_func=_label)
+    strategy = m1.selectbox("Strategy", options, key=MAP_STRATEGY_KEY,
+                            format_func=sweep_charts.label)
     keeps = sorted(k for k in pairs.loc[pairs["strategy"] == strategy, "keep_ratio"].unique()
                    if not math.isnan(k))
     _drop_stale(MAP_KEEP_KEY, keeps)
@@ -568,12 +559,15 @@ def square_map(pairs: pd.DataFrame) -> None:
     squares = view.square_values(pairs, strategy, keep, metric)
     squares = squares[squares["value"].notna()]
     if squares.empty:
-        st.caption(f"No {view.METRICS[metric]} for {_label(strategy)}: not measured, or no "
-                   "full-data run to compare with.")
+        st.caption(f"No {view.METRICS[metric]} for {sweep_charts.label(strategy)}: not "
+                   "measured, or no full-data run to compare with.")
         return
     keep_words = f" keep {view.keep_label(keep)}" if keep is not None else ""
-    charts.show(map_figure(squares, metric, f"{_label(strategy)}{keep_words}: "
-                                            f"{view.METRICS[metric]}, mean over seeds"),
-                key="sweep.map")
+    fig = sweep_charts.map_figure(squares, metric, f"{sweep_charts.label(strategy)}{keep_words}: "
+                                      f"{view.METRICS[metric]}, mean over seeds")
+    name = (f"{record.sweep_id}-map-{strategy}"
+            + (f"-keep{view.keep_label(keep)}" if keep is not None else "") + f"-{metric}")
+    _show(fig, "sweep.map", name)
     st.caption("Squares are placed by their number on the 100 x 100 grid (numbered row by row "
                "from the south-west corner); blank cells are squares outside the sweep.")
+    _chart_button("Map as HTML", fig, name, record, mine, "sweep.dl_map_html")

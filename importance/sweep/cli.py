@@ -49,8 +49,8 @@ def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser
                    help="comma-separated, from the registered strategies (default: %(default)s)")
     s.add_argument("--keep-ratios", default="0.7",
                    help="comma-separated keep ratios in (0, 1] for the strategies that take "
-                        "one; a strategy without (full, infobatch) runs once per seed and "
-                        "series (default: %(default)s)")
+                        "one (InfoBatch: as its target budget); one without (full, dpet) runs "
+                        "once per seed and series (default: %(default)s)")
     s.add_argument("--seeds", default="0",
                    help="comma-separated seeds or ranges, e.g. 0,1,2 or 0-4 (default: "
                         "%(default)s)")

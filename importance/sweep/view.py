@@ -9,21 +9,32 @@ Before a launch: `epoch_seconds` (measured per-epoch wall time of stored runs) a
 `estimate_seconds` (runs x epochs x seconds per epoch / workers) give the time a grid takes.
 For Milan-grid series (ids 1..10000), `square_values` places each square on the 100 x 100
 grid (`evidence.grid_position`).
+
+Exports: `intervals_export` and `runs_export` (units in the column names, rounded as the other
+exports: `report.rounded`), written by `csv_bytes` / `parquet_bytes` with `export_header`'s
+lines (the sweep's settings, and the synthetic note when it ran on the embedded demo data);
+`chart_html` makes one chart a page that opens offline.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from importance import evidence
+from importance import evidence, report, views
 from importance.runs.tasks import DONE
 from importance.sweep.grid import DEFAULT_SERIES, takes_keep_ratio
 from importance.sweep.store import SweepRecord
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "test_mae",
                "energy_kwh", "wall_s", "backprops")
@@ -161,7 +172,8 @@ def strategy_means(pairs: pd.DataFrame, cost: str) -> pd.DataFrame:
     return out
 
 
-def _interval(m: float, lo: float, hi: float, fmt: str, unit: str = "") -> str:
+def interval_text(m: float, lo: float, hi: float, fmt: str, unit: str = "") -> str:
+    """"0.950 [0.930, 0.970]"; "0.950 (one run)" without an interval; "-" without a mean."""
     if not math.isfinite(m):
         return "-"
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -176,22 +188,18 @@ def interval_display(table: pd.DataFrame) -> pd.DataFrame:
     for r in table.to_dict("records"):
         pairs = int(r.get("pairs_vs_control") or 0)
         wins = r.get("wins_vs_control")
-        rows.append({
-            "strategy": r["strategy"], "keep ratio": keep_label(r["keep_ratio"]),
-            "runs": int(r["runs"]),
-            "test MAE ratio to full": _interval(r["mae_ratio"], r["mae_ratio_low"],
-                                                r["mae_ratio_high"], ".3f"),
-            "energy saved": _interval(r["energy_saved_pct"], r["energy_saved_low"],
-                                      r["energy_saved_high"], ".1f", " %"),
-            "wall time saved": _interval(r["wall_saved_pct"], r["wall_saved_low"],
-                                         r["wall_saved_high"], ".1f", " %"),
-            "backprops saved": _interval(r["backprop_saved_pct"], r["backprop_saved_low"],
-                                         r["backprop_saved_high"], ".1f", " %"),
-            "wins vs control": (
-                "(the control)" if r["strategy"] == r["control"]
-                else f"{int(wins or 0)} of {pairs} vs {r['control']}" if pairs
-                else f"no {r['control']} run to pair with"),
-        })
+        row = {"strategy": r["strategy"], "keep ratio": keep_label(r["keep_ratio"]),
+               "runs": int(r["runs"]),
+               "test MAE ratio to full": interval_text(r["mae_ratio"], r["mae_ratio_low"],
+                                                       r["mae_ratio_high"], ".3f")}
+        for name, words in COST_WORDS.items():
+            row[f"{words} saved"] = interval_text(r[f"{name}_saved_pct"], r[f"{name}_saved_low"],
+                                                  r[f"{name}_saved_high"], ".1f", " %")
+        row["wins vs control"] = (
+            "(the control)" if r["strategy"] == r["control"]
+            else f"{int(wins or 0)} of {pairs} vs {r['control']}" if pairs
+            else f"no {r['control']} run to pair with")
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -223,3 +231,129 @@ def square_values(pairs: pd.DataFrame, strategy: str, keep: float | None,
         rows.append({"square": r.series, "col": col, "row": row, "value": r.mean,
                      "seeds": int(r.size)})
     return pd.DataFrame(rows, columns=["square", "col", "row", "value", "seeds"])
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+PARQUET_MIME = "application/vnd.apache.parquet"
+
+
+def intervals_export(table: pd.DataFrame) -> pd.DataFrame:
+    """`evidence.interval_table` for a file: one column per figure, units in the names
+    (savings in %), rounded (`report.rounded`); `control` is blank for the controls."""
+    out = pd.DataFrame({"strategy": table["strategy"], "keep ratio": table["keep_ratio"],
+                        "runs": table["runs"].astype(int)})
+    for suffix, words in (("", ""), ("_low", ", 95% low"), ("_high", ", 95% high")):
+        out[f"test MAE ratio to full{words}"] = table[f"mae_ratio{suffix}"]
+    for name, words in COST_WORDS.items():
+        out[f"{words} saved (%)"] = table[f"{name}_saved_pct"]
+        for end in ("low", "high"):
+            out[f"{words} saved, 95% {end} (%)"] = table[f"{name}_saved_{end}"]
+    out["control"] = table["control"].mask(table["strategy"] == table["control"])
+    out["wins vs control"] = pd.array(table["wins_vs_control"], dtype="Int64")
+    out["pairs vs control"] = table["pairs_vs_control"].astype(int)
+    return report.rounded(out)
+
+
+def runs_export(pairs: pd.DataFrame) -> pd.DataFrame:
+    """`evidence.paired` for a file: every run with its measures (energy in Wh) and its ratios
+    to full data and to its control on the same series and seed, rounded; `control` is blank
+    for full data and the controls themselves."""
+    own = (pairs["strategy"] == pairs["control"]) | (pairs["strategy"] == "full")
+    out = pd.DataFrame({
+        "run key": pairs["key"], "run id": pairs["run_id"], "strategy": pairs["strategy"],
+        "keep ratio": pairs["keep_ratio"], "seed": pairs["seed"].astype(int),
+        "series": pairs["series"].astype(str),
+        "test MAE (original units)": pairs["test_mae"],
+        "energy (Wh)": pairs["energy_kwh"] * 1000,
+        "wall time (s)": pairs["wall_s"],
+        "backpropagated samples (train + scoring)": pd.array(pairs["backprops"].round(),
+                                                             dtype="Int64"),
+        "test MAE ratio to full": pairs["mae_ratio"]})
+    for name, words in COST_WORDS.items():
+        out[f"{words} ratio to full"] = pairs[f"{name}_ratio"]
+    out["control"] = pairs["control"].mask(own)
+    out["test MAE ratio to control"] = pairs["mae_vs_control"].astype(float)
+    out["beats control"] = pd.array(pairs["beats_control"], dtype="boolean")
+    return report.rounded(out)
+
+
+def _values(items: Iterable[Any]) -> str:
+    return ", ".join(dict.fromkeys(keep_label(v) if isinstance(v, float) else str(v)
+                                   for v in items))
+
+
+def sweep_lines(record: SweepRecord, runs: Sequence[views.RunInfo]) -> list[str]:
+    """The sweep in words for its exports: its data, axes, runs, the settings its runs share
+    (those of `runs`, the sweep's stored runs) and how energy was measured."""
+    c = counts(record)
+    a = record.axes
+    lines = [f"sweep {record.sweep_id}: {c['runs']} runs in the grid, {c.get('done', 0)} done, "
+             f"{c.get('failed', 0)} failed; axes: strategies {_values(a.get('strategies', []))}"
+             f"; keep ratios {_values(a.get('keep_ratios', []))}; seeds "
+             f"{_values(a.get('seeds', []))}; series "
+             f"{_values(DEFAULT_SERIES if s is None else s for s in a.get('series', []))}"]
+    if runs:
+        cfg, w = runs[0].config, runs[0].config.window
+        files = _values(views.data_file_text(r.config.data, r.summary) for r in runs)
+        methods = _values(sorted({r.summary.get("energy_method") or "not recorded"
+                                  for r in runs}))
+        lines += [f"data: {files}, column {views.column_text(runs[0])}",
+                  f"settings of every run: {views.model_text(cfg)}; lookback "
+                  f"{views.steps_text(w.lookback, None)}, horizon "
+                  f"{views.steps_text(w.horizon, None)}, stride {views.steps_text(w.stride, None)}"
+                  f"; {cfg.train.epochs} epochs planned, early stopping "
+                  + (f"after {cfg.train.patience}" if cfg.train.patience else "off")
+                  + f"; country {cfg.train.country}",
+                  f"energy measured by: {methods}"]
+    return lines + [
+        "ratios are to the full-data run of the same series and seed; savings are 1 - that "
+        "ratio, in percent; intervals are 95% Student-t intervals of the mean over series and "
+        f"seeds; one seed's test MAE ratio strays by about {evidence.SEED_SPREAD_PCT:g}% on "
+        "its own"]
+
+
+def synthetic_lines(runs: Sequence[views.RunInfo]) -> list[str]:
+    """The synthetic-data note as a header line when any of `runs` used the embedded demo
+    data, else none."""
+    if any(views.run_is_synthetic(r) for r in runs):
+        return [f"{views.SYNTHETIC_BADGE.upper()}: {views.SYNTHETIC_NOTE}"]
+    return []
+
+
+def export_header(record: SweepRecord, what: str,
+                  runs: Sequence[views.RunInfo]) -> list[str]:
+    """The lines that open a sweep's table files: what it is, the synthetic note (demo data),
+    the sweep and its settings (`sweep_lines`)."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return [f"{report.TITLE} - sweep {record.sweep_id}: {what}, exported {now}",
+            *synthetic_lines(runs), *sweep_lines(record, runs)]
+
+
+def csv_bytes(frame: pd.DataFrame, header: Sequence[str]) -> bytes:
+    """`frame` as CSV after the `#` header lines (pandas: read_csv(path, comment="#"))."""
+    return report.csv_text(frame, header).encode()
+
+
+def parquet_bytes(frame: pd.DataFrame, header: Sequence[str]) -> bytes:
+    """`frame` as Parquet, the header lines in its metadata (pandas:
+    read_parquet(path).attrs["header"])."""
+    out = frame.copy()
+    out.attrs = {"header": list(header)}
+    buf = io.BytesIO()
+    out.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def chart_html(fig: go.Figure, title: str, record: SweepRecord,
+               runs: Sequence[views.RunInfo]) -> str:
+    """One chart of a sweep as a page that opens offline (plotly.js inlined, no CDN): its
+    title, the synthetic badge (demo data), the chart and the sweep's settings."""
+    badge = (f"<p><span class='badge'>{views.SYNTHETIC_BADGE}</span></p><p class='note'>"
+             f"{html.escape(views.SYNTHETIC_NOTE)}</p>" if synthetic_lines(runs) else "")
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in sweep_lines(record, runs))
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{report.CSS}</style></head><body>\n"
+            f"<h1>{html.escape(title)}</h1>{badge}<div class='chart'>"
+            f"{report.figure_html(fig, include_plotlyjs=True)}</div><h2>Sweep</h2><ul>{items}"
+            "</ul>\n</body></html>\n")

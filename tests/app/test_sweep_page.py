@@ -5,6 +5,7 @@ hand-built, as `importance sweep` stores them (summaries carrying sweep_id / swe
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,21 @@ MAE = {"full": 2.0, "gradnorm": 1.9, "rs2": 2.05}
 ENERGY = {"full": 1e-3, "gradnorm": 6e-4, "rs2": 5e-4}
 
 
-def _store_sweep(root, series: tuple, sweep_id: str = "sweep-0123456789ab") -> SweepRecord:
-    """A finished sweep: full, gradnorm and rs2 (keep 0.5) x seeds 0, 1 x `series`."""
+def _default_mae(strategy: str, seed: int, series: str | None) -> float:
+    return MAE[strategy] * (1 + 0.01 * seed)
+
+
+def _default_energy(strategy: str, seed: int, series: str | None) -> float:
+    return ENERGY[strategy]
+
+
+Measure = Callable[[str, int, "str | None"], float]
+
+
+def _store_sweep(root, series: tuple, sweep_id: str = "sweep-0123456789ab",
+                 mae: Measure = _default_mae, energy: Measure = _default_energy) -> SweepRecord:
+    """A finished sweep: full, gradnorm and rs2 (keep 0.5) x seeds 0, 1 x `series`, each run's
+    test MAE and energy (kWh) given by `mae` and `energy` (strategy, seed, series)."""
     runs = RunStore(root)
     axes = Axes(("full", "gradnorm", "rs2"), (0.5,), (0, 1), series)
     cells = []
@@ -42,8 +56,9 @@ def _store_sweep(root, series: tuple, sweep_id: str = "sweep-0123456789ab") -> S
                 n += 1
                 run_id = f"20260101-0000{n:02d}-{strategy}-{n:06x}"
                 summary = {"run_id": run_id, "strategy": strategy,
-                           "test_mae": MAE[strategy] * (1 + 0.01 * seed),
-                           "energy_kwh": ENERGY[strategy], "wall_s": 10 * ENERGY[strategy] * 1e3,
+                           "test_mae": mae(strategy, seed, s),
+                           "energy_kwh": energy(strategy, seed, s),
+                           "wall_s": 10 * ENERGY[strategy] * 1e3,
                            "samples_backprop": 1000 if keep is None else 500,
                            "samples_scoring_backprop": 0 if strategy != "gradnorm" else 20,
                            "epochs_run": 2, "ended": "completed", "emissions_kg": 1e-4,
@@ -112,7 +127,8 @@ def test_a_stored_sweep_shows_pareto_intervals_exports_and_the_milan_map(runs_di
     assert len(heat) == 1
     assert 58 in heat[0]["x"] and 59 in heat[0]["x"] and 42 in heat[0]["y"]
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Table as CSV", "Runs as CSV", "Pareto chart as HTML"]
+    assert labels == ["Pareto chart as HTML", "Interval chart as HTML", "Table as CSV",
+                      "Table as Parquet", "Runs as CSV", "Runs as Parquet", "Map as HTML"]
     # the cost axis: wall time
     at.selectbox(key="sweep.cost").set_value("wall").run()
     assert not at.exception
@@ -125,7 +141,8 @@ def test_no_map_for_series_that_are_not_milan_squares(runs_dir):
     _store_sweep(runs_dir, (None,))
     at = _open(runs_dir)
     specs = _charts(at)
-    assert len(specs) == 1 and not [t for t in specs[0]["data"] if t["type"] == "heatmap"]
+    assert len(specs) == 2  # the Pareto and interval charts
+    assert not [t for s in specs for t in s["data"] if t["type"] == "heatmap"]
     assert "On the Milan grid" not in [h.value for h in at.subheader]
     assert at.dataframe[0].value.set_index("strategy").loc["gradnorm", "runs"] == 2
 
