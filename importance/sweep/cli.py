@@ -96,6 +96,10 @@ def plan(a: argparse.Namespace):
         paths = data.path if isinstance(data.path, tuple) else (data.path,)
         absolute = tuple(str(Path(p).resolve()) for p in paths)
         data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
+    if data.column is None:  # named, as the Sweep page names it: one grid, one sweep id
+        from importance.data import describe
+
+        data = replace(data, column=describe(data).default_column)
     series = resolve_series(a.series, data)
     axes = Axes(strategies, keeps, seeds, series)
     windows: dict[str | None, Any] = {}

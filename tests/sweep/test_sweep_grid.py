@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import pytest
 
@@ -131,7 +132,12 @@ def test_sweep_shares_compare_options_and_builds_compare_configs():
     from importance.experiment import load_data
 
     expected = configs_from_args(c, data, window_from_args(c, load_data(data)).config)[0]
-    assert cells[1].config == expected
+    # the sweep names the data's default column, as the Sweep page does
+    assert cells[1].config == replace(expected, data=replace(expected.data, column="internet"))
+    named = parser.parse_args(["sweep", "--strategies", "full,gradnorm", "--keep-ratios", "0.5",
+                               "--seeds", "3", "--series", "4259", "--column", "internet",
+                               *args])
+    assert sweep_id(plan(named)[1]) == sweep_id(cells)  # one grid, one sweep to resume
     # the very action objects of compare: one definition of each run option
     sweep_parser = _subparser(parser, "sweep")
     compare_parser = _subparser(parser, "compare")
