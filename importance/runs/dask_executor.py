@@ -32,6 +32,7 @@ from typing import Any
 
 from importance.runs.executor import CANCEL_GRACE_S, Event
 from importance.runs.tasks import CANCELLED, DONE, FAILED, Outcome, Progress, Task
+from importance.runtime import THREADS
 
 ADDRESS_ENV = "IMPORTANCE_DASK_ADDRESS"
 CONNECT_TIMEOUT_S = 20.0
@@ -70,11 +71,11 @@ class DaskExecutor:
     """Runs tasks on Dask distributed: an existing cluster at `address` (or
     `$IMPORTANCE_DASK_ADDRESS`), else a `LocalCluster` of `n_workers` processes (default:
     one per core) with one thread each, bound to 127.0.0.1, without a dashboard, which
-    `shutdown` ends. `threads`: torch threads per run on the local cluster (None: the
-    runtime's governor decides, for a lone worker)."""
+    `shutdown` ends. `threads`: torch threads per run on the local cluster (default:
+    `$IMPORTANCE_THREADS`, else 1)."""
 
     def __init__(self, address: str | None = None, *, n_workers: int | None = None,
-                 threads: int | None = 1, check: bool = True,
+                 threads: int | None = None, check: bool = True,
                  connect_timeout: float = CONNECT_TIMEOUT_S):
         from distributed import Client, LocalCluster
         from distributed import as_completed as dask_as_completed
@@ -93,7 +94,8 @@ class DaskExecutor:
                     host="127.0.0.1", dashboard_address=None, n_workers=n,
                     scheduler_kwargs=NO_FIXED_PORT, threads_per_worker=1, processes=True,
                     silence_logs=logging.ERROR,
-                    preload=[PRELOAD], env={"IMPORTANCE_THREADS": str(threads or "")})
+                    preload=[PRELOAD],
+                    env={THREADS: str(threads) if threads else os.environ.get(THREADS, "1")})
             self.client = Client(self.cluster, set_as_default=False)
         else:
             if n_workers is not None:

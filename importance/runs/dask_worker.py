@@ -9,8 +9,7 @@ Dask event topic (`Worker.log_event`), and stops between batches once its
 returning `STOPPED`.
 
 Threads: a worker trains on `IMPORTANCE_THREADS` torch threads, 1 when it is not set (the
-workers of a cluster run one thread each: parallelism comes from the workers); set but empty,
-the runtime's governor decides (a lone local worker, as the dashboard's).
+workers of a cluster run one thread each: parallelism comes from the workers).
 
 `dask_setup` is the preload of the workers of the `LocalCluster` the executor starts: they
 ignore SIGINT, so a Ctrl-C in the terminal (which reaches the whole process group) goes to
