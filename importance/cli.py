@@ -6,6 +6,7 @@
     importance data --data FILE   what a file holds: layout, series, columns, dirty values
     importance runs               list stored runs
     importance report RUN_ID... -o report.html   one self-contained HTML report
+    importance compress RUN_ID    quantised and pruned variants of a run, measured here
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from importance import report_cli
 from importance.compare import JSON_FIELDS, best_classical, compare_table, pick_baseline
+from importance.compress import cli as compress_cli
 from importance.config import (
     LR_SCHEDULES,
     DataConfig,
@@ -190,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="add the statsmodels baselines (seasonal naive, Holt-Winters, "
                         "MSTL+ARIMA, Fourier+ARIMA) on the same test windows")
     c.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
+    c.add_argument("--compress", action="store_true",
+                   help="then measure each run's default compressed variants (importance "
+                        "compress)")
     c.add_argument("--no-progress", action="store_true", help="no progress bars")
     _add_runs_dir(c)
     sweep_cli.add_parser(sub, c)  # shares compare's run options
@@ -205,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog=RUNS_EXAMPLE)
     _add_runs_dir(r)
     report_cli.add_parser(sub)
+    compress_cli.add_parser(sub)
     return parser
 
 
@@ -389,10 +395,13 @@ def cmd_compare(a: argparse.Namespace) -> int:
     print(f"energy: {summaries[0]['energy_method']}")
     print("every total includes its strategy's scoring cost; saved% is against 'full'.")
     print(f"runs stored in {store.root}")
+    compressed = compress_cli.after_compare(store, summaries, meter) if a.compress else {}
     if a.json is not None:
         keys = [*JSON_FIELDS, *(["mae_vs_classical_pct"] if best is not None else [])]
         runs = [{k: _json_value(r[k]) for k in keys}
                 | ({"per_series": s["per_series"]} if "per_series" in s else {})
+                | ({"compress": compressed[s["run_id"]]} if s.get("run_id") in compressed
+                   else {})
                 for r, s in zip(rows, summaries, strict=True)]
         out = {"runs": runs, "energy_to_accuracy": to_records(reached)}
         if baseline is not None and not reached.empty:  # what each target asked for
@@ -469,7 +478,8 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
         return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs,
-                "sweep": sweep_cli.run, "report": report_cli.run}[a.command](a)
+                "sweep": sweep_cli.run, "report": report_cli.run,
+                "compress": compress_cli.run}[a.command](a)
     except (DataError, ValueError, FileNotFoundError) as exc:
         # ValueError includes a diverged run (importance.training.NonFiniteLoss: epoch, batch,
         # learning rate), an invalid run id and an unreadable run (importance.runs.store)

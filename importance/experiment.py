@@ -19,6 +19,7 @@ from importance.data import DataError, LoadedSeries, load
 from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
 from importance.data.steps import check_fits
 from importance.data.windows import make_windows
+from importance.device import pick_device
 from importance.energy import EnergyMeter, total
 from importance.metrics import forecast_metrics
 from importance.models import build_model
@@ -173,7 +174,7 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     meter = meter or EnergyMeter(cfg.train.country)
     torch.manual_seed(cfg.train.seed)
     model = build_model(cfg.model, n_features=ws.n_features, lookback=cfg.window.lookback,
-                        horizon=cfg.window.horizon)
+                        horizon=cfg.window.horizon).to(pick_device())
     result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)
     test_pred, test_metrics = evaluate(model, ws, "test")
     train_pred = ws.inverse("train", predict(model, ws.train.x))
@@ -209,7 +210,7 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     if isinstance(ws, WindowedPanel):  # each train window's series: an index into its names
         arrays["train_series"] = ws.owner("train").astype(np.int32)
     return RunArtifacts(run_id, cfg, summary, arrays, _predictions_frame(ws, test_pred),
-                        model.state_dict())
+                        {k: v.cpu() for k, v in model.state_dict().items()})
 
 
 

@@ -149,14 +149,20 @@ class TrainResult:
     stopped_early: bool = False
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """The device `model`'s parameters are on (the CPU for a model without any)."""
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
+
+
 def predict(model: nn.Module, x: np.ndarray, batch_size: int = EVAL_BATCH) -> np.ndarray:
     """Scaled predictions (N, horizon) for windows `x` (N, T, F)."""
     model.eval()
     out = []
+    device = model_device(model)
     with torch.no_grad():
         for i in range(0, len(x), batch_size):
             runtime.tick()
-            out.append(model(torch.from_numpy(x[i:i + batch_size])).numpy())
+            out.append(model(torch.from_numpy(x[i:i + batch_size]).to(device)).cpu().numpy())
     model.train()
     return np.concatenate(out) if out else np.empty((0, 1), dtype=np.float32)
 
@@ -227,7 +233,7 @@ def _step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torc
     opt.zero_grad(set_to_none=True)
     if scores is not None:
         loss, per = TRAIN_STEPS[scores](model, x, y, w)
-        out = per.detach().double().numpy()
+        out = per.detach().double().cpu().numpy()
     else:
         per = per_sample_loss(model(x), y)  # (B,)
         loss = (per * w).mean() if w is not None else per.mean()
@@ -261,7 +267,8 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
     stopper = EarlyStopping(cfg.patience, cfg.min_delta)  # ValueError for bad settings
     tr: Windows = ws.train
     n = len(tr)
-    x_all, y_all = torch.from_numpy(tr.x), torch.from_numpy(tr.y)
+    device = model_device(model)  # the model's (importance.device.pick_device)
+    x_all, y_all = torch.from_numpy(tr.x).to(device), torch.from_numpy(tr.y).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     order_rng = np.random.default_rng(cfg.seed + 1)
     strategy_rng = np.random.default_rng(cfg.seed + 2)
@@ -310,7 +317,7 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
                 for group in opt.param_groups:
                     group["lr"] = scheduled_lr(cfg, start + (progress - start) * i / len(perm))
                 bi = perm[i:i + cfg.batch_size]
-                wb = None if w_full is None else torch.from_numpy(w_full[bi])
+                wb = None if w_full is None else torch.from_numpy(w_full[bi]).to(device)
                 loss, grad_norm, per = _step(model, opt, x_all[bi], y_all[bi], wb,
                                              strategy.train_scores)
                 for what, value in (("the loss", loss), ("the gradient norm", grad_norm)):

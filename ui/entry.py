@@ -27,6 +27,7 @@ PAGES = (
     ("pages/importance.py", "Importance"),
     ("pages/forecasts.py", "Forecasts"),
     ("pages/energy.py", "Energy"),
+    ("pages/compress.py", "Compress"),
     ("pages/sweep.py", "Sweep"),
 )
 

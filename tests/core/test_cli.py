@@ -111,7 +111,7 @@ def test_unknown_strategy_is_rejected_by_the_parser(capsys):
 def test_every_command_has_help_with_an_example():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"compare", "data", "runs", "sweep", "report"}
+    assert set(sub.choices) == {"compare", "data", "runs", "sweep", "report", "compress"}
     for name, p in sub.choices.items():
         assert p.description and p.epilog.startswith(f"example: importance {name}")
 

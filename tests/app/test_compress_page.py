@@ -1,0 +1,87 @@
+"""The Compress page through AppTest: pick a run, measure variants in the background, and see
+the table, the two charts with their fronts, a sentence per variant and the device named."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from pagetools import new_app
+
+from importance.compress.lab import Settings
+from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.experiment import run_experiment
+from importance.runs.store import RunStore
+from tests.conftest import make_series
+from ui import compress as ui
+
+PAGE = "pages/compress.py"
+FAST = Settings(rounds=3, max_windows=64, energy_seconds=0.05, finetune_epochs=1)
+
+
+@pytest.fixture
+def tiny_run(runs_dir, tmp_path) -> str:
+    path = tmp_path / "cell.csv"
+    s = make_series(days=6)
+    s.index = s.index.tz_convert("UTC")
+    s.rename("load").to_frame().reset_index().to_csv(path, index=False)
+    cfg = RunConfig(data=DataConfig(path=str(path)), window=WindowConfig(lookback=12, stride=4),
+                    model=ModelConfig(hidden=8), train=TrainConfig(epochs=2, patience=None))
+    return run_experiment(cfg, store=RunStore(runs_dir))
+
+
+def _open():
+    at = new_app(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _text(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_without_runs_the_page_points_to_training(runs_dir):
+    at = _open()
+    assert at.title[0].value == "Compress"
+    assert "No runs yet" in _text(at.info)
+
+
+def test_variants_are_measured_in_the_background_and_shown(tiny_run, monkeypatch):
+    monkeypatch.setattr(ui, "SETTINGS", FAST)
+    at = _open()
+    assert at.selectbox(key=ui.RUN_KEY).value == tiny_run
+    assert "Measurements run on **CPU (" in _text(at.caption)
+    assert "No compressed variant of this run measured yet" in _text(at.caption)
+    at.multiselect(key=ui.VARIANTS_KEY).set_value(["fp32", "int8-dynamic"])
+    at.text_input(key=ui.EXTRA_KEY).set_value("structured-50-ft").run()
+    (button,) = [b for b in at.button if b.label == "Measure"]
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    end = time.time() + 120
+    while ui.manager().active:  # AppTest does not fire run_every: rerun until it ends
+        assert time.time() < end, "the session did not finish in time"
+        time.sleep(0.5)
+        at.run()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ui.manager().snapshot()["phase"] == "finished", ui.manager().snapshot()
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["fp32", "int8-dynamic", "structured-50-ft"]
+    assert "Figures measured on **CPU (" in _text(at.info)
+    sentences = _text(at.markdown)
+    assert "On this CPU, int8-dynamic (dynamic int8) makes the model" in sentences
+    assert "fine-tune cost" in sentences
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == 2
+    for spec in specs:
+        assert "front" in [t.get("name") for t in spec["data"]]
+    assert "estimated from CPU load" in _text(at.caption)
+
+
+def test_an_unknown_extra_variant_is_named_and_nothing_starts(tiny_run):
+    at = _open()
+    at.text_input(key=ui.EXTRA_KEY).set_value("magnitude-50, int4").run()
+    assert "unknown variant 'int4'" in _text(at.error)
+    assert not [b for b in at.button if b.label == "Measure"]
+    assert ui.manager().snapshot()["phase"] == "idle"
