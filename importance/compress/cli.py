@@ -36,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("run_id", metavar="RUN_ID", help="a stored run (list them: importance runs)")
     p.add_argument("--variants", nargs="+", default=[",".join(DEFAULT_VARIANTS)],
                    metavar="NAME[,NAME...]",
-                   help="variants to measure, comma- or space-separated (default: %(default)s)")
+                   help="variants to measure, comma- or space-separated (default: "
+                        f"{','.join(DEFAULT_VARIANTS)})")
     p.add_argument("--insist", action="store_true",
                    help="measure fp16/bf16 compute even where the device has no native 16-bit "
                         "arithmetic (emulated: slow)")
