@@ -787,13 +787,39 @@ class LaunchForm:
         return out
 
 
+def strategy_label(strategy: str) -> str:
+    """A strategy's display label ("Gradient-norm top-k (importance)"); unknown: its name."""
+    return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy
+
+
+def comparison_number(batch: str) -> int | None:
+    """The number people know a job manager's batch by ("b12" -> 12); None for other ids."""
+    digits = batch[1:] if batch.startswith("b") else ""
+    return int(digits) if digits.isdigit() else None
+
+
+def comparison_name(batch: str) -> str:
+    """ "comparison 12" for batch "b12"; "this comparison" when the id is not numbered."""
+    n = comparison_number(batch)
+    return "this comparison" if n is None else f"comparison {n}"
+
+
+def job_name(job: Any) -> str:
+    """A job (duck-typed `importance.runs.jobs.Job`) as people read it, never its internal id:
+    "Gradient-norm top-k (importance), comparison 2"."""
+    n = comparison_number(str(getattr(job, "batch", "")))
+    label = strategy_label(job.strategy)
+    return label if n is None else f"{label}, comparison {n}"
+
+
 def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
-    """One display row per job (duck-typed `importance.runs.jobs.Job`), newest first."""
+    """One display row per job (duck-typed `importance.runs.jobs.Job`), newest first, named by
+    `job_name`."""
     rows = []
     for j in jobs:
         last = j.history[-1] if j.history else {}
         rows.append({
-            "job": j.id, "strategy": j.strategy, "status": j.status,
+            "job": job_name(j), "status": j.status,
             "epoch": f"{j.epoch}/{j.epochs}",
             "progress": 1.0 if j.status == "done" else j.epoch / j.epochs if j.epochs else 0.0,
             "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
@@ -802,6 +828,128 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
             "run": j.run_id or "", "error": j.error,
         })
     return pd.DataFrame(rows)
+
+
+# --- how long a comparison takes: from the measured epochs of stored runs ---------------------
+
+JOB_ACTIVE = ("queued", "running")  # importance.runs.tasks.ACTIVE (not imported: torch-free)
+
+
+def _setup(cfg: RunConfig) -> tuple[tuple, tuple]:
+    """(the data: file, column, number of series; the settings an epoch's cost depends on)."""
+    d = cfg.data
+    return ((d.path, d.column or None, len(d.members())),
+            (cfg.model.kind, cfg.model.hidden, cfg.model.layers, cfg.window.lookback,
+             cfg.window.horizon, cfg.window.stride, cfg.train.batch_size))
+
+
+@dataclass(frozen=True)
+class EpochCosts:
+    """Median wall seconds per epoch and series, per strategy, measured by `runs` stored runs
+    on the same data; `same_settings`: with the same model, window and batch size too."""
+
+    per_epoch: dict[str, float]
+    runs: int = 0
+    same_settings: bool = False
+
+
+def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig) -> EpochCosts:
+    """The epoch costs of the stored runs on `cfg`'s data with its settings, else of those on
+    its data with other settings (a rougher guide), else none (`importance.sweep.view`'s
+    `epoch_seconds`)."""
+    from importance.sweep.view import epoch_seconds  # scipy: only when estimating
+
+    data, settings = _setup(cfg)
+    measured = [r for r in runs if _setup(r.config)[0] == data
+                and (r.summary.get("wall_s") or 0) > 0 and (r.summary.get("epochs_run") or 0) > 0]
+    for same in (True, False):
+        chosen = [r for r in measured if not same or _setup(r.config)[1] == settings]
+        per_series = [{**r.summary, "wall_s": r.summary["wall_s"] / len(r.config.data.members())}
+                      for r in chosen]
+        if chosen:
+            return EpochCosts(epoch_seconds(per_series), len(chosen), same)
+    return EpochCosts({})
+
+
+def comparison_seconds(configs: Sequence[RunConfig], costs: EpochCosts) -> float:
+    """Seconds a comparison of `configs` (one run each, one after another) takes at the
+    measured costs: every run's planned epochs, plus the worker's start
+    (`importance.sweep.view.estimate_seconds`). Early stopping can only shorten it."""
+    from importance.sweep.view import estimate_seconds
+
+    if not configs:
+        return 0.0
+    return estimate_seconds([c.train.strategy for c in configs], [None], 1,
+                            len(configs[0].data.members()), configs[0].train.epochs,
+                            costs.per_epoch, 1)
+
+
+def estimate_caption(seconds: float, costs: EpochCosts) -> str:
+    """ "About 2 min 10 s for this comparison, from the measured epoch costs of 3 stored runs
+    on this data with these settings. Early stopping can only shorten it." """
+    from importance.sweep.view import DEFAULT_EPOCH_S, duration_words
+
+    if not costs.runs:
+        basis = (f"a default guess of {DEFAULT_EPOCH_S:g} s per epoch (no run on this data "
+                 "is stored yet)")
+    else:
+        basis = (f"from the measured epoch costs of {costs.runs} stored "
+                 f"run{'s' if costs.runs > 1 else ''} on this data "
+                 + ("with these settings" if costs.same_settings
+                    else "with other settings (a rough guide)"))
+    return (f"About {duration_words(seconds)} for this comparison, {basis}. Early stopping "
+            "can only shorten it.")
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """A comparison's overall progress: its runs, epochs done of those planned (a finished
+    run counts all its planned epochs) and the seconds left at the measured epoch costs."""
+
+    runs: int
+    finished: int
+    epochs_done: int
+    epochs_total: int
+    seconds_left: float
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.epochs_done / self.epochs_total) if self.epochs_total else 0.0
+
+    def text(self) -> str:
+        """ "1 of 3 runs finished · epoch 14 of 30 · about 40 s left" """
+        from importance.sweep.view import duration_words
+
+        return (f"{self.finished} of {self.runs} runs finished · epoch {self.epochs_done} of "
+                f"{self.epochs_total} · about {duration_words(self.seconds_left)} left")
+
+
+def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
+    """The progress of one batch's jobs (duck-typed `importance.runs.jobs.Job`). Each epoch
+    left costs what the job's own epochs took so far, else its strategy's stored cost
+    (`costs`, per series), else the median epoch of this batch, else of the stored runs, else
+    a default guess. Early stopping can only shorten the time left."""
+    from importance.sweep.view import DEFAULT_EPOCH_S
+
+    own = [float(h["wall_s"]) for j in jobs for h in j.history if h.get("wall_s")]
+    stored = list(costs.per_epoch.values())
+    fallback = float(np.median(own)) if own else float(np.median(stored)) if stored else None
+    done = total = finished = 0
+    left = 0.0
+    for j in jobs:
+        total += j.epochs
+        if j.status not in JOB_ACTIVE:
+            finished += 1
+            done += j.epochs
+            continue
+        done += j.epoch
+        mine = [float(h["wall_s"]) for h in j.history if h.get("wall_s")]
+        series = len(j.config.data.members())
+        rate = (float(np.median(mine)) if mine
+                else costs.per_epoch[j.strategy] * series if j.strategy in costs.per_epoch
+                else fallback if fallback is not None else DEFAULT_EPOCH_S * series)
+        left += max(0, j.epochs - j.epoch) * rate
+    return BatchProgress(len(jobs), finished, done, total, left)
 
 
 def epoch_curves(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:

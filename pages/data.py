@@ -24,13 +24,15 @@ if loaded is None:
     st.stop()
 
 with st.container(border=True):
-    cta = st.columns([5, 1], vertical_alignment="center")
-    cta[0].markdown("**Ready for a comparison?** One click trains the default forecaster on this "
-                    "series with full data, gradient-norm top-k and a random subset, one after "
-                    "the other in the background, and follows them on the Train page.")
+    cta = st.columns([3, 2], vertical_alignment="center")
+    form = launch.session_form(loaded, dataset)
+    cta[0].markdown("**Ready for a comparison?** One click trains "
+                    + ", ".join(views.strategy_label(s) for s in form.strategies)
+                    + " on this series, one after the other in the background, with the "
+                    "Train page's settings, and follows them there.")
     if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH):
         try:
-            launch.launch(launch.form_defaults(loaded), dataset)
+            launch.launch(form, dataset)
         except ValueError as exc:
             st.error(f"Cannot launch: {exc}")
         else:
@@ -39,11 +41,11 @@ with st.container(border=True):
 values = loaded.values
 local = views.clock_label(loaded.tz)
 span_days = (values.index[-1] - values.index[0]) / views.ONE_DAY
-m = st.columns(4)
-m[0].metric("Points", f"{len(values):,}")
-m[1].metric("Interval", duration(loaded.freq))
-m[2].metric("Span", f"{span_days:.1f} days")
-m[3].metric("Filled gaps", f"{len(loaded.filled):,} points",
+m = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
+m.metric("Points", f"{len(values):,}")
+m.metric("Interval", duration(loaded.freq))
+m.metric("Span", f"{span_days:.1f} days")
+m.metric("Filled gaps", f"{len(loaded.filled):,} points",
             help=f"Filled by: {loaded.fill_method}")
 if loaded.constant:
     st.warning("This series is constant: there is nothing to forecast, so training on it is "

@@ -69,21 +69,21 @@ for r in chosen:
         st.markdown(f"<span style='color:{colors[r.run_id]}; font-size:1.2em'>&#9679;</span> "
                     f"**{names[r.run_id]}**" + (" &nbsp; (baseline)" if is_base else ""),
                     unsafe_allow_html=True)
-        c = st.columns(5)
-        c[0].metric(f"Energy ({unit})", views.energy_text(s.get("energy_kwh"), scale),
+        c = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
+        c.metric(f"Energy ({unit})", views.energy_text(s.get("energy_kwh"), scale),
                     _delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
                     help="CPU + RAM energy over every phase (scoring, training, validation).")
-        c[1].metric("Emissions (gCO2e)", views.energy_text(s.get("emissions_kg"), 1000),
+        c.metric("Emissions (gCO2e)", views.energy_text(s.get("emissions_kg"), 1000),
                     _delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
                     help="Energy x the grid's average carbon intensity.")
-        c[2].metric("Wall time (s)", f"{s['wall_s']:.1f}",
+        c.metric("Wall time (s)", f"{s['wall_s']:.1f}",
                     _delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
                     help=f"Includes {s['scoring_s']:.2g} s of scoring ({share:.1%}).")
-        c[3].metric("Backpropagated samples", f"{backprops_all(s):,}",
+        c.metric("Backpropagated samples", f"{backprops_all(s):,}",
                     _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
                     help=views.backprop_help(s))
         mae_change = row.get("mae_change_pct")
-        c[4].metric("Test MAE", f"{s['test_mae']:,.2f}",
+        c.metric("Test MAE", f"{s['test_mae']:,.2f}",
                     None if is_base else f"{mae_change:+.1f}% vs baseline",
                     delta_color="inverse", help="Lower is better; original units.")
         note = views.scoring_note(s)

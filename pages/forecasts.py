@@ -81,13 +81,17 @@ def _shown(pred: pd.DataFrame) -> pd.DataFrame:
 
 lines = [(names[r.run_id], _shown(preds[r.run_id]), colors[r.run_id], "solid") for r in same]
 lines += [(res.label, _shown(frame), color, "dot") for res, frame, color in fitted]
+# what the charts show, for their cache (the frames follow from it: runs never change)
+shown_key = (str(runs.store().root), setup, shown_series, step, tz,
+             tuple((r.run_id, names[r.run_id], colors[r.run_id]) for r in same),
+             tuple((res.label, color) for res, _, color in fitted))
 ahead = "one step" if step == 1 else f"{step} steps"
-charts.show(figures.overlay(_shown(template), lines,
+charts.show(figures.overlay(shown_key, _shown(template), lines,
                             f"Actual vs forecast, {ahead} ahead (test period)", local, unit))
 st.caption("Use the day / week buttons or drag to zoom; double-click to reset. Click a legend "
            "entry to hide it.")
-charts.show(figures.residuals(lines, local, unit))
-charts.show(figures.error_by_hour(lines, local, unit))
+charts.show(figures.residuals(shown_key, lines, local, unit))
+charts.show(figures.error_by_hour(shown_key, lines, local, unit))
 st.caption("Where in the day each model errs: compare the hours with the weekly rhythm on the "
            "Data page and with the hours the importance run kept most often.")
 

@@ -142,8 +142,10 @@ for k, r in enumerate(scored):
                                            colors[r.run_id], names[r.run_id],
                                            views.score_name(r)),
                     key=f"scatter-{r.run_id}")
-        st.caption(f"Spearman rank correlation between a window's latest score and the final "
-                   f"model's absolute error on it: {rho:.2f} ({views.correlation_words(rho)}).")
+        st.caption(f"Up to {figures.SCATTER_POINTS:,} windows drawn at random. Spearman rank "
+                   "correlation, over all of them, between a window's latest score and the "
+                   f"final model's absolute error on it: {rho:.2f} "
+                   f"({views.correlation_words(rho)}).")
 
 # --- the most and least important windows -----------------------------------------------------
 st.header("The most and least important windows")
@@ -187,18 +189,16 @@ else:
     times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
     owner = a.get("train_series")  # each window's series (runs on several series)
     w = focus.config.window
-    for title, idx in (("Highest scores", top), ("Lowest scores", bottom)):
-        panels = []
-        for i in idx:
-            k = 0 if owner is None else int(owner[i])
-            where = f"{members[k].series} · " if owner is not None else ""
-            inp, target = views.window_slice(loads[k][0].values, times[i], w.lookback,
-                                             w.horizon)
-            panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp,
-                           target))
-        st.subheader(title)
-        charts.show(figures.window_multiples(panels, colors[focus.run_id], N_EXTREMES,
-                                             loaded.column), key=f"windows-{title}")
+    panels = []
+    for i in (*top, *bottom):
+        k = 0 if owner is None else int(owner[i])
+        where = f"{members[k].series} · " if owner is not None else ""
+        inp, target = views.window_slice(loads[k][0].values, times[i], w.lookback, w.horizon)
+        panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
+    st.subheader("Highest scores (top row), lowest scores (bottom row)")
+    # one figure for both groups: each figure costs the browser a fixed ~0.1 s to draw
+    charts.show(figures.window_multiples(panels, colors[focus.run_id], max(1, len(top)),
+                                         loaded.column), key="windows")
     st.caption(f"Each panel is one training window: its {w.lookback}-step input (gray) and the "
                f"{w.horizon}-step target (colored), with its latest score in "
                f"{names[focus.run_id]}: the first {N_EXTREMES} of each group above.")

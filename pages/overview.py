@@ -25,15 +25,7 @@ st.markdown(f"#### {vd.QUESTION}")
 
 mgr = runs.manager()
 stored = runs.all_runs()
-focus, names, v = [], {}, None
-if stored:  # the latest comparison's verdict first, on the first screen
-    latest = set(views.latest_batch(stored))
-    focus = [r for r in stored if r.run_id in latest]
-    names = views.run_names(focus)
-    runcard.show(focus, names)  # data, settings, synthetic badge
-    v = verdict_ui.overview_block(focus, names)
-    verdict_ui.tiles(v)
-else:
+if not stored:
     st.markdown(
         "This dashboard trains a traffic forecaster (an LSTM on a telecom time series) once "
         "on **all** its training windows and once per **sample-selection strategy**, which "
@@ -44,6 +36,7 @@ else:
         "period, then says which strategy saved what, at what accuracy, and whether "
         "importance did better than chance.")
 
+# The call to action above the verdict: on a laptop's first screen whatever the verdict's length
 with st.container(border=True):
     cta = st.columns([3, 2], vertical_alignment="center")
     clicked = cta[0].button(f"Run the quick demo (about {demo.MEASURED_S} s)", type="primary",
@@ -66,26 +59,32 @@ if clicked:
 
 @st.fragment(run_every=POLL_S if mgr.busy else None)
 def progress(polling: bool) -> None:
-    """The newest batch's progress while it runs; one full rerun when it has finished."""
+    """The newest batch's overall progress and time left while it runs (measured epoch costs,
+    `ui.launch.batch_progress`); one full rerun when it has finished."""
     jobs = mgr.jobs()
     if polling and not mgr.busy:
         st.rerun()  # finished: the verdict below is the new comparison's
     batch = [j for j in jobs if jobs and j.batch == jobs[0].batch]
     if not batch or not any(j.status in ACTIVE for j in batch):
         return
-    done = sum(j.epoch if j.status != "done" else j.epochs for j in batch)
-    total = sum(j.epochs for j in batch) or 1
     started = st.session_state.get(state.OV_DEMO_STARTED)
     elapsed = f" · {time.time() - started:,.0f} s elapsed" if started else ""
     running = next((j for j in batch if j.status == "running"), None)
-    now = f" · training {running.strategy}" if running else ""
-    st.progress(min(done / total, 1.0),
-                text=f"Comparison running: {sum(j.status == 'done' for j in batch)} of "
-                     f"{len(batch)} runs done{now}{elapsed}")
+    now = f" · training {views.strategy_label(running.strategy)}" if running else ""
+    p = launch.batch_progress(batch[::-1])
+    st.progress(p.fraction, text=f"Comparison running: {p.text()}{now}{elapsed}")
     st.page_link("pages/train.py", label="Follow it on the Train page")
 
 
 progress(mgr.busy)
+focus, names, v = [], {}, None
+if stored:  # the latest comparison's verdict, on the first screen
+    latest = set(views.latest_batch(stored))
+    focus = [r for r in stored if r.run_id in latest]
+    names = views.run_names(focus)
+    runcard.show(focus, names)  # data, settings, synthetic badge
+    v = verdict_ui.overview_block(focus, names)
+    verdict_ui.tiles(v)
 
 
 def demo_series() -> None:

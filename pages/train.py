@@ -6,7 +6,7 @@ import streamlit as st
 
 from importance import views
 from importance.config import LR_SCHEDULES
-from importance.data.steps import duration, steps_words
+from importance.data.steps import duration
 from importance.models import MODEL_KINDS
 from importance.stopping import ending_note
 from importance.strategies import STRATEGIES
@@ -28,10 +28,12 @@ PHASES = {"": "waiting for the job's process", "started": "preparing the data",
           "scoring": "scoring windows", "training": "training", "evaluation": "validating",
           "saving": "testing and saving"}
 
+# Session-state keys of this page (ui.state holds the form's)
+LAUNCH = "train.launch"  # button: launch the comparison
+NOTICE = "train.notice"  # the last launch's message, shown once after the rerun it causes
+
 st.title("Train")
-st.caption("Train the same forecaster on the same data, split and seed once per strategy, in "
-           "the background (one run at a time, in a process of its own, so energy figures "
-           "never double-count and a crash ends only that run). Results appear on the "
+st.caption("One run per strategy, one after another in the background; results on the "
            "Importance, Forecasts and Energy pages.")
 
 dataset = sidebar.current()
@@ -40,7 +42,6 @@ mgr = runs.manager()
 busy = mgr.busy
 d = launch.form_defaults(loaded)
 limits = launch.form_limits(loaded, d)
-step = f"{duration(loaded.freq)} steps" if loaded is not None else "steps"
 info = dataset.info
 several = len(info.series) > 1 and dataset.config.series in info.series  # offer a panel
 if st.session_state.get(state.F_DATA) != dataset.config or (
@@ -51,143 +52,151 @@ if st.session_state.get(state.F_DATA) != dataset.config or (
     st.session_state[state.F_SERIES] = [dataset.config.series] if several else []
     st.session_state[state.F_DATA] = dataset.config
 
-form_col, live_col = st.columns([2, 3], gap="large")
 
-with form_col, st.form("launch", border=True):
-    st.subheader("Comparison")
-    picked_series = []
-    if several:
-        picked_series = st.multiselect(
-            "Train one model on several series", info.series, key=state.F_SERIES,
-            format_func=lambda s: views.series_option(s, info.labels.get(s), None),
-            help="One global model per strategy, trained on the windows of every chosen series "
-                 "of this file (each scaled on its own) and evaluated per series. Series that "
-                 "repeat one another are where importance selection saves the most. Default: "
-                 "the sidebar's series.")
-    strategies = st.multiselect(
-        "Strategies to compare", list(STRATEGIES), default=list(d.strategies),
-        format_func=lambda s: STRATEGIES[s].label, key=state.F_STRATEGIES,
-        persist_state="session",
-        help="Each strategy is one run. Full data is the baseline every saving is measured "
-             "against; a random subset of the same size is the control (RS2: without "
-             "repeats until every window was trained). The methods differ mostly in policy "
-             "(hard top-k, coin flips, soft pruning with rescaling), less in their score: "
-             "see What each strategy does, below.")
-    with st.expander("What each strategy does"):
-        st.markdown(views.strategy_guide_markdown(STRATEGIES))
-    keep = st.slider("Keep ratio (subset strategies)", 0.05, 1.0, d.keep_ratio, 0.05,
-                     key=state.F_KEEP, persist_state="session",
-                     help="Share of the training windows each subset strategy trains on per "
-                          "epoch. The paper kept 65-90%.")
-    c1, c2 = st.columns(2)
-    model = c1.selectbox("Model", MODEL_KINDS, index=MODEL_KINDS.index(d.model),
-                         format_func=MODEL_NAMES.get, key=state.F_MODEL, persist_state="session",
-                         help="LSTM (the paper's), GRU, MLP, or the linear DLinear (trend + "
-                              "remainder) and NLinear (minus the last value); the linear models "
-                              "ignore hidden units and layers.")
-    epochs = c2.number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
-                             persist_state="session")
-    lookback = c1.number_input(f"Lookback ({step})", 1, max(limits.lookback, d.lookback),
-                               d.lookback, key=state.F_LOOKBACK, persist_state="session",
-                               help="Input steps per window. The default covers 6 hours "
-                                    "below 10-minute steps, a day below hourly ones, a week for "
-                                    "hourly and four weeks for daily data, shortened when "
-                                    "the series is too short. At most "
-                                    f"{limits.lookback:,} here at the default batch size: "
-                                    "the memory a run may use on this machine.")
-    horizon = c2.number_input(f"Horizon ({step})", 1, 1008, d.horizon, key=state.F_HORIZON,
-                              persist_state="session", help="Steps forecast per window.")
-    seed = c1.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
-                           persist_state="session")
+def _advanced(step: str) -> dict:
+    """The settings most comparisons keep, folded away in three columns (model, training,
+    stopping and data): LaunchForm fields."""
+    model, training, other = st.columns(3)
     countries = list(dict.fromkeys([d.country, *views.COUNTRIES]))
-    country = c2.selectbox("Country (grid carbon)", countries, key=state.F_COUNTRY,
-                           accept_new_options=True, persist_state="session",
-                           help="ISO 3166 alpha-3 code; sets the grid's carbon intensity "
-                                "and the public holidays below.")
-    holidays = c2.checkbox("Its public holidays as an input", d.holidays, key=state.F_HOLIDAYS,
-                           persist_state="session",
-                           help="A 0/1 input feature on the country's public holidays (by the "
-                                "series' local date), besides time of day and day of week. "
-                                "The Data page marks them on the series.")
-    with st.expander("Advanced"):
-        a1, a2 = st.columns(2)
-        hidden = a1.number_input("Hidden units", 1, 1024, d.hidden, key=state.F_HIDDEN,
-                                 persist_state="session")
-        layers = a2.number_input("Layers", 1, 8, d.layers, key=state.F_LAYERS,
-                                 persist_state="session")
-        revin = a1.checkbox("Instance normalisation (RevIN)", d.revin, key=state.F_REVIN,
-                            persist_state="session",
-                            help="Standardise each window by its own mean and spread and put "
-                                 "them back on the forecast, so level shifts (holidays, "
-                                 "events) move the inputs' statistics, not the inputs.")
-        stride = a1.number_input("Window stride (steps)", 1, 1008, d.stride, key=state.F_STRIDE,
-                                 persist_state="session",
-                                 help="Steps between training window starts; larger is faster.")
-        batch = a2.number_input(
+    schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
+    scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
+    return dict(
+        hidden=int(model.number_input("Hidden units", 1, 1024, d.hidden, key=state.F_HIDDEN,
+                                      persist_state="session")),
+        layers=int(model.number_input("Layers", 1, 8, d.layers, key=state.F_LAYERS,
+                                      persist_state="session")),
+        scoring=str(model.selectbox(
+            "Importance score", scorings, key=state.F_SCORING, persist_state="session",
+            format_func=SCORING_NAMES.get,
+            help="Which per-window gradient norm ranks the windows: the output layer's part, "
+                 "free from the training pass, or the whole gradient (exact, slower).")),
+        revin=bool(model.checkbox(
+            "Instance normalisation", d.revin, key=state.F_REVIN, persist_state="session",
+            help="RevIN: standardise each window by its own mean and spread and put them back "
+                 "on the forecast, so level shifts (holidays, events) move the inputs' "
+                 "statistics, not the inputs.")),
+        seed=int(training.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
+                                       persist_state="session")),
+        batch_size=int(training.number_input(
             "Batch size", 1, max(limits.batch, d.batch_size), d.batch_size, key=state.F_BATCH,
             persist_state="session",
             help=f"At most {limits.batch:,} for this series at the default lookback: the "
                  "memory a run may use on this machine (half of what is available). Larger "
-                 "lookbacks, hidden sizes or layers lower it; Launch checks the estimate.")
-        lr = a1.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f", key=state.F_LR,
-                             persist_state="session", help="Peak learning rate (Adam).")
-        schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
-        lr_schedule = a2.selectbox(
-            "Learning-rate schedule", schedules, key=state.F_LR_SCHEDULE, persist_state="session",
+                 "lookbacks, hidden sizes or layers lower it; Launch checks the estimate.")),
+        lr=float(training.number_input("Learning rate", 1e-5, 1.0, d.lr, format="%.4f",
+                                       key=state.F_LR, persist_state="session",
+                                       help="Peak learning rate (Adam).")),
+        lr_schedule=str(training.selectbox(
+            "Learning-rate schedule", schedules, key=state.F_LR_SCHEDULE,
+            persist_state="session",
             help="cosine: decays to 5% of the peak by each run's own last batch, so a subset "
-                 "strategy gets a full schedule over its fewer steps; constant: no decay.")
-        scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
-        scoring = a2.selectbox(
-            "Importance score", scorings, key=state.F_SCORING, persist_state="session",
-            format_func=SCORING_NAMES.get,
-            help="Which per-window gradient norm ranks the windows: the output layer's part, "
-                 "free from the training pass, or the whole gradient (exact, slower).")
-        patience = a1.number_input(
-            "Early-stopping patience (epochs)", 0, 500, d.patience,
-            key=state.F_PATIENCE, persist_state="session",
+                 "strategy gets a full schedule over its fewer steps; constant: no decay.")),
+        patience=int(other.number_input(
+            "Early-stopping patience", 0, 500, d.patience, key=state.F_PATIENCE,
+            persist_state="session",
             help="Stop a run after this many epochs in a row without a validation MAE "
-                 "improvement of the minimum below; the model keeps its best epoch's weights. "
-                 "0 = off: every epoch runs.")
-        min_delta = a2.number_input(
-            "Minimum improvement (%)", 0.0, 50.0, 100 * d.min_delta, 0.05,
-            format="%.2f", key=state.F_MIN_DELTA, persist_state="session",
+                 "improvement of the minimum below; the model keeps its best epoch's "
+                 "weights. 0 = off: every epoch runs.")),
+        min_delta=float(other.number_input(
+            "Minimum improvement (%)", 0.0, 50.0, 100 * d.min_delta, 0.05, format="%.2f",
+            key=state.F_MIN_DELTA, persist_state="session",
             help="The smallest drop of the validation MAE, relative to the last improvement, "
-                 "that counts as one for early stopping.")
-    submitted = st.form_submit_button("Launch comparison", type="primary",
-                                      disabled=loaded is None, width="stretch")
-    if loaded is not None:
-        shown = (f"{len(picked_series)} series of {dataset.name} (one model)"
-                 if len(picked_series) > 1 else loaded.label)
-        st.caption(f"Data: {shown} · lookback {steps_words(int(lookback), loaded.freq)}"
-                   f" · horizon {steps_words(int(horizon), loaded.freq)}")
-    else:
-        st.caption(f"Data: {dataset.name}")
+                 "that counts as one for early stopping.")) / 100,
+        stride=int(other.number_input(
+            f"Window stride ({step})", 1, 1008, d.stride, key=state.F_STRIDE,
+            persist_state="session", help="Steps between training window starts; larger is "
+                                          "faster.")),
+        country=str(other.selectbox(
+            "Country (grid carbon)", countries, key=state.F_COUNTRY, accept_new_options=True,
+            persist_state="session", help="ISO 3166 alpha-3 code; sets the grid's carbon "
+                                          "intensity and the public holidays below.") or ""),
+        holidays=bool(other.checkbox(
+            "Public holidays as input", d.holidays, key=state.F_HOLIDAYS,
+            persist_state="session",
+            help="A 0/1 input feature on the country's public holidays (by the series' local "
+                 "date), besides time of day and day of week. The Data page marks them on the "
+                 "series.")))
 
-if load_error:
-    form_col.error(f"The chosen series cannot be loaded: {load_error}")
 
-if submitted and several and not picked_series:
-    form_col.error("Choose at least one series to train on.")
-elif submitted:
-    form = views.LaunchForm(
-        model=model, hidden=int(hidden), layers=int(layers), revin=bool(revin),
-        lookback=int(lookback),
-        horizon=int(horizon), stride=int(stride), epochs=int(epochs), batch_size=int(batch),
-        lr=float(lr), lr_schedule=str(lr_schedule), strategies=tuple(strategies),
-        keep_ratio=float(keep), scoring=str(scoring), seed=int(seed), country=str(country or ""),
-        holidays=bool(holidays), patience=int(patience), min_delta=float(min_delta) / 100,
-        series=tuple(picked_series))
+@st.fragment
+def comparison_form() -> None:
+    """The comparison's settings, the time it will take and Launch, compact enough to show
+    Launch on a laptop's first screen (1280x800). A fragment: a changed setting redraws only
+    this part, with its new time estimate."""
+    step = "steps" if loaded is None else f"{duration(loaded.freq)} steps"
+    with st.container(border=True):
+        strategies = st.multiselect(
+            "Strategies to compare", list(STRATEGIES), default=list(d.strategies),
+            format_func=views.strategy_label, key=state.F_STRATEGIES, persist_state="session",
+            help="Each strategy is one run. Full data is the baseline every saving is "
+                 "measured against; a random subset of the same size is the control (RS2: "
+                 "without repeats until every window was trained). The methods differ mostly "
+                 "in policy (hard top-k, coin flips, soft pruning with rescaling), less in "
+                 "their score: see What each strategy does, below.")
+        c = st.columns(5)
+        keep = c[0].slider("Keep ratio", 0.05, 1.0, d.keep_ratio, 0.05, key=state.F_KEEP,
+                           persist_state="session",
+                           help="Share of the training windows each subset strategy trains on "
+                                "per epoch. The paper kept 65-90%.")
+        model = c[1].selectbox("Model", MODEL_KINDS, index=MODEL_KINDS.index(d.model),
+                               format_func=MODEL_NAMES.get, key=state.F_MODEL,
+                               persist_state="session",
+                               help="LSTM (the paper's), GRU, MLP, or the linear DLinear (trend "
+                                    "+ remainder) and NLinear (minus the last value); the "
+                                    "linear models ignore hidden units and layers.")
+        epochs = c[2].number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
+                                   persist_state="session")
+        lookback = c[3].number_input(
+            "Lookback (steps)", 1, max(limits.lookback, d.lookback), d.lookback,
+            key=state.F_LOOKBACK, persist_state="session",
+            help=f"Input {step} per window. The default covers 6 hours below 10-minute steps, "
+                 "a day below hourly ones, a week for hourly and four weeks for daily data, "
+                 f"shortened when the series is too short. At most {limits.lookback:,} here at "
+                 "the default batch size: the memory a run may use on this machine.")
+        horizon = c[4].number_input("Horizon (steps)", 1, 1008, d.horizon, key=state.F_HORIZON,
+                                    persist_state="session",
+                                    help=f"{step.capitalize()} forecast per window.")
+        with st.expander("More settings"):
+            picked = []
+            if several:
+                picked = st.multiselect(
+                    "Series (several: one model on all of them)", info.series,
+                    key=state.F_SERIES,
+                    format_func=lambda s: views.series_option(s, info.labels.get(s), None),
+                    help="One global model per strategy, trained on the windows of every "
+                         "chosen series of this file (each scaled on its own) and evaluated "
+                         "per series. Series that repeat one another are where importance "
+                         "selection saves the most. Default: the sidebar's series.")
+            advanced = _advanced(step)
+        with st.expander("What each strategy does"):
+            st.markdown(views.strategy_guide_markdown(STRATEGIES))
+        form = views.LaunchForm(
+            model=model, lookback=int(lookback), horizon=int(horizon), epochs=int(epochs),
+            strategies=tuple(strategies), keep_ratio=float(keep), series=tuple(picked),
+            **advanced)
+        cta, words = st.columns([2, 3], vertical_alignment="center")
+        clicked = cta.button("Launch comparison", type="primary", disabled=loaded is None,
+                            width="stretch", key=LAUNCH)
+        words.caption(launch.form_words(form, dataset, loaded))
+    if load_error:
+        st.error(f"The chosen series cannot be loaded: {load_error}")
+    if not clicked:
+        return
+    if several and not picked:
+        st.error("Choose at least one series to train on (under More settings).")
+        return
     try:
         ids = launch.launch(form, dataset)
     except ValueError as exc:
-        form_col.error(str(exc))
-    else:
-        form_col.success(f"Queued {len(ids)} runs.")
-        busy = True
+        st.error(str(exc))
+        return
+    st.session_state[NOTICE] = launch.queued_words(ids, mgr.jobs())
+    st.rerun()  # the whole page: the jobs below start polling
 
 
-def _label(strategy: str) -> str:
-    return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy
+comparison_form()
+if notice := st.session_state.pop(NOTICE, None):
+    st.success(notice)
 
 
 def _figures(job) -> str:
@@ -208,12 +217,12 @@ def _job_card(job) -> None:
     text, color = STATUS_BADGE.get(job.status, (job.status, "gray"))
     with st.container(border=True):
         top = st.columns([5, 1], vertical_alignment="center")
-        top[0].markdown(f"**{_label(job.strategy)}** &nbsp; :{color}-badge[{text}]")
+        top[0].markdown(f"**{views.job_name(job)}** &nbsp; :{color}-badge[{text}]")
         if job.status in ACTIVE and top[1].button("Cancel", key=state.cancel_key(job.id),
                                                   width="stretch"):
             mgr.cancel(job.id)
-            st.toast(f"Cancelling {job.id}: it stops within one batch, or its process is "
-                     "ended after a few seconds.")
+            st.toast(f"Cancelling {views.job_name(job)}: it stops within one batch, or its "
+                     "process is ended after a few seconds.")
         if job.status == "done":  # early stopping may have ended it before its last epoch
             st.progress(1.0, text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
             t = job.config.train
@@ -234,10 +243,25 @@ def _job_card(job) -> None:
 
 def _curves(jobs) -> None:
     """Validation MAE per epoch of the jobs in the batch, live."""
-    lines = tuple((_label(j.strategy), charts.strategy_color(j.strategy),
+    lines = tuple((views.strategy_label(j.strategy), charts.strategy_color(j.strategy),
                    tuple(h["val_mae"] for h in j.history)) for j in jobs if j.history)
     if lines:
         charts.show(figures.live_mae(lines))
+
+
+def _results(batch, newest: bool) -> None:
+    """Links to the result pages for a finished batch: the newest one, or the last one that
+    finished when a later batch was cancelled or still runs (pinned, so its links stay)."""
+    if newest:
+        st.success("Finished. Explore the results:")
+    else:
+        done = ", ".join(views.strategy_label(j.strategy) for j in batch if j.status == "done")
+        st.info(f"**Last finished: {views.comparison_name(batch[0].batch)}** ({done}). "
+                "Explore its results:")
+    links = st.columns(3)
+    links[0].page_link("pages/importance.py", label="Importance")
+    links[1].page_link("pages/forecasts.py", label="Forecasts")
+    links[2].page_link("pages/energy.py", label="Energy")
 
 
 # Polling twice a second doubled a watched run's wall time and energy here (the browser's
@@ -247,8 +271,8 @@ POLL_S = 1.0
 
 @st.fragment(run_every=POLL_S if busy else None)
 def live(polling: bool) -> None:
-    """The newest batch's jobs, polled every POLL_S seconds while anything is queued or
-    running."""
+    """The newest batch's jobs with its overall progress and time left, polled every POLL_S
+    seconds while anything is queued or running; then the last finished batch's links."""
     jobs = mgr.jobs()
     if polling and not mgr.busy:
         st.rerun()  # all finished: one full rerun stops the polling and refreshes the runs
@@ -259,18 +283,19 @@ def live(polling: bool) -> None:
         return
     batch = [j for j in jobs if j.batch == jobs[0].batch][::-1]  # newest batch, launch order
     active = [j for j in jobs if j.status in ACTIVE]
+    if any(j.status in ACTIVE for j in batch):
+        progress = launch.batch_progress(batch)
+        name = views.comparison_name(batch[0].batch).capitalize()
+        st.progress(progress.fraction, text=f"{name}: {progress.text()}")
     if len(active) > 1 and st.button("Cancel all queued and running", key=state.CANCEL_ALL):
         for j in active:
             mgr.cancel(j.id)
     for job in [j for j in active if j.batch != jobs[0].batch][::-1] + batch:
         _job_card(job)
     _curves(batch)
-    if not any(j.status in ACTIVE for j in batch) and any(j.status == "done" for j in batch):
-        st.success("Finished. Explore the results:")
-        links = st.columns(3)
-        links[0].page_link("pages/importance.py", label="Importance")
-        links[1].page_link("pages/forecasts.py", label="Forecasts")
-        links[2].page_link("pages/energy.py", label="Energy")
+    finished = launch.last_finished(jobs)
+    if finished:
+        _results(finished, finished[0].batch == jobs[0].batch)
 
 
 def earlier_jobs() -> None:
@@ -284,9 +309,8 @@ def earlier_jobs() -> None:
                              "progress", min_value=0.0, max_value=1.0)})
 
 
-with live_col:
-    live(busy)
-    earlier_jobs()
+live(busy)
+earlier_jobs()
 
 st.divider()
 st.subheader("Stored runs")

@@ -102,3 +102,34 @@ def open_page(page, title: str, timeout_ms: float = 60_000) -> None:
     """Click a page in the sidebar navigation and wait for its title."""
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     page.locator("h1", has_text=title).first.wait_for(timeout=timeout_ms)
+
+
+def collapse_sidebar(page) -> None:
+    """Fold the sidebar away, as on a narrow screen (its button shows on hover)."""
+    page.get_by_test_id("stSidebar").hover()
+    page.get_by_role("button", name="Collapse sidebar").click()
+    page.get_by_role("button", name="Expand sidebar").wait_for()
+
+
+# Primary buttons (the form submit included), input labels and metric tiles of the main area
+# whose text is cut: the element or a descendant scrolls wider than it shows (an ellipsis).
+# Elements not drawn (a closed expander's) are skipped.
+TRUNCATED_JS = """() => {
+  const sel = ['button[kind^=primary]', '[data-testid^=stBaseButton-primary]',
+               '[data-testid=stWidgetLabel]', '[data-testid=stMetricLabel]',
+               '[data-testid=stMetricValue]'].join(',');
+  const out = [];
+  for (const e of document.querySelector('[data-testid=stMain]').querySelectorAll(sel)) {
+    if (!e.getClientRects().length) continue;
+    const cut = [e, ...e.querySelectorAll('*')].find(d => d.clientWidth > 0
+                                                       && d.scrollWidth > d.clientWidth);
+    if (cut) out.push(`${e.getAttribute('data-testid') || e.tagName}: ${e.innerText.trim()}`
+                      + ` (${cut.scrollWidth} > ${cut.clientWidth} px)`);
+  }
+  return out;
+}"""
+
+
+def truncated(page) -> list[str]:
+    """The main area's primary buttons, labels and tiles whose text is cut (`TRUNCATED_JS`)."""
+    return page.evaluate(TRUNCATED_JS)

@@ -1,6 +1,6 @@
 """The result pages' downloads: CSV tables rounded, with units in the column names and the
 runs' settings and data provenance in a `#` header (`importance.report`), and the
-self-contained HTML report ("Export report")."""
+self-contained HTML report ("Export report", built when clicked)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,20 @@ CSV_HELP = ("Rounded (3 significant digits; errors 4, percentages 0.1), units in
             "the '#' lines at the top (pandas: read_csv(path, comment='#')).")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _comparison_csv(root: str, run_ids: tuple[str, ...], names: tuple[tuple[str, str], ...],
+                    base_id: str | None) -> bytes:
+    """`report.comparison_csv` of stored runs, cached by their ids (runs never change)."""
+    by_id = {r.run_id: r for r in runs.all_runs()}
+    chosen = [by_id[i] for i in run_ids if i in by_id]
+    return report.comparison_csv(chosen, dict(names), runcard.steps(chosen), base_id)
+
+
 def energy_csv_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
                       base_id: str | None) -> None:
     """The Energy page's comparison table as CSV (energy in Wh, emissions in gCO2e)."""
-    data = report.comparison_csv(chosen, names, runcard.steps(chosen), base_id)
+    data = _comparison_csv(str(runs.store().root), tuple(r.run_id for r in chosen),
+                           tuple(names.items()), base_id)
     st.download_button("Download as CSV", data, file_name="energy_comparison.csv",
                        mime="text/csv", help=CSV_HELP, key="export.energy_csv")
 

@@ -6,7 +6,7 @@ The cached figures are shared and must not be modified by callers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ cached = st.cache_resource(max_entries=48, show_spinner=False)
 
 
 HOLIDAY_COLOR = "#f59e0b"
+# Windows drawn in the score-vs-error chart (a random sample): each SVG marker took ~0.2 ms in
+# chromium here (2,000: 0.4 s a page visit, as long as WebGL's; 1,000: 0.1 s).
+SCATTER_POINTS = 1000
 DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
 
 
@@ -190,8 +193,9 @@ def calendar(week: pd.DataFrame, days: pd.Series, title: str, clock: str) -> go.
 
 @cached
 def score_vs_error(score: np.ndarray, error: np.ndarray, kept: np.ndarray, color: str,
-                   title: str, score_name: str, max_points: int = 6000) -> go.Figure:
-    """Each window's latest score vs the final model's absolute error on it (log-log)."""
+                   title: str, score_name: str, max_points: int = SCATTER_POINTS) -> go.Figure:
+    """Each window's latest score vs the final model's absolute error on it (log-log), for a
+    random sample of `max_points` windows (`SCATTER_POINTS`)."""
     ok = np.flatnonzero(np.isfinite(score) & np.isfinite(error) & (score > 0) & (error > 0))
     if len(ok) > max_points:
         ok = np.sort(np.random.default_rng(0).choice(ok, max_points, replace=False))
@@ -199,7 +203,7 @@ def score_vs_error(score: np.ndarray, error: np.ndarray, kept: np.ndarray, color
     for mask, name, c in ((kept[ok], "trained in the last epoch", color),
                           (~kept[ok], "dropped in the last epoch", charts.DROPPED_COLOR)):
         i = ok[mask]
-        fig.add_scattergl(x=score[i], y=error[i], mode="markers", name=name,
+        fig.add_scatter(x=score[i], y=error[i], mode="markers", name=name,
                           marker=dict(color=c, size=4, opacity=0.6),
                           hovertemplate="score %{x:.3g}, |error| %{y:,.2f}<extra></extra>")
     charts.style(fig, title=title, x=f"{score_name} (log)", y="|error| of the final model "
@@ -233,14 +237,20 @@ def window_multiples(windows: Sequence[tuple[str, pd.Series, pd.Series]], color:
     return fig
 
 
+# The forecast charts below are cached by `key`, a small value naming what their frames hold
+# (run ids, series, step, models, colours): hashing the frames themselves cost 0.4 s per
+# Forecasts page visit, more than building the figures.
+Lines = Sequence[tuple[str, pd.DataFrame, str, str]]  # (name, frame, color, dash)
+
+
 @cached
-def overlay(actual: pd.DataFrame, lines: Sequence[tuple[str, pd.DataFrame, str, str]],
-            title: str, x: str, y: str) -> go.Figure:
-    """Actual vs each forecast over the test period. lines: (name, frame, color, dash)."""
+def overlay(key: Hashable, _actual: pd.DataFrame, _lines: Lines, title: str, x: str,
+            y: str) -> go.Figure:
+    """Actual vs each forecast over the test period."""
     fig = go.Figure()
-    fig.add_scatter(x=views.naive(actual["time"]), y=actual["actual"], mode="lines",
+    fig.add_scatter(x=views.naive(_actual["time"]), y=_actual["actual"], mode="lines",
                     name="actual", line=dict(color=charts.ACTUAL_COLOR, width=2))
-    for name, frame, color, dash in lines:
+    for name, frame, color, dash in _lines:
         fig.add_scatter(x=views.naive(frame["time"]), y=frame["forecast"], mode="lines",
                         name=name, line=dict(color=color, width=1.5, dash=dash))
     charts.style(fig, title=title, x=x, y=y, height=420)
@@ -249,12 +259,11 @@ def overlay(actual: pd.DataFrame, lines: Sequence[tuple[str, pd.DataFrame, str, 
 
 
 @cached
-def residuals(lines: Sequence[tuple[str, pd.DataFrame, str, str]], x: str,
-              unit: str) -> go.Figure:
+def residuals(key: Hashable, _lines: Lines, x: str, unit: str) -> go.Figure:
     """Residuals (forecast - actual) over time and their distribution, per forecast."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.7, 0.3], shared_yaxes=True,
                         horizontal_spacing=0.02)
-    for name, frame, color, dash in lines:
+    for name, frame, color, dash in _lines:
         res = (frame["forecast"] - frame["actual"]).to_numpy()
         fig.add_scatter(x=views.naive(frame["time"]), y=res, mode="lines", name=name,
                         legendgroup=name, line=dict(color=color, width=1, dash=dash),
@@ -271,12 +280,11 @@ def residuals(lines: Sequence[tuple[str, pd.DataFrame, str, str]], x: str,
 
 
 @cached
-def error_by_hour(lines: Sequence[tuple[str, pd.DataFrame, str, str]], clock: str,
-                  unit: str) -> go.Figure:
+def error_by_hour(key: Hashable, _lines: Lines, clock: str, unit: str) -> go.Figure:
     """Mean absolute error by hour of day, per forecast; the frames' times are wall-clock
     times (`views.on_clock`) of the clock named `clock` (`views.clock_label`)."""
     fig = go.Figure()
-    for name, frame, color, dash in lines:
+    for name, frame, color, dash in _lines:
         hours = pd.DatetimeIndex(frame["time"]).hour
         err = (frame["forecast"] - frame["actual"]).abs().groupby(hours).mean()
         fig.add_scatter(x=err.index, y=err.to_numpy(), mode="lines+markers", name=name,

@@ -1,25 +1,42 @@
-"""Launching a comparison: the form's defaults for the chosen series and the hand-off to the
-job manager, after the library's preflight check."""
+"""Launching a comparison: the form's defaults for the chosen series (and the form as the
+session left it, for the Data page's Launch), the time it will take, the hand-off to the job
+manager (after the library's preflight check), and a batch's overall progress and time left,
+both from the measured epoch costs of stored runs."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import streamlit as st
 
+from importance import views
 from importance.config import DataConfig, WindowConfig
 from importance.data import LoadedSeries
-from importance.data.steps import suggest_window
+from importance.data.steps import steps_words, suggest_window
 from importance.runs import memory
 from importance.views import LaunchForm
-from ui import runs
+from ui import runs, state
 from ui.data import Dataset, load
+
+if TYPE_CHECKING:
+    from importance.runs.jobs import Job
 
 # JSON object of form fields overriding the library defaults, e.g. '{"epochs": 1}' for quick
 # browser tests and demos. Unset (the normal case), the form shows the library's defaults.
 DEFAULTS_ENV = "IMPORTANCE_UI_DEFAULTS"
+# The Train form's widgets and the LaunchForm fields they hold (the lookback: `session_form`)
+FORM_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS: "layers",
+               state.F_REVIN: "revin", state.F_HORIZON: "horizon", state.F_STRIDE: "stride",
+               state.F_EPOCHS: "epochs", state.F_BATCH: "batch_size", state.F_LR: "lr",
+               state.F_LR_SCHEDULE: "lr_schedule", state.F_STRATEGIES: "strategies",
+               state.F_KEEP: "keep_ratio", state.F_SCORING: "scoring", state.F_SEED: "seed",
+               state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
+               state.F_PATIENCE: "patience"}
 
 
 def _overrides() -> dict:
@@ -37,6 +54,21 @@ def form_defaults(loaded: LoadedSeries | None = None) -> LaunchForm:
         form = replace(form, lookback=suggest_window(loaded.values, loaded.freq,
                                                      base).config.lookback)
     return form
+
+
+def session_form(loaded: LoadedSeries | None, dataset: Dataset) -> LaunchForm:
+    """The Train form as this session left it (its defaults for the series where it was not
+    used): the Data page's Launch trains what the Train page shows. The lookback counts only
+    when it was set for this dataset (another step would mean another window)."""
+    ss = st.session_state
+    changes = {field: ss[key] for key, field in FORM_FIELDS.items() if key in ss}
+    if state.F_MIN_DELTA in ss:
+        changes["min_delta"] = float(ss[state.F_MIN_DELTA]) / 100
+    if state.F_LOOKBACK in ss and ss.get(state.F_DATA) == dataset.config:
+        changes["lookback"] = ss[state.F_LOOKBACK]
+    if "strategies" in changes:
+        changes["strategies"] = tuple(changes["strategies"])
+    return replace(form_defaults(loaded), **changes)
 
 
 @dataclass(frozen=True)
@@ -85,3 +117,45 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     memory.check_series(configs, members if data.is_panel else members[0])
     preflight(configs[0])  # the runs share data and window
     return runs.manager().submit(configs)
+
+
+def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) -> str:
+    """The caption beside Launch: the data and windows in time units, then how long the
+    comparison will take (`views.estimate_caption`)."""
+    if loaded is None:
+        return f"Data: {dataset.name}"
+    shown = (f"{len(form.series)} series of {dataset.name} (one model)" if len(form.series) > 1
+             else loaded.label)
+    words = (f"Data: {shown} · lookback {steps_words(form.lookback, loaded.freq)} · horizon "
+             f"{steps_words(form.horizon, loaded.freq)}.")
+    try:
+        configs = form.configs(dataset.config)
+    except ValueError:  # no strategy or a bad country: Launch says what is wrong
+        return words
+    costs = views.epoch_costs(runs.all_runs(), configs[0])
+    return f"{words} {views.estimate_caption(views.comparison_seconds(configs, costs), costs)}"
+
+
+def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
+    """The notice after a launch, one line naming the comparison (never the job ids; the job
+    cards below name each run)."""
+    batch = next((j.batch for j in jobs if j.id in set(ids)), "")
+    return (f"Queued {len(ids)} runs. {views.comparison_name(batch).capitalize()} trains them "
+            "one after another.")
+
+
+def batch_progress(batch: Sequence[Job]) -> views.BatchProgress:
+    """A batch's overall progress and time left, at the epoch costs of the stored runs on its
+    data and settings (`views.batch_progress`)."""
+    return views.batch_progress(batch, views.epoch_costs(runs.all_runs(), batch[0].config))
+
+
+def last_finished(jobs: Sequence[Job]) -> list[Job]:
+    """The newest batch with a run done and nothing queued or running (launch order), from the
+    job manager's jobs (newest first); [] when there is none."""
+    for batch in dict.fromkeys(j.batch for j in jobs):
+        mine = [j for j in jobs if j.batch == batch]
+        if any(j.status == "done" for j in mine) and not any(
+                j.status in views.JOB_ACTIVE for j in mine):
+            return mine[::-1]
+    return []

@@ -24,9 +24,21 @@ def block(tone: str, headline: str, sentences: Sequence[str]) -> None:
     TONES.get(tone, st.info)(body)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _verdict(root: str, focus: tuple[str, ...], stored: tuple[str, ...],
+             names: tuple[tuple[str, str], ...] | None) -> vd.Verdict:
+    by_id = {r.run_id: r for r in runs.all_runs()}
+    return vd.verdict([by_id[i] for i in focus if i in by_id],
+                      [by_id[i] for i in stored if i in by_id],
+                      dict(names) if names is not None else None)
+
+
 def of_runs(focus: Sequence[RunInfo], names: Mapping[str, str] | None = None) -> vd.Verdict:
-    """The verdict of `focus`, with the seeds of every stored run."""
-    return vd.verdict(focus, runs.all_runs(), names)
+    """The verdict of `focus`, with the seeds of every stored run: cached by the run ids
+    (stored runs never change), so a page visit does not pair every run again."""
+    stored = tuple(r.run_id for r in runs.all_runs())
+    return _verdict(str(runs.store().root), tuple(r.run_id for r in focus), stored,
+                    tuple(names.items()) if names is not None else None)
 
 
 def strategy_block(focus: Sequence[RunInfo], names: Mapping[str, str] | None = None
@@ -70,20 +82,21 @@ def _pct(v: float, sign: bool = False) -> str:
 
 
 def tiles(v: vd.Verdict) -> None:
-    """The best trade-off's key figures as three large tiles (`importance.verdict.best`)."""
+    """The best trade-off's key figures as three large tiles (`importance.verdict.best`), in a
+    row that wraps on a narrow screen instead of truncating their labels."""
     b = v.best
     if b is None:
         return
     est = " (estimated)" if b.energy_estimated else ""
-    c = st.columns(3)
-    c[0].metric(f"Energy saved{est}", _pct(b.energy_saved_pct), border=True,
+    row = st.container(horizontal=True)
+    row.metric(f"Energy saved{est}", _pct(b.energy_saved_pct), border=True,
                 help="Against full data on the same data and seed, scoring included."
                      + (" An estimate: see How energy was measured on the Energy page."
                         if b.energy_estimated else ""))
-    c[1].metric("Wall time saved", _pct(b.wall_saved_pct), border=True,
+    row.metric("Wall time saved", _pct(b.wall_saved_pct), border=True,
                 help="Against full data, scoring included. Backpropagated samples saved: "
                      f"{_pct(b.backprop_saved_pct)}.")
-    c[2].metric("Test MAE vs full data", _pct(b.mae_change_pct, sign=True), border=True,
+    row.metric("Test MAE vs full data", _pct(b.mae_change_pct, sign=True), border=True,
                 help="Lower is better. A difference smaller than "
                      f"±{vd.SEED_SPREAD_PCT:g}% is within the spread measured across seeds.")
     st.caption(f"Figures of **{b.name}**, the best trade-off here: {vd.BEST_RULE}.")

@@ -44,8 +44,10 @@ def test_launch_follow_and_explore_a_comparison(page):
     page.locator("h1", has_text="Train").wait_for()
     page.get_by_text("Finished. Explore the results").wait_for(timeout=300_000)
     check_page(page, "Train")
-    # reached through the Data page's Launch, the form still names the sidebar's series
-    page.get_by_test_id("stMultiSelect").first.get_by_text("5060 (Duomo)").wait_for()
+    # reached through the Data page's Launch, the form (its folded settings) still names the
+    # sidebar's series
+    page.get_by_test_id("stMultiSelect").filter(has_text="Series").get_by_text(
+        "5060 (Duomo)").wait_for(state="attached")
     for name in ("Importance", "Forecasts", "Energy"):
         open_page(page, name)
         check_page(page, name)
