@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import threading
 
@@ -24,6 +25,10 @@ def _import_all() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the page that needs it reports the error
             return
+    # Streamlit collects garbage after every script run; with torch and statsmodels loaded a
+    # full collection took 0.1-0.5 s of each page visit here. Their objects live as long as
+    # the server: moved out of the collector's sight, a visit's collection skips them.
+    gc.freeze()
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,7 +10,7 @@ from importance import views
 from importance.compare import backprops_all, compare_table
 from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
-from ui import charts, entry, exports, figures, runcard, runs, state, verdict
+from ui import charts, entry, exports, figures, runcard, runs, serving, state, verdict
 
 entry.require_entry()
 
@@ -124,6 +124,8 @@ reached = energy_to_accuracy([r.summary for r in chosen], baseline=base.summary)
 st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods)))
 st.dataframe(views.energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
 st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
+
+serving.section(chosen, names)
 
 st.header("Comparison table")
 st.dataframe(views.comparison_display(table, names, scale, unit), hide_index=True)

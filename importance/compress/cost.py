@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+MAE_TOLERANCE = 1.05  # the cheapest variant shown beside fp32 keeps its test MAE within 5%
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,33 @@ def serving_cost(variant: dict[str, Any], forecasts_per_day: float, *,
     energy = None if kwh is None else kwh * thousands
     kg = None if energy is None or grid_g_per_kwh is None else energy * grid_g_per_kwh / 1000
     return ServingCost(forecasts_per_day, seconds, energy, kg, method)
+
+
+def serving_rows(runs: Sequence[tuple[str, float | None, dict[str, Any]]],
+                 forecasts_per_day: float) -> list[dict[str, Any]]:
+    """Training beside serving, per run: (name, training kWh with scoring, compress.json)
+    -> rows for the uncompressed model and for the measured variant of least inference energy
+    whose test MAE stays within `MAE_TOLERANCE` of it: the daily serving time, energy and
+    emissions at `forecasts_per_day`, and the days of serving that cost as much energy as
+    the training did (None where something was not measured)."""
+    rows = []
+    for name, train_kwh, results in runs:
+        measured = [v for v in results.get("variants", [])
+                    if v.get("status") == "measured" and v.get("energy_kwh_per_1000")]
+        ref = next((v for v in measured if v.get("name") == "fp32"), None)
+        within = [v for v in measured if v.get("name") != "fp32"
+                  and (v.get("mae_ratio") or float("inf")) <= MAE_TOLERANCE]
+        best = min(within, key=lambda v: v["energy_kwh_per_1000"], default=None)
+        grid = (results.get("energy_method_detail") or {}).get("grid_g_per_kwh")
+        for v in (ref, best):
+            if v is None:
+                continue
+            c = serving_cost(v, forecasts_per_day, grid_g_per_kwh=grid,
+                             method=results.get("energy_method", ""))
+            days = (train_kwh / c.kwh_per_day if train_kwh and c.kwh_per_day else None)
+            rows.append({"run": name, "variant": v.get("label") or v.get("name"),
+                         "mae_ratio": v.get("mae_ratio"), "device": results.get("device", ""),
+                         "seconds_per_day": c.seconds_per_day, "kwh_per_day": c.kwh_per_day,
+                         "kg_per_day": c.kg_per_day, "train_kwh": train_kwh,
+                         "days_to_training_energy": days})
+    return rows

@@ -85,3 +85,39 @@ def test_an_unknown_extra_variant_is_named_and_nothing_starts(tiny_run):
     assert "unknown variant 'int4'" in _text(at.error)
     assert not [b for b in at.button if b.label == "Measure"]
     assert ui.manager().snapshot()["phase"] == "idle"
+
+
+def test_the_energy_page_sets_serving_beside_training(tiny_run, runs_dir):
+    """Hand-made compression results: the uncompressed model and the least-energy variant
+    within 5% MAE (not the cheaper one that loses 30%) scaled to the chosen forecasts per
+    day, beside the run's training energy."""
+    from ui import serving
+
+    at = new_app("pages/energy.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "No serving cost measured for these runs yet" in _text(at.caption)
+    variants = [
+        {"name": "fp32", "label": "fp32", "status": "measured", "mae_ratio": 1.0,
+         "latency_ms_per_1000": 40.0, "energy_kwh_per_1000": 2e-7, "device": "CPU (test)"},
+        {"name": "int8-dynamic", "label": "int8", "status": "measured", "mae_ratio": 1.02,
+         "latency_ms_per_1000": 60.0, "energy_kwh_per_1000": 1e-7, "device": "CPU (test)"},
+        {"name": "structured-50", "label": "pruned", "status": "measured", "mae_ratio": 1.3,
+         "latency_ms_per_1000": 20.0, "energy_kwh_per_1000": 5e-8, "device": "CPU (test)"},
+        {"name": "bf16", "label": "bf16", "status": "not supported here", "reason": "test"}]
+    (runs_dir / tiny_run / "compress.json").write_text(json.dumps({
+        "device": "CPU (test)", "energy_method": "estimated (test)",
+        "energy_method_detail": {"grid_g_per_kwh": 300.0}, "variants": variants}))
+    at.run()
+    at.number_input(key=serving.FORECASTS_KEY).set_value(1_000_000).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Training and serving" in _text(at.header)
+    frames = [d.value for d in at.dataframe if "serving Wh/day (estimated)" in d.value.columns]
+    (table,) = frames
+    assert list(table["model"]) == ["fp32", "int8"]
+    assert list(table["serving Wh/day (estimated)"]) == [0.2, 0.1]  # 1,000 x 2e-7 kWh
+    assert list(table["compute s/day"]) == [40.0, 60.0]
+    assert list(table["serving g CO2e/day"]) == [0.06, 0.03]
+    train_wh = 1000 * RunStore(runs_dir).load(tiny_run).summary["energy_kwh"]
+    assert table["days of serving = training energy"][0] == pytest.approx(train_wh / 0.2,
+                                                                          rel=1e-2)
+    assert "estimated (test)" in _text(at.caption)
