@@ -88,7 +88,7 @@ def error_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     for s in range(0, len(x), batch_size):
         runtime.tick()
         err = model(x[s:s + batch_size]) - y[s:s + batch_size]  # (B, horizon)
-        out[s:s + len(err)] = torch.linalg.vector_norm(err, dim=1).double().numpy()
+        out[s:s + len(err)] = torch.linalg.vector_norm(err, dim=1).double().cpu().numpy()
     model.train()
     return out
 

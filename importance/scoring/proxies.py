@@ -120,7 +120,7 @@ def score_windows(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, method: st
     if method == "el2n":
         out, _ = el2n_scores(model, X, Y, **{**EL2N_DEFAULTS, **(el2n or {})},
                              eval_batch=batch_size)
-        return out if weights is None else out * weights.abs().double().numpy()
+        return out if weights is None else out * weights.abs().double().cpu().numpy()
     out = np.empty(len(X), dtype=np.float64)
     for s in range(0, len(X), batch_size):
         runtime.tick()
