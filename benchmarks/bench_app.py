@@ -68,14 +68,16 @@ def start_long_run(page) -> None:
     """Launch one full-data run with the real model size and many epochs from the form."""
     open_page(page, "Train")
     wait_idle(page)
-    fields = {"Epochs": "500", "Lookback (10-min steps)": "144", "Hidden units": "32",
-              "Window stride (steps)": "1"}
-    page.get_by_text("Advanced").click()
+    from importance.strategies import STRATEGIES
+
+    fields = {"Epochs": "500", "Lookback (steps)": "144", "Hidden units": "32",
+              "Window stride (10 min steps)": "1"}
+    page.get_by_text("More settings").click()
     for label, value in fields.items():
         page.get_by_role("spinbutton", name=label, exact=True).fill(value)
     strategies = page.get_by_test_id("stMultiSelect").first
-    for label in ("Gradient-norm top-k (importance)", "Random subset (control)"):
-        strategies.get_by_role("button", name=f"Remove {label}").click()
+    for name in ("gradnorm", "rs2"):  # the default comparison less its subset strategies
+        strategies.get_by_role("button", name=f"Remove {STRATEGIES[name].label}").click()
     page.get_by_role("button", name="Launch comparison").click()
     page.get_by_text("epoch 1 of 500").wait_for(timeout=300_000)
 
