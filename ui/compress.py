@@ -24,6 +24,7 @@ from importance import views
 from importance.compress import view
 from importance.views import RunInfo
 from ui import charts, runs
+from ui.background import BackgroundSession
 
 # Session-state keys of the page
 RUN_KEY = "compress.run"
@@ -42,43 +43,19 @@ FRONT_COLOR, POINT_COLOR, REF_COLOR = "#ea580c", "#2563eb", "#111827"
 
 # --- the background session -------------------------------------------------------------------
 
-class CompressManager:
-    """One compression session at a time per server, in a thread of its own; the page reads
-    `snapshot()` (a copy, under a lock) and stops it through `cancel()`."""
+class CompressManager(BackgroundSession):
+    """One compression session at a time per server, in a thread of its own."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._snap: dict[str, Any] = {"phase": "idle"}
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._snap)
-
-    @property
-    def active(self) -> bool:
-        return self.snapshot()["phase"] in ACTIVE
-
-    def _set(self, **changes: Any) -> None:
-        with self._lock:
-            self._snap.update(changes)
+    ACTIVE = ACTIVE
+    BUSY = "a compression session is running already: wait for it or cancel it"
 
     def start(self, root: Path, run_id: str, variants: list[str], settings: Any) -> None:
         """Measure `variants` of run `run_id` in the background (ValueError when a session is
         running already)."""
-        with self._lock:
-            if self._snap["phase"] in ACTIVE:
-                raise ValueError("a compression session is running already: wait for it or "
-                                 "cancel it")
-            self._stop = threading.Event()
-            self._snap = {"phase": "running", "run_id": run_id, "variants": variants,
-                          "done": 0, "total": len(variants), "current": "", "error": "",
-                          "started": time.time(), "ended": None}
-            self._thread = threading.Thread(target=self._run, name=f"compress-{run_id}",
-                                            args=(root, run_id, variants, settings, self._stop),
-                                            daemon=True)
-            self._thread.start()
+        self._launch(f"compress-{run_id}", self._run, (root, run_id, variants, settings),
+                     {"phase": "running", "run_id": run_id, "variants": variants,
+                      "done": 0, "total": len(variants), "current": "", "error": "",
+                      "started": time.time(), "ended": None})
 
     def _progress(self, done: int, total: int, name: str) -> None:  # on the session's thread
         self._set(done=done, total=total, current=name)
@@ -101,12 +78,7 @@ class CompressManager:
 
     def cancel(self) -> None:
         """Stop after the current variant (a fine-tune stops at its next batch)."""
-        self._stop.set()
-
-    def close(self) -> None:
-        self.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        super().cancel()
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda m: m.close())

@@ -29,6 +29,7 @@ from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
 from importance.views import LaunchForm, RunInfo
 from ui import charts, exports, launch, runcard, runs, state, sweep_charts
+from ui.background import BackgroundSession
 from ui.data import Dataset, load
 
 if TYPE_CHECKING:
@@ -73,46 +74,24 @@ PARQUET_HELP = ("The same table, typed (pandas: read_parquet(path)); the CSV's '
 
 # --- the background sweep ---------------------------------------------------------------------
 
-class SweepManager:
-    """One sweep at a time per server, in a thread of its own; the page reads `snapshot()`
-    (a copy, under a lock) and sets the stop event through `cancel()`."""
+class SweepManager(BackgroundSession):
+    """One sweep at a time per server, in a thread of its own."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._snap: dict[str, Any] = {"phase": "idle"}
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._snap)
-
-    @property
-    def active(self) -> bool:
-        return self.snapshot()["phase"] in ACTIVE
-
-    def _set(self, **changes: Any) -> None:
-        with self._lock:
-            self._snap.update(changes)
+    ACTIVE = ACTIVE
+    BUSY = "a sweep is running already: wait for it or cancel it"
 
     def start(self, sweep: Sweep, address: str | None, n_workers: int | None,
               data_paths: list[str]) -> None:
         """Train `sweep`'s unfinished cells on Dask in the background (ValueError when one is
         running already)."""
-        with self._lock:
-            if self._snap["phase"] in ACTIVE:
-                raise ValueError("a sweep is running already: wait for it or cancel it")
-            self._stop = threading.Event()
-            self._snap = {"phase": "starting", "sweep_id": sweep.sweep_id,
-                          "total": len(sweep.cells), "skipped": len(sweep.finished),
-                          "done": 0, "failed": 0, "cancelled": 0, "running": 0,
-                          "pending": len(sweep.todo), "seconds_left": None,
-                          "stopping": False, "error": "", "where": "", "workers": 0,
-                          "started": time.time(), "ended": None}
-            self._thread = threading.Thread(
-                target=self._run, args=(sweep, address, n_workers, data_paths, self._stop),
-                name=f"sweep-{sweep.sweep_id}", daemon=True)
-            self._thread.start()
+        self._launch(f"sweep-{sweep.sweep_id}", self._run,
+                     (sweep, address, n_workers, data_paths),
+                     {"phase": "starting", "sweep_id": sweep.sweep_id,
+                      "total": len(sweep.cells), "skipped": len(sweep.finished),
+                      "done": 0, "failed": 0, "cancelled": 0, "running": 0,
+                      "pending": len(sweep.todo), "seconds_left": None,
+                      "stopping": False, "error": "", "where": "", "workers": 0,
+                      "started": time.time(), "ended": None})
 
     def _update(self, s: SweepState) -> None:  # on the sweep's thread
         self._set(phase="running", total=s.total, skipped=s.skipped, done=s.done,
@@ -150,13 +129,8 @@ class SweepManager:
 
     def cancel(self) -> None:
         """Pending runs are dropped, running ones stop at their next batch."""
-        self._stop.set()
+        super().cancel()
         self._set(stopping=True)
-
-    def close(self) -> None:
-        self.cancel()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda m: m.close())
