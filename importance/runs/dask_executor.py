@@ -275,10 +275,6 @@ class DaskExecutor:
         return Outcome(key, CANCELLED, worker=worker, error=(
             f"stopped by restarting its worker: it did not stop within {self._grace:g} s"))
 
-    @property
-    def unfinished(self) -> int:
-        return len(self._futures)
-
     def shutdown(self) -> None:
         """Give up unfinished tasks (they are asked to stop), end a local cluster."""
         try:

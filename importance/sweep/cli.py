@@ -294,12 +294,3 @@ class Display:
 
 def _n(values, one: str, many: str | None = None) -> str:
     return f"{len(values)} {one if len(values) == 1 else many or one + 's'}"
-
-
-def _duration(seconds: float) -> str:
-    s = int(round(seconds))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{s % 3600 // 60:02d}m"
