@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from importance.compress.finetune import FINETUNE_EPOCHS
+from importance.compress.lab import Settings
 from importance.compress.variants import DEFAULT_VARIANTS, FIXED, PATTERNS
 
+DEFAULT = Settings()  # what a session measures with when no option is given
 COMPRESS_EXAMPLE = ("example: importance compress 20261206-101500-full-a1b2c3 "
                     "--variants fp32,int8-dynamic,structured-50-ft --json compress.json")
 
@@ -42,15 +43,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    help="measure fp16/bf16 compute even where the device has no native 16-bit "
                         "arithmetic (emulated: slow)")
     p.add_argument("--finetune-epochs", type=int, default=None,
-                   help=f"epochs of the structured-P-ft fine-tune (default: {FINETUNE_EPOCHS})")
+                   help="epochs of the structured-P-ft fine-tune (default: "
+                        f"{DEFAULT.finetune_epochs})")
     p.add_argument("--rounds", type=int, default=None,
-                   help="paired latency passes per variant (default: 21)")
+                   help=f"paired latency passes per variant (default: {DEFAULT.rounds})")
     p.add_argument("--threads", type=int, default=None,
-                   help="intra-op threads while measuring (default: 1, as one serving process "
-                        "per core; stable when the machine is shared)")
+                   help=f"intra-op threads while measuring (default: {DEFAULT.threads}, as "
+                        "one serving process per core; stable when the machine is shared)")
     p.add_argument("--energy-seconds", type=float, default=None,
                    help="seconds of each of the four metered inference phases per variant "
-                        "(default: 2)")
+                        f"(default: {DEFAULT.energy_seconds:g})")
     p.add_argument("--runs-dir", type=Path, default=None,
                    help=f"run store folder (default: $IMPORTANCE_RUNS_DIR or {default_runs_dir()})")
     p.add_argument("--json", type=Path, default=None,
@@ -58,9 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _settings(a: argparse.Namespace):
-    from importance.compress.lab import Settings
-
+def _settings(a: argparse.Namespace) -> Settings:
     given = {"finetune_epochs": a.finetune_epochs, "rounds": a.rounds,
              "energy_seconds": a.energy_seconds, "threads": a.threads}
     for key, value in given.items():
@@ -72,7 +72,7 @@ def _settings(a: argparse.Namespace):
 def compress(store, run_id: str, variants: Any = None, settings: Any = None,
              meter: Any = None) -> dict[str, Any]:
     """`lab.compress_run`, with an unknown run id as a ValueError naming it."""
-    from importance.compress.lab import Settings, compress_run
+    from importance.compress.lab import compress_run
 
     try:
         return compress_run(store, run_id, variants, settings=settings or Settings(),
