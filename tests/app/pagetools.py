@@ -56,3 +56,22 @@ def poll_until_idle(at: AppTest, timeout: float = 180) -> None:
         assert not at.exception, [e.value for e in at.exception]
     at.run()  # the fragment's final rerun: polling off, results listed
     assert not at.exception, [e.value for e in at.exception]
+
+
+def tiny_runs(runs_dir: Path, strategies: tuple[str, ...], *, epochs: int = 3, data=None,
+              params: dict[str, dict] | None = None) -> list:
+    """One tiny run per strategy (lookback 24, stride 32, hidden 4), trained on `data` (the
+    default square when None) with its `params`, stored in `runs_dir` and loaded back."""
+    from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+    from importance.energy import EnergyMeter
+    from importance.experiment import run_experiment
+    from importance.runs.store import RunStore
+
+    store = RunStore(runs_dir)
+    ids = [run_experiment(RunConfig(
+        data=data or DataConfig(), window=WindowConfig(lookback=24, stride=32),
+        model=ModelConfig(hidden=4),
+        train=TrainConfig(strategy=s, strategy_params=(params or {}).get(s, {}),
+                          epochs=epochs)), store=store, meter=EnergyMeter("ITA"))
+        for s in strategies]
+    return [store.load(i) for i in ids]

@@ -9,10 +9,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from pagetools import new_app, page
+from pagetools import new_app, page, tiny_runs
 
 from importance import timeaxis, views
-from importance.config import ModelConfig, TrainConfig, WindowConfig
 from ui import figures, teaching
 
 
@@ -68,18 +67,7 @@ def test_the_histogram_draws_the_cut_and_leaves_warm_up_epochs_out():
 @pytest.fixture
 def full_and_gradnorm(runs_dir):
     """A full and a gradient-norm run of 3 epochs: two random warm-up epochs, then top-k."""
-    from importance.config import RunConfig
-    from importance.energy import EnergyMeter
-    from importance.experiment import run_experiment
-    from importance.runs.store import RunStore
-
-    store = RunStore(runs_dir)
-    ids = []
-    for strategy in ("full", "gradnorm"):
-        cfg = RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4),
-                        train=TrainConfig(strategy=strategy, epochs=3))
-        ids.append(run_experiment(cfg, store=store, meter=EnergyMeter("ITA")))
-    return [store.load(i) for i in ids]
+    return tiny_runs(runs_dir, ("full", "gradnorm"))
 
 
 def test_the_importance_page_teaches_the_method(full_and_gradnorm):

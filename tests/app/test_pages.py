@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
-from pagetools import launch, new_app, page, poll_until_idle, set_quick_form
+from pagetools import launch, new_app, page, poll_until_idle, set_quick_form, tiny_runs
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
@@ -223,20 +223,10 @@ PANEL = ("5060", "4259")
 @pytest.fixture
 def panel_runs(runs_dir):
     """A full and a gradient-norm run, each one model on two squares of the default data."""
-    from importance.config import DataConfig, RunConfig
-    from importance.energy import EnergyMeter
-    from importance.experiment import run_experiment
-    from importance.runs.store import RunStore
+    from importance.config import DataConfig
 
-    store = RunStore(runs_dir)
-    ids = []
-    for strategy, params in (("full", {}), ("gradnorm", {"keep_ratio": 0.5})):
-        cfg = RunConfig(data=DataConfig(series=PANEL),
-                        window=WindowConfig(lookback=24, stride=32),
-                        model=ModelConfig(hidden=4),
-                        train=TrainConfig(strategy=strategy, strategy_params=params, epochs=3))
-        ids.append(run_experiment(cfg, store=store, meter=EnergyMeter("ITA")))
-    return [store.load(i) for i in ids]
+    return tiny_runs(runs_dir, ("full", "gradnorm"), data=DataConfig(series=PANEL),
+                     params={"gradnorm": {"keep_ratio": 0.5}})
 
 
 def test_result_pages_show_runs_on_several_series(panel_runs):

@@ -8,10 +8,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from pagetools import new_app, page
+from pagetools import new_app, page, tiny_runs
 
 from importance import views
-from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.metrics import spike_split
 from importance.strategies import STRATEGIES
 from ui import state
@@ -136,18 +135,7 @@ def test_the_train_form_describes_every_registered_strategy():
 @pytest.fixture
 def full_and_infobatch(runs_dir):
     """A full and an InfoBatch run (3 epochs: epochs 2 and 3 prune and reweight by 2)."""
-    from importance.config import RunConfig
-    from importance.energy import EnergyMeter
-    from importance.experiment import run_experiment
-    from importance.runs.store import RunStore
-
-    store = RunStore(runs_dir)
-    ids = []
-    for strategy in ("full", "infobatch"):
-        cfg = RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4),
-                        train=TrainConfig(strategy=strategy, epochs=3))
-        ids.append(run_experiment(cfg, store=store, meter=EnergyMeter("ITA")))
-    return [store.load(i) for i in ids]
+    return tiny_runs(runs_dir, ("full", "infobatch"))
 
 
 def _frames_with(at, column: str) -> list[pd.DataFrame]:

@@ -147,6 +147,15 @@ def test_no_map_for_series_that_are_not_milan_squares(runs_dir):
     assert at.dataframe[0].value.set_index("strategy").loc["gradnorm", "runs"] == 2
 
 
+def _full_and_gradnorm_grid(at, seeds: str) -> None:
+    """Full data and gradnorm at keep 0.7 on `seeds`, one local worker."""
+    at.multiselect(key="sweep.strategies").set_value(["full", "gradnorm"])
+    at.text_input(key="sweep.keep_ratios").set_value("0.7")
+    at.text_input(key="sweep.seeds").set_value(seeds)
+    at.number_input(key="sweep.workers").set_value(1)
+    at.run()
+
+
 def test_launch_follow_and_explore_a_tiny_sweep(runs_dir, monkeypatch):
     """A real sweep from the page: 2 one-epoch runs on a local Dask cluster of one worker,
     followed to the end, then explored."""
@@ -157,11 +166,7 @@ def test_launch_follow_and_explore_a_tiny_sweep(runs_dir, monkeypatch):
     monkeypatch.setenv("IMPORTANCE_UI_DEFAULTS", json.dumps(
         {"epochs": 1, "hidden": 4, "lookback": 24, "stride": 32}))
     at = _open(runs_dir)
-    at.multiselect(key="sweep.strategies").set_value(["full", "gradnorm"])
-    at.text_input(key="sweep.keep_ratios").set_value("0.7")
-    at.text_input(key="sweep.seeds").set_value("0")
-    at.number_input(key="sweep.workers").set_value(1)
-    at.run()
+    _full_and_gradnorm_grid(at, "0")
     assert {m.label: m.value for m in at.metric}["Runs"] == "2"
     (button,) = [b for b in at.button if b.label == "Launch sweep"]
     button.click().run()
@@ -191,11 +196,7 @@ def test_cancel_stops_a_running_sweep(runs_dir, monkeypatch):
     monkeypatch.setenv("IMPORTANCE_UI_DEFAULTS", json.dumps(
         {"epochs": 300, "hidden": 4, "lookback": 24, "stride": 32}))
     at = _open(runs_dir)
-    at.multiselect(key="sweep.strategies").set_value(["full", "gradnorm"])
-    at.text_input(key="sweep.keep_ratios").set_value("0.7")
-    at.text_input(key="sweep.seeds").set_value("0,1")
-    at.number_input(key="sweep.workers").set_value(1)
-    at.run()
+    _full_and_gradnorm_grid(at, "0,1")
     [b for b in at.button if b.label == "Launch sweep"][0].click().run()
     mgr = sweep.manager()
     end = time.time() + 120
