@@ -835,7 +835,7 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
 JOB_ACTIVE = ("queued", "running")  # importance.runs.tasks.ACTIVE (not imported: torch-free)
 
 
-def _setup(cfg: RunConfig) -> tuple[tuple, tuple]:
+def _cost_setup(cfg: RunConfig) -> tuple[tuple, tuple]:
     """(the data: file, column, number of series; the settings an epoch's cost depends on)."""
     d = cfg.data
     return ((d.path, d.column or None, len(d.members())),
@@ -859,11 +859,11 @@ def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig) -> EpochCosts:
     `epoch_seconds`)."""
     from importance.sweep.view import epoch_seconds  # scipy: only when estimating
 
-    data, settings = _setup(cfg)
-    measured = [r for r in runs if _setup(r.config)[0] == data
+    data, settings = _cost_setup(cfg)
+    measured = [r for r in runs if _cost_setup(r.config)[0] == data
                 and (r.summary.get("wall_s") or 0) > 0 and (r.summary.get("epochs_run") or 0) > 0]
     for same in (True, False):
-        chosen = [r for r in measured if not same or _setup(r.config)[1] == settings]
+        chosen = [r for r in measured if not same or _cost_setup(r.config)[1] == settings]
         per_series = [{**r.summary, "wall_s": r.summary["wall_s"] / len(r.config.data.members())}
                       for r in chosen]
         if chosen:

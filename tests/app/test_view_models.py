@@ -211,6 +211,8 @@ def test_latest_batch_walks_back_over_one_setup():
              _run("f", "random", params={"keep_ratio": 0.7})]
     assert views.latest_batch(old + other_setup + batch) == ["d", "e", "f"]
     assert views.latest_batch(batch + [_run("g", "full")]) == ["e", "f", "g"]
+    # another setup ends the batch even when its strategy is new (epochs are not a cost key)
+    assert views.latest_batch([_run("h", "full", epochs=3), _run("i", "gradnorm")]) == ["i"]
     assert views.latest_batch([]) == []
 
 
