@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -56,12 +56,14 @@ def form_defaults(loaded: LoadedSeries | None = None) -> LaunchForm:
     return form
 
 
-def session_form(loaded: LoadedSeries | None, dataset: Dataset) -> LaunchForm:
+def session_form(loaded: LoadedSeries | None, dataset: Dataset,
+                 fields: Mapping[str, str] = FORM_FIELDS) -> LaunchForm:
     """The Train form as this session left it (its defaults for the series where it was not
-    used): the Data page's Launch trains what the Train page shows. The lookback counts only
-    when it was set for this dataset (another step would mean another window)."""
+    used): the Data page's Launch trains what the Train page shows. `fields`: the widgets
+    taken (a sweep leaves out its own axes). The lookback counts only when it was set for
+    this dataset (another step would mean another window)."""
     ss = st.session_state
-    changes = {field: ss[key] for key, field in FORM_FIELDS.items() if key in ss}
+    changes = {field: ss[key] for key, field in fields.items() if key in ss}
     if state.F_MIN_DELTA in ss:
         changes["min_delta"] = float(ss[state.F_MIN_DELTA]) / 100
     if state.F_LOOKBACK in ss and ss.get(state.F_DATA) == dataset.config:

@@ -28,7 +28,7 @@ from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
 from importance.views import LaunchForm, RunInfo
-from ui import charts, exports, launch, runcard, runs, state, sweep_charts
+from ui import charts, exports, launch, runcard, runs, sweep_charts
 from ui.background import BackgroundSession
 from ui.data import Dataset, load
 
@@ -57,12 +57,8 @@ DEFAULT_KEEPS = "0.5,0.7"
 DEFAULT_SEEDS = "0,1,2"
 # The Train page's form fields a sweep takes as they are (its epochs, strategies, keep ratio,
 # seed and series are the sweep's own)
-TRAIN_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS: "layers",
-                state.F_REVIN: "revin", state.F_HORIZON: "horizon", state.F_STRIDE: "stride",
-                state.F_BATCH: "batch_size", state.F_LR: "lr",
-                state.F_LR_SCHEDULE: "lr_schedule", state.F_SCORING: "scoring",
-                state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
-                state.F_PATIENCE: "patience"}
+TRAIN_FIELDS = {key: field for key, field in launch.FORM_FIELDS.items()
+                if field not in ("epochs", "strategies", "keep_ratio", "seed")}
 ACTIVE = ("starting", "running")
 PNG_CAPTION = ("The camera icon at a chart's top right (shown on hover) saves it as a PNG at "
                "twice its size; the HTML buttons save it as a page that opens offline, with "
@@ -153,14 +149,7 @@ def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
     """The run settings besides the sweep's axes: the Train page's form as this session left
     it (its defaults otherwise), and a line naming them."""
     loaded, _ = load(dataset.config)
-    form = launch.form_defaults(loaded)
-    ss = st.session_state
-    changes = {field: ss[key] for key, field in TRAIN_FIELDS.items() if key in ss}
-    if state.F_MIN_DELTA in ss:
-        changes["min_delta"] = float(ss[state.F_MIN_DELTA]) / 100
-    if state.F_LOOKBACK in ss and ss.get(state.F_DATA) == dataset.config:
-        changes["lookback"] = ss[state.F_LOOKBACK]  # set for this dataset's step
-    form = replace(form, **changes)
+    form = launch.session_form(loaded, dataset, TRAIN_FIELDS)
     words = (f"{form.model.upper()} · hidden {form.hidden} x {form.layers} layers · lookback "
              f"{form.lookback} · horizon {form.horizon} · stride {form.stride} · batch "
              f"{form.batch_size} · lr {form.lr:g} ({form.lr_schedule}) · country "

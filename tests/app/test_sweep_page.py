@@ -214,3 +214,19 @@ def test_cancel_stops_a_running_sweep(runs_dir, monkeypatch):
     assert snap["phase"] == "cancelled" and snap["cancelled"] == 4 and snap["done"] == 0, snap
     at.run()
     assert "cancelled" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_grid_takes_the_train_forms_settings_but_not_its_axes(runs_dir):
+    """Model and window from the Train form as the session left it; epochs, strategies, keep
+    ratios and seeds are the sweep's own (launch.session_form with the sweep's fields)."""
+    from pagetools import page
+
+    from importance.config import TrainConfig
+    from ui import state
+
+    at = page(new_app("pages/train.py").run(), "pages/train.py")
+    at.number_input(key=state.F_HIDDEN).set_value(8)
+    at.number_input(key=state.F_EPOCHS).set_value(5).run()
+    at = page(at, "pages/sweep.py")
+    assert "LSTM · hidden 8 x 1 layers" in " ".join(c.value for c in at.caption)
+    assert at.number_input(key="sweep.epochs").value == TrainConfig().epochs  # not 5
