@@ -143,3 +143,12 @@ class RunConfig:
             if data is not None and isinstance(data.get(key), list):
                 d = {**d, "data": {**data, key: tuple(data[key])}}
         return cls(**{k: kinds[k](**v) for k, v in d.items()})
+
+
+def comparison_key(config: RunConfig) -> str:
+    """What must match for runs to be one comparison: everything but the strategy, its
+    parameters and the seed (a comparison spans its seeds). The one definition: the verdict
+    pairs by it and the pages group a batch by it."""
+    t = config.train
+    return repr((config.data, config.window, config.model, t.epochs, t.batch_size, t.lr,
+                 t.lr_schedule, t.country, t.patience, t.min_delta))

@@ -6,21 +6,25 @@ none), `seed`, `series`, `test_mae`, `energy_kwh` (NaN: not measured), `wall_s` 
 `backprops` (training and scoring backprops). Every ratio is against the run of the same
 series and seed, never against an average: per-seed MAE ratios on the default data spread
 as widely as the effects measured, so only paired differences say anything.
+
+The rules every conclusion follows (`../shared/DESIGN.md` 4a, in the spirit of rliable and
+criterion.rs): a change is the mean of per-seed paired changes with a 95% Student-t interval
+(`Interval`), which needs at least `MIN_SEEDS` seeds; a side wins only when that interval
+excludes 0; the probability of improvement is the share of seed pairs that improved, with a
+Clopper-Pearson interval (`improvement`); and an interval too wide to decide says how many
+seeds would (`seeds_to_decide`).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 PAIR = ["series", "seed"]
-# How far one seed's test-MAE ratio (strategy / full, same data) strays: per-seed ratios on
-# the default data spread over 0.94-1.04 (benchmarks/bench_strategies.py, 5 seeds). A
-# difference in test MAE smaller than this, seen on one seed, is no evidence either way.
-SEED_SPREAD_PCT = 5.0
 COSTS = {"energy": "energy_kwh", "wall": "wall_s", "backprop": "backprops"}
 # The control a strategy is paired with: per-epoch selection against rs2 (resampled each
 # epoch), static selection against a fixed random subset (DESIGN.md section 2)
@@ -57,6 +61,87 @@ def paired(runs: pd.DataFrame) -> pd.DataFrame:
         np.where(out["mae_vs_control"].notna(), out["mae_vs_control"] < 1, None),
         index=out.index, dtype=object)
     return out
+
+
+MIN_SEEDS = 3  # fewer seeds give no interval and no winner
+KEPT_ACCURACY_PCT = 2.0  # "kept accuracy": the test-MAE interval vs full ends at most +2%
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The mean of paired per-seed changes (in %) and its 95% Student-t interval; `low` and
+    `high` are NaN below `MIN_SEEDS` seeds (no interval, no winner)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    sd: float
+
+    @property
+    def known(self) -> bool:
+        return bool(np.isfinite(self.low) and np.isfinite(self.high))
+
+    @property
+    def excludes_zero(self) -> bool:
+        return bool(self.known and (self.high < 0 or self.low > 0))
+
+    def as_list(self) -> list[float] | None:
+        return [float(self.low), float(self.high)] if self.known else None
+
+
+def interval(values: pd.Series | np.ndarray | list[float], min_n: int = MIN_SEEDS
+             ) -> Interval:
+    """`Interval` of the finite `values` (one per seed).
+
+    >>> i = interval([1.0, 2.0, 3.0]); [round(v, 3) for v in (i.mean, i.low, i.high)]
+    [2.0, -0.484, 4.484]
+    >>> interval([1.0, 2.0]).known
+    False
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    sd = float(v.std(ddof=1)) if len(v) > 1 else math.nan
+    m, lo, hi = mean_interval(v)
+    if len(v) < min_n:
+        lo = hi = math.nan
+    return Interval(m, lo, hi, len(v), sd)
+
+
+def improvement(values: pd.Series | np.ndarray | list[float]) -> tuple[float, float, float]:
+    """(share, low, high): the share of seed pairs whose change is below 0 (better: lower
+    error or cost) and its 95% Clopper-Pearson interval; NaN without pairs.
+
+    >>> [round(v, 3) for v in improvement([-1.0, -2.0, 0.5])]
+    [0.667, 0.094, 0.992]
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return math.nan, math.nan, math.nan
+    wins = int((v < 0).sum())
+    ci = stats.binomtest(wins, len(v)).proportion_ci(LEVEL, method="exact")
+    return wins / len(v), float(ci.low), float(ci.high)
+
+
+def seeds_to_decide(mean: float, sd: float, boundary: float = 0.0,
+                    most: int = 100) -> int | None:
+    """How many seeds a 95% t-interval at the observed spread `sd` needs to leave `boundary`
+    on one side of `mean`; None when even `most` would not (a difference too small to tell).
+
+    >>> seeds_to_decide(1.0, 1.0), seeds_to_decide(0.0, 1.0)
+    (7, None)
+    """
+    gap = abs(mean - boundary)
+    if not (np.isfinite(gap) and np.isfinite(sd)) or gap == 0:
+        return None
+    if sd == 0:
+        return MIN_SEEDS
+    for n in range(MIN_SEEDS, most + 1):
+        if stats.t.ppf(0.5 + LEVEL / 2, n - 1) * sd / math.sqrt(n) < gap:
+            return n
+    return None
 
 
 def mean_interval(values: pd.Series | np.ndarray, level: float = 0.95

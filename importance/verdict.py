@@ -1,26 +1,22 @@
-"""The verdict of a comparison: what each strategy saved and what it cost in accuracy, against
-full data and against its random control on the same data and seed, said no more strongly
-than the stored runs allow.
+"""The one place a conclusion is made: every claim on every surface (Overview, Energy,
+Forecasts, Sweep, the HTML report, `importance compare` and `importance sweep`) comes from
+`conclude`, and every surface shows its `headline` and `sentences` as they are.
 
-Runs are duck-typed like `importance.views.RunInfo`: `run_id`, `summary` (the stored summary)
-and `config` (its `RunConfig`). Two runs are *on the same data* when everything but the
-strategy, its parameters and the seed matches (`setup_key`): data, windows, model and training
-settings. Every ratio pairs runs of the same data and seed (`importance.evidence.paired`); a
-strategy is paired with its control at the same keep ratio (`evidence.control_of`: rs2 for
-per-epoch selection, the fixed random subset for static selection).
+Runs are duck-typed like `importance.views.RunInfo`: `run_id`, `summary`, `config`. Runs are
+one comparison when everything but the strategy, its parameters and the seed matches
+(`importance.config.comparison_key`). Every change pairs runs of the same data and seed
+(`importance.evidence`): per strategy, its test MAE, backprops (scoring included), wall time
+and energy against full data, and its test MAE against its control (rs2 for per-epoch
+selection, a fixed random subset for static selection) at the budget the strategy actually
+spent; the best neural strategy against the best classical model.
 
-How strongly a difference in test MAE is stated depends on the seeds in the store:
-
-- one seed of a strategy on that data: a difference smaller than `SEED_SPREAD_PCT` (the
-  spread of per-seed MAE ratios measured across seeds) is "within the spread measured across
-  seeds (±5%): one seed cannot separate them", and no winner is named; a larger one is named
-  for that seed only;
-- several seeds: the mean difference and its 95% interval over seeds (`mean_interval`); a
-  winner only when the interval excludes 0.
-
-Savings count every cost of a run, its scoring included: energy and wall time over all its
-phases, backprops for training plus scoring (`importance.compare.backprops_all`). Energy is
-called an estimate whenever a run's `energy_method` says it was estimated or modelled.
+Rules (`../shared/DESIGN.md` 4a): a winner only when a 95% t-interval over at least 3 seeds
+excludes 0 and no caveat applies (too few test windows, runs shorter than the energy meter's
+sampling interval, a best epoch before any selection by score, a control at another budget).
+A strategy *kept accuracy* when the upper end of its test-MAE interval against full data is at
+most `KEPT_ACCURACY_PCT`. The *best trade-off* is named only among strategies that kept
+accuracy and whose wall-time saving interval excludes 0, ranked by their backprop saving
+(deterministic, scoring included); energy is shown as the estimate it is, never ranked on.
 """
 
 from __future__ import annotations
@@ -28,27 +24,41 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from importance import text
 from importance.compare import backprops_all
-from importance.config import RunConfig
-from importance.evidence import SEED_SPREAD_PCT, control_of, mean_interval, paired
+from importance.config import RunConfig, comparison_key
+from importance.evidence import (
+    KEPT_ACCURACY_PCT,
+    MIN_SEEDS,
+    Interval,
+    control_of,
+    improvement,
+    interval,
+)
+from importance.verdict_text import (
+    BEST_RULE,
+    classical_sentence,
+    control_sentence,
+    headline,
+    savings_sentence,
+)
 
 FULL = "full"
 CONTROLS = frozenset({"rs2", "random"})
-BEATS, LOSES, SPREAD, NO_WINNER, NO_CONTROL, CONTROL = (
-    "beats", "loses", "spread", "no_winner", "no_control", "control")
-SPREAD_WORDS = (f"within the spread measured across seeds (±{SEED_SPREAD_PCT:g}%): one seed "
-                "cannot separate them")
+MIN_TEST_WINDOWS = 30  # per series: fewer cannot judge accuracy
+METER_INTERVAL_S = 1.0  # the energy meter's sampling interval (importance.energy)
+BUDGET_TOLERANCE = 0.05  # budgets within 5% of each other are the same budget
 QUESTION = ("Which training windows matter, and how much energy does skipping the rest save at "
             "what accuracy?")
-BEST_RULE = (f"the largest energy saving (wall time when energy was not measured) among the "
-             f"strategies whose test MAE stays within the ±{SEED_SPREAD_PCT:g}% seed spread of "
-             "full data; the lowest test MAE when none does")
+METRICS = ("test_mae", "backprops", "wall_s", "energy_kwh")
+ACCURACY = ("test_mae",)
+TIME = ("wall_s", "energy_kwh")
 
 
 class RunLike(Protocol):
@@ -57,43 +67,31 @@ class RunLike(Protocol):
     config: RunConfig
 
 
-# --- rows of evidence -------------------------------------------------------------------------
-
-def setup_key(config: RunConfig) -> str:
-    """What must match for two runs to be on the same data: everything but the strategy, its
-    parameters and the seed."""
-    t = config.train
-    return repr((config.data, config.window, config.model, t.epochs, t.batch_size, t.lr,
-                 t.lr_schedule, t.country, t.patience, t.min_delta))
-
+# --- evidence rows ------------------------------------------------------------------------------
 
 def _default_param(strategy: str, name: str) -> Any:
     from importance.strategies import STRATEGIES
 
     cls = STRATEGIES.get(strategy)
-    if cls is None:
-        return None
-    p = inspect.signature(cls).parameters.get(name)
+    p = inspect.signature(cls).parameters.get(name) if cls is not None else None
     return None if p is None or p.default is inspect.Parameter.empty else p.default
 
 
 def keep_ratio(strategy: str, params: Mapping[str, Any]) -> float:
-    """The share of windows a strategy trains per epoch (its parameter, else its constructor's
-    default); NaN for strategies without one (full data, selective backprop's default)."""
+    """The share of windows a strategy trains per epoch (its parameter, else its default);
+    NaN for strategies without one."""
     if strategy == FULL:
         return math.nan
     v = params.get("keep_ratio", _default_param(strategy, "keep_ratio"))
     return math.nan if v is None else float(v)
 
 
-def variant(run: RunLike) -> str:
-    """A strategy with its parameters: runs of one variant on the same data differ by seed."""
-    params = run.config.train.strategy_params
-    return _strategy(run) + repr(sorted(params.items()))
+def short_label(strategy: str) -> str:
+    """A strategy's label without its explanation: "RS2", "Gradient-norm top-k"."""
+    from importance.strategies import STRATEGIES
 
-
-def _strategy(run: RunLike) -> str:
-    return str(run.summary.get("strategy", run.config.train.strategy))
+    cls = STRATEGIES.get(strategy)
+    return (cls.label if cls is not None else strategy).split(" (")[0].split(":")[0]
 
 
 def _number(v: object) -> float:
@@ -105,387 +103,338 @@ def _number(v: object) -> float:
 
 
 def energy_estimated(method: str | None) -> bool:
-    """Whether an `energy_method` says the energy was estimated or modelled (CPU power from
-    load or a TDP constant, RAM from a constant model) rather than read off counters alone."""
+    """Whether an `energy_method` says the energy was estimated or modelled."""
     m = (method or "").lower()
     return any(w in m for w in ("estimat", "constant", "model"))
 
 
-def _neural(runs: Iterable[RunLike]) -> list[RunLike]:
+def _test_windows(summary: Mapping[str, Any]) -> float:
+    """Test windows of the run's smallest series (NaN when not recorded)."""
+    parts = [p.get("n_test") for p in summary.get("per_series") or []]
+    counts = [_number(n) for n in parts] or [_number(summary.get("n_test"))]
+    return min(counts)
+
+
+ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
+               "backprops", "wall_s", "energy_kwh", "test_windows", "scores_unused",
+               "estimated"]
+
+
+def run_row(run: RunLike) -> dict[str, Any]:
+    """One run as an evidence row (`ROW_COLUMNS`)."""
+    from importance.stopping import scores_unused_note
+
+    s, t = run.summary, run.config.train
+    strategy = str(s.get("strategy", t.strategy))
+    return {"run_id": run.run_id, "strategy": strategy,
+            "variant": strategy + repr(sorted(t.strategy_params.items())),
+            "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
+            "setup": comparison_key(run.config), "test_mae": _number(s.get("test_mae")),
+            "backprops": float(backprops_all(s)), "wall_s": _number(s.get("wall_s")),
+            "energy_kwh": _number(s.get("energy_kwh")), "test_windows": _test_windows(s),
+            "scores_unused": scores_unused_note(s, strategy) is not None,
+            "estimated": energy_estimated(s.get("energy_method"))}
+
+
+def neural(runs: Iterable[RunLike]) -> list[RunLike]:
     return [r for r in runs if r.summary.get("kind") != "classical"
             and np.isfinite(_number(r.summary.get("test_mae")))]
 
 
-def evidence_rows(runs: Sequence[RunLike]) -> pd.DataFrame:
-    """One row per neural run (in the given order) in the columns `importance.evidence`
-    expects, with `series` = the run's `setup_key` (its data), plus `run_id` and `variant`."""
-    rows = []
-    for r in _neural(runs):
-        s = r.summary
-        strategy = _strategy(r)
-        rows.append({"run_id": r.run_id, "strategy": strategy, "variant": variant(r),
-                     "keep_ratio": keep_ratio(strategy, r.config.train.strategy_params),
-                     "seed": int(r.config.train.seed), "series": setup_key(r.config),
-                     "test_mae": _number(s.get("test_mae")),
-                     "energy_kwh": _number(s.get("energy_kwh")),
-                     "wall_s": _number(s.get("wall_s")),
-                     "backprops": float(backprops_all(s))})
-    cols = ["run_id", "strategy", "variant", "keep_ratio", "seed", "series", "test_mae",
-            "energy_kwh", "wall_s", "backprops"]
-    return pd.DataFrame(rows, columns=cols)
+def rows_of(runs: Sequence[RunLike]) -> pd.DataFrame:
+    return pd.DataFrame([run_row(r) for r in neural(runs)], columns=ROW_COLUMNS)
 
 
-# --- the verdict per strategy -------------------------------------------------------------------
+# --- claims -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Spread:
-    """A test-MAE difference in percent (negative: lower MAE, better) over the seeds found:
-    `mean` (the one seed's value when `seeds` is 1) and its 95% interval (NaN below 2)."""
+class Caveat:
+    """Why a claim names no winner: `code` for programs, `text` for people."""
 
-    mean: float
-    low: float
-    high: float
-    seeds: int
-
-    @property
-    def outcome(self) -> str:
-        """BEATS (lower MAE), LOSES or, when the runs cannot tell, SPREAD (one seed) or
-        NO_WINNER (several seeds, an interval that includes 0)."""
-        if self.seeds >= 2:
-            return BEATS if self.high < 0 else LOSES if self.low > 0 else NO_WINNER
-        if abs(self.mean) < SEED_SPREAD_PCT:
-            return SPREAD
-        return BEATS if self.mean < 0 else LOSES
-
-
-def _spread(values: pd.Series) -> Spread | None:
-    v = values.to_numpy(dtype=float)
-    v = v[np.isfinite(v)]
-    if not len(v):
-        return None
-    m, lo, hi = mean_interval(v)
-    return Spread(m, lo, hi, len(v))
+    code: str
+    text: str
 
 
 @dataclass(frozen=True)
-class StrategyVerdict:
-    """One run of a comparison against full data and against its control, with the seeds of
-    its variant stored on the same data."""
+class Claim:
+    """`strategy` against `against` on `metric`: the per-seed % change of the strategy's
+    value (negative: lower error or cost, better), its interval, the share of seeds that
+    improved, and the winner (None: the evidence does not decide)."""
 
-    run_id: str
     strategy: str
+    against: str
+    metric: str
+    change: Interval
+    p_improvement: tuple[float, float, float]
+    winner: str | None
+    caveats: tuple[Caveat, ...] = ()
+    budgets: tuple[float, float] | None = None  # shares of full's backprops: strategy, against
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.p_improvement
+        return {"strategy": self.strategy, "against": self.against, "metric": self.metric,
+                "seeds": self.change.n, "mean_change_pct": _json(self.change.mean),
+                "interval_pct": self.change.as_list(), "p_improvement": _json(p[0]),
+                "p_improvement_interval": None if not np.isfinite(p[1]) else [p[1], p[2]],
+                "winner": self.winner,
+                "budgets": None if self.budgets is None else list(self.budgets),
+                "caveats": [{"code": c.code, "text": c.text} for c in self.caveats]}
+
+
+def _json(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
+
+
+def _claim(strategy: str, against: str, metric: str, changes: np.ndarray,
+           caveats: Sequence[Caveat], budgets: tuple[float, float] | None = None) -> Claim:
+    ch = interval(changes)
+    caveats = tuple(caveats)
+    if ch.n < MIN_SEEDS:
+        caveats = (Caveat("few_seeds", f"{text.seeds_words(ch.n)}: indicative only, no "
+                          f"interval and no winner ({MIN_SEEDS} seeds or more decide)"),
+                   *caveats)
+    winner = None
+    if not caveats and ch.excludes_zero:
+        winner = strategy if ch.high < 0 else against
+    return Claim(strategy, against, metric, ch, improvement(changes), winner, caveats, budgets)
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """A strategy variant against full data and its control over the seeds of its setup."""
+
     name: str
-    seed: int
+    strategy: str
+    variant: str
     keep_ratio: float
-    # against the full-data run of the same data and seed (NaN without one); savings in %
-    full_id: str | None
-    energy_saved_pct: float
-    wall_saved_pct: float
-    backprop_saved_pct: float
-    mae_change_pct: float
+    seeds: int
+    vs_full: dict[str, Claim]  # by metric; empty without a full run
+    vs_control: Claim | None
+    budget: float  # mean share of full's backprops spent, scoring included
     energy_estimated: bool
-    vs_full: Spread | None  # test MAE change against full, over the seeds found
-    # against the control at the same keep ratio, same data and seed
-    control: str | None  # None: the run is itself a control
-    control_name: str
-    control_id: str | None
-    control_energy_saved_pct: float
-    vs_control: Spread | None  # this run's test MAE against its control's, over the seeds
+    control_name: str = ""  # "" for a control itself
+    run_ids: tuple[str, ...] = field(default=())
 
     @property
-    def is_control(self) -> bool:
-        return self.control is None
+    def kept_accuracy(self) -> bool:
+        c = self.vs_full.get("test_mae")
+        return bool(c is not None and not c.caveats and c.change.known
+                    and c.change.high <= KEPT_ACCURACY_PCT)
 
     @property
-    def outcome(self) -> str:
-        """Against the control: BEATS, LOSES, SPREAD, NO_WINNER, NO_CONTROL, or CONTROL."""
-        if self.is_control:
-            return CONTROL
-        return NO_CONTROL if self.vs_control is None else self.vs_control.outcome
+    def saves_time(self) -> bool:
+        c = self.vs_full.get("wall_s")
+        return bool(c is not None and not c.caveats and c.change.known and c.change.high < 0)
+
+    def saved(self, metric: str) -> float:
+        """Mean saving in % against full data (NaN without it)."""
+        c = self.vs_full.get(metric)
+        return -c.change.mean if c is not None else math.nan
 
 
-def short_label(strategy: str) -> str:
-    """A strategy's label without its explanation: "RS2", "Gradient-norm top-k"."""
-    from importance.strategies import STRATEGIES
-
-    cls = STRATEGIES.get(strategy)
-    label = cls.label if cls is not None else strategy
-    return label.split(" (")[0].split(":")[0]
+def _pick(rows: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    return rows[mask].drop_duplicates("seed", keep="last").set_index("seed", drop=False)
 
 
-def _short_names(runs: Sequence[RunLike], names: Mapping[str, str]) -> dict[str, str]:
-    """Each run's strategy in a few words; runs whose strategy repeats among `runs` (other
-    parameters) get their page name (`names`), which tells them apart."""
-    short = {r.run_id: short_label(_strategy(r)) for r in runs}
-    counts = pd.Series(list(short.values()), dtype=object).value_counts()
-    return {rid: names.get(rid, n) if counts[n] > 1 else n for rid, n in short.items()}
-
-
-def _saved(value: float, base: float) -> float:
-    if not (np.isfinite(value) and np.isfinite(base)) or base == 0:
-        return math.nan
-    return float(100 * (1 - value / base))
-
-
-def strategy_verdicts(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
-                      names: Mapping[str, str] | None = None) -> list[StrategyVerdict]:
-    """The verdict of every run of `focus` but full data (in order), paired with the full run
-    and the control run of its data and seed (a focus run first, else the newest in `store`),
-    with every seed of its variant found in `focus` + `store` on the same data (the newest
-    run per seed; the focus run for its own seed)."""
-    focus = _neural(focus)
-    names = _short_names(focus, dict(names or {}))
-    focus_ids = {r.run_id for r in focus}
-    ordered = [r for r in _neural(store) if r.run_id not in focus_ids] + list(focus)
-    rows = evidence_rows(ordered)
-    if rows.empty:
-        return []
-    # the newest run per data, seed and variant: focus runs come last, so they are kept
-    rows = rows.drop_duplicates(["series", "seed", "variant"], keep="last")
-    pairs = paired(rows.drop(columns=["variant", "run_id"])).assign(
-        run_id=rows["run_id"].to_numpy(), variant=rows["variant"].to_numpy())
-    by_id = pairs.set_index("run_id", drop=False)
-    out = []
-    for r in focus:
-        strategy = _strategy(r)
-        if strategy == FULL or r.run_id not in by_id.index:
-            continue
-        row = by_id.loc[r.run_id]
-        same = (rows["series"] == row["series"]) & (rows["seed"] == row["seed"])
-        full = rows[same & (rows["strategy"] == FULL)]
-        full_row = full.iloc[-1] if len(full) else None
-        seeds = pairs[(pairs["series"] == row["series"]) & (pairs["variant"] == row["variant"])]
-        is_control = strategy in CONTROLS
-        control = None if is_control else control_of(strategy)
-        ctrl = pd.DataFrame()
-        if control is not None:
-            ctrl = rows[same & (rows["strategy"] == control)
-                        & (rows["keep_ratio"] == row["keep_ratio"])]
-        ctrl_row = ctrl.iloc[-1] if len(ctrl) else None
-        ctrl_id = None if ctrl_row is None else str(ctrl_row["run_id"])
-        energy_base = math.nan if full_row is None else full_row["energy_kwh"]
-        involved = {r.run_id} | {str(x["run_id"]) for x in (full_row, ctrl_row)
-                                 if x is not None}
-        estimated = any(energy_estimated(x.summary.get("energy_method"))
-                        for x in ordered if x.run_id in involved)
-        out.append(StrategyVerdict(
-            run_id=r.run_id, strategy=strategy, name=names[r.run_id],
-            seed=int(row["seed"]), keep_ratio=float(row["keep_ratio"]),
-            full_id=None if full_row is None else str(full_row["run_id"]),
-            energy_saved_pct=float(100 * (1 - row["energy_ratio"])),
-            wall_saved_pct=float(100 * (1 - row["wall_ratio"])),
-            backprop_saved_pct=float(100 * (1 - row["backprop_ratio"])),
-            mae_change_pct=float(100 * (row["mae_ratio"] - 1)),
-            energy_estimated=estimated,
-            vs_full=_spread(100 * (seeds["mae_ratio"] - 1)),
-            control=control,
-            control_name=names.get(ctrl_id, short_label(control)) if control else "",
-            control_id=ctrl_id,
-            control_energy_saved_pct=math.nan if ctrl_row is None else _saved(
-                ctrl_row["energy_kwh"], energy_base),
-            vs_control=None if control is None else _spread(
-                100 * (seeds["mae_vs_control"] - 1))))
+def variant_names(rows: pd.DataFrame) -> dict[str, str]:
+    """A name per variant: the strategy's label, with its keep ratio (or parameters) when the
+    strategy runs with several."""
+    out = {}
+    per = rows.drop_duplicates("variant").groupby("strategy")["variant"].apply(list)
+    for strategy, variants in per.items():
+        for v in variants:
+            name = short_label(strategy)
+            if len(variants) > 1:
+                keep = rows.loc[rows["variant"] == v, "keep_ratio"].iloc[0]
+                name += f" at keep {keep:g}" if np.isfinite(keep) else f" {v[len(strategy):]}"
+            out[v] = name
     return out
 
 
-# --- in words -----------------------------------------------------------------------------------
-
-def _size(v: float) -> str:
-    """|v| to one decimal, rounded down where rounding would lift a difference inside the seed
-    spread onto its edge (4.96% reads "4.9%", never "5.0%, within the ±5% spread")."""
-    a = abs(v)
-    r = round(a, 1)
-    if a < SEED_SPREAD_PCT <= r:
-        r = math.floor(a * 10) / 10
-    return f"{r:.1f}"
-
-
-def _pct(v: float) -> str:
-    return f"{'-' if v < 0 else '+'}{_size(v)}%"
-
-
-def _diff(v: float) -> str:
-    """A test-MAE difference in words: "3.1% lower" / "3.1% higher"."""
-    return f"{_size(v)}% {'lower' if v < 0 else 'higher'}"
-
-
-def _interval(s: Spread) -> str:
-    return f"95% interval {_pct(s.low)} to {_pct(s.high)}"
+def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Caveat]:
+    out = []
+    windows = rows["test_windows"].min()
+    if set(metrics) & set(ACCURACY) and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
+        out.append(Caveat("few_test_windows", f"only {int(windows)} test windows per series "
+                          f"(fewer than {MIN_TEST_WINDOWS}): too few to judge accuracy"))
+    short = rows["wall_s"].min()
+    if set(metrics) & set(TIME) and np.isfinite(short) and short < METER_INTERVAL_S:
+        out.append(Caveat("short_runs", f"runs as short as {short:.2g} s, below the energy "
+                          f"meter's {METER_INTERVAL_S:g} s sampling interval: their time and "
+                          "energy differences are noise"))
+    unused = sorted(rows.loc[rows["scores_unused"].astype(bool) & (rows["strategy"] != FULL),
+                             "seed"].unique())
+    if unused:
+        out.append(Caveat("scores_unused", f"{name}'s best epoch came before any selection by "
+                          f"score (seed{'s' if len(unused) > 1 else ''} "
+                          f"{', '.join(map(str, unused))}): its scores played no part"))
+    return out
 
 
-def energy_words(pct: float, estimated: bool) -> str:
-    """An energy saving: "27% less energy (estimated)", or "energy not measured"."""
-    if not np.isfinite(pct):
-        return "energy not measured"
-    return (f"{abs(pct):.0f}% {'less' if pct >= 0 else 'more'} energy"
-            + (" (estimated)" if estimated else ""))
+def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str]) -> StrategyResult:
+    setup = rows[rows["variant"] == variant]
+    own = _pick(rows, rows["variant"] == variant)
+    full = _pick(rows, rows["strategy"] == FULL)
+    strategy, name = str(own["strategy"].iloc[0]), names[variant]
+    seeds = own.index.intersection(full.index)
+    vs_full: dict[str, Claim] = {}
+    budget = math.nan
+    if len(seeds):
+        both = pd.concat([own.loc[seeds], full.loc[seeds]])
+        budget = float((own.loc[seeds, "backprops"] / full.loc[seeds, "backprops"]).mean())
+        for m in METRICS:
+            ch = 100 * (own.loc[seeds, m].to_numpy() / full.loc[seeds, m].to_numpy() - 1)
+            vs_full[m] = _claim(name, "full data", m, ch, _caveats(both, name, [m]))
+    vs_control = None
+    if strategy not in CONTROLS and strategy != FULL:
+        vs_control = _control_claim(rows, own, strategy, name, names)
+    return StrategyResult(name, strategy, variant, float(own["keep_ratio"].iloc[0]),
+                          len(own), vs_full, vs_control, budget,
+                          bool(setup["estimated"].any()),
+                          "" if strategy in CONTROLS else short_label(control_of(strategy)),
+                          tuple(setup["run_id"]))
 
 
-def _less(pct: float, what: str) -> str:
-    if not np.isfinite(pct):
-        return f"{what}: not compared"
-    return f"{abs(pct):.0f}% {'less' if pct >= 0 else 'more'} {what}"
-
-
-def _fewer(pct: float, what: str) -> str:
-    if not np.isfinite(pct):
-        return f"{what}: not compared"
-    return f"{abs(pct):.0f}% {'fewer' if pct >= 0 else 'more'} {what}"
-
-
-def savings_sentence(v: StrategyVerdict) -> str:
-    """Against full data: the savings and the test-MAE change, as strongly as the seeds allow."""
-    if v.full_id is None or v.vs_full is None:
-        return (f"**{v.name}**: no full-data run on the same data with seed {v.seed}, so no "
-                "saving can be stated.")
-    text = (f"**{v.name}**: {energy_words(v.energy_saved_pct, v.energy_estimated)}, "
-            f"{_less(v.wall_saved_pct, 'wall time')} and "
-            f"{_fewer(v.backprop_saved_pct, 'backpropagated samples')} than full data "
-            f"(scoring included); test MAE {_pct(v.mae_change_pct)} against full data")
-    s = v.vs_full
-    if s.seeds >= 2:
-        text += (f"; over {s.seeds} seeds the test MAE changed by {_pct(s.mean)} on average "
-                 f"({_interval(s)}")
-        text += ("): no measurable change." if s.outcome == NO_WINNER else
-                 "): better than full data." if s.outcome == BEATS else
-                 "): worse than full data.")
-        return text
-    if s.outcome == SPREAD:
-        return text + f", {SPREAD_WORDS}."
-    return text + f", beyond the ±{SEED_SPREAD_PCT:g}% spread measured across seeds (one seed)."
-
-
-def control_sentence(v: StrategyVerdict) -> str | None:
-    """Against its control on the same data and seed(s); None for a control itself."""
-    if v.is_control:
+def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: str,
+                   names: Mapping[str, str]) -> Claim | None:
+    """Against the control variant whose budget (backprops, scoring included) is nearest the
+    strategy's own on the same seeds; a control at another budget decides nothing."""
+    control = control_of(strategy)
+    best = None
+    for variant in rows.loc[rows["strategy"] == control, "variant"].unique():
+        ctrl = _pick(rows, rows["variant"] == variant)
+        seeds = own.index.intersection(ctrl.index)
+        if not len(seeds):
+            continue
+        ratio = float((own.loc[seeds, "backprops"] / ctrl.loc[seeds, "backprops"]).mean())
+        if best is None or abs(math.log(ratio)) < abs(math.log(best[2])):
+            best = (variant, seeds, ratio, ctrl)
+    if best is None:
         return None
-    keep = f" at keep ratio {v.keep_ratio:.0%}" if np.isfinite(v.keep_ratio) else ""
-    if v.vs_control is None:
-        return (f"No {v.control_name} run{keep} with seed {v.seed} on the same data: "
-                f"{v.name} cannot be compared with its random control.")
-    s = v.vs_control
-    diff = _diff(s.mean)
-    if s.seeds >= 2:
-        over = f"over {s.seeds} seeds, its test MAE is {diff} on average ({_interval(s)})"
-        text = {BEATS: f"**{v.name} beats its control**, {v.control_name}: {over}.",
-                LOSES: f"**The control {v.control_name} beats {v.name}**: {over}.",
-                NO_WINNER: f"{v.name} against its control {v.control_name}: {over}, which "
-                           "includes 0: no winner."}[s.outcome]
-    elif s.outcome == SPREAD:
-        text = (f"{v.name} against its control {v.control_name}: test MAE {diff}, "
-                f"{SPREAD_WORDS}.")
-    else:
-        beyond = f"beyond the ±{SEED_SPREAD_PCT:g}% spread measured across seeds; one seed"
-        text = (f"**{v.name} beats its control**, {v.control_name}, on seed {v.seed}: test MAE "
-                f"{diff} ({beyond})." if s.outcome == BEATS else
-                f"**The control {v.control_name} beats {v.name}** on seed {v.seed}: "
-                f"{v.name}'s test MAE is {diff} ({beyond}).")
-    if np.isfinite(v.energy_saved_pct) and np.isfinite(v.control_energy_saved_pct):
-        est = " (estimated)" if v.energy_estimated else ""
-        text += (f" Energy saved against full data{est}: {v.name} {v.energy_saved_pct:.0f}%, "
-                 f"{v.control_name} {v.control_energy_saved_pct:.0f}%.")
-    return text
+    variant, seeds, ratio, ctrl = best
+    full = _pick(rows, rows["strategy"] == FULL)
+    base = full["backprops"].reindex(seeds).to_numpy()
+    budgets = (float(np.nanmean(own.loc[seeds, "backprops"].to_numpy() / base)),
+               float(np.nanmean(ctrl.loc[seeds, "backprops"].to_numpy() / base)))
+    cname = names[variant]
+    caveats = _caveats(pd.concat([own.loc[seeds], ctrl.loc[seeds]]), name, ACCURACY)
+    if abs(ratio - 1) > BUDGET_TOLERANCE:
+        spent = (f"{text.share(budgets[0])} and {text.share(budgets[1])} of full data's"
+                 if np.isfinite(budgets[0]) else f"{ratio:.2f}x the")
+        caveats.append(Caveat("budget_mismatch", f"{name} and {cname} spent different budgets "
+                              f"({spent} backprops, scoring included): a bigger budget is not "
+                              "a better selection; run the control at the budget spent"))
+    ch = 100 * (own.loc[seeds, "test_mae"].to_numpy() / ctrl.loc[seeds, "test_mae"].to_numpy()
+                - 1)
+    return _claim(name, cname, "test_mae", ch, caveats,
+                  budgets if np.isfinite(budgets[0]) else None)
 
 
-def best(verdicts: Sequence[StrategyVerdict]) -> StrategyVerdict | None:
-    """The strategy to headline (`BEST_RULE`): among those paired with full data, the largest
-    energy saving (wall time where energy was not measured) at a test MAE within the seed
-    spread of full data; else the lowest test-MAE change."""
-    known = [v for v in verdicts if v.full_id is not None and np.isfinite(v.mae_change_pct)]
-    if not known:
+# --- against classical models -------------------------------------------------------------------
+
+def classical_claim(rows: pd.DataFrame, names: Mapping[str, str],
+                    classical: Mapping[str, float]) -> Claim | None:
+    """The best neural variant (lowest mean test MAE over its seeds) against the best of the
+    classical models fitted (`classical`: name -> test MAE, deterministic: no seed)."""
+    classical = {k: v for k, v in classical.items() if np.isfinite(v)}
+    if rows.empty or not classical:
         return None
-    kept = [v for v in known if v.mae_change_pct < SEED_SPREAD_PCT]
-    if kept:
-        def saving(v: StrategyVerdict) -> float:
-            e = v.energy_saved_pct
-            return e if np.isfinite(e) else v.wall_saved_pct if np.isfinite(
-                v.wall_saved_pct) else -math.inf
-        return max(kept, key=saving)
-    return min(known, key=lambda v: v.mae_change_pct)
+    ref, ref_mae = min(classical.items(), key=lambda kv: kv[1])
+    means = rows.drop_duplicates(["variant", "seed"], keep="last").groupby(
+        "variant")["test_mae"].mean()
+    variant = str(means.idxmin())
+    own = _pick(rows, rows["variant"] == variant)
+    ch = 100 * (own["test_mae"].to_numpy() / ref_mae - 1)
+    return _claim(names[variant], ref, "test_mae", ch,
+                  _caveats(own, names[variant], ACCURACY))
 
+
+# --- the verdict ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Verdict:
-    """A comparison's verdict: a tone for its box ("success": a strategy beats its control
-    and none loses to one; "warning": a control beats a strategy and none loses to one;
-    "info": the runs cannot tell, they disagree, or there is nothing to compare), a headline
-    (the best trade-off, `best`) and the sentences below it."""
+    """A comparison's conclusion: a tone for its box ("success" only when a best trade-off is
+    named), the `headline` every surface shows, the sentences below it, the claims behind
+    them and the results per strategy."""
 
     tone: str
     headline: str
     sentences: tuple[str, ...]
-    best: StrategyVerdict | None
-    verdicts: tuple[StrategyVerdict, ...]
+    best: StrategyResult | None
+    results: tuple[StrategyResult, ...]
+    classical: Claim | None
+    seeds: int
+
+    @property
+    def claims(self) -> list[Claim]:
+        out = [c for r in self.results for c in (*r.vs_full.values(), r.vs_control) if c]
+        return out + ([self.classical] if self.classical else [])
+
+    def control_sentences(self) -> list[str]:
+        """Each strategy against its control (controls themselves have none)."""
+        return [control_sentence(r) for r in self.results if r.control_name]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of `importance compare --json` / `importance sweep --json`."""
+        return {"seeds": self.seeds, "headline": self.headline,
+                "best": None if self.best is None else self.best.name,
+                "rule": BEST_RULE, "claims": [c.to_json() for c in self.claims]}
 
 
-def verdict(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
-            names: Mapping[str, str] | None = None) -> Verdict:
-    """The verdict of the runs `focus` (e.g. the latest comparison), with the seeds of `store`
-    (every stored run) for the intervals."""
-    vs = strategy_verdicts(focus, store, names)
-    if not vs:
-        has_full = any(_strategy(r) == FULL for r in _neural(focus))
-        text = ("Only full data: no strategy to compare with it." if has_full else
-                "No neural run to compare.")
-        return Verdict("info", text, (), None, ())
-    top = best(vs)
-    outcomes = [v.outcome for v in vs]
-    tone = ("info" if (BEATS in outcomes) == (LOSES in outcomes) else
-            "success" if BEATS in outcomes else "warning")
-    if top is None:
-        headline = ("No full-data run on the same data and seed: savings cannot be stated. "
-                    "Add full data to the comparison.")
-    else:
-        headline = (f"Best trade-off: **{top.name}**, "
-                    f"{energy_words(top.energy_saved_pct, top.energy_estimated)} and "
-                    f"{_less(top.wall_saved_pct, 'wall time')} than full data at a test MAE "
-                    f"{_pct(top.mae_change_pct)}"
-                    + (f", within the ±{SEED_SPREAD_PCT:g}% spread measured across seeds"
-                       if top.vs_full is not None and top.vs_full.outcome == SPREAD else "")
-                    + ".")
-    sentences = []
-    for v in vs:
-        sentences.append(savings_sentence(v))
-        if (c := control_sentence(v)) is not None:
-            sentences.append(c)
-    return Verdict(tone, headline, tuple(sentences), top, tuple(vs))
+def conclude(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
+             classical: Mapping[str, float] | None = None) -> Verdict:
+    """The verdict of the runs `focus` (a comparison, all its seeds), with the seeds of the
+    same setup and variants found in `store` (the newest run per seed; `focus` wins), and
+    the best neural strategy against the best of `classical` (name -> test MAE) if given."""
+    focus = neural(focus)
+    ids = {r.run_id for r in focus}
+    rows = rows_of([r for r in neural(store) if r.run_id not in ids] + focus)
+    return conclude_rows(rows, ids, classical)
 
 
-# --- against classical models (Forecasts) -------------------------------------------------------
-
-def classical_verdict(neural: Mapping[str, float], classical: Mapping[str, float]
-                      ) -> tuple[str, list[str]]:
-    """The best neural run (lowest test MAE of `neural`: name -> MAE) against the best of all
-    the classical models fitted (`classical`: name -> MAE), as (tone, sentences). A difference
-    below the seed spread names no winner (a neural run is one seed)."""
-    neural = {k: v for k, v in neural.items() if np.isfinite(v)}
-    classical = {k: v for k, v in classical.items() if np.isfinite(v)}
-    if not neural or not classical:
-        return "info", []
-    name, mae = min(neural.items(), key=lambda kv: kv[1])
-    ref, ref_mae = min(classical.items(), key=lambda kv: kv[1])
-    pct = 100 * (mae / ref_mae - 1) if ref_mae else math.nan
-    against = (f"the best of the {len(classical)} classical models fitted on this data, "
-               f"{ref} (test MAE {ref_mae:,.2f})" if len(classical) > 1 else
-               f"the one classical model fitted on this data, {ref} (test MAE {ref_mae:,.2f})")
-    head = f"The best neural run, **{name}** (test MAE {mae:,.2f}), against {against}: "
-    if not np.isfinite(pct):
-        return "info", [head + "cannot be compared."]
-    diff = _diff(pct)
-    if abs(pct) < SEED_SPREAD_PCT:
-        return "info", [head + f"test MAE {diff}, {SPREAD_WORDS}."]
-    if pct < 0:
-        return "success", [head + f"**it beats it**, test MAE {diff} (beyond the "
-                           f"±{SEED_SPREAD_PCT:g}% seed spread)."]
-    return "warning", [head + f"**the classical model is better**: the neural run's test MAE "
-                       f"is {diff} (beyond the ±{SEED_SPREAD_PCT:g}% seed spread)."]
+def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
+                  classical: Mapping[str, float] | None = None) -> Verdict:
+    """`conclude` on evidence rows (`ROW_COLUMNS`; `seed` is the pairing unit: a sweep over
+    several series may pair on series x seed), for the variants of the `focus_ids` rows (all
+    rows when None)."""
+    rows = rows.drop_duplicates(["setup", "seed", "variant"], keep="last")
+    wanted = rows if focus_ids is None else rows[rows["run_id"].isin(set(focus_ids))]
+    if wanted.empty:
+        return Verdict("info", "No neural run to compare.", (), None, (), None, 0)
+    results, claim = [], None
+    for setup in wanted["setup"].unique():
+        same = rows[rows["setup"] == setup]
+        names = variant_names(same)
+        for variant in wanted.loc[wanted["setup"] == setup, "variant"].unique():
+            if same.loc[same["variant"] == variant, "strategy"].iloc[0] != FULL:
+                results.append(_result(same, variant, names))
+        if claim is None and classical:
+            claim = classical_claim(same[same["variant"].isin(wanted["variant"])], names,
+                                    classical)
+    seeds = int(wanted.groupby("variant")["seed"].nunique().max())
+    return _verdict(results, claim, seeds, has_full=bool((wanted["strategy"] == FULL).any()))
 
 
-def leaderboard(table: pd.DataFrame, mae: str = "MAE") -> pd.DataFrame:
-    """`table` (one row per model) sorted by test MAE, best first, with a `rank` column first
-    (models without an MAE last, unranked)."""
-    out = table.sort_values(mae, kind="stable", na_position="last").reset_index(drop=True)
-    ranks = pd.Series(range(1, len(out) + 1), dtype="Int64")
-    ranks[out[mae].isna().to_numpy()] = pd.NA
-    out.insert(0, "rank", ranks)
-    return out
+def candidate(results: Sequence[StrategyResult]) -> StrategyResult | None:
+    """The strategy that saved the most backprops (ties: the lower test MAE) among those that
+    kept accuracy: chosen on what no machine load changes."""
+    kept = [r for r in results if r.kept_accuracy]
+    return max(kept, key=lambda r: (r.saved("backprops"), r.saved("test_mae")), default=None)
+
+
+def best_tradeoff(results: Sequence[StrategyResult]) -> StrategyResult | None:
+    """`BEST_RULE`: the `candidate`, when its wall-time saving interval excludes 0. Ranked
+    before the wall-time check, so load noise can withhold a name but never swap it."""
+    top = candidate(results)
+    return top if top is not None and top.saves_time else None
+
+
+def _verdict(results: list[StrategyResult], claim: Claim | None, seeds: int,
+             has_full: bool) -> Verdict:
+    top = best_tradeoff(results)
+    sentences = [s for r in results for s in (savings_sentence(r), *(
+        [control_sentence(r)] if r.control_name else []))]
+    if claim is not None:
+        sentences.append(classical_sentence(claim))
+    return Verdict("success" if top else "info", headline(results, top, seeds, has_full),
+                   tuple(sentences), top, tuple(results), claim, seeds)
