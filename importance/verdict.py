@@ -253,8 +253,9 @@ def variant_names(rows: pd.DataFrame) -> dict[str, str]:
 
 def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Caveat]:
     out = []
+    metrics = [*metrics, *TIME] if set(metrics) & set(ACCURACY) else metrics
     windows = rows["test_windows"].min()
-    if set(metrics) & set(ACCURACY) and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
+    if ACCURACY[0] in metrics and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
         out.append(Caveat("few_test_windows", f"only {int(windows)} test windows per series "
                           f"(fewer than {MIN_TEST_WINDOWS}): too few to judge accuracy"))
     short = rows["wall_s"].min()
@@ -314,8 +315,8 @@ def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: s
     variant, seeds, ratio, ctrl = best
     full = _pick(rows, rows["strategy"] == FULL)
     base = full["backprops"].reindex(seeds).to_numpy()
-    budgets = (float(np.nanmean(own.loc[seeds, "backprops"].to_numpy() / base)),
-               float(np.nanmean(ctrl.loc[seeds, "backprops"].to_numpy() / base)))
+    budgets = (float(np.mean(own.loc[seeds, "backprops"].to_numpy() / base)),
+               float(np.mean(ctrl.loc[seeds, "backprops"].to_numpy() / base)))
     cname = names[variant]
     caveats = _caveats(pd.concat([own.loc[seeds], ctrl.loc[seeds]]), name, ACCURACY)
     if abs(ratio - 1) > BUDGET_TOLERANCE:
@@ -411,7 +412,7 @@ def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
         if claim is None and classical:
             claim = classical_claim(same[same["variant"].isin(wanted["variant"])], names,
                                     classical)
-    seeds = int(wanted.groupby("variant")["seed"].nunique().max())
+    seeds = max([r.seeds for r in results], default=int(wanted["seed"].nunique()))
     return _verdict(results, claim, seeds, has_full=bool((wanted["strategy"] == FULL).any()))
 
 

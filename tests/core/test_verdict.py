@@ -1,207 +1,244 @@
-"""The verdict: savings against full data, the control comparison, and how strongly a
-difference in test MAE may be stated with one seed or several."""
+"""The one evidence engine (`importance.verdict`): claims paired by seed with t-intervals from
+3 seeds, caveats for thin evidence, controls at the budget spent, kept accuracy, the best
+trade-off and its headline, the JSON contract."""
 
 from __future__ import annotations
 
 import math
 
-import pandas as pd
+import numpy as np
 import pytest
 
 from importance import verdict as vd
-from importance.config import DataConfig, RunConfig, TrainConfig, WindowConfig
-from importance.evidence import SEED_SPREAD_PCT
+from importance.config import RunConfig, TrainConfig, WindowConfig, comparison_key
+from importance.evidence import improvement, interval, seeds_to_decide
 from importance.views import RunInfo
 
 ESTIMATED = "CPU energy estimated from CPU load (no hardware energy counters on this machine)"
+WINNER_WORDS = ("Best trade-off", "is better", "beats")
 
 
-def run(strategy: str, mae: float, *, seed: int = 0, energy: float | None = 1.0,
-        wall: float = 10.0, backprop: int = 1000, scoring_backprop: int = 0,
-        keep: float | None = 0.7, lookback: int = 144, method: str = ESTIMATED,
-        run_id: str | None = None, **params) -> RunInfo:
+def run(strategy: str, mae: float, *, seed: int = 0, wall: float = 10.0,
+        energy: float | None = 1.0, backprop: int = 1000, scoring_backprop: int = 0,
+        keep: float | None = 0.7, lookback: int = 144, n_test: int = 500,
+        by_score: bool = True, **params) -> RunInfo:
     if keep is not None and strategy != "full":
         params["keep_ratio"] = keep
     cfg = RunConfig(window=WindowConfig(lookback=lookback),
                     train=TrainConfig(strategy=strategy, strategy_params=params, seed=seed))
-    rid = run_id or f"{strategy}-{seed}-{lookback}-{len(params)}-{mae}"
+    rid = f"{strategy}-{keep}-{seed}-{lookback}-{mae}"
     summary = {"run_id": rid, "strategy": strategy, "test_mae": mae, "energy_kwh": energy,
                "wall_s": wall, "samples_backprop": backprop,
-               "samples_scoring_backprop": scoring_backprop, "energy_method": method,
+               "samples_scoring_backprop": scoring_backprop, "energy_method": ESTIMATED,
+               "n_test": n_test, "best_epoch": 5, "best_epoch_by_score": by_score,
                "epochs": []}
     return RunInfo(rid, summary, cfg)
 
 
-def comparison(grad_mae: float, rs2_mae: float, seed: int = 0, base: float = 100.0,
-               **kw) -> list[RunInfo]:
-    return [run("full", base, seed=seed, **kw),
-            run("gradnorm", grad_mae, seed=seed, energy=0.7, wall=7.0, backprop=700,
-                scoring_backprop=50, **kw),
-            run("rs2", rs2_mae, seed=seed, energy=0.6, wall=6.0, backprop=700, **kw)]
+def seeds(n: int = 3, *, grad=(100.5, 99.8, 100.2), rs2=(101.0, 100.9, 101.3),
+          wall=(10.0, 10.4, 9.8), grad_wall=(5.2, 5.5, 5.0), **kw) -> list[RunInfo]:
+    """A comparison over `n` seeds: full at MAE 100, gradnorm at keep 0.5 keeping accuracy at
+    half the backprops and wall time, rs2 at keep 0.5 the same budget."""
+    out = []
+    for s in range(n):
+        out += [run("full", 100.0, seed=s, wall=wall[s], energy=wall[s] / 10, **kw),
+                run("gradnorm", grad[s], seed=s, keep=0.5, wall=grad_wall[s],
+                    energy=grad_wall[s] / 10, backprop=500, **kw),
+                run("rs2", rs2[s], seed=s, keep=0.5, wall=grad_wall[s] * 0.95,
+                    energy=grad_wall[s] / 10.5, backprop=500, **kw)]
+    return out
 
 
-def by_strategy(runs, store=()):
-    return {v.strategy: v for v in vd.strategy_verdicts(runs, store)}
+def result(v: vd.Verdict, strategy: str) -> vd.StrategyResult:
+    return next(r for r in v.results if r.strategy == strategy)
 
 
-def test_savings_against_full_count_scoring_and_say_energy_is_estimated():
-    v = by_strategy(comparison(103.6, 100.5))
-    g = v["gradnorm"]
-    assert g.energy_saved_pct == pytest.approx(30)
-    assert g.wall_saved_pct == pytest.approx(30)
-    assert g.backprop_saved_pct == pytest.approx(25)  # 700 + 50 scoring of 1000
-    assert g.mae_change_pct == pytest.approx(3.6)
+def all_text(v: vd.Verdict) -> str:
+    return "\n".join([v.headline, *v.sentences])
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+def test_interval_is_student_t_over_seeds_and_needs_three():
+    i = interval([1.0, 2.0, 3.0])
+    assert (i.mean, i.n) == (2.0, 3)
+    assert i.low == pytest.approx(2 - 4.302653 / math.sqrt(3)) and not i.excludes_zero
+    two = interval([1.0, 2.0])
+    assert two.mean == 1.5 and not two.known and two.as_list() is None
+
+
+def test_probability_of_improvement_has_a_clopper_pearson_interval():
+    share, lo, hi = improvement([-1.0, -2.0, -3.0, 1.0])
+    assert share == 0.75 and 0.19 < lo < 0.2 and 0.99 < hi <= 1.0
+
+
+def test_seeds_to_decide_grow_with_the_spread_and_give_up_on_a_tie():
+    assert seeds_to_decide(3.0, 1.0) == 3 and seeds_to_decide(2.0, 1.0) == 4
+    assert seeds_to_decide(1.0, 2.0) > seeds_to_decide(1.0, 1.0)
+    assert seeds_to_decide(0.0, 1.0) is None
+
+
+# --- claims -------------------------------------------------------------------------------------
+
+def test_claims_pair_each_seed_with_full_and_count_scoring():
+    runs = seeds()
+    runs[1] = run("gradnorm", 100.5, keep=0.5, wall=5.2, energy=0.52, backprop=500,
+                  scoring_backprop=100)
+    g = result(vd.conclude(runs), "gradnorm")
+    assert g.seeds == 3 and g.strategy == "gradnorm"
+    bp = g.vs_full["backprops"].change
+    assert bp.mean == pytest.approx(-100 * (0.4 + 0.5 + 0.5) / 3)  # 600 of 1000 on seed 0
+    mae = g.vs_full["test_mae"].change
+    assert mae.mean == pytest.approx((0.5 - 0.2 + 0.2) / 3)
     assert g.energy_estimated
-    assert "30% less energy (estimated)" in vd.savings_sentence(g)
-    assert "25% fewer backpropagated samples" in vd.savings_sentence(g)
-    assert set(v) == {"gradnorm", "rs2"}  # full data is the reference, not a verdict
-    assert v["rs2"].is_control and vd.control_sentence(v["rs2"]) is None
+    assert g.vs_full["energy_kwh"].change.n == 3
 
 
-def test_energy_read_from_counters_alone_is_not_called_an_estimate():
-    assert not vd.energy_estimated("CPU energy RAPL counters (hardware energy counters)")
-    assert vd.energy_estimated("RAM energy from a constant 10 W model")
-    runs = comparison(103.6, 100.5, method="RAPL counters")
-    g = by_strategy(runs)["gradnorm"]
-    assert not g.energy_estimated
-    text = vd.savings_sentence(g)
-    assert "30% less energy, " in text and "estimated" not in text
+def test_a_comparison_spans_its_seeds_the_key_leaves_the_seed_out():
+    a, b = run("full", 1.0, seed=0), run("full", 1.0, seed=7)
+    assert comparison_key(a.config) == comparison_key(b.config)
+    assert comparison_key(run("full", 1.0, lookback=12).config) != comparison_key(a.config)
 
 
-def test_one_seed_within_the_spread_names_no_winner():
-    g = by_strategy(comparison(103.6, 100.5))["gradnorm"]
-    assert g.outcome == vd.SPREAD
-    text = vd.control_sentence(g)
-    assert vd.SPREAD_WORDS in text and "beats" not in text
-    assert "3.1% higher" in text
-    # the issue's numbers: the control saved more energy, said next to the MAE
-    assert "Energy saved against full data (estimated): " in text and "40%" in text
-    assert vd.SPREAD_WORDS in vd.savings_sentence(g)  # +3.6% against full: within too
+def test_three_seeds_that_keep_accuracy_at_a_saving_name_the_best_trade_off():
+    v = vd.conclude(seeds())
+    assert v.best is not None and v.best.strategy == "gradnorm" and v.tone == "success"
+    assert v.headline.startswith("Best trade-off: **Gradient-norm top-k**")
+    assert "95% interval" in v.headline and "3 seeds" in v.headline
+    g = result(v, "gradnorm")
+    assert g.kept_accuracy and g.saves_time
+    c = g.vs_control
+    assert c.against == "RS2" and c.winner == "Gradient-norm top-k"  # lower on every seed
+    assert c.budgets == (pytest.approx(0.5), pytest.approx(0.5))
 
 
-@pytest.mark.parametrize(("grad", "outcome", "words"), [
-    (90.0, vd.BEATS, "beats its control"),
-    (112.0, vd.LOSES, "The control"),
-])
-def test_one_seed_beyond_the_spread_names_a_winner_for_that_seed(grad, outcome, words):
-    g = by_strategy(comparison(grad, 100.0))["gradnorm"]
-    assert g.outcome == outcome
-    text = vd.control_sentence(g)
-    assert words in text and "on seed 0" in text and vd.SPREAD_WORDS not in text
+def test_one_seed_names_no_winner_anywhere():
+    v = vd.conclude(seeds(1, grad=(80.0,), rs2=(120.0,)))  # a huge one-seed difference
+    assert v.best is None and v.tone == "info"
+    assert v.headline.startswith("One seed: indicative, names no winner")
+    assert all(c.winner is None for c in v.claims)
+    assert all(c["winner"] is None for c in v.to_json()["claims"])
+    assert not any(w in all_text(v) for w in WINNER_WORDS), all_text(v)
 
 
-def test_the_spread_threshold_is_the_evidence_modules():
-    just_inside = 100 * (1 + (SEED_SPREAD_PCT - 0.01) / 100)
-    assert by_strategy(comparison(just_inside, 100.0))["gradnorm"].outcome == vd.SPREAD
-    assert by_strategy(comparison(106.0, 100.0))["gradnorm"].outcome == vd.LOSES
-    # never "5.0% higher, within the ±5% spread": rounded down inside the spread
-    g = by_strategy(comparison(104.96, 100.0))["gradnorm"]
-    assert g.outcome == vd.SPREAD and "4.9% higher" in vd.control_sentence(g)
-    tone, (text,) = vd.classical_verdict({"Grad": 104.96}, {"Holt-Winters": 100.0})
-    assert "4.9% higher" in text and vd.SPREAD_WORDS in text
+def test_two_seeds_give_no_interval_and_say_so():
+    v = vd.conclude(seeds(2))
+    assert v.best is None and v.headline.startswith("2 seeds: indicative")
+    assert all(c.change.as_list() is None and c.winner is None for c in v.claims)
+    assert any(cv.code == "few_seeds" for c in v.claims for cv in c.caveats)
 
 
-def test_several_seeds_give_an_interval_and_a_winner_only_when_it_excludes_zero():
-    store = comparison(97, 100, seed=1) + comparison(96, 100, seed=2)
-    focus = comparison(98, 100, seed=0)
-    g = by_strategy(focus, store)["gradnorm"]
-    s = g.vs_control
-    assert s.seeds == 3 and s.mean == pytest.approx(-3.0)
-    assert s.high < 0 and g.outcome == vd.BEATS  # -2, -3, -4: every seed lower
-    text = vd.control_sentence(g)
-    assert "over 3 seeds" in text and "95% interval" in text and "beats its control" in text
-
-    mixed = comparison(104, 100, seed=1) + comparison(97, 100, seed=2)
-    g = by_strategy(focus, mixed)["gradnorm"]
-    assert g.vs_control.seeds == 3 and g.vs_control.low < 0 < g.vs_control.high
-    assert g.outcome == vd.NO_WINNER
-    assert "includes 0: no winner" in vd.control_sentence(g)
+def test_no_strategy_kept_accuracy_says_so_neutrally_with_the_seeds_to_decide():
+    v = vd.conclude(seeds(grad=(108.0, 112.0, 109.0), rs2=(109.0, 111.0, 110.0)))
+    assert v.best is None and v.tone == "info"
+    assert v.headline.startswith("No strategy kept accuracy at a saving over 3 seeds")
+    assert not any(w in v.headline for w in WINNER_WORDS)
 
 
-def test_only_runs_on_the_same_data_count_as_seeds_and_the_focus_run_is_used():
-    other_data = comparison(80, 100, seed=1, lookback=36)  # another window: not a seed
-    # an older gradnorm run of seed 0: the focus run replaces it for that seed
-    older_same_seed = [run("gradnorm", 70, seed=0, run_id="old-gradnorm")]
-    focus = comparison(103, 100, seed=0)
-    g = by_strategy(focus, other_data + older_same_seed)["gradnorm"]
-    assert g.vs_control.seeds == 1 and g.mae_change_pct == pytest.approx(3.0)
-    assert g.outcome == vd.SPREAD
+def test_an_undecided_interval_says_how_many_seeds_would_decide():
+    v = vd.conclude(seeds(grad=(99.0, 103.0, 101.0)))
+    g = result(v, "gradnorm")
+    assert not g.kept_accuracy  # interval reaches beyond +2%
+    assert "seeds would decide it at this spread" in vd.savings_sentence(g)
 
 
-def test_a_static_strategy_is_paired_with_the_fixed_random_subset():
-    runs = [run("full", 100), run("el2n", 110), run("random", 100.0), run("rs2", 90.0)]
-    e = by_strategy(runs)["el2n"]
-    assert e.control == "random" and e.vs_control.mean == pytest.approx(10.0)
-    assert e.outcome == vd.LOSES
+def test_few_test_windows_block_accuracy_verdicts():
+    v = vd.conclude(seeds(n_test=2))
+    assert v.best is None
+    assert v.headline.startswith("No winner: the evidence is too thin")
+    assert "only 2 test windows per series" in v.headline
+    assert all(c.winner is None for c in v.claims if c.metric == "test_mae")
 
 
-def test_no_control_and_no_full_run_are_said_plainly():
-    g = by_strategy([run("full", 100), run("gradnorm", 99)])["gradnorm"]
-    assert g.outcome == vd.NO_CONTROL
-    assert "cannot be compared with its random control" in vd.control_sentence(g)
-    g = by_strategy([run("gradnorm", 99), run("rs2", 99)])["gradnorm"]
-    assert g.full_id is None and math.isnan(g.energy_saved_pct)
-    assert "no saving can be stated" in vd.savings_sentence(g)
-    assert vd.best([g]) is None
+def test_sub_second_runs_block_time_and_energy_verdicts():
+    v = vd.conclude(seeds(wall=(0.12, 0.1, 0.11), grad_wall=(0.06, 0.07, 0.06)))
+    assert v.best is None and "below the energy meter's 1 s sampling interval" in v.headline
+    g = result(v, "gradnorm")
+    assert g.vs_full["wall_s"].winner is None and g.vs_full["energy_kwh"].winner is None
+    assert not any(w in all_text(v) for w in WINNER_WORDS)
 
 
-def test_unmeasured_energy_is_not_a_saving():
-    runs = comparison(99, 100)
-    runs[1] = run("gradnorm", 99, energy=None, wall=7.0, backprop=700)
-    g = by_strategy(runs)["gradnorm"]
-    assert math.isnan(g.energy_saved_pct)
-    assert "energy not measured" in vd.savings_sentence(g)
+def test_a_best_epoch_before_any_selection_by_score_is_a_caveat():
+    runs = seeds()
+    runs[1] = run("gradnorm", 100.5, keep=0.5, wall=5.2, energy=0.52, backprop=500,
+                  by_score=False)
+    v = vd.conclude(runs)
+    g = result(v, "gradnorm")
+    assert any(cv.code == "scores_unused" for cv in g.vs_full["test_mae"].caveats)
+    assert g.vs_control.winner is None and not g.kept_accuracy
+    assert v.best is None or v.best.strategy != "gradnorm"
 
 
-def test_best_is_the_largest_saving_within_the_spread_else_the_lowest_error():
-    v = vd.strategy_verdicts(comparison(103.6, 100.5))
-    assert vd.best(v).strategy == "rs2"  # saved 40% at +0.5%: more than gradnorm's 30%
-    v = vd.strategy_verdicts(comparison(120, 110))
-    assert vd.best(v).strategy == "rs2"  # neither within the spread: the lower error
-    v = vd.strategy_verdicts(comparison(101, 108))
-    assert vd.best(v).strategy == "gradnorm"  # rs2 lost too much accuracy
+def test_a_control_at_another_budget_decides_nothing_and_states_both_budgets():
+    runs = [r for r in seeds() if r.strategy != "rs2"]
+    runs += [run("rs2", 110.0, seed=s, keep=0.25, wall=3.0, backprop=257) for s in range(3)]
+    g = result(vd.conclude(runs), "gradnorm")
+    c = g.vs_control
+    assert c.winner is None and c.budgets == (pytest.approx(0.5), pytest.approx(0.257))
+    assert any(cv.code == "budget_mismatch" for cv in c.caveats)
+    assert "50% and 26% of full data's backprops" in vd.control_sentence(g)
 
 
-def test_the_verdicts_tone_and_headline():
-    within = vd.verdict(comparison(103.6, 100.5))
-    assert within.tone == "info"
-    assert within.headline.startswith("Best trade-off: **RS2")
-    assert "40% less energy (estimated)" in within.headline
-    assert "+0.5%, within the ±5% spread measured across seeds" in within.headline
-    assert vd.verdict(comparison(90, 100)).tone == "success"
-    assert vd.verdict(comparison(112, 100)).tone == "warning"
-    assert vd.verdict([run("full", 100)]).headline.startswith("Only full data")
-    assert vd.verdict([]).sentences == ()
+def test_the_control_nearest_the_budget_spent_is_chosen():
+    runs = seeds()
+    runs += [run("rs2", 90.0, seed=s, keep=0.25, wall=3.0, backprop=250) for s in range(3)]
+    c = result(vd.conclude(runs), "gradnorm").vs_control
+    assert c.against == "RS2 at keep 0.5" and c.budgets[1] == pytest.approx(0.5)
 
 
-def test_classical_runs_are_left_out_of_the_verdict():
-    runs = comparison(99, 100)
-    classical = RunInfo("hw", {"kind": "classical", "strategy": "holt_winters",
-                               "test_mae": 1.0}, RunConfig())
-    assert len(vd.strategy_verdicts([*runs, classical])) == 2
+def test_perturbing_energy_and_wall_time_by_30_percent_never_changes_the_named_strategy():
+    # two strategies keep accuracy; gradnorm at keep 0.3 saves the most backprops, and
+    # rs2 at 0.7 has the larger energy saving on some draws: the pick must not follow energy
+    base = []
+    for s in range(3):
+        base += [run("full", 100.0, seed=s, wall=10.0, energy=1.0),
+                 run("gradnorm", 100.3 - 0.2 * s, seed=s, keep=0.3, wall=3.2, energy=0.32,
+                     backprop=300),
+                 run("rs2", 100.1, seed=s, keep=0.3, wall=3.0, energy=0.30, backprop=300),
+                 run("rs2", 99.9 + 0.1 * s, seed=s, keep=0.7, wall=7.0, energy=0.2,
+                     backprop=700)]
+    named = vd.conclude(base).best
+    assert named is not None
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        shaken = []
+        for r in base:
+            f_wall, f_energy = rng.uniform(0.7, 1.3, 2)
+            s = {**r.summary, "wall_s": r.summary["wall_s"] * f_wall,
+                 "energy_kwh": r.summary["energy_kwh"] * f_energy}
+            shaken.append(RunInfo(r.run_id, s, r.config))
+        v = vd.conclude(shaken)
+        assert v.best is not None and v.best.variant == named.variant, v.headline
 
 
-def test_the_classical_verdict_uses_the_best_fitted_and_the_spread():
-    fitted = {"Seasonal naive (daily)": 60.0, "Holt-Winters": 49.1}
-    tone, (text,) = vd.classical_verdict({"Full": 47.7, "Grad": 48.0}, fitted)
-    assert tone == "info" and "Holt-Winters (test MAE 49.10)" in text
-    assert "best of the 2 classical models fitted" in text and vd.SPREAD_WORDS in text
-    tone, (text,) = vd.classical_verdict({"Full": 40.0}, fitted)
-    assert tone == "success" and "it beats it" in text and "18.5% lower" in text
-    tone, (text,) = vd.classical_verdict({"Full": 55.0}, fitted)
-    assert tone == "warning" and "classical model is better" in text
-    assert vd.classical_verdict({"Full": 1.0}, {}) == ("info", [])
+def test_store_runs_add_seeds_of_the_same_setup_but_never_of_another():
+    focus = seeds(1)
+    store = seeds(3) + seeds(3, lookback=12)
+    v = vd.conclude(focus, store)
+    assert v.seeds == 3 and len(v.results) == 2  # gradnorm and rs2 on lookback 144 only
 
 
-def test_leaderboard_sorts_by_mae_and_ranks():
-    table = pd.DataFrame({"model": ["a", "b", "c"], "MAE": [3.0, math.nan, 1.0]})
-    board = vd.leaderboard(table)
-    assert board["model"].tolist() == ["c", "a", "b"]
-    assert board["rank"].iloc[:2].tolist() == [1, 2] and board["rank"].isna().iloc[2]
+def test_against_the_best_classical_model_pairs_every_seed():
+    v = vd.conclude(seeds(), classical={"Holt-Winters": 104.0, "seasonal naive": 130.0})
+    c = v.classical
+    assert c.against == "Holt-Winters" and c.change.n == 3
+    assert c.strategy == "Full data"  # the lowest mean test MAE of the batch
+    assert c.winner == "Full data"
+    assert "The best neural strategy" in v.sentences[-1]
+    one = vd.conclude(seeds(1), classical={"Holt-Winters": 104.0})
+    assert one.classical.winner is None and "is better" not in one.sentences[-1]
 
 
-def test_setup_key_ignores_strategy_params_and_seed_only():
-    a = run("gradnorm", 1, seed=0).config
-    b = run("rs2", 1, seed=5, scoring="exact").config
-    c = RunConfig(data=DataConfig(series="4259"))
-    assert vd.setup_key(a) == vd.setup_key(b) != vd.setup_key(c)
+def test_json_contract():
+    j = vd.conclude(seeds()).to_json()
+    assert set(j) >= {"seeds", "headline", "claims"} and j["seeds"] == 3
+    claim = next(c for c in j["claims"] if c["against"] == "RS2")
+    assert set(claim) >= {"strategy", "against", "metric", "mean_change_pct", "interval_pct",
+                          "p_improvement", "winner", "caveats"}
+    assert len(claim["interval_pct"]) == 2 and claim["p_improvement"] == 1.0
+
+
+def test_only_full_data_and_no_full_data():
+    assert vd.conclude([run("full", 1.0)]).headline.startswith("Only full data")
+    v = vd.conclude([run("gradnorm", 1.0), run("rs2", 1.1)])
+    assert v.headline.startswith("No full-data run") and v.best is None
