@@ -30,7 +30,7 @@ ESTIMATED = True  # CodeCarbon without RAPL: CPU load x TDP plus a RAM constant
 
 WHY = {"budget_mismatch": "budgets differ", "few_seeds": "too few seeds",
        "few_test_windows": "too few test windows", "short_runs": "runs too short",
-       "scores_unused": "scores unused"}
+       "scores_unused": "scores unused", "partial_period": "a partial last period"}
 
 
 def strategy_rows(results: dict) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def strategy_rows(results: dict) -> pd.DataFrame:
                                         + (r.get("samples_scoring_backprop") or 0)),
                      "wall_s": r["wall_s"],
                      "energy_kwh": math.nan if r["energy_kwh"] is None else r["energy_kwh"],
-                     "test_windows": math.nan, "scores_unused": False,
+                     "test_windows": math.nan, "partial_last": False, "scores_unused": False,
                      "estimated": ESTIMATED})
     return pd.DataFrame(rows, columns=vd.ROW_COLUMNS)
 

@@ -17,6 +17,7 @@ import torch
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import DataError, LoadedSeries, load
 from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
+from importance.data.quality import partial_last
 from importance.data.steps import check_fits
 from importance.data.windows import make_windows
 from importance.device import pick_device
@@ -197,6 +198,8 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
         **ending(epochs, cfg.train.epochs),
         "best_epoch_by_score": by_score_until_best(epochs),
         "n_train": len(ws.train), "n_test": len(ws.test),
+        # a last value that looks cut short lies in the test windows: a caveat on accuracy
+        "partial_last_period": any(partial_last(s.values, s.freq) for s in loaded),
         "ended": COMPLETED,  # absent from runs stored before: read as completed
         "epochs": epochs,
     }

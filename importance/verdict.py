@@ -116,8 +116,8 @@ def _test_windows(summary: Mapping[str, Any]) -> float:
 
 
 ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
-               "backprops", "wall_s", "energy_kwh", "test_windows", "scores_unused",
-               "estimated"]
+               "backprops", "wall_s", "energy_kwh", "test_windows", "partial_last",
+               "scores_unused", "estimated"]
 
 
 def run_row(run: RunLike) -> dict[str, Any]:
@@ -132,6 +132,7 @@ def run_row(run: RunLike) -> dict[str, Any]:
             "setup": comparison_key(run.config), "test_mae": _number(s.get("test_mae")),
             "backprops": float(backprops_all(s)), "wall_s": _number(s.get("wall_s")),
             "energy_kwh": _number(s.get("energy_kwh")), "test_windows": _test_windows(s),
+            "partial_last": bool(s.get("partial_last_period", False)),
             "scores_unused": scores_unused_note(s, strategy) is not None,
             "estimated": energy_estimated(s.get("energy_method"))}
 
@@ -258,6 +259,10 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
     if ACCURACY[0] in metrics and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
         out.append(Caveat("few_test_windows", f"only {int(windows)} test windows per series "
                           f"(fewer than {MIN_TEST_WINDOWS}): too few to judge accuracy"))
+    if ACCURACY[0] in metrics and rows["partial_last"].astype(bool).any():
+        out.append(Caveat("partial_period", "the series' last value is below half its usual "
+                          "level (a partial last period, e.g. an export cut mid-day): its test "
+                          "window's error is not the model's"))
     short = rows["wall_s"].min()
     if set(metrics) & set(TIME) and np.isfinite(short) and short < METER_INTERVAL_S:
         out.append(Caveat("short_runs", f"runs as short as {short:.2g} s, below the energy "

@@ -7,7 +7,11 @@
   of a wall-clock export): averaged into one; when they are too common to be that, the file is
   refused (it is most likely long format without its id column);
 - negative values: kept, and the log1p scaling is switched off for the series;
-- a constant series: shown, but refused for training (there is nothing to forecast).
+- a constant series: shown, but refused for training (there is nothing to forecast);
+- a last value below half the median of the same point in the 4 cycles before it (a day back
+  for sub-daily data, a week back for daily data), where that point is not a trough below
+  half the series' median: kept, and flagged as a partial last
+  period (`partial_last`), a caveat on every accuracy verdict of runs tested on it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ FILL_METHOD = "linear interpolation between neighbouring values (nearest value a
 MAX_GRID_FACTOR = 20  # a filled grid may be at most this many times the rows given
 MAX_DUPLICATE_SHARE = 0.05  # more conflicting repeated timestamps than this: a layout problem
 ONE_DAY = pd.Timedelta(days=1)
+PARTIAL_SHARE = 0.5  # a last value below this share of its usual level looks partial
+PARTIAL_CYCLES = 4
 
 
 def merge_duplicates(values: pd.Series, name: str,
@@ -137,3 +143,25 @@ def value_notes(values: pd.Series) -> list[QualityNote]:
 
 def _words(step: pd.Timedelta) -> str:
     return str(step).removeprefix("0 days ")
+
+
+def partial_last(values: pd.Series, freq: pd.Timedelta) -> bool:
+    """Whether the last value looks like a partial period (an export cut mid-day): below
+    `PARTIAL_SHARE` of the median of the same point in the `PARTIAL_CYCLES` cycles before it
+    (a cycle: a day below daily steps, a week at daily steps, one step above).
+
+    >>> day = pd.date_range("2024-01-01", periods=40, freq="D")
+    >>> partial_last(pd.Series([100.0] * 39 + [30.0], index=day), pd.Timedelta(days=1))
+    True
+    >>> partial_last(pd.Series([100.0] * 39 + [90.0], index=day), pd.Timedelta(days=1))
+    False
+    """
+    cycle = (int(ONE_DAY / freq) if freq < ONE_DAY else 7 if freq == ONE_DAY else 1) or 1
+    v = values.to_numpy(dtype=float)
+    back = [len(v) - 1 - k * cycle for k in range(1, PARTIAL_CYCLES + 1)]
+    if back[-1] < 0:
+        return False
+    usual = float(np.median(v[back]))
+    # a trough (night traffic near 0) is too small a level to call its noise a cut
+    meaningful = usual > PARTIAL_SHARE * float(np.median(v))
+    return bool(meaningful and v[-1] < PARTIAL_SHARE * usual)
