@@ -1,6 +1,6 @@
 """`importance` command line: a thin layer over the library.
 
-    importance compare            full vs gradient-norm importance vs the rs2 control
+    importance compare            full vs gradient-norm importance vs the rs2 control, 3 seeds
     importance compare --classical   ... plus statsmodels baselines on the same test windows
     importance compare --series 5060,4259   one model per strategy on several series
     importance data --data FILE   what a file holds: layout, series, columns, dirty values
@@ -12,16 +12,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from importance import report_cli
-from importance.compare import JSON_FIELDS, best_classical, compare_table, pick_baseline
 from importance.compress import cli as compress_cli
 from importance.config import (
     LR_SCHEDULES,
@@ -33,22 +30,15 @@ from importance.config import (
 )
 from importance.data import DataError, LoadedSeries, describe
 from importance.data.holidays import country_code
-from importance.data.steps import WindowChoice, duration, steps_words, suggest_window
-from importance.energy_to_accuracy import (
-    DEFINITION,
-    best_val_mae,
-    energy_to_accuracy,
-    target_mae,
-    targets_of,
-    to_records,
-)
+from importance.data.steps import WindowChoice, duration, suggest_window
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore, default_runs_dir
-from importance.stopping import check_stopping, ending_note, scores_unused_note
+from importance.stopping import check_stopping
 from importance.strategies import STRATEGIES, accepted_params
 from importance.sweep import cli as sweep_cli
 
-COMPARE_EXAMPLE = "example: importance compare --epochs 4 --keep-ratio 0.7 --json out.json"
+COMPARE_EXAMPLE = ("example: importance compare --epochs 4 --keep-ratio 0.7 --seeds 0-2 "
+                   "--json out.json")
 DATA_EXAMPLE = "example: importance data --data cells.csv --series 12 --tz Europe/Rome"
 RUNS_EXAMPLE = "example: importance runs --runs-dir runs"
 
@@ -141,14 +131,50 @@ def _strategies(text: str) -> list[str]:
     return names
 
 
+DEFAULT_SEEDS = "0-2"  # three seeds: the fewest that give an interval (importance.evidence)
+_SEED_ITEM = re.compile(r"(\d+)(?:-(\d+))?", re.ASCII)
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """--seeds: a range `0-2`, a list `0,3,7`, one seed `5`, or ranges in a list `0-2,7`.
+
+    >>> parse_seeds("0-2"), parse_seeds("0,3,7"), parse_seeds("5")
+    ((0, 1, 2), (0, 3, 7), (5,))
+    """
+    out: list[int] = []
+    for item in (part.strip() for part in str(text).split(",")):
+        m = _SEED_ITEM.fullmatch(item)
+        lo, hi = (int(m[1]), int(m[2] or m[1])) if m else (0, -1)
+        if not m or hi < lo:
+            raise argparse.ArgumentTypeError(
+                f"--seeds {text!r}: {item!r} is not a seed; write a range (0-2), a list "
+                "(0,3,7) or one seed (5), seeds being integers from 0")
+        out.extend(range(lo, hi + 1))
+    twice = sorted({s for s in out if out.count(s) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(
+            f"--seeds {text!r} names seed {', '.join(map(str, twice))} more than once")
+    return tuple(out)
+
+
+def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
+    """The seeds of a comparison: --seed N (one), else --seeds (default: three)."""
+    return (a.seed,) if a.seed is not None else a.seeds
+
+
 def build_parser() -> argparse.ArgumentParser:
     w, m, t = WindowConfig(), ModelConfig(), TrainConfig()
     parser = argparse.ArgumentParser(prog="importance", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     c = sub.add_parser("compare", help="train full vs importance vs the rs2 control, compare",
-                       description="Train one run per strategy on the same data, split and "
-                                   "seed, then print a side-by-side table.", epilog=COMPARE_EXAMPLE)
+                       description="Train one run per strategy and seed on the same data and "
+                                   "split, then print a side-by-side table and the verdict "
+                                   "(importance.verdict). Seeds train one after another in this "
+                                   "process: CodeCarbon meters the whole machine, so two runs at "
+                                   "once would each be billed for both, and a wall-time saving "
+                                   "is only judged on runs that did not share the cores.",
+                       epilog=COMPARE_EXAMPLE)
     _add_data(c)
     c.add_argument("--model", choices=MODEL_KINDS, default=m.kind)
     c.add_argument("--hidden", type=int, default=m.hidden)
@@ -183,7 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--scoring", choices=("last_layer", "exact"), default="last_layer",
                    help="gradnorm's norm: last-layer gradient norm read off the training "
                         "forward (fast), or the exact norm over all parameters")
-    c.add_argument("--seed", type=int, default=t.seed)
+    seeds = c.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS),
+                       metavar="SPEC",
+                       help="seeds to train every strategy with, one after another: a range "
+                            "(0-2), a list (0,3,7) or one seed; 3 seeds or more give a verdict "
+                            f"with intervals (default: {DEFAULT_SEEDS})")
+    seeds.add_argument("--seed", type=int, default=None, metavar="N",
+                       help="one seed only: indicative, names no winner")
     c.add_argument("--country", default=t.country, help="ISO alpha-3 for grid carbon intensity")
     c.add_argument("--holidays", default=None, metavar="CODE|none",
                    help="country whose public holidays are an input feature, ISO alpha-3 or "
@@ -214,9 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configs_from_args(a: argparse.Namespace, data: DataConfig,
-                      window: WindowConfig) -> list[RunConfig]:
+def configs_from_args(a: argparse.Namespace, data: DataConfig, window: WindowConfig,
+                      seed: int | None = None) -> list[RunConfig]:
+    """One config per strategy of the options, with `seed` (default: the first seed)."""
     check_stopping(a.patience, a.min_delta)  # refused before any training
+    seed = seeds_from_args(a)[0] if seed is None else seed
     base = RunConfig(data=data, window=window,
                      model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers,
                                        revin=a.revin))
@@ -226,191 +261,16 @@ def configs_from_args(a: argparse.Namespace, data: DataConfig,
         out.append(RunConfig(base.data, base.window, base.model, TrainConfig(
             strategy=name, strategy_params=params, epochs=a.epochs, batch_size=a.batch_size,
             lr=a.lr, lr_schedule=a.lr_schedule, patience=a.patience, min_delta=a.min_delta,
-            seed=a.seed, country=a.country)))
+            seed=seed, country=a.country)))
     return out
 
 
-def _fmt(v: object, digits: int = 3) -> str:
+def fmt(v: object, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     if isinstance(v, float):
         return f"{v:.{digits}g}" if abs(v) < 1e-2 else f"{v:,.{digits}f}"
     return f"{v:,}" if isinstance(v, int) else str(v)
-
-
-def _json_value(v: object) -> object:
-    """NaN (pandas' missing value) -> None, so the file is valid JSON."""
-    return None if isinstance(v, float) and math.isnan(v) else v
-
-
-ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_saved_pct")
-
-
-def print_table(rows: list[dict]) -> None:
-    cols = [("strategy", "strategy"), ("test_mae", "MAE"), ("test_rmse", "RMSE"),
-            ("test_smape", "sMAPE%"), ("epochs_run", "epochs"), ("samples_backprop", "backprop"),
-            ("samples_scoring_backprop", "+scoring"), ("backprop_saved_pct", "saved%"),
-            ("wall_s", "wall s"), ("scoring_s", "scoring s"),
-            ("wall_saved_pct", "saved%"), ("energy_kwh", "kWh"),
-            ("energy_saved_pct", "saved%"), ("emissions_kg", "gCO2e")]
-    if rows and "mae_vs_classical_pct" in rows[0]:
-        cols.insert(2, ("mae_vs_classical_pct", "vs best classical%"))
-    table = [[h for _, h in cols]]
-    for r in rows:
-        cells = []
-        unmeasured = _json_value(r.get("energy_kwh")) is None  # a failed reading, not 0 kWh
-        for k, _ in cols:
-            v = r.get(k)
-            if unmeasured and k in ENERGY_COLUMNS:
-                cells.append("not measured")
-                continue
-            if k == "emissions_kg" and v is not None:
-                v = v * 1000
-            cells.append(_fmt(v, 1 if k.endswith("_pct") else 3))
-        table.append(cells)
-    _print_cells(table)
-
-
-def _print_cells(table: list[list[str]]) -> None:
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)))
-
-
-def small_energy_unit(table) -> tuple[float, str]:
-    """Scale from kWh and unit for the energy-to-accuracy table: Wh from 1 Wh up, else mWh."""
-    kwh = table.filter(regex=r"energy_kwh$").to_numpy(dtype=float)
-    top = float(np.nanmax(kwh)) if np.isfinite(kwh).any() else 0.0
-    return (1e3, "Wh") if top >= 1e-3 else (1e6, "mWh")
-
-
-def print_energy_to_accuracy(table, baseline: dict, summaries: list[dict]) -> None:
-    """The cost of each neural run to first reach 90/95/99/100% of the baseline's best
-    validation accuracy (`importance.energy_to_accuracy`), its definition, and who was
-    cheapest."""
-    from importance.views import energy_to_accuracy_display, energy_to_accuracy_verdict
-
-    if table.empty:
-        print("energy to accuracy: needs a full-data run to measure against "
-              "(--strategies full,...)")
-        return
-    scale, unit = small_energy_unit(table)
-    best = best_val_mae(baseline)
-    shown = energy_to_accuracy_display(table, {}, scale, unit).rename(
-        columns={"run": "strategy"})
-    print(f"\nenergy to reach accuracy (baseline: full, best validation MAE {_fmt(best)}; "
-          "targets: "
-          + ", ".join(f"{t}% MAE <= {_fmt(target_mae(best, t))}" for t in targets_of(table))
-          + "):")
-    _print_cells([list(shown.columns), *shown.astype(str).to_numpy().tolist()])
-    print(f"{DEFINITION}; '-' = never reached.")
-    methods = {s.get("energy_method") or "" for s in summaries if s.get("kind") != "classical"}
-    if any("estimated" in m for m in methods):
-        print(f"energy ({unit}) is an estimate, not a meter reading: see 'energy:' below.")
-    print(energy_to_accuracy_verdict(table, {}, scale, unit))
-
-
-def print_per_series(summaries: list[dict]) -> None:
-    """Test MAE of each series (rows) per strategy (columns), for runs on several series."""
-    runs = [s for s in summaries if s.get("per_series")]
-    if not runs:
-        return
-    table = [["series", *(s["strategy"] for s in runs)]]
-    for k, part in enumerate(runs[0]["per_series"]):
-        table.append([part["series"], *(_fmt(s["per_series"][k]["test_mae"]) for s in runs)])
-    table.append(["pooled", *(_fmt(s["test_mae"]) for s in runs)])
-    print("test MAE per series (one model per strategy on all of them):")
-    _print_cells(table)
-
-
-def cmd_compare(a: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from importance.energy import EnergyMeter
-    from importance.experiment import load_members, preflight, run_classical, run_experiment
-    from importance.runs.memory import check_series
-    from importance.runtime import configure
-    from importance.training import EpochEvent
-
-    configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
-    data = data_from_args(a)
-    loaded = load_members(data)  # one series, or several for one model
-    choice = window_from_args(a, *loaded)
-    configs = configs_from_args(a, data, choice.config)
-    # MemoryGuardError (a ValueError): too big for here
-    check_series(configs, [s.values for s in loaded] if data.is_panel else loaded[0].values)
-    preflight(configs[0])  # refused here, before any training, when it cannot work
-    for series in loaded:
-        print_data(series)
-    if data.is_panel:
-        print(f"one model per strategy on these {len(loaded)} series, each scaled on its own")
-    print(f"window: {'; '.join(choice.reasons)}; horizon "
-          f"{steps_words(choice.config.horizon, loaded[0].freq)}")
-    store = RunStore(a.runs_dir)
-    meter = EnergyMeter(a.country)
-    summaries = []
-    for cfg in configs:
-        bar = tqdm(total=cfg.train.epochs, desc=f"{cfg.train.strategy:>9}", unit="epoch",
-                   disable=a.no_progress, file=sys.stderr, leave=True)
-
-        def on_event(ev: EpochEvent, bar=bar) -> None:
-            bar.update(1)
-            bar.set_postfix(val_mae=f"{ev.record.val_mae:.2f}", loss=f"{ev.record.train_loss:.3f}")
-
-        run_id = run_experiment(cfg, store=store, on_event=on_event, meter=meter)
-        bar.close()
-        summaries.append(store.load(run_id).summary)
-        note = ending_note(summaries[-1]["epochs"], cfg.train.epochs, cfg.train.patience,
-                           cfg.train.min_delta)
-        if note:  # the run's best epoch came early: say what the later epochs bought
-            print(f"{cfg.train.strategy}: {note}")
-    if a.classical:
-        from importance.classical import CLASSICAL_MODELS
-
-        for name in tqdm(CLASSICAL_MODELS, desc="classical", disable=a.no_progress,
-                         file=sys.stderr):
-            try:
-                summaries.append(run_classical(name, configs[0].data, configs[0].window,
-                                               meter=meter))
-            except ValueError as exc:  # e.g. too little history for a weekly season
-                print(f"importance: skipped {name}: {exc}", file=sys.stderr)
-    table = compare_table(summaries)
-    rows = table.to_dict("records")
-    print_table(rows)
-    baseline = pick_baseline(summaries)
-    reached = energy_to_accuracy(summaries, baseline)
-    for s in summaries:  # a best epoch from before any selection by score: say so
-        if note := scores_unused_note(s, s["strategy"]):
-            print(note)
-    print_per_series(summaries)
-    print_energy_to_accuracy(reached, baseline, summaries)
-    best = best_classical(summaries)
-    if best is not None:
-        from importance.views import classical_verdicts
-
-        for sentence in classical_verdicts(
-                {s["strategy"]: s["test_mae"] for s in summaries if s.get("kind") != "classical"},
-                {best["strategy"]: best["test_mae"]}):
-            print(sentence)
-    print(f"energy: {summaries[0]['energy_method']}")
-    print("every total includes its strategy's scoring cost; saved% is against 'full'.")
-    print(f"runs stored in {store.root}")
-    compressed = compress_cli.after_compare(store, summaries, meter) if a.compress else {}
-    if a.json is not None:
-        keys = [*JSON_FIELDS, *(["mae_vs_classical_pct"] if best is not None else [])]
-        runs = [{k: _json_value(r[k]) for k in keys}
-                | ({"per_series": s["per_series"]} if "per_series" in s else {})
-                | ({"compress": compressed[s["run_id"]]} if s.get("run_id") in compressed
-                   else {})
-                for r, s in zip(rows, summaries, strict=True)]
-        out = {"runs": runs, "energy_to_accuracy": to_records(reached)}
-        if baseline is not None and not reached.empty:  # what each target asked for
-            best = best_val_mae(baseline)
-            out["energy_to_accuracy_targets"] = [
-                {"target_pct": t, "val_mae_at_most": target_mae(best, t)}
-                for t in targets_of(reached)]
-        a.json.write_text(json.dumps(out, indent=1, allow_nan=False))
-    return 0
 
 
 def print_data(loaded: LoadedSeries) -> None:
@@ -462,8 +322,8 @@ def cmd_runs(a: argparse.Namespace) -> int:
         except (KeyError, ValueError) as exc:  # removed or damaged since the scan
             print(f"{run_id}  unreadable: {exc}")
             continue
-        print(f"{run_id}  {s['strategy']:>9}  MAE {_fmt(s['test_mae'])}  "
-              f"backprop {_fmt(s['samples_backprop'])}  wall {_fmt(s['wall_s'], 1)}s  "
+        print(f"{run_id}  {s['strategy']:>9}  MAE {fmt(s['test_mae'])}  "
+              f"backprop {fmt(s['samples_backprop'])}  wall {fmt(s['wall_s'], 1)}s  "
               f"{s.get('series_label', '')}")
     if scan.unreadable:
         n = len(scan.unreadable)
@@ -477,7 +337,7 @@ def cmd_runs(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
-        return {"compare": cmd_compare, "data": cmd_data, "runs": cmd_runs,
+        return {"compare": _compare, "data": cmd_data, "runs": cmd_runs,
                 "sweep": sweep_cli.run, "report": report_cli.run,
                 "compress": compress_cli.run}[a.command](a)
     except (DataError, ValueError, FileNotFoundError) as exc:
@@ -486,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
         _close_progress_bars()
         print(f"importance: error: {exc}", file=sys.stderr)
         return 2
+
+
+def _compare(a: argparse.Namespace) -> int:
+    from importance import compare_cli  # it builds on this module's run options
+
+    return compare_cli.run(a)
 
 
 def _close_progress_bars() -> None:

@@ -4,6 +4,8 @@ The run options (data, window, model, training) are `compare`'s own argparse act
 (not redefined), and each run's config is built by `compare`'s `configs_from_args`; what a
 sweep varies has its own plural options. Exit status: 0 when every run is done, 1 when some
 failed, 130 when stopped by Ctrl-C (a second Ctrl-C quits at once), 2 on an invalid request.
+It ends with the headline of the verdict on the sweep's finished runs (`importance.verdict`),
+which `--json` writes in full under "verdict".
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from importance.runs.store import _finite
 from importance.runs.tasks import CANCELLED, DONE, FAILED
 
 SWEEP_EXAMPLE = ("example: importance sweep --strategies full,gradnorm --keep-ratios 0.5,0.7 "
-                 "--seeds 0,1 --series 5060,4259 --epochs 2 --json sweep.json")
+                 "--seeds 0-2 --series 5060,4259 --epochs 2 --json sweep.json")
 # compare's options that a sweep shares as they are (its --strategies, --keep-ratio, --seed
 # and --series are a sweep's axes, below; --classical and --json are compare's output)
 SHARED = ("data", "column", "tz", "year", "time_column", "series_column", "model", "hidden",
@@ -65,7 +68,8 @@ def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser
                    help="local cluster only: worker processes, one thread each (default: one "
                         "per core)")
     s.add_argument("--json", type=Path, default=None,
-                   help="also write the sweep as JSON here: one entry per run under 'runs'")
+                   help="also write the sweep as JSON here: one entry per run under 'runs', "
+                        "the verdict of its finished runs under 'verdict' (importance.verdict)")
     by_dest = {a.dest: a for a in compare._actions}
     for dest in SHARED:
         s._add_action(by_dest[dest])  # the very option compare has (as argparse's parents=)
@@ -111,8 +115,8 @@ def plan(a: argparse.Namespace):
         return windows[s]
 
     def make_config(strategy: str, keep: float, seed: int, s: str | None):
-        args = _series_args(a, strategies=[strategy], keep_ratio=keep, seed=seed)
-        return main_cli.configs_from_args(args, replace(data, series=s), window(s))[0]
+        args = _series_args(a, strategies=[strategy], keep_ratio=keep)
+        return main_cli.configs_from_args(args, replace(data, series=s), window(s), seed)[0]
 
     cells = expand(axes, make_config)
     checked = set()
@@ -124,6 +128,7 @@ def plan(a: argparse.Namespace):
 
 
 def run(a: argparse.Namespace) -> int:
+    from importance import verdict
     from importance.runs.dask_executor import DaskExecutor
     from importance.runs.store import RunStore
     from importance.sweep.grid import takes_keep_ratio
@@ -186,8 +191,12 @@ def run(a: argparse.Namespace) -> int:
         if entry["status"] == FAILED:
             print(f"  failed {entry['key']}: {entry['error']}")
     print(f"runs stored in {store.root}; sweep record {result.path}")
+    runs = finished_runs(result, store)
+    found = verdict.conclude(runs)
+    print(found.headline.replace("**", ""))  # the engine's, markdown bold removed
     if a.json is not None:
-        a.json.write_text(json.dumps(sweep_json(result, store), indent=1, allow_nan=False))
+        doc = sweep_json(result, runs) | {"verdict": found.to_json()}
+        a.json.write_text(json.dumps(_finite(doc), indent=1, allow_nan=False))
     if stop.is_set():
         return 130
     return 0 if result.complete else 1
@@ -205,28 +214,36 @@ def _check_memory(cells) -> None:
         check_series(configs, load_data(configs[0].data).values)
 
 
-def sweep_json(result, store) -> dict[str, Any]:
-    """The sweep as `--json` writes it: its id, axes and counts, and one entry per run."""
-    from importance.runs.store import _finite
+def finished_runs(result, store) -> list:
+    """The stored runs of the sweep's done cells (those done before included; a run removed or
+    damaged since is left out)."""
+    out = []
+    for entry in result.record.cells.values():
+        if entry["status"] == DONE and entry.get("run_id"):
+            try:
+                out.append(store.load(entry["run_id"]))
+            except (KeyError, ValueError):
+                continue
+    return out
 
-    runs = []
+
+def sweep_json(result, runs) -> dict[str, Any]:
+    """The sweep as `--json` writes it: its id, axes and counts, and one entry per cell (with
+    its run's figures when `runs`, the sweep's finished runs, hold it)."""
+    by_id = {r.run_id: r.summary for r in runs}
+    cells = []
     for entry in result.record.cells.values():
         row = {k: entry.get(k) for k in ("key", "strategy", "keep_ratio", "seed", "series",
                                          "status", "run_id", "error")}
         if entry["status"] == DONE and entry.get("run_id"):
-            try:
-                s = store.load(entry["run_id"]).summary
-            except (KeyError, ValueError):
-                s = {}
+            s = by_id.get(entry["run_id"], {})
             row |= {k: s.get(k) for k in RUN_FIELDS}
-        runs.append(row)
+        cells.append(row)
     st = result.state
-    return _finite({"sweep_id": result.sweep_id, "record": result.path,
-                    "axes": result.record.axes,
-                    "counts": {"runs": st.total, "done": st.done + st.skipped,
-                               "trained_now": st.done, "resumed": st.skipped,
-                               "failed": st.failed, "cancelled": st.cancelled},
-                    "runs": runs})
+    return {"sweep_id": result.sweep_id, "record": result.path, "axes": result.record.axes,
+            "counts": {"runs": st.total, "done": st.done + st.skipped, "trained_now": st.done,
+                       "resumed": st.skipped, "failed": st.failed, "cancelled": st.cancelled},
+            "runs": cells}
 
 
 class Display:

@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from importance.cli import build_parser, holidays_from_args, main
+from importance.cli import build_parser, holidays_from_args, main, seeds_from_args
 from importance.compare import JSON_FIELDS
 from importance.runs.store import RunStore
 from tests.conftest import make_series
 
 FAST = ["--epochs", "3", "--hidden", "4", "--lookback", "12", "--stride", "4", "--no-progress"]
+ONE = ["--seed", "0"]  # one seed: fast (the default is three)
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def csv_path(tmp_path):
 def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, capsys):
     out = tmp_path / "out.json"
     runs = tmp_path / "runs"
-    code = main(["compare", "--data", str(csv_path), *FAST, "--json", str(out),
+    code = main(["compare", "--data", str(csv_path), *FAST, *ONE, "--json", str(out),
                  "--runs-dir", str(runs)])
     assert code == 0
     printed = capsys.readouterr().out
@@ -33,7 +34,7 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     data = whole["runs"]
     assert [r["strategy"] for r in data] == ["full", "gradnorm", "rs2"]
     for r in data:
-        assert set(r) == set(JSON_FIELDS)
+        assert set(r) == {*JSON_FIELDS, "seed", "keep_ratio"} and r["seed"] == 0
         assert r["test_mae"] > 0 and r["energy_kwh"] > 0 and r["wall_s"] >= r["scoring_s"]
     reached = whole["energy_to_accuracy"]
     assert [(r["strategy"], r["run_id"], r["baseline"]) for r in reached] == \
@@ -46,9 +47,11 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
         for t in (90, 95, 99, 100):
             if r[f"reach_{t}_epoch"] is None:
                 assert r[f"reach_{t}_energy_kwh"] is None and r[f"reach_{t}_wall_s"] is None
-    assert "energy to reach accuracy (baseline: full" in printed
+    assert "energy to reach accuracy, seed 0 (one seed: indicative); baseline: full" in printed
+    assert whole["energy_to_accuracy_seed"] == 0
     assert "first epoch whose validation MAE <= the baseline's best validation MAE / t" in printed
-    assert "is an estimate" in printed and "with the least energy" in printed
+    assert "is an estimate" in printed
+    assert [r["keep_ratio"] for r in data] == [None, 0.7, 0.7]
     full, grad, rand = data
     assert grad["samples_backprop"] <= 0.71 * full["samples_backprop"]
     assert grad["samples_backprop"] == rand["samples_backprop"]
@@ -73,7 +76,7 @@ def _no_nan(name: str):
 
 def test_compare_with_classical_adds_rows_without_backprop(tmp_path, csv_path, capsys):
     out = tmp_path / "out.json"
-    code = main(["compare", "--data", str(csv_path), *FAST, "--strategies", "full",
+    code = main(["compare", "--data", str(csv_path), *FAST, *ONE, "--strategies", "full",
                  "--classical", "--json", str(out), "--runs-dir", str(tmp_path / "r")])
     assert code == 0
     whole = json.loads(out.read_text(), parse_constant=_no_nan)
@@ -87,11 +90,17 @@ def test_compare_with_classical_adds_rows_without_backprop(tmp_path, csv_path, c
     assert "skipped seasonal_naive_weekly: " in captured.err
     for r in rows[1:]:
         assert r["samples_backprop"] == 0 and r["run_id"] is None and r["wall_s"] > 0
+        assert r["seed"] is None  # fitted once: a classical model has no seed
     best = min(r["test_mae"] for r in rows[1:])
     assert rows[0]["mae_vs_classical_pct"] == pytest.approx(100 * (rows[0]["test_mae"] / best - 1))
     printed = captured.out
     assert "vs best classical%" in printed
-    assert printed.count("full beats ") + printed.count("full does not beat ") == 1
+    # the engine's one claim against the best classical model: one seed names no winner
+    (claim,) = [c for c in whole["verdict"]["claims"] if c["against"] != "full data"]
+    assert claim["winner"] is None and claim["seeds"] == 1
+    assert claim["mean_change_pct"] == pytest.approx(rows[0]["mae_vs_classical_pct"])
+    assert f"against the best classical model fitted, {claim['against']}" in printed
+    assert " beats " not in printed and " beat " not in printed
 
 
 def test_bad_input_is_reported_with_the_file_name(tmp_path, capsys):
@@ -116,9 +125,28 @@ def test_every_command_has_help_with_an_example():
         assert p.description and p.epilog.startswith(f"example: importance {name}")
 
 
+def test_seeds_are_a_range_a_list_or_one_and_a_bad_spec_is_named(capsys):
+    def seeds(*extra: str) -> tuple[int, ...]:
+        return seeds_from_args(build_parser().parse_args(["compare", *extra]))
+
+    assert seeds() == (0, 1, 2)  # three by default: the fewest that give an interval
+    assert seeds("--seeds", "3-5") == (3, 4, 5)
+    assert seeds("--seeds", "0,3,7") == (0, 3, 7)
+    assert seeds("--seeds", "7") == (7,)
+    assert seeds("--seeds", "0-1, 9") == (0, 1, 9)
+    assert seeds("--seed", "4") == (4,)
+    for bad in ("2-0", "a", "0,,1", "-1", "1.5", "0,0-2", ""):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["compare", "--seeds", bad])
+        assert f"--seeds {bad!r}" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one seed or several, not both
+        build_parser().parse_args(["compare", "--seed", "1", "--seeds", "0-2"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_scoring_option_reaches_the_gradnorm_run(tmp_path, csv_path):
     runs = tmp_path / "runs"
-    assert main(["compare", "--data", str(csv_path), *FAST, "--strategies", "gradnorm",
+    assert main(["compare", "--data", str(csv_path), *FAST, *ONE, "--strategies", "gradnorm",
                  "--scoring", "exact", "--lr-schedule", "constant", "--runs-dir", str(runs)]) == 0
     (run_id,) = RunStore(runs).ids()
     run = RunStore(runs).load(run_id)
@@ -144,7 +172,7 @@ def _input_width(run) -> int:
 def test_holidays_none_drops_the_input_feature(tmp_path, csv_path):
     for extra, holidays, width in (([], "ITA", 6), (["--holidays", "none"], None, 5)):
         runs = tmp_path / str(holidays)
-        assert main(["compare", "--data", str(csv_path), *FAST, "--strategies", "full",
+        assert main(["compare", "--data", str(csv_path), *FAST, *ONE, "--strategies", "full",
                      *extra, "--runs-dir", str(runs)]) == 0
         (run_id,) = RunStore(runs).ids()
         run = RunStore(runs).load(run_id)
@@ -164,7 +192,7 @@ def test_compare_on_several_series_trains_one_model_each_and_prints_them(tmp_pat
 
     path = EXPORTS["bs_energy_hourly_long"].write(tmp_path)
     out, runs = tmp_path / "out.json", tmp_path / "runs"
-    assert main(["compare", "--data", str(path), "--series", "B_0, B_1,B_3", *FAST,
+    assert main(["compare", "--data", str(path), "--series", "B_0, B_1,B_3", *FAST, *ONE,
                  "--epochs", "1", "--holidays", "none", "--json", str(out),
                  "--runs-dir", str(runs)]) == 0
     printed = capsys.readouterr().out
@@ -202,15 +230,18 @@ def test_compare_says_when_readings_failed_and_when_scores_played_no_part(
     monkeypatch.setattr(importance.energy, "EnergyMeter", lambda country: meter)
     out, runs = tmp_path / "out.json", tmp_path / "runs"
     # two epochs: both are gradnorm's random warm-up, so its best epoch is one of them
-    assert main(["compare", "--data", str(csv_path), *FAST, "--epochs", "2", "--strategies",
-                 "full,gradnorm", "--json", str(out), "--runs-dir", str(runs)]) == 0
+    assert main(["compare", "--data", str(csv_path), *FAST, *ONE, "--epochs", "2",
+                 "--strategies", "full,gradnorm", "--json", str(out), "--runs-dir",
+                 str(runs)]) == 0
     printed = capsys.readouterr().out
     table = printed.split("gradnorm: its best epoch")[0]
-    assert table.count("not measured") == 6  # kWh, saved%, gCO2e of both runs
+    assert "added rs2 at keep " in printed  # no control asked: one at gradnorm's budget
+    assert table.count("not measured") == 9  # kWh, saved%, gCO2e of the three runs
     assert "100.0" not in table
     assert ("warm-up epoch): the importance scores played no part in this result"
             in printed)
-    assert printed.count("played no part") == 1  # full uses no scores: nothing to say
+    # full and rs2 use no scores: nothing to say of them
+    assert printed.count("the importance scores played no part in this result") == 1
     whole = json.loads(out.read_text(), parse_constant=_no_nan)
     data = whole["runs"]
     assert all(r["energy_kwh"] is None and r["emissions_kg"] is None for r in data)
@@ -220,9 +251,9 @@ def test_compare_says_when_readings_failed_and_when_scores_played_no_part(
     full_row = whole["energy_to_accuracy"][0]
     assert full_row["reach_100_epoch"] >= 1 and full_row["reach_100_wall_s"] > 0
     reached = printed.split("energy to reach accuracy")[1]
-    assert "not measured" in reached and "No run's energy to reach a target was measured" in reached
+    assert "not measured" in reached
     store = RunStore(runs)
-    full, grad = (store.load(r["run_id"]).summary for r in data)
+    full, grad, _ = (store.load(r["run_id"]).summary for r in data)
     raw = json.loads((runs / grad["run_id"] / "summary.json").read_text())
     assert raw["energy_kwh"] is None and raw["epochs"][0]["energy_kwh"] is None
     assert grad["best_epoch_by_score"] is False and full["best_epoch_by_score"] is False

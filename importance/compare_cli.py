@@ -1,0 +1,351 @@
+"""`importance compare`: one run per strategy and seed, the per-run table, then the verdict of
+the evidence engine (`importance.verdict`) as it gives it; registered by `importance.cli`,
+whose run options it builds on.
+
+Seeds train one after another in this process, never at once: CodeCarbon meters the whole
+machine, so two runs at the same time would each be billed for both, and a wall-time saving
+is only judged on runs that did not share the cores.
+
+Controls at the budget spent: after a seed's runs, a strategy whose realised budget
+(backprops, scoring included) is not within `verdict.BUDGET_TOLERANCE` of any control run of
+that seed gets one, at its realised share of full data's backprops, and the later seeds train
+that control too (one variant over the seeds, so the engine can pair it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from importance import verdict
+from importance.cli import (
+    configs_from_args,
+    data_from_args,
+    fmt,
+    print_data,
+    seeds_from_args,
+    window_from_args,
+)
+from importance.compare import JSON_FIELDS, backprops_all, compare_table, pick_baseline
+from importance.compress import cli as compress_cli
+from importance.config import RunConfig, TrainConfig
+from importance.data.steps import steps_words
+from importance.energy_to_accuracy import (
+    DEFINITION,
+    best_val_mae,
+    energy_to_accuracy,
+    target_mae,
+    targets_of,
+    to_records,
+)
+from importance.evidence import control_of
+from importance.runs.store import RunStore, StoredRun, _finite
+from importance.stopping import ending_note, scores_unused_note
+from importance.strategies import STRATEGIES, accepted_params
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_saved_pct")
+
+
+def plain(text: str) -> str:
+    """A verdict sentence for the terminal: its markdown bold marks removed."""
+    return text.replace("**", "")
+
+
+def keep_of(train: TrainConfig) -> float | None:
+    """The keep ratio a run was asked for (InfoBatch's under its own name); None without."""
+    cls = STRATEGIES.get(train.strategy)
+    value = train.strategy_params.get(getattr(cls, "keep_param", "keep_ratio"))
+    return None if value is None else float(value)
+
+
+def budget_controls(runs: Sequence[StoredRun], scoring: str) -> list[tuple[RunConfig | None, str]]:
+    """The control runs one seed's `runs` lack, each with the line that says so: for every
+    strategy with a control (`evidence.control_of`) whose realised budget (backprops, scoring
+    included) is not within `verdict.BUDGET_TOLERANCE` of a control run's, a config of that
+    control at the strategy's realised share of the seed's full-data backprops (3 decimals),
+    with the same seed and settings. None (with the reason) where no keep ratio can match it.
+    Nothing without a full-data run: it defines the budget."""
+    full = next((r for r in runs if r.config.train.strategy == verdict.FULL), None)
+    base = backprops_all(full.summary) if full is not None else 0
+    if not base:
+        return []
+    out: list[tuple[RunConfig | None, str]] = []
+    planned: set[tuple[str, float]] = set()
+    for r in runs:
+        strategy = r.config.train.strategy
+        if strategy == verdict.FULL or strategy in verdict.CONTROLS:
+            continue
+        control, spent = control_of(strategy), backprops_all(r.summary)
+        budgets = [backprops_all(c.summary) for c in runs
+                   if c.config.train.strategy == control]
+        if any(b and abs(spent / b - 1) <= verdict.BUDGET_TOLERANCE for b in budgets):
+            continue
+        share = round(spent / base, 3)
+        if (control, share) in planned:
+            continue
+        planned.add((control, share))
+        if not 0 < share <= 1:
+            out.append((None, f"no {control} run at the budget {strategy} spent: "
+                               f"{spent / base:.2f}x full data's backprops (scoring included), "
+                               "which no keep ratio (at most 1) matches"))
+            continue
+        params = accepted_params(control, keep_ratio=share, scoring=scoring)
+        cfg = replace(r.config, train=replace(r.config.train, strategy=control,
+                                              strategy_params=params))
+        out.append((cfg, f"added {control} at keep {share:g}: the budget {strategy} spent"))
+    return out
+
+
+def _train(cfg: RunConfig, store: RunStore, meter: Any, quiet: bool) -> StoredRun:
+    """One run, with its progress bar and, when its best epoch came early, a line."""
+    from tqdm import tqdm
+
+    from importance.experiment import run_experiment
+    from importance.training import EpochEvent
+
+    t = cfg.train
+    bar = tqdm(total=t.epochs, desc=f"{t.strategy:>9} seed {t.seed}", unit="epoch",
+               disable=quiet, file=sys.stderr, leave=True)
+
+    def on_event(ev: EpochEvent) -> None:
+        bar.update(1)
+        bar.set_postfix(val_mae=f"{ev.record.val_mae:.2f}", loss=f"{ev.record.train_loss:.3f}")
+
+    run = store.load(run_experiment(cfg, store=store, on_event=on_event, meter=meter))
+    bar.close()
+    note = ending_note(run.summary["epochs"], t.epochs, t.patience, t.min_delta)
+    if note:  # the run's best epoch came early: say what the later epochs bought
+        print(f"{t.strategy}: {note}")
+    return run
+
+
+def train_seeds(seeds: Sequence[int], asked: dict[int, list[RunConfig]], a: argparse.Namespace,
+                store: RunStore, meter: Any) -> list[StoredRun]:
+    """Every seed's runs, one after another, and the controls at the budget spent (module
+    docstring) when full data is among them."""
+    runs: list[StoredRun] = []
+    matched: list[RunConfig] = []  # controls added at a seed, trained at every later seed
+    for i, seed in enumerate(seeds):
+        if len(seeds) > 1:
+            print(f"seed {seed} ({i + 1} of {len(seeds)})")
+        configs = [*asked[seed], *(replace(c, train=replace(c.train, seed=seed))
+                                   for c in matched)]
+        done = [_train(cfg, store, meter, a.no_progress) for cfg in configs]
+        for cfg, line in budget_controls(done, a.scoring):
+            print(line)
+            if cfg is not None:
+                done.append(_train(cfg, store, meter, a.no_progress))
+                matched.append(cfg)
+        runs += done
+    return runs
+
+
+def classical_runs(a: argparse.Namespace, cfg: RunConfig, meter: Any) -> list[dict[str, Any]]:
+    """The statsmodels baselines fitted on the same test windows (those that cannot fit this
+    series are skipped, with the reason on stderr)."""
+    from tqdm import tqdm
+
+    from importance.classical import CLASSICAL_MODELS
+    from importance.experiment import run_classical
+
+    out = []
+    for name in tqdm(CLASSICAL_MODELS, desc="classical", disable=a.no_progress, file=sys.stderr):
+        try:
+            out.append(run_classical(name, cfg.data, cfg.window, meter=meter))
+        except ValueError as exc:  # e.g. too little history for a weekly season
+            print(f"importance: skipped {name}: {exc}", file=sys.stderr)
+    return out
+
+
+def table_rows(runs: Sequence[StoredRun], classical: Sequence[dict[str, Any]]
+               ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(table row, summary) per run, each seed's savings against that seed's full run, then
+    the classical models (no seed; their savings against the first seed's full run)."""
+    out, rest = [], []
+    for seed in dict.fromkeys(r.config.train.seed for r in runs):
+        mine = [r for r in runs if r.config.train.seed == seed]
+        rows = compare_table([r.summary for r in mine] + list(classical)).to_dict("records")
+        out += [(row | {"seed": seed, "keep_ratio": keep_of(r.config.train)}, r.summary)
+                for row, r in zip(rows[:len(mine)], mine, strict=True)]
+        if not rest:
+            rest = [(row | {"seed": None, "keep_ratio": None}, s)
+                    for row, s in zip(rows[len(mine):], classical, strict=True)]
+    return out + rest
+
+
+def print_table(rows: list[dict]) -> None:
+    cols = [("strategy", "strategy"), ("keep_ratio", "keep"), ("seed", "seed"),
+            ("test_mae", "MAE"), ("test_rmse", "RMSE"), ("test_smape", "sMAPE%"),
+            ("epochs_run", "epochs"), ("samples_backprop", "backprop"),
+            ("samples_scoring_backprop", "+scoring"), ("backprop_saved_pct", "saved%"),
+            ("wall_s", "wall s"), ("scoring_s", "scoring s"),
+            ("wall_saved_pct", "saved%"), ("energy_kwh", "kWh"),
+            ("energy_saved_pct", "saved%"), ("emissions_kg", "gCO2e")]
+    if rows and "mae_vs_classical_pct" in rows[0]:
+        cols.insert(4, ("mae_vs_classical_pct", "vs best classical%"))
+    table = [[h for _, h in cols]]
+    for r in rows:
+        cells = []
+        unmeasured = _json_value(r.get("energy_kwh")) is None  # a failed reading, not 0 kWh
+        for k, _ in cols:
+            v = r.get(k)
+            if unmeasured and k in ENERGY_COLUMNS:
+                cells.append("not measured")
+                continue
+            if k == "emissions_kg" and v is not None:
+                v = v * 1000
+            cells.append(f"{v:g}" if k == "keep_ratio" and v is not None
+                         else fmt(v, 1 if k.endswith("_pct") else 3))
+        table.append(cells)
+    print_cells(table)
+
+
+def _json_value(v: object) -> object:
+    """NaN (pandas' missing value) -> None, so the file is valid JSON."""
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def print_cells(table: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)))
+
+
+def small_energy_unit(table: pd.DataFrame) -> tuple[float, str]:
+    """Scale from kWh and unit for the energy-to-accuracy table: Wh from 1 Wh up, else mWh."""
+    kwh = table.filter(regex=r"energy_kwh$").to_numpy(dtype=float)
+    top = float(np.nanmax(kwh)) if np.isfinite(kwh).any() else 0.0
+    return (1e3, "Wh") if top >= 1e-3 else (1e6, "mWh")
+
+
+def print_energy_to_accuracy(table: pd.DataFrame, baseline: dict | None, seed: int,
+                             runs: Sequence[StoredRun]) -> None:
+    """The cost of each neural run of one seed to first reach 90/95/99/100% of the
+    baseline's best validation accuracy (`importance.energy_to_accuracy`) and its definition;
+    one seed, so indicative: the views' sentence states what was measured."""
+    from importance.views import energy_to_accuracy_display, energy_to_accuracy_verdict
+
+    if table.empty or baseline is None:
+        print("\nenergy to accuracy: needs a full-data run to measure against "
+              "(--strategies full,...)")
+        return
+    scale, unit = small_energy_unit(table)
+    best = best_val_mae(baseline)
+    names = run_names(runs)
+    shown = energy_to_accuracy_display(table, names, scale, unit).rename(
+        columns={"run": "strategy"})
+    print(f"\nenergy to reach accuracy, seed {seed} (one seed: indicative); baseline: full, "
+          f"best validation MAE {fmt(best)}; targets: "
+          + ", ".join(f"{t}% MAE <= {fmt(target_mae(best, t))}" for t in targets_of(table))
+          + ":")
+    print_cells([list(shown.columns), *shown.astype(str).to_numpy().tolist()])
+    print(f"{DEFINITION}; '-' = never reached.")
+    if any(verdict.energy_estimated(r.summary.get("energy_method")) for r in runs):
+        print(f"energy ({unit}) is an estimate, not a meter reading: see 'energy:' below.")
+    print(energy_to_accuracy_verdict(table, names, scale, unit))
+
+
+def run_names(runs: Sequence[StoredRun]) -> dict[str, str]:
+    """A column name per run of one seed: its strategy, with "@keep" where the strategy ran
+    at several keep ratios (a control added at the budget spent)."""
+    names = [r.config.train.strategy for r in runs]
+    return {r.run_id: n if names.count(n) == 1 else f"{n}@{keep_of(r.config.train):g}"
+            for n, r in zip(names, runs, strict=True)}
+
+
+def print_per_series(runs: Sequence[StoredRun]) -> None:
+    """Test MAE of each series (rows) per strategy (columns), one table per seed, for runs on
+    several series."""
+    for seed in dict.fromkeys(r.config.train.seed for r in runs):
+        mine = [r for r in runs if r.config.train.seed == seed and r.summary.get("per_series")]
+        if not mine:
+            continue
+        table = [["series", *run_names(mine).values()]]
+        for k, part in enumerate(mine[0].summary["per_series"]):
+            table.append([part["series"], *(fmt(r.summary["per_series"][k]["test_mae"])
+                                            for r in mine)])
+        table.append(["pooled", *(fmt(r.summary["test_mae"]) for r in mine)])
+        print(f"test MAE per series, seed {seed} (one model per strategy on all of them):")
+        print_cells(table)
+
+
+def run(a: argparse.Namespace) -> int:
+    from importance.energy import EnergyMeter
+    from importance.experiment import load_members, preflight
+    from importance.runs.memory import check_series
+    from importance.runtime import configure
+
+    configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
+    data = data_from_args(a)
+    loaded = load_members(data)  # one series, or several for one model
+    choice = window_from_args(a, *loaded)
+    seeds = seeds_from_args(a)
+    asked = {seed: configs_from_args(a, data, choice.config, seed) for seed in seeds}
+    first = asked[seeds[0]]
+    # MemoryGuardError (a ValueError): too big for here (the seed changes no size)
+    check_series(first, [s.values for s in loaded] if data.is_panel else loaded[0].values)
+    preflight(first[0])  # refused here, before any training, when it cannot work
+    for series in loaded:
+        print_data(series)
+    if data.is_panel:
+        print(f"one model per strategy on these {len(loaded)} series, each scaled on its own")
+    print(f"window: {'; '.join(choice.reasons)}; horizon "
+          f"{steps_words(choice.config.horizon, loaded[0].freq)}")
+    print(f"seeds: {', '.join(map(str, seeds))}, trained one after another (the energy meter "
+          "reads the whole machine)" + ("; one seed: indicative, names no winner"
+                                        if len(seeds) == 1 else ""))
+    store = RunStore(a.runs_dir)
+    meter = EnergyMeter(a.country)
+    runs = train_seeds(seeds, asked, a, store, meter)
+    classical = classical_runs(a, first[0], meter) if a.classical else []
+    rows = table_rows(runs, classical)
+    print_table([r for r, _ in rows])
+    several = len(seeds) > 1
+    for r in runs:  # a best epoch from before any selection by score: say so
+        t = r.config.train
+        if note := scores_unused_note(r.summary, f"{t.strategy} seed {t.seed}" if several
+                                      else t.strategy):
+            print(note)
+    print_per_series(runs)
+    found = verdict.conclude(runs, classical={c.get("label") or c["strategy"]: c["test_mae"]
+                                              for c in classical} or None)
+    print(f"\n{plain(found.headline)}")
+    for sentence in found.sentences:
+        print(f"- {plain(sentence)}")
+    seed_one = [r for r in runs if r.config.train.seed == seeds[0]]
+    baseline = pick_baseline([r.summary for r in seed_one])
+    reached = energy_to_accuracy([r.summary for r in seed_one], baseline)
+    print_energy_to_accuracy(reached, baseline, seeds[0], seed_one)
+    print(f"energy: {runs[0].summary['energy_method']}")
+    print("every total includes its strategy's scoring cost; saved% is against the same seed's "
+          "'full' run.")
+    print(f"runs stored in {store.root}")
+    summaries = [r.summary for r in runs]
+    compressed = compress_cli.after_compare(store, summaries, meter) if a.compress else {}
+    if a.json is not None:
+        keys = [*JSON_FIELDS, "seed", "keep_ratio",
+                *(["mae_vs_classical_pct"] if classical else [])]
+        records = [{k: _json_value(r[k]) for k in keys}
+                   | ({"per_series": s["per_series"]} if "per_series" in s else {})
+                   | ({"compress": compressed[s["run_id"]]} if s.get("run_id") in compressed
+                      else {})
+                   for r, s in rows]
+        out = {"runs": records, "verdict": found.to_json(),
+               "energy_to_accuracy_seed": seeds[0], "energy_to_accuracy": to_records(reached)}
+        if baseline is not None and not reached.empty:  # what each target asked for
+            best = best_val_mae(baseline)
+            out["energy_to_accuracy_targets"] = [
+                {"target_pct": t, "val_mae_at_most": target_mae(best, t)}
+                for t in targets_of(reached)]
+        a.json.write_text(json.dumps(_finite(out), indent=1, allow_nan=False))
+    return 0
