@@ -49,6 +49,18 @@ def target_mae(best: float, target: int) -> float:
     return best / (target / 100)
 
 
+def targets_words(best: float, targets: Sequence[int] = TARGETS) -> str:
+    """The validation MAE each target asks for, in the data's original units (the units the
+    trainer stores every validation and test MAE in), from the baseline's `best`.
+
+    >>> targets_words(50.0, (90, 100)).split(": ")[1]
+    '90% = validation MAE at most 55.56, 100% = at most 50'
+    """
+    return ("Targets in the data's original units, as the test MAE: " + ", ".join(
+        f"{t}% = {'validation MAE ' if i == 0 else ''}at most {target_mae(best, t):,.4g}"
+        for i, t in enumerate(targets)))
+
+
 def _number(v: object) -> float:
     """A summary figure as a float; NaN when missing or not measured (never 0)."""
     return float("nan") if v is None or not math.isfinite(v) else float(v)
@@ -128,18 +140,3 @@ def to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
             rec[k] = v
         out.append(rec)
     return out
-
-
-def cheapest(table: pd.DataFrame, prefer: int = 99) -> tuple[int, dict[str, Any]] | None:
-    """The target and the row that reached it with the least measured energy: `prefer` when
-    some run's energy to reach it was measured, else the highest such target. Ties go to the
-    earlier row (the baseline first). None when no run's energy to any target was measured."""
-    rows = table.to_dict("records")
-    targets = targets_of(table)
-    order = ([prefer] if prefer in targets else []) + sorted(
-        (t for t in targets if t != prefer), reverse=True)
-    for t in order:
-        measured = [r for r in rows if np.isfinite(r[column(t, "energy_kwh")])]
-        if measured:
-            return t, min(measured, key=lambda r: r[column(t, "energy_kwh")])
-    return None

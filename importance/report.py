@@ -3,8 +3,9 @@ exports of the dashboard, rounded, with units in the column names and the runs' 
 
 The report (`build_report`, `write_report`; `importance report RUN_ID... -o report.html`)
 opens offline: its charts are Plotly figures with plotly.js inlined (`include_plotlyjs=True`,
-no CDN), no external fonts, stylesheets or images. It holds the verdict sentences, the
-comparison table with units, the validation MAE per epoch, the time and energy by phase and
+no CDN), no external fonts, stylesheets or images. It holds the verdict (`importance.verdict`:
+its headline and sentences as they are), the comparison table with units, the classical
+models when given, the validation MAE per epoch, the time and energy by phase and
 the forecasts over the test period, each run's settings, how energy was measured, and where
 the data came from (the embedded synthetic demo data is badged as such).
 
@@ -362,35 +363,27 @@ def figure_html(fig, include_plotlyjs: bool) -> str:
 # --- the verdict ---------------------------------------------------------------------------------
 
 def verdict_sentences(runs: Sequence[RunInfo], names: Mapping[str, str],
-                      base_id: str | None = None,
-                      store: Sequence[RunInfo] = ()) -> list[str]:
-    """The report's bottom line, as markdown sentences: `importance.verdict`'s headline and
-    sentences (each strategy against full data and against its random control on the same
-    data and seed, no more strongly than the seeds in `store` allow), then the notes on runs
-    whose scores played no part. Without `importance.verdict` (HOOK: any module offering
-    `verdict(focus, store, names)` with `.headline` and `.sentences`), the comparison table's
-    savings sentences against the baseline (`views.savings_sentences`)."""
+                      store: Sequence[RunInfo] = (),
+                      classical: Mapping[str, float] | None = None) -> list[str]:
+    """The report's bottom line, as markdown sentences: `importance.verdict.conclude`'s
+    headline and sentences as they are (each strategy against full data and against its
+    control over the seeds of `runs` and `store`, then the best neural strategy against the
+    best of `classical`: label -> test MAE), then the notes on runs whose scores played no
+    part."""
+    from importance import verdict as vd
     from importance.stopping import scores_unused_note
 
-    try:
-        from importance import verdict as vd
-    except ImportError:  # pragma: no cover - the verdict module ships with this one
-        vd = None
+    v = vd.conclude(runs, store, classical)
     notes = [n for r in runs if (n := scores_unused_note(r.summary, names.get(r.run_id,
                                                                                 r.label)))]
-    if vd is not None and hasattr(vd, "verdict"):
-        v = vd.verdict(runs, list(store) or list(runs), names)
-        return [v.headline, *v.sentences, *notes]
-    base = pick_base(runs, base_id)
-    if base is None:
-        return ["No full-data run among these runs: there is no baseline to measure savings "
-                "against.", *notes]
-    rows = _compare(runs, base).to_dict("records")
-    out = views.savings_sentences(rows, names, base.run_id) + notes
-    if len({r.config.train.seed for r in runs}) == 1:
-        out.append("Every run here used one seed: differences of a few percent can be "
-                   "within the spread that another seed would show.")
-    return out
+    return [v.headline, *v.sentences, *notes]
+
+
+def classical_frame(classical: Mapping[str, float]) -> pd.DataFrame:
+    """The classical models fitted on the runs' data, lowest test MAE first, rounded."""
+    frame = pd.DataFrame({"classical model": list(classical),
+                          "test MAE (original units)": [float(v) for v in classical.values()]})
+    return rounded(frame.sort_values("test MAE (original units)", kind="stable"))
 
 
 # --- the HTML ------------------------------------------------------------------------------------
@@ -443,10 +436,13 @@ def _config_for_report(r: RunInfo) -> dict[str, Any]:
 
 def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame], *,
                  names: Mapping[str, str] | None = None, base_id: str | None = None,
-                 title: str | None = None, store: Sequence[RunInfo] = ()) -> str:
+                 title: str | None = None, store: Sequence[RunInfo] = (),
+                 classical: Mapping[str, float] | None = None) -> str:
     """The HTML report of `runs` (oldest first; `predictions` by run id: their stored test
     forecasts), self-contained and readable offline. `store`: every stored run, whose other
-    seeds give the verdict its intervals (default: `runs` alone)."""
+    seeds give the verdict its intervals (default: `runs` alone); `classical`: the test MAE
+    of each classical model fitted on the runs' data (label -> MAE), compared in the verdict
+    and listed in their own table."""
     if not runs:
         raise ValueError("a report needs at least one run")
     names = dict(names or views.run_names(runs))
@@ -463,7 +459,7 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
                      f"<p class='note'>{html.escape(views.SYNTHETIC_NOTE)}</p>")
 
     parts.append("<h2>Verdict</h2><ul>" + "".join(
-        f"<li>{_md(s)}</li>" for s in verdict_sentences(runs, names, base_id, store))
+        f"<li>{_md(s)}</li>" for s in verdict_sentences(runs, names, store, classical))
         + "</ul>")
 
     frame = comparison_frame(runs, names, base_id)
@@ -474,11 +470,18 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
     parts.append("<p class='caption'>Savings are 1 - run / baseline, in percent (negative: "
                  "more than the baseline). Test MAE is in the data's original units over every "
                  "test window and horizon step. Energy and emissions are estimates (see how "
-                 "energy was measured below); rounded to 3 significant digits, errors to 4.</p>")
+                 "energy was measured below); rounded to 3 significant digits, errors to 4. "
+                 "The table lists each run on its own; the verdict above pairs the runs seed by "
+                 "seed (with the other stored seeds of the same setup).</p>")
+    if classical:
+        parts.append("<h2>Classical models</h2>" + _table(classical_frame(classical))
+                     + "<p class='caption'>Fitted on the same training and validation data and "
+                     "forecasting the same test windows; the verdict compares the best neural "
+                     "strategy with the best of them.</p>")
 
     parts.append("<h2>Charts</h2>")
-    figures = [(mae_figure(runs, names), "Lower is better. The baseline's best epoch sets the "
-                                         "target the table's 'to target' columns refer to."),
+    figures = [(mae_figure(runs, names), "Lower: a smaller error; in the data's original "
+                                         "units, as the test MAE."),
                (phase_figure(runs, names), "Scoring is the strategy's own cost of choosing "
                                            "windows; validation runs every epoch.")]
     overlay, note = overlay_figure(runs, names, predictions)

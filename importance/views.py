@@ -1022,35 +1022,16 @@ def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: flo
     return df[keep].round(digits).rename(columns=cols)
 
 
-def _change(pct: float, less: str, more: str) -> str:
-    """A saving in percent as words: "12% less time" / "3% more time"."""
-    return f"{abs(pct):.0f}% {less if pct >= 0 else more}"
-
-
-def savings_sentences(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str],
-                      base_id: str) -> list[str]:
-    """One sentence per non-baseline run of `importance.compare.compare_table` rows."""
-    out = []
-    for row in rows:
-        if row["run_id"] == base_id or "backprop_saved_pct" not in row:
-            continue
-        parts = [_change(row["backprop_saved_pct"], "fewer backpropagated samples",
-                         "more backpropagated samples"),
-                 _change(row["wall_saved_pct"], "less wall time", "more wall time"),
-                 _change(row["energy_saved_pct"], "less energy", "more energy") + " (estimated)"
-                 if np.isfinite(row["energy_saved_pct"]) else "energy not measured"]
-        mae = row["mae_change_pct"]
-        out.append(f"**{names.get(row['run_id'], row['run_id'])}**: {', '.join(parts)}; test "
-                   f"MAE {'+' if mae >= 0 else '-'}{abs(mae):.1f}% against the baseline.")
-    return out
-
-
 def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], base_id: str,
-                   scale: float, unit: str, tol: float) -> str:
-    """When each run first reached the baseline's best validation MAE (within `tol`)."""
+                   scale: float, unit: str, tol: float, target: float | None = None) -> str:
+    """When each run first reached the baseline's best validation MAE (within `tol`;
+    `target`: that validation MAE, stated in the data's original units). Facts per run (one
+    seed each): no run is named the cheapest."""
     rows = list(rows)
     base = next((r for r in rows if r["run_id"] == base_id), None)
-    out = [f"Target: the baseline's best validation MAE, within {tol:.0%}."]
+    at_most = (f" (a validation MAE at most {target:,.4g}, in the data's original units)"
+               if target is not None and np.isfinite(target) else "")
+    out = [f"Target: the baseline's best validation MAE, within {tol:.0%}{at_most}."]
     for row in rows:
         name = names.get(row["run_id"], row["run_id"])
         e, t = row.get("energy_to_target_kwh"), row.get("time_to_target_s")
@@ -1192,27 +1173,6 @@ def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataF
     return df
 
 
-def classical_verdicts(neural: Mapping[str, float], classical: Mapping[str, float]) -> list[str]:
-    """One plain sentence per neural run: does it beat the best of the classical models
-    fitted (`classical`: every one fitted on its data, drawn or not), by how much (test MAE)."""
-    if not classical or not neural:
-        return []
-    best, best_mae = min(classical.items(), key=lambda kv: kv[1])
-    ref = f"the best classical model fitted, {best}"
-    out = []
-    for name, mae in neural.items():
-        diff = 100 * (1 - mae / best_mae) if best_mae else float("nan")
-        if mae < best_mae:
-            out.append(f"{name} beats {ref} (test MAE {best_mae:,.2f}), by {diff:.1f}% "
-                       f"(MAE {mae:,.2f}).")
-        elif mae == best_mae:
-            out.append(f"{name} ties with {ref} (test MAE {mae:,.2f}).")
-        else:
-            out.append(f"{name} does not beat {ref}: its test MAE {mae:,.2f} is {-diff:.1f}% "
-                       f"higher than {best_mae:,.2f}.")
-    return out
-
-
 # --- energy to reach accuracy (importance.energy_to_accuracy) -----------------------------------
 
 E2A_MEASURES = ("energy_kwh", "wall_s", "backprops", "epoch")
@@ -1267,59 +1227,52 @@ def energy_to_accuracy_display(table: pd.DataFrame, names: Mapping[str, str], sc
     return pd.DataFrame(out)
 
 
-def energy_to_accuracy_caption(estimated: bool = True) -> str:
-    """The table's definition of its targets in a line (`estimated`: say energy is estimated)."""
-    from importance.energy_to_accuracy import DEFINITION
+def energy_to_accuracy_caption(estimated: bool = True, best: float | None = None) -> str:
+    """The table's definition of its targets in a line (`estimated`: say energy is estimated;
+    `best`: the baseline's best validation MAE, to state each target in original units)."""
+    from importance.energy_to_accuracy import DEFINITION, targets_words
 
-    return (f"Target {DEFINITION}; '-' = never reached. The whole run counts every epoch it "
-            "ran, including the patience epochs after its best when early stopping ended it."
+    return (f"Target {DEFINITION}; '-' = never reached."
+            + (f" {targets_words(best)}." if best is not None else "")
+            + " The whole run counts every epoch it ran, including the patience epochs after "
+            "its best when early stopping ended it."
             + (" Energy is an estimate, measured as stated above." if estimated else ""))
 
 
 def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], scale: float,
                                unit: str) -> str:
-    """Which run reached 99% (else the highest target reached) with the least energy, said
-    plainly: when it is full data with early stopping, no selection strategy beat it."""
-    from importance.energy_to_accuracy import cheapest, column
+    """What the table shows, as facts: at 99% of the baseline's best validation accuracy (else
+    the highest target a run reached), which runs reached it, at which epoch and cost, and
+    which never did. The table holds one run per strategy (one seed): it names no cheapest
+    run, since one seed's costs decide nothing (the verdict compares over seeds)."""
+    from importance.energy_to_accuracy import column, targets_of
 
     if table.empty:
         return "No baseline run with epochs: there is no accuracy to reach."
-    got = cheapest(table)
-    if got is None:
-        return ("No run's energy to reach a target was measured, so none can be named the "
-                "cheapest.")
-    t, row = got
     rows = table.to_dict("records")
-    base = next(r for r in rows if r["baseline"])
-    name, base_name = _e2a_name(row, names), _e2a_name(base, names)
-    e_col, ep_col = column(t, "energy_kwh"), column(t, "epoch")
-    spent = f"{row[e_col] * scale:.3g} {unit} (epoch {int(row[ep_col])})"
-    rivals = [r for r in rows if not r["baseline"] and np.isfinite(r[e_col])]
-    if row["baseline"]:
-        stopped = row["stopped_early"]
-        who = f"{name}, with early stopping (it stopped after epoch {row['epochs_run']})," \
-            if stopped else name
-        text = f"{who} reached {t}% with the least energy: {spent}"
-        text += (": no selection strategy beat training on all the data"
-                 + (" and stopping early" if stopped else "") + " on energy."
-                 if row["strategy"] == BASELINE and rivals else ".")
-    else:
-        text = f"{name} reached {t}% with the least energy: {spent}"
-        be = base[e_col]
-        if np.isfinite(be) and be > 0:
-            text += (f", {100 * (1 - row[e_col] / be):.0f}% less than {base_name}'s "
-                     f"{be * scale:.3g} {unit}")
-        else:
-            text += f" ({base_name}'s energy there was not measured)"
-        text += f"; its test MAE is {row['mae_change_pct']:+.1f}% against {base_name}'s."
-    unmeasured = [_e2a_name(r, names) for r in rows
-                  if np.isfinite(r[ep_col]) and not np.isfinite(r[e_col])]
+    reached = [t for t in targets_of(table) if any(np.isfinite(r[column(t, "epoch")])
+                                                   for r in rows)]
+    if not reached:
+        return "No run reached any target."
+    t = 99 if 99 in reached else max(reached)
+    ep_col = column(t, "epoch")
+    parts = []
+    for r in rows:
+        if not np.isfinite(r[ep_col]):
+            continue
+        energy = _e2a_cell(r, "energy_kwh", ep_col, column(t, "energy_kwh"), scale)
+        wall = _e2a_cell(r, "wall_s", ep_col, column(t, "wall_s"), scale)
+        stopped = (f", stopped early after epoch {r['epochs_run']}" if r["stopped_early"]
+                   else "")
+        parts.append(f"{_e2a_name(r, names)} at epoch {int(r[ep_col])} ("
+                     + (f"{energy} {unit}" if energy != "not measured" else "energy not measured")
+                     + f", {wall} s{stopped})")
+    text = f"Reached {t}%: {'; '.join(parts)}."
     never = [_e2a_name(r, names) for r in rows if not np.isfinite(r[ep_col])]
-    if unmeasured:
-        text += f" Energy not measured, so not compared: {', '.join(unmeasured)}."
     if never:
         text += f" Never reached {t}%: {', '.join(never)}."
-    return text
+    return (text + " Each row is one run (one seed): its costs to a target name no cheapest "
+            "strategy.")
 
 
 # --- Energy page: what the counters and the scoring time hold

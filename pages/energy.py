@@ -22,7 +22,7 @@ st.caption("What each strategy cost, with the share saved against the baseline. 
            "energy and emissions are estimates, measured as stated below.")
 
 chosen, names, colors = runs.chosen_for_page()
-verdict.strategy_block(chosen, names)  # the verdict first (importance.verdict)
+verdict.strategy_block(chosen)  # the verdict first (importance.verdict), against full data
 runcard.show(chosen, names)  # data, settings, synthetic badge
 by_id = {r.run_id: r for r in chosen}
 ids = list(by_id)
@@ -33,8 +33,9 @@ base_id = st.selectbox("Baseline", ids, index=ids.index(default.run_id), key=sta
                             "default.")
 base = by_id[base_id]
 if base.strategy != views.BASELINE:
-    st.warning("The baseline is not a full-data run, so the savings below compare two subset "
-               "strategies, not a strategy with training on everything.")
+    st.warning("The baseline is not a full-data run, so the figures below compare two subset "
+               "strategies, not a strategy with training on everything (the verdict above "
+               "stays against full data).")
 table = compare_table([r.summary for r in chosen], baseline=base.summary,
                       tol=base.config.train.tol)
 rows = {row["run_id"]: row for row in table.to_dict("records")}
@@ -42,8 +43,6 @@ rows = {row["run_id"]: row for row in table.to_dict("records")}
 methods = sorted({r.summary.get("energy_method") or "not recorded" for r in chosen})
 st.info("**How energy was measured:** " + " / ".join(methods))
 
-for sentence in views.savings_sentences(rows.values(), names, base_id):
-    st.markdown(f"- {sentence}")
 exports.report_button(chosen, names, base_id)  # one offline HTML file of these runs
 for r in chosen:  # a best epoch from before any selection by score: say so plainly
     if note := scores_unused_note(r.summary, names[r.run_id]):
@@ -85,7 +84,7 @@ for r in chosen:
         mae_change = row.get("mae_change_pct")
         c.metric("Test MAE", f"{s['test_mae']:,.2f}",
                     None if is_base else f"{mae_change:+.1f}% vs baseline",
-                    delta_color="inverse", help="Lower is better; original units.")
+                    delta_color="inverse", help="Lower: a smaller error; original units.")
         note = views.scoring_note(s)
         if len(methods) > 1:
             note += f" Energy: {s.get('energy_method') or 'not recorded'}"
@@ -117,11 +116,11 @@ charts.show(figures.cost_curves(curves, axes[axis][1], axes[axis][0],
                                 {r.run_id: colors[r.run_id] for r in chosen}, target,
                                 "Validation MAE vs cumulative cost, per epoch"))
 st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
-                                base.config.train.tol))
+                                base.config.train.tol, target))
 
 st.header("Energy to reach accuracy")
 reached = energy_to_accuracy([r.summary for r in chosen], baseline=base.summary)
-st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods)))
+st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods), best))
 st.dataframe(views.energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
 st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
 

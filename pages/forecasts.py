@@ -117,11 +117,14 @@ if baseline is not None:
 if all_fitted:
     best_classical = table.loc[table["kind"] == "classical", "MAE"].min()
     table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best_classical - 1))
-table = verdict.leaderboard(table)  # best first
+table = verdict.leaderboard(table)  # lowest test MAE first
+classical_mae = {res.label: res.metrics["mae"] for res in all_fitted}
 with top:
-    verdict.forecasts_block(chosen, names,
-                            {names[r.run_id]: metrics[r.run_id]["test_mae"] for r in same},
-                            {res.label: res.metrics["mae"] for res in all_fitted})
+    verdict.forecasts_block(chosen, same, classical_mae, shown_series)
+    if all_fitted:
+        st.caption(f"Against the best of the {len(all_fitted)} classical models fitted on this "
+                   f"data ({', '.join(classical_mae)}), drawn or not"
+                   + (f", on series {shown_series}" if panel else "") + ".")
 st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.2f"),
     "RMSE": st.column_config.NumberColumn(format="%.2f"),
@@ -129,7 +132,7 @@ st.dataframe(table, hide_index=True, column_config={
     "MAE vs full %": st.column_config.NumberColumn(format="%+.1f"),
     "MAE vs best classical %": st.column_config.NumberColumn(
         format="%+.1f", help="Against the classical model with the lowest test MAE among "
-                             "all those fitted; negative: better."),
+                             "all those fitted; negative: a lower test MAE."),
     "rank": st.column_config.NumberColumn(help="By test MAE, lowest first."),
     "time s": st.column_config.NumberColumn(format="%.1f", help="training (all epochs, incl. "
                                             "scoring and validation) or fit + forecast"),
@@ -139,11 +142,9 @@ st.caption("MAE and RMSE in original units over every test window and horizon st
            "percent (0-200). Neural time is the whole training run; classical time is fit + "
            "forecast." + (f" Runs on several series: the figures of series {shown_series}, "
                           "the one drawn." if panel else ""))
-verdicts = views.classical_verdicts(
-    {names[r.run_id]: metrics[r.run_id]["test_mae"] for r in same},
-    {res.label: res.metrics["mae"] for res in all_fitted})
-for sentence in verdicts:
-    st.markdown(f"- {sentence}")
+# one offline HTML file; with the classical models when they were fitted on every run's data
+exports.report_button(chosen, names, key="export.report_forecasts", classical=None
+                      if panel or len(same) < len(chosen) else classical_mae)
 
 per_series = views.per_series_table(chosen, names)
 if not per_series.empty:

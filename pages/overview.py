@@ -83,7 +83,7 @@ if stored:  # the latest comparison's verdict, on the first screen
     focus = [r for r in stored if r.run_id in latest]
     names = views.run_names(focus)
     runcard.show(focus, names)  # data, settings, synthetic badge
-    v = verdict_ui.overview_block(focus, names)
+    v = verdict_ui.overview_block(focus)
     verdict_ui.tiles(v)
 
 
@@ -116,10 +116,10 @@ if not stored:
 when = str(focus[-1].summary.get("created", ""))[:16].replace("T", " ")
 st.subheader("The latest comparison")
 st.caption(f"Finished {when} UTC. Each strategy is compared with full data and with its "
-           "random control on the same data and seed; the other pages show every detail.")
-for s in v.verdicts:  # the savings of every strategy (the block above: against controls)
-    st.markdown(f"- {vd.savings_sentence(s)}")
-if v.verdicts:
+           "random control on the same data, seed by seed; the other pages show every detail.")
+for r in v.results:  # the savings of every strategy (the box above: against controls)
+    st.markdown(f"- {vd.savings_sentence(r)}")
+if v.results:
     colors = charts.run_colors([r.run_id for r in focus], [r.strategy for r in focus])
     charts.show(verdict_ui.tradeoff_figure(v, colors))
 links = st.columns(3)

@@ -47,9 +47,11 @@ def forecast_csv_button(table: pd.DataFrame, chosen: Sequence[views.RunInfo],
 
 
 def report_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
-                  base_id: str | None = None, key: str = "export.report") -> None:
+                  base_id: str | None = None, key: str = "export.report",
+                  classical: Mapping[str, float] | None = None) -> None:
     """"Export report": one HTML file of the runs shown that opens offline (charts included).
-    Built when clicked, from forecasts loaded now (cached)."""
+    Built when clicked, from forecasts loaded now (cached). `classical`: the test MAE of
+    each classical model fitted on the runs' data, for the report's classical comparison."""
     chosen = list(chosen)
     preds = {}
     for r in chosen:
@@ -62,10 +64,12 @@ def report_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
 
     def build() -> bytes:
         return report.build_report(chosen, preds, names=names, base_id=base_id,
-                                   store=stored).encode()
+                                   store=stored, classical=classical).encode()
 
     st.download_button("Export report", build, file_name="importance_report.html",
                        mime="text/html", key=key, icon=":material/description:",
                        help="One HTML file that opens offline, charts included: the verdict, "
-                            "the comparison table with units, the main charts, the settings, "
+                            "the comparison table with units"
+                            + (", the classical models" if classical else "")
+                            + ", the main charts, the settings, "
                             "how energy was measured and where the data came from.")

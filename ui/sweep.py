@@ -28,7 +28,7 @@ from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
 from importance.views import LaunchForm, RunInfo
-from ui import charts, exports, launch, runcard, runs, sweep_charts
+from ui import charts, exports, launch, runcard, runs, sweep_charts, verdict
 from ui.background import BackgroundSession
 from ui.data import Dataset, load
 
@@ -460,6 +460,12 @@ def explore(current: str | None) -> None:
                    "compare with: add `full` to its strategies.")
         st.dataframe(table, hide_index=True)
         return
+    word = "seed" if table["series"].nunique() == 1 else "run"  # what an interval is over
+    v = view.sweep_verdict(mine, table)  # the sweep's conclusion, as every page draws one
+    verdict.block(v.tone, v.headline, ())
+    if v.sentences:
+        with st.expander("Every strategy against full data and its control"):
+            st.markdown("\n".join(f"- {s}" for s in v.sentences))
     _drop_stale(COST_KEY, list(view.COST_WORDS))
     cost = st.selectbox("Cost axis", list(view.COST_WORDS), key=COST_KEY,
                         format_func=view.COST_WORDS.get)
@@ -471,7 +477,7 @@ def explore(current: str | None) -> None:
     _show(fig, "sweep.pareto", f"{sid}-pareto-{cost}")
     st.caption("Each point is one run, as ratios to the full-data run of the same series and "
                "seed; diamonds are the means per strategy x keep ratio over seeds and series, "
-               "and the dashed front joins the means no other mean beats on both axes "
+               "and the dashed front joins the means no other mean undercuts on both axes "
                "(cheaper and at least as accurate). Full data sits at (1, 1).")
     _chart_button("Pareto chart as HTML", fig, f"{sid}-pareto-{cost}", record, mine,
                   "sweep.dl_pareto_html")
@@ -481,20 +487,22 @@ def explore(current: str | None) -> None:
         st.caption("Only full-data runs: nothing to compare with full data.")
     else:
         order = list(dict.fromkeys(pairs["strategy"]))
-        chart = sweep_charts.interval_figure(intervals, order, cost)
+        chart = sweep_charts.interval_figure(intervals, order, cost, word)
         chart_name = f"{sid}-interval-chart-{cost}"
         _show(chart, "sweep.intervals", chart_name)
-        st.caption("Dots are means over series and seeds, bars their 95% interval (none for a "
-                   f"single run). The shaded band is the ±{evidence.SEED_SPREAD_PCT:g}% one "
-                   "seed's MAE ratio strays by on its own: a difference inside it, seen on few "
-                   "seeds, is no evidence either way.")
+        st.caption("Dots are means over series and seeds, bars their 95% interval, drawn from "
+                   f"{evidence.MIN_SEEDS} runs up (fewer: no interval, and no conclusion). The "
+                   f"dashed line marks +{evidence.KEPT_ACCURACY_PCT:g}% test MAE: a strategy "
+                   "kept accuracy when its whole interval stays left of it.")
         _chart_button("Interval chart as HTML", chart, chart_name, record, mine,
                       "sweep.dl_intervals_html")
-        st.dataframe(view.interval_display(intervals), hide_index=True)
+        st.dataframe(view.interval_display(intervals, word), hide_index=True)
         st.caption("Mean [95% interval of the mean] over series and seeds. Savings are 1 - "
-                   "the cost ratio to full data on the same series and seed; wins count the "
-                   "series x seeds where the strategy's test MAE beats its control's (rs2 for "
-                   "per-epoch selection, random for static) at the same keep ratio.")
+                   "the cost ratio to full data on the same series and seed; the last column "
+                   "counts the series x seeds where the strategy's test MAE is lower than its "
+                   "control's (rs2 for per-epoch selection, random for static) at the same keep "
+                   "ratio: a count, not a verdict (the control may have spent another budget; "
+                   "the verdict above pairs it at the budget spent).")
     table_downloads(record, mine, intervals, pairs)
     square_map(pairs, record, mine)
 

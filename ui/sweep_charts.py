@@ -23,7 +23,7 @@ def label(s: str) -> str:
 
 def pareto_figure(pairs: pd.DataFrame, means: pd.DataFrame, cost: str) -> go.Figure:
     """Every run a point (coloured by strategy), the per strategy x keep means as diamonds,
-    the front through the means that no other mean beats on both axes."""
+    the front through the means that no other mean undercuts on both axes."""
     col = f"{cost}_ratio"
     fig = go.Figure()
     fig.add_hline(y=1, line=dict(color="#9ca3af", width=1, dash="dot"))
@@ -56,7 +56,7 @@ def pareto_figure(pairs: pd.DataFrame, means: pd.DataFrame, cost: str) -> go.Fig
     charts.style(fig, title=f"Test MAE against {view.COST_WORDS[cost]}, as ratios to full "
                             "data on the same series and seed",
                  x=f"{view.COST_WORDS[cost]} ratio to full (lower is cheaper)",
-                 y="test MAE ratio to full (lower is better)", height=460)
+                 y="test MAE ratio to full (lower: smaller error)", height=460)
     return fig
 
 
@@ -90,11 +90,13 @@ def listed(values: np.ndarray) -> list[float | None]:
     return [float(v) if math.isfinite(v) else None for v in values]
 
 
-def interval_figure(intervals: pd.DataFrame, order: Sequence[str], cost: str) -> go.Figure:
+def interval_figure(intervals: pd.DataFrame, order: Sequence[str], cost: str,
+                    word: str = "run") -> go.Figure:
     """One row per strategy x keep ratio (`evidence.interval_table`): the mean (dot) and 95%
-    interval (bar) over series and seeds of the test MAE ratio to full data (left, over the
-    band one seed strays by) and of the `cost` saving (right); strategies in `order`,
-    coloured as on the Pareto chart."""
+    interval (bar, from `evidence.MIN_SEEDS` runs up: `view.gated`) over series and seeds of
+    the test MAE ratio to full data (left, with the kept-accuracy line) and of the `cost`
+    saving (right); strategies in `order`, coloured as on the Pareto chart."""
+    intervals = view.gated(intervals)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05)
     panels = ((("mae_ratio", "mae_ratio_low", "mae_ratio_high"), "test MAE ratio", ".3f", ""),
               ((f"{cost}_saved_pct", f"{cost}_saved_low", f"{cost}_saved_high"),
@@ -111,21 +113,21 @@ def interval_figure(intervals: pd.DataFrame, order: Sequence[str], cost: str) ->
                 legendgroup=strategy, showlegend=col == 1, marker=dict(color=color, size=10),
                 error_x=dict(type="data", symmetric=False, array=listed(high - mean),
                              arrayminus=listed(mean - low), color=color, thickness=2, width=6),
-                text=[f"{words} {view.interval_text(m, lo, hi, fmt, unit)} ({n} runs)"
+                text=[f"{words} {view.interval_text(m, lo, hi, fmt, unit, int(n), word)}"
                       for m, lo, hi, n in zip(mean, low, high, g["runs"], strict=True)],
                 hovertemplate="%{y}<br>%{text}<extra></extra>", row=1, col=col)
-    spread = evidence.SEED_SPREAD_PCT / 100  # shapes after the traces: none on empty subplots
-    fig.add_vrect(x0=1 - spread, x1=1 + spread, fillcolor="#9ca3af", opacity=0.2, line_width=0,
-                  layer="below", row=1, col=1)
-    fig.add_annotation(x=1, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                       text=f"±{evidence.SEED_SPREAD_PCT:g}% one seed's spread",
-                       font=dict(size=11, color="#6b7280"))
+    pct = evidence.KEPT_ACCURACY_PCT  # shapes after the traces: none on empty subplots
+    fig.add_vline(x=1 + pct / 100, line=dict(color="#16a34a", width=1, dash="dash"), row=1,
+                  col=1)
+    fig.add_annotation(x=1 + pct / 100, y=1, xref="x", yref="paper", yanchor="bottom",
+                       showarrow=False, text=f"kept accuracy: interval ends at most +{pct:g}%",
+                       font=dict(size=11, color="#16a34a"))
     for col, x in ((1, 1.0), (2, 0.0)):
         fig.add_vline(x=x, line=dict(color="#6b7280", width=1, dash="dot"), row=1, col=col)
     charts.style(fig, title="Mean and 95% interval over series and seeds, per strategy and "
                             "keep ratio", height=170 + 40 * len(intervals))
     fig.update_yaxes(type="category", autorange="reversed")
-    fig.update_xaxes(title_text="test MAE ratio to full (lower is better)", row=1, col=1)
-    fig.update_xaxes(title_text=f"{view.COST_WORDS[cost]} saved, % (higher is better)",
+    fig.update_xaxes(title_text="test MAE ratio to full (lower: lower error)", row=1, col=1)
+    fig.update_xaxes(title_text=f"{view.COST_WORDS[cost]} saved, % (higher: saves more)",
                      row=1, col=2)
     return fig

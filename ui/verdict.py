@@ -1,144 +1,187 @@
-"""The verdict (`importance.verdict`) at the top of the Overview, Energy and Forecasts pages:
-a short coloured block of sentences, the Overview's key figures and its trade-off chart."""
+"""The verdict (`importance.verdict.conclude`) at the top of the Overview, Energy and Forecasts
+pages, drawn as it is: its headline and sentences in one box (tone from the verdict), the
+Overview's tiles of the best trade-off and its trade-off chart; and the Forecasts page's
+leaderboard order (a table sort, not a conclusion)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from importance import text, views
 from importance import verdict as vd
+from importance.evidence import KEPT_ACCURACY_PCT
+from importance.verdict_text import BEST_RULE
 from importance.views import RunInfo
 from ui import charts, runs
 
 TONES = {"success": st.success, "info": st.info, "warning": st.warning}
-leaderboard = vd.leaderboard  # the Forecasts page's table, best first
+
+
+def leaderboard(table: pd.DataFrame, mae: str = "MAE") -> pd.DataFrame:
+    """`table` (one row per model) sorted by test MAE, lowest first, with a `rank` column
+    first (models without an MAE last, unranked)."""
+    out = table.sort_values(mae, kind="stable", na_position="last").reset_index(drop=True)
+    ranks = pd.Series(range(1, len(out) + 1), dtype="Int64")
+    ranks[out[mae].isna().to_numpy()] = pd.NA
+    out.insert(0, "rank", ranks)
+    return out
 
 
 def block(tone: str, headline: str, sentences: Sequence[str]) -> None:
-    """One coloured block: the headline, then the sentences as a list."""
-    body = "\n".join([headline, *(f"- {s}" for s in sentences)]) if headline else \
-        "\n".join(f"- {s}" for s in sentences)
-    TONES.get(tone, st.info)(body)
+    """One coloured box: the headline, then the sentences as a list."""
+    TONES.get(tone, st.info)("\n".join([headline, *(f"- {s}" for s in sentences)]))
+
+
+def _of_series(run: RunInfo, series: str | None) -> RunInfo:
+    """`run` with the test metrics of one of its series (a run on several), else as it is."""
+    if series is None or not run.summary.get("per_series"):
+        return run
+    return RunInfo(run.run_id, {**run.summary, **views.series_metrics(run.summary, series)},
+                   run.config)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _verdict(root: str, focus: tuple[str, ...], stored: tuple[str, ...],
-             names: tuple[tuple[str, str], ...] | None) -> vd.Verdict:
-    by_id = {r.run_id: r for r in runs.all_runs()}
-    return vd.verdict([by_id[i] for i in focus if i in by_id],
-                      [by_id[i] for i in stored if i in by_id],
-                      dict(names) if names is not None else None)
+             classical: tuple[tuple[str, float], ...], series: str | None) -> vd.Verdict:
+    by_id = {r.run_id: _of_series(r, series) for r in runs.all_runs()}
+    return vd.conclude([by_id[i] for i in focus if i in by_id],
+                       [by_id[i] for i in stored if i in by_id], dict(classical) or None)
 
 
-def of_runs(focus: Sequence[RunInfo], names: Mapping[str, str] | None = None) -> vd.Verdict:
-    """The verdict of `focus`, with the seeds of every stored run: cached by the run ids
-    (stored runs never change), so a page visit does not pair every run again."""
+def of_runs(focus: Sequence[RunInfo], classical: Mapping[str, float] | None = None,
+            series: str | None = None) -> vd.Verdict:
+    """`conclude` of `focus` with the seeds of every stored run (and the classical models'
+    test MAEs, `classical`; `series`: judged on that series of runs on several): cached by
+    the run ids (stored runs never change), so a page visit does not pair every run again."""
     stored = tuple(r.run_id for r in runs.all_runs())
     return _verdict(str(runs.store().root), tuple(r.run_id for r in focus), stored,
-                    tuple(names.items()) if names is not None else None)
+                    tuple(sorted((classical or {}).items())), series)
 
 
-def strategy_block(focus: Sequence[RunInfo], names: Mapping[str, str] | None = None
-                   ) -> vd.Verdict:
-    """The verdict of `focus` against full data and the controls, drawn as one block."""
-    v = of_runs(focus, names)
+def strategy_block(focus: Sequence[RunInfo]) -> vd.Verdict:
+    """The Energy page's box: the headline, then every strategy against full data and
+    against its control."""
+    v = of_runs(focus)
     block(v.tone, v.headline, v.sentences)
     return v
 
 
-def overview_block(focus: Sequence[RunInfo], names: Mapping[str, str] | None = None
-                   ) -> vd.Verdict:
-    """The Overview's short block: the best trade-off and each strategy against its control
-    (the savings of every strategy follow further down the page)."""
-    v = of_runs(focus, names)
-    against = [c for s in v.verdicts if (c := vd.control_sentence(s)) is not None]
-    block(v.tone, v.headline, against)
+def overview_block(focus: Sequence[RunInfo]) -> vd.Verdict:
+    """The Overview's short box: the headline and each strategy against its control (the
+    savings of every strategy follow further down the page)."""
+    v = of_runs(focus)
+    block(v.tone, v.headline, v.control_sentences())
     return v
 
 
-def forecasts_block(focus: Sequence[RunInfo], names: Mapping[str, str],
-                    neural: Mapping[str, float], classical: Mapping[str, float]) -> None:
-    """The Forecasts page's block, on accuracy: the best neural run (`neural`: name -> test
-    MAE) against the best of every classical model fitted (`classical`), then each strategy
-    against its control. Its tone: a warning when either verdict warns, else a success when
-    either succeeds."""
-    tone, sentences = vd.classical_verdict(neural, classical)
-    v = of_runs(focus, names)
-    sentences += [c for s in v.verdicts if (c := vd.control_sentence(s)) is not None]
-    if not sentences:
-        return
-    tones = {tone, v.tone}
-    block("warning" if "warning" in tones else "success" if "success" in tones else "info",
-          "", sentences)
+def forecasts_block(focus: Sequence[RunInfo], same: Sequence[RunInfo],
+                    classical: Mapping[str, float], series: str | None = None) -> vd.Verdict:
+    """The Forecasts page's box, on accuracy: the headline of `focus`, the best neural
+    strategy among `same` (the runs on the data the classical models were fitted on) against
+    the best of every classical model fitted (`classical`: label -> test MAE; `series`: the
+    series they were fitted on, for runs on several), then each strategy against its
+    control. Returns the verdict that holds the classical claim."""
+    v = of_runs(focus)
+    judged = of_runs(same, classical, series) if classical else v
+    sentences = [vd.classical_sentence(judged.classical)] if judged.classical else []
+    block(v.tone, v.headline, [*sentences, *v.control_sentences()])
+    return judged
 
 
-def _pct(v: float, sign: bool = False) -> str:
-    if not np.isfinite(v):
-        return "not measured"
-    return f"{v:+.1f}%" if sign else f"{v:.0f}%"
+def _interval(c: vd.Claim | None, saving: bool = False) -> str | None:
+    """ "95%: 42.2% to 49.3%" (a saving when `saving`), None without an interval."""
+    if c is None or not c.change.known:
+        return None
+    if saving:
+        return f"95%: {text.saving(-c.change.high)} to {text.saving(-c.change.low)}"
+    return f"95%: {text.span(c.change.low, c.change.high)}"
 
 
 def tiles(v: vd.Verdict) -> None:
-    """The best trade-off's key figures as three large tiles (`importance.verdict.best`), in a
-    row that wraps on a narrow screen instead of truncating their labels."""
+    """The best trade-off's key figures as large tiles, each with its 95% interval (none
+    without a best trade-off), in a row that wraps on a narrow screen."""
     b = v.best
     if b is None:
         return
     est = " (estimated)" if b.energy_estimated else ""
     row = st.container(horizontal=True)
-    row.metric(f"Energy saved{est}", _pct(b.energy_saved_pct), border=True,
-                help="Against full data on the same data and seed, scoring included."
-                     + (" An estimate: see How energy was measured on the Energy page."
-                        if b.energy_estimated else ""))
-    row.metric("Wall time saved", _pct(b.wall_saved_pct), border=True,
-                help="Against full data, scoring included. Backpropagated samples saved: "
-                     f"{_pct(b.backprop_saved_pct)}.")
-    row.metric("Test MAE vs full data", _pct(b.mae_change_pct, sign=True), border=True,
-                help="Lower is better. A difference smaller than "
-                     f"±{vd.SEED_SPREAD_PCT:g}% is within the spread measured across seeds.")
-    st.caption(f"Figures of **{b.name}**, the best trade-off here: {vd.BEST_RULE}.")
+    quiet = dict(border=True, delta_color="off", delta_arrow="off")
+    row.metric("Backprops saved", text.saving(b.saved("backprops")), border=True,
+               help="Backpropagated samples against full data on the same data and seeds, "
+                    "scoring included: the same on any machine.")
+    row.metric("Wall time saved", text.saving(b.saved("wall_s")),
+               _interval(b.vs_full.get("wall_s"), saving=True), **quiet,
+               help="Against full data on the same data and seeds, scoring included; the "
+                    "95% interval of the mean over the seeds below.")
+    row.metric("Test MAE vs full data", text.change(b.vs_full["test_mae"].change.mean),
+               _interval(b.vs_full.get("test_mae")), **quiet,
+               help="Lower: a smaller error. The 95% interval of the mean change over the seeds "
+                    "below.")
+    energy = b.saved("energy_kwh")
+    row.metric(f"Energy saved{est}", text.saving(energy) if np.isfinite(energy)
+               else "not measured", _interval(b.vs_full.get("energy_kwh"), saving=True),
+               **quiet, help="Against full data, scoring included."
+               + (" An estimate: see How energy was measured on the Energy page."
+                  if b.energy_estimated else ""))
+    st.caption(f"Figures of **{b.name}** over {text.seeds_words(b.seeds)}, the best trade-off "
+               f"here: {BEST_RULE}.")
+
+
+def _bar(c: vd.Claim | None, saving: bool = False) -> dict | None:
+    """A Plotly error bar from a claim's interval (a saving when `saving`); None without."""
+    if c is None or not c.change.known:
+        return None
+    m, lo, hi = c.change.mean, c.change.low, c.change.high
+    if saving:
+        m, lo, hi = -m, -hi, -lo
+    return dict(type="data", symmetric=False, array=[hi - m], arrayminus=[m - lo],
+                thickness=1.5, width=5)
 
 
 def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
-    """Energy saved (wall time where energy was not measured) against the test-MAE change,
-    one marker per strategy, with the seed spread as a band."""
+    """Per strategy, its mean wall-time saving against its mean test-MAE change (both against
+    full data, over the seeds), with their 95% intervals as error bars (none below 3 seeds),
+    and the kept-accuracy line at +`KEPT_ACCURACY_PCT`%."""
     fig = go.Figure(go.Scatter(
         x=[0], y=[0], mode="markers+text", name="full data", text=["full data"],
         textposition="bottom center", marker=dict(size=12, color=charts.strategy_color("full"),
                                                    symbol="diamond"),
         hovertemplate="full data: the reference<extra></extra>"))
-    xs, ys = [], []
-    energy = all(np.isfinite(s.energy_saved_pct) for s in v.verdicts)
-    for s in v.verdicts:
-        x = s.energy_saved_pct if energy else s.wall_saved_pct
-        if not (np.isfinite(x) and np.isfinite(s.mae_change_pct)):
+    xs, ys = [0.0], [0.0]
+    for r in v.results:
+        wall, mae = r.vs_full.get("wall_s"), r.vs_full.get("test_mae")
+        if wall is None or mae is None:
             continue
-        xs.append(x)
-        ys.append(s.mae_change_pct)
+        x, y = -wall.change.mean, mae.change.mean
+        if not (np.isfinite(x) and np.isfinite(y)):
+            continue
+        for c, saving, out in ((wall, True, xs), (mae, False, ys)):
+            m = -c.change.mean if saving else c.change.mean
+            ends = (-c.change.high, -c.change.low) if saving else (c.change.low, c.change.high)
+            out.extend([m, *(e for e in ends if np.isfinite(e))])
+        color = next((colors[i] for i in r.run_ids if i in colors),
+                     charts.strategy_color(r.strategy))
         fig.add_trace(go.Scatter(
-            x=[x], y=[s.mae_change_pct], mode="markers+text", name=s.name,
-            text=[s.name.split(" (")[0].split(":")[0]], textposition="top center",
-            marker=dict(size=14, color=colors.get(s.run_id, charts.strategy_color(s.strategy))),
-            hovertemplate=f"{s.name}<br>saved %{{x:.1f}}%<br>test MAE %{{y:+.1f}}%"
-                          "<extra></extra>"))
-    spread = vd.SEED_SPREAD_PCT
-    fig.add_hrect(y0=-spread, y1=spread, fillcolor="#94a3b8", opacity=0.15, line_width=0,
-                  annotation_text=f"seed spread ±{spread:g}%",
-                  annotation_position="top left")
+            x=[x], y=[y], mode="markers+text", name=r.name, text=[r.name],
+            textposition="top center", marker=dict(size=13, color=color),
+            error_x=_bar(wall, saving=True), error_y=_bar(mae),
+            hovertemplate=f"{r.name} ({text.seeds_words(mae.change.n)})<br>wall time saved "
+                          "%{x:.1f}%<br>test MAE %{y:+.1f}%<extra></extra>"))
     fig.add_hline(y=0, line=dict(color="#64748b", width=1, dash="dot"))
-    est = " (estimated)" if any(s.energy_estimated for s in v.verdicts) and energy else ""
-    what = f"energy saved{est}" if energy else "wall time saved"
-    charts.style(fig, title="Saved against full data vs change in test MAE",
-                 x=f"{what}, % (right: saves more)",
-                 y="test MAE vs full data, % (down: better)", height=320, legend=False)
-    if xs:
-        lo, hi = min(0.0, *xs), max(0.0, *xs)
-        pad = max(5.0, 0.15 * (hi - lo))
-        fig.update_xaxes(range=[lo - pad, hi + pad])
-    # the band stays a band: room above and below it
-    fig.update_yaxes(range=[min([-1.8 * spread, *(y - 2 for y in ys)]),
-                            max([1.8 * spread, *(y + 2 for y in ys)])])
+    fig.add_hline(y=KEPT_ACCURACY_PCT, line=dict(color="#16a34a", width=1, dash="dash"),
+                  annotation_text=f"kept accuracy: interval ends at most +{KEPT_ACCURACY_PCT:g}%",
+                  annotation_position="top left")
+    charts.style(fig, title="Wall time saved against full data vs change in test MAE, with "
+                            "95% intervals over the seeds",
+                 x="wall time saved, % (right: saves more)",
+                 y="test MAE vs full data, % (down: lower error)", height=340, legend=False)
+    pad = max(5.0, 0.15 * (max(xs) - min(xs)))
+    fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
+    fig.update_yaxes(range=[min([*ys, -KEPT_ACCURACY_PCT]) - 2,
+                            max([*ys, KEPT_ACCURACY_PCT]) + 2])
     return fig

@@ -3,7 +3,8 @@
     runs = runs_frame(record, summaries)          # one row per finished run of the sweep
     pairs = evidence.paired(runs)                 # ratios to full / control, same series+seed
     front = strategy_means(pairs, "energy")       # per strategy x keep: the Pareto candidates
-    shown = interval_display(evidence.interval_table(pairs))
+    shown = interval_display(evidence.interval_table(pairs))  # intervals from 3 runs up
+    v = sweep_verdict(stored_runs, runs)          # the conclusion: importance.verdict's
 
 Before a launch: `epoch_seconds` (measured per-epoch wall time of stored runs) and
 `estimate_seconds` (runs x epochs x seconds per epoch / workers) give the time a grid takes.
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from importance import evidence, report, views
+from importance import evidence, report, verdict, views
 from importance.runs.tasks import DONE
 from importance.sweep.grid import DEFAULT_SERIES, takes_keep_ratio
 from importance.sweep.store import SweepRecord
@@ -157,7 +158,8 @@ def keep_label(keep: float) -> str:
 def strategy_means(pairs: pd.DataFrame, cost: str) -> pd.DataFrame:
     """Per strategy x keep ratio (full included, at 1 x 1 by construction): the mean MAE ratio
     and `cost` ratio ("energy", "wall", "backprop") over series and seeds, the runs behind
-    them, and `front`: whether the mean is on the Pareto front (lower is better on both)."""
+    them, and `front`: whether the mean is on the Pareto front (lower on both: cheaper and a
+    smaller error)."""
     col = f"{cost}_ratio"
     rows = []
     for (strategy, keep), g in pairs.groupby(["strategy", "keep_ratio"], dropna=False,
@@ -172,35 +174,71 @@ def strategy_means(pairs: pd.DataFrame, cost: str) -> pd.DataFrame:
     return out
 
 
-def interval_text(m: float, lo: float, hi: float, fmt: str, unit: str = "") -> str:
-    """"0.950 [0.930, 0.970]"; "0.950 (one run)" without an interval; "-" without a mean."""
+def _count(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def gated(table: pd.DataFrame) -> pd.DataFrame:
+    """`evidence.interval_table` with no interval (NaN ends) on rows of fewer than
+    `evidence.MIN_SEEDS` runs: two runs' interval is too wide to say anything."""
+    out = table.copy()
+    few = out["runs"].to_numpy() < evidence.MIN_SEEDS
+    ends = [c for c in out.columns if c.endswith(("_low", "_high"))]
+    out.loc[few, ends] = math.nan
+    return out
+
+
+def interval_text(m: float, lo: float, hi: float, fmt: str, unit: str = "",
+                  n: int | None = None, word: str = "run") -> str:
+    """"0.950 [0.930, 0.970]"; "0.950 (2 seeds: no interval)" below `evidence.MIN_SEEDS`
+    `n` (of `word`) or without ends; "-" without a mean."""
     if not math.isfinite(m):
         return "-"
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return f"{m:{fmt}}{unit} (one run)"
+    few = n is not None and n < evidence.MIN_SEEDS
+    if few or not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{m:{fmt}}{unit}" + (f" ({_count(n, word)}: no interval)" if n else
+                                     " (no interval)")
     return f"{m:{fmt}}{unit} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
-def interval_display(table: pd.DataFrame) -> pd.DataFrame:
+def interval_display(table: pd.DataFrame, word: str = "run") -> pd.DataFrame:
     """`evidence.interval_table` as text with units: mean [95% interval] of the MAE ratio and
-    of each saving in %, and the paired wins against the control ("3 of 4 vs rs2")."""
+    of each saving in %, from `evidence.MIN_SEEDS` runs up (fewer: "2 seeds: no interval",
+    `word` naming what a run repeats: "seed" on one series), and the count of paired runs
+    with a lower test MAE than the control ("3 of 4 vs rs2": a count, not a verdict)."""
     rows = []
-    for r in table.to_dict("records"):
+    for r in gated(table).to_dict("records"):
         pairs = int(r.get("pairs_vs_control") or 0)
         wins = r.get("wins_vs_control")
+        n = int(r["runs"])
         row = {"strategy": r["strategy"], "keep ratio": keep_label(r["keep_ratio"]),
-               "runs": int(r["runs"]),
+               "runs": n,
                "test MAE ratio to full": interval_text(r["mae_ratio"], r["mae_ratio_low"],
-                                                       r["mae_ratio_high"], ".3f")}
+                                                       r["mae_ratio_high"], ".3f", "", n, word)}
         for name, words in COST_WORDS.items():
             row[f"{words} saved"] = interval_text(r[f"{name}_saved_pct"], r[f"{name}_saved_low"],
-                                                  r[f"{name}_saved_high"], ".1f", " %")
-        row["wins vs control"] = (
+                                                  r[f"{name}_saved_high"], ".1f", " %", n, word)
+        row["lower MAE than control"] = (
             "(the control)" if r["strategy"] == r["control"]
             else f"{int(wins or 0)} of {pairs} vs {r['control']}" if pairs
             else f"no {r['control']} run to pair with")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def sweep_verdict(runs: Sequence[verdict.RunLike], frame: pd.DataFrame) -> verdict.Verdict:
+    """The sweep's conclusion (`importance.verdict.conclude_rows`) over its stored `runs`
+    (`frame`: `runs_frame`, for each run's series). On several series the sweep is one
+    comparison pooled over them: each series x seed is a pairing unit (so 2 seeds on 3
+    series are 6 pairs), and every claim pairs runs of the same series and seed."""
+    series = dict(zip(frame["run_id"], frame["series"].astype(str), strict=True))
+    rows = verdict.rows_of([r for r in runs if r.run_id in series])
+    own = rows["run_id"].map(series)
+    if own.nunique() > 1:
+        rows = rows.assign(seed=[f"series {s} seed {k}" for s, k in zip(own, rows["seed"],
+                                                                         strict=True)],
+                           setup="sweep")
+    return verdict.conclude_rows(rows)
 
 
 def milan_squares(series: Iterable[Any]) -> bool:
@@ -240,7 +278,9 @@ PARQUET_MIME = "application/vnd.apache.parquet"
 
 def intervals_export(table: pd.DataFrame) -> pd.DataFrame:
     """`evidence.interval_table` for a file: one column per figure, units in the names
-    (savings in %), rounded (`report.rounded`); `control` is blank for the controls."""
+    (savings in %), rounded (`report.rounded`), interval ends blank below
+    `evidence.MIN_SEEDS` runs (`gated`); `control` is blank for the controls."""
+    table = gated(table)
     out = pd.DataFrame({"strategy": table["strategy"], "keep ratio": table["keep_ratio"],
                         "runs": table["runs"].astype(int)})
     for suffix, words in (("", ""), ("_low", ", 95% low"), ("_high", ", 95% high")):
@@ -250,7 +290,7 @@ def intervals_export(table: pd.DataFrame) -> pd.DataFrame:
         for end in ("low", "high"):
             out[f"{words} saved, 95% {end} (%)"] = table[f"{name}_saved_{end}"]
     out["control"] = table["control"].mask(table["strategy"] == table["control"])
-    out["wins vs control"] = pd.array(table["wins_vs_control"], dtype="Int64")
+    out["pairs with lower MAE than control"] = pd.array(table["wins_vs_control"], dtype="Int64")
     out["pairs vs control"] = table["pairs_vs_control"].astype(int)
     return report.rounded(out)
 
@@ -274,7 +314,7 @@ def runs_export(pairs: pd.DataFrame) -> pd.DataFrame:
         out[f"{words} ratio to full"] = pairs[f"{name}_ratio"]
     out["control"] = pairs["control"].mask(own)
     out["test MAE ratio to control"] = pairs["mae_vs_control"].astype(float)
-    out["beats control"] = pd.array(pairs["beats_control"], dtype="boolean")
+    out["lower MAE than control"] = pd.array(pairs["beats_control"], dtype="boolean")
     return report.rounded(out)
 
 
@@ -309,8 +349,8 @@ def sweep_lines(record: SweepRecord, runs: Sequence[views.RunInfo]) -> list[str]
     return lines + [
         "ratios are to the full-data run of the same series and seed; savings are 1 - that "
         "ratio, in percent; intervals are 95% Student-t intervals of the mean over series and "
-        f"seeds; one seed's test MAE ratio strays by about {evidence.SEED_SPREAD_PCT:g}% on "
-        "its own"]
+        f"seeds, given from {evidence.MIN_SEEDS} runs up (fewer: none); the verdict pairs "
+        "each run with full data and its control on the same series and seed"]
 
 
 def synthetic_lines(runs: Sequence[views.RunInfo]) -> list[str]:

@@ -120,7 +120,7 @@ def test_a_stored_sweep_shows_pareto_intervals_exports_and_the_milan_map(runs_di
     table = at.dataframe[0].value
     row = table.set_index("strategy").loc["gradnorm"]
     assert row["runs"] == 4 and row["energy saved"].startswith("40.0 % [")
-    assert row["wins vs control"] == "4 of 4 vs rs2"
+    assert row["lower MAE than control"] == "4 of 4 vs rs2"
     assert row["test MAE ratio to full"].startswith("0.950")
     # the map: both squares at their grid positions
     heat = [t for s in specs for t in s["data"] if t["type"] == "heatmap"]
@@ -145,6 +145,38 @@ def test_no_map_for_series_that_are_not_milan_squares(runs_dir):
     assert not [t for s in specs for t in s["data"] if t["type"] == "heatmap"]
     assert "On the Milan grid" not in [h.value for h in at.subheader]
     assert at.dataframe[0].value.set_index("strategy").loc["gradnorm", "runs"] == 2
+
+
+def test_a_two_seed_sweep_shows_its_caveat_no_interval_and_no_winner(runs_dir):
+    """One series, seeds 0 and 1: gradnorm 5% below full data's test MAE and rs2's on both,
+    yet two seeds give no interval and name no winner, on the page and in its files."""
+    _store_sweep(runs_dir, (None,))
+    at = _open(runs_dir)
+    (box,) = [e.value for e in [*at.info, *at.success, *at.warning] if "seed" in e.value]
+    assert box.startswith("2 seeds: indicative, names no winner.")
+    assert not at.success
+    sentences = " ".join(m.value for m in at.markdown)
+    assert "2 seeds: indicative only, no interval and no winner" in sentences
+    for claim in ("Best trade-off", "is better", "beats"):
+        assert claim not in box and claim not in sentences
+    row = at.dataframe[0].value.set_index("strategy").loc["gradnorm"]
+    assert row["test MAE ratio to full"] == "0.950 (2 seeds: no interval)"
+    assert row["energy saved"] == "40.0 % (2 seeds: no interval)"
+    chart = next(c for c in _charts(at) if "95% interval" in c["layout"]["title"]["text"])
+    assert not [t["error_x"]["array"] for t in chart["data"]
+                if any(v is not None for v in t["error_x"]["array"])]
+
+
+def test_a_sweep_over_series_pools_series_and_seeds_into_one_verdict(runs_dir):
+    """Two squares x two seeds: four pairs per strategy, so the verdict has intervals; each
+    pair is a series and a seed."""
+    _store_sweep(runs_dir, ("5060", "4259"))
+    at = _open(runs_dir)
+    box = next(e.value for e in [*at.info, *at.success, *at.warning] if "seed" in e.value)
+    assert "2 seeds" not in box and "indicative" not in box
+    sentences = " ".join(m.value for m in at.markdown)
+    assert "**Gradient-norm top-k** against full data (4 seeds): test MAE -5.0%" in sentences
+    assert "95% interval" in sentences
 
 
 def _full_and_gradnorm_grid(at, seeds: str) -> None:

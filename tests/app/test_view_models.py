@@ -289,7 +289,7 @@ def test_epoch_curves_phase_split_and_units():
     assert views.energy_unit(0.5) == (1000.0, "Wh") and views.energy_unit(2.0) == (1.0, "kWh")
 
 
-def test_savings_and_target_sentences():
+def test_target_sentences_state_facts_and_the_target_in_original_units():
     rows = [{"run_id": "a", "backprop_saved_pct": 0.0, "wall_saved_pct": 0.0,
              "energy_saved_pct": 0.0, "mae_change_pct": 0.0, "energy_to_target_kwh": 1e-3,
              "time_to_target_s": 10.0},
@@ -297,14 +297,14 @@ def test_savings_and_target_sentences():
              "energy_saved_pct": 12.0, "mae_change_pct": 1.5, "energy_to_target_kwh": None,
              "time_to_target_s": None}]
     names = {"a": "Full", "b": "Grad"}
-    (sentence,) = views.savings_sentences(rows, names, "a")
-    assert "30% fewer backpropagated samples" in sentence and "5% more wall time" in sentence
-    assert "MAE +1.5%" in sentence
-    text = views.to_target_text(rows, names, "a", 1000.0, "Wh", 0.02)
+    text = views.to_target_text(rows, names, "a", 1000.0, "Wh", 0.02, 43.7312)
+    assert text.startswith("Target: the baseline's best validation MAE, within 2% (a validation "
+                           "MAE at most 43.73, in the data's original units).")
     assert "Full reached it after 1 Wh and 10.0 s" in text and "Grad did not reach it" in text
+    assert "original units" not in views.to_target_text(rows, names, "a", 1000.0, "Wh", 0.02)
 
 
-def test_forecast_frames_and_verdicts():
+def test_forecast_frames():
     origin = pd.date_range("2013-12-20", periods=3, freq="10min", tz="UTC")
     template = pd.DataFrame({"origin": np.repeat(origin, 2), "step": [1, 2] * 3,
                              "time": origin.repeat(2), "actual": np.arange(6.0),
@@ -314,12 +314,6 @@ def test_forecast_frames_and_verdicts():
     assert len(views.at_step(frame, 2)) == 3
     with pytest.raises(ValueError, match="shape"):
         views.classical_frame(template, np.zeros((2, 2)))
-    verdicts = views.classical_verdicts({"Grad": 9.0, "Full": 11.0},
-                                        {"Naive": 12.0, "Fourier": 10.0})
-    assert verdicts[0].startswith("Grad beats the best classical model fitted, Fourier")
-    assert "by 10.0%" in verdicts[0]
-    assert "Full does not beat" in verdicts[1] and "10.0% higher" in verdicts[1]
-    assert views.classical_verdicts({"Grad": 1.0}, {}) == []
 
 
 def test_runs_table_newest_first():

@@ -6,12 +6,14 @@ import pytest
 from importance import views
 from importance.compare import compare_table, reach
 from importance.energy_to_accuracy import (
-    cheapest,
     column,
     energy_to_accuracy,
     target_mae,
+    targets_words,
     to_records,
 )
+
+ONE_SEED = "Each row is one run (one seed): its costs to a target name no cheapest strategy."
 
 
 def run(strategy, val, energy, *, test_mae=5.0, run_id=None, backprop=100, wall=1.0, **extra):
@@ -117,9 +119,8 @@ def test_an_unmeasured_epoch_leaves_the_energy_not_measured_never_zero(unmeasure
     rec = to_records(t.reset_index())[1]
     assert rec[column(95, "energy_kwh")] is None and rec[column(95, "epoch")] == 2
     verdict = views.energy_to_accuracy_verdict(t.reset_index(), {}, 1, "kWh")
-    assert verdict.startswith("full, with early stopping (it stopped after epoch 5), "
-                              "reached 99% with the least energy: 4 kWh (epoch 4)")
-    assert "Energy not measured, so not compared: gradnorm." in verdict
+    assert verdict == ("Reached 99%: full at epoch 4 (4 kWh, 4 s, stopped early after epoch 5); "
+                       f"gradnorm at epoch 3 (energy not measured, 3 s). {ONE_SEED}")
 
 
 def test_records_are_strict_json():
@@ -145,35 +146,38 @@ def test_scoring_backprops_count_towards_the_backprops():
     assert reach(sel, 1.0) is None and reach({"epochs": []}, 1.0) is None
 
 
-def test_full_with_early_stopping_when_cheapest_is_named_so():
-    slow = run("gradnorm", [30, 11, 10.3, 10.05, 10], 1.2, test_mae=5.1)
-    t = energy_to_accuracy([full(), slow])
-    assert cheapest(t)[0] == 99
-    verdict = views.energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
-    assert verdict == ("Full data, with early stopping (it stopped after epoch 5), reached 99% "
-                       "with the least energy: 4e+03 Wh (epoch 4): no selection strategy beat "
-                       "training on all the data and stopping early on energy.")
-
-
-def test_a_cheaper_selection_strategy_is_named_with_its_saving_and_its_accuracy():
+def test_the_sentence_states_who_reached_the_target_when_and_at_what_cost_and_no_winner():
+    """One seed's runs: a cheaper run is stated with its epoch and cost, never named the
+    cheapest or said to beat another."""
     quick = run("gradnorm", [11, 10.05], 0.5, test_mae=5.5)
     never = run("random", [30, 20], 0.1, test_mae=9.0)
     t = energy_to_accuracy([full(), quick, never])
-    target, row = cheapest(t)
-    assert (target, row["strategy"]) == (99, "gradnorm")
-    verdict = views.energy_to_accuracy_verdict(t, {}, 1, "kWh")
-    assert verdict == ("gradnorm reached 99% with the least energy: 1 kWh (epoch 2), 75% less "
-                       "than full's 4 kWh; its test MAE is +10.0% against full's. Never reached "
-                       "99%: random.")
+    verdict = views.energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
+    assert verdict == ("Reached 99%: Full data at epoch 4 (4e+03 Wh, 4 s, stopped early after "
+                       "epoch 5); gradnorm at epoch 2 (1e+03 Wh, 2 s). Never reached 99%: "
+                       f"random. {ONE_SEED}")
+    for word in ("least", "beat", "better", "less than"):
+        assert word not in verdict
 
 
-def test_cheapest_falls_back_to_the_highest_target_with_a_measured_energy():
+def test_without_a_99_percent_target_the_highest_target_reached_is_stated():
     base = run("full", [12, 10], [None, 1.0])
-    sel = run("gradnorm", [10.8, 10.5], 0.3)
-    t = energy_to_accuracy([base, sel])
-    target, row = cheapest(t)  # 99% and 100%: only full reached them, unmeasured
-    assert (target, row["strategy"]) == (95, "gradnorm")
-    assert cheapest(energy_to_accuracy([base])) is None
+    sel = run("gradnorm", [10.8, 10.7], 0.3)
+    t = energy_to_accuracy([base, sel], targets=(90, 95))
+    assert views.energy_to_accuracy_verdict(t, {}, 1, "kWh") == (
+        "Reached 95%: full at epoch 2 (energy not measured, 2 s). Never reached 95%: "
+        f"gradnorm. {ONE_SEED}")
+
+
+def test_targets_are_stated_in_the_datas_original_units():
+    """The validation MAE the trainer stores is in original units (the scaler inverted), as
+    the test MAE: the targets are too."""
+    assert targets_words(43.733) == (
+        "Targets in the data's original units, as the test MAE: 90% = validation MAE at most "
+        "48.59, 95% = at most 46.03, 99% = at most 44.17, 100% = at most 43.73")
+    caption = views.energy_to_accuracy_caption(True, 0.08)
+    assert "100% = at most 0.08." in caption and "estimate" in caption
+    assert "original units" not in views.energy_to_accuracy_caption(False)
 
 
 def test_compare_to_target_is_the_same_reach_with_its_tolerance():
@@ -188,5 +192,5 @@ def test_compare_to_target_is_the_same_reach_with_its_tolerance():
 def test_full_is_not_said_to_beat_runs_that_never_reached_the_target():
     never = run("random", [30, 20], 0.1, test_mae=9.0)
     verdict = views.energy_to_accuracy_verdict(energy_to_accuracy([full(), never]), {}, 1, "kWh")
-    assert verdict == ("full, with early stopping (it stopped after epoch 5), reached 99% with "
-                       "the least energy: 4 kWh (epoch 4). Never reached 99%: random.")
+    assert verdict == ("Reached 99%: full at epoch 4 (4 kWh, 4 s, stopped early after epoch 5)."
+                       f" Never reached 99%: random. {ONE_SEED}")

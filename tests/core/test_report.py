@@ -149,7 +149,12 @@ def test_the_cli_writes_one_self_contained_report_with_its_charts(stored, tmp_pa
                     "Data provenance"):
         assert f"<h2>{heading}</h2>" in body
     assert "id='synthetic-badge'" in body and "no real measurements" in body
-    assert "fewer backpropagated samples" in body  # the savings sentence of the importance run
+    verdict = body.split("<h2>Verdict</h2>")[1].split("<h2>")[0]  # importance.verdict's, as is
+    assert verdict.startswith("<ul><li>One seed: indicative, names no winner.")
+    assert "<strong>Gradient-norm top-k</strong> against full data (1 seed): test MAE " in verdict
+    assert "Nothing decided: 1 seed: indicative only" in verdict
+    for claim in ("Best trade-off", "is better", "beats"):  # one seed: no winner
+        assert claim not in body
     assert "<th>energy (Wh)</th>" in body and "<th>test MAE vs baseline (%)</th>" in body
     assert "4 h (24 x 10 min)" in body and "keep ratio 0.5" in body
     assert store.load(demo[0]).summary["energy_method"] in body

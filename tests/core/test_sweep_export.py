@@ -63,10 +63,23 @@ def test_the_interval_table_has_units_and_sensible_rounding(pairs):
     assert g["test MAE ratio to full"] == float(f"{sum(ratios) / 4:.4g}")  # 4 digits
     assert g["energy saved (%)"] == 38.8  # 1 - 0.6123456: to 0.1 %
     assert g["energy saved, 95% low (%)"] == g["energy saved, 95% high (%)"] == 38.8  # no spread
-    assert (g["control"], g["wins vs control"], g["pairs vs control"]) == ("rs2", 4, 4)
-    rs2 = t.loc["rs2"]  # the control itself: no control, no wins
-    assert pd.isna(rs2["control"]) and pd.isna(rs2["wins vs control"])
-    assert str(t["wins vs control"].dtype) == "Int64"
+    assert (g["control"], g["pairs with lower MAE than control"],
+            g["pairs vs control"]) == ("rs2", 4, 4)
+    rs2 = t.loc["rs2"]  # the control itself: no control, no count
+    assert pd.isna(rs2["control"]) and pd.isna(rs2["pairs with lower MAE than control"])
+    assert str(t["pairs with lower MAE than control"].dtype) == "Int64"
+
+
+def test_fewer_than_three_runs_give_no_interval_in_the_table_nor_its_file(pairs):
+    two = pairs[pairs["series"] == "5060"]  # 2 seeds on one series
+    t = view.intervals_export(evidence.interval_table(two)).set_index("strategy")
+    ends = [c for c in t.columns if "95%" in c]
+    assert t.loc["gradnorm", "runs"] == 2 and t.loc["gradnorm", ends].isna().all()
+    assert t.loc["gradnorm", "test MAE ratio to full"] == pytest.approx(0.9797)
+    shown = view.interval_display(evidence.interval_table(two), "seed").set_index("strategy")
+    assert shown.loc["gradnorm", "test MAE ratio to full"] == "0.980 (2 seeds: no interval)"
+    assert view.interval_text(0.98, 0.9, 1.1, ".2f", "", 1) == "0.98 (1 run: no interval)"
+    assert view.interval_text(0.98, 0.9, 1.1, ".2f", "", 3) == "0.98 [0.90, 1.10]"
 
 
 def test_the_runs_table_has_units_counts_and_blank_controls(pairs):
@@ -75,9 +88,9 @@ def test_the_runs_table_has_units_counts_and_blank_controls(pairs):
     assert g["energy (Wh)"] == 0.612  # kWh x 1000, 3 significant digits
     assert g["backpropagated samples (train + scoring)"] == 520
     assert g["test MAE ratio to full"] == pytest.approx(0.97 * 1.03)
-    assert g["control"] == "rs2" and bool(g["beats control"])
+    assert g["control"] == "rs2" and bool(g["lower MAE than control"])
     assert r.loc[["full-s0-5060", "rs2-k0.5-s0-5060"], "control"].isna().all()
-    assert pd.isna(r.loc["full-s0-5060", "beats control"])
+    assert pd.isna(r.loc["full-s0-5060", "lower MAE than control"])
     assert r["series"].tolist()[:3] == ["5060"] * 3
 
 
@@ -100,7 +113,7 @@ def test_csv_and_parquet_hold_the_same_rows_and_header(pairs):
     header = view.export_header(_record(), "runs", [_info(None)])
     text = view.csv_bytes(frame, header).decode()
     csv = pd.read_csv(io.StringIO(text), comment="#",
-                      dtype={"series": str, "beats control": "boolean"})
+                      dtype={"series": str, "lower MAE than control": "boolean"})
     parquet = pd.read_parquet(io.BytesIO(view.parquet_bytes(frame, header)))
     pd.testing.assert_frame_equal(csv, parquet, check_dtype=False)
     assert parquet.attrs["header"] == header
