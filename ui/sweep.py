@@ -461,7 +461,7 @@ def explore(current: str | None) -> None:
         st.dataframe(table, hide_index=True)
         return
     word = "seed" if table["series"].nunique() == 1 else "run"  # what an interval is over
-    v = view.sweep_verdict(mine, table)  # the sweep's conclusion, as every page draws one
+    v = view.sweep_verdict(mine)  # the sweep's conclusion, as `importance sweep` gives it
     verdict.block(v.tone, v.headline, ())
     if v.sentences:
         with st.expander("Every strategy against full data and its control"):

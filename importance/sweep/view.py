@@ -4,7 +4,7 @@
     pairs = evidence.paired(runs)                 # ratios to full / control, same series+seed
     front = strategy_means(pairs, "energy")       # per strategy x keep: the Pareto candidates
     shown = interval_display(evidence.interval_table(pairs))  # intervals from 3 runs up
-    v = sweep_verdict(stored_runs, runs)          # the conclusion: importance.verdict's
+    v = sweep_verdict(stored_runs)                # the conclusion: importance.verdict's
 
 Before a launch: `epoch_seconds` (measured per-epoch wall time of stored runs) and
 `estimate_seconds` (runs x epochs x seconds per epoch / workers) give the time a grid takes.
@@ -226,13 +226,13 @@ def interval_display(table: pd.DataFrame, word: str = "run") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sweep_verdict(runs: Sequence[verdict.RunLike], frame: pd.DataFrame) -> verdict.Verdict:
-    """The sweep's conclusion (`importance.verdict.conclude_rows`) over its stored `runs`
-    (`frame`: `runs_frame`, for each run's series). On several series the sweep is one
-    comparison pooled over them: each series x seed is a pairing unit (so 2 seeds on 3
-    series are 6 pairs), and every claim pairs runs of the same series and seed."""
-    series = dict(zip(frame["run_id"], frame["series"].astype(str), strict=True))
-    rows = verdict.rows_of([r for r in runs if r.run_id in series])
+def sweep_verdict(runs: Sequence[verdict.RunLike]) -> verdict.Verdict:
+    """The sweep's conclusion (`importance.verdict.conclude_rows`) over its finished stored
+    `runs`, the same on the Sweep page and from `importance sweep`. On several series the
+    sweep is one comparison pooled over them: each series x seed is a pairing unit (so 2
+    seeds on 3 series are 6 pairs), and every claim pairs runs of the same series and seed."""
+    series = {r.run_id: str(r.config.data.series) for r in runs}
+    rows = verdict.rows_of(runs)
     own = rows["run_id"].map(series)
     if own.nunique() > 1:
         rows = rows.assign(seed=[f"series {s} seed {k}" for s, k in zip(own, rows["seed"],
