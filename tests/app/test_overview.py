@@ -159,9 +159,17 @@ def test_three_seeds_name_the_same_best_trade_off_on_the_overview_and_in_the_rep
     assert tiles["Backprops saved"].value == "30.0%"
     assert tiles["Wall time saved"].proto.delta.startswith("95%: ")
     assert tiles["Test MAE vs full data"].value == "-0.1%"
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (grad,) = [t for t in chart["data"] if t["name"] == GRAD]  # its intervals as error bars
+    assert grad["error_x"]["array"][0] > 0 and grad["error_y"]["array"][0] > 0
     savings = _texts(at.markdown)
     assert f"**{GRAD}** against full data (3 seeds)" in savings
     assert f"**{RS2}** against full data (3 seeds)" in savings and "lost accuracy" in savings
+
+    headline = box.value.split("\n")[0]
+    for other in ("pages/energy.py", "pages/forecasts.py"):  # the same headline on every page
+        page(at, other)
+        assert [s.value.split("\n")[0] for s in at.success] == [headline], other
 
     report = _report(runs_dir, ids[-3:], tmp_path)  # the latest seed: the others from the store
     assert re.search(r"Best trade-off: (.+?) kept accuracy", report).group(1) == named
@@ -227,6 +235,7 @@ class StubManager:
     """Stands in for the job manager: records launches, trains nothing."""
 
     busy = False
+    warm = False  # no worker started yet: a launch's estimate counts its start
 
     def __init__(self, store):
         self.store, self.submitted = store, []
@@ -234,7 +243,7 @@ class StubManager:
     def jobs(self):
         return []
 
-    def submit(self, configs):
+    def submit(self, configs, estimates=None):
         self.submitted.append(configs)
         return [f"b1-{i}" for i in range(len(configs))]
 
