@@ -160,10 +160,8 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
         x, y = -wall.change.mean, mae.change.mean
         if not (np.isfinite(x) and np.isfinite(y)):
             continue
-        for c, saving, out in ((wall, True, xs), (mae, False, ys)):
-            m = -c.change.mean if saving else c.change.mean
-            ends = (-c.change.high, -c.change.low) if saving else (c.change.low, c.change.high)
-            out.extend([m, *(e for e in ends if np.isfinite(e))])
+        xs += [x, *(-e for e in (wall.change.low, wall.change.high) if np.isfinite(e))]
+        ys += [y, *(e for e in (mae.change.low, mae.change.high) if np.isfinite(e))]
         color = next((colors[i] for i in r.run_ids if i in colors),
                      charts.strategy_color(r.strategy))
         fig.add_trace(go.Scatter(
