@@ -146,14 +146,15 @@ def parse_seeds(text: str) -> tuple[int, ...]:
         m = _SEED_ITEM.fullmatch(item)
         lo, hi = (int(m[1]), int(m[2] or m[1])) if m else (0, -1)
         if not m or hi < lo:
+            where = "" if item == str(text).strip() else f" in {text!r}"
             raise argparse.ArgumentTypeError(
-                f"--seeds {text!r}: {item!r} is not a seed; write a range (0-2), a list "
-                "(0,3,7) or one seed (5), seeds being integers from 0")
+                f"{item!r}{where} is not a seed or a range of seeds; write a range (0-2), a "
+                "list (0,3,7) or one seed (5), seeds being integers from 0")
         out.extend(range(lo, hi + 1))
     twice = sorted({s for s in out if out.count(s) > 1})
     if twice:
         raise argparse.ArgumentTypeError(
-            f"--seeds {text!r} names seed {', '.join(map(str, twice))} more than once")
+            f"{text!r} names seed {', '.join(map(str, twice))} more than once")
     return tuple(out)
 
 
@@ -201,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "improvement (default: %(default)s = "
                         f"{100 * t.min_delta:g}%%)")
     c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "rs2"],
-                   help=f"comma-separated, from: {', '.join(STRATEGIES)}")
+                   help=f"comma-separated, from: {', '.join(STRATEGIES)}; with full among "
+                        "them, a strategy whose control (rs2, or random for static selection) "
+                        "did not run at the budget it spent gets one at that budget")
     c.add_argument("--keep-ratio", type=float, default=0.7,
                    help="fraction of windows trained per epoch by subset strategies "
                         "(selective_backprop: in expectation, after a full first epoch; "

@@ -138,7 +138,8 @@ def test_seeds_are_a_range_a_list_or_one_and_a_bad_spec_is_named(capsys):
     for bad in ("2-0", "a", "0,,1", "-1", "1.5", "0,0-2", ""):
         with pytest.raises(SystemExit):
             build_parser().parse_args(["compare", "--seeds", bad])
-        assert f"--seeds {bad!r}" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "argument --seeds: " in err and repr(bad) in err
     with pytest.raises(SystemExit):  # one seed or several, not both
         build_parser().parse_args(["compare", "--seed", "1", "--seeds", "0-2"])
     assert "not allowed with argument" in capsys.readouterr().err
