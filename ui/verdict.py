@@ -177,7 +177,7 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
     charts.style(fig, title="Wall time saved against full data vs change in test MAE, with "
                             "95% intervals over the seeds",
                  x="wall time saved, % (right: saves more)",
-                 y="test MAE vs full data, % (down: lower error)", height=340, legend=False)
+                 y="test MAE vs full, % (down: lower)", height=340, legend=False)
     pad = max(5.0, 0.15 * (max(xs) - min(xs)))
     fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
     fig.update_yaxes(range=[min([*ys, -KEPT_ACCURACY_PCT]) - 2,
