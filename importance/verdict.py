@@ -78,11 +78,12 @@ def _default_param(strategy: str, name: str) -> Any:
 
 
 def keep_ratio(strategy: str, params: Mapping[str, Any]) -> float:
-    """The share of windows a strategy trains per epoch (its parameter, else its default);
-    NaN for strategies without one."""
+    """The share of windows a strategy trains per epoch (its parameter, InfoBatch's target
+    budget, else its default); NaN for strategies without one."""
     if strategy == FULL:
         return math.nan
-    v = params.get("keep_ratio", _default_param(strategy, "keep_ratio"))
+    v = params.get("keep_ratio", params.get("target_budget",
+                                            _default_param(strategy, "keep_ratio")))
     return math.nan if v is None else float(v)
 
 

@@ -157,10 +157,11 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
                 "strategy, if any, keeps accuracy at a saving.")
     blocked = [r for r in paired if r.vs_full["test_mae"].caveats or r.vs_full["wall_s"].caveats]
     if len(blocked) == len(paired):
-        seen = dict.fromkeys(cv.text for r in blocked
-                             for cv in (*r.vs_full["test_mae"].caveats,
-                                        *r.vs_full["wall_s"].caveats))
-        return f"No winner: the evidence is too thin ({'; '.join(seen)})."
+        seen: dict[str, str] = {}  # one clause per kind of caveat, the first one's words
+        for r in blocked:
+            for cv in (*r.vs_full["test_mae"].caveats, *r.vs_full["wall_s"].caveats):
+                seen.setdefault(cv.code, cv.text)
+        return f"No winner: the evidence is too thin ({'; '.join(seen.values())})."
     closest = min((r for r in paired if r not in blocked),
                   key=lambda r: r.vs_full["test_mae"].change.high)
     mae = closest.vs_full["test_mae"]

@@ -180,7 +180,7 @@ def test_ending_fields_and_notes():
 
 
 FAST = ["--epochs", "8", "--hidden", "4", "--lookback", "12", "--stride", "16", "--no-progress",
-        "--strategies", "full"]
+        "--strategies", "full", "--seed", "0"]
 
 
 def test_the_cli_says_when_the_best_epoch_came_early(tmp_path, fake_val, capsys):
