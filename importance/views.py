@@ -15,7 +15,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.config import (
+    LINEAR_KINDS,
+    DataConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
+    WindowConfig,
+    comparison_key,
+)
 from importance.data.steps import duration
 from importance.data.types import QualityNote
 from importance.metrics import SPIKE_QUANTILE, spike_split
@@ -579,30 +587,29 @@ def clock_label(tz: str | None, *others: str | None) -> str:
     return "time (UTC)" if tz == "UTC" else f"local time, {tz}"
 
 
-def _setup(cfg: RunConfig) -> tuple:
-    """Everything that must match for runs to be one comparison (all but the strategy)."""
-    t = cfg.train
-    return (cfg.data, cfg.window, cfg.model, t.epochs, t.batch_size, t.lr, t.lr_schedule, t.seed,
-            t.country, t.patience, t.min_delta)
-
-
 def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
-    """Ids of the newest comparison: the trailing runs (oldest first) sharing one setup.
+    """Ids of the newest comparison, every seed of it: the trailing runs (oldest first) of one
+    comparison (`importance.config.comparison_key`: all but strategy, parameters and seed).
 
-    Walks back from the newest run while the data, window, model and training settings match
-    and the strategy (with its parameters) has not been seen yet.
+    Walks back from the newest run until a run of another comparison, a (strategy with its
+    parameters, seed) already seen, or a higher seed than the run after it: a launch trains
+    its seeds in ascending order (`LaunchForm.configs`), so a higher seed is an earlier launch
+    (another seed count ends the batch).
     """
     if not runs:
         return []
-    setup = _setup(runs[-1].config)
-    seen: set[str] = set()
+    key = comparison_key(runs[-1].config)
+    seen: set[tuple[str, str, int]] = set()
     out: list[str] = []
+    later_seed = runs[-1].config.train.seed
     for run in reversed(runs):
-        key = run.strategy + repr(sorted(run.config.train.strategy_params.items()))
-        if _setup(run.config) != setup or key in seen:
+        t = run.config.train
+        variant = (run.strategy, repr(sorted(t.strategy_params.items())), t.seed)
+        if comparison_key(run.config) != key or variant in seen or t.seed > later_seed:
             break
-        seen.add(key)
+        seen.add(variant)
         out.append(run.run_id)
+        later_seed = t.seed
     return out[::-1]
 
 
@@ -668,6 +675,10 @@ def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
 
 
 DEFAULT_STRATEGIES = ("full", "gradnorm", "rs2")
+# The seeds a launch trains by default: `importance.evidence.MIN_SEEDS`, the fewest that give
+# an interval (one seed names no winner); not imported: scipy, and the pages start fast.
+DEFAULT_SEEDS = (0, 1, 2)
+MAX_SEEDS = 20  # in the Train form's seeds field
 COUNTRIES = ("ITA", "FRA", "DEU", "ESP", "GBR", "CHE", "NLD", "POL", "SWE", "NOR", "USA",
              "CAN", "BRA", "IND", "CHN", "JPN", "AUS")
 
@@ -716,7 +727,6 @@ class LaunchForm:
     strategies: tuple[str, ...]
     keep_ratio: float
     scoring: str  # which gradient norm ranks windows (strategies with a `scoring` parameter)
-    seed: int
     country: str
     holidays: bool = True  # the country's public holidays as an input feature
     revin: bool = False  # reversible instance normalisation (importance.models.base)
@@ -725,6 +735,8 @@ class LaunchForm:
     # Series of the dataset's file to train one model on (several: importance.data.panel);
     # () = the dataset's own series
     series: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = DEFAULT_SEEDS  # every strategy trains once per seed
+    seed: int | None = None  # one seed instead of `seeds` (a sweep's cell)
 
     @classmethod
     def defaults(cls, overrides: Mapping[str, Any] | None = None) -> LaunchForm:
@@ -735,8 +747,8 @@ class LaunchForm:
                    horizon=w.horizon, stride=w.stride, epochs=t.epochs, batch_size=t.batch_size,
                    lr=t.lr, lr_schedule=t.lr_schedule, strategies=strategies,
                    keep_ratio=float(strategy_default("keep_ratio", 0.7)),
-                   scoring=str(strategy_default("scoring", "exact")), seed=t.seed,
-                   country=t.country, holidays=w.holidays is not None, revin=m.revin,
+                   scoring=str(strategy_default("scoring", "exact")), country=t.country,
+                   holidays=w.holidays is not None, revin=m.revin,
                    patience=t.patience or 0, min_delta=t.min_delta)
         if overrides:
             unknown = set(overrides) - set(cls.__dataclass_fields__)
@@ -744,7 +756,7 @@ class LaunchForm:
                 raise ValueError(f"unknown form fields {sorted(unknown)}; allowed: "
                                  f"{', '.join(cls.__dataclass_fields__)}")
             extra = dict(overrides)
-            for key in ("strategies", "series"):
+            for key in ("strategies", "series", "seeds"):
                 if key in extra:
                     extra[key] = tuple(extra[key])
             form = replace(form, **extra)
@@ -756,9 +768,15 @@ class LaunchForm:
             return data
         return replace(data, series=self.series if len(self.series) > 1 else self.series[0])
 
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds each strategy trains on, ascending: `seed` alone when set, else `seeds`."""
+        return (self.seed,) if self.seed is not None else tuple(sorted(set(self.seeds)))
+
     def configs(self, data: DataConfig, log1p: bool = True) -> list[RunConfig]:
-        """One RunConfig per strategy on the same data (with the form's series: `data_config`),
-        split, model and seed.
+        """One RunConfig per seed and strategy, seed by seed in ascending order (the first
+        seed's comparison is complete first; `latest_batch` relies on the order), on the same
+        data (with the form's series: `data_config`), split and model.
 
         `keep_ratio` and `scoring` go to every strategy that accepts them; `log1p` is off for
         series with negative values; the holiday feature, when on, is the country's.
@@ -768,6 +786,10 @@ class LaunchForm:
         if unknown or not self.strategies:
             raise ValueError(f"choose strategies among {', '.join(STRATEGIES)}; "
                              f"got {list(self.strategies)}")
+        seeds = self.seed_list
+        if not seeds or any(not isinstance(s, int) or s < 0 for s in seeds):
+            raise ValueError(f"seeds must be one or more non-negative integers, got "
+                             f"{list(self.seeds) if self.seed is None else self.seed}")
         country = self.country.strip().upper()
         if not (len(country) == 3 and country.isalpha()):
             raise ValueError(f"country must be an ISO 3166 alpha-3 code like ITA, "
@@ -777,14 +799,42 @@ class LaunchForm:
         model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers,
                             revin=self.revin)
         out = []
-        for name in self.strategies:
-            params = accepted_params(name, keep_ratio=self.keep_ratio, scoring=self.scoring)
-            out.append(RunConfig(data, window, model, TrainConfig(
-                strategy=name, strategy_params=params, epochs=self.epochs,
-                batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
-                seed=self.seed, country=country, patience=self.patience or None,
-                min_delta=self.min_delta)))
+        for seed in seeds:
+            for name in self.strategies:
+                params = accepted_params(name, keep_ratio=self.keep_ratio, scoring=self.scoring)
+                out.append(RunConfig(data, window, model, TrainConfig(
+                    strategy=name, strategy_params=params, epochs=self.epochs,
+                    batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
+                    seed=seed, country=country, patience=self.patience or None,
+                    min_delta=self.min_delta)))
         return out
+
+
+def parse_seeds_field(text: str) -> tuple[int, ...]:
+    """The Train form's seeds: a number of seeds ("3": seeds 0, 1 and 2) or the seeds
+    themselves, comma-separated or as ranges ("0,3,7", "0-4"; one seed: "7-7"), at most
+    `MAX_SEEDS`. ValueError naming the value and what is accepted."""
+    from importance.sweep.grid import parse_seeds
+
+    raw = str(text).strip()
+    accepted = ("write a number of seeds (3: seeds 0, 1 and 2) or the seeds themselves, "
+                "e.g. 0,3,7 or 0-4 (one seed: 7-7)")
+    if not raw:
+        raise ValueError(f"Seeds: the field is empty; {accepted}")
+    if raw.isdigit():
+        if not 1 <= int(raw) <= MAX_SEEDS:
+            raise ValueError(f"Seeds: {raw} seeds; choose 1 to {MAX_SEEDS}, or {accepted}")
+        return tuple(range(int(raw)))
+    try:
+        seeds = parse_seeds(raw)
+    except ValueError as exc:
+        raise ValueError(f"{str(exc).replace('--seeds', 'Seeds')}; {accepted}") from None
+    if len(set(seeds)) != len(seeds):
+        twice = sorted({s for s in seeds if seeds.count(s) > 1})
+        raise ValueError(f"Seeds: {raw!r} names seed {', '.join(map(str, twice))} twice")
+    if len(seeds) > MAX_SEEDS:
+        raise ValueError(f"Seeds: {raw!r} is {len(seeds)} seeds; at most {MAX_SEEDS}")
+    return tuple(sorted(seeds))
 
 
 def strategy_label(strategy: str) -> str:
@@ -806,23 +856,25 @@ def comparison_name(batch: str) -> str:
 
 def job_name(job: Any) -> str:
     """A job (duck-typed `importance.runs.jobs.Job`) as people read it, never its internal id:
-    "Gradient-norm top-k (importance), comparison 2"."""
+    "Gradient-norm top-k (importance), seed 1, comparison 2"."""
     n = comparison_number(str(getattr(job, "batch", "")))
-    label = strategy_label(job.strategy)
+    label = f"{strategy_label(job.strategy)}, seed {job.config.train.seed}"
     return label if n is None else f"{label}, comparison {n}"
 
 
 def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
     """One display row per job (duck-typed `importance.runs.jobs.Job`), newest first, named by
-    `job_name`."""
+    `job_name`, with the seconds estimated at its launch beside those it took."""
     rows = []
     for j in jobs:
         last = j.history[-1] if j.history else {}
+        estimate = getattr(j, "estimate_s", None)
         rows.append({
             "job": job_name(j), "status": j.status,
             "epoch": f"{j.epoch}/{j.epochs}",
             "progress": 1.0 if j.status == "done" else j.epoch / j.epochs if j.epochs else 0.0,
             "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
+            "estimated s": None if estimate is None else round(estimate, 1),
             "elapsed s": round(j.elapsed, 1),
             "energy Wh": 1000 * j.energy_kwh if j.history and j.energy_kwh is not None else None,
             "run": j.run_id or "", "error": j.error,
@@ -830,9 +882,37 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-# --- how long a comparison takes: from the measured epochs of stored runs ---------------------
+# --- how long a comparison takes: learned from the stored runs on this machine ---------------
 
 JOB_ACTIVE = ("queued", "running")  # importance.runs.tasks.ACTIVE (not imported: torch-free)
+# Measured here (2 cores): a job manager's worker process starting (importing torch, the first
+# energy tracker) added 4.8 s to the first run; a run's time besides its epochs (preparing the
+# data, testing, saving) was 0.1-0.5 s.
+WORKER_START_S = 5.0
+RUN_OVERHEAD_S = 0.4
+RECURRENT = ("lstm", "gru")
+# Seconds per unit of an epoch's work (`epoch_work`) of a full-data run, per model kind, measured
+# here on the embedded series (lookback 36 and 144, 6 epochs, the median epoch): the first guess
+# before a run of the model kind is stored. The default LSTM took 0.7-1.6 s per epoch (quiet to
+# loaded machine), about 1 us per window-step.
+WORK_SECONDS = {"lstm": 1.0e-6, "gru": 2.5e-6, "mlp": 1.5e-5, "dlinear": 1.5e-5,
+                "nlinear": 1.5e-5}
+SAME, SCALED, GUESS = "same", "scaled", "guess"  # `EpochCosts.basis`
+# A run on a local sweep's worker (one thread, the 2 cores shared with the other worker) took
+# about this many times as long per epoch as the same run alone on the job manager's worker,
+# measured here: how the costs of one kind of stored run carry to the other
+SWEEP_SLOWDOWN = 2.0
+
+
+def epoch_work(cfg: RunConfig, windows: int) -> float:
+    """An epoch's work of `cfg` over `windows` training windows, in the unit its cost grew with
+    here: windows x lookback for the recurrent kinds (the recurrence over the lookback
+    dominates; 1.1-1.6 us per window-step at lookback 36 to 288), windows for the others (a
+    per-window cost that barely moved with the lookback), x hidden / 32 x layers for all but
+    the linear kinds."""
+    m = cfg.model
+    work = float(windows) * (cfg.window.lookback if m.kind in RECURRENT else 1)
+    return work if m.kind in LINEAR_KINDS else work * m.hidden / 32 * m.layers
 
 
 def _cost_setup(cfg: RunConfig) -> tuple[tuple, tuple]:
@@ -845,60 +925,154 @@ def _cost_setup(cfg: RunConfig) -> tuple[tuple, tuple]:
 
 @dataclass(frozen=True)
 class EpochCosts:
-    """Median wall seconds per epoch and series, per strategy, measured by `runs` stored runs
-    on the same data; `same_settings`: with the same model, window and batch size too."""
+    """Expected seconds per epoch of one run of a config, per strategy, and where they come
+    from (`basis`): SAME (the median epoch of `runs` stored runs on its data with its model,
+    window and batch size), SCALED (`runs` stored runs of its model kind on other data or
+    settings, per unit of `epoch_work`), GUESS (no run of the model kind stored:
+    `WORK_SECONDS`), "" (nothing known). `epoch_share`: the median share of their planned
+    epochs that stored runs with the same settings, epochs and early stopping ran."""
 
     per_epoch: dict[str, float]
     runs: int = 0
-    same_settings: bool = False
+    basis: str = ""
+    epoch_share: float = 1.0
 
 
-def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig) -> EpochCosts:
-    """The epoch costs of the stored runs on `cfg`'s data with its settings, else of those on
-    its data with other settings (a rougher guide), else none (`importance.sweep.view`'s
-    `epoch_seconds`)."""
+def _measured(runs: Iterable[RunInfo], sweep: bool) -> list[RunInfo]:
+    """The trained runs that measured their epochs, their wall time as it would be on a
+    sweep's worker (`sweep`) or on the job manager's (`SWEEP_SLOWDOWN` between the two)."""
+    out = []
+    for r in runs:
+        s = r.summary
+        if s.get("kind") == "classical" or not ((s.get("wall_s") or 0) > 0
+                                               and (s.get("epochs_run") or 0) > 0):
+            continue
+        factor = 1.0 if bool(s.get("sweep_id")) == sweep else (
+            SWEEP_SLOWDOWN if sweep else 1 / SWEEP_SLOWDOWN)
+        out.append(r if factor == 1.0 else replace(r, summary={**s, "wall_s": s["wall_s"]
+                                                               * factor}))
+    return out
+
+
+def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig, windows: int | None = None, *,
+                sweep: bool = False) -> EpochCosts:
+    """What an epoch of a run of `cfg` costs on this machine, on the job manager's worker (or
+    a local sweep's: `sweep`), learned from the stored `runs`: those with its data and
+    settings (their median epoch per strategy, per series x its series); else, given its
+    training `windows` (all series), those of its model kind scaled by `epoch_work`; else the
+    first guess for the model kind (`WORK_SECONDS`); else (windows unknown) nothing.
+    `importance.sweep.view.epoch_seconds` takes the medians."""
     from importance.sweep.view import epoch_seconds  # scipy: only when estimating
 
-    data, settings = _cost_setup(cfg)
-    measured = [r for r in runs if _cost_setup(r.config)[0] == data
-                and (r.summary.get("wall_s") or 0) > 0 and (r.summary.get("epochs_run") or 0) > 0]
-    for same in (True, False):
-        chosen = [r for r in measured if not same or _cost_setup(r.config)[1] == settings]
-        per_series = [{**r.summary, "wall_s": r.summary["wall_s"] / len(r.config.data.members())}
-                      for r in chosen]
-        if chosen:
-            return EpochCosts(epoch_seconds(per_series), len(chosen), same)
-    return EpochCosts({})
+    measured = _measured(runs, sweep)
+    members = len(cfg.data.members())
+    same = [r for r in measured if _cost_setup(r.config) == _cost_setup(cfg)]
+    if same:
+        per_series = epoch_seconds([{**r.summary, "wall_s": r.summary["wall_s"]
+                                     / len(r.config.data.members())} for r in same])
+        t = cfg.train
+        alike = [r.summary["epochs_run"] / r.config.train.epochs for r in same
+                 if (r.config.train.epochs, r.config.train.patience, r.config.train.min_delta)
+                 == (t.epochs, t.patience, t.min_delta)]
+        return EpochCosts({k: v * members for k, v in per_series.items()}, len(same), SAME,
+                          min(1.0, float(np.median(alike))) if alike else 1.0)
+    if windows is None:
+        return EpochCosts({})
+    work = epoch_work(cfg, windows)
+    kin = [r for r in measured if r.config.model.kind == cfg.model.kind
+           and (r.summary.get("n_train") or 0) > 0]
+    if kin:
+        rates = epoch_seconds([{**r.summary, "wall_s": r.summary["wall_s"] / epoch_work(
+            r.config, r.summary["n_train"])} for r in kin])
+        return EpochCosts({k: v * work for k, v in rates.items()}, len(kin), SCALED)
+    guess = WORK_SECONDS.get(cfg.model.kind, max(WORK_SECONDS.values()))
+    return EpochCosts({BASELINE: guess * work * (SWEEP_SLOWDOWN if sweep else 1.0)}, 0, GUESS)
 
 
-def comparison_seconds(configs: Sequence[RunConfig], costs: EpochCosts) -> float:
-    """Seconds a comparison of `configs` (one run each, one after another) takes at the
-    measured costs: every run's planned epochs, plus the worker's start
-    (`importance.sweep.view.estimate_seconds`). Early stopping can only shorten it."""
-    from importance.sweep.view import estimate_seconds
+@dataclass(frozen=True)
+class Estimate:
+    """A comparison's time before its launch: each run's expected seconds in launch order
+    (the first includes `start_s`, the job worker's start), from `costs`."""
 
-    if not configs:
-        return 0.0
-    return estimate_seconds([c.train.strategy for c in configs], [None], 1,
-                            len(configs[0].data.members()), configs[0].train.epochs,
-                            costs.per_epoch, 1)
+    runs: tuple[float, ...]
+    costs: EpochCosts
+    start_s: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self.runs))
 
 
-def estimate_caption(seconds: float, costs: EpochCosts) -> str:
-    """ "About 2 min 10 s for this comparison, from the measured epoch costs of 3 stored runs
-    on this data with these settings. Early stopping can only shorten it." """
-    from importance.sweep.view import DEFAULT_EPOCH_S, duration_words
+def comparison_estimate(configs: Sequence[RunConfig], costs: EpochCosts,
+                        start_s: float = 0.0) -> Estimate:
+    """How long a comparison of `configs` (one run each, one after another) takes at the
+    learned costs: each run's planned epochs x the share stored runs ran (early stopping) at its
+    strategy's seconds per epoch, plus `RUN_OVERHEAD_S`; the first run also waits `start_s` for
+    the job worker to start (0 when it is up). A strategy not measured costs full data's epoch
+    x its keep ratio (the share of windows it trains; measured here: rs2 0.6 and gradient-norm
+    top-k 0.65 of full data's epoch at keep 0.7), else the median of those measured; nothing
+    measured: `importance.sweep.view.DEFAULT_EPOCH_S` per series."""
+    from importance.sweep.view import DEFAULT_EPOCH_S
 
-    if not costs.runs:
-        basis = (f"a default guess of {DEFAULT_EPOCH_S:g} s per epoch (no run on this data "
-                 "is stored yet)")
-    else:
-        basis = (f"from the measured epoch costs of {costs.runs} stored "
-                 f"run{'s' if costs.runs > 1 else ''} on this data "
-                 + ("with these settings" if costs.same_settings
-                    else "with other settings (a rough guide)"))
-    return (f"About {duration_words(seconds)} for this comparison, {basis}. Early stopping "
-            "can only shorten it.")
+    per = costs.per_epoch
+    out = []
+    for k, c in enumerate(configs):
+        keep = float(c.train.strategy_params.get("keep_ratio", 1.0))
+        rate = (per[c.train.strategy] if c.train.strategy in per
+                else per[BASELINE] * keep if BASELINE in per
+                else float(np.median(list(per.values()))) if per
+                else DEFAULT_EPOCH_S * len(c.data.members()))
+        out.append(RUN_OVERHEAD_S + c.train.epochs * costs.epoch_share * rate
+                   + (start_s if k == 0 else 0.0))
+    return Estimate(tuple(out), costs, start_s)
+
+
+def _runs_words(n: int) -> str:
+    return f"{n} stored run{'s' if n != 1 else ''}"
+
+
+def cost_basis(costs: EpochCosts) -> str:
+    """Where `costs` come from, in words: "from the measured epochs of 3 stored runs on this
+    data with these settings"."""
+    from importance.sweep.view import DEFAULT_EPOCH_S
+
+    return {
+        SAME: f"from the measured epochs of {_runs_words(costs.runs)} on this data with these "
+              "settings",
+        SCALED: f"from {_runs_words(costs.runs)} of this model kind on other data or "
+                "settings, scaled to these windows (a rough guide)",
+        GUESS: "from a first guess for this model on this machine (no run of it is stored "
+               "yet)",
+    }.get(costs.basis, f"from a default guess of {DEFAULT_EPOCH_S:g} s per epoch (no run on "
+                       "this data is stored yet)")
+
+
+def estimate_caption(est: Estimate) -> str:
+    """ "About 1 min 10 s for this comparison (9 runs, one after another), from the measured
+    epochs of 3 stored runs on this data with these settings. Early stopping can only shorten
+    it." (`cost_basis`), with the job worker's start when it is counted."""
+    from importance.sweep.view import duration_words
+
+    start = (f", {duration_words(est.start_s)} of it to start the job worker" if est.start_s
+             else "")
+    n = len(est.runs)
+    return (f"About {duration_words(est.seconds)} for this comparison ({n} run"
+            f"{'s, one after another' if n != 1 else ''}{start}), {cost_basis(est.costs)}. "
+            "Early stopping can only shorten it.")
+
+
+def estimate_outcome(jobs: Sequence[Any]) -> str:
+    """ "estimated 30 s, took 28 s": the estimate stored at launch beside the time from the
+    first job's start to the last one's end, for jobs (one, or a batch) that all finished
+    training (done) with an estimate stored; "" otherwise."""
+    from importance.sweep.view import duration_words
+
+    if not jobs or any(j.status != "done" or getattr(j, "estimate_s", None) is None
+                       or j.started is None or j.finished is None for j in jobs):
+        return ""
+    took = max(j.finished for j in jobs) - min(j.started for j in jobs)
+    return (f"estimated {duration_words(sum(j.estimate_s for j in jobs))}, took "
+            f"{duration_words(took)}")
 
 
 @dataclass(frozen=True)
@@ -924,16 +1098,20 @@ class BatchProgress:
                 f"{self.epochs_total} · about {duration_words(self.seconds_left)} left")
 
 
+def _epoch_walls(jobs: Iterable[Any]) -> list[float]:
+    return [float(h["wall_s"]) for j in jobs for h in j.history if h.get("wall_s")]
+
+
 def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
     """The progress of one batch's jobs (duck-typed `importance.runs.jobs.Job`). Each epoch
-    left costs what the job's own epochs took so far, else its strategy's stored cost
-    (`costs`, per series), else the median epoch of this batch, else of the stored runs, else
-    a default guess. Early stopping can only shorten the time left."""
+    left costs what the job's own epochs took so far, else what this batch's epochs of its
+    strategy took (its other seeds), else its strategy's stored cost (`costs`), else its
+    estimate at launch over its planned epochs, else the median epoch of this batch, else a
+    default guess; a run not started adds `RUN_OVERHEAD_S`. Early stopping can only shorten
+    the time left."""
     from importance.sweep.view import DEFAULT_EPOCH_S
 
-    own = [float(h["wall_s"]) for j in jobs for h in j.history if h.get("wall_s")]
-    stored = list(costs.per_epoch.values())
-    fallback = float(np.median(own)) if own else float(np.median(stored)) if stored else None
+    batch = _epoch_walls(jobs)
     done = total = finished = 0
     left = 0.0
     for j in jobs:
@@ -943,12 +1121,15 @@ def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
             done += j.epochs
             continue
         done += j.epoch
-        mine = [float(h["wall_s"]) for h in j.history if h.get("wall_s")]
-        series = len(j.config.data.members())
+        mine = _epoch_walls([j]) or _epoch_walls([k for k in jobs if k.strategy == j.strategy])
+        estimate = getattr(j, "estimate_s", None)
         rate = (float(np.median(mine)) if mine
-                else costs.per_epoch[j.strategy] * series if j.strategy in costs.per_epoch
-                else fallback if fallback is not None else DEFAULT_EPOCH_S * series)
-        left += max(0, j.epochs - j.epoch) * rate
+                else costs.per_epoch[j.strategy] if j.strategy in costs.per_epoch
+                else estimate / j.epochs if estimate is not None and j.epochs
+                else float(np.median(batch)) if batch
+                else DEFAULT_EPOCH_S * len(j.config.data.members()))
+        left += max(0, j.epochs - j.epoch) * rate + (RUN_OVERHEAD_S if j.status == "queued"
+                                                     else 0.0)
     return BatchProgress(len(jobs), finished, done, total, left)
 
 

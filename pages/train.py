@@ -33,8 +33,9 @@ LAUNCH = "train.launch"  # button: launch the comparison
 NOTICE = "train.notice"  # the last launch's message, shown once after the rerun it causes
 
 st.title("Train")
-st.caption("One run per strategy, one after another in the background; results on the "
-           "Importance, Forecasts and Energy pages.")
+st.caption("One run per strategy and seed, one after another in the background (the energy "
+           "meter reads the whole machine); results on the Importance, Forecasts and Energy "
+           "pages.")
 
 dataset = sidebar.current()
 loaded, load_error = load(dataset.config)
@@ -75,8 +76,6 @@ def _advanced(step: str) -> dict:
             help="RevIN: standardise each window by its own mean and spread and put them back "
                  "on the forecast, so level shifts (holidays, events) move the inputs' "
                  "statistics, not the inputs.")),
-        seed=int(training.number_input("Seed", 0, 2**31 - 1, d.seed, key=state.F_SEED,
-                                       persist_state="session")),
         batch_size=int(training.number_input(
             "Batch size", 1, max(limits.batch, d.batch_size), d.batch_size, key=state.F_BATCH,
             persist_state="session",
@@ -133,7 +132,7 @@ def comparison_form() -> None:
                  "without repeats until every window was trained). The methods differ mostly "
                  "in policy (hard top-k, coin flips, soft pruning with rescaling), less in "
                  "their score: see What each strategy does, below.")
-        c = st.columns(5)
+        c = st.columns(6)
         keep = c[0].slider("Keep ratio", 0.05, 1.0, d.keep_ratio, 0.05, key=state.F_KEEP,
                            persist_state="session",
                            help="Share of the training windows each subset strategy trains on "
@@ -146,14 +145,23 @@ def comparison_form() -> None:
                                     "linear models ignore hidden units and layers.")
         epochs = c[2].number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                                    persist_state="session")
-        lookback = c[3].number_input(
+        seeds_text = c[3].text_input(
+            "Seeds", str(len(d.seeds)), key=launch.F_SEEDS, persist_state="session",
+            help="How many seeds each strategy trains on (3: seeds 0, 1 and 2), or the seeds "
+                 "themselves: 0,3,7 or 0-4 (one seed: 7-7). The verdict needs 3 seeds for an "
+                 "interval; one seed names no winner. Runs train one after another.")
+        try:
+            seeds, seeds_error = views.parse_seeds_field(seeds_text), ""
+        except ValueError as exc:
+            seeds, seeds_error = d.seeds, str(exc)
+        lookback = c[4].number_input(
             "Lookback (steps)", 1, max(limits.lookback, d.lookback), d.lookback,
             key=state.F_LOOKBACK, persist_state="session",
             help=f"Input {step} per window. The default covers 6 hours below 10-minute steps, "
                  "a day below hourly ones, a week for hourly and four weeks for daily data, "
                  f"shortened when the series is too short. At most {limits.lookback:,} here at "
                  "the default batch size: the memory a run may use on this machine.")
-        horizon = c[4].number_input("Horizon (steps)", 1, 1008, d.horizon, key=state.F_HORIZON,
+        horizon = c[5].number_input("Horizon (steps)", 1, 1008, d.horizon, key=state.F_HORIZON,
                                     persist_state="session",
                                     help=f"{step.capitalize()} forecast per window.")
         with st.expander("More settings"):
@@ -173,14 +181,16 @@ def comparison_form() -> None:
         form = views.LaunchForm(
             model=model, lookback=int(lookback), horizon=int(horizon), epochs=int(epochs),
             strategies=tuple(strategies), keep_ratio=float(keep), series=tuple(picked),
-            **advanced)
+            seeds=seeds, **advanced)
         cta, words = st.columns([2, 3], vertical_alignment="center")
         clicked = cta.button("Launch comparison", type="primary", disabled=loaded is None,
                             width="stretch", key=LAUNCH)
         words.caption(launch.form_words(form, dataset, loaded))
     if load_error:
         st.error(f"The chosen series cannot be loaded: {load_error}")
-    if not clicked:
+    if seeds_error:
+        st.error(seeds_error)
+    if not clicked or seeds_error:
         return
     if several and not picked:
         st.error("Choose at least one series to train on (under More settings).")
@@ -229,6 +239,8 @@ def _job_card(job) -> None:
             note = ending_note(job.history, t.epochs, t.patience, t.min_delta)
             if note:
                 st.caption(note[0].upper() + note[1:] + ".")
+            if outcome := views.estimate_outcome([job]):
+                st.caption(f"{outcome.capitalize()}.")
         elif job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
                         text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
@@ -254,6 +266,8 @@ def _results(batch, newest: bool) -> None:
     finished when a later batch was cancelled or still runs (pinned, so its links stay)."""
     if newest:
         st.success("Finished. Explore the results:")
+        if outcome := views.estimate_outcome(batch):
+            st.caption(f"{views.comparison_name(batch[0].batch).capitalize()}: {outcome}.")
     else:
         done = ", ".join(views.strategy_label(j.strategy) for j in batch if j.status == "done")
         st.info(f"**Last finished: {views.comparison_name(batch[0].batch)}** ({done}). "

@@ -1,7 +1,14 @@
 """Launching a comparison: the form's defaults for the chosen series (and the form as the
 session left it, for the Data page's Launch), the time it will take, the hand-off to the job
-manager (after the library's preflight check), and a batch's overall progress and time left,
-both from the measured epoch costs of stored runs."""
+manager (after the library's preflight check) with that estimate stored on its jobs, and a
+batch's overall progress and time left, both learned from the stored runs on this machine
+(`importance.views.epoch_costs`).
+
+A comparison trains every strategy on each of its seeds (three by default), one run after
+another in the job manager's one worker process: CodeCarbon meters the whole machine, so two
+runs at once would each count the other's energy, and their wall times, which the verdict
+judges savings on, would share the cores (`../shared/DESIGN.md` 4; measured in
+`benchmarks/bench_dashboard_comparison.py --seeds`)."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from importance import views
-from importance.config import DataConfig, WindowConfig
+from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries
 from importance.data.steps import steps_words, suggest_window
 from importance.runs import memory
@@ -29,12 +36,14 @@ if TYPE_CHECKING:
 # JSON object of form fields overriding the library defaults, e.g. '{"epochs": 1}' for quick
 # browser tests and demos. Unset (the normal case), the form shows the library's defaults.
 DEFAULTS_ENV = "IMPORTANCE_UI_DEFAULTS"
-# The Train form's widgets and the LaunchForm fields they hold (the lookback: `session_form`)
+F_SEEDS = "train.seeds"  # the Train form's seeds field (text: `views.parse_seeds_field`)
+# The Train form's widgets and the LaunchForm fields they hold (the lookback and the seeds:
+# `session_form`)
 FORM_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS: "layers",
                state.F_REVIN: "revin", state.F_HORIZON: "horizon", state.F_STRIDE: "stride",
                state.F_EPOCHS: "epochs", state.F_BATCH: "batch_size", state.F_LR: "lr",
                state.F_LR_SCHEDULE: "lr_schedule", state.F_STRATEGIES: "strategies",
-               state.F_KEEP: "keep_ratio", state.F_SCORING: "scoring", state.F_SEED: "seed",
+               state.F_KEEP: "keep_ratio", state.F_SCORING: "scoring",
                state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
                state.F_PATIENCE: "patience"}
 
@@ -61,9 +70,15 @@ def session_form(loaded: LoadedSeries | None, dataset: Dataset,
     """The Train form as this session left it (its defaults for the series where it was not
     used): the Data page's Launch trains what the Train page shows. `fields`: the widgets
     taken (a sweep leaves out its own axes). The lookback counts only when it was set for
-    this dataset (another step would mean another window)."""
+    this dataset (another step would mean another window); the seeds when the field reads
+    well (else the defaults: the Train page says what is wrong with it)."""
     ss = st.session_state
     changes = {field: ss[key] for key, field in fields.items() if key in ss}
+    if F_SEEDS in ss:
+        try:
+            changes["seeds"] = views.parse_seeds_field(ss[F_SEEDS])
+        except ValueError:
+            pass
     if state.F_MIN_DELTA in ss:
         changes["min_delta"] = float(ss[state.F_MIN_DELTA]) / 100
     if state.F_LOOKBACK in ss and ss.get(state.F_DATA) == dataset.config:
@@ -89,7 +104,7 @@ def form_limits(loaded: LoadedSeries | None, form: LaunchForm) -> FormLimits:
     if loaded is None:
         return FormLimits(memory.MAX_BATCH, memory.MAX_LOOKBACK)
     strategies = tuple(dict.fromkeys((*form.strategies, "gradnorm")))
-    configs = replace(form, strategies=strategies, scoring="exact").configs(DataConfig())
+    configs = replace(form, strategies=strategies, scoring="exact", seed=0).configs(DataConfig())
     features = memory.n_features(pd.DatetimeIndex(loaded.values.index), configs[0].window)
     points, limit = len(loaded.values), memory.memory_limit()
     return FormLimits(
@@ -98,8 +113,32 @@ def form_limits(loaded: LoadedSeries | None, form: LaunchForm) -> FormLimits:
                             for c in configs)))
 
 
+def members(form: LaunchForm, dataset: Dataset) -> list[pd.Series]:
+    """The values of the form's series (one, or several for one model); ValueError saying why
+    one cannot be loaded."""
+    out = []
+    for member in form.data_config(dataset.config).members():
+        loaded, error = load(member)
+        if loaded is None:
+            raise ValueError(error)
+        out.append(loaded.values)
+    return out
+
+
+def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> views.Estimate:
+    """How long `configs` (one comparison) take, one after another, on the job manager: the
+    epoch costs learned from the stored runs (scaled by the training windows of `values`, the
+    comparison's series, when none has its settings), plus the job worker's start unless it
+    is up."""
+    windows = sum(memory.n_windows(len(v), configs[0].window)[0] for v in values)
+    costs = views.epoch_costs(runs.all_runs(), configs[0], windows)
+    start = 0.0 if runs.manager().warm else views.WORKER_START_S
+    return views.comparison_estimate(configs, costs, start)
+
+
 def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
-    """Queue one run per strategy on the background job manager; return the job ids.
+    """Queue one run per strategy and seed on the background job manager, each with its
+    estimated seconds (the estimate `form_words` shows); return the job ids.
 
     Raises ValueError with a readable message when the form or the data cannot work: the
     memory guard's estimate is checked first, then the series (each of the form's series)
@@ -108,22 +147,17 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     from importance.experiment import preflight  # torch: only when launching
 
     data = form.data_config(dataset.config)
-    members = []
-    for member in data.members():  # the form's series: one, or several for one model
-        loaded, error = load(member)
-        if loaded is None:
-            raise ValueError(error)
-        members.append(loaded.values)
-    configs = form.configs(dataset.config, log1p=all(bool((v >= 0).all()) for v in members))
+    values = members(form, dataset)
+    configs = form.configs(dataset.config, log1p=all(bool((v >= 0).all()) for v in values))
     # MemoryGuardError: a ValueError
-    memory.check_series(configs, members if data.is_panel else members[0])
+    memory.check_series(configs, values if data.is_panel else values[0])
     preflight(configs[0])  # the runs share data and window
-    return runs.manager().submit(configs)
+    return runs.manager().submit(configs, list(estimate(configs, values).runs))
 
 
 def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) -> str:
     """The caption beside Launch: the data and windows in time units, then how long the
-    comparison will take (`views.estimate_caption`)."""
+    comparison will take (`views.estimate_caption`: the estimate Launch stores)."""
     if loaded is None:
         return f"Data: {dataset.name}"
     shown = (f"{len(form.series)} series of {dataset.name} (one model)" if len(form.series) > 1
@@ -132,18 +166,22 @@ def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) 
              f"{steps_words(form.horizon, loaded.freq)}.")
     try:
         configs = form.configs(dataset.config)
-    except ValueError:  # no strategy or a bad country: Launch says what is wrong
+        values = members(form, dataset)
+    except ValueError:  # no strategy, a bad country or series: Launch says what is wrong
         return words
-    costs = views.epoch_costs(runs.all_runs(), configs[0])
-    return f"{words} {views.estimate_caption(views.comparison_seconds(configs, costs), costs)}"
+    return f"{words} {views.estimate_caption(estimate(configs, values))}"
 
 
 def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
     """The notice after a launch, one line naming the comparison (never the job ids; the job
     cards below name each run)."""
-    batch = next((j.batch for j in jobs if j.id in set(ids)), "")
-    return (f"Queued {len(ids)} runs. {views.comparison_name(batch).capitalize()} trains them "
-            "one after another.")
+    mine = [j for j in jobs if j.id in set(ids)]
+    batch = mine[0].batch if mine else ""
+    strategies = len({j.strategy for j in mine})
+    seeds = len({j.config.train.seed for j in mine})
+    return (f"Queued {len(ids)} runs ({strategies} strateg{'ies' if strategies != 1 else 'y'} "
+            f"x {seeds} seed{'s' if seeds != 1 else ''}). "
+            f"{views.comparison_name(batch).capitalize()} trains them one after another.")
 
 
 def batch_progress(batch: Sequence[Job]) -> views.BatchProgress:

@@ -77,9 +77,10 @@ class SweepManager(BackgroundSession):
     BUSY = "a sweep is running already: wait for it or cancel it"
 
     def start(self, sweep: Sweep, address: str | None, n_workers: int | None,
-              data_paths: list[str]) -> None:
+              data_paths: list[str], estimate_s: float | None = None) -> None:
         """Train `sweep`'s unfinished cells on Dask in the background (ValueError when one is
-        running already)."""
+        running already); `estimate_s`: the time shown before the launch, kept to show
+        beside the time it took."""
         self._launch(f"sweep-{sweep.sweep_id}", self._run,
                      (sweep, address, n_workers, data_paths),
                      {"phase": "starting", "sweep_id": sweep.sweep_id,
@@ -87,7 +88,7 @@ class SweepManager(BackgroundSession):
                       "done": 0, "failed": 0, "cancelled": 0, "running": 0,
                       "pending": len(sweep.todo), "seconds_left": None,
                       "stopping": False, "error": "", "where": "", "workers": 0,
-                      "started": time.time(), "ended": None})
+                      "started": time.time(), "ended": None, "estimate_s": estimate_s})
 
     def _update(self, s: SweepState) -> None:  # on the sweep's thread
         self._set(phase="running", total=s.total, skipped=s.skipped, done=s.done,
@@ -158,31 +159,38 @@ def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
     return form, words
 
 
-def _same_data(run, data, form: LaunchForm) -> tuple[bool, bool]:
-    """(same data file and column, and also the same model and window)."""
-    c = run.config
-    same = c.data.path == data.path and (c.data.column or None) == (data.column or None)
-    setup = (same and c.model.kind == form.model and c.model.hidden == form.hidden
-             and c.model.layers == form.layers and c.window.lookback == form.lookback
-             and c.window.horizon == form.horizon and c.window.stride == form.stride
-             and c.train.batch_size == form.batch_size)
-    return same, setup
-
-
 def measured_epoch_seconds(dataset: Dataset, form: LaunchForm) -> tuple[dict[str, float], str]:
-    """Seconds per epoch per strategy from stored runs on the same data (with the same model
-    and window when there are such runs), and where they come from."""
-    stored = runs.all_runs()
-    setup = [r.summary for r in stored if _same_data(r, dataset.config, form)[1]]
-    same = [r.summary for r in stored if _same_data(r, dataset.config, form)[0]]
-    for chosen, words in ((setup, "with the same model and window"),
-                          (same, "(other model or window settings)")):
-        per = view.epoch_seconds(chosen)
-        if per:
-            return per, (f"from the measured epochs of {len(chosen)} stored runs on this data "
-                         f"{words}")
-    return {}, (f"no stored run on this data yet: a rough {view.DEFAULT_EPOCH_S:g} s per "
-                "epoch is assumed")
+    """Expected seconds per planned epoch per strategy of a run of the sidebar's series on a
+    local sweep's worker, learned from the stored runs here (`views.epoch_costs`, early
+    stopping counted), and where they come from (`views.cost_basis`)."""
+    from importance.runs import memory
+
+    loaded, _ = load(dataset.config)
+    try:
+        cfg = replace(form, strategies=("full",), seed=0, series=()).configs(dataset.config)[0]
+    except ValueError:  # a bad country: the launch says what is wrong
+        return {}, views.cost_basis(views.EpochCosts({}))
+    windows = None if loaded is None else memory.n_windows(len(loaded.values), cfg.window)[0]
+    costs = views.epoch_costs(runs.all_runs(), cfg, windows, sweep=True)
+    return ({k: v * costs.epoch_share for k, v in costs.per_epoch.items()},
+            views.cost_basis(costs))
+
+
+def sweep_estimate(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | None,
+                   workers: int) -> tuple[float, str]:
+    """Seconds the grid takes (`view.estimate_seconds`: a local cluster's start, the runs
+    spread over its workers, at most one per core), and a caption saying how."""
+    from importance.runtime import cores
+
+    per, basis = measured_epoch_seconds(dataset, form)
+    parallel = 1 if address else max(1, min(workers, cores()))
+    seconds = view.estimate_seconds(axes.strategies, axes.keep_ratios, len(axes.seeds),
+                                    len(axes.series), form.epochs, per, parallel,
+                                    startup=0.0 if address else view.STARTUP_S)
+    how = (" (per worker of the cluster: divide by its workers; its start not counted)"
+           if address else f", {parallel} runs at a time on {workers} workers, "
+                           f"{view.duration_words(view.STARTUP_S)} of it to start them")
+    return seconds, f"Estimate {basis}{how}."
 
 
 def grid_form(dataset: Dataset, busy: bool):
@@ -240,17 +248,14 @@ def grid_form(dataset: Dataset, busy: bool):
                  .replace("--seeds: ", "Seeds: "))
         return None
     n = grid_size(axes)
-    per, basis = measured_epoch_seconds(dataset, replace(form, epochs=epochs))
-    seconds = view.estimate_seconds(axes.strategies, axes.keep_ratios, len(seeds),
-                                    len(series), epochs, per, 1 if address else workers)
+    seconds, how = sweep_estimate(axes, replace(form, epochs=epochs), dataset, address, workers)
     m1, m2 = st.columns(2)
     m1.metric("Runs", f"{n:,}", help="Strategies without a keep ratio (full, dpet) run once "
                                      "per seed and series.")
     m2.metric("Estimated time", view.duration_words(seconds),
               help="Runs x epochs x seconds per epoch, over the workers; early stopping "
                    "only shortens it.")
-    st.caption(f"Estimate {basis}" + (" (per worker of the cluster: divide by its workers)"
-                                      if address else f", over {workers} workers") + ".")
+    st.caption(how)
     clicked = st.button("Launch sweep", type="primary", key=LAUNCH_KEY, disabled=busy,
                         help="A sweep already running: wait for it or cancel it" if busy
                         else None)
@@ -300,7 +305,8 @@ def launch_sweep(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | 
     sweep.sweeps.save(sweep.record)  # listed below at once
     paths = [] if data.path is None else (
         list(data.path) if isinstance(data.path, tuple) else [data.path])
-    manager().start(sweep, address, workers, paths)
+    seconds, _ = sweep_estimate(axes, form, dataset, address, workers)  # the one shown
+    manager().start(sweep, address, workers, paths, estimate_s=seconds)
     st.session_state[PICK_KEY] = sweep.sweep_id
     return sweep.sweep_id
 
@@ -343,6 +349,9 @@ def progress(mgr: SweepManager, polling: bool) -> None:
         st.progress(finished / total if total else 1.0, text=text)
         if snap["where"]:
             st.caption(f"On {snap['where']} ({snap['workers']} workers).")
+        if phase == "finished" and snap.get("estimate_s") is not None and snap["ended"]:
+            st.caption(f"Estimated {view.duration_words(snap['estimate_s'])}, took "
+                       f"{view.duration_words(snap['ended'] - snap['started'])}.")
         if phase == "failed":
             st.error(f"The sweep stopped: {snap['error']}")
         elif phase == "finished" and snap["failed"]:

@@ -15,7 +15,8 @@ torch threads give way while other processes (the browser, the server) want the 
 Queued and running jobs are kept in `<runs>/.queue.json` (written atomically at every change):
 
     {"format": 1, "seq": 3, "jobs": [{"id": "b3-1-full", "batch": "b3", "strategy": "full",
-      "status": "queued" | "running", "created": 1.7e9, "started": null, "config": {...}}]}
+      "status": "queued" | "running", "created": 1.7e9, "started": null, "config": {...},
+      "estimate_s": 12.5 | null}]}
 
 A new manager on the same runs folder (a restarted server) queues the queued jobs again and
 shows the ones that were running as "interrupted".
@@ -99,6 +100,9 @@ class Job:
     run_id: str | None = None
     phase: str = ""  # while running: "", "started", "scoring", "training", "evaluation", "saving"
     pid: int | None = None  # the process that ran it
+    # The seconds its launch estimated it would take (the first job of a batch: with the job
+    # worker's start), shown beside the time it took; None: launched without an estimate
+    estimate_s: float | None = None
 
     @property
     def elapsed(self) -> float:
@@ -152,18 +156,24 @@ class JobManager:
 
     # --- the public API (any thread) ----------------------------------------------------------
 
-    def submit(self, configs: list[RunConfig]) -> list[str]:
-        """Queue runs (one batch); returns their job ids."""
+    def submit(self, configs: list[RunConfig],
+               estimates: list[float] | None = None) -> list[str]:
+        """Queue runs (one batch), each with the seconds its launch estimated (`estimates`,
+        one per config, kept to show beside the time taken); returns their job ids."""
+        if estimates is not None and len(estimates) != len(configs):
+            raise ValueError(f"{len(estimates)} estimates for {len(configs)} runs")
         with self._lock:
             if self._closed:
                 raise RuntimeError("this job manager is closed")
             self._seq += 1
             batch = f"b{self._seq}"
             ids = []
-            for cfg in configs:
+            for k, cfg in enumerate(configs):
                 job_id = f"{batch}-{len(ids) + 1}-{cfg.train.strategy}"
                 self._jobs[job_id] = Job(job_id, batch, cfg.train.strategy, cfg,
-                                         epochs=cfg.train.epochs)
+                                         epochs=cfg.train.epochs,
+                                         estimate_s=None if estimates is None
+                                         else float(estimates[k]))
                 self._pending.append(job_id)
                 ids.append(job_id)
             self._save()
@@ -195,6 +205,12 @@ class JobManager:
     def get(self, job_id: str) -> Job:
         with self._lock:
             return self._copy(self._jobs[job_id])
+
+    @property
+    def warm(self) -> bool:
+        """Whether a job starts without waiting for a worker process to start (import torch):
+        the local worker is up, or the runs go to a cluster."""
+        return bool(getattr(self._executor, "alive", True))
 
     @property
     def busy(self) -> bool:
@@ -309,7 +325,8 @@ class JobManager:
                   if j.status in ACTIVE]
         doc = {"format": QUEUE_FORMAT, "seq": self._seq, "jobs": [
             {"id": j.id, "batch": j.batch, "strategy": j.strategy, "status": j.status,
-             "created": j.created, "started": j.started, "config": j.config.to_dict()}
+             "created": j.created, "started": j.started, "config": j.config.to_dict(),
+             "estimate_s": j.estimate_s}
             for j in active]}
         path = self.queue_path
         try:
@@ -337,8 +354,10 @@ class JobManager:
             for e in entries:
                 try:
                     cfg = RunConfig.from_dict(e["config"])
+                    estimate = e.get("estimate_s")
                     job = Job(str(e["id"]), str(e["batch"]), str(e["strategy"]), cfg,
-                              created=float(e["created"]), epochs=cfg.train.epochs)
+                              created=float(e["created"]), epochs=cfg.train.epochs,
+                              estimate_s=None if estimate is None else float(estimate))
                     status = e["status"]
                 except (KeyError, TypeError, ValueError) as exc:
                     log.warning("skipping an unreadable job in %s: %s", path, exc)

@@ -39,10 +39,13 @@ if TYPE_CHECKING:
 
 RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "test_mae",
                "energy_kwh", "wall_s", "backprops")
-# Seconds per epoch assumed when no stored run measured one on the same data: a rough
-# figure for the default LSTM on a month of 10-minute steps on one core.
-DEFAULT_EPOCH_S = 5.0
-STARTUP_S = 5.0  # starting a local Dask cluster and importing torch in its workers
+# Seconds per epoch assumed when nothing else is known (`importance.views.epoch_costs` learns
+# them from the stored runs, or guesses from the model and the windows): the default LSTM on a
+# month of 10-minute steps took 0.7-1.6 s per epoch here (2 cores, quiet to loaded).
+DEFAULT_EPOCH_S = 1.0
+# From a local sweep's start to its first run training: the cluster (2 s) and its workers
+# importing torch at once (measured here: 13-18 s on 2 cores, others' work on them).
+STARTUP_S = 15.0
 COST_WORDS = {"energy": "energy", "wall": "wall time", "backprop": "backprops"}
 METRICS = {"energy_saved_pct": "energy saved (%)", "wall_saved_pct": "wall time saved (%)",
            "backprop_saved_pct": "backprops saved (%)", "mae_ratio": "test MAE ratio to full"}
@@ -125,16 +128,17 @@ def epoch_seconds(summaries: Iterable[Mapping[str, Any]]) -> dict[str, float]:
 
 def estimate_seconds(strategies: Sequence[str], keep_ratios: Sequence[float], seeds: int,
                      series: int, epochs: int, per_epoch: Mapping[str, float], workers: int,
-                     default: float = DEFAULT_EPOCH_S) -> float:
+                     default: float = DEFAULT_EPOCH_S, startup: float = STARTUP_S) -> float:
     """Seconds a grid takes: every run's epochs at its strategy's measured seconds per epoch
-    (else the median of the measured strategies, else `default`), spread over `workers`,
-    plus the cluster's start. Early stopping can only shorten it."""
+    on a worker (else the median of the measured strategies, else `default`), spread over
+    `workers`, plus the cluster's `startup` (a running cluster's workers are up: less).
+    Early stopping can only shorten it."""
     fallback = float(np.median(list(per_epoch.values()))) if per_epoch else default
     total = 0.0
     for s in strategies:
         runs = (len(keep_ratios) if takes_keep_ratio(s) else 1) * seeds * series
         total += runs * epochs * per_epoch.get(s, fallback)
-    return STARTUP_S + total / max(1, workers)
+    return startup + total / max(1, workers)
 
 
 def duration_words(seconds: float | None) -> str:

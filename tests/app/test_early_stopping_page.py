@@ -18,6 +18,7 @@ class StubManager:
     """Stands in for the job manager: fixed jobs, launches recorded, nothing trained."""
 
     busy = False
+    warm = True
 
     def __init__(self, store: RunStore, jobs: list[Job]):
         self.store, self._jobs, self.submitted = store, jobs, []
@@ -28,7 +29,8 @@ class StubManager:
     def cancel(self, job_id: str) -> bool:
         return False
 
-    def submit(self, configs: list[RunConfig]) -> list[str]:
+    def submit(self, configs: list[RunConfig], estimates: list[float] | None = None
+               ) -> list[str]:
         self.submitted.append(configs)
         return [f"b9-{i}" for i in range(len(configs))]
 

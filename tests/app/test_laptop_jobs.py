@@ -1,7 +1,9 @@
-"""Issue 14, point 6 through AppTest: the Train page's time estimate before Launch (from the
-measured epoch costs of stored runs), a batch's overall progress and time left (Train and
-Overview), the last finished batch pinned with its result links, and jobs named as people read
-them, never by their internal ids ("b2-1-full")."""
+"""Issue 14, point 6 and issue 20, points 2 and 7 through AppTest: the Train page's time
+estimate before Launch (learned from the stored runs), stored with the jobs and shown beside
+the time they took; the seeds field (3 seeds by default, bad input refused with a message); a
+batch's overall progress and time left (Train and Overview), the last finished batch pinned
+with its result links, and jobs named as people read them, never by their internal ids
+("b2-1-full")."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from pagetools import launch, new_app, page, set_quick_form
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.runs.jobs import Job
 from importance.runs.store import RunStore
+from importance.sweep.view import duration_words
+from ui import launch as ui_launch
 from ui import runs, state
 
 TRAIN, OVERVIEW = "pages/train.py", "pages/overview.py"
@@ -67,8 +71,9 @@ def _estimate(at) -> str:
 
 def test_the_form_estimates_the_comparison_from_stored_epoch_costs(runs_dir, template):
     at = page(new_app().run(), TRAIN)
-    assert ("a default guess of 5 s per epoch (no run on this data is stored yet)"
-            in _estimate(at))
+    assert ("for this comparison (9 runs, one after another, 5 s of it to start the job "
+            "worker), from a first guess for this model on this machine (no run of it is stored "
+            "yet)" in _estimate(at))
 
     runs_dir.mkdir(parents=True, exist_ok=True)
     _store_run(template, runs_dir, "full", wall_s=30.0, epochs=3)  # 10 s per epoch
@@ -76,14 +81,18 @@ def test_the_form_estimates_the_comparison_from_stored_epoch_costs(runs_dir, tem
     at = page(new_app().run(), TRAIN)
     set_quick_form(at)  # the stored runs' settings, 3 epochs
     at.multiselect(key=state.F_STRATEGIES).set_value(["full", "gradnorm"]).run()
-    # 5 s to start the worker + 3 x 10 + 3 x 6
+    # 3 seeds: 5 s to start the worker + 3 x (3 x 10 + 3 x 6 + 2 x 0.4 to test and save)
     assert _estimate(at).startswith(
-        "About 53 s for this comparison, from the measured epoch costs of 2 stored runs on "
-        "this data with these settings. Early stopping can only shorten it.")
+        "About 2 min 31 s for this comparison (6 runs, one after another, 5 s of it to start "
+        "the job worker), from the measured epochs of 2 stored runs on this data with these "
+        "settings. Early stopping can only shorten it.")
     at.number_input(key=state.F_EPOCHS).set_value(6).run()  # follows the form before Launch
-    assert _estimate(at).startswith("About 1 min 41 s for this comparison")
-    at.number_input(key=state.F_HIDDEN).set_value(8).run()  # another model: a rough guide
-    assert "2 stored runs on this data with other settings (a rough guide)" in _estimate(at)
+    assert _estimate(at).startswith("About 4 min 55 s for this comparison")
+    at.text_input(key=ui_launch.F_SEEDS).set_value("1").run()  # one seed
+    assert _estimate(at).startswith("About 1 min 42 s for this comparison (2 runs, one after")
+    at.number_input(key=state.F_HIDDEN).set_value(8).run()  # another model: scaled
+    assert ("from 2 stored runs of this model kind on other data or settings, scaled to "
+            "these windows (a rough guide)" in _estimate(at))
 
 
 class StubManager:
@@ -100,23 +109,27 @@ class StubManager:
     def jobs(self) -> list[Job]:
         return sorted(self._jobs, key=lambda j: j.created, reverse=True)
 
+    warm = True  # a job starts without a worker start
+
     def cancel(self, job_id: str) -> bool:
         self.cancelled.append(job_id)
         return True
 
-    def submit(self, configs: list[RunConfig]) -> list[str]:
+    def submit(self, configs: list[RunConfig], estimates: list[float] | None = None
+               ) -> list[str]:
         batch = f"b{len({j.batch for j in self._jobs}) + 1}"
         new = [Job(f"{batch}-{k + 1}-{c.train.strategy}", batch, c.train.strategy, c,
-                   created=time.time() + k, epochs=c.train.epochs)
+                   created=time.time() + k, epochs=c.train.epochs,
+                   estimate_s=None if estimates is None else estimates[k])
                for k, c in enumerate(configs)]
         self._jobs += new
         return [j.id for j in new]
 
 
 def _job(batch: str, k: int, strategy: str, status: str, epoch: int = 0, epochs: int = 4,
-         wall_s: float = 2.0) -> Job:
+         wall_s: float = 2.0, seed: int = 0, estimate_s: float | None = None) -> Job:
     cfg = RunConfig(QUICK_CONFIG.data, QUICK_CONFIG.window, QUICK_CONFIG.model,
-                    TrainConfig(strategy=strategy, epochs=epochs))
+                    TrainConfig(strategy=strategy, epochs=epochs, seed=seed))
     history = [{"epoch": e, "train_loss": 0.1, "val_mae": 9.0, "wall_s": wall_s,
                 "energy_kwh": 1e-6} for e in range(epoch)]
     now = time.time()
@@ -124,7 +137,7 @@ def _job(batch: str, k: int, strategy: str, status: str, epoch: int = 0, epochs:
                created=now - 1000 + 100 * int(batch[1:]) + k,
                started=None if status == "queued" else now - 5,
                finished=now if status not in ("queued", "running") else None, epoch=epoch,
-               epochs=epochs, history=history,
+               epochs=epochs, history=history, estimate_s=estimate_s,
                run_id=f"20261207-0000{k}0-{strategy}-abcdef" if status == "done" else None)
 
 
@@ -166,21 +179,23 @@ def test_the_last_finished_batch_stays_pinned_with_its_result_links(stub):
 def test_jobs_are_named_by_strategy_and_comparison_never_by_their_ids(stub):
     at = page(new_app().run(), TRAIN)
     text = _texts(at)
-    assert "**Gradient-norm top-k (importance), comparison 3**" in text  # the running batch
+    assert "**Gradient-norm top-k (importance), seed 0, comparison 3**" in text  # running
     cancel = at.button(key=state.cancel_key("b3-1-gradnorm"))
     cancel.click().run()
     assert stub.cancelled == ["b3-1-gradnorm"]
     (toast,) = at.toast
-    assert toast.value.startswith("Cancelling Gradient-norm top-k (importance), comparison 3:")
+    assert toast.value.startswith("Cancelling Gradient-norm top-k (importance), seed 0, "
+                                  "comparison 3:")
     earlier = set(at.dataframe[0].value["job"])  # the earlier jobs on this server
-    assert {"RS2: random subset, no replacement (control), comparison 1",
-            "Full data (baseline), comparison 2"} <= earlier
+    assert {"RS2: random subset, no replacement (control), seed 0, comparison 1",
+            "Full data (baseline), seed 0, comparison 2"} <= earlier
 
     set_quick_form(at)
     at.multiselect(key=state.F_STRATEGIES).set_value(["full", "random"])
     launch(at)
-    assert "Queued 2 runs. Comparison 4 trains them one after another." in _texts(at)
-    assert "**Random subset (control), comparison 4**" in _texts(at)
+    assert ("Queued 6 runs (2 strategies x 3 seeds). Comparison 4 trains them one after "
+            "another.") in _texts(at)
+    assert "**Random subset (control), seed 2, comparison 4**" in _texts(at)
     shown = _texts(at) + "\n".join(d.value.to_csv() for d in at.dataframe)
     assert not INTERNAL_ID.search(shown), INTERNAL_ID.search(shown)
 
@@ -189,11 +204,48 @@ def test_the_data_pages_launch_trains_what_the_train_form_shows(stub):
     at = page(new_app().run(), TRAIN)
     set_quick_form(at, **{state.F_EPOCHS: 5})
     at.multiselect(key=state.F_STRATEGIES).set_value(["full", "random"]).run()
+    at.text_input(key=ui_launch.F_SEEDS).set_value("4-5").run()
     page(at, "pages/data.py")
     assert "trains Full data (baseline), Random subset (control) on this series" in _texts(at)
     at.button(key=state.DATA_LAUNCH).click().run()
     assert not at.exception, [e.value for e in at.exception]
     new = [j for j in stub.jobs() if j.batch == "b4"]
-    assert sorted(j.strategy for j in new) == ["full", "random"]
+    assert sorted((j.strategy, j.config.train.seed) for j in new) == [
+        ("full", 4), ("full", 5), ("random", 4), ("random", 5)]
     assert {(j.config.train.epochs, j.config.window.lookback, j.config.model.hidden)
             for j in new} == {(5, 24, 4)}
+
+
+def test_launch_trains_three_seeds_by_default_and_refuses_a_bad_seeds_field(stub):
+    at = page(new_app().run(), TRAIN)
+    assert at.text_input(key=ui_launch.F_SEEDS).value == "3"
+    set_quick_form(at)
+    launch(at)
+    new = [j for j in stub.jobs() if j.batch == "b4"][::-1]
+    assert [(j.strategy, j.config.train.seed) for j in new] == [
+        (s, seed) for seed in (0, 1, 2) for s in ("full", "gradnorm", "rs2")]
+    # the estimate shown before the click is the one stored: it adds up to the caption's
+    assert all(j.estimate_s is not None and j.estimate_s > 0 for j in new)
+    assert _estimate(at).startswith(f"About {duration_words(sum(j.estimate_s for j in new))} "
+                                    "for this comparison (9 runs, one after another), ")
+
+    at.text_input(key=ui_launch.F_SEEDS).set_value("0,0").run()
+    assert "Seeds: '0,0' names seed 0 twice" in [e.value for e in at.error]
+    launch(at)
+    assert {j.batch for j in stub.jobs()} == {"b1", "b2", "b3", "b4"}  # nothing queued
+    at.text_input(key=ui_launch.F_SEEDS).set_value("0,3,7").run()
+    assert not at.error
+    launch(at)
+    assert sorted({j.config.train.seed for j in stub.jobs() if j.batch == "b5"}) == [0, 3, 7]
+
+
+def test_a_finished_comparison_shows_its_estimate_beside_the_time_it_took(stub):
+    stub._jobs = [_job("b1", k, s, "done", 4, seed=seed, estimate_s=6.0)
+                  for k, (s, seed) in enumerate(
+                      [(s, seed) for seed in (0, 1, 2) for s in ("full", "gradnorm")], 1)]
+    at = page(new_app().run(), TRAIN)
+    text = _texts(at)
+    assert "Finished. Explore the results" in text
+    # each job: started 5 s before it finished; the batch: from the first start to the last end
+    assert text.count("Estimated 6 s, took 5 s.") == 6
+    assert "Comparison 1: estimated 36 s, took 5 s." in text

@@ -156,3 +156,31 @@ def test_the_worker_trains_at_the_callers_priority_with_the_runtime_policy(tmp_p
     cores = len(os.sched_getaffinity(0))
     assert mgr.get(job_id).run_id == f"nice-{own} threads-adaptive (1-{cores})"
     mgr.close()
+
+
+def test_each_job_keeps_the_estimate_of_its_launch_in_the_queue_file_too(manager):
+    assert manager.warm  # the module's worker is up: a launch counts no worker start
+    with pytest.raises(ValueError, match="1 estimates for 2 runs"):
+        manager.submit([cfg("full"), cfg("gradnorm")], [1.0])
+    first, second = manager.submit([cfg("full", epochs=50), cfg("gradnorm")], [3.5, 1.25])
+    assert (manager.get(first).estimate_s, manager.get(second).estimate_s) == (3.5, 1.25)
+    while manager.get(first).status != RUNNING:
+        time.sleep(0.005)
+    doc = json.loads((manager.store.root / QUEUE_FILE).read_text())
+    assert [j["estimate_s"] for j in doc["jobs"]] == [3.5, 1.25]
+    (unestimated,) = manager.submit([cfg("rs2")])
+    assert manager.get(unestimated).estimate_s is None
+
+
+def test_a_restarted_server_shows_the_estimates_of_the_jobs_it_finds(tmp_path, executor):
+    doc = {"format": 1, "seq": 4, "jobs": [
+        {"id": "b4-1-full", "batch": "b4", "strategy": "full", "status": "running",
+         "created": 1.0, "started": 2.0, "config": cfg("full").to_dict(), "estimate_s": 7.5},
+        {"id": "b4-2-rs2", "batch": "b4", "strategy": "rs2", "status": "queued",
+         "created": 1.0, "started": None, "config": cfg("rs2").to_dict()}]}
+    (tmp_path / QUEUE_FILE).write_text(json.dumps(doc))
+    mgr = JobManager(RunStore(tmp_path), runner=fake_runner, executor=executor)
+    assert mgr.wait(timeout=30)
+    assert mgr.get("b4-1-full").estimate_s == 7.5  # interrupted, with its estimate
+    assert mgr.get("b4-2-rs2").estimate_s is None and mgr.get("b4-2-rs2").status == DONE
+    mgr.close()

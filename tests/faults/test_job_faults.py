@@ -37,6 +37,7 @@ for extra in (ROOT, ROOT / "tests" / "app"):  # `ui` and the AppTest helpers
 from pagetools import launch, new_app, page, set_quick_form  # noqa: E402
 
 from ui import state  # noqa: E402
+from ui.launch import F_SEEDS  # noqa: E402
 
 KILLED = "the job's process was killed (signal 9: likely out of memory)"
 
@@ -328,6 +329,7 @@ def test_two_sessions_launching_at_once_queue_both_batches(runs_dir):
     for at in sessions:
         set_quick_form(at, **{state.F_EPOCHS: 1})
         at.multiselect(key=state.F_STRATEGIES).set_value(["full", "random"])
+        at.text_input(key=F_SEEDS).set_value("1")
     errors = []
 
     def click(at) -> None:
@@ -346,7 +348,7 @@ def test_two_sessions_launching_at_once_queue_both_batches(runs_dir):
     jobs = mgr.jobs()
     assert len(jobs) == 4 and len({j.batch for j in jobs}) == 2  # no job lost, two batches
     for at in sessions:
-        assert "Queued 2 runs." in _texts(at.success)
+        assert "Queued 2 runs (2 strategies x 1 seed)." in _texts(at.success)
     assert mgr.wait(timeout=180)
     jobs = sorted(mgr.jobs(), key=lambda j: j.started)
     assert [j.status for j in jobs] == [DONE] * 4
