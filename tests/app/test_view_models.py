@@ -238,11 +238,14 @@ def test_launch_form_defaults_are_the_library_defaults():
         views.LaunchForm.defaults({"epoch": 1})
 
 
-def test_launch_form_configs_one_per_strategy():
+def test_launch_form_configs_one_per_strategy_and_seed():
     form = views.LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra ",
                                       "lr_schedule": "constant"})
     data = DataConfig(series="5060", column="internet")
-    cfgs = form.configs(data)
+    assert [(c.train.strategy, c.train.seed) for c in form.configs(data)] == [
+        (s, seed) for seed in views.DEFAULT_SEEDS for s in ("full", "gradnorm", "rs2")]
+    cfgs = views.LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra ",
+                                      "lr_schedule": "constant", "seeds": [0]}).configs(data)
     assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "rs2"]
     assert cfgs[0].train.strategy_params == {}
     assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7, "scoring": "last_layer"}
@@ -268,13 +271,16 @@ def test_launch_form_holidays_follow_the_country_or_are_off():
 class _Job:
     id, strategy, status, epoch, epochs = "b1-1-full", "full", "running", 1, 2
     history = [{"train_loss": 0.5, "val_mae": 9.0, "energy_kwh": 2e-4}]
-    elapsed, energy_kwh, run_id, error = 3.21, 2e-4, None, ""
+    elapsed, energy_kwh, run_id, error, estimate_s = 3.21, 2e-4, None, "", 4.04
+    config = RunConfig(train=TrainConfig(strategy="full", seed=1))
 
 
 def test_job_rows():
     row = views.job_rows([_Job()]).iloc[0]
+    assert row["job"].startswith("Full data") and ", seed 1" in row["job"]
     assert row["epoch"] == "1/2" and row["progress"] == 0.5
     assert row["energy Wh"] == pytest.approx(0.2) and row["elapsed s"] == 3.2
+    assert row["estimated s"] == 4.0  # the launch's estimate beside the time taken
 
 
 def test_epoch_curves_phase_split_and_units():
