@@ -11,7 +11,9 @@ from pagetools import launch, new_app, page, poll_until_idle, set_quick_form, ti
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
+from importance.views import DEFAULT_SEEDS
 from ui import state
+from ui.launch import F_SEEDS
 
 RESULT_PAGES = ("pages/importance.py", "pages/forecasts.py", "pages/energy.py")
 
@@ -102,7 +104,7 @@ def test_train_form_shows_the_library_defaults():
     assert at.number_input(key=state.F_LOOKBACK).value == WindowConfig().lookback
     assert at.number_input(key=state.F_HORIZON).value == WindowConfig().horizon
     assert at.number_input(key=state.F_HIDDEN).value == ModelConfig().hidden
-    assert at.number_input(key=state.F_SEED).value == TrainConfig().seed
+    assert at.text_input(key=F_SEEDS).value == str(len(DEFAULT_SEEDS))  # 3 seeds: intervals
     assert at.selectbox(key=state.F_MODEL).value == ModelConfig().kind
     assert at.selectbox(key=state.F_COUNTRY).value == TrainConfig().country
     assert at.number_input(key=state.F_BATCH).value == TrainConfig().batch_size
@@ -137,7 +139,8 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     assert "Finished" in _texts(again.success)
 
     page(at, "pages/importance.py")
-    assert len(at.sidebar.multiselect(key=state.RUNS).value) == 3
+    runs = 3 * len(DEFAULT_SEEDS)  # the whole comparison: every strategy on every seed
+    assert len(at.sidebar.multiselect(key=state.RUNS).value) == runs
     assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows
     assert "computes no importance scores" in _texts(at.info)
 
@@ -154,9 +157,9 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     page(at, "pages/energy.py")
     assert "How energy was measured" in _texts(at.info)
     labels = [m.label for m in at.metric]
-    assert labels.count("Backpropagated samples") == 3
+    assert labels.count("Backpropagated samples") == runs
     deltas = [m for m in at.metric if m.label == "Backpropagated samples" and m.delta]
-    assert len(deltas) == 2 and all("vs baseline" in m.delta for m in deltas)
+    assert len(deltas) == runs - 1 and all("vs baseline" in m.delta for m in deltas)
     assert _charts(at) >= 3
 
     at.sidebar.multiselect(key=state.RUNS).set_value([]).run()
