@@ -11,6 +11,7 @@ import pytest
 from tests.app.pagetools import launch, new_app, page, poll_until_idle, set_quick_form
 from tests.fixtures.exports import EXPORTS, write_too_short
 from ui import state
+from ui.launch import F_SEEDS
 
 
 def _texts(elements) -> str:
@@ -62,6 +63,7 @@ def test_an_export_goes_from_upload_to_every_result_page(name, manager, tmp_path
     page(at, "pages/train.py")
     daily = export.step >= pd.Timedelta(days=1)
     set_quick_form(at, **{state.F_LOOKBACK: 7 if daily else 24})
+    at.text_input(key=F_SEEDS).set_value("1")  # one seed: this tests reading, not seeds
     launch(at)
     poll_until_idle(at)
     assert not at.error, [e.value for e in at.error]
@@ -78,6 +80,9 @@ def test_an_export_goes_from_upload_to_every_result_page(name, manager, tmp_path
     assert {"neural", "classical"} <= set(at.dataframe[0].value["kind"])
     page(at, "pages/energy.py")
     assert _charts(at) >= 3
+    # one seed: the verdict is indicative and names no winner, whatever the data
+    assert _texts(at.info).startswith("One seed: indicative, names no winner.")
+    assert "Best trade-off" not in _texts([*at.info, *at.success, *at.markdown])
 
     from ui import runs
 
