@@ -48,7 +48,7 @@ def _runs(root: Path) -> list[dict]:
 def _launch(page, comparison: int, seeds: int) -> tuple[float, float]:
     """Set the Seeds field, read the estimate beside Launch, click it and wait for the
     comparison's "estimated X, took Y" line: (seconds from the click, estimated seconds)."""
-    field = page.get_by_label("Seeds")
+    field = page.get_by_role("textbox", name="Seeds", exact=True)
     field.fill(str(seeds))
     field.press("Enter")
     caption = page.get_by_text(re.compile(rf"for this comparison \({3 * seeds} run"))

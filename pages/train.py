@@ -254,9 +254,13 @@ def _job_card(job) -> None:
 
 
 def _curves(jobs) -> None:
-    """Validation MAE per epoch of the jobs in the batch, live."""
-    lines = tuple((views.strategy_label(j.strategy), charts.strategy_color(j.strategy),
-                   tuple(h["val_mae"] for h in j.history)) for j in jobs if j.history)
+    """Validation MAE per epoch of the jobs in the batch, live (a line per run: the seed
+    named when the batch has several)."""
+    seeds = len({j.config.train.seed for j in jobs}) > 1
+    lines = tuple((views.strategy_label(j.strategy)
+                   + (f" · seed {j.config.train.seed}" if seeds else ""),
+                   charts.strategy_color(j.strategy), tuple(h["val_mae"] for h in j.history))
+                  for j in jobs if j.history)
     if lines:
         charts.show(figures.live_mae(lines))
 

@@ -44,8 +44,8 @@ RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "tes
 # month of 10-minute steps took 0.7-1.6 s per epoch here (2 cores, quiet to loaded).
 DEFAULT_EPOCH_S = 1.0
 # From a local sweep's start to its first run training: the cluster (2 s) and its workers
-# importing torch at once (measured here: 13-18 s on 2 cores, others' work on them).
-STARTUP_S = 15.0
+# importing torch at once (measured here: 10-16 s on 2 cores, others' work on them).
+STARTUP_S = 12.0
 COST_WORDS = {"energy": "energy", "wall": "wall time", "backprop": "backprops"}
 METRICS = {"energy_saved_pct": "energy saved (%)", "wall_saved_pct": "wall time saved (%)",
            "backprop_saved_pct": "backprops saved (%)", "mae_ratio": "test MAE ratio to full"}

@@ -249,3 +249,16 @@ def test_a_finished_comparison_shows_its_estimate_beside_the_time_it_took(stub):
     # each job: started 5 s before it finished; the batch: from the first start to the last end
     assert text.count("Estimated 6 s, took 5 s.") == 6
     assert "Comparison 1: estimated 36 s, took 5 s." in text
+
+
+def test_the_demo_stores_the_estimate_its_button_can_show(stub):
+    from ui import demo
+
+    shown = demo.seconds()
+    ids = ui_launch.launch(demo.form(), demo.dataset())
+    new = [j for j in stub.jobs() if j.id in ids]
+    assert [(j.strategy, j.config.train.seed) for j in new[::-1]] == [
+        ("full", 0), ("gradnorm", 0), ("rs2", 0)]  # one seed
+    assert sum(j.estimate_s for j in new) == pytest.approx(shown)
+    # the embedded series' windows at the demo's lookback, priced by the first guess
+    assert 5 < shown < 20
