@@ -171,6 +171,7 @@ def test_cancel_stops_a_running_job(manager):
     at = page(new_app().run(), "pages/train.py")
     set_quick_form(at, **{state.F_EPOCHS: 500, state.F_STRIDE: 8})
     at.multiselect(key=state.F_STRATEGIES).set_value(["full"])
+    at.text_input(key=F_SEEDS).set_value("1")  # one job to cancel
     launch(at)
     (job,) = manager.jobs()
     while manager.get(job.id).epoch < 1:
@@ -272,6 +273,7 @@ def test_the_train_page_launches_one_model_on_several_series(manager):
     at = page(new_app().run(), "pages/train.py")
     set_quick_form(at, **{state.F_EPOCHS: 1})
     at.multiselect(key=state.F_STRATEGIES).set_value(["full"])
+    at.text_input(key=F_SEEDS).set_value("1")  # one run: this tests the series
     at.multiselect(key=state.F_SERIES).set_value([])
     launch(at)
     assert "Choose at least one series" in _texts(at.error) and not manager.jobs()
