@@ -39,7 +39,7 @@ from ui.devserver import (  # noqa: E402 - after the path fix
     wait_idle,
 )
 
-QUICK = {"epochs": 3, "stride": 32, "lookback": 24, "hidden": 4}
+QUICK = {"epochs": 3, "stride": 32, "lookback": 24, "hidden": 4, "seeds": [0]}
 PAGES = ("Data", "Train", "Importance", "Forecasts", "Energy")
 # Records how long each script run lasts, as the app reports it on its root element.
 RECORDER = """
@@ -128,7 +128,7 @@ def script_times_in_process(tmp: Path, per_page: int) -> dict[str, list[float]]:
     paths = {name: f"pages/{name.lower()}.py" for name in PAGES}
     for path in paths.values():  # first visits fill the caches
         at.switch_page(path).run()
-    long_run = LaunchForm.defaults({"epochs": 500, "strategies": ["full"]})
+    long_run = LaunchForm.defaults({"epochs": 500, "strategies": ["full"], "seeds": [0]})
     (job,) = mgr.submit(long_run.configs(DataConfig()))
     while mgr.get(job).epoch < 1:
         time.sleep(0.2)
@@ -150,7 +150,8 @@ def watched_vs_unwatched(browser, tmp: Path, pairs: int) -> dict[str, list[tuple
     """(wall s, energy Wh) of a short run followed on the Train page vs left on the Data page."""
     from importance.runs.store import RunStore
 
-    env = {"IMPORTANCE_UI_DEFAULTS": json.dumps({"epochs": 4, "strategies": ["full"]})}
+    env = {"IMPORTANCE_UI_DEFAULTS": json.dumps({"epochs": 4, "strategies": ["full"],
+                                                  "seeds": [0]})}
     out: dict[str, list[tuple[float, float]]] = {"watched": [], "unwatched": []}
     store = RunStore(tmp / "watch")
     with running_app(store.root, env=env) as app:

@@ -837,6 +837,15 @@ def parse_seeds_field(text: str) -> tuple[int, ...]:
     return tuple(sorted(seeds))
 
 
+def seeds_field_text(seeds: Sequence[int]) -> str:
+    """The seeds field's text for `seeds` (`parse_seeds_field` reads it back): "3" for 0, 1
+    and 2, "7-7" for seed 7 alone, else "0,3,7"."""
+    ordered = sorted(seeds)
+    if ordered == list(range(len(ordered))):
+        return str(len(ordered))
+    return f"{ordered[0]}-{ordered[0]}" if len(ordered) == 1 else ",".join(map(str, ordered))
+
+
 def strategy_label(strategy: str) -> str:
     """A strategy's display label ("Gradient-norm top-k (importance)"); unknown: its name."""
     return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy

@@ -71,6 +71,8 @@ def test_the_form_builds_one_config_per_strategy_and_seed_seed_by_seed():
                                          ("2,0", (0, 2))])
 def test_the_seeds_field_reads_a_count_or_the_seeds(text, seeds):
     assert views.parse_seeds_field(text) == seeds
+    # the form's defaults are written so that they read back as themselves
+    assert views.parse_seeds_field(views.seeds_field_text(seeds)) == seeds
 
 
 @pytest.mark.parametrize("text, message", [
