@@ -298,7 +298,7 @@ def live(polling: bool) -> None:
     st.subheader("Jobs")
     if not jobs:
         st.caption("No jobs on this server yet. Launch a comparison: the defaults compare "
-                   "full data, gradient-norm importance and a random subset.")
+                   "full data, gradient-norm importance and a random subset on 3 seeds.")
         return
     batch = [j for j in jobs if j.batch == jobs[0].batch][::-1]  # newest batch, launch order
     active = [j for j in jobs if j.status in ACTIVE]

@@ -126,8 +126,9 @@ def guard(runs: list[RunInfo]) -> None:
         return
     if not store().ids():
         st.info("No runs yet. Launch a comparison on the Train page: the defaults compare "
-                "full data, gradient-norm importance and a random subset, and the page says "
-                "how long that takes before you launch. The Overview's quick demo is shorter.")
+                "full data, gradient-norm importance and a random subset on 3 seeds, and the "
+                "page says how long that takes before you launch. The Overview's quick demo "
+                "(one seed) is shorter.")
     else:
         st.info("Choose one or more runs in the sidebar.")
     st.page_link("pages/train.py", label="Go to the Train page")
