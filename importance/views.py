@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -594,10 +595,13 @@ def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
     Walks back from the newest run until a run of another comparison, a (strategy with its
     parameters, seed) already seen, or a higher seed than the run after it: a launch trains
     its seeds in ascending order (`LaunchForm.configs`), so a higher seed is an earlier launch
-    (another seed count ends the batch).
+    (another seed count ends the batch). Runs stored within one second (their `created`, and
+    the run ids, tell no finer) are taken in seed order.
     """
     if not runs:
         return []
+    runs = [r for _, same in groupby(runs, key=lambda r: r.summary.get("created") or id(r))
+            for r in sorted(same, key=lambda r: r.config.train.seed)]
     key = comparison_key(runs[-1].config)
     seen: set[tuple[str, str, int]] = set()
     out: list[str] = []
