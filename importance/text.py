@@ -44,5 +44,6 @@ def less_more(pct: float, what: str, fewer: bool = False) -> str:
     return f"{saving(abs(pct))} {less if pct >= 0 else more} {what}"
 
 
-def seeds_words(n: int) -> str:
-    return f"{n} seed{'' if n == 1 else 's'}"
+def seeds_words(n: int, unit: str = "seed") -> str:
+    """ "1 seed", "3 seeds"; a sweep pooled over series counts "series-seed pairs"."""
+    return f"{n} {unit}{'' if n == 1 else 's'}"

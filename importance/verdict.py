@@ -171,11 +171,13 @@ class Claim:
     winner: str | None
     caveats: tuple[Caveat, ...] = ()
     budgets: tuple[float, float] | None = None  # shares of full's backprops: strategy, against
+    unit: str = "seed"  # what one pair is: a seed, or a series-seed pair of a pooled sweep
 
     def to_json(self) -> dict[str, Any]:
         p = self.p_improvement
         return {"strategy": self.strategy, "against": self.against, "metric": self.metric,
-                "seeds": self.change.n, "mean_change_pct": _json(self.change.mean),
+                "seeds": self.change.n, "unit": self.unit,
+                "mean_change_pct": _json(self.change.mean),
                 "interval_pct": self.change.as_list(), "p_improvement": _json(p[0]),
                 "p_improvement_interval": None if not np.isfinite(p[1]) else [p[1], p[2]],
                 "winner": self.winner,
@@ -188,17 +190,19 @@ def _json(v: float) -> float | None:
 
 
 def _claim(strategy: str, against: str, metric: str, changes: np.ndarray,
-           caveats: Sequence[Caveat], budgets: tuple[float, float] | None = None) -> Claim:
+           caveats: Sequence[Caveat], budgets: tuple[float, float] | None = None,
+           unit: str = "seed") -> Claim:
     ch = interval(changes)
     caveats = tuple(caveats)
     if ch.n < MIN_SEEDS:
-        caveats = (Caveat("few_seeds", f"{text.seeds_words(ch.n)}: indicative only, no "
+        caveats = (Caveat("few_seeds", f"{text.seeds_words(ch.n, unit)}: indicative only, no "
                           f"interval and no winner ({MIN_SEEDS} seeds or more decide)"),
                    *caveats)
     winner = None
     if not caveats and ch.excludes_zero:
         winner = strategy if ch.high < 0 else against
-    return Claim(strategy, against, metric, ch, improvement(changes), winner, caveats, budgets)
+    return Claim(strategy, against, metric, ch, improvement(changes), winner, caveats, budgets,
+                 unit)
 
 
 @dataclass(frozen=True)
@@ -278,7 +282,8 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
     return out
 
 
-def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str]) -> StrategyResult:
+def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str],
+            unit: str = "seed") -> StrategyResult:
     setup = rows[rows["variant"] == variant]
     own = _pick(rows, rows["variant"] == variant)
     full = _pick(rows, rows["strategy"] == FULL)
@@ -291,10 +296,11 @@ def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str]) -> Strat
         budget = float((own.loc[seeds, "backprops"] / full.loc[seeds, "backprops"]).mean())
         for m in METRICS:
             ch = 100 * (own.loc[seeds, m].to_numpy() / full.loc[seeds, m].to_numpy() - 1)
-            vs_full[m] = _claim(name, "full data", m, ch, _caveats(both, name, [m]))
+            vs_full[m] = _claim(name, "full data", m, ch, _caveats(both, name, [m]),
+                                unit=unit)
     vs_control = None
     if strategy not in CONTROLS and strategy != FULL:
-        vs_control = _control_claim(rows, own, strategy, name, names)
+        vs_control = _control_claim(rows, own, strategy, name, names, unit)
     return StrategyResult(name, strategy, variant, float(own["keep_ratio"].iloc[0]),
                           len(own), vs_full, vs_control, budget,
                           bool(setup["estimated"].any()),
@@ -303,7 +309,7 @@ def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str]) -> Strat
 
 
 def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: str,
-                   names: Mapping[str, str]) -> Claim | None:
+                   names: Mapping[str, str], unit: str = "seed") -> Claim | None:
     """Against the control variant whose budget (backprops, scoring included) is nearest the
     strategy's own on the same seeds; a control at another budget decides nothing."""
     control = control_of(strategy)
@@ -334,13 +340,13 @@ def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: s
     ch = 100 * (own.loc[seeds, "test_mae"].to_numpy() / ctrl.loc[seeds, "test_mae"].to_numpy()
                 - 1)
     return _claim(name, cname, "test_mae", ch, caveats,
-                  budgets if np.isfinite(budgets[0]) else None)
+                  budgets if np.isfinite(budgets[0]) else None, unit)
 
 
 # --- against classical models -------------------------------------------------------------------
 
 def classical_claim(rows: pd.DataFrame, names: Mapping[str, str],
-                    classical: Mapping[str, float]) -> Claim | None:
+                    classical: Mapping[str, float], unit: str = "seed") -> Claim | None:
     """The best neural variant (lowest mean test MAE over its seeds) against the best of the
     classical models fitted (`classical`: name -> test MAE, deterministic: no seed)."""
     classical = {k: v for k, v in classical.items() if np.isfinite(v)}
@@ -353,7 +359,7 @@ def classical_claim(rows: pd.DataFrame, names: Mapping[str, str],
     own = _pick(rows, rows["variant"] == variant)
     ch = 100 * (own["test_mae"].to_numpy() / ref_mae - 1)
     return _claim(names[variant], ref, "test_mae", ch,
-                  _caveats(own, names[variant], ACCURACY))
+                  _caveats(own, names[variant], ACCURACY), unit=unit)
 
 
 # --- the verdict ---------------------------------------------------------------------------------
@@ -400,10 +406,11 @@ def conclude(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
 
 
 def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
-                  classical: Mapping[str, float] | None = None) -> Verdict:
+                  classical: Mapping[str, float] | None = None,
+                  unit: str = "seed") -> Verdict:
     """`conclude` on evidence rows (`ROW_COLUMNS`; `seed` is the pairing unit: a sweep over
     several series may pair on series x seed), for the variants of the `focus_ids` rows (all
-    rows when None)."""
+    rows when None); `unit` names one pair in words ("series-seed pair" when pooling)."""
     rows = rows.drop_duplicates(["setup", "seed", "variant"], keep="last")
     wanted = rows if focus_ids is None else rows[rows["run_id"].isin(set(focus_ids))]
     if wanted.empty:
@@ -414,12 +421,13 @@ def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
         names = variant_names(same)
         for variant in wanted.loc[wanted["setup"] == setup, "variant"].unique():
             if same.loc[same["variant"] == variant, "strategy"].iloc[0] != FULL:
-                results.append(_result(same, variant, names))
+                results.append(_result(same, variant, names, unit))
         if claim is None and classical:
             claim = classical_claim(same[same["variant"].isin(wanted["variant"])], names,
-                                    classical)
+                                    classical, unit)
     seeds = max([r.seeds for r in results], default=int(wanted["seed"].nunique()))
-    return _verdict(results, claim, seeds, has_full=bool((wanted["strategy"] == FULL).any()))
+    return _verdict(results, claim, seeds, has_full=bool((wanted["strategy"] == FULL).any()),
+                    unit=unit)
 
 
 def candidate(results: Sequence[StrategyResult]) -> StrategyResult | None:
@@ -437,11 +445,11 @@ def best_tradeoff(results: Sequence[StrategyResult]) -> StrategyResult | None:
 
 
 def _verdict(results: list[StrategyResult], claim: Claim | None, seeds: int,
-             has_full: bool) -> Verdict:
+             has_full: bool, unit: str = "seed") -> Verdict:
     top = best_tradeoff(results)
     sentences = [s for r in results for s in (savings_sentence(r), *(
         [control_sentence(r)] if r.control_name else []))]
     if claim is not None:
         sentences.append(classical_sentence(claim))
-    return Verdict("success" if top else "info", headline(results, top, seeds, has_full),
+    return Verdict("success" if top else "info", headline(results, top, seeds, has_full, unit),
                    tuple(sentences), top, tuple(results), claim, seeds)

@@ -36,7 +36,7 @@ def _ci(c: Claim, saving: bool = False) -> str:
 def _lower_on(c: Claim) -> str:
     n = c.change.n
     k = round(c.p_improvement[0] * n) if np.isfinite(c.p_improvement[0]) else 0
-    return f"lower on {k} of {n} seed{'' if n == 1 else 's'}"
+    return f"lower on {k} of {text.seeds_words(n, c.unit)}"
 
 
 def _decide(c: Claim, boundary: float = 0.0) -> str:
@@ -82,7 +82,7 @@ def savings_sentence(r: StrategyResult) -> str:
                 "be stated.")
     wall, energy = r.vs_full["wall_s"], r.vs_full["energy_kwh"]
     est = "estimated" if r.energy_estimated else ""
-    out = (f"**{r.name}** against full data ({text.seeds_words(mae.change.n)}): "
+    out = (f"**{r.name}** against full data ({text.seeds_words(mae.change.n, mae.unit)}): "
            f"{_figure(mae, 'test MAE')}, "
            f"{_figure(r.vs_full['backprops'], 'backprops', 'scoring included')}, "
            f"{_figure(wall, 'wall time')}, "
@@ -112,7 +112,7 @@ def control_sentence(r: StrategyResult) -> str:
     spent = ("" if c.budgets is None else f", at {text.share(c.budgets[0])} and "
              f"{text.share(c.budgets[1])} of full data's backprops")
     return (f"**{c.strategy}** against its control {c.against}{spent} "
-            f"({text.seeds_words(c.change.n)}): test MAE {text.change(c.change.mean)}"
+            f"({text.seeds_words(c.change.n, c.unit)}): test MAE {text.change(c.change.mean)}"
             f"{_ci(c)}, {_lower_on(c)}: {_outcome(c)}")
 
 
@@ -120,12 +120,12 @@ def classical_sentence(c: Claim) -> str:
     """The best neural strategy against the best classical model fitted: its test-MAE change
     and then its winner, "no winner (...)" or "no winner: <caveats>"."""
     return (f"The best neural strategy, **{c.strategy}**, against the best classical model "
-            f"fitted, {c.against} ({text.seeds_words(c.change.n)}): test MAE "
+            f"fitted, {c.against} ({text.seeds_words(c.change.n, c.unit)}): test MAE "
             f"{text.change(c.change.mean)}{_ci(c)}, {_lower_on(c)}: {_outcome(c)}")
 
 
 def headline(results: Sequence[StrategyResult], best: StrategyResult | None, seeds: int,
-             has_full: bool) -> str:
+             has_full: bool, unit: str = "seed") -> str:
     """The one sentence every surface shows first:
     - no strategy but full data: "Only full data: no strategy to compare with it.";
     - no full-data run paired: "No full-data run on the same data and seeds ...";
@@ -147,13 +147,13 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
         return (f"Best trade-off: **{best.name}** kept accuracy, test MAE "
                 f"{text.change(mae.change.mean)} against full data (95% interval "
                 f"{text.span(mae.change.low, mae.change.high)}, "
-                f"{text.seeds_words(mae.change.n)}), at "
+                f"{text.seeds_words(mae.change.n, mae.unit)}), at "
                 f"{text.less_more(best.saved('backprops'), 'backpropagated samples', True)} "
                 f"(scoring included) and {text.less_more(best.saved('wall_s'), 'wall time')}"
                 f"{_ci(wall, saving=True)}.")
     if seeds < MIN_SEEDS:
-        lead = "One seed" if seeds == 1 else text.seeds_words(seeds)
-        return (f"{lead}: {INDICATIVE}. Run {MIN_SEEDS} seeds or more to decide which "
+        lead = f"One {unit}" if seeds == 1 else text.seeds_words(seeds, unit)
+        return (f"{lead}: {INDICATIVE}. Run {MIN_SEEDS} {unit}s or more to decide which "
                 "strategy, if any, keeps accuracy at a saving.")
     blocked = [r for r in paired if r.vs_full["test_mae"].caveats or r.vs_full["wall_s"].caveats]
     if len(blocked) == len(paired):
@@ -165,7 +165,7 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
     closest = min((r for r in paired if r not in blocked),
                   key=lambda r: r.vs_full["test_mae"].change.high)
     mae = closest.vs_full["test_mae"]
-    out = (f"No strategy kept accuracy at a saving over {text.seeds_words(seeds)}. Closest: "
+    out = (f"No strategy kept accuracy at a saving over {text.seeds_words(seeds, unit)}. Closest: "
            f"**{closest.name}**, test MAE {text.change(mae.change.mean)} against full data"
            f"{_ci(mae)}")
     if closest.kept_accuracy:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -595,13 +594,11 @@ def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
     Walks back from the newest run until a run of another comparison, a (strategy with its
     parameters, seed) already seen, or a higher seed than the run after it: a launch trains
     its seeds in ascending order (`LaunchForm.configs`), so a higher seed is an earlier launch
-    (another seed count ends the batch). Runs stored within one second (their `created`, and
-    the run ids, tell no finer) are taken in seed order.
+    (another seed count ends the batch). `runs` are in the order they finished (the store's:
+    run ids start with their time to the microsecond).
     """
     if not runs:
         return []
-    runs = [r for _, same in groupby(runs, key=lambda r: r.summary.get("created") or id(r))
-            for r in sorted(same, key=lambda r: r.config.train.seed)]
     key = comparison_key(runs[-1].config)
     seen: set[tuple[str, str, int]] = set()
     out: list[str] = []
@@ -624,7 +621,7 @@ def run_names(runs: Sequence[RunInfo]) -> dict[str, str]:
     tags = dataset_tags(runs)
     names = {r.run_id: f"{r.label} · {tags[r.run_id]}" if tags.get(r.run_id) else r.label
              for r in runs}
-    for attempt in ("params", "time"):
+    for attempt in ("params", "seed", "time"):
         counts = pd.Series(list(names.values())).value_counts()
         dupes = {n for n, c in counts.items() if c > 1}
         if not dupes:
@@ -635,6 +632,8 @@ def run_names(runs: Sequence[RunInfo]) -> dict[str, str]:
             if attempt == "params":
                 params = r.config.train.strategy_params
                 extra = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(params.items()))
+            elif attempt == "seed":
+                extra = f"seed {r.config.train.seed}"
             else:
                 extra = str(r.summary.get("created", r.run_id))[11:19] or r.run_id
             if extra:

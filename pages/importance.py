@@ -151,9 +151,9 @@ for k, r in enumerate(scored):
 st.header("The most and least important windows")
 focus = scored[-1]
 if len(scored) > 1:
-    focus = next(r for r in scored if r.run_id == st.selectbox(
-        "Run", [r.run_id for r in scored], index=len(scored) - 1,
-        format_func=names.__getitem__, key=state.IMP_EXTREMES_RUN))
+    chosen = st.selectbox("Run", [r.run_id for r in scored], index=len(scored) - 1,
+                          format_func=names.__getitem__, key=state.IMP_EXTREMES_RUN)
+    focus = next(r for r in scored if r.run_id == chosen)
 a = arrays[focus.run_id]
 members = focus.config.data.members()  # several for a run on several series
 loads = [load(d) for d in members]

@@ -39,7 +39,7 @@ if not stored:
 # The call to action above the verdict: on a laptop's first screen whatever the verdict's length
 with st.container(border=True):
     cta = st.columns([3, 2], vertical_alignment="center")
-    clicked = cta[0].button(f"Run the quick demo (about {demo.MEASURED_S} s)", type="primary",
+    clicked = cta[0].button(f"Run the quick demo (about {demo.seconds_words()})", type="primary",
                             width="stretch", key=state.OV_DEMO, disabled=mgr.busy,
                             help=f"Command-line equivalent: `{demo.CLI}`")
     if cta[1].button("Open the full setup", width="stretch", key=state.OV_SETUP):
@@ -108,7 +108,7 @@ def demo_series() -> None:
 
 if not stored:
     st.info("No runs yet: the quick demo above trains its three runs in about "
-            f"{demo.MEASURED_S} s; the verdict and its key figures appear here when it "
+            f"{demo.seconds_words()}; the verdict and its key figures appear here when it "
             "finishes.")
     demo_series()
     st.stop()

@@ -146,7 +146,7 @@ def comparison_form() -> None:
         epochs = c[2].number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                                    persist_state="session")
         seeds_text = c[3].text_input(
-            "Seeds", views.seeds_field_text(d.seeds), key=launch.F_SEEDS,
+            "Seeds", views.seeds_field_text(d.seeds), key=state.F_SEEDS,
             persist_state="session",
             help="How many seeds each strategy trains on (3: seeds 0, 1 and 2), or the seeds "
                  "themselves: 0,3,7 or 0-4 (one seed: 7-7). The verdict needs 3 seeds for an "

@@ -69,3 +69,10 @@ def seconds() -> float:
     if loaded is None:
         return float(MEASURED_S)
     return launch.estimate(form().configs(d.config), [loaded.values]).seconds
+
+
+def seconds_words() -> str:
+    """`seconds` in words, as the Overview's button and empty state show it: "15 s"."""
+    from importance.sweep.view import duration_words
+
+    return duration_words(seconds())

@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 # JSON object of form fields overriding the library defaults, e.g. '{"epochs": 1}' for quick
 # browser tests and demos. Unset (the normal case), the form shows the library's defaults.
 DEFAULTS_ENV = "IMPORTANCE_UI_DEFAULTS"
-F_SEEDS = "train.seeds"  # the Train form's seeds field (text: `views.parse_seeds_field`)
 # The Train form's widgets and the LaunchForm fields they hold (the lookback and the seeds:
 # `session_form`)
 FORM_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS: "layers",
@@ -74,9 +73,9 @@ def session_form(loaded: LoadedSeries | None, dataset: Dataset,
     well (else the defaults: the Train page says what is wrong with it)."""
     ss = st.session_state
     changes = {field: ss[key] for key, field in fields.items() if key in ss}
-    if F_SEEDS in ss:
+    if state.F_SEEDS in ss:
         try:
-            changes["seeds"] = views.parse_seeds_field(ss[F_SEEDS])
+            changes["seeds"] = views.parse_seeds_field(ss[state.F_SEEDS])
         except ValueError:
             pass
     if state.F_MIN_DELTA in ss:

@@ -128,11 +128,11 @@ def plan(a: argparse.Namespace):
 
 
 def run(a: argparse.Namespace) -> int:
-    from importance import verdict
     from importance.runs.dask_executor import DaskExecutor
     from importance.runs.store import RunStore
     from importance.sweep.grid import takes_keep_ratio
     from importance.sweep.runner import Sweep
+    from importance.sweep.view import sweep_verdict
 
     axes, cells = plan(a)
     if a.workers is not None and a.workers < 1:
@@ -192,7 +192,7 @@ def run(a: argparse.Namespace) -> int:
             print(f"  failed {entry['key']}: {entry['error']}")
     print(f"runs stored in {store.root}; sweep record {result.path}")
     runs = finished_runs(result, store)
-    found = verdict.conclude(runs)
+    found = sweep_verdict(runs)  # pooled over series as on the Sweep page
     print(found.headline.replace("**", ""))  # the engine's, markdown bold removed
     if a.json is not None:
         doc = sweep_json(result, runs) | {"verdict": found.to_json()}

@@ -242,6 +242,7 @@ def sweep_verdict(runs: Sequence[verdict.RunLike]) -> verdict.Verdict:
         rows = rows.assign(seed=[f"series {s} seed {k}" for s, k in zip(own, rows["seed"],
                                                                          strict=True)],
                            setup="sweep")
+        return verdict.conclude_rows(rows, unit="series-seed pair")
     return verdict.conclude_rows(rows)
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.app.pagetools import launch, new_app, page, poll_until_idle, set_quick_form
 from tests.fixtures.exports import EXPORTS, write_too_short
 from ui import state
-from ui.launch import F_SEEDS
+from ui.state import F_SEEDS
 
 
 def _texts(elements) -> str:

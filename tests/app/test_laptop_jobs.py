@@ -88,7 +88,7 @@ def test_the_form_estimates_the_comparison_from_stored_epoch_costs(runs_dir, tem
         "settings. Early stopping can only shorten it.")
     at.number_input(key=state.F_EPOCHS).set_value(6).run()  # follows the form before Launch
     assert _estimate(at).startswith("About 4 min 55 s for this comparison")
-    at.text_input(key=ui_launch.F_SEEDS).set_value("1").run()  # one seed
+    at.text_input(key=state.F_SEEDS).set_value("1").run()  # one seed
     assert _estimate(at).startswith("About 1 min 42 s for this comparison (2 runs, one after")
     at.number_input(key=state.F_HIDDEN).set_value(8).run()  # another model: scaled
     assert ("from 2 stored runs of this model kind on other data or settings, scaled to "
@@ -204,7 +204,7 @@ def test_the_data_pages_launch_trains_what_the_train_form_shows(stub):
     at = page(new_app().run(), TRAIN)
     set_quick_form(at, **{state.F_EPOCHS: 5})
     at.multiselect(key=state.F_STRATEGIES).set_value(["full", "random"]).run()
-    at.text_input(key=ui_launch.F_SEEDS).set_value("4-5").run()
+    at.text_input(key=state.F_SEEDS).set_value("4-5").run()
     page(at, "pages/data.py")
     assert "trains Full data (baseline), Random subset (control) on this series" in _texts(at)
     at.button(key=state.DATA_LAUNCH).click().run()
@@ -218,7 +218,7 @@ def test_the_data_pages_launch_trains_what_the_train_form_shows(stub):
 
 def test_launch_trains_three_seeds_by_default_and_refuses_a_bad_seeds_field(stub):
     at = page(new_app().run(), TRAIN)
-    assert at.text_input(key=ui_launch.F_SEEDS).value == "3"
+    assert at.text_input(key=state.F_SEEDS).value == "3"
     set_quick_form(at)
     launch(at)
     new = [j for j in stub.jobs() if j.batch == "b4"][::-1]
@@ -229,11 +229,11 @@ def test_launch_trains_three_seeds_by_default_and_refuses_a_bad_seeds_field(stub
     assert _estimate(at).startswith(f"About {duration_words(sum(j.estimate_s for j in new))} "
                                     "for this comparison (9 runs, one after another), ")
 
-    at.text_input(key=ui_launch.F_SEEDS).set_value("0,0").run()
+    at.text_input(key=state.F_SEEDS).set_value("0,0").run()
     assert "Seeds: '0,0' names seed 0 twice" in [e.value for e in at.error]
     launch(at)
     assert {j.batch for j in stub.jobs()} == {"b1", "b2", "b3", "b4"}  # nothing queued
-    at.text_input(key=ui_launch.F_SEEDS).set_value("0,3,7").run()
+    at.text_input(key=state.F_SEEDS).set_value("0,3,7").run()
     assert not at.error
     launch(at)
     assert sorted({j.config.train.seed for j in stub.jobs() if j.batch == "b5"}) == [0, 3, 7]

@@ -16,6 +16,7 @@ from pagetools import new_app, page
 
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.evidence import KEPT_ACCURACY_PCT
+from importance.sweep.view import duration_words
 from ui import demo, runs, state
 
 OVERVIEW = "pages/overview.py"
@@ -238,13 +239,14 @@ class StubManager:
     warm = False  # no worker started yet: a launch's estimate counts its start
 
     def __init__(self, store):
-        self.store, self.submitted = store, []
+        self.store, self.submitted, self.estimates = store, [], []
 
     def jobs(self):
         return []
 
     def submit(self, configs, estimates=None):
         self.submitted.append(configs)
+        self.estimates.append(estimates)
         return [f"b1-{i}" for i in range(len(configs))]
 
 
@@ -263,11 +265,12 @@ def test_without_runs_the_overview_explains_and_launches_the_demo_like_the_train
     assert "No runs yet" in _texts(at.info)
     assert len(at.get("plotly_chart")) == 1  # the series the demo trains on, marked synthetic
     button = at.button(key=state.OV_DEMO)
-    assert button.label == f"Run the quick demo (about {demo.MEASURED_S} s)"
     assert "Measured on this 2-core machine" in _texts(at.caption)
     button.click().run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     (configs,) = stub.submitted
+    (estimates,) = stub.estimates  # the button states the estimate its launch stores
+    assert button.label == f"Run the quick demo (about {duration_words(sum(estimates))})"
     assert [c.train.strategy for c in configs] == ["full", "gradnorm", "rs2"]
     assert {(c.window.lookback, c.train.epochs) for c in configs} == {(36, 10)}
     assert {c.data.series for c in configs} == {"5060"}  # the embedded default

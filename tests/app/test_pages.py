@@ -13,7 +13,7 @@ from importance.config import ModelConfig, TrainConfig, WindowConfig
 from importance.strategies import STRATEGIES
 from importance.views import DEFAULT_SEEDS
 from ui import state
-from ui.launch import F_SEEDS
+from ui.state import F_SEEDS
 
 RESULT_PAGES = ("pages/importance.py", "pages/forecasts.py", "pages/energy.py")
 

@@ -177,7 +177,8 @@ def test_a_sweep_over_series_pools_series_and_seeds_into_one_verdict(runs_dir):
     box = next(e.value for e in [*at.info, *at.success, *at.warning] if "seed" in e.value)
     assert "2 seeds" not in box and "indicative" not in box
     sentences = " ".join(m.value for m in at.markdown)
-    assert "**Gradient-norm top-k** against full data (4 seeds): test MAE -5.0%" in sentences
+    assert ("**Gradient-norm top-k** against full data (4 series-seed pairs): test MAE -5.0%"
+            in sentences)
     assert "95% interval" in sentences
 
 

@@ -70,8 +70,9 @@ def test_compare_compress_adds_the_default_variants_to_each_run(tmp_path, tiny_c
                                       "finetune_epochs")}))
     out = tmp_path / "cmp.json"
     code = main(["compare", "--data", str(tiny_csv), "--strategies", "full", "--epochs", "2",
-                 "--seed", "0", "--hidden", "8", "--lookback", "12", "--stride", "4", "--no-progress",
-                 "--compress", "--json", str(out), "--runs-dir", str(tmp_path / "runs")])
+                 "--seed", "0", "--hidden", "8", "--lookback", "12", "--stride", "4",
+                 "--no-progress", "--compress", "--json", str(out),
+                 "--runs-dir", str(tmp_path / "runs")])
     assert code == 0
     assert "compressed variants of full" in capsys.readouterr().out
     (run,) = json.loads(out.read_text(), parse_constant=_no_nan)["runs"]

@@ -1,3 +1,4 @@
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -121,3 +122,13 @@ def test_a_run_stored_before_scoring_backprops_reads_in_todays_counts(tmp_path):
         "samples_forward": 7, "samples_scoring_backprop": 2,
         "epochs": [{"val_mae": 1.0, "samples_forward": 7, "samples_scoring_backprop": 2}]}))
     assert store.load(fresh.run_id).summary["samples_forward"] == 7
+
+
+def test_run_ids_sort_in_the_order_runs_finished_within_one_second():
+    from importance.experiment import new_run_id
+
+    ids = []
+    for s in ("rs2", "gradnorm", "full", "rs2", "full"):  # runs end at least 1 ms apart
+        ids.append(new_run_id(s))
+        time.sleep(0.001)
+    assert sorted(ids) == ids and len(set(ids)) == len(ids)

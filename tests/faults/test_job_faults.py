@@ -37,7 +37,7 @@ for extra in (ROOT, ROOT / "tests" / "app"):  # `ui` and the AppTest helpers
 from pagetools import launch, new_app, page, set_quick_form  # noqa: E402
 
 from ui import state  # noqa: E402
-from ui.launch import F_SEEDS  # noqa: E402
+from ui.state import F_SEEDS  # noqa: E402
 
 KILLED = "the job's process was killed (signal 9: likely out of memory)"
 

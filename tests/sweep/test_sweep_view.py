@@ -121,9 +121,9 @@ def test_interval_display_has_units_and_wins():
     assert g["keep ratio"] == "0.5" and g["runs"] == 4
     assert g["test MAE ratio to full"].startswith("0.985 [")
     assert g["energy saved"].startswith("40.0 % [")
-    assert g["wins vs control"] == "4 of 4 vs rs2"
-    assert shown.loc["el2n", "wins vs control"] == "no random run to pair with"
-    assert shown.loc["rs2", "wins vs control"] == "(the control)"
+    assert g["lower MAE than control"] == "4 of 4 vs rs2"
+    assert shown.loc["el2n", "lower MAE than control"] == "no random run to pair with"
+    assert shown.loc["rs2", "lower MAE than control"] == "(the control)"
 
 
 def test_square_values_place_milan_squares_on_the_grid():
