@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from importance import views
+from importance import estimate, views
 from importance.config import LR_SCHEDULES
 from importance.data.steps import duration
 from importance.models import MODEL_KINDS
@@ -240,7 +240,7 @@ def _job_card(job) -> None:
             note = ending_note(job.history, t.epochs, t.patience, t.min_delta)
             if note:
                 st.caption(note[0].upper() + note[1:] + ".")
-            if outcome := views.estimate_outcome([job]):
+            if outcome := estimate.estimate_outcome([job]):
                 st.caption(f"{outcome.capitalize()}.")
         elif job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
@@ -271,7 +271,7 @@ def _results(batch, newest: bool) -> None:
     finished when a later batch was cancelled or still runs (pinned, so its links stay)."""
     if newest:
         st.success("Finished. Explore the results:")
-        if outcome := views.estimate_outcome(batch):
+        if outcome := estimate.estimate_outcome(batch):
             st.caption(f"{views.comparison_name(batch[0].batch).capitalize()}: {outcome}.")
     else:
         done = ", ".join(views.strategy_label(j.strategy) for j in batch if j.status == "done")

@@ -2,7 +2,7 @@
 session left it, for the Data page's Launch), the time it will take, the hand-off to the job
 manager (after the library's preflight check) with that estimate stored on its jobs, and a
 batch's overall progress and time left, both learned from the stored runs on this machine
-(`importance.views.epoch_costs`).
+(`importance.estimate.epoch_costs`).
 
 A comparison trains every strategy on each of its seeds (three by default), one run after
 another in the job manager's one worker process: CodeCarbon meters the whole machine, so two
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from importance import estimate as timing
 from importance import views
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries
@@ -124,15 +125,15 @@ def members(form: LaunchForm, dataset: Dataset) -> list[pd.Series]:
     return out
 
 
-def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> views.Estimate:
+def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> timing.Estimate:
     """How long `configs` (one comparison) take, one after another, on the job manager: the
     epoch costs learned from the stored runs (scaled by the training windows of `values`, the
     comparison's series, when none has its settings), plus the job worker's start unless it
     is up."""
     windows = sum(memory.n_windows(len(v), configs[0].window)[0] for v in values)
-    costs = views.epoch_costs(runs.all_runs(), configs[0], windows)
-    start = 0.0 if runs.manager().warm else views.WORKER_START_S
-    return views.comparison_estimate(configs, costs, start)
+    costs = timing.epoch_costs(runs.all_runs(), configs[0], windows)
+    start = 0.0 if runs.manager().warm else timing.WORKER_START_S
+    return timing.comparison_estimate(configs, costs, start)
 
 
 def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
@@ -156,7 +157,7 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
 
 def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) -> str:
     """The caption beside Launch: the data and windows in time units, then how long the
-    comparison will take (`views.estimate_caption`: the estimate Launch stores)."""
+    comparison will take (`importance.estimate.estimate_caption`: the estimate Launch stores)."""
     if loaded is None:
         return f"Data: {dataset.name}"
     shown = (f"{len(form.series)} series of {dataset.name} (one model)" if len(form.series) > 1
@@ -168,7 +169,7 @@ def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) 
         values = members(form, dataset)
     except ValueError:  # no strategy, a bad country or series: Launch says what is wrong
         return words
-    return f"{words} {views.estimate_caption(estimate(configs, values))}"
+    return f"{words} {timing.estimate_caption(estimate(configs, values))}"
 
 
 def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
@@ -183,10 +184,10 @@ def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
             f"{views.comparison_name(batch).capitalize()} trains them one after another.")
 
 
-def batch_progress(batch: Sequence[Job]) -> views.BatchProgress:
+def batch_progress(batch: Sequence[Job]) -> timing.BatchProgress:
     """A batch's overall progress and time left, at the epoch costs of the stored runs on its
-    data and settings (`views.batch_progress`)."""
-    return views.batch_progress(batch, views.epoch_costs(runs.all_runs(), batch[0].config))
+    data and settings (`importance.estimate.batch_progress`)."""
+    return timing.batch_progress(batch, timing.epoch_costs(runs.all_runs(), batch[0].config))
 
 
 def last_finished(jobs: Sequence[Job]) -> list[Job]:
@@ -195,6 +196,6 @@ def last_finished(jobs: Sequence[Job]) -> list[Job]:
     for batch in dict.fromkeys(j.batch for j in jobs):
         mine = [j for j in jobs if j.batch == batch]
         if any(j.status == "done" for j in mine) and not any(
-                j.status in views.JOB_ACTIVE for j in mine):
+                j.status in timing.JOB_ACTIVE for j in mine):
             return mine[::-1]
     return []

@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance import evidence, views
+from importance import estimate, evidence, views
 from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
@@ -161,19 +161,19 @@ def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
 
 def measured_epoch_seconds(dataset: Dataset, form: LaunchForm) -> tuple[dict[str, float], str]:
     """Expected seconds per planned epoch per strategy of a run of the sidebar's series on a
-    local sweep's worker, learned from the stored runs here (`views.epoch_costs`, early
-    stopping counted), and where they come from (`views.cost_basis`)."""
+    local sweep's worker, learned from the stored runs here (`estimate.epoch_costs`, early
+    stopping counted), and where they come from (`estimate.cost_basis`)."""
     from importance.runs import memory
 
     loaded, _ = load(dataset.config)
     try:
         cfg = replace(form, strategies=("full",), seed=0, series=()).configs(dataset.config)[0]
     except ValueError:  # a bad country: the launch says what is wrong
-        return {}, views.cost_basis(views.EpochCosts({}))
+        return {}, estimate.cost_basis(estimate.EpochCosts({}))
     windows = None if loaded is None else memory.n_windows(len(loaded.values), cfg.window)[0]
-    costs = views.epoch_costs(runs.all_runs(), cfg, windows, sweep=True)
+    costs = estimate.epoch_costs(runs.all_runs(), cfg, windows, sweep=True)
     return ({k: v * costs.epoch_share for k, v in costs.per_epoch.items()},
-            views.cost_basis(costs))
+            estimate.cost_basis(costs))
 
 
 def sweep_estimate(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | None,

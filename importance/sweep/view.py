@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "test_mae",
                "energy_kwh", "wall_s", "backprops")
-# Seconds per epoch assumed when nothing else is known (`importance.views.epoch_costs` learns
+# Seconds per epoch assumed when nothing else is known (`importance.estimate.epoch_costs` learns
 # them from the stored runs, or guesses from the model and the windows): the default LSTM on a
 # month of 10-minute steps took 0.7-1.6 s per epoch here (2 cores, quiet to loaded).
 DEFAULT_EPOCH_S = 1.0

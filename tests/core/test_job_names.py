@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import pytest
 
-from importance import views
+from importance import estimate, views
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.sweep.view import DEFAULT_EPOCH_S, duration_words
 
@@ -70,92 +70,93 @@ def test_epoch_costs_prefer_runs_with_the_same_settings_then_scale_runs_of_the_m
     stored = [_run("full", 40.0, 4, base, 1), _run("full", 24.0, 4, base, 2),
               _run("gradnorm", 9.0, 3, base, 3), _windows_run("full", 100.0, 1, gru, 10, 4),
               _windows_run("full", 2.0, 1, other_data, 1000, 5)]
-    costs = views.epoch_costs(stored, base)
-    assert costs == views.EpochCosts({"full": 8.0, "gradnorm": 3.0}, 3, views.SAME, 1.0)
+    costs = estimate.epoch_costs(stored, base)
+    assert costs == estimate.EpochCosts({"full": 8.0, "gradnorm": 3.0}, 3, estimate.SAME, 1.0)
     # another lookback: no run has these settings; the LSTM run on other data scales by its
     # windows x lookback (2 s for 1000 x 144), the GRU run does not count
     other = replace(base, window=WindowConfig(lookback=36))
-    scaled = views.epoch_costs(stored, other, windows=2000)
-    assert scaled.basis == views.SCALED and scaled.runs == 1  # only the one with n_train
+    scaled = estimate.epoch_costs(stored, other, windows=2000)
+    assert scaled.basis == estimate.SCALED and scaled.runs == 1  # only the one with n_train
     assert scaled.per_epoch["full"] == pytest.approx(2.0 * (2000 * 36) / (1000 * 144))
-    assert views.epoch_costs(stored, other) == views.EpochCosts({})  # windows unknown
+    assert estimate.epoch_costs(stored, other) == estimate.EpochCosts({})  # windows unknown
     # no run of the model kind: the first guess, growing with windows, lookback and size
     mlp = replace(base, model=ModelConfig(kind="mlp", hidden=64, layers=2))
-    guess = views.epoch_costs(stored, mlp, windows=1000)
-    assert guess.basis == views.GUESS and guess.runs == 0
-    assert guess.per_epoch == {"full": pytest.approx(views.WORK_SECONDS["mlp"] * 1000 * 2 * 2)}
+    guess = estimate.epoch_costs(stored, mlp, windows=1000)
+    assert guess.basis == estimate.GUESS and guess.runs == 0
+    assert guess.per_epoch == {"full": pytest.approx(estimate.WORK_SECONDS["mlp"] * 1000 * 2 * 2)}
 
 
 def test_early_stopping_in_stored_runs_shortens_the_expected_epochs():
     base = RunConfig(train=TrainConfig(epochs=10, patience=3))
     stored = [_run("full", 20.0, 5, base, 1), _run("full", 24.0, 6, base, 2)]
-    costs = views.epoch_costs(stored, base)
+    costs = estimate.epoch_costs(stored, base)
     assert costs.epoch_share == pytest.approx(0.55)
-    est = views.comparison_estimate([replace(base, train=replace(base.train, strategy="full"))],
+    est = estimate.comparison_estimate([replace(base, train=replace(base.train, strategy="full"))],
                                     costs)
-    assert est.seconds == pytest.approx(views.RUN_OVERHEAD_S + 10 * 0.55 * 4.0)
+    assert est.seconds == pytest.approx(estimate.RUN_OVERHEAD_S + 10 * 0.55 * 4.0)
     longer = replace(base, train=replace(base.train, epochs=20))  # other epochs: all of them
-    assert views.epoch_costs(stored, longer).epoch_share == 1.0
+    assert estimate.epoch_costs(stored, longer).epoch_share == 1.0
 
 
 def test_runs_of_a_sweep_carry_their_worker_slowdown_to_the_job_manager_and_back():
     base = RunConfig()
     sweep_run = _windows_run("full", 8.0, 4, base, 100, 1, sweep_id="sweep-1")
-    assert views.epoch_costs([sweep_run], base, sweep=True).per_epoch == {"full": 2.0}
-    assert views.epoch_costs([sweep_run], base).per_epoch == {
-        "full": pytest.approx(2.0 / views.SWEEP_SLOWDOWN)}
+    assert estimate.epoch_costs([sweep_run], base, sweep=True).per_epoch == {"full": 2.0}
+    assert estimate.epoch_costs([sweep_run], base).per_epoch == {
+        "full": pytest.approx(2.0 / estimate.SWEEP_SLOWDOWN)}
     alone = _run("full", 8.0, 4, base, 2)
-    assert views.epoch_costs([alone], base, sweep=True).per_epoch == {
-        "full": pytest.approx(2.0 * views.SWEEP_SLOWDOWN)}
+    assert estimate.epoch_costs([alone], base, sweep=True).per_epoch == {
+        "full": pytest.approx(2.0 * estimate.SWEEP_SLOWDOWN)}
 
 
 def test_the_estimate_before_launch_counts_every_planned_epoch_and_says_where_from():
     form = views.LaunchForm.defaults({"epochs": 10, "seeds": (0, 1)})
     configs = form.configs(DataConfig())
     assert len(configs) == 6  # 3 strategies x 2 seeds
-    costs = views.EpochCosts({"full": 6.0, "gradnorm": 3.0}, 2, views.SAME)
+    costs = estimate.EpochCosts({"full": 6.0, "gradnorm": 3.0}, 2, estimate.SAME)
     # rs2 was never measured: full data's epoch x its keep ratio
-    est = views.comparison_estimate(configs, costs, start_s=views.WORKER_START_S)
-    per_run = [views.RUN_OVERHEAD_S + 10 * p for p in (6.0, 3.0, 6.0 * form.keep_ratio)] * 2
-    assert est.runs == pytest.approx([per_run[0] + views.WORKER_START_S, *per_run[1:]])
-    text = views.estimate_caption(est)
+    est = estimate.comparison_estimate(configs, costs, start_s=estimate.WORKER_START_S)
+    per_run = [estimate.RUN_OVERHEAD_S + 10 * p for p in (6.0, 3.0, 6.0 * form.keep_ratio)] * 2
+    assert est.runs == pytest.approx([per_run[0] + estimate.WORKER_START_S, *per_run[1:]])
+    text = estimate.estimate_caption(est)
     assert text.startswith(f"About {duration_words(est.seconds)} for this comparison (6 runs, "
                            "one after another, 5 s of it to start the job worker), from the "
                            "measured epochs of 2 stored runs on this data with these settings.")
     assert "Early stopping can only shorten it." in text
-    no_full = views.comparison_estimate(configs[:1], views.EpochCosts({"gradnorm": 3.0,
+    no_full = estimate.comparison_estimate(configs[:1], estimate.EpochCosts({"gradnorm": 3.0,
                                                                       "rs2": 5.0}))
-    assert no_full.seconds == pytest.approx(views.RUN_OVERHEAD_S + 10 * 4.0)  # their median
-    warm = views.estimate_caption(views.comparison_estimate(configs, costs))
+    assert no_full.seconds == pytest.approx(estimate.RUN_OVERHEAD_S + 10 * 4.0)  # their median
+    warm = estimate.estimate_caption(estimate.comparison_estimate(configs, costs))
     assert "(6 runs, one after another), from" in warm
-    guess = views.estimate_caption(views.comparison_estimate(configs, views.EpochCosts({})))
+    guess = estimate.estimate_caption(
+        estimate.comparison_estimate(configs, estimate.EpochCosts({})))
     assert f"a default guess of {DEFAULT_EPOCH_S:g} s per epoch" in guess
 
 
 def test_batch_progress_counts_finished_runs_whole_and_prices_the_epochs_left():
-    costs = views.EpochCosts({"rs2": 2.0}, 1, views.SAME)
+    costs = estimate.EpochCosts({"rs2": 2.0}, 1, estimate.SAME)
     jobs = [FakeJob("b3-1-full", "b3", "full", status="done", epoch=3, epochs=4,
                     history=[{"wall_s": 5.0}] * 3),  # stopped early: counts as finished
             FakeJob("b3-2-gradnorm", "b3", "gradnorm", status="running", epoch=1, epochs=4,
                     history=[{"wall_s": 3.0}]),
             FakeJob("b3-3-rs2", "b3", "rs2", status="queued", epochs=4)]
-    p = views.batch_progress(jobs, costs)
+    p = estimate.batch_progress(jobs, costs)
     assert (p.runs, p.finished, p.epochs_done, p.epochs_total) == (3, 1, 5, 12)
     # own epochs, then stored; a run not started also prepares, tests and saves
-    assert p.seconds_left == pytest.approx(3 * 3.0 + 4 * 2.0 + views.RUN_OVERHEAD_S)
+    assert p.seconds_left == pytest.approx(3 * 3.0 + 4 * 2.0 + estimate.RUN_OVERHEAD_S)
     assert p.fraction == pytest.approx(5 / 12)
     assert p.text() == "1 of 3 runs finished · epoch 5 of 12 · about 17 s left"
     # nothing stored: this batch's own epochs price the others
-    unmeasured = views.batch_progress(jobs, views.EpochCosts({}))
-    assert unmeasured.seconds_left == pytest.approx(3 * 3.0 + 4 * 5.0 + views.RUN_OVERHEAD_S)
+    unmeasured = estimate.batch_progress(jobs, estimate.EpochCosts({}))
+    assert unmeasured.seconds_left == pytest.approx(3 * 3.0 + 4 * 5.0 + estimate.RUN_OVERHEAD_S)
     # a later seed of a strategy this batch measured: that strategy's epochs
     seed1 = FakeJob("b3-4-full", "b3", "full", status="queued", epochs=4)
-    p2 = views.batch_progress([*jobs, seed1], views.EpochCosts({"rs2": 2.0, "full": 50.0}))
-    assert p2.seconds_left == pytest.approx(p.seconds_left + 4 * 5.0 + views.RUN_OVERHEAD_S)
+    p2 = estimate.batch_progress([*jobs, seed1], estimate.EpochCosts({"rs2": 2.0, "full": 50.0}))
+    assert p2.seconds_left == pytest.approx(p.seconds_left + 4 * 5.0 + estimate.RUN_OVERHEAD_S)
     # nothing measured at all: the estimate stored at launch, else a default guess
     fresh = [FakeJob("b4-1-full", "b4", "full", epochs=2, estimate_s=3.0)]
-    assert views.batch_progress(fresh, views.EpochCosts({})).seconds_left == \
-        pytest.approx(3.0 + views.RUN_OVERHEAD_S)
+    assert estimate.batch_progress(fresh, estimate.EpochCosts({})).seconds_left == \
+        pytest.approx(3.0 + estimate.RUN_OVERHEAD_S)
     fresh[0].estimate_s = None
-    assert views.batch_progress(fresh, views.EpochCosts({})).seconds_left == \
-        pytest.approx(2 * DEFAULT_EPOCH_S + views.RUN_OVERHEAD_S)
+    assert estimate.batch_progress(fresh, estimate.EpochCosts({})).seconds_left == \
+        pytest.approx(2 * DEFAULT_EPOCH_S + estimate.RUN_OVERHEAD_S)

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from importance import evidence, views
+from importance import estimate, evidence, views
 from importance.config import DataConfig, RunConfig, TrainConfig
 from importance.runs.jobs import DONE, FAILED, Job
 
@@ -99,12 +99,12 @@ def _job(k: int, estimate: float | None, took: float, status: str = DONE) -> Job
 
 
 def test_a_finished_job_shows_its_estimate_beside_the_time_it_took():
-    assert views.estimate_outcome([_job(0, 12.0, 7.6)]) == "estimated 12 s, took 8 s"
+    assert estimate.estimate_outcome([_job(0, 12.0, 7.6)]) == "estimated 12 s, took 8 s"
     # a batch: the estimates add up; it took from the first start to the last end
     batch = [_job(0, 12.0, 8.0), _job(1, 9.0, 9.0)]
-    assert views.estimate_outcome(batch) == "estimated 21 s, took 19 s"
-    assert views.estimate_outcome([_job(0, None, 8.0)]) == ""  # launched without one
-    assert views.estimate_outcome([_job(0, 12.0, 8.0), _job(1, 9.0, 1.0, FAILED)]) == ""
+    assert estimate.estimate_outcome(batch) == "estimated 21 s, took 19 s"
+    assert estimate.estimate_outcome([_job(0, None, 8.0)]) == ""  # launched without one
+    assert estimate.estimate_outcome([_job(0, 12.0, 8.0), _job(1, 9.0, 1.0, FAILED)]) == ""
 
 
 def test_the_quick_demo_stays_one_seed_and_says_so():
