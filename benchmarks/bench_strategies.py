@@ -14,8 +14,10 @@ backprops, and backprops including scoring runs), and paired against `rs2` at th
 on the same seed (MAE ratio, wins = lower test MAE). `goal` marks wall <= 0.55x at MAE
 within 1% of full (means over seeds). Energy is CodeCarbon's estimate from CPU load plus a
 RAM constant (no RAPL here). Finished runs are kept in `--out`, so an interrupted benchmark
-resumes where it stopped. Run it on a quiet machine: wall ratios of runs measured under
-different loads are not comparable (benchmarks/bench_contention.py has the loaded figures).
+resumes where it stopped. It ends with the verdict engine's headline and sentences on the
+runs (`importance.verdict`: paired by seed, 95% t-intervals, controls at the budget spent);
+README's block is generated from the results by `python -m benchmarks.measured`. Run it on a
+quiet machine: wall ratios of runs measured under different loads are not comparable (benchmarks/bench_contention.py has the loaded figures).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from importance import runtime
+from benchmarks.measured import strategy_rows
+from importance import runtime, verdict
 from importance.config import RunConfig, TrainConfig
 from importance.energy import EnergyMeter
 from importance.experiment import run_experiment
@@ -153,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = summarise(done, a.seeds, [k for k, _, _ in plan])
     print(f"\nratios to full of the same seed, mean±sd over seeds {a.seeds}")
     print_table(rows)
+    found = verdict.conclude_rows(strategy_rows({"runs": done}))  # the one engine's words
+    print("\n" + "\n".join(t.replace("**", "") for t in (found.headline, *found.sentences)))
     save()
     return 0
 
