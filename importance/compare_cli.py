@@ -33,9 +33,10 @@ from importance.cli import (
     seeds_from_args,
     window_from_args,
 )
-from importance.compare import JSON_FIELDS, backprops_all, compare_table, pick_baseline
+from importance.compare import JSON_FIELDS, compare_table, pick_baseline
 from importance.compress import cli as compress_cli
 from importance.config import RunConfig, TrainConfig
+from importance.controls import budget_controls
 from importance.data.steps import steps_words
 from importance.energy_to_accuracy import (
     DEFINITION,
@@ -45,10 +46,9 @@ from importance.energy_to_accuracy import (
     targets_of,
     to_records,
 )
-from importance.evidence import control_of
 from importance.runs.store import RunStore, StoredRun, _finite
 from importance.stopping import ending_note, scores_unused_note
-from importance.strategies import STRATEGIES, accepted_params
+from importance.strategies import STRATEGIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,44 +66,6 @@ def keep_of(train: TrainConfig) -> float | None:
     cls = STRATEGIES.get(train.strategy)
     value = train.strategy_params.get(getattr(cls, "keep_param", "keep_ratio"))
     return None if value is None else float(value)
-
-
-def budget_controls(runs: Sequence[StoredRun], scoring: str) -> list[tuple[RunConfig | None, str]]:
-    """The control runs one seed's `runs` lack, each with the line that says so: for every
-    strategy with a control (`evidence.control_of`) whose realised budget (backprops, scoring
-    included) is not within `verdict.BUDGET_TOLERANCE` of a control run's, a config of that
-    control at the strategy's realised share of the seed's full-data backprops (3 decimals),
-    with the same seed and settings. None (with the reason) where no keep ratio can match it.
-    Nothing without a full-data run: it defines the budget."""
-    full = next((r for r in runs if r.config.train.strategy == verdict.FULL), None)
-    base = backprops_all(full.summary) if full is not None else 0
-    if not base:
-        return []
-    out: list[tuple[RunConfig | None, str]] = []
-    planned: set[tuple[str, float]] = set()
-    for r in runs:
-        strategy = r.config.train.strategy
-        if strategy == verdict.FULL or strategy in verdict.CONTROLS:
-            continue
-        control, spent = control_of(strategy), backprops_all(r.summary)
-        budgets = [backprops_all(c.summary) for c in runs
-                   if c.config.train.strategy == control]
-        if any(b and abs(spent / b - 1) <= verdict.BUDGET_TOLERANCE for b in budgets):
-            continue
-        share = round(spent / base, 3)
-        if (control, share) in planned:
-            continue
-        planned.add((control, share))
-        if not 0 < share <= 1:
-            out.append((None, f"no {control} run at the budget {strategy} spent: "
-                               f"{spent / base:.2f}x full data's backprops (scoring included), "
-                               "which no keep ratio (at most 1) matches"))
-            continue
-        params = accepted_params(control, keep_ratio=share, scoring=scoring)
-        cfg = replace(r.config, train=replace(r.config.train, strategy=control,
-                                              strategy_params=params))
-        out.append((cfg, f"added {control} at keep {share:g}: the budget {strategy} spent"))
-    return out
 
 
 def _train(cfg: RunConfig, store: RunStore, meter: Any, quiet: bool) -> StoredRun:

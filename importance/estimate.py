@@ -194,15 +194,20 @@ def estimate_caption(est: Estimate) -> str:
 def estimate_outcome(jobs: Sequence[Any]) -> str:
     """ "estimated 30 s, took 28 s": the estimate stored at launch beside the time from the
     first job's start to the last one's end, for jobs (one, or a batch) that all finished
-    training (done) with an estimate stored; "" otherwise."""
+    training (done) with an estimate stored; "" otherwise. Controls the job manager added at
+    the budget a strategy spent (no estimate at launch) are named, not estimated."""
     from importance.sweep.view import duration_words
 
-    if not jobs or any(j.status != "done" or getattr(j, "estimate_s", None) is None
-                       or j.started is None or j.finished is None for j in jobs):
+    launched = [j for j in jobs if not getattr(j, "added", "")]
+    if not launched or any(j.status != "done" or j.started is None or j.finished is None
+                           for j in jobs) or any(getattr(j, "estimate_s", None) is None
+                                                 for j in launched):
         return ""
     took = max(j.finished for j in jobs) - min(j.started for j in jobs)
-    return (f"estimated {duration_words(sum(j.estimate_s for j in jobs))}, took "
-            f"{duration_words(took)}")
+    added = len(jobs) - len(launched)
+    return (f"estimated {duration_words(sum(j.estimate_s for j in launched))}, took "
+            f"{duration_words(took)}" + (f" (with {added} control run{'s' if added > 1 else ''}"
+                                         " added at the budget spent)" if added else ""))
 
 
 @dataclass(frozen=True)

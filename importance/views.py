@@ -870,6 +870,9 @@ def job_name(job: Any) -> str:
     "Gradient-norm top-k (importance), seed 1, comparison 2"."""
     n = comparison_number(str(getattr(job, "batch", "")))
     label = f"{strategy_label(job.strategy)}, seed {job.config.train.seed}"
+    if getattr(job, "added", ""):  # a control queued at the budget a strategy spent
+        keep = job.config.train.strategy_params.get("keep_ratio")
+        label += f", added at keep {keep:g}" if keep is not None else ", added"
     return label if n is None else f"{label}, comparison {n}"
 
 

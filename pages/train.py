@@ -229,6 +229,8 @@ def _job_card(job) -> None:
     with st.container(border=True):
         top = st.columns([5, 1], vertical_alignment="center")
         top[0].markdown(f"**{views.job_name(job)}** &nbsp; :{color}-badge[{text}]")
+        if job.added:  # queued by the manager: a control at the budget a strategy spent
+            top[0].caption(f"{job.added[0].upper()}{job.added[1:]}.")
         if job.status in ACTIVE and top[1].button("Cancel", key=state.cancel_key(job.id),
                                                   width="stretch"):
             mgr.cancel(job.id)

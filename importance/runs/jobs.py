@@ -32,7 +32,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,9 @@ class Job:
     # The seconds its launch estimated it would take (the first job of a batch: with the job
     # worker's start), shown beside the time it took; None: launched without an estimate
     estimate_s: float | None = None
+    # Why the manager added it to its batch (a control at the budget a strategy spent,
+    # `importance.controls`); "" for a job that was launched
+    added: str = ""
 
     @property
     def elapsed(self) -> float:
@@ -143,6 +146,7 @@ class JobManager:
         self._worker: threading.Thread | None = None
         self._closed = False
         self._seq = 0
+        self._checked: set[tuple[str, int]] = set()  # (batch, seed) checked for controls
         if persist:
             self._restore()
 
@@ -314,6 +318,57 @@ class JobManager:
             job.finished, job.phase = time.time(), ""
             self._cancels.discard(job.id)
             self._save()
+        if out.status == DONE:
+            self._add_budget_controls(job)
+
+    def _add_budget_controls(self, job: Job) -> None:
+        """Once every job of `job`'s batch and seed is done: queue, next in line, the controls
+        those runs lack at the budget a strategy spent (`importance.controls`), and the same
+        control for the batch's later seeds after their own jobs (one variant over the seeds,
+        so the verdict can pair it). Each batch and seed is checked once."""
+        from importance.controls import budget_controls  # the strategies' registry
+
+        seed = job.config.train.seed
+        with self._lock:
+            same = [j for j in self._jobs.values()
+                    if j.batch == job.batch and j.config.train.seed == seed]
+            if (job.batch, seed) in self._checked or any(j.status != DONE for j in same):
+                return
+            self._checked.add((job.batch, seed))
+            ids = [j.run_id for j in same if j.run_id]
+        try:
+            runs = [self.store.load(i) for i in ids]
+        except (KeyError, ValueError) as exc:  # removed or damaged meanwhile: nothing to add
+            log.warning("batch %s seed %s: no control check: %s", job.batch, seed, exc)
+            return
+        adds = [(cfg, line) for cfg, line in budget_controls(runs, "last_layer")
+                if cfg is not None]
+        with self._lock:
+            for cfg, line in reversed(adds):
+                self._queue_added(job.batch, cfg, line, front=True)
+                for later in sorted({j.config.train.seed for j in self._jobs.values()
+                                     if j.batch == job.batch and j.status == QUEUED} - {seed}):
+                    self._queue_added(job.batch, replace(cfg, train=replace(cfg.train,
+                                                                            seed=later)),
+                                      line, front=False)
+            if adds:
+                self._save()
+                self._wake.notify_all()
+
+    def _queue_added(self, batch: str, cfg: RunConfig, line: str, *, front: bool) -> None:
+        """Queue one added job in `batch` (caller holds the lock): next in line (`front`), or
+        right after the last queued job of its seed."""
+        n = sum(j.batch == batch for j in self._jobs.values()) + 1
+        job_id = f"{batch}-{n}-{cfg.train.strategy}"
+        self._jobs[job_id] = Job(job_id, batch, cfg.train.strategy, cfg,
+                                 epochs=cfg.train.epochs, added=line)
+        if front:
+            self._pending.appendleft(job_id)
+            return
+        seed = cfg.train.seed
+        at = max((k for k, i in enumerate(self._pending) if self._jobs[i].batch == batch
+                  and self._jobs[i].config.train.seed == seed), default=len(self._pending) - 1)
+        self._pending.insert(at + 1, job_id)
 
     # --- the queue file -----------------------------------------------------------------------
 
@@ -326,7 +381,7 @@ class JobManager:
         doc = {"format": QUEUE_FORMAT, "seq": self._seq, "jobs": [
             {"id": j.id, "batch": j.batch, "strategy": j.strategy, "status": j.status,
              "created": j.created, "started": j.started, "config": j.config.to_dict(),
-             "estimate_s": j.estimate_s}
+             "estimate_s": j.estimate_s, "added": j.added}
             for j in active]}
         path = self.queue_path
         try:
@@ -357,7 +412,8 @@ class JobManager:
                     estimate = e.get("estimate_s")
                     job = Job(str(e["id"]), str(e["batch"]), str(e["strategy"]), cfg,
                               created=float(e["created"]), epochs=cfg.train.epochs,
-                              estimate_s=None if estimate is None else float(estimate))
+                              estimate_s=None if estimate is None else float(estimate),
+                              added=str(e.get("added") or ""))
                     status = e["status"]
                 except (KeyError, TypeError, ValueError) as exc:
                     log.warning("skipping an unreadable job in %s: %s", path, exc)

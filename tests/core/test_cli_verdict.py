@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from importance.cli import main
-from importance.compare_cli import budget_controls, plain
+from importance.compare_cli import plain
 from importance.config import RunConfig, TrainConfig
+from importance.controls import budget_controls
 
 TINY = ["--epochs", "2", "--hidden", "4", "--lookback", "12", "--stride", "4", "--no-progress"]
 WINNER_WORDS = ("is better", "Best trade-off", "best trade-off", " beats ")
