@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance import compare
 from importance.config import (
     DataConfig,
     ModelConfig,
@@ -671,9 +672,10 @@ def score_name(run: RunInfo) -> str:
 
 
 def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
-    """The newest full-data run among `runs`, or None."""
-    full = [r for r in runs if r.strategy == BASELINE]
-    return full[-1] if full else None
+    """The run of the baseline `importance.compare.pick_baseline` picks from their summaries
+    (the newest full-data run), or None: one rule for the pages, the report and the CLI."""
+    chosen = compare.pick_baseline([r.summary for r in runs])
+    return next((r for r in runs if r.summary is chosen), None)
 
 
 DEFAULT_STRATEGIES = ("full", "gradnorm", "rs2")
