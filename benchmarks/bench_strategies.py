@@ -17,7 +17,8 @@ RAM constant (no RAPL here). Finished runs are kept in `--out`, so an interrupte
 resumes where it stopped. It ends with the verdict engine's headline and sentences on the
 runs (`importance.verdict`: paired by seed, 95% t-intervals, controls at the budget spent);
 README's block is generated from the results by `python -m benchmarks.measured`. Run it on a
-quiet machine: wall ratios of runs measured under different loads are not comparable (benchmarks/bench_contention.py has the loaded figures).
+quiet machine: wall ratios of runs measured under different loads are not comparable
+(benchmarks/bench_contention.py has the loaded figures).
 """
 
 from __future__ import annotations
