@@ -110,10 +110,12 @@ def pick_base(runs: Sequence[RunInfo], base_id: str | None = None) -> RunInfo | 
 
 
 def _compare(runs: Sequence[RunInfo], base: RunInfo | None) -> pd.DataFrame:
+    """The comparison table: each run's savings against `base`'s run of the same seed."""
     from importance.compare import compare_table
 
-    return compare_table([r.summary for r in runs], baseline=base.summary if base else None,
-                         tol=base.config.train.tol if base else 0.02)
+    if base is None:  # no full-data run: no savings
+        return compare_table([r.summary for r in runs])
+    return views.seed_paired_table(runs, base)
 
 
 def comparison_frame(runs: Sequence[RunInfo], names: Mapping[str, str],

@@ -62,8 +62,9 @@ def _outcome(c: Claim) -> str:
 
 def _figure(c: Claim, what: str, note: str = "") -> str:
     """ "wall time -45.7% (95% interval -49.3% to -42.2%)": a change against full data."""
+    spread = c.change.known and c.change.low != c.change.high  # none for a deterministic
     inner = "; ".join(x for x in (note, f"95% interval {text.span(c.change.low, c.change.high)}"
-                                  if c.change.known else "") if x)
+                                  if spread else "") if x)
     return f"{what} {text.change(c.change.mean)}" + (f" ({inner})" if inner else "")
 
 

@@ -671,6 +671,33 @@ def score_name(run: RunInfo) -> str:
     return SCORE_NAMES.get(method, f"score ({method})" if method else "score")
 
 
+def seed_baselines(runs: Sequence[RunInfo], base: RunInfo) -> dict[str, RunInfo]:
+    """Each run's baseline, paired by seed: the run of `base`'s comparison, strategy and
+    parameters with the run's seed (`base` itself where that seed has none)."""
+    def same(r: RunInfo) -> bool:
+        return (r.strategy, r.config.train.strategy_params, comparison_key(r.config)) == (
+            base.strategy, base.config.train.strategy_params, comparison_key(base.config))
+
+    by_seed = {r.config.train.seed: r for r in runs if same(r)}
+    by_seed[base.config.train.seed] = base
+    return {r.run_id: by_seed.get(r.config.train.seed, base) for r in runs}
+
+
+def seed_paired_table(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
+    """`importance.compare.compare_table` of `runs` (in their order), each row's savings
+    against its baseline of the same seed (`seed_baselines`), never another seed's."""
+    refs = seed_baselines(runs, base)
+    parts = {}
+    for ref_id in dict.fromkeys(r.run_id for r in refs.values()):
+        mine = [r for r in runs if refs[r.run_id].run_id == ref_id]
+        ref = refs[mine[0].run_id]
+        table = compare.compare_table([r.summary for r in mine], baseline=ref.summary,
+                                      tol=ref.config.train.tol)
+        parts.update({r.run_id: row for r, row in zip(mine, table.to_dict("records"),
+                                                      strict=True)})
+    return pd.DataFrame([parts[r.run_id] for r in runs])
+
+
 def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
     """The run of the baseline `importance.compare.pick_baseline` picks from their summaries
     (the newest full-data run), or None: one rule for the pages, the report and the CLI."""

@@ -7,7 +7,7 @@ import math
 import streamlit as st
 
 from importance import views
-from importance.compare import backprops_all, compare_table
+from importance.compare import backprops_all
 from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
 from ui import charts, entry, exports, figures, runcard, runs, serving, state, verdict
@@ -29,16 +29,16 @@ ids = list(by_id)
 default = views.pick_baseline(chosen) or chosen[0]
 base_id = st.selectbox("Baseline", ids, index=ids.index(default.run_id), key=state.EN_BASELINE,
                        format_func=names.__getitem__,
-                       help="Savings are 1 - run / baseline. The newest full-data run is the "
-                            "default.")
+                       help="Savings are 1 - run / baseline, each run against the baseline's "
+                            "run of the same seed. The newest full-data run is the default.")
 base = by_id[base_id]
 if base.strategy != views.BASELINE:
     st.warning("The baseline is not a full-data run, so the figures below compare two subset "
                "strategies, not a strategy with training on everything (the verdict above "
                "stays against full data).")
-table = compare_table([r.summary for r in chosen], baseline=base.summary,
-                      tol=base.config.train.tol)
-rows = {row["run_id"]: row for row in table.to_dict("records")}
+table = views.seed_paired_table(chosen, base)  # each run against its own seed's baseline
+rows = {r.run_id: row for r, row in zip(chosen, table.to_dict("records"), strict=True)}
+refs = {ref.run_id for ref in views.seed_baselines(chosen, base).values()}
 
 methods = sorted({r.summary.get("energy_method") or "not recorded" for r in chosen})
 st.info("**How energy was measured:** " + " / ".join(methods))
@@ -62,7 +62,7 @@ def _delta(pct: float | None, is_base: bool) -> str | None:
 
 for r in chosen:
     row, s = rows[r.run_id], r.summary
-    is_base = r.run_id == base_id
+    is_base = r.run_id in refs  # the baseline of its seed
     share = s["scoring_s"] / s["wall_s"] if s["wall_s"] else 0.0
     with st.container(border=True):
         st.markdown(f"<span style='color:{colors[r.run_id]}; font-size:1.2em'>&#9679;</span> "

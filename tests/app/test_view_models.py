@@ -404,3 +404,26 @@ def test_score_based_epochs_are_the_declared_ones_else_inferred():
     old = {"epochs": [{"val_mae": 1.0}] * 3}  # stored before the flag: inferred as before
     assert views.epochs_by_score(old) is None
     assert views.score_based_epochs(scores).tolist() == [False, True, True]
+
+
+def test_savings_in_the_tables_pair_each_run_with_the_baseline_of_its_own_seed():
+    from importance.config import RunConfig, TrainConfig
+
+    def run(strategy: str, seed: int, wall: float) -> views.RunInfo:
+        params = {} if strategy == "full" else {"keep_ratio": 0.5}
+        cfg = RunConfig(train=TrainConfig(strategy=strategy, strategy_params=params, seed=seed))
+        s = {"run_id": f"{strategy}-{seed}", "strategy": strategy, "test_mae": 10.0 + seed,
+             "wall_s": wall, "energy_kwh": wall / 1e4, "samples_backprop": 1000 if
+             strategy == "full" else 500, "samples_scoring_backprop": 0, "epochs": []}
+        return views.RunInfo(s["run_id"], s, cfg)
+
+    runs = [run("full", 0, 10.0), run("gradnorm", 0, 5.0), run("full", 1, 20.0),
+            run("gradnorm", 1, 10.0)]
+    base = views.pick_baseline(runs)
+    assert base.run_id == "full-1"
+    assert {k: r.run_id for k, r in views.seed_baselines(runs, base).items()} == {
+        "full-0": "full-0", "gradnorm-0": "full-0", "full-1": "full-1", "gradnorm-1": "full-1"}
+    table = views.seed_paired_table(runs, base)
+    assert list(table["run_id"]) == [r.run_id for r in runs]
+    assert list(table["wall_saved_pct"]) == [0.0, 50.0, 0.0, 50.0]  # never seed 0 vs seed 1
+    assert list(table["mae_change_pct"]) == [0.0, 0.0, 0.0, 0.0]
