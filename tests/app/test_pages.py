@@ -150,6 +150,9 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     assert {"neural", "classical"} <= set(table["kind"])
     best = table.loc[table["kind"] == "classical", "MAE"].min()
     assert (table["MAE vs best classical %"] - 100 * (table["MAE"] / best - 1)).abs().max() < 1e-9
+    full_rows = table[table["model"].str.startswith("Full data")]
+    assert len(full_rows) == len(DEFAULT_SEEDS)  # each full run is the baseline of its seed
+    assert (full_rows["MAE vs full %"].abs() < 1e-9).all()
     # the verdict's classical claim, once, in the box above (no sentence list below the table)
     assert _texts([*at.info, *at.success]).count("against the best classical model fitted") == 1
     assert not any("classical model" in m.value for m in at.markdown)
