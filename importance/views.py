@@ -698,6 +698,19 @@ def seed_paired_table(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
     return pd.DataFrame([parts[r.run_id] for r in runs])
 
 
+def seed_paired_reach(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
+    """`importance.energy_to_accuracy` of `runs`, each seed's runs against the baseline of
+    that seed (`seed_baselines`): its targets, its costs and savings."""
+    from importance.energy_to_accuracy import energy_to_accuracy
+
+    refs = seed_baselines(runs, base)
+    parts = [energy_to_accuracy([r.summary for r in runs if refs[r.run_id].run_id == ref_id],
+                                baseline=next(refs[r.run_id] for r in runs
+                                              if refs[r.run_id].run_id == ref_id).summary)
+             for ref_id in dict.fromkeys(ref.run_id for ref in refs.values())]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def pick_baseline(runs: Sequence[RunInfo]) -> RunInfo | None:
     """The run of the baseline `importance.compare.pick_baseline` picks from their summaries
     (the newest full-data run), or None: one rule for the pages, the report and the CLI."""
@@ -1080,11 +1093,13 @@ def window_thresholds(series: np.ndarray | None,
 
 
 def spike_table(preds: Mapping[str, pd.DataFrame], thresholds: Mapping[str | None, float],
-                names: Mapping[str, str], baseline_id: str | None = None) -> pd.DataFrame:
+                names: Mapping[str, str],
+                baselines: str | Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per run (`preds`: run id -> its test predictions frame): test MAE on ordinary and on
     spike windows (`metrics.spike_split`: a window with a target step above its series' spike
-    threshold), the spike windows' count and, with a baseline among `preds`, each MAE's change
-    against the baseline's in percent."""
+    threshold), the spike windows' count and, with baselines among `preds` (one run id for
+    all, or run id -> the id of its baseline of the same seed, `seed_baselines`), each MAE's
+    change against its baseline's in percent."""
     rows, splits = [], {}
     for run_id, pred in preds.items():
         actual, forecast, series = prediction_windows(pred)
@@ -1093,10 +1108,16 @@ def spike_table(preds: Mapping[str, pd.DataFrame], thresholds: Mapping[str | Non
                      "MAE spikes": sp.mae_spike, "spike windows": sp.n_spike,
                      "test windows": sp.n_ordinary + sp.n_spike})
     table = pd.DataFrame(rows)
-    base = splits.get(baseline_id) if baseline_id is not None else None
-    if base is not None and not table.empty:
-        table["ordinary vs full %"] = 100 * (table["MAE ordinary"] / base.mae_ordinary - 1)
-        table["spikes vs full %"] = 100 * (table["MAE spikes"] / base.mae_spike - 1)
+    refs = ({r: baselines for r in preds} if isinstance(baselines, str)
+            else dict(baselines or {}))
+    base = [splits.get(refs.get(r, "")) for r in preds]
+    if any(b is not None for b in base) and not table.empty:
+        nan = float("nan")
+        table["ordinary vs full %"] = [100 * (sp.mae_ordinary / b.mae_ordinary - 1) if b
+                                       else nan for sp, b in zip(splits.values(), base,
+                                                                 strict=True)]
+        table["spikes vs full %"] = [100 * (sp.mae_spike / b.mae_spike - 1) if b else nan
+                                     for sp, b in zip(splits.values(), base, strict=True)]
     return table
 
 

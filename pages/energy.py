@@ -8,7 +8,6 @@ import streamlit as st
 
 from importance import views
 from importance.compare import backprops_all
-from importance.energy_to_accuracy import energy_to_accuracy
 from importance.stopping import scores_unused_note
 from ui import charts, entry, exports, figures, runcard, runs, serving, state, verdict
 
@@ -119,8 +118,11 @@ st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
                                 base.config.train.tol, target))
 
 st.header("Energy to reach accuracy")
-reached = energy_to_accuracy([r.summary for r in chosen], baseline=base.summary)
-st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods), best))
+reached = views.seed_paired_reach(chosen, base)  # each run against its seed's baseline
+st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods), best)
+           + (" Each run is measured against the baseline of its own seed (the targets above "
+              "are the selected baseline's)." if len({r.config.train.seed for r in chosen}) > 1
+              else ""))
 st.dataframe(views.energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
 st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
 

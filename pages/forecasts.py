@@ -170,8 +170,9 @@ if thresholds is None:
 else:
     if shown_series is not None:  # the drawn series, by its own threshold
         thresholds = {shown_series: thresholds[shown_series]}
-    base_id = baseline.run_id if baseline is not None and baseline.run_id in preds else None
-    spike = views.spike_table(preds, thresholds, names, base_id)
+    refs = {} if baseline is None else {  # each run against full data of its own seed
+        rid: ref.run_id for rid, ref in views.seed_baselines(chosen, baseline).items()}
+    spike = views.spike_table(preds, thresholds, names, refs)
     st.dataframe(spike, hide_index=True, column_config={
         "MAE ordinary": st.column_config.NumberColumn(format="%.2f"),
         "MAE spikes": st.column_config.NumberColumn(format="%.2f"),

@@ -186,3 +186,15 @@ def test_the_forecasts_page_splits_the_error_on_spike_windows(full_and_infobatch
     assert table["spikes vs full %"].tolist() == pytest.approx([0, change])
     assert f"Spike windows: the {expected[0].n_spike:,} of " in _texts(at.caption)
     assert f"({threshold:,.2f} in original units)" in _texts(at.caption)
+
+
+def test_spike_table_compares_each_run_with_the_baseline_of_its_seed():
+    def pred(scale: float) -> pd.DataFrame:
+        actual = np.array([1.0, 2.0, 50.0, 3.0])
+        return pd.DataFrame({"origin": range(4), "step": 1, "actual": actual,
+                             "forecast": actual + scale})
+
+    preds = {"f0": pred(1.0), "g0": pred(1.0), "f1": pred(2.0), "g1": pred(1.0)}
+    table = views.spike_table(preds, {None: 10.0}, {}, {"f0": "f0", "g0": "f0", "f1": "f1",
+                                                        "g1": "f1"})
+    assert list(table["ordinary vs full %"]) == [0.0, 0.0, 0.0, -50.0]

@@ -427,3 +427,24 @@ def test_savings_in_the_tables_pair_each_run_with_the_baseline_of_its_own_seed()
     assert list(table["run_id"]) == [r.run_id for r in runs]
     assert list(table["wall_saved_pct"]) == [0.0, 50.0, 0.0, 50.0]  # never seed 0 vs seed 1
     assert list(table["mae_change_pct"]) == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_energy_to_accuracy_pairs_each_run_with_the_baseline_of_its_seed():
+    from importance.config import RunConfig, TrainConfig
+
+    def run(strategy: str, seed: int, vals: list[float]) -> views.RunInfo:
+        cfg = RunConfig(train=TrainConfig(strategy=strategy, seed=seed))
+        epochs = [{"epoch": k, "val_mae": v, "energy_kwh": 1e-4, "wall_s": 1.0,
+                   "samples_backprop": 100, "samples_scoring_backprop": 0}
+                  for k, v in enumerate(vals)]
+        s = {"run_id": f"{strategy}-{seed}", "strategy": strategy, "test_mae": vals[-1],
+             "wall_s": float(len(vals)), "energy_kwh": 1e-4 * len(vals), "epochs": epochs,
+             "samples_backprop": 100 * len(vals), "samples_scoring_backprop": 0}
+        return views.RunInfo(s["run_id"], s, cfg)
+
+    runs = [run("full", 0, [20.0, 10.0]), run("rs2", 0, [20.0, 10.0]),
+            run("full", 1, [40.0, 30.0]), run("rs2", 1, [40.0, 30.0])]
+    table = views.seed_paired_reach(runs, views.pick_baseline(runs))
+    assert list(table["run_id"]) == [r.run_id for r in runs]
+    assert list(table["baseline"]) == [True, False, True, False]  # one baseline per seed
+    assert list(table["mae_change_pct"]) == [0.0, 0.0, 0.0, 0.0]  # never seed 0 vs seed 1
