@@ -48,7 +48,6 @@ from importance.energy_to_accuracy import (
 )
 from importance.runs.store import RunStore, StoredRun, _finite
 from importance.stopping import ending_note, scores_unused_note
-from importance.strategies import STRATEGIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,10 +61,9 @@ def plain(text: str) -> str:
 
 
 def keep_of(train: TrainConfig) -> float | None:
-    """The keep ratio a run was asked for (InfoBatch's under its own name); None without."""
-    cls = STRATEGIES.get(train.strategy)
-    value = train.strategy_params.get(getattr(cls, "keep_param", "keep_ratio"))
-    return None if value is None else float(value)
+    """The keep ratio a run was asked for (`verdict.keep_ratio`, no default); None without."""
+    value = verdict.keep_ratio(train.strategy, train.strategy_params, default=False)
+    return None if math.isnan(value) else value
 
 
 def _train(cfg: RunConfig, store: RunStore, meter: Any, quiet: bool) -> StoredRun:

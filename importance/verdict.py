@@ -77,13 +77,16 @@ def _default_param(strategy: str, name: str) -> Any:
     return None if p is None or p.default is inspect.Parameter.empty else p.default
 
 
-def keep_ratio(strategy: str, params: Mapping[str, Any]) -> float:
-    """The share of windows a strategy trains per epoch (its parameter, InfoBatch's target
-    budget, else its default); NaN for strategies without one."""
+def keep_ratio(strategy: str, params: Mapping[str, Any], default: bool = True) -> float:
+    """The share of windows a strategy trains per epoch: its keep parameter (the name its
+    class gives it, `keep_param`: InfoBatch's target budget), else its default (`default`);
+    NaN for strategies without one."""
+    from importance.strategies import STRATEGIES
+
     if strategy == FULL:
         return math.nan
-    v = params.get("keep_ratio", params.get("target_budget",
-                                            _default_param(strategy, "keep_ratio")))
+    name = getattr(STRATEGIES.get(strategy), "keep_param", "keep_ratio")
+    v = params.get(name, _default_param(strategy, name) if default else None)
     return math.nan if v is None else float(v)
 
 
