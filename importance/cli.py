@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -132,30 +131,25 @@ def _strategies(text: str) -> list[str]:
 
 
 DEFAULT_SEEDS = "0-2"  # three seeds: the fewest that give an interval (importance.evidence)
-_SEED_ITEM = re.compile(r"(\d+)(?:-(\d+))?", re.ASCII)
-
-
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """--seeds: a range `0-2`, a list `0,3,7`, one seed `5`, or ranges in a list `0-2,7`.
+    """--seeds: a range `0-2`, a list `0,3,7`, one seed `5`, or ranges in a list `0-2,7`
+    (`importance.sweep.grid.parse_seeds`), each seed once.
 
     >>> parse_seeds("0-2"), parse_seeds("0,3,7"), parse_seeds("5")
     ((0, 1, 2), (0, 3, 7), (5,))
     """
-    out: list[int] = []
-    for item in (part.strip() for part in str(text).split(",")):
-        m = _SEED_ITEM.fullmatch(item)
-        lo, hi = (int(m[1]), int(m[2] or m[1])) if m else (0, -1)
-        if not m or hi < lo:
-            where = "" if item == str(text).strip() else f" in {text!r}"
-            raise argparse.ArgumentTypeError(
-                f"{item!r}{where} is not a seed or a range of seeds; write a range (0-2), a "
-                "list (0,3,7) or one seed (5), seeds being integers from 0")
-        out.extend(range(lo, hi + 1))
+    from importance.sweep.grid import parse_seeds as parse
+
+    try:
+        out = parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{str(exc).removeprefix('--seeds').lstrip(': ')} (in {text!r})") from None
     twice = sorted({s for s in out if out.count(s) > 1})
     if twice:
         raise argparse.ArgumentTypeError(
             f"{text!r} names seed {', '.join(map(str, twice))} more than once")
-    return tuple(out)
+    return out
 
 
 def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
