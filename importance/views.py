@@ -683,19 +683,26 @@ def seed_baselines(runs: Sequence[RunInfo], base: RunInfo) -> dict[str, RunInfo]
     return {r.run_id: by_seed.get(r.config.train.seed, base) for r in runs}
 
 
+def _by_seed_baseline(runs: Sequence[RunInfo], base: RunInfo
+                      ) -> list[tuple[RunInfo, list[RunInfo]]]:
+    """`runs` grouped by their baseline of the same seed (`seed_baselines`), in order."""
+    refs = seed_baselines(runs, base)
+    groups: dict[str, tuple[RunInfo, list[RunInfo]]] = {}
+    for r in runs:
+        groups.setdefault(refs[r.run_id].run_id, (refs[r.run_id], []))[1].append(r)
+    return list(groups.values())
+
+
 def seed_paired_table(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
     """`importance.compare.compare_table` of `runs` (in their order), each row's savings
     against its baseline of the same seed (`seed_baselines`), never another seed's."""
-    refs = seed_baselines(runs, base)
-    parts = {}
-    for ref_id in dict.fromkeys(r.run_id for r in refs.values()):
-        mine = [r for r in runs if refs[r.run_id].run_id == ref_id]
-        ref = refs[mine[0].run_id]
+    rows = {}
+    for ref, mine in _by_seed_baseline(runs, base):
         table = compare.compare_table([r.summary for r in mine], baseline=ref.summary,
                                       tol=ref.config.train.tol)
-        parts.update({r.run_id: row for r, row in zip(mine, table.to_dict("records"),
-                                                      strict=True)})
-    return pd.DataFrame([parts[r.run_id] for r in runs])
+        rows.update({r.run_id: row for r, row in zip(mine, table.to_dict("records"),
+                                                     strict=True)})
+    return pd.DataFrame([rows[r.run_id] for r in runs])
 
 
 def seed_paired_reach(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
@@ -703,11 +710,8 @@ def seed_paired_reach(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
     that seed (`seed_baselines`): its targets, its costs and savings."""
     from importance.energy_to_accuracy import energy_to_accuracy
 
-    refs = seed_baselines(runs, base)
-    parts = [energy_to_accuracy([r.summary for r in runs if refs[r.run_id].run_id == ref_id],
-                                baseline=next(refs[r.run_id] for r in runs
-                                              if refs[r.run_id].run_id == ref_id).summary)
-             for ref_id in dict.fromkeys(ref.run_id for ref in refs.values())]
+    parts = [energy_to_accuracy([r.summary for r in mine], baseline=ref.summary)
+             for ref, mine in _by_seed_baseline(runs, base)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
