@@ -1,7 +1,8 @@
 """The data layer: load one regular univariate series from the Milan dataset (raw daily
 files or aggregates), a generic CSV/Parquet file, or the embedded synthetic default."""
 
-from importance.data.loader import DEFAULT_DATASET, describe, describe_source, load, load_series
+from importance.data.embedded import DEFAULT_DATASET
+from importance.data.loader import describe, describe_source, load, load_series
 from importance.data.milan import read_milan_aggregates, read_milan_raw
 from importance.data.types import DataError, LoadedSeries, SourceInfo
 

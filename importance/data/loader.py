@@ -15,11 +15,8 @@ from pathlib import Path
 
 from importance.config import DataConfig
 from importance.data import files, generic, milan, timestamps
+from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SOURCE, DEFAULT_SQUARE, SQUARE_NAMES
 from importance.data.types import DataError, LoadedSeries, SourceInfo
-
-DEFAULT_DATASET: Path = Path(__file__).resolve().parents[2] / "data" / "milan_synthetic.csv.gz"
-DEFAULT_SOURCE = "embedded default"
-DEFAULT_SQUARE = "5060"
 
 MILAN_LAYOUTS = {"milan_raw": "Milan raw daily files (square, 10-minute slot, country code)",
                  "milan_aggregates": "Milan aggregates (square_id, time_interval, values)"}
@@ -159,9 +156,5 @@ def _is_default(paths: list[Path]) -> bool:
 
 def _labels(series: list[str], paths: list[Path]) -> dict[str, str]:
     """Names of known squares: the landmarks, plus the synthetic default's own names."""
-    # Imported here: synthetic imports this module, and runs as `python -m` (a package-level
-    # import of it would be executed twice).
-    from importance.data.synthetic import SQUARE_NAMES
-
     names = SQUARE_NAMES if _is_default(paths) else milan.LANDMARKS
     return {s: names[int(s)] for s in series if s.isdigit() and int(s) in names}

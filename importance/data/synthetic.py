@@ -10,7 +10,9 @@ of any set of squares (`write_raw_day`, up to the full 10,000-square grid) equal
 of `generate_default`. The AR(1) noise of a day is bridged to the next day's start state,
 so it stays continuous across midnight.
 
-Regenerate the committed file with `python -m importance.data.synthetic`.
+Regenerate the committed file with `python -m importance.data.synthetic`; `--out PATH` writes
+it elsewhere, byte-identical (`cmp PATH data/milan_synthetic.csv.gz` checks it). Its names (the
+file, the squares) are in `importance.data.embedded`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from importance.data.loader import DEFAULT_DATASET
-from importance.data.milan import ACTIVITIES, LANDMARKS, SLOT_MS
+from importance.data.embedded import DEFAULT_DATASET
+from importance.data.milan import ACTIVITIES, SLOT_MS
 
 SEED = 20131101
 FIRST_DAY = dt.date(2013, 11, 1)
@@ -59,9 +61,8 @@ SPLIT_STREAM = 1_000_001  # seed-sequence key of the raw writer's country-code s
 
 @dataclass(frozen=True)
 class Cell:
-    """How one square behaves."""
+    """How one square behaves (its name, if it has one: `embedded.SQUARE_NAMES`)."""
 
-    name: str
     level: float  # mean internet per 10 min on an ordinary weekday
     weekend: float  # weekend / weekday daily level
     holiday: float  # holiday / weekday daily level
@@ -81,18 +82,17 @@ class Activity:
 
 
 CELLS = {
-    5060: Cell(LANDMARKS[5060], level=1000.0, weekend=1.15, holiday=0.6, sharpness=3.5),
-    4259: Cell(LANDMARKS[4259], level=300.0, weekend=0.43, holiday=0.5, sharpness=2.5),
-    4456: Cell(LANDMARKS[4456], level=430.0, weekend=1.3, holiday=1.4, sharpness=2.0, evening=0.8),
-    1001: Cell("periphery 1001", level=3.5, weekend=0.9, holiday=0.8, sharpness=1.5),
-    2100: Cell("periphery 2100", level=5.5, weekend=0.85, holiday=0.75, sharpness=1.6),
-    3901: Cell("periphery 3901", level=8.0, weekend=0.95, holiday=0.85, sharpness=1.4),
-    6800: Cell("periphery 6800", level=12.0, weekend=0.8, holiday=0.7, sharpness=1.7),
-    8170: Cell("periphery 8170", level=20.0, weekend=0.9, holiday=0.8, sharpness=1.5),
-    9957: Cell("periphery 9957", level=28.0, weekend=0.85, holiday=0.75, sharpness=1.6),
+    5060: Cell(level=1000.0, weekend=1.15, holiday=0.6, sharpness=3.5),
+    4259: Cell(level=300.0, weekend=0.43, holiday=0.5, sharpness=2.5),
+    4456: Cell(level=430.0, weekend=1.3, holiday=1.4, sharpness=2.0, evening=0.8),
+    1001: Cell(level=3.5, weekend=0.9, holiday=0.8, sharpness=1.5),
+    2100: Cell(level=5.5, weekend=0.85, holiday=0.75, sharpness=1.6),
+    3901: Cell(level=8.0, weekend=0.95, holiday=0.85, sharpness=1.4),
+    6800: Cell(level=12.0, weekend=0.8, holiday=0.7, sharpness=1.7),
+    8170: Cell(level=20.0, weekend=0.9, holiday=0.8, sharpness=1.5),
+    9957: Cell(level=28.0, weekend=0.85, holiday=0.75, sharpness=1.6),
 }
-SQUARES = tuple(sorted(CELLS))
-SQUARE_NAMES = {square: CELLS[square].name for square in SQUARES}
+SQUARES = tuple(sorted(CELLS))  # the squares of embedded.SQUARE_NAMES
 
 MODEL = {
     "sms_in": Activity(share=0.14, sharpness=-0.4, weekend=1.0, phi=0.8, sigma=0.2),
@@ -135,7 +135,7 @@ def cell(square: int, seed: int = SEED) -> Cell:
     if square in CELLS:
         return CELLS[square]
     rng = np.random.default_rng([seed, square, PARAMS_STREAM])
-    return Cell(f"square {square}", level=float(np.clip(rng.lognormal(3.4, 1.21), 0.5, 1500)),
+    return Cell(level=float(np.clip(rng.lognormal(3.4, 1.21), 0.5, 1500)),
                 weekend=rng.uniform(0.6, 1.2), holiday=rng.uniform(0.5, 1.0),
                 sharpness=rng.uniform(1.2, 2.5))
 

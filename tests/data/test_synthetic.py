@@ -13,6 +13,7 @@ import pytest
 
 from importance.data import DEFAULT_DATASET, describe_source, load_series, read_milan_raw
 from importance.data import synthetic as syn
+from importance.data.embedded import SQUARE_NAMES
 from importance.data.milan import ACTIVITIES, FILL_METHOD, milan_raw_grid
 
 N_SLOTS = 62 * 144
@@ -46,8 +47,9 @@ def test_shape_and_columns(default_frame: pd.DataFrame) -> None:
 
 
 def test_named_squares() -> None:
-    assert {5060: "Duomo", 4259: "Bocconi", 4456: "Navigli"}.items() <= syn.SQUARE_NAMES.items()
-    periphery = {s: n for s, n in syn.SQUARE_NAMES.items() if n.startswith("periphery")}
+    assert syn.SQUARES == tuple(sorted(SQUARE_NAMES))  # every generated square has its name
+    assert {5060: "Duomo", 4259: "Bocconi", 4456: "Navigli"}.items() <= SQUARE_NAMES.items()
+    periphery = {s: n for s, n in SQUARE_NAMES.items() if n.startswith("periphery")}
     assert 5 <= len(periphery) <= 6
     assert all(name == f"periphery {square}" for square, name in periphery.items())
 
@@ -97,7 +99,7 @@ def test_levels(internet: pd.DataFrame) -> None:
     means = internet.mean()
     assert 550 <= means[5060] <= 1400
     assert means[4456] > means[4259] > 100
-    periphery = [s for s, n in syn.SQUARE_NAMES.items() if n.startswith("periphery")]
+    periphery = [s for s, n in SQUARE_NAMES.items() if n.startswith("periphery")]
     assert means[periphery].between(3, 30).all()
     nov_1 = internet.loc["2013-11-01"]
     assert nov_1[5060].mean() == pytest.approx(554, rel=0.25)  # the real 1 Nov: 554
