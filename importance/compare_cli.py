@@ -1,6 +1,7 @@
 """`importance compare`: one run per strategy and seed, the per-run table, then the verdict of
-the evidence engine (`importance.verdict`) as it gives it; registered by `importance.cli`,
-whose run options it builds on.
+the evidence engine (`importance.verdict`) as it gives it; registered by `importance.cli`. Its
+data and run options are `importance.cli_options`'; the strategies, keep ratio and seeds it
+compares are its own.
 
 Seeds train one after another in this process, never at once: CodeCarbon meters the whole
 machine, so two runs at the same time would each be billed for both, and a wall-time saving
@@ -20,22 +21,25 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from importance import verdict
-from importance.cli import (
-    configs_from_args,
+from importance.cli_options import (
+    SERIES_ID,
+    add_data,
+    add_run_options,
     data_from_args,
     fmt,
     print_data,
-    seeds_from_args,
+    run_config,
     window_from_args,
 )
 from importance.compare import JSON_FIELDS, compare_table, pick_baseline
 from importance.compress import cli as compress_cli
-from importance.config import RunConfig, TrainConfig
+from importance.config import DataConfig, RunConfig, TrainConfig, WindowConfig
 from importance.controls import budget_controls
 from importance.data.steps import steps_words
 from importance.energy_to_accuracy import (
@@ -48,11 +52,96 @@ from importance.energy_to_accuracy import (
 )
 from importance.runs.store import RunStore, StoredRun, _finite
 from importance.stopping import ending_note, scores_unused_note
+from importance.strategies import STRATEGIES
+from importance.sweep.grid import parse_seeds as parse_seed_spec
 
 if TYPE_CHECKING:
     import pandas as pd
 
 ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_saved_pct")
+COMPARE_EXAMPLE = ("example: importance compare --epochs 4 --keep-ratio 0.7 --seeds 0-2 "
+                   "--json out.json")
+DEFAULT_SEEDS = "0-2"  # three seeds: the fewest that give an interval (importance.evidence)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `compare` on the `importance` command's subparsers."""
+    c = sub.add_parser("compare", help="train full vs importance vs the rs2 control, compare",
+                       description="Train one run per strategy and seed on the same data and "
+                                   "split, then print a side-by-side table and the verdict "
+                                   "(importance.verdict). Seeds train one after another in this "
+                                   "process: CodeCarbon meters the whole machine, so two runs at "
+                                   "once would each be billed for both, and a wall-time saving "
+                                   "is only judged on runs that did not share the cores.",
+                       epilog=COMPARE_EXAMPLE)
+    add_data(c, f"{SERIES_ID} (default: 5060, or the file's first); several ids, "
+                "comma-separated: one model per strategy trained on all of them together, each "
+                "series scaled on its own (importance sweep --series trains one model per "
+                "series instead)")
+    c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "rs2"],
+                   help=f"comma-separated, from: {', '.join(STRATEGIES)}; with full among "
+                        "them, a strategy whose control (rs2, or random for static selection) "
+                        "did not run at the budget it spent gets one at that budget")
+    c.add_argument("--keep-ratio", type=float, default=0.7,
+                   help="fraction of windows trained per epoch by subset strategies "
+                        "(selective_backprop: in expectation, after a full first epoch; "
+                        "infobatch's follows from its losses)")
+    seeds = c.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=parse_seeds, default=parse_seeds(DEFAULT_SEEDS),
+                       metavar="SPEC",
+                       help="seeds to train every strategy with, one after another: a range "
+                            "(0-2), a list (0,3,7) or one seed; 3 seeds or more give a verdict "
+                            f"with intervals (default: {DEFAULT_SEEDS})")
+    seeds.add_argument("--seed", type=int, default=None, metavar="N",
+                       help="one seed only: indicative, names no winner")
+    c.add_argument("--classical", action="store_true",
+                   help="add the statsmodels baselines (seasonal naive, Holt-Winters, "
+                        "MSTL+ARIMA, Fourier+ARIMA) on the same test windows")
+    c.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
+    c.add_argument("--compress", action="store_true",
+                   help="then measure each run's default compressed variants (importance "
+                        "compress)")
+    add_run_options(c)
+    return c
+
+
+def _strategies(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    bad = [s for s in names if s not in STRATEGIES]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown strategies {bad}; allowed: {', '.join(STRATEGIES)}")
+    return names
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """--seeds: a range `0-2`, a list `0,3,7`, one seed `5`, or ranges in a list `0-2,7`
+    (`importance.sweep.grid.parse_seeds`), each seed once.
+
+    >>> parse_seeds("0-2"), parse_seeds("0,3,7"), parse_seeds("5")
+    ((0, 1, 2), (0, 3, 7), (5,))
+    """
+    try:
+        out = parse_seed_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{str(exc).removeprefix('--seeds').lstrip(': ')} (in {text!r})") from None
+    twice = sorted({s for s in out if out.count(s) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names seed {', '.join(map(str, twice))} more than once")
+    return out
+
+
+def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
+    """The seeds of a comparison: --seed N (one), else --seeds (default: three)."""
+    return (a.seed,) if a.seed is not None else a.seeds
+
+
+def configs_from_args(a: argparse.Namespace, data: DataConfig, window: WindowConfig,
+                      seed: int) -> list[RunConfig]:
+    """One config per strategy of --strategies, at --keep-ratio, with `seed`."""
+    return [run_config(a, data, window, name, a.keep_ratio, seed) for name in a.strategies]
 
 
 def plain(text: str) -> str:

@@ -1,9 +1,11 @@
 """`importance sweep`: a grid of runs on Dask, local by default or on a cluster.
 
-The run options (data, window, model, training) are `compare`'s own argparse actions, shared
-(not redefined), and each run's config is built by `compare`'s `configs_from_args`; what a
-sweep varies has its own plural options. Exit status: 0 when every run is done, 1 when some
-failed, 130 when stopped by Ctrl-C (a second Ctrl-C quits at once), 2 on an invalid request.
+The run options (data, window, model, training) are the ones `compare` has, from
+`importance.cli_options`, and each run's config is built by its `run_config` as `compare`'s
+are; what a sweep varies has its own plural options, and `--series` names the series of the
+grid (one model per series, where `compare` trains one model on all the series it names).
+Exit status: 0 when every run is done, 1 when some failed, 130 when stopped by Ctrl-C (a
+second Ctrl-C quits at once), 2 on an invalid request.
 It ends with the headline of the verdict on the sweep's finished runs (`importance.verdict`),
 which `--json` writes in full under "verdict".
 """
@@ -19,24 +21,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from importance.cli_options import (
+    add_data,
+    add_run_options,
+    data_from_args,
+    run_config,
+    window_from_args,
+)
 from importance.runs.store import _finite
 from importance.runs.tasks import CANCELLED, DONE, FAILED
 
 SWEEP_EXAMPLE = ("example: importance sweep --strategies full,gradnorm --keep-ratios 0.5,0.7 "
                  "--seeds 0-2 --series 5060,4259 --epochs 2 --json sweep.json")
-# compare's options that a sweep shares as they are (its --strategies, --keep-ratio, --seed
-# and --series are a sweep's axes, below; --classical and --json are compare's output)
-SHARED = ("data", "column", "tz", "year", "time_column", "series_column", "model", "hidden",
-          "layers", "revin", "lookback", "horizon", "stride", "epochs", "batch_size", "lr",
-          "lr_schedule", "patience", "min_delta", "scoring", "country", "holidays",
-          "no_progress", "runs_dir")
 RUN_FIELDS = ("test_mae", "test_rmse", "test_smape", "epochs_run", "samples_backprop",
               "samples_forward", "wall_s", "scoring_s", "energy_kwh", "emissions_kg")
 
 
-def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Register `sweep` on the `importance` command's subparsers, sharing `compare`'s run
-    options."""
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register `sweep` on the `importance` command's subparsers."""
     from importance.runs.dask_executor import ADDRESS_ENV
 
     s = sub.add_parser(
@@ -48,6 +50,11 @@ def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser
                     "trains only its unfinished runs. Ctrl-C stops it: pending runs are "
                     "dropped, running ones stop at their next batch.",
         epilog=SWEEP_EXAMPLE)
+    add_data(s, "the grid's series: square ids (or the station/cell ids of a long or "
+                "transposed file), comma-separated, 'all', or 'top:N' for the N largest by "
+                "total volume; each series is a cell of its own and trains its own models "
+                "(importance compare --series a,b trains one model on all of them instead) "
+                "(default: the data's default series)")
     s.add_argument("--strategies", default="full,gradnorm,random",
                    help="comma-separated, from the registered strategies (default: %(default)s)")
     s.add_argument("--keep-ratios", default="0.7",
@@ -57,10 +64,6 @@ def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser
     s.add_argument("--seeds", default="0",
                    help="comma-separated seeds or ranges, e.g. 0,1,2 or 0-4 (default: "
                         "%(default)s)")
-    s.add_argument("--series", default=None,
-                   help="comma-separated series (square ids) of the data, 'all', or 'top:N' "
-                        "for the N largest by total volume (default: the data's default "
-                        "series)")
     s.add_argument("--address", default=None, metavar="tcp://HOST:PORT",
                    help=f"an existing Dask scheduler (default: ${ADDRESS_ENV}, else a local "
                         "cluster on 127.0.0.1)")
@@ -70,19 +73,12 @@ def add_parser(sub, compare: argparse.ArgumentParser) -> argparse.ArgumentParser
     s.add_argument("--json", type=Path, default=None,
                    help="also write the sweep as JSON here: one entry per run under 'runs', "
                         "the verdict of its finished runs under 'verdict' (importance.verdict)")
-    by_dest = {a.dest: a for a in compare._actions}
-    for dest in SHARED:
-        s._add_action(by_dest[dest])  # the very option compare has (as argparse's parents=)
+    add_run_options(s)
     return s
-
-
-def _series_args(a: argparse.Namespace, **changes: Any) -> argparse.Namespace:
-    return argparse.Namespace(**{**vars(a), **changes})
 
 
 def plan(a: argparse.Namespace):
     """The grid's axes and cells from the options (ValueError when they cannot work)."""
-    from importance import cli as main_cli
     from importance.experiment import load_data, preflight
     from importance.sweep.grid import (
         Axes,
@@ -95,7 +91,7 @@ def plan(a: argparse.Namespace):
 
     strategies = parse_strategies(a.strategies)
     keeps, seeds = parse_keep_ratios(a.keep_ratios), parse_seeds(a.seeds)
-    data = main_cli.data_from_args(_series_args(a, series=None))
+    data = data_from_args(argparse.Namespace(**{**vars(a), "series": None}))  # one, for now
     if data.path is not None:  # workers read the files; their working folder may differ
         paths = data.path if isinstance(data.path, tuple) else (data.path,)
         absolute = tuple(str(Path(p).resolve()) for p in paths)
@@ -111,12 +107,11 @@ def plan(a: argparse.Namespace):
     def window(s: str | None):
         if s not in windows:  # one load and one default window per series
             loaded = load_data(replace(data, series=s))
-            windows[s] = main_cli.window_from_args(a, loaded).config
+            windows[s] = window_from_args(a, loaded).config
         return windows[s]
 
     def make_config(strategy: str, keep: float, seed: int, s: str | None):
-        args = _series_args(a, strategies=[strategy], keep_ratio=keep)
-        return main_cli.configs_from_args(args, replace(data, series=s), window(s), seed)[0]
+        return run_config(a, replace(data, series=s), window(s), strategy, keep, seed)
 
     cells = expand(axes, make_config)
     checked = set()

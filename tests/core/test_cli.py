@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from importance.cli import build_parser, holidays_from_args, main, seeds_from_args
+from importance.cli import build_parser, main
+from importance.cli_options import holidays_from_args
 from importance.compare import JSON_FIELDS
+from importance.compare_cli import seeds_from_args
 from importance.runs.store import RunStore
 from tests.conftest import make_series
 

@@ -7,7 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from importance.cli import build_parser, configs_from_args, data_from_args, window_from_args
+from importance.cli import build_parser
+from importance.cli_options import data_from_args, window_from_args
+from importance.compare_cli import configs_from_args
 from importance.config import DataConfig, RunConfig, TrainConfig
 from importance.runs.store import RunStore
 from importance.sweep.cli import plan
@@ -131,20 +133,34 @@ def test_sweep_shares_compare_options_and_builds_compare_configs():
     data = data_from_args(c)
     from importance.experiment import load_data
 
-    expected = configs_from_args(c, data, window_from_args(c, load_data(data)).config)[0]
+    expected = configs_from_args(c, data, window_from_args(c, load_data(data)).config, 3)[0]
     # the sweep names the data's default column, as the Sweep page does
     assert cells[1].config == replace(expected, data=replace(expected.data, column="internet"))
     named = parser.parse_args(["sweep", "--strategies", "full,gradnorm", "--keep-ratios", "0.5",
                                "--seeds", "3", "--series", "4259", "--column", "internet",
                                *args])
     assert sweep_id(plan(named)[1]) == sweep_id(cells)  # one grid, one sweep to resume
-    # the very action objects of compare: one definition of each run option
-    sweep_parser = _subparser(parser, "sweep")
-    compare_parser = _subparser(parser, "compare")
-    shared = {a.dest: a for a in compare_parser._actions}
-    for a in sweep_parser._actions:
-        if a.dest in ("epochs", "model", "runs_dir", "holidays"):
-            assert a is shared[a.dest]
+    # one definition of each run option (importance.cli_options), the same in both commands
+    sweep_options = _options(_subparser(parser, "sweep"))
+    compare_options = _options(_subparser(parser, "compare"))
+    for dest in ("data", "column", "tz", "epochs", "model", "lookback", "scoring", "runs_dir",
+                 "holidays", "no_progress"):
+        assert sweep_options[dest] == compare_options[dest], dest
+
+
+def test_series_says_in_each_command_what_it_trains():
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {name: next(a.help for a in sub.choices[name]._actions if a.dest == "series")
+             for name in ("compare", "sweep", "data")}
+    assert "one model per strategy trained on all of them" in helps["compare"]
+    assert "each series is a cell of its own and trains its own models" in helps["sweep"]
+    assert "'all'" in helps["sweep"] and "'all'" not in helps["compare"]
+    assert "comma-separated" not in helps["data"]  # importance data describes one series
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, tuple]:
+    return {a.dest: (a.option_strings, a.default, a.type, a.choices, a.help, a.nargs)
+            for a in parser._actions}
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
