@@ -1,26 +1,43 @@
 """Energy and carbon per phase with CodeCarbon, offline, and how each figure was obtained.
 
 One `OfflineEmissionsTracker` per country is created lazily and reused for the whole
-process (the first start costs seconds, later ones milliseconds). Two trackers running
-at once would each count the whole machine, so callers measure one phase at a time.
+process (the first start costs seconds, later ones milliseconds); a process measures one
+phase at a time.
+
+Runs at once (the job lanes, a sweep's workers). The tracker runs in `tracking_mode=process`:
+where the CPU has no energy counters its CPU energy is this process's CPU time share of the
+TDP, which two processes do not double-count; its RAM power, though, is a constant of at
+least two DIMMs (10 W on x86) per process, and RAPL or GPU readings count the whole machine.
+So each measured phase registers its wall-clock interval in a folder shared by the processes
+of this machine (`$IMPORTANCE_METER_DIR`, default `<tmp>/importance-meter-<uid>`), and on exit
+divides the machine-wide parts of its reading (RAM, and CPU unless it is the process's own
+load estimate, GPU) by the mean number of phases measured at once over its interval
+(`PhaseEnergy.shared`, itself included): two runs side by side are billed the RAM constant
+once between them, not twice.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 os.environ.setdefault("CODECARBON_LOG_LEVEL", "error")
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()  # one phase measured at a time in the whole process
 _trackers: dict[str, object] = {}
+SHARE_DIR_ENV = "IMPORTANCE_METER_DIR"
+STALE_S = 3600.0  # finished phases older than this are forgotten
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class PhaseEnergy:
     cpu_kwh: float | None = 0.0
     ram_kwh: float | None = 0.0
     emissions_kg: float | None = 0.0
+    shared: float = 1.0  # mean phases measured at once on this machine (this one included)
 
     def unmeasured(self) -> None:
         self.energy_kwh = self.cpu_kwh = self.ram_kwh = self.emissions_kg = None
@@ -64,6 +82,103 @@ def total(values: Iterable[float | None]) -> float | None:
     if any(v is None or not math.isfinite(v) for v in vals):
         return None
     return float(sum(vals))
+
+
+def share_dir() -> Path:
+    """The folder where this machine's measured phases register their intervals."""
+    given = os.environ.get(SHARE_DIR_ENV)
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(given) if given else Path(tempfile.gettempdir()) / f"importance-meter-{uid}"
+
+
+def _write(path: Path, doc: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+class PhaseShare:
+    """One measured phase's entry in `share_dir()`: `open()` at its start, `close()` at its end
+    returns the mean number of phases measured at once over its interval (1.0: alone, or the
+    folder unusable)."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder or share_dir()
+        self.path = self.folder / f"{os.getpid()}-{uuid.uuid4().hex[:12]}.json"
+        self.start = time.time()
+        self.ok = True
+
+    def open(self) -> PhaseShare:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write(self.path, {"pid": os.getpid(), "start": self.start, "end": None})
+        except OSError as exc:
+            log.warning("phases measured at once not counted (%s): %s", self.folder, exc)
+            self.ok = False
+        return self
+
+    def close(self) -> float:
+        end = time.time()
+        if not self.ok:
+            return 1.0
+        try:
+            _write(self.path, {"pid": os.getpid(), "start": self.start, "end": end})
+            others = self._others(end)
+        except OSError as exc:
+            log.warning("phases measured at once not counted (%s): %s", self.folder, exc)
+            return 1.0
+        span = end - self.start
+        if span <= 0:
+            return 1.0
+        overlap = sum(max(0.0, min(end, e) - max(self.start, s)) for s, e in others)
+        return 1.0 + overlap / span
+
+    def _others(self, now: float) -> list[tuple[float, float]]:
+        """Every other phase's (start, end) (a running one ends now); forgets stale entries."""
+        spans = []
+        for path in self.folder.glob("*.json"):
+            if path == self.path:
+                continue
+            try:
+                doc = json.loads(path.read_text())
+                start, end, pid = float(doc["start"]), doc["end"], int(doc["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # being written, or removed meanwhile
+            if end is None and not _alive(pid):
+                path.unlink(missing_ok=True)  # its process died mid-phase
+                continue
+            if end is not None and float(end) < now - STALE_S:
+                path.unlink(missing_ok=True)
+                continue
+            spans.append((start, now if end is None else float(end)))
+        return spans
+
+
+def apportion(out: PhaseEnergy, shared: float, own_cpu: bool) -> None:
+    """Divide `out`'s machine-wide parts by `shared` phases at once: RAM, GPU, and the CPU
+    unless `own_cpu` (the process's own CPU-load estimate). Emissions follow the energy."""
+    out.shared = shared
+    if shared <= 1.0 or out.energy_kwh is None:
+        return
+    energy, cpu, ram = out.energy_kwh, out.cpu_kwh or 0.0, out.ram_kwh or 0.0
+    own = cpu if own_cpu else 0.0
+    new = own + (energy - own) / shared
+    if out.emissions_kg is not None and energy > 0:
+        out.emissions_kg *= new / energy
+    out.energy_kwh = new
+    out.ram_kwh = ram / shared
+    if not own_cpu and out.cpu_kwh is not None:
+        out.cpu_kwh = cpu / shared
 
 
 def _tracker(country: str):
@@ -101,6 +216,7 @@ class EnergyMeter:
         self._tracker = None
         self._error: str | None = None
         self.method: EnergyMethod | None = None
+        self._seconds = self._shared_s = 0.0
         try:
             self._tracker = _tracker(self.country)
         except Exception as exc:  # CodeCarbon missing or broken: keep timing, say so
@@ -111,9 +227,12 @@ class EnergyMeter:
         out = PhaseEnergy()
         t0 = time.perf_counter()
         if self._tracker is None:
+            share = PhaseShare().open()
             yield out
             out.seconds = time.perf_counter() - t0
             out.unmeasured()
+            out.shared = share.close()
+            self._account(out)
             self._note_unavailable()
             return
         with _lock:
@@ -124,12 +243,14 @@ class EnergyMeter:
             except Exception:  # a failed reading is not measured, never 0 kWh
                 log.warning("energy of phase %r not measured", name, exc_info=True)
             t0 = time.perf_counter()
+            share = PhaseShare().open()
             try:
                 yield out
             finally:
                 out.seconds = time.perf_counter() - t0
                 if started:
                     data = self._read(name)
+                out.shared = share.close()
                 if data is None:
                     out.unmeasured()
                 else:
@@ -138,6 +259,19 @@ class EnergyMeter:
                     out.ram_kwh = float(data.ram_energy)
                     out.emissions_kg = float(data.emissions)
                     self._note(data)
+                    apportion(out, out.shared,
+                              own_cpu=self.method.cpu == "estimated from CPU load")
+                self._account(out)
+
+    @property
+    def shared(self) -> float:
+        """Mean phases measured at once on this machine over this meter's phases, weighted by
+        their seconds (1.0: every phase ran alone)."""
+        return self._shared_s / self._seconds if self._seconds > 0 else 1.0
+
+    def _account(self, out: PhaseEnergy) -> None:
+        self._seconds += out.seconds
+        self._shared_s += out.seconds * out.shared
 
     def _read(self, name: str):
         """The tracker's reading of task `name`, or None when it failed or is not finite."""
@@ -159,7 +293,8 @@ class EnergyMeter:
         hw = "hardware energy counters" if cpu == "RAPL counters" else (
             "no hardware energy counters on this machine")
         self.method = EnergyMethod(
-            summary=(f"CPU energy {cpu} ({hw}); RAM energy from a constant {ram_w:g} W model; "
+            summary=(f"CPU energy {cpu} ({hw}); RAM energy from a constant {ram_w:g} W model "
+                     "(shared among runs measured at once); "
                      f"carbon = energy x {grid:.0f} gCO2e/kWh ({data.country_name} grid average)"),
             cpu=cpu, cpu_model=str(data.cpu_model), ram_watts=ram_w, grid_g_per_kwh=grid,
             country=self.country, tool=f"CodeCarbon {data.codecarbon_version} "

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from importance import runtime
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import DataError, LoadedSeries, load
 from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
@@ -196,6 +197,10 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
         **({"per_series": _per_series(ws, test_pred)} if isinstance(ws, WindowedPanel) else {}),
         **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
+        # how it shared this machine: mean runs measured at once (itself included), the
+        # torch threads it trained on (at most, when adaptive) and the cores it could use
+        "concurrent_runs": round(meter.shared, 3), "threads": runtime.max_threads(),
+        "cores": runtime.cores(),
         # epochs planned and run, stopped early, best epoch (from 0), cost after the best
         **ending(epochs, cfg.train.epochs),
         "best_epoch_by_score": by_score_until_best(epochs),

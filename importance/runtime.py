@@ -107,6 +107,12 @@ def configure() -> Runtime:
     return _applied
 
 
+def max_threads() -> int:
+    """The most torch threads a run of this process trains on: the fixed count, else every
+    core (the governor gives some up while other processes want them)."""
+    return fixed_threads() or cores()
+
+
 def tick() -> int | None:
     """Between batches: let this process's governor adjust the thread count (a no-op unless
     `configure` installed one); return the count it uses, or None."""

@@ -231,7 +231,8 @@ class DaskExecutor:
 
         try:
             exc = fut.exception()
-            trace = "".join(tb.format_tb(fut.traceback())) if fut.traceback() else ""
+            trace = "".join(tb.format_exception(type(exc), exc, fut.traceback())) \
+                if fut.traceback() else ""  # as the local worker's: format_exc's form
         except Exception as err:  # lost with its worker
             exc, trace = err, ""
         fut.release()

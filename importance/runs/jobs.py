@@ -1,16 +1,25 @@
-"""Background job manager: a queue of runs, executed one at a time in a worker process.
+"""Background job manager: a queue of runs, trained in lanes beside the server.
 
-One at a time, so energy figures never double-count (a tracker counts the whole machine).
 The manager's thread owns the queue, the jobs' progress and cancel; each run trains in a
-worker of an executor (`importance.runs.executor`, the interface sweeps use too): by
-default one long-lived local worker process that imports torch once, so a crash, an
-out-of-memory kill or a hard cancel ends only that job: it is marked failed (or cancelled)
-with the reason, and the next job starts a fresh process. With `$IMPORTANCE_DASK_ADDRESS`
-set, the runs go to that Dask cluster, as a sweep's do, and come back as artifacts that the
-manager stores. Readers get copies of the lock-protected job state.
+worker of an executor (`importance.runs.executor`, the interface sweeps use too), up to
+`executor.workers` runs at once, in queue order:
 
-The worker process runs at the server's CPU priority and applies `importance.runtime`: its
-torch threads give way while other processes (the browser, the server) want the cores.
+- lanes (`default_lanes()`: one per core, `$IMPORTANCE_LANES` to choose, 1 on a machine with a
+  GPU) > 1: a Dask `LocalCluster` of that many worker processes, each training one run on
+  `cores // lanes` torch threads, so runs at once never share a core; the energy meter
+  divides the machine-wide parts of each reading among the runs measured at once
+  (`importance.energy`), and each run records how many ran beside it (`concurrent_runs`).
+  Seeds of a comparison therefore train side by side; the verdict pairs them by seed.
+- one lane: one long-lived local worker process that imports torch once
+  (`LocalProcessExecutor`): a crash, an out-of-memory kill or a hard cancel ends only that
+  job: it is marked failed (or cancelled) with the reason, and the next job starts a fresh
+  process. Its torch threads give way while other processes want the cores
+  (`importance.runtime`).
+- `$IMPORTANCE_DASK_ADDRESS` set: the runs go to that Dask cluster, as a sweep's do, and come
+  back as artifacts that the manager stores.
+
+The executor starts with the first job (in the manager's thread: the page never waits for
+it). Readers get copies of the lock-protected job state.
 
 Queued and running jobs are kept in `<runs>/.queue.json` (written atomically at every change):
 
@@ -58,6 +67,7 @@ from importance.runs.tasks import (
     Progress,
     Task,
 )
+from importance.runtime import cores
 
 __all__ = ["ACTIVE", "CANCELLED", "DONE", "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "Job",
            "JobManager", "QUEUE_FILE"]
@@ -71,12 +81,40 @@ INTERRUPTED_ERROR = ("the server stopped while this job was running (a restart, 
 log = logging.getLogger(__name__)
 
 
-def default_executor() -> Executor:
+LANES_ENV = "IMPORTANCE_LANES"
+
+
+def default_lanes() -> int:
+    """Runs the dashboard trains at once: `$IMPORTANCE_LANES`, else one per core, else 1 where
+    a GPU is present (runs would share it; their timing and energy are not yet apportioned
+    there)."""
+    given = os.environ.get(LANES_ENV, "").strip()
+    if given:
+        try:
+            n = int(given)
+        except ValueError:
+            raise ValueError(f"${LANES_ENV} must be a whole number of runs at once, "
+                             f"got {given!r}") from None
+        if n < 1:
+            raise ValueError(f"${LANES_ENV} must be at least 1, got {n}")
+        return n
+    if Path("/dev/nvidiactl").exists():
+        return 1
+    return cores()
+
+
+def default_executor(lanes: int | None = None) -> Executor:
     """The Dask cluster at `$IMPORTANCE_DASK_ADDRESS` when it is set (the dashboard's runs
-    then train where its sweeps do), else a `LocalProcessExecutor`."""
+    then train where its sweeps do); else, for more than one lane, a local Dask cluster of
+    `lanes` workers on `cores // lanes` threads each; else a `LocalProcessExecutor`."""
     address = os.environ.get(ADDRESS_ENV)
     if address:
         return DaskExecutor(address)
+    lanes = default_lanes() if lanes is None else lanes
+    if lanes > 1:
+        ex = DaskExecutor(n_workers=lanes, threads=max(1, cores() // lanes))
+        ex.warm_up()  # every worker imports torch now, not at its first run
+        return ex
     return LocalProcessExecutor()
 
 
@@ -120,22 +158,24 @@ class Job:
 
 
 class JobManager:
-    """Queue of runs executed one at a time by an executor, supervised by one thread.
+    """Queue of runs trained by an executor, up to `executor.workers` at once, supervised by
+    one thread.
 
     `runner` runs in the job's process (a module-level function: it is pickled; None:
-    `run_experiment`). `executor`: default `default_executor()`, owned (and shut down) by
-    this manager; a shared one can serve several managers one after another (tests).
-    `cancel_grace`: seconds a cancelled running job gets to stop between batches before its
-    process is ended.
+    `run_experiment`). `executor`: default `default_executor(lanes)`, started at the first
+    job, owned (and shut down) by this manager; a shared one can serve several managers one
+    after another (tests). `cancel_grace`: seconds a cancelled running job gets to stop
+    between batches before its process is ended.
     """
 
     def __init__(self, store: RunStore, runner: Runner | None = None, *,
-                 executor: Executor | None = None,
+                 executor: Executor | None = None, lanes: int | None = None,
                  cancel_grace: float = CANCEL_GRACE_S, persist: bool = True):
         self.store = store
         self._runner = runner
-        self._executor = executor or default_executor()
+        self._executor = executor
         self._owns_executor = executor is None
+        self._lanes = lanes
         self._grace = cancel_grace
         self._persist = persist
         self._lock = threading.Lock()
@@ -147,12 +187,23 @@ class JobManager:
         self._closed = False
         self._seq = 0
         self._checked: set[tuple[str, int]] = set()  # (batch, seed) checked for controls
+        self.start_error = ""  # why the executor could not start (its jobs failed with it)
         if persist:
             self._restore()
 
     @property
-    def executor(self) -> Executor:
+    def executor(self) -> Executor | None:
+        """The executor (None until the first job of a manager that owns it)."""
         return self._executor
+
+    @property
+    def lanes(self) -> int:
+        """Runs trained at once (before the executor starts: the lanes it will have)."""
+        if self._executor is not None:
+            return max(1, int(self._executor.workers))
+        if os.environ.get(ADDRESS_ENV):
+            return 1  # unknown until connected; estimates count one at a time
+        return self._lanes or default_lanes()
 
     @property
     def queue_path(self) -> Path:
@@ -213,8 +264,9 @@ class JobManager:
     @property
     def warm(self) -> bool:
         """Whether a job starts without waiting for a worker process to start (import torch):
-        the local worker is up, or the runs go to a cluster."""
-        return bool(getattr(self._executor, "alive", True))
+        the executor is up (a local worker process alive, a cluster connected)."""
+        ex = self._executor
+        return ex is not None and bool(getattr(ex, "alive", True))
 
     @property
     def busy(self) -> bool:
@@ -241,7 +293,7 @@ class JobManager:
         if worker is not None and worker is not threading.current_thread():
             worker.join(timeout)
         if (worker is None or not worker.is_alive()) and self._owns_executor:
-            self._executor.shutdown()
+            self._shutdown_executor()
 
     @staticmethod
     def _copy(job: Job) -> Job:
@@ -255,47 +307,87 @@ class JobManager:
                                             daemon=True)
             self._worker.start()
 
+    def _shutdown_executor(self) -> None:
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            ex.shutdown()
+
+    def _start_executor(self) -> Executor | None:
+        """The executor, started now if this manager owns none yet; None when it cannot start
+        (`start_error` says why)."""
+        if self._executor is None:
+            try:
+                self._executor = default_executor(self._lanes)
+            except Exception as exc:  # noqa: BLE001 - e.g. no port, a bad $IMPORTANCE_LANES
+                self.start_error = f"could not start the job workers: {type(exc).__name__}: {exc}"
+                log.error("%s", self.start_error, exc_info=True)
+                return None
+            self.start_error = ""
+        return self._executor
+
     def _work(self) -> None:
+        running: dict[str, Job] = {}
         try:
             while True:
                 with self._lock:
-                    while not self._pending and not self._closed:
+                    while not self._pending and not running and not self._closed:
                         self._wake.wait()
                     if self._closed:
                         return
-                    job = self._jobs[self._pending.popleft()]
-                    job.status, job.started, job.phase = RUNNING, time.time(), ""
-                    self._save()
-                self._run(job)
+                ex = self._start_executor()
+                if ex is None:
+                    self._fail_pending(self.start_error)
+                    continue
+                self._start_jobs(ex, running)
+                with self._lock:
+                    if self._closed:
+                        return
+                    cancels = [k for k in running if k in self._cancels]
+                    self._cancels.difference_update(cancels)
+                for key in cancels:
+                    ex.cancel(key, self._grace)
+                for ev in ex.events(timeout=POLL_S):
+                    job = running.get(ev.key)
+                    if job is None:
+                        continue
+                    if isinstance(ev, Outcome):
+                        del running[ev.key]
+                        self._finish(job, ev)
+                    else:
+                        self._progress(job, ev)
         finally:
             with self._lock:
                 closed = self._closed
             if closed and self._owns_executor:
-                self._executor.shutdown()
+                self._shutdown_executor()
 
-    def _run(self, job: Job) -> None:
-        ex = self._executor
-        try:
-            ex.submit(Task(job.id, job.config, str(self.store.root), self._runner))
-        except Exception as exc:  # e.g. a runner that cannot be pickled
-            self._finish(job, Outcome(job.id, FAILED, error=f"could not start the job: "
-                                                            f"{type(exc).__name__}: {exc}"))
-            return
+    def _start_jobs(self, ex: Executor, running: dict[str, Job]) -> None:
+        """Hand queued jobs to `ex`, in queue order, while it has a free lane."""
         while True:
             with self._lock:
-                if self._closed:
+                if self._closed or not self._pending or len(running) >= max(1, ex.workers):
                     return
-                cancel = job.id in self._cancels
-                self._cancels.discard(job.id)
-            if cancel:
-                ex.cancel(job.id, self._grace)
-            for ev in ex.events(timeout=POLL_S):
-                if ev.key != job.id:
-                    continue
-                if isinstance(ev, Outcome):
-                    self._finish(job, ev)
-                    return
-                self._progress(job, ev)
+                job = self._jobs[self._pending.popleft()]
+                job.status, job.started, job.phase = RUNNING, time.time(), ""
+                self._save()
+            try:
+                ex.submit(Task(job.id, job.config, str(self.store.root), self._runner))
+            except Exception as exc:  # e.g. a runner that cannot be pickled
+                self._finish(job, Outcome(job.id, FAILED, error=f"could not start the job: "
+                                                                f"{type(exc).__name__}: {exc}"))
+                continue
+            running[job.id] = job
+
+    def _fail_pending(self, reason: str) -> None:
+        """Every queued job fails with `reason` (the executor could not start)."""
+        with self._lock:
+            ids = list(self._pending)
+            self._pending.clear()
+        for job_id in ids:
+            job = self._jobs[job_id]
+            with self._lock:
+                job.started = time.time()
+            self._finish(job, Outcome(job_id, FAILED, error=reason))
 
     def _progress(self, job: Job, ev: Progress) -> None:
         with self._lock:

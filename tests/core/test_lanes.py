@@ -1,0 +1,72 @@
+"""The job manager trains in lanes: runs at once on a local Dask cluster, each on its own
+cores, each billed its share of the machine (importance.runs.jobs, importance.energy)."""
+
+from __future__ import annotations
+
+import pytest
+
+from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.runs.jobs import LANES_ENV, JobManager, default_lanes
+from importance.runs.store import RunStore
+from importance.runs.tasks import DONE, FAILED
+from importance.runtime import cores
+
+
+def quick(strategy: str = "full", seed: int = 0, epochs: int = 3) -> RunConfig:
+    return RunConfig(window=WindowConfig(lookback=24, stride=8), model=ModelConfig(hidden=8),
+                     train=TrainConfig(strategy=strategy, epochs=epochs, seed=seed))
+
+
+@pytest.mark.parametrize("given, lanes", [("3", 3), (" 1 ", 1)])
+def test_lanes_are_chosen_by_the_environment(monkeypatch, given, lanes):
+    monkeypatch.setenv(LANES_ENV, given)
+    assert default_lanes() == lanes
+
+
+@pytest.mark.parametrize("given", ["0", "two"])
+def test_a_bad_lane_count_is_refused_naming_the_variable(monkeypatch, given):
+    monkeypatch.setenv(LANES_ENV, given)
+    with pytest.raises(ValueError, match=f"IMPORTANCE_LANES.*{given}"):
+        default_lanes()
+
+
+def test_one_lane_per_core_by_default(monkeypatch):
+    monkeypatch.delenv(LANES_ENV, raising=False)
+    monkeypatch.setattr("importance.runs.jobs.Path.exists", lambda self: False)  # no GPU
+    assert default_lanes() == cores()
+
+
+def test_jobs_fail_with_the_reason_when_the_workers_cannot_start(tmp_path, monkeypatch):
+    mgr = JobManager(RunStore(tmp_path), persist=False)
+    monkeypatch.setenv(LANES_ENV, "many")
+    job_id, = mgr.submit([quick()])
+    assert mgr.wait(timeout=60)
+    job = mgr.get(job_id)
+    assert job.status == FAILED and "could not start the job workers" in job.error
+    assert "IMPORTANCE_LANES" in job.error
+    mgr.close()
+
+
+@pytest.mark.slow
+def test_two_lanes_train_seeds_side_by_side_each_billed_its_share(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPORTANCE_METER_DIR", str(tmp_path / "meter"))
+    mgr = JobManager(RunStore(tmp_path / "runs"), lanes=2, persist=False)
+    assert mgr.lanes == 2 and not mgr.warm
+    ids = mgr.submit([quick(seed=s, epochs=12) for s in (0, 1, 2)])
+    assert mgr.wait(timeout=600)
+    jobs = [mgr.get(i) for i in ids]
+    assert [j.status for j in jobs] == [DONE] * 3, [j.error for j in jobs]
+    assert mgr.warm and mgr.lanes == 2
+    for job in jobs:  # never more than two at once
+        assert sum(j.started <= job.started < j.finished for j in jobs) <= 2
+    first, second = jobs[0], jobs[1]
+    assert second.started < first.finished  # the first two trained side by side
+    summaries = {j.id: mgr.store.load(j.run_id).summary for j in jobs}
+    for s in summaries.values():
+        assert s["threads"] == max(1, cores() // 2) and s["cores"] == cores()
+        assert "shared among runs measured at once" in s["energy_method"]
+    # the runs measured beside each other know it (a worker's first run also spends a few
+    # unmeasured seconds starting its energy tracker)
+    assert max(s["concurrent_runs"] for s in summaries.values()) > 1.3
+    assert len({j.pid for j in jobs}) == 2  # two worker processes, reused
+    mgr.close()
