@@ -238,16 +238,26 @@ def memory_limit(available: int | None = None) -> int:
 
 
 def check_memory(configs: Sequence[RunConfig], points: Points, features: int, *,
-                 available: int | None = None) -> MemoryEstimate:
-    """The largest estimate among `configs` (their jobs run one at a time); raise
+                 available: int | None = None, lanes: int = 1) -> MemoryEstimate:
+    """The largest estimate among `configs`, whose jobs train `lanes` at a time; raise
     MemoryGuardError, with the estimate, the limit and what would fit, when it exceeds
-    `memory_limit(available)`."""
+    `memory_limit(available)`, or when the `lanes` largest together do."""
     if not configs:
         raise ValueError("no run configs to check")
     available = available_bytes() if available is None else available
     limit = memory_limit(available)
-    worst_cfg = max(configs, key=lambda c: estimate(c, points, features).total)
+    ranked = sorted(configs, key=lambda c: estimate(c, points, features).total, reverse=True)
+    worst_cfg = ranked[0]
     worst = estimate(worst_cfg, points, features)
+    at_once = ranked[:max(1, lanes)]
+    together = sum(estimate(c, points, features).total for c in at_once)
+    if worst.total <= limit < together:
+        raise MemoryGuardError(
+            f"These runs train {len(at_once)} at once here (the job lanes): together about "
+            f"{gb(together)} of memory at their peaks, more than the limit of {gb(limit)} "
+            f"({SAFE_FRACTION:.0%} of the {gb(available)} available now), though each alone "
+            f"fits ({gb(worst.total)} at most). Start the dashboard with IMPORTANCE_LANES=1 "
+            "to train them one at a time, or lower the batch size, lookback or hidden units.")
     if worst.total <= limit:
         return worst
     w, t = worst_cfg.window, worst_cfg.train
@@ -294,14 +304,14 @@ def max_lookback(cfg: RunConfig, points: Points, features: int, *, limit: int | 
 
 
 def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.Series], *,
-                 available: int | None = None) -> MemoryEstimate:
+                 available: int | None = None, lanes: int = 1) -> MemoryEstimate:
     """`check_memory` for runs on a loaded series, or on several series as one model (their
-    lengths and calendar features)."""
+    lengths and calendar features), trained `lanes` at a time."""
     several = not isinstance(values, pd.Series)
     first = values[0] if several else values
     features = n_features(pd.DatetimeIndex(first.index), configs[0].window)
     points = [len(v) for v in values] if several else len(values)
-    return check_memory(configs, points, features, available=available)
+    return check_memory(configs, points, features, available=available, lanes=lanes)
 
 
 __all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_memory",

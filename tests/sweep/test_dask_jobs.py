@@ -46,7 +46,7 @@ def test_the_address_sends_the_dashboards_jobs_to_the_cluster_and_stores_their_r
     monkeypatch.setenv(ADDRESS_ENV, scheduler)
     mgr = JobManager(RunStore(tmp_path / "runs"), persist=False)
     try:
-        assert isinstance(mgr.executor, DaskExecutor) and mgr.executor.address == scheduler
+        assert mgr.executor is None  # started with the first job
         ids = mgr.submit([tiny("full"), tiny("gradnorm", epochs=3)])
         phases: set[str] = set()
         end = time.monotonic() + 180
@@ -56,6 +56,7 @@ def test_the_address_sends_the_dashboards_jobs_to_the_cluster_and_stores_their_r
             time.sleep(0.05)
         jobs = [mgr.get(i) for i in ids]
         assert [j.status for j in jobs] == [DONE, DONE], [j.error for j in jobs]
+        assert isinstance(mgr.executor, DaskExecutor) and mgr.executor.address == scheduler
         assert "training" in phases
         store = mgr.store
         assert sorted(store.ids()) == sorted(j.run_id for j in jobs)  # written by the manager
@@ -70,11 +71,11 @@ def test_the_address_sends_the_dashboards_jobs_to_the_cluster_and_stores_their_r
         mgr.close()
 
 
-def test_without_the_address_jobs_stay_in_a_local_process(monkeypatch):
+def test_without_the_address_one_lane_stays_in_a_local_process(monkeypatch):
     from importance.runs.executor import LocalProcessExecutor
 
     monkeypatch.delenv(ADDRESS_ENV, raising=False)
-    ex = default_executor()
+    ex = default_executor(lanes=1)
     try:
         assert isinstance(ex, LocalProcessExecutor)
     finally:
@@ -85,16 +86,17 @@ def test_cancel_ends_a_running_job_softly_and_a_queued_one_at_once(tmp_path, sch
     mgr = JobManager(RunStore(tmp_path / "runs"), executor=DaskExecutor(scheduler),
                      persist=False)
     try:
-        running, queued = mgr.submit([tiny(epochs=500), tiny(epochs=500)])
-        until(lambda: mgr.get(running).epoch >= 1)
-        assert mgr.get(queued).status == "queued"  # one job at a time
+        running, beside, queued = mgr.submit([tiny(epochs=500)] * 3)
+        until(lambda: mgr.get(running).epoch >= 1 and mgr.get(beside).epoch >= 1)
+        assert mgr.get(queued).status == "queued"  # as many at once as the cluster's workers
         assert mgr.cancel(queued) and mgr.get(queued).status == CANCELLED
         t0 = time.monotonic()
-        assert mgr.cancel(running)
+        assert mgr.cancel(running) and mgr.cancel(beside)
         until(lambda: not mgr.busy, timeout=30)
-        assert time.monotonic() - t0 < 15  # at its next batch, not after 500 epochs
-        assert mgr.get(running).status == CANCELLED
-        assert "restarting" not in mgr.get(running).error  # it stopped by itself
+        assert time.monotonic() - t0 < 15  # at their next batch, not after 500 epochs
+        for job_id in (running, beside):
+            assert mgr.get(job_id).status == CANCELLED
+            assert "restarting" not in mgr.get(job_id).error  # it stopped by itself
         assert mgr.store.ids() == []
     finally:
         mgr.close()
