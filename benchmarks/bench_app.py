@@ -117,7 +117,7 @@ def script_times_in_process(tmp: Path, per_page: int) -> dict[str, list[float]]:
     from streamlit.testing.v1 import AppTest
 
     from importance.config import DataConfig
-    from importance.views import LaunchForm
+    from importance.launch import LaunchForm
     from ui import runs
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),

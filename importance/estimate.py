@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from importance.config import LINEAR_KINDS, RunConfig
-from importance.views import BASELINE, RunInfo
+from importance.runs.identity import BASELINE, RunInfo
+from importance.runs.tasks import ACTIVE
 
-JOB_ACTIVE = ("queued", "running")  # importance.runs.tasks.ACTIVE (not imported: torch-free)
 # Measured here (2 cores): a job manager's worker process starting (importing torch, the first
 # energy tracker) added 4.8 s to the first run; a run's time besides its epochs (preparing the
 # data, testing, saving) was 0.1-0.5 s.
@@ -251,7 +251,7 @@ def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
     left = 0.0
     for j in jobs:
         total += j.epochs
-        if j.status not in JOB_ACTIVE:
+        if j.status not in ACTIVE:
             finished += 1
             done += j.epochs
             continue

@@ -2,12 +2,12 @@
 exports of the dashboard, rounded, with units in the column names and the runs' settings.
 
 The report (`build_report`, `write_report`; `importance report RUN_ID... -o report.html`)
-opens offline: its charts are Plotly figures with plotly.js inlined (`include_plotlyjs=True`,
-no CDN), no external fonts, stylesheets or images. It holds the verdict (`importance.verdict`:
-its headline and sentences as they are), the comparison table with units, the classical
-models when given, the validation MAE per epoch, the time and energy by phase and
-the forecasts over the test period, each run's settings, how energy was measured, and where
-the data came from (the embedded synthetic demo data is badged as such).
+opens offline: its charts (`importance.report_charts`) are Plotly figures with plotly.js
+inlined, no CDN, no external fonts, stylesheets or images. It holds the verdict
+(`importance.verdict`: its headline and sentences as they are), the comparison table with
+units, the classical models when given, the validation MAE per epoch, the time and energy
+by phase and the forecasts over the test period, each run's settings, how energy was
+measured, and where the data came from (the embedded synthetic demo data is badged as such).
 
 No streamlit here: the CLI writes the same file as the dashboard's "Export report" button.
 """
@@ -27,16 +27,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from importance import views
-from importance.views import RunInfo
+from importance.compare import compare_table
+from importance.provenance import (
+    SYNTHETIC_BADGE,
+    SYNTHETIC_NOTE,
+    data_file_text,
+    run_is_synthetic,
+    series_text,
+)
+from importance.report_charts import figure_html, mae_figure, overlay_figure, phase_figure
+from importance.runcard import params_text, run_card_table, run_names, run_step, settings_lines
+from importance.runs.identity import RunInfo, pick_baseline, seed_paired_table
 
 TITLE = "Which training data matters?"
-PHASE_NAMES = {"scoring": "scoring", "training": "training", "eval": "validation"}
-PHASE_COLORS = {"scoring": "#ea580c", "training": "#2563eb", "eval": "#94a3b8"}
-RUN_COLORS = ("#2563eb", "#ea580c", "#0d9488", "#7c3aed", "#db2777", "#ca8a04", "#16a34a",
-              "#0891b2", "#9f1239", "#4f46e5")
-ACTUAL_COLOR = "#111827"
-MAX_OVERLAY_POINTS = 4032  # the latest four weeks of 10-minute steps
 MEASUREMENT_NOTES = (
     "CodeCarbon's offline tracker measures one phase at a time (scoring, training, "
     "validation); jobs run one at a time, because a tracker counts the whole process.",
@@ -103,19 +106,11 @@ def _number(v: Any) -> str:
 
 # --- the comparison as a table with units --------------------------------------------------------
 
-def pick_base(runs: Sequence[RunInfo], base_id: str | None = None) -> RunInfo | None:
-    """The baseline: `base_id` when given (and among `runs`), else the newest full-data run."""
-    chosen = next((r for r in runs if r.run_id == base_id), None)
-    return chosen or views.pick_baseline(runs)
-
-
 def _compare(runs: Sequence[RunInfo], base: RunInfo | None) -> pd.DataFrame:
     """The comparison table: each run's savings against `base`'s run of the same seed."""
-    from importance.compare import compare_table
-
     if base is None:  # no full-data run: no savings
         return compare_table([r.summary for r in runs])
-    return views.seed_paired_table(runs, base)
+    return seed_paired_table(runs, base)
 
 
 def comparison_frame(runs: Sequence[RunInfo], names: Mapping[str, str],
@@ -123,7 +118,7 @@ def comparison_frame(runs: Sequence[RunInfo], names: Mapping[str, str],
     """One row per run: errors, savings against the baseline, counts, time, energy and
     emissions, with units in the column names (energy in Wh, emissions in gCO2e), rounded
     (`rounded`). Savings are 1 - run / baseline in percent."""
-    base = pick_base(runs, base_id)
+    base = pick_baseline(runs, base_id)
     table = _compare(runs, base)
     by_id = {r.run_id: r for r in runs}
     rows = []
@@ -137,9 +132,9 @@ def comparison_frame(runs: Sequence[RunInfo], names: Mapping[str, str],
 
         rows.append({
             "run": names.get(r.run_id, r.label), "strategy": r.strategy,
-            "strategy parameters": views.params_text(r.config.train.strategy_params),
-            "data": views.data_file_text(r.config.data, s),
-            "series": views.series_text(r),
+            "strategy parameters": params_text(r.config.train.strategy_params),
+            "data": data_file_text(r.config.data, s),
+            "series": series_text(r),
             "baseline": r.run_id == (base.run_id if base else None),
             "test MAE (original units)": get("test_mae"),
             "test RMSE (original units)": get("test_rmse"),
@@ -179,12 +174,12 @@ def provenance_lines(runs: Sequence[RunInfo]) -> list[str]:
     """Where the runs' data came from, one line per dataset; the synthetic note first when
     any run used the embedded demo data."""
     out = []
-    if any(views.run_is_synthetic(r) for r in runs):
-        out.append(f"{views.SYNTHETIC_BADGE.upper()}: {views.SYNTHETIC_NOTE}")
+    if any(run_is_synthetic(r) for r in runs):
+        out.append(f"{SYNTHETIC_BADGE.upper()}: {SYNTHETIC_NOTE}")
     seen: dict[str, None] = {}
     for r in runs:
-        seen.setdefault(f"data: {views.data_file_text(r.config.data, r.summary)}, "
-                        f"{views.series_text(r)}")
+        seen.setdefault(f"data: {data_file_text(r.config.data, r.summary)}, "
+                        f"{series_text(r)}")
     return out + list(seen)
 
 
@@ -196,7 +191,7 @@ def export_header(what: str, runs: Sequence[RunInfo], names: Mapping[str, str],
     methods = sorted({r.summary.get("energy_method") or "not recorded" for r in runs})
     return [f"{TITLE} - {what}, exported {_now()}", *provenance_lines(runs),
             f"energy measured by: {' / '.join(methods)}", *extra,
-            *(f"settings of {line}" for line in views.settings_lines(runs, names, steps))]
+            *(f"settings of {line}" for line in settings_lines(runs, names, steps))]
 
 
 def csv_text(frame: pd.DataFrame, header: Sequence[str]) -> str:
@@ -213,7 +208,7 @@ def comparison_csv(runs: Sequence[RunInfo], names: Mapping[str, str],
                    base_id: str | None = None) -> bytes:
     """The Energy page's comparison table as a CSV file (`comparison_frame`, with the
     settings in its header)."""
-    base = pick_base(runs, base_id)
+    base = pick_baseline(runs, base_id)
     note = (f"baseline: {names.get(base.run_id, base.label)}; savings are 1 - run / baseline "
             "in percent; every total includes the strategy's own scoring cost" if base else
             "no full-data baseline among these runs: no savings")
@@ -244,122 +239,6 @@ def forecast_csv(table: pd.DataFrame, runs: Sequence[RunInfo], names: Mapping[st
              "time is the whole training run, classical time is fit + forecast"]
     return csv_text(frame, export_header("forecast metrics on the test period", runs, names,
                                          steps, extra)).encode()
-
-
-# --- charts --------------------------------------------------------------------------------------
-
-def _colors(runs: Sequence[RunInfo]) -> dict[str, str]:
-    return {r.run_id: RUN_COLORS[k % len(RUN_COLORS)] for k, r in enumerate(runs)}
-
-
-def _style(fig, title: str, x: str, y: str, height: int = 400):
-    fig.update_layout(template="plotly_white", height=height,
-                      title=dict(text=title, x=0, xanchor="left"),
-                      font=dict(family="system-ui, -apple-system, Segoe UI, sans-serif",
-                                size=13, color="#1f2937"),
-                      legend=dict(orientation="h", yref="container", y=0, yanchor="bottom",
-                                  x=0, xanchor="left"),
-                      margin=dict(l=10, r=10, t=60, b=70))
-    fig.update_xaxes(title_text=x)
-    fig.update_yaxes(title_text=y)
-    return fig
-
-
-def mae_figure(runs: Sequence[RunInfo], names: Mapping[str, str]):
-    """Validation MAE per epoch, one line per run."""
-    import plotly.graph_objects as go
-
-    colors = _colors(runs)
-    fig = go.Figure()
-    for r in runs:
-        ep = r.summary.get("epochs") or []
-        fig.add_scatter(x=[int(e["epoch"]) + 1 for e in ep], y=[e["val_mae"] for e in ep],
-                        mode="lines+markers", name=names.get(r.run_id, r.label),
-                        line=dict(color=colors[r.run_id]))
-    fig.update_xaxes(dtick=1)
-    return _style(fig, "Validation MAE per epoch", "epoch", "validation MAE (original units)")
-
-
-def phase_figure(runs: Sequence[RunInfo], names: Mapping[str, str]):
-    """Wall time (s) and energy (Wh) by phase, one bar per run, stacked by phase."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    split = views.phase_split(runs, names)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Wall time (s)", "Energy (Wh, estimated)"),
-                        horizontal_spacing=0.12)
-    for phase in views.PHASES:
-        part = split[split["phase"] == phase]
-        for col, values in ((1, part["seconds"]), (2, part["energy_kwh"] * 1000)):
-            fig.add_trace(go.Bar(y=part["run"], x=values, orientation="h",
-                                 name=PHASE_NAMES[phase], legendgroup=phase,
-                                 showlegend=col == 1, marker_color=PHASE_COLORS[phase]),
-                          row=1, col=col)
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    fig.update_yaxes(showticklabels=False, row=1, col=2)  # the same runs as on the left
-    height = 240 + 40 * len(runs)
-    _style(fig, "Where the time and energy went, by phase", "", "", height)
-    fig.update_xaxes(title_text="seconds", row=1, col=1)
-    fig.update_xaxes(title_text="Wh", row=1, col=2)
-    return fig
-
-
-def overlay_figure(runs: Sequence[RunInfo], names: Mapping[str, str],
-                   predictions: Mapping[str, pd.DataFrame]):
-    """Actual vs each run's one-step-ahead forecast on the test period, for the runs that
-    share the newest run's data and window (one test period); None without forecasts.
-    Runs on several series: the first series. Long test periods: the latest four weeks."""
-    import plotly.graph_objects as go
-
-    have = [r for r in runs if predictions.get(r.run_id) is not None]
-    if not have:
-        return None, ""
-    ref = have[-1]
-    same = [r for r in have if (r.config.data, r.config.window) == (ref.config.data,
-                                                                     ref.config.window)]
-    series = views.run_series(ref)
-    first = series[0] if series else None
-    tz = views.run_tz(ref)
-    colors = _colors(runs)
-
-    def shown(r: RunInfo) -> pd.DataFrame:
-        pred = views.of_series(predictions[r.run_id], first)
-        frame = views.on_clock(views.at_step(pred, 1), tz)
-        return frame.iloc[-MAX_OVERLAY_POINTS:]
-
-    template = shown(ref)
-    fig = go.Figure()
-    fig.add_scatter(x=template["time"], y=template["actual"], mode="lines", name="actual",
-                    line=dict(color=ACTUAL_COLOR, width=1.5))
-    for r in same:
-        f = shown(r)
-        fig.add_scatter(x=f["time"], y=f["forecast"], mode="lines",
-                        name=names.get(r.run_id, r.label),
-                        line=dict(color=colors[r.run_id], width=1))
-    unit = f"{views.column_text(ref)} (original units)"
-    _style(fig, "Actual vs forecast, one step ahead (test period)", views.clock_label(tz), unit,
-           440)
-    notes = []
-    if len(same) < len(have):
-        notes.append(f"{len(have) - len(same)} run(s) on other data or windows are not drawn.")
-    if first is not None:
-        notes.append(f"Runs on several series: series {first} is drawn.")
-    if len(views.at_step(views.of_series(predictions[ref.run_id], first), 1)) > \
-            MAX_OVERLAY_POINTS:
-        notes.append(f"The latest {MAX_OVERLAY_POINTS:,} test steps are drawn.")
-    return fig, " ".join(notes)
-
-
-def figure_html(fig, include_plotlyjs: bool) -> str:
-    """A figure as a div; with `include_plotlyjs`, plotly.js inlined before it (no CDN)."""
-    import plotly.io as pio
-
-    height = fig.layout.height or 420
-    return pio.to_html(fig, full_html=False, include_plotlyjs=include_plotlyjs,
-                       include_mathjax=False, default_height=f"{height}px",
-                       config={"displaylogo": False, "responsive": True,
-                               "modeBarButtonsToRemove": ["sendDataToCloud"]})
 
 
 # --- the verdict ---------------------------------------------------------------------------------
@@ -432,7 +311,7 @@ def _config_for_report(r: RunInfo) -> dict[str, Any]:
     """The run's config, with the data file(s) by name only (no local folders)."""
     cfg = r.config.to_dict()
     data = dict(cfg["data"])
-    data["path"] = views.data_file_text(r.config.data, r.summary)
+    data["path"] = data_file_text(r.config.data, r.summary)
     return {**cfg, "data": data}
 
 
@@ -447,18 +326,18 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
     and listed in their own table."""
     if not runs:
         raise ValueError("a report needs at least one run")
-    names = dict(names or views.run_names(runs))
-    steps = {r.run_id: views.run_step(predictions.get(r.run_id)) for r in runs}
-    base = pick_base(runs, base_id)
-    synthetic = any(views.run_is_synthetic(r) for r in runs)
+    names = dict(names or run_names(runs))
+    steps = {r.run_id: run_step(predictions.get(r.run_id)) for r in runs}
+    base = pick_baseline(runs, base_id)
+    synthetic = any(run_is_synthetic(r) for r in runs)
     parts = [f"<h1>{html.escape(title or TITLE)}</h1>",
              f"<p class='meta'>Report of {len(runs)} stored run{'s' if len(runs) > 1 else ''}, "
              f"generated {_now()}"
              + (f"; baseline: {html.escape(names[base.run_id])}" if base else "") + "</p>"]
     if synthetic:
         parts.append(f"<p><span class='badge' id='synthetic-badge'>"
-                     f"{views.SYNTHETIC_BADGE}</span></p>"
-                     f"<p class='note'>{html.escape(views.SYNTHETIC_NOTE)}</p>")
+                     f"{SYNTHETIC_BADGE}</span></p>"
+                     f"<p class='note'>{html.escape(SYNTHETIC_NOTE)}</p>")
 
     parts.append("<h2>Verdict</h2><ul>" + "".join(
         f"<li>{_md(s)}</li>" for s in verdict_sentences(runs, names, store, classical))
@@ -493,7 +372,7 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
         parts.append(f"<div class='chart'>{figure_html(fig, include_plotlyjs=k == 0)}"
                      f"<p class='caption'>{html.escape(caption)}</p></div>")
 
-    parts.append("<h2>Settings</h2>" + _table(views.run_card_table(runs, names, steps)))
+    parts.append("<h2>Settings</h2>" + _table(run_card_table(runs, names, steps)))
     parts.append("<details><summary>Full run configurations (JSON)</summary>" + "".join(
         f"<p><strong>{html.escape(names[r.run_id])}</strong></p>"
         f"<pre>{html.escape(json.dumps(_config_for_report(r), indent=1))}</pre>"

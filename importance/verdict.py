@@ -2,7 +2,7 @@
 Forecasts, Sweep, the HTML report, `importance compare` and `importance sweep`) comes from
 `conclude`, and every surface shows its `headline` and `sentences` as they are.
 
-Runs are duck-typed like `importance.views.RunInfo`: `run_id`, `summary`, `config`. Runs are
+Runs are duck-typed like `importance.runs.identity.RunInfo`: `run_id`, `summary`, `config`. Runs are
 one comparison when everything but the strategy, its parameters and the seed matches
 (`importance.config.comparison_key`). Every change pairs runs of the same data and seed
 (`importance.evidence`): per strategy, its test MAE, backprops (scoring included), wall time
@@ -121,7 +121,7 @@ def _test_windows(summary: Mapping[str, Any]) -> float:
 
 ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
                "backprops", "wall_s", "energy_kwh", "test_windows", "partial_last",
-               "scores_unused", "estimated"]
+               "scores_unused", "estimated", "cores_shared"]
 
 
 def run_row(run: RunLike) -> dict[str, Any]:
@@ -138,7 +138,16 @@ def run_row(run: RunLike) -> dict[str, Any]:
             "energy_kwh": _number(s.get("energy_kwh")), "test_windows": _test_windows(s),
             "partial_last": bool(s.get("partial_last_period", False)),
             "scores_unused": scores_unused_note(s, strategy) is not None,
-            "estimated": energy_estimated(s.get("energy_method"))}
+            "estimated": energy_estimated(s.get("energy_method")),
+            "cores_shared": cores_shared(s)}
+
+
+def cores_shared(summary: Mapping[str, Any]) -> bool:
+    """Whether a run shared cores with other runs: the runs measured at once on its machine
+    times its threads exceeded the cores (runs stored before these fields: False)."""
+    at_once, threads, cores = (_number(summary.get(k))
+                               for k in ("concurrent_runs", "threads", "cores"))
+    return bool(np.isfinite(at_once * threads * cores) and at_once * threads > cores + 0.05)
 
 
 def neural(runs: Iterable[RunLike]) -> list[RunLike]:
@@ -261,7 +270,7 @@ def variant_names(rows: pd.DataFrame) -> dict[str, str]:
 
 
 def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Caveat]:
-    out = []
+    out, asked = [], set(metrics)
     metrics = [*metrics, *TIME] if set(metrics) & set(ACCURACY) else metrics
     windows = rows["test_windows"].min()
     if ACCURACY[0] in metrics and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
@@ -276,6 +285,10 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
         out.append(Caveat("short_runs", f"runs as short as {short:.2g} s, below the energy "
                           f"meter's {METER_INTERVAL_S:g} s sampling interval: their time and "
                           "energy differences are noise"))
+    if asked & set(TIME) and rows["cores_shared"].astype(bool).any():
+        out.append(Caveat("shared_cores", "some runs shared cores with other runs trained at "
+                          "once (more runs x threads than cores): their wall times include "
+                          "waiting for a core; backprops decide"))
     unused = sorted(rows.loc[rows["scores_unused"].astype(bool) & (rows["strategy"] != FULL),
                              "seed"].unique())
     if unused:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from importance import views
+from importance.aggregates.data import (
+    MAX_POINTS,
+    ONE_DAY,
+    detected_table,
+    gap_runs,
+    note_lines,
+    shares_text,
+    stats_table,
+)
 from importance.data.holidays import country_name, holiday_dates
 from importance.data.steps import ONE_WEEK, duration, suggest_window
+from importance.provenance import clock_label, naive
+from importance.runcard import strategy_label
 from ui import charts, entry, figures, launch, runcard, sidebar, state
 from ui.data import acf_lags, explore, load, variance_shares
 
@@ -27,7 +37,7 @@ with st.container(border=True):
     cta = st.columns([3, 2], vertical_alignment="center")
     form = launch.session_form(loaded, dataset)
     cta[0].markdown("**Ready for a comparison?** One click trains "
-                    + ", ".join(views.strategy_label(s) for s in form.strategies)
+                    + ", ".join(strategy_label(s) for s in form.strategies)
                     + " on this series, one after the other in the background, with the "
                     "Train page's settings, and follows them there.")
     if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH):
@@ -39,8 +49,8 @@ with st.container(border=True):
             st.switch_page("pages/train.py")
 
 values = loaded.values
-local = views.clock_label(loaded.tz)
-span_days = (values.index[-1] - values.index[0]) / views.ONE_DAY
+local = clock_label(loaded.tz)
+span_days = (values.index[-1] - values.index[0]) / ONE_DAY
 m = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
 m.metric("Points", f"{len(values):,}")
 m.metric("Interval", duration(loaded.freq))
@@ -70,28 +80,28 @@ else:
     st.caption(f"Shaded: {holiday_words}; not an input of the runs "
                + ("at weekly steps." if loaded.freq >= ONE_WEEK
                   else "(switched off on the Train page)."))
-if len(values) > views.MAX_POINTS:
-    st.caption(f"Showing about {views.MAX_POINTS:,} of {len(values):,} points: each bucket's "
+if len(values) > MAX_POINTS:
+    st.caption(f"Showing about {MAX_POINTS:,} of {len(values):,} points: each bucket's "
                "minimum and maximum, so peaks and troughs survive. Zoom in for detail.")
 
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("How the file was read")
-    st.dataframe(views.detected_table(loaded.detected, loaded.freq, len(values)),
+    st.dataframe(detected_table(loaded.detected, loaded.freq, len(values)),
                  hide_index=True, height="content")
     window = suggest_window(values, loaded.freq)
     st.caption("Default window for training: " + "; ".join(window.reasons) + ".")
 with right:
     st.subheader("Summary statistics")
     stats = explore("summary_stats", dataset.config)
-    st.dataframe(views.stats_table(stats, len(loaded.filled)), hide_index=True,
+    st.dataframe(stats_table(stats, len(loaded.filled)), hide_index=True,
                  height="content")
 
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Data quality")
     if loaded.notes:
-        st.markdown("\n".join(f"- {line}" for line in views.note_lines(loaded.notes)))
+        st.markdown("\n".join(f"- {line}" for line in note_lines(loaded.notes)))
         st.caption("One rule for each kind of dirty value: missing values and timestamps are "
                    "filled, exact repeats dropped, conflicting repeats averaged, negative values "
                    "kept (log1p scaling off), constant series refused for training.")
@@ -99,18 +109,18 @@ with left:
         st.success("Nothing to repair: no missing values, repeated rows or negative values.")
 with right:
     st.subheader("Gaps that were filled")
-    gaps = views.gap_runs(loaded.filled, loaded.freq)
+    gaps = gap_runs(loaded.filled, loaded.freq)
     if gaps.empty:
         st.success("No gaps: every timestamp was in the source.")
     else:
         st.caption(f"{len(loaded.filled):,} points in {len(gaps):,} gaps, filled by "
                    f"{loaded.fill_method}.")
-        st.dataframe(gaps.assign(start=views.naive(gaps["start"]), end=views.naive(gaps["end"])),
+        st.dataframe(gaps.assign(start=naive(gaps["start"]), end=naive(gaps["end"])),
                      hide_index=True, height=300)
 
 st.subheader("Weekly rhythm")
 table = explore("heatmap_dow_hour", dataset.config)
-if loaded.freq < views.ONE_DAY:
+if loaded.freq < ONE_DAY:
     charts.show(figures.dow_hour(table, f"Mean {loaded.column} by day of week and hour of day",
                                 f"hour of day ({local})"))
     st.caption("Each cell averages every point of that weekday and hour. Night troughs and "
@@ -128,7 +138,7 @@ try:
 except ValueError as exc:
     st.info(f"No decomposition for this series: {exc}")
 else:
-    shares = views.shares_text(variance_shares(parts))
+    shares = shares_text(variance_shares(parts))
     charts.show(figures.decomposition(parts, local))
     st.caption(f"MSTL splits the series into a trend, one component per season and a "
                f"remainder. Share of variance: {shares}. {parts.attrs.get('note', '')}")
@@ -140,7 +150,7 @@ except ValueError as exc:
     st.info(f"No autocorrelation for this series: {exc}")
 else:
     charts.show(figures.autocorrelation(corr, f"{duration(loaded.freq)} step"))
-    season = "one day" if loaded.freq < views.ONE_DAY else "one week"
+    season = "one day" if loaded.freq < ONE_DAY else "one week"
     st.caption(f"Autocorrelation (ACF) and partial autocorrelation (PACF) up to {lags} lags "
                f"({duration(lags * loaded.freq)}); the shaded band is the 95% interval around "
                f"zero. A peak {season} back is the season the lookback window must cover.")

@@ -6,8 +6,27 @@ import math
 
 import streamlit as st
 
-from importance import views
+from importance.aggregates.energy import (
+    backprop_help,
+    comparison_display,
+    energy_text,
+    energy_to_accuracy_caption,
+    energy_to_accuracy_display,
+    energy_to_accuracy_verdict,
+    energy_unit,
+    epoch_curves,
+    phase_split,
+    scoring_note,
+    to_target_text,
+)
 from importance.compare import backprops_all
+from importance.runs.identity import (
+    BASELINE,
+    pick_baseline,
+    seed_baselines,
+    seed_paired_reach,
+    seed_paired_table,
+)
 from importance.stopping import scores_unused_note
 from ui import charts, entry, exports, figures, runcard, runs, serving, state, verdict
 
@@ -25,19 +44,19 @@ verdict.strategy_block(chosen)  # the verdict first (importance.verdict), agains
 runcard.show(chosen, names)  # data, settings, synthetic badge
 by_id = {r.run_id: r for r in chosen}
 ids = list(by_id)
-default = views.pick_baseline(chosen) or chosen[0]
+default = pick_baseline(chosen) or chosen[0]
 base_id = st.selectbox("Baseline", ids, index=ids.index(default.run_id), key=state.EN_BASELINE,
                        format_func=names.__getitem__,
                        help="Savings are 1 - run / baseline, each run against the baseline's "
                             "run of the same seed. The newest full-data run is the default.")
 base = by_id[base_id]
-if base.strategy != views.BASELINE:
+if base.strategy != BASELINE:
     st.warning("The baseline is not a full-data run, so the figures below compare two subset "
                "strategies, not a strategy with training on everything (the verdict above "
                "stays against full data).")
-table = views.seed_paired_table(chosen, base)  # each run against its own seed's baseline
+table = seed_paired_table(chosen, base)  # each run against its own seed's baseline
 rows = {r.run_id: row for r, row in zip(chosen, table.to_dict("records"), strict=True)}
-refs = {ref.run_id for ref in views.seed_baselines(chosen, base).values()}
+refs = {ref.run_id for ref in seed_baselines(chosen, base).values()}
 
 methods = sorted({r.summary.get("energy_method") or "not recorded" for r in chosen})
 st.info("**How energy was measured:** " + " / ".join(methods))
@@ -49,7 +68,7 @@ for r in chosen:  # a best epoch from before any selection by score: say so plai
 
 measured = [e for r in chosen if (e := r.summary.get("energy_kwh")) is not None
             and math.isfinite(e)]  # null (a failed reading) reads back as NaN
-scale, unit = views.energy_unit(max(measured, default=None))
+scale, unit = energy_unit(max(measured, default=None))
 
 
 def _delta(pct: float | None, is_base: bool) -> str | None:
@@ -68,10 +87,10 @@ for r in chosen:
                     f"**{names[r.run_id]}**" + (" &nbsp; (baseline)" if is_base else ""),
                     unsafe_allow_html=True)
         c = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
-        c.metric(f"Energy ({unit})", views.energy_text(s.get("energy_kwh"), scale),
+        c.metric(f"Energy ({unit})", energy_text(s.get("energy_kwh"), scale),
                     _delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
                     help="CPU + RAM energy over every phase (scoring, training, validation).")
-        c.metric("Emissions (gCO2e)", views.energy_text(s.get("emissions_kg"), 1000),
+        c.metric("Emissions (gCO2e)", energy_text(s.get("emissions_kg"), 1000),
                     _delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
                     help="Energy x the grid's average carbon intensity.")
         c.metric("Wall time (s)", f"{s['wall_s']:.1f}",
@@ -79,18 +98,18 @@ for r in chosen:
                     help=f"Includes {s['scoring_s']:.2g} s of scoring ({share:.1%}).")
         c.metric("Backpropagated samples", f"{backprops_all(s):,}",
                     _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
-                    help=views.backprop_help(s))
+                    help=backprop_help(s))
         mae_change = row.get("mae_change_pct")
         c.metric("Test MAE", f"{s['test_mae']:,.2f}",
                     None if is_base else f"{mae_change:+.1f}% vs baseline",
                     delta_color="inverse", help="Lower: a smaller error; original units.")
-        note = views.scoring_note(s)
+        note = scoring_note(s)
         if len(methods) > 1:
             note += f" Energy: {s.get('energy_method') or 'not recorded'}"
         st.caption(note)
 
 st.header("Where the time and energy went")
-split = views.phase_split(chosen, names)
+split = phase_split(chosen, names)
 left, right = st.columns(2)
 with left:
     charts.show(figures.phase_bars(split, "seconds", "Wall time by phase", "seconds"))
@@ -107,29 +126,29 @@ axis = st.segmented_control("x axis", list(axes), default="energy", key=state.EN
                             format_func={"energy": "Energy", "time": "Wall time",
                                          "backprop": "Backprops"}.__getitem__,
                             required=True, persist_state="session") or "energy"
-curves = views.epoch_curves(chosen, names)
+curves = epoch_curves(chosen, names)
 curves["cum_energy"] = curves["cum_energy_kwh"] * scale
 best = min((e["val_mae"] for e in base.summary.get("epochs", [])), default=None)
 target = best * (1 + base.config.train.tol) if best is not None else None
 charts.show(figures.cost_curves(curves, axes[axis][1], axes[axis][0],
                                 {r.run_id: colors[r.run_id] for r in chosen}, target,
                                 "Validation MAE vs cumulative cost, per epoch"))
-st.caption(views.to_target_text(rows.values(), names, base_id, scale, unit,
+st.caption(to_target_text(rows.values(), names, base_id, scale, unit,
                                 base.config.train.tol, target))
 
 st.header("Energy to reach accuracy")
-reached = views.seed_paired_reach(chosen, base)  # each run against its seed's baseline
-st.caption(views.energy_to_accuracy_caption(any("estimated" in m for m in methods), best)
+reached = seed_paired_reach(chosen, base)  # each run against its seed's baseline
+st.caption(energy_to_accuracy_caption(any("estimated" in m for m in methods), best)
            + (" Each run is measured against the baseline of its own seed (the targets above "
               "are the selected baseline's)." if len({r.config.train.seed for r in chosen}) > 1
               else ""))
-st.dataframe(views.energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
-st.markdown(views.energy_to_accuracy_verdict(reached, names, scale, unit))
+st.dataframe(energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
+st.markdown(energy_to_accuracy_verdict(reached, names, scale, unit))
 
 serving.section(chosen, names)
 
 st.header("Comparison table")
-st.dataframe(views.comparison_display(table, names, scale, unit), hide_index=True)
+st.dataframe(comparison_display(table, names, scale, unit), hide_index=True)
 exports.energy_csv_button(chosen, names, base_id)  # rounded, units, settings
 with st.expander("Measurement details"):
     st.markdown(

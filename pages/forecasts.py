@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from importance import views
+from importance.aggregates.forecasts import (
+    at_step,
+    classical_frame,
+    of_series,
+    on_clock,
+    per_series_table,
+    run_series,
+    series_metrics,
+    spike_sentence,
+    spike_table,
+)
+from importance.provenance import clock_label
+from importance.runs.identity import pick_baseline, seed_baselines
 from ui import charts, classical, entry, exports, figures, runcard, runs, spikes, state, verdict
 
 entry.require_entry()
@@ -26,7 +38,7 @@ if len(same) < len(chosen):
     st.warning(f"{len(chosen) - len(same)} of the chosen runs use other data or windows than "
                f"{names[ref.run_id]}; the charts show the {len(same)} that share its test "
                "period, the table shows all.")
-panel = views.run_series(ref)  # several series, one model: draw one series at a time
+panel = run_series(ref)  # several series, one model: draw one series at a time
 shown_series = None
 if panel:
     shown_series = st.selectbox(
@@ -34,10 +46,10 @@ if panel:
         help="These runs trained one model on several series; the charts, the classical "
              "baselines and the metrics below are of the series chosen here.")
     setup = (setup[0].members()[panel.index(shown_series)], setup[1])  # its own data config
-preds = {r.run_id: views.of_series(runs.predictions(r.run_id), shown_series) for r in same}
+preds = {r.run_id: of_series(runs.predictions(r.run_id), shown_series) for r in same}
 template = preds[ref.run_id]
 tz = runs.run_tz(ref)  # the runs in `same` share its data, so its clock
-local = views.clock_label(tz)
+local = clock_label(tz)
 unit = f"{ref.config.data.column or 'value'} (original units)"
 horizon = int(template["step"].max())
 
@@ -68,7 +80,7 @@ for k, name in enumerate(picked):
     except ValueError as exc:
         st.warning(f"{name} cannot forecast this series: {exc}")
         continue
-    frame = views.classical_frame(template, res.predictions)
+    frame = classical_frame(template, res.predictions)
     color = charts.CLASSICAL_COLORS[k % len(charts.CLASSICAL_COLORS)]
     fitted.append((res, frame, color))
 # every model fitted for this data (the defaults, the drawn, any fitted before): the verdict's
@@ -77,7 +89,7 @@ all_fitted, _ = classical.fitted(*setup, drawn=picked)
 
 def _shown(pred: pd.DataFrame) -> pd.DataFrame:
     """`step`-ahead forecasts on the run's clock."""
-    return views.on_clock(views.at_step(pred, step), tz)
+    return on_clock(at_step(pred, step), tz)
 
 
 lines = [(names[r.run_id], _shown(preds[r.run_id]), colors[r.run_id], "solid") for r in same]
@@ -97,9 +109,9 @@ st.caption("Where in the day each model errs: compare the hours with the weekly 
            "Data page and with the hours the importance run kept most often.")
 
 st.header("Leaderboard on the test period")
-baseline = views.pick_baseline(chosen)
+baseline = pick_baseline(chosen)
 # runs on the drawn series' data: that series' metrics (several series); others: their own
-metrics = {r.run_id: views.series_metrics(r.summary, shown_series if r.run_id in preds else None)
+metrics = {r.run_id: series_metrics(r.summary, shown_series if r.run_id in preds else None)
            for r in chosen}
 rows = []
 for r in chosen:
@@ -112,8 +124,8 @@ for res in all_fitted:  # drawn or not: the leaderboard has every model fitted
                  "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
                  "time s": res.fit_s + res.predict_s, "run id": ""})
 table = pd.DataFrame(rows)
-if baseline is not None:  # neural runs against full data of their seed (views.seed_baselines)
-    refs = views.seed_baselines(chosen, baseline)
+if baseline is not None:  # neural runs against full data of their seed (identity.seed_baselines)
+    refs = seed_baselines(chosen, baseline)
     full_mae = {rid: metrics[ref.run_id]["test_mae"] for rid, ref in refs.items()}
     mean_full = float(np.mean([metrics[i]["test_mae"] for i in {r.run_id
                                                                for r in refs.values()}]))
@@ -153,7 +165,7 @@ st.caption("MAE and RMSE in original units over every test window and horizon st
 exports.report_button(chosen, names, key="export.report_forecasts", classical=None
                       if panel or len(same) < len(chosen) else classical_mae)
 
-per_series = views.per_series_table(chosen, names)
+per_series = per_series_table(chosen, names)
 if not per_series.empty:
     st.subheader("Test MAE per series")
     st.dataframe(per_series, hide_index=True, column_config={
@@ -171,14 +183,14 @@ else:
     if shown_series is not None:  # the drawn series, by its own threshold
         thresholds = {shown_series: thresholds[shown_series]}
     refs = {} if baseline is None else {  # each run against full data of its own seed
-        rid: ref.run_id for rid, ref in views.seed_baselines(chosen, baseline).items()}
-    spike = views.spike_table(preds, thresholds, names, refs)
+        rid: ref.run_id for rid, ref in seed_baselines(chosen, baseline).items()}
+    spike = spike_table(preds, thresholds, names, refs)
     st.dataframe(spike, hide_index=True, column_config={
         "MAE ordinary": st.column_config.NumberColumn(format="%.2f"),
         "MAE spikes": st.column_config.NumberColumn(format="%.2f"),
         "ordinary vs full %": st.column_config.NumberColumn(format="%+.1f"),
         "spikes vs full %": st.column_config.NumberColumn(format="%+.1f"),
     })
-    st.caption(views.spike_sentence(thresholds, spike)
+    st.caption(spike_sentence(thresholds, spike)
                + (f" Runs that use other data than {names[ref.run_id]} are left out."
                   if len(same) < len(chosen) else ""))

@@ -5,8 +5,35 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from importance import timeaxis, views
+from importance import timeaxis
+from importance.aggregates.forecasts import run_series
+from importance.aggregates.importance import (
+    correlation_words,
+    epochs_by_score,
+    extreme_group_size,
+    extreme_windows,
+    extremes_text,
+    has_scores,
+    hour_extremes_text,
+    is_reweighted,
+    latest_scores,
+    score_histograms,
+    selection_by_hour,
+    selection_days,
+    selection_share,
+    selection_to_show,
+    selection_week,
+    spearman,
+    unscored_epochs_text,
+    weight_table,
+    weights_text,
+    window_slice,
+)
+from importance.provenance import clock_label
+from importance.runcard import score_name
+from importance.runs.identity import RunInfo
 from importance.stopping import scores_unused_note
+from importance.timeaxis import tz_name
 from ui import charts, entry, fidelity, figures, runcard, runs, state, teaching
 from ui.data import load
 
@@ -25,17 +52,17 @@ st.caption("Which training windows each strategy scores high, which it keeps, an
 chosen, names, colors = runs.chosen_for_page()
 runcard.show(chosen, names)  # data, settings, synthetic badge
 arrays = {r.run_id: runs.arrays(r.run_id) for r in chosen}
-scored = [r for r in chosen if views.has_scores(arrays[r.run_id]["scores"])]
+scored = [r for r in chosen if has_scores(arrays[r.run_id]["scores"])]
 subset = [r for r in chosen if not arrays[r.run_id]["selected"].all()]
-by_score = {r.run_id: views.epochs_by_score(r.summary) for r in chosen}
+by_score = {r.run_id: epochs_by_score(r.summary) for r in chosen}
 teaching.how_it_works(chosen, names)
 for r in chosen:  # a best epoch from before any selection by score: say so plainly
     if note := scores_unused_note(r.summary, names[r.run_id]):
         st.warning(note)
 
 
-def _no_scores(r: views.RunInfo) -> str:
-    kept = views.selection_share(arrays[r.run_id]["selected"]).mean()
+def _no_scores(r: RunInfo) -> str:
+    kept = selection_share(arrays[r.run_id]["selected"]).mean()
     how = ("trains on every window every epoch" if kept == 1
            else f"trains on {kept:.0%} of the windows per epoch, chosen without scores")
     return f"**{names[r.run_id]}** {how}: it computes no importance scores."
@@ -54,11 +81,11 @@ cols = st.columns(2) if len(scored) > 1 else [st.container()]
 for k, r in enumerate(scored):
     with cols[k % len(cols)]:
         a = arrays[r.run_id]
-        h = views.score_histograms(a["scores"], a["selected"], by_score=by_score[r.run_id])
-        if skipped := views.unscored_epochs_text(h):
+        h = score_histograms(a["scores"], a["selected"], by_score=by_score[r.run_id])
+        if skipped := unscored_epochs_text(h):
             st.markdown(f"**{names[r.run_id]}.** {skipped}")
         charts.show(figures.score_animation(h, colors[r.run_id], names[r.run_id],
-                                            views.score_name(r)),
+                                            score_name(r)),
                     key=f"hist-{r.run_id}")
         if not np.isfinite(h.cut[h.shown]).any():
             st.caption(f"No dashed line for {names[r.run_id]}: no epoch kept exactly the top of "
@@ -72,35 +99,35 @@ if not subset:
             "(gradient-norm or random) in the sidebar to see which windows were kept.")
 else:
     clocks = {r.run_id: runs.run_tz(r) for r in subset}
-    shown = {r.run_id: views.selection_to_show(arrays[r.run_id]["scores"],
+    shown = {r.run_id: selection_to_show(arrays[r.run_id]["scores"],
                                                arrays[r.run_id]["selected"], by_score[r.run_id])
              for r in subset}
-    hourly = {names[r.run_id]: views.selection_by_hour(arrays[r.run_id]["train_time_ns"],
+    hourly = {names[r.run_id]: selection_by_hour(arrays[r.run_id]["train_time_ns"],
                                                        shown[r.run_id], clocks[r.run_id])
               for r in subset}
     charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
-                                   views.clock_label(*clocks.values())))
+                                   clock_label(*clocks.values())))
     st.caption("A uniform random subset keeps every hour about equally often; an importance "
                "strategy that keeps some hours more often is telling you those hours pull "
                "hardest on the model. Importance runs count only the epochs that selected by score "
-               "(their warm-up epochs pick at random). " + views.hour_extremes_text(hourly)
+               "(their warm-up epochs pick at random). " + hour_extremes_text(hourly)
                + (" Runs on several series pool the windows of all of them here and in the "
-                  "calendar below." if any(views.run_series(r) for r in subset) else ""))
+                  "calendar below." if any(run_series(r) for r in subset) else ""))
     ids = [r.run_id for r in subset]
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
                         format_func=names.__getitem__)
-    week = views.selection_week(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
-    days = views.selection_days(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
+    week = selection_week(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
+    days = selection_days(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
     charts.show(figures.calendar(week, days, f"How often the windows were trained: {names[pick]}",
-                                 views.clock_label(clocks[pick])))
+                                 clock_label(clocks[pick])))
     st.caption("Color = the share of epochs in which the windows were trained, by the time of "
                "their first forecast step: top, averaged by weekday and hour of day; bottom, "
                "by calendar day (holidays and unusual days stand out there). Blank cells have "
                "no training window.")
 
 # --- loss weights ----------------------------------------------------------------------------
-weighted = [r for r in chosen if views.is_reweighted(arrays[r.run_id].get("weights"),
+weighted = [r for r in chosen if is_reweighted(arrays[r.run_id].get("weights"),
                                                      arrays[r.run_id]["selected"])]
 if weighted:
     st.header("Loss weights of the trained windows")
@@ -112,9 +139,9 @@ if weighted:
     cols = st.columns(2) if len(weighted) > 1 else [st.container()]
     for k, r in enumerate(weighted):
         a = arrays[r.run_id]
-        table = views.weight_table(a["weights"], a["selected"])
+        table = weight_table(a["weights"], a["selected"])
         with cols[k % len(cols)]:
-            st.markdown(views.weights_text(f"**{names[r.run_id]}**", table))
+            st.markdown(weights_text(f"**{names[r.run_id]}**", table))
             st.dataframe(table, hide_index=True, height=250,
                          column_config={
                              "reweighted %": st.column_config.NumberColumn(format="%.0f"),
@@ -135,17 +162,17 @@ st.header("Does the score track the error?")
 cols = st.columns(min(len(scored), 2))
 for k, r in enumerate(scored):
     a = arrays[r.run_id]
-    score = views.latest_scores(a["scores"])
-    rho = views.spearman(score, a["train_abs_error"])
+    score = latest_scores(a["scores"])
+    rho = spearman(score, a["train_abs_error"])
     with cols[k % len(cols)]:
         charts.show(figures.score_vs_error(score, a["train_abs_error"], a["selected"][-1],
                                            colors[r.run_id], names[r.run_id],
-                                           views.score_name(r)),
+                                           score_name(r)),
                     key=f"scatter-{r.run_id}")
         st.caption(f"Up to {figures.SCATTER_POINTS:,} windows drawn at random. Spearman rank "
                    "correlation, over all of them, between a window's latest score and the "
                    f"final model's absolute error on it: {rho:.2f} "
-                   f"({views.correlation_words(rho)}).")
+                   f"({correlation_words(rho)}).")
 
 # --- the most and least important windows -----------------------------------------------------
 st.header("The most and least important windows")
@@ -158,23 +185,23 @@ a = arrays[focus.run_id]
 members = focus.config.data.members()  # several for a run on several series
 loads = [load(d) for d in members]
 loaded, error = next((le for le in loads if le[0] is None), loads[0])
-clock = views.tz_name(loaded.values.index) if loaded is not None else None
-score = views.latest_scores(a["scores"])
+clock = tz_name(loaded.values.index) if loaded is not None else None
+score = latest_scores(a["scores"])
 n_scored = int(np.isfinite(score).sum())
-group = views.extreme_group_size(n_scored, N_EXTREMES)
-top_g, bottom_g = views.extreme_windows(score, group)
+group = extreme_group_size(n_scored, N_EXTREMES)
+top_g, bottom_g = extreme_windows(score, group)
 run_times = timeaxis.from_ns(a["train_time_ns"], runs.run_tz(focus))  # on the run's clock
 level = a.get("train_actual")  # the first forecast step (runs stored before it: the series)
 if level is None and loaded is not None and len(members) == 1 and \
         (runs.run_tz(focus) is None) == (clock is None):
     level = loaded.values.reindex(run_times).to_numpy(dtype=float)
-lesson = views.extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
+lesson = extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
                              a.get("train_series"))
 if lesson:
     st.markdown(f"**What they have in common.** {lesson}")
     st.caption(f"Over the {group:,} highest and {group:,} lowest of the {n_scored:,} scored "
                f"windows by latest score in {names[focus.run_id]}. Time of day: of the first "
-               f"forecast step ({views.clock_label(runs.run_tz(focus))}), in 6-hour parts, "
+               f"forecast step ({clock_label(runs.run_tz(focus))}), in 6-hour parts, "
                "against the share of all windows there. Level: the first forecast step over "
                "its series' median. Error: the final model's mean absolute error on the "
                "window over the median window's. Both are medians over the group.")
@@ -185,7 +212,7 @@ elif (runs.run_tz(focus) is None) != (clock is None):
     st.info("The run's data now loads with a different clock (with or without a time zone) "
             "than the run was trained on, so its windows cannot be drawn.")
 else:
-    top, bottom = views.extreme_windows(score, N_EXTREMES)
+    top, bottom = extreme_windows(score, N_EXTREMES)
     times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
     owner = a.get("train_series")  # each window's series (runs on several series)
     w = focus.config.window
@@ -193,7 +220,7 @@ else:
     for i in (*top, *bottom):
         k = 0 if owner is None else int(owner[i])
         where = f"{members[k].series} · " if owner is not None else ""
-        inp, target = views.window_slice(loads[k][0].values, times[i], w.lookback, w.horizon)
+        inp, target = window_slice(loads[k][0].values, times[i], w.lookback, w.horizon)
         panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
     st.subheader("Highest scores (top row), lowest scores (bottom row)")
     # one figure for both groups: each figure costs the browser a fixed ~0.1 s to draw

@@ -10,14 +10,16 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from importance import verdict as vd
-from importance import views
+from importance.provenance import clock_label, naive
+from importance.runcard import run_names, strategy_label
+from importance.runs.identity import latest_batch
+from importance.runs.tasks import ACTIVE
 from ui import charts, demo, entry, exports, launch, runcard, runs, state
 from ui import verdict as verdict_ui
 from ui.data import load
 
 entry.require_entry()
 
-ACTIVE = ("queued", "running")
 POLL_S = 1.0  # as the Train page: faster polling slows the runs on 2 cores
 
 st.title("Overview")
@@ -70,7 +72,7 @@ def progress(polling: bool) -> None:
     started = st.session_state.get(state.OV_DEMO_STARTED)
     elapsed = f" · {time.time() - started:,.0f} s elapsed" if started else ""
     running = next((j for j in batch if j.status == "running"), None)
-    now = f" · training {views.strategy_label(running.strategy)}" if running else ""
+    now = f" · training {strategy_label(running.strategy)}" if running else ""
     p = launch.batch_progress(batch[::-1])
     st.progress(p.fraction, text=f"Comparison running: {p.text()}{now}{elapsed}")
     st.page_link("pages/train.py", label="Follow it on the Train page")
@@ -79,9 +81,9 @@ def progress(polling: bool) -> None:
 progress(mgr.busy)
 focus, names, v = [], {}, None
 if stored:  # the latest comparison's verdict, on the first screen
-    latest = set(views.latest_batch(stored))
+    latest = set(latest_batch(stored))
     focus = [r for r in stored if r.run_id in latest]
-    names = views.run_names(focus)
+    names = run_names(focus)
     runcard.show(focus, names)  # data, settings, synthetic badge
     v = verdict_ui.overview_block(focus)
     verdict_ui.tiles(v)
@@ -95,12 +97,12 @@ def demo_series() -> None:
     runcard.badge()
     values = loaded.values
     week = values[values.index > values.index[-1] - pd.Timedelta(days=7)]
-    fig = go.Figure(go.Scatter(x=views.naive(week.index), y=week.to_numpy(), mode="lines",
+    fig = go.Figure(go.Scatter(x=naive(week.index), y=week.to_numpy(), mode="lines",
                                line=dict(color=charts.ACTUAL_COLOR, width=1.2),
                                name=loaded.label))
     charts.show(charts.style(
         fig, title=f"What the demo trains on: the last week of {loaded.label} (synthetic "
-                   "demo data)", x=views.clock_label(loaded.tz), y=values.name or "value",
+                   "demo data)", x=clock_label(loaded.tz), y=values.name or "value",
         height=260, legend=False))
     st.caption("Each training window is a few hours of this series followed by the step to "
                "forecast; the strategies decide which windows each epoch trains on.")

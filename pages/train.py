@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from importance import estimate, views
+from importance import estimate
+from importance.aggregates.data import series_option
 from importance.config import LR_SCHEDULES
 from importance.data.steps import duration
+from importance.launch import (
+    COUNTRIES,
+    LaunchForm,
+    parse_seeds_field,
+    seeds_field_text,
+    strategy_guide_markdown,
+)
 from importance.models import MODEL_KINDS
+from importance.runcard import comparison_name, job_name, job_rows, runs_table, strategy_label
+from importance.runs.tasks import ACTIVE
 from importance.stopping import ending_note
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
@@ -16,7 +26,6 @@ from ui.data import load
 
 entry.require_entry()
 
-ACTIVE = ("queued", "running")
 MODEL_NAMES = {"lstm": "LSTM", "gru": "GRU", "mlp": "MLP", "dlinear": "DLinear",
                "nlinear": "NLinear"}
 SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
@@ -58,7 +67,7 @@ def _advanced(step: str) -> dict:
     """The settings most comparisons keep, folded away in three columns (model, training,
     stopping and data): LaunchForm fields."""
     model, training, other = st.columns(3)
-    countries = list(dict.fromkeys([d.country, *views.COUNTRIES]))
+    countries = list(dict.fromkeys([d.country, *COUNTRIES]))
     schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
     scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
     return dict(
@@ -126,7 +135,7 @@ def comparison_form() -> None:
     with st.container(border=True):
         strategies = st.multiselect(
             "Strategies to compare", list(STRATEGIES), default=list(d.strategies),
-            format_func=views.strategy_label, key=state.F_STRATEGIES, persist_state="session",
+            format_func=strategy_label, key=state.F_STRATEGIES, persist_state="session",
             help="Each strategy is one run. Full data is the baseline every saving is "
                  "measured against; a random subset of the same size is the control (RS2: "
                  "without repeats until every window was trained). The methods differ mostly "
@@ -146,13 +155,13 @@ def comparison_form() -> None:
         epochs = c[2].number_input("Epochs", 1, 500, d.epochs, key=state.F_EPOCHS,
                                    persist_state="session")
         seeds_text = c[3].text_input(
-            "Seeds", views.seeds_field_text(d.seeds), key=state.F_SEEDS,
+            "Seeds", seeds_field_text(d.seeds), key=state.F_SEEDS,
             persist_state="session",
             help="How many seeds each strategy trains on (3: seeds 0, 1 and 2), or the seeds "
                  "themselves: 0,3,7 or 0-4 (one seed: 7-7). The verdict needs 3 seeds for an "
                  "interval; one seed names no winner. Runs train one after another.")
         try:
-            seeds, seeds_error = views.parse_seeds_field(seeds_text), ""
+            seeds, seeds_error = parse_seeds_field(seeds_text), ""
         except ValueError as exc:
             seeds, seeds_error = d.seeds, str(exc)
         lookback = c[4].number_input(
@@ -171,15 +180,15 @@ def comparison_form() -> None:
                 picked = st.multiselect(
                     "Series (several: one model on all of them)", info.series,
                     key=state.F_SERIES,
-                    format_func=lambda s: views.series_option(s, info.labels.get(s), None),
+                    format_func=lambda s: series_option(s, info.labels.get(s), None),
                     help="One global model per strategy, trained on the windows of every "
                          "chosen series of this file (each scaled on its own) and evaluated "
                          "per series. Series that repeat one another are where importance "
                          "selection saves the most. Default: the sidebar's series.")
             advanced = _advanced(step)
         with st.expander("What each strategy does"):
-            st.markdown(views.strategy_guide_markdown(STRATEGIES))
-        form = views.LaunchForm(
+            st.markdown(strategy_guide_markdown(STRATEGIES))
+        form = LaunchForm(
             model=model, lookback=int(lookback), horizon=int(horizon), epochs=int(epochs),
             strategies=tuple(strategies), keep_ratio=float(keep), series=tuple(picked),
             seeds=seeds, **advanced)
@@ -228,13 +237,13 @@ def _job_card(job) -> None:
     text, color = STATUS_BADGE.get(job.status, (job.status, "gray"))
     with st.container(border=True):
         top = st.columns([5, 1], vertical_alignment="center")
-        top[0].markdown(f"**{views.job_name(job)}** &nbsp; :{color}-badge[{text}]")
+        top[0].markdown(f"**{job_name(job)}** &nbsp; :{color}-badge[{text}]")
         if job.added:  # queued by the manager: a control at the budget a strategy spent
             top[0].caption(f"{job.added[0].upper()}{job.added[1:]}.")
         if job.status in ACTIVE and top[1].button("Cancel", key=state.cancel_key(job.id),
                                                   width="stretch"):
             mgr.cancel(job.id)
-            st.toast(f"Cancelling {views.job_name(job)}: it stops within one batch, or its "
+            st.toast(f"Cancelling {job_name(job)}: it stops within one batch, or its "
                      "process is ended after a few seconds.")
         if job.status == "done":  # early stopping may have ended it before its last epoch
             st.progress(1.0, text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
@@ -260,7 +269,7 @@ def _curves(jobs) -> None:
     """Validation MAE per epoch of the jobs in the batch, live (a line per run: the seed
     named when the batch has several)."""
     seeds = len({j.config.train.seed for j in jobs}) > 1
-    lines = tuple((views.strategy_label(j.strategy)
+    lines = tuple((strategy_label(j.strategy)
                    + (f" · seed {j.config.train.seed}" if seeds else ""),
                    charts.strategy_color(j.strategy), tuple(h["val_mae"] for h in j.history))
                   for j in jobs if j.history)
@@ -274,10 +283,10 @@ def _results(batch, newest: bool) -> None:
     if newest:
         st.success("Finished. Explore the results:")
         if outcome := estimate.estimate_outcome(batch):
-            st.caption(f"{views.comparison_name(batch[0].batch).capitalize()}: {outcome}.")
+            st.caption(f"{comparison_name(batch[0].batch).capitalize()}: {outcome}.")
     else:
-        done = ", ".join(views.strategy_label(j.strategy) for j in batch if j.status == "done")
-        st.info(f"**Last finished: {views.comparison_name(batch[0].batch)}** ({done}). "
+        done = ", ".join(strategy_label(j.strategy) for j in batch if j.status == "done")
+        st.info(f"**Last finished: {comparison_name(batch[0].batch)}** ({done}). "
                 "Explore its results:")
     links = st.columns(3)
     links[0].page_link("pages/importance.py", label="Importance")
@@ -306,7 +315,7 @@ def live(polling: bool) -> None:
     active = [j for j in jobs if j.status in ACTIVE]
     if any(j.status in ACTIVE for j in batch):
         progress = launch.batch_progress(batch)
-        name = views.comparison_name(batch[0].batch).capitalize()
+        name = comparison_name(batch[0].batch).capitalize()
         st.progress(progress.fraction, text=f"{name}: {progress.text()}")
     if len(active) > 1 and st.button("Cancel all queued and running", key=state.CANCEL_ALL):
         for j in active:
@@ -325,7 +334,7 @@ def earlier_jobs() -> None:
     older = [j for j in jobs if j.batch != jobs[0].batch and j.status not in ACTIVE]
     if older:
         with st.expander(f"Earlier jobs on this server ({len(older)})"):
-            st.dataframe(views.job_rows(older), hide_index=True,
+            st.dataframe(job_rows(older), hide_index=True,
                          column_config={"progress": st.column_config.ProgressColumn(
                              "progress", min_value=0.0, max_value=1.0)})
 
@@ -337,7 +346,7 @@ st.divider()
 st.subheader("Stored runs")
 stored = runs.all_runs()
 if stored:
-    table = views.runs_table(stored)
+    table = runs_table(stored)
     st.dataframe(table, hide_index=True)
     st.download_button("Download as CSV", table.to_csv(index=False).encode(),
                        file_name="runs.csv", mime="text/csv")

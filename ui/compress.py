@@ -20,9 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance import views
 from importance.compress import view
-from importance.views import RunInfo
+from importance.runcard import run_names
+from importance.runs.identity import BASELINE, RunInfo
 from ui import charts, runs
 from ui.background import BackgroundSession
 
@@ -98,10 +98,10 @@ def pick_run() -> RunInfo:
         st.stop()
     ids = [r.run_id for r in stored]
     if st.session_state.get(RUN_KEY) not in ids:
-        full = [r.run_id for r in stored if r.strategy == views.BASELINE]
+        full = [r.run_id for r in stored if r.strategy == BASELINE]
         st.session_state[RUN_KEY] = (full or ids)[0]
     by_id = {r.run_id: r for r in stored}
-    names = views.run_names(stored)
+    names = run_names(stored)
 
     def name(rid: str) -> str:
         c = by_id[rid].config.model

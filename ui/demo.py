@@ -20,7 +20,7 @@ estimate Launch stores (learned from the stored runs), said 11.6 s and 7.7 s.
 from __future__ import annotations
 
 from importance.config import DataConfig
-from importance.views import LaunchForm
+from importance.launch import LaunchForm
 from ui import launch
 from ui.data import Dataset, describe, load
 

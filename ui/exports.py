@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from importance import report, views
+from importance import report
+from importance.provenance import column_text
+from importance.runs.identity import RunInfo
 from ui import runcard, runs
 
 CSV_HELP = ("Rounded (3 significant digits; errors 4, percentages 0.1), units in the column "
@@ -26,7 +28,7 @@ def _comparison_csv(root: str, run_ids: tuple[str, ...], names: tuple[tuple[str,
     return report.comparison_csv(chosen, dict(names), runcard.steps(chosen), base_id)
 
 
-def energy_csv_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
+def energy_csv_button(chosen: Sequence[RunInfo], names: Mapping[str, str],
                       base_id: str | None) -> None:
     """The Energy page's comparison table as CSV (energy in Wh, emissions in gCO2e)."""
     data = _comparison_csv(str(runs.store().root), tuple(r.run_id for r in chosen),
@@ -35,18 +37,18 @@ def energy_csv_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
                        mime="text/csv", help=CSV_HELP, key="export.energy_csv")
 
 
-def forecast_csv_button(table: pd.DataFrame, chosen: Sequence[views.RunInfo],
+def forecast_csv_button(table: pd.DataFrame, chosen: Sequence[RunInfo],
                         names: Mapping[str, str], unit: str | None = None) -> None:
     """The Forecasts page's metrics table as CSV (`unit`: the errors' units; default: the
     value column of the newest run, in original units)."""
     if unit is None:
-        unit = f"{views.column_text(chosen[-1]) if chosen else 'value'} (original units)"
+        unit = f"{column_text(chosen[-1]) if chosen else 'value'} (original units)"
     data = report.forecast_csv(table, chosen, names, runcard.steps(chosen), unit)
     st.download_button("Download as CSV", data, file_name="forecast_metrics.csv",
                        mime="text/csv", help=CSV_HELP, key="export.forecast_csv")
 
 
-def report_button(chosen: Sequence[views.RunInfo], names: Mapping[str, str],
+def report_button(chosen: Sequence[RunInfo], names: Mapping[str, str],
                   base_id: str | None = None, key: str = "export.report",
                   classical: Mapping[str, float] | None = None) -> None:
     """"Export report": one HTML file of the runs shown that opens offline (charts included).

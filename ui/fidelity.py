@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from importance.views import RunInfo
+from importance.runs.identity import RunInfo
 from ui import runs, state
 
 MAX_WINDOWS = 2048  # evenly spaced training windows scored by every method

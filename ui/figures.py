@@ -14,7 +14,10 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from importance import views
+from importance import report_charts
+from importance.aggregates.data import downsample
+from importance.aggregates.importance import ScoreHistograms
+from importance.provenance import naive
 from ui import charts
 
 cached = st.cache_resource(max_entries=48, show_spinner=False)
@@ -32,7 +35,7 @@ def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
            holidays: tuple[tuple[dt.date, str], ...] = (), holiday_label: str = "") -> go.Figure:
     """The series (downsampled past 10k points) with the filled points `gaps` marked and the
     `holidays` (local dates, names) shaded as whole days, named on hover."""
-    shown = views.downsample(values)
+    shown = downsample(values)
     fig = go.Figure()
     if holidays:
         lo, hi = float(shown.min()), float(shown.max())
@@ -43,10 +46,10 @@ def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
                     hovertemplate="%{customdata[1]}<br>%{customdata[0]}<extra></extra>",
                     name=holiday_label, textposition="none",
                     marker=dict(color=HOLIDAY_COLOR, opacity=0.25, line_width=0))
-    fig.add_scatter(x=views.naive(shown.index), y=shown.to_numpy(), mode="lines",
+    fig.add_scatter(x=naive(shown.index), y=shown.to_numpy(), mode="lines",
                     name="observed", line=dict(color=charts.ACTUAL_COLOR, width=1))
     if len(gaps):
-        fig.add_scatter(x=views.naive(gaps.index), y=gaps.to_numpy(), mode="markers",
+        fig.add_scatter(x=naive(gaps.index), y=gaps.to_numpy(), mode="markers",
                         name="filled", marker=dict(color="#dc2626", size=5))
     charts.style(fig, title=title, x=x, y=y, height=360)
     return charts.range_buttons(fig)
@@ -68,7 +71,7 @@ CUT_COLOR = "#111827"
 
 
 @cached
-def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str) -> go.Figure:
+def score_animation(h: ScoreHistograms, color: str, title: str, score: str) -> go.Figure:
     """Stacked kept/dropped histograms, one animation frame per epoch that selected by score
     (`ScoreHistograms.shown`; the page says in words what the other epochs did), with a
     vertical line where the keep ratio cut the scores (`ScoreHistograms.cut`) when it did."""
@@ -148,7 +151,7 @@ def score_animation(h: views.ScoreHistograms, color: str, title: str, score: str
 def hour_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str],
                clock: str) -> go.Figure:
     """Share of windows kept by hour of day, one line per run; `clock` names the hours' clock
-    (`views.clock_label`)."""
+    (`provenance.clock_label`)."""
     fig = go.Figure()
     for name, s in tables.items():
         fig.add_scatter(x=s.index, y=100 * s.to_numpy(), mode="lines+markers", name=name,
@@ -167,15 +170,16 @@ CALENDAR_HEIGHT = 380
 @cached
 def calendar(week: pd.DataFrame, days: pd.Series, title: str, clock: str) -> go.Figure:
     """The compact selection calendar: weekday x hour-of-day map of how often the windows
-    starting there were trained (`views.selection_week`) over a one-row strip of the mean per
-    calendar day (`views.selection_days`), one color scale; at most CALENDAR_HEIGHT px."""
+    starting there were trained (`aggregates.importance.selection_week`) over a one-row strip
+    of the mean per calendar day (`aggregates.importance.selection_days`), one color scale; at
+    most CALENDAR_HEIGHT px."""
     fig = make_subplots(rows=2, cols=1, row_heights=[0.74, 0.26], vertical_spacing=0.2,
                         subplot_titles=[f"by weekday and hour of day ({clock})", "by day"])
     fig.add_heatmap(z=100 * week.to_numpy(), x=[f"{int(c):02d}" for c in week.columns],
                     y=list(week.index), coloraxis="coloraxis", xgap=1, ygap=1,
                     hovertemplate="%{y} %{x}:00: trained in %{z:.0f}% of epochs"
                                   "<extra></extra>", row=1, col=1)
-    fig.add_heatmap(z=[100 * days.to_numpy()], x=views.naive(days.index), y=["day"],
+    fig.add_heatmap(z=[100 * days.to_numpy()], x=naive(days.index), y=["day"],
                     coloraxis="coloraxis",
                     hovertemplate="%{x|%a %d %b %Y}: trained in %{z:.0f}% of epochs"
                                   "<extra></extra>", row=2, col=1)
@@ -222,10 +226,10 @@ def window_multiples(windows: Sequence[tuple[str, pd.Series, pd.Series]], color:
                         horizontal_spacing=0.04, vertical_spacing=0.16)
     for k, (_, inp, target) in enumerate(windows):
         r, c = k // cols + 1, k % cols + 1
-        fig.add_scatter(x=views.naive(inp.index), y=inp.to_numpy(), mode="lines",
+        fig.add_scatter(x=naive(inp.index), y=inp.to_numpy(), mode="lines",
                         line=dict(color="#94a3b8", width=1), showlegend=False,
                         hovertemplate="%{x}: %{y:,.1f}<extra>input</extra>", row=r, col=c)
-        fig.add_scatter(x=views.naive(target.index), y=target.to_numpy(), mode="markers+lines",
+        fig.add_scatter(x=naive(target.index), y=target.to_numpy(), mode="markers+lines",
                         marker=dict(color=color, size=6), line=dict(color=color),
                         showlegend=False, hovertemplate="%{x}: %{y:,.1f}<extra>target</extra>",
                         row=r, col=c)
@@ -248,10 +252,10 @@ def overlay(key: Hashable, _actual: pd.DataFrame, _lines: Lines, title: str, x: 
             y: str) -> go.Figure:
     """Actual vs each forecast over the test period."""
     fig = go.Figure()
-    fig.add_scatter(x=views.naive(_actual["time"]), y=_actual["actual"], mode="lines",
+    fig.add_scatter(x=naive(_actual["time"]), y=_actual["actual"], mode="lines",
                     name="actual", line=dict(color=charts.ACTUAL_COLOR, width=2))
     for name, frame, color, dash in _lines:
-        fig.add_scatter(x=views.naive(frame["time"]), y=frame["forecast"], mode="lines",
+        fig.add_scatter(x=naive(frame["time"]), y=frame["forecast"], mode="lines",
                         name=name, line=dict(color=color, width=1.5, dash=dash))
     charts.style(fig, title=title, x=x, y=y, height=420)
     charts.range_buttons(fig)
@@ -265,7 +269,7 @@ def residuals(key: Hashable, _lines: Lines, x: str, unit: str) -> go.Figure:
                         horizontal_spacing=0.02)
     for name, frame, color, dash in _lines:
         res = (frame["forecast"] - frame["actual"]).to_numpy()
-        fig.add_scatter(x=views.naive(frame["time"]), y=res, mode="lines", name=name,
+        fig.add_scatter(x=naive(frame["time"]), y=res, mode="lines", name=name,
                         legendgroup=name, line=dict(color=color, width=1, dash=dash),
                         row=1, col=1)
         fig.add_histogram(y=res, name=name, legendgroup=name, showlegend=False,
@@ -282,7 +286,8 @@ def residuals(key: Hashable, _lines: Lines, x: str, unit: str) -> go.Figure:
 @cached
 def error_by_hour(key: Hashable, _lines: Lines, clock: str, unit: str) -> go.Figure:
     """Mean absolute error by hour of day, per forecast; the frames' times are wall-clock
-    times (`views.on_clock`) of the clock named `clock` (`views.clock_label`)."""
+    times (`aggregates.forecasts.on_clock`) of the clock named `clock`
+    (`provenance.clock_label`)."""
     fig = go.Figure()
     for name, frame, color, dash in _lines:
         hours = pd.DatetimeIndex(frame["time"]).hour
@@ -297,17 +302,10 @@ def error_by_hour(key: Hashable, _lines: Lines, clock: str, unit: str) -> go.Fig
 
 @cached
 def phase_bars(split: pd.DataFrame, value: str, title: str, x: str) -> go.Figure:
-    """Horizontal stacked bars per run: scoring / training / evaluation."""
-    shades = {"scoring": "#f59e0b", "training": "#3b82f6", "eval": "#a3a3a3"}
-    fig = go.Figure()
-    for phase, part in split.groupby("phase", sort=False):
-        fig.add_bar(y=part["run"], x=part[value], orientation="h", name=phase,
-                    marker_color=shades.get(str(phase), "#94a3b8"),
-                    hovertemplate="%{y}: %{x:.3g}<extra>" + str(phase) + "</extra>")
-    charts.style(fig, title=title, x=x, height=120 + 50 * split["run"].nunique())
-    fig.update_layout(barmode="stack", legend_traceorder="normal")
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    """Horizontal stacked bars per run: scoring / training / validation, built as the report's
+    (`importance.report_charts.phase_bars`)."""
+    fig = report_charts.phase_bars(go.Figure(), split, value)
+    return charts.style(fig, title=title, x=x, height=120 + 50 * split["run"].nunique())
 
 
 @cached
@@ -365,8 +363,8 @@ def decomposition(parts: pd.DataFrame, local: str, max_points: int = 2000) -> go
     fig = make_subplots(rows=len(cols), cols=1, shared_xaxes=True, vertical_spacing=0.03,
                         subplot_titles=cols)
     for k, col in enumerate(cols):
-        s = views.downsample(parts[col], max_points)
-        fig.add_scatter(x=views.naive(s.index), y=s.to_numpy(), mode="lines", name=col,
+        s = downsample(parts[col], max_points)
+        fig.add_scatter(x=naive(s.index), y=s.to_numpy(), mode="lines", name=col,
                         line=dict(color=charts.ACTUAL_COLOR if k == 0 else "#2563eb", width=1),
                         showlegend=False, row=k + 1, col=1)
     charts.style(fig, title="Decomposition (MSTL)", legend=False, height=130 * len(cols) + 80)

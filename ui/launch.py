@@ -22,12 +22,13 @@ import pandas as pd
 import streamlit as st
 
 from importance import estimate as timing
-from importance import views
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries
 from importance.data.steps import steps_words, suggest_window
+from importance.launch import LaunchForm, parse_seeds_field
+from importance.runcard import comparison_name
 from importance.runs import memory
-from importance.views import LaunchForm
+from importance.runs.tasks import ACTIVE
 from ui import runs, state
 from ui.data import Dataset, load
 
@@ -76,7 +77,7 @@ def session_form(loaded: LoadedSeries | None, dataset: Dataset,
     changes = {field: ss[key] for key, field in fields.items() if key in ss}
     if state.F_SEEDS in ss:
         try:
-            changes["seeds"] = views.parse_seeds_field(ss[state.F_SEEDS])
+            changes["seeds"] = parse_seeds_field(ss[state.F_SEEDS])
         except ValueError:
             pass
     if state.F_MIN_DELTA in ss:
@@ -181,7 +182,7 @@ def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
     seeds = len({j.config.train.seed for j in mine})
     return (f"Queued {len(ids)} runs ({strategies} strateg{'ies' if strategies != 1 else 'y'} "
             f"x {seeds} seed{'s' if seeds != 1 else ''}). "
-            f"{views.comparison_name(batch).capitalize()} trains them one after another.")
+            f"{comparison_name(batch).capitalize()} trains them one after another.")
 
 
 def batch_progress(batch: Sequence[Job]) -> timing.BatchProgress:
@@ -196,6 +197,6 @@ def last_finished(jobs: Sequence[Job]) -> list[Job]:
     for batch in dict.fromkeys(j.batch for j in jobs):
         mine = [j for j in jobs if j.batch == batch]
         if any(j.status == "done" for j in mine) and not any(
-                j.status in timing.JOB_ACTIVE for j in mine):
+                j.status in ACTIVE for j in mine):
             return mine[::-1]
     return []

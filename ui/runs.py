@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from importance import views
-from importance.views import RunInfo
+from importance import provenance
+from importance.runcard import run_names
+from importance.runs.identity import RunInfo, latest_batch
+from importance.timeaxis import tz_name
 from ui import charts, state
 from ui.data import load
 
@@ -87,14 +89,14 @@ def predictions(run_id: str) -> pd.DataFrame:
 
 
 def run_tz(run: RunInfo) -> str | None:
-    """The clock of a run's stored times (`views.run_tz`); loads the series only for runs
+    """The clock of a run's stored times (`provenance.run_tz`); loads the series only for runs
     stored before their summary recorded it."""
 
     def loaded_tz() -> str | None:
         loaded, _ = load(run.config.data)
-        return views.tz_name(loaded.values.index) if loaded is not None else None
+        return tz_name(loaded.values.index) if loaded is not None else None
 
-    return views.run_tz(run, loaded_tz)
+    return provenance.run_tz(run, loaded_tz)
 
 
 def picker() -> list[RunInfo]:
@@ -106,10 +108,10 @@ def picker() -> list[RunInfo]:
     seen = st.session_state.get(state.RUNS_SEEN)
     chosen = [i for i in st.session_state.get(state.RUNS, []) if i in by_id]
     if seen != ids:  # first visit, or new runs arrived: show the latest batch
-        chosen = views.latest_batch(runs)
+        chosen = latest_batch(runs)
     st.session_state[state.RUNS_SEEN] = ids
     st.session_state[state.RUNS] = chosen
-    names = views.run_names(runs)
+    names = run_names(runs)
     sb = st.sidebar
     sb.header("Runs to compare")
     picked = sb.multiselect(
@@ -141,4 +143,4 @@ def chosen_for_page() -> tuple[list[RunInfo], dict[str, str], dict[str, str]]:
     chosen = picker()
     guard(chosen)
     colors = charts.run_colors([r.run_id for r in chosen], [r.strategy for r in chosen])
-    return chosen, views.run_names(chosen), colors
+    return chosen, run_names(chosen), colors

@@ -11,7 +11,7 @@ import streamlit as st
 from importance.compress.cost import MAE_TOLERANCE, serving_rows
 from importance.compress.results import read_results
 from importance.report import round_sig
-from importance.views import RunInfo
+from importance.runs.identity import RunInfo
 from ui import runs
 
 FORECASTS_KEY = "energy.forecasts_per_day"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from importance import views
+from importance.aggregates.data import series_option
 from importance.config import DataConfig
 from importance.data import DataError, SourceInfo
 from importance.data.steps import duration
 from importance.data.timestamps import check_zone
+from importance.provenance import SYNTHETIC_BADGE, SYNTHETIC_NOTE, ZONES
 from ui import entry, state
 from ui.data import Dataset, describe, load
 from ui.upload import UPLOAD_TYPES, save_upload
@@ -48,7 +49,7 @@ def _uploaded_paths(sb) -> tuple[str | tuple[str, ...] | None, str]:
 def _zone(sb, naive: bool, own: str) -> str | None:
     """The zone picker: the data's own clock first, then common zones; any IANA name typed."""
     own_words = "no zone" if naive else own.split(" (")[0]
-    options = [OWN_ZONE, *views.ZONES]
+    options = [OWN_ZONE, *ZONES]
     chosen = sb.selectbox(
         "Time zone", options, key=state.TZ, accept_new_options=True,
         format_func=lambda z: f"As in the data: {own_words}" if z == OWN_ZONE else z,
@@ -147,7 +148,7 @@ def dataset_picker() -> Dataset:
         series = sb.selectbox(
             f"Series ({id_column})" if id_column else "Square / series", info.series,
             key=state.SERIES,
-            format_func=lambda s: views.series_option(s, info.labels.get(s),
+            format_func=lambda s: series_option(s, info.labels.get(s),
                                                       info.lengths.get(s)))
     column = sb.selectbox("Activity / column", info.columns, key=state.COLUMN)
     year = None
@@ -169,8 +170,8 @@ def dataset_picker() -> Dataset:
         sb.caption(f"**{loaded.label}**  \n{len(loaded.values):,} points at a "
                    f"{duration(loaded.freq)} step, {span}, from {name}")
         if path is None and not on_results:  # the embedded default: say it is synthetic
-            sb.badge(views.SYNTHETIC_BADGE, icon=":material/science:", color="orange",
-                     help=views.SYNTHETIC_NOTE)
+            sb.badge(SYNTHETIC_BADGE, icon=":material/science:", color="orange",
+                     help=SYNTHETIC_NOTE)
     st.session_state[state.DATA] = dataset
     return dataset
 

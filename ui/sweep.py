@@ -23,11 +23,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance import estimate, evidence, views
+from importance import estimate, evidence
+from importance.launch import LaunchForm
+from importance.provenance import run_is_synthetic
+from importance.runs.identity import RunInfo
 from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
-from importance.views import LaunchForm, RunInfo
 from ui import charts, exports, launch, runcard, runs, sweep_charts, verdict
 from ui.background import BackgroundSession
 from ui.data import Dataset, load
@@ -461,7 +463,7 @@ def explore(current: str | None) -> None:
         return
     ids_shown = set(table["run_id"])
     mine = [r for r in stored if r.run_id in ids_shown]
-    if any(views.run_is_synthetic(r) for r in mine):
+    if any(run_is_synthetic(r) for r in mine):
         runcard.badge()
     pairs = evidence.paired(table)
     if not pairs["mae_ratio"].notna().any():

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from importance import views
+from importance.launch import strategy_default, strategy_guide_markdown
+from importance.runs.identity import RunInfo
 from importance.strategies import STRATEGIES
 
 # (who, title, venue and year, arXiv id, what this tool takes from it)
@@ -41,13 +42,13 @@ def sources_markdown() -> str:
                      for who, title, venue, arxiv, use in SOURCES)
 
 
-def _run_settings(runs: Sequence[views.RunInfo], names: dict[str, str]) -> str:
+def _run_settings(runs: Sequence[RunInfo], names: dict[str, str]) -> str:
     """The gradient-norm settings of the chosen runs that use it, in one line each."""
     lines = []
     for r in runs:
         if r.config.train.strategy != "gradnorm":
             continue
-        p = {k: r.config.train.strategy_params.get(k, views.strategy_default(k, fallback))
+        p = {k: r.config.train.strategy_params.get(k, strategy_default(k, fallback))
              for k, fallback in (("keep_ratio", 0.7), ("warmup_epochs", 2),
                                  ("rescore_every", 2), ("scoring", "last_layer"))}
         lines.append(f"- {names[r.run_id]}: keep ratio {p['keep_ratio']:.0%}, "
@@ -57,11 +58,11 @@ def _run_settings(runs: Sequence[views.RunInfo], names: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def how_it_works(runs: Sequence[views.RunInfo], names: dict[str, str]) -> None:
+def how_it_works(runs: Sequence[RunInfo], names: dict[str, str]) -> None:
     """The collapsed "How it works" section: steps, formulas, other policies, sources."""
-    keep = views.strategy_default("keep_ratio", 0.7)
-    warm = views.strategy_default("warmup_epochs", 2)
-    every = views.strategy_default("rescore_every", 2)
+    keep = strategy_default("keep_ratio", 0.7)
+    warm = strategy_default("warmup_epochs", 2)
+    every = strategy_default("rescore_every", 2)
     with st.expander("How it works: gradient-norm importance, step by step"):
         st.markdown(
             "1. **Windows.** Each training sample is a window of the series: `lookback` steps "
@@ -109,6 +110,6 @@ def how_it_works(runs: Sequence[views.RunInfo], names: dict[str, str]) -> None:
             "EL2N error norm is ‖ŷ − y‖, the loss (InfoBatch, selective backprop) grows as "
             "‖ŷ − y‖², Katharopoulos and Fleuret's bound ‖∂ℓ/∂ŷ‖ is proportional to ‖ŷ − y‖, "
             "and the last-layer norm is that times √(‖h‖² + 1). What differs is what each "
-            "does with the scores:\n\n" + views.strategy_guide_markdown(STRATEGIES))
+            "does with the scores:\n\n" + strategy_guide_markdown(STRATEGIES))
         st.markdown("**Sources**\n\n" + sources_markdown() + "\n\nDPET, the seed method, is "
                     "implemented from its description (importance/strategies/dpet.py).")

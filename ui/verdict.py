@@ -12,11 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance import text, views
+from importance import text
 from importance import verdict as vd
+from importance.aggregates.forecasts import series_metrics
 from importance.evidence import KEPT_ACCURACY_PCT
+from importance.runs.identity import RunInfo
 from importance.verdict_text import BEST_RULE
-from importance.views import RunInfo
 from ui import charts, runs
 
 TONES = {"success": st.success, "info": st.info, "warning": st.warning}
@@ -41,7 +42,7 @@ def _of_series(run: RunInfo, series: str | None) -> RunInfo:
     """`run` with the test metrics of one of its series (a run on several), else as it is."""
     if series is None or not run.summary.get("per_series"):
         return run
-    return RunInfo(run.run_id, {**run.summary, **views.series_metrics(run.summary, series)},
+    return RunInfo(run.run_id, {**run.summary, **series_metrics(run.summary, series)},
                    run.config)
 
 

@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from importance import evidence, report, verdict, views
+from importance import evidence, report, report_charts, verdict
+from importance.provenance import (
+    SYNTHETIC_BADGE,
+    SYNTHETIC_NOTE,
+    column_text,
+    data_file_text,
+    run_is_synthetic,
+)
+from importance.runcard import model_text, steps_text
+from importance.runs.identity import RunInfo
 from importance.runs.tasks import DONE
 from importance.sweep.grid import DEFAULT_SERIES, takes_keep_ratio
 from importance.sweep.store import SweepRecord
@@ -328,7 +337,7 @@ def _values(items: Iterable[Any]) -> str:
                                    for v in items))
 
 
-def sweep_lines(record: SweepRecord, runs: Sequence[views.RunInfo]) -> list[str]:
+def sweep_lines(record: SweepRecord, runs: Sequence[RunInfo]) -> list[str]:
     """The sweep in words for its exports: its data, axes, runs, the settings its runs share
     (those of `runs`, the sweep's stored runs) and how energy was measured."""
     c = counts(record)
@@ -340,13 +349,13 @@ def sweep_lines(record: SweepRecord, runs: Sequence[views.RunInfo]) -> list[str]
              f"{_values(DEFAULT_SERIES if s is None else s for s in a.get('series', []))}"]
     if runs:
         cfg, w = runs[0].config, runs[0].config.window
-        files = _values(views.data_file_text(r.config.data, r.summary) for r in runs)
+        files = _values(data_file_text(r.config.data, r.summary) for r in runs)
         methods = _values(sorted({r.summary.get("energy_method") or "not recorded"
                                   for r in runs}))
-        lines += [f"data: {files}, column {views.column_text(runs[0])}",
-                  f"settings of every run: {views.model_text(cfg)}; lookback "
-                  f"{views.steps_text(w.lookback, None)}, horizon "
-                  f"{views.steps_text(w.horizon, None)}, stride {views.steps_text(w.stride, None)}"
+        lines += [f"data: {files}, column {column_text(runs[0])}",
+                  f"settings of every run: {model_text(cfg)}; lookback "
+                  f"{steps_text(w.lookback, None)}, horizon "
+                  f"{steps_text(w.horizon, None)}, stride {steps_text(w.stride, None)}"
                   f"; {cfg.train.epochs} epochs planned, early stopping "
                   + (f"after {cfg.train.patience}" if cfg.train.patience else "off")
                   + f"; country {cfg.train.country}",
@@ -358,16 +367,16 @@ def sweep_lines(record: SweepRecord, runs: Sequence[views.RunInfo]) -> list[str]
         "each run with full data and its control on the same series and seed"]
 
 
-def synthetic_lines(runs: Sequence[views.RunInfo]) -> list[str]:
+def synthetic_lines(runs: Sequence[RunInfo]) -> list[str]:
     """The synthetic-data note as a header line when any of `runs` used the embedded demo
     data, else none."""
-    if any(views.run_is_synthetic(r) for r in runs):
-        return [f"{views.SYNTHETIC_BADGE.upper()}: {views.SYNTHETIC_NOTE}"]
+    if any(run_is_synthetic(r) for r in runs):
+        return [f"{SYNTHETIC_BADGE.upper()}: {SYNTHETIC_NOTE}"]
     return []
 
 
 def export_header(record: SweepRecord, what: str,
-                  runs: Sequence[views.RunInfo]) -> list[str]:
+                  runs: Sequence[RunInfo]) -> list[str]:
     """The lines that open a sweep's table files: what it is, the synthetic note (demo data),
     the sweep and its settings (`sweep_lines`)."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -391,14 +400,14 @@ def parquet_bytes(frame: pd.DataFrame, header: Sequence[str]) -> bytes:
 
 
 def chart_html(fig: go.Figure, title: str, record: SweepRecord,
-               runs: Sequence[views.RunInfo]) -> str:
+               runs: Sequence[RunInfo]) -> str:
     """One chart of a sweep as a page that opens offline (plotly.js inlined, no CDN): its
     title, the synthetic badge (demo data), the chart and the sweep's settings."""
-    badge = (f"<p><span class='badge'>{views.SYNTHETIC_BADGE}</span></p><p class='note'>"
-             f"{html.escape(views.SYNTHETIC_NOTE)}</p>" if synthetic_lines(runs) else "")
+    badge = (f"<p><span class='badge'>{SYNTHETIC_BADGE}</span></p><p class='note'>"
+             f"{html.escape(SYNTHETIC_NOTE)}</p>" if synthetic_lines(runs) else "")
     items = "".join(f"<li>{html.escape(line)}</li>" for line in sweep_lines(record, runs))
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{report.CSS}</style></head><body>\n"
             f"<h1>{html.escape(title)}</h1>{badge}<div class='chart'>"
-            f"{report.figure_html(fig, include_plotlyjs=True)}</div><h2>Sweep</h2><ul>{items}"
-            "</ul>\n</body></html>\n")
+            f"{report_charts.figure_html(fig, include_plotlyjs=True)}</div>"
+            f"<h2>Sweep</h2><ul>{items}</ul>\n</body></html>\n")

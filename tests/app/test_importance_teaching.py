@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from pagetools import new_app, page, tiny_runs
 
-from importance import timeaxis, views
+from importance import timeaxis
+from importance.aggregates.importance import score_histograms, selection_days, selection_week
 from ui import figures, teaching
 
 
@@ -34,8 +35,8 @@ def test_the_calendar_stays_compact_over_a_long_training_period():
     times = pd.date_range("2013-11-01", periods=24 * 6 * 300, freq="10min")  # 300 days
     ns = timeaxis.to_ns(times)
     selected = np.random.default_rng(0).random((4, len(times))) < 0.7
-    week = views.selection_week(ns, selected, None)
-    days = views.selection_days(ns, selected, None)
+    week = selection_week(ns, selected, None)
+    days = selection_days(ns, selected, None)
     fig = figures.calendar(week, days, "How often", "local time")
     assert fig.layout.height <= 420  # the day-per-row map was ~3,500 px tall here
     assert len(fig.data) == 2 and fig.data[0].z.shape == (7, 24) and len(fig.data[1].x) == 300
@@ -50,7 +51,7 @@ def test_the_histogram_draws_the_cut_and_leaves_warm_up_epochs_out():
     for e in (2, 3):
         scores[e] = rng.lognormal(0, 1, 300)
         selected[e, np.argsort(-scores[e])[:210]] = True
-    h = views.score_histograms(scores, selected, by_score=np.array([False, False, True, True]))
+    h = score_histograms(scores, selected, by_score=np.array([False, False, True, True]))
     fig = figures.score_animation(h, "#ea580c", "gradnorm", "score")
     assert [f.name for f in fig.frames] == ["3", "4"]  # no empty warm-up frame
     for frame, e in zip(fig.frames, (2, 3), strict=True):

@@ -10,8 +10,8 @@ import pytest
 from pagetools import launch, new_app, page, poll_until_idle, set_quick_form, tiny_runs
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
+from importance.launch import DEFAULT_SEEDS
 from importance.strategies import STRATEGIES
-from importance.views import DEFAULT_SEEDS
 from ui import state
 from ui.state import F_SEEDS
 

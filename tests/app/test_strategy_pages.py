@@ -10,8 +10,12 @@ import pandas as pd
 import pytest
 from pagetools import new_app, page, tiny_runs
 
-from importance import views
+from importance.aggregates.forecasts import spike_sentence, spike_table
+from importance.aggregates.importance import is_reweighted, weight_table, weights_text
+from importance.launch import strategy_guide, strategy_guide_markdown
 from importance.metrics import spike_split
+from importance.runcard import run_names
+from importance.runs.identity import RunInfo
 from importance.strategies import STRATEGIES
 from ui import state
 
@@ -36,10 +40,10 @@ class _Described:
 
 
 def test_strategy_guide_gives_each_description_and_falls_back_to_the_label():
-    guide = views.strategy_guide({"plain": _Plain, "described": _Described})
+    guide = strategy_guide({"plain": _Plain, "described": _Described})
     assert guide == [("Plain (no description)", ""),
                      ("Described", "Hard top-k by something; weight 1.")]
-    text = views.strategy_guide_markdown({"plain": _Plain, "described": _Described})
+    text = strategy_guide_markdown({"plain": _Plain, "described": _Described})
     assert text.splitlines() == ["- **Plain (no description)**",
                                  "- **Described**: Hard top-k by something; weight 1."]
 
@@ -58,20 +62,20 @@ def test_weight_table_and_is_reweighted():
                          [True, False, True, True],
                          [True, True, False, False]])
     weights = np.where(selected, 1.0, 0.0)
-    assert not views.is_reweighted(weights, selected)
-    assert not views.is_reweighted(None, selected)
+    assert not is_reweighted(weights, selected)
+    assert not is_reweighted(None, selected)
     weights[1, [2, 3]] = 2.0  # two of the three trained windows of epoch 2 reweighted
-    assert views.is_reweighted(weights, selected)
-    table = views.weight_table(weights, selected)
+    assert is_reweighted(weights, selected)
+    table = weight_table(weights, selected)
     assert table["epoch"].tolist() == [1, 2, 3]
     assert table["trained"].tolist() == [4, 3, 2]
     assert table["reweighted %"].tolist() == pytest.approx([0, 200 / 3, 0])
     assert table["min"].tolist() == [1, 1, 1] and table["max"].tolist() == [1, 2, 1]
     assert table["mean"].tolist() == pytest.approx([1, 5 / 3, 1])
-    text = views.weights_text("X", table)
+    text = weights_text("X", table)
     assert text.startswith("X reweighted windows in 1 of 3 epochs: 67% of the trained")
     assert "from 1 to 2." in text
-    assert views.weights_text("Y", views.weight_table(np.where(selected, 1.0, 0.0), selected)) \
+    assert weights_text("Y", weight_table(np.where(selected, 1.0, 0.0), selected)) \
         == "Y trained every selected window with weight 1."
 
 
@@ -93,15 +97,15 @@ def test_spike_table_splits_each_run_and_compares_with_full():
     full = actual + np.array([[1.0], [4.0], [1.0], [4.0]])  # ordinary MAE 1, spikes 4
     other = actual + np.array([[2.0], [2.0], [2.0], [2.0]])  # 2 and 2
     preds = {"f": _frame(actual, full), "o": _frame(actual, other)}
-    table = views.spike_table(preds, {None: 10.0}, {"f": "Full", "o": "Other"}, "f")
+    table = spike_table(preds, {None: 10.0}, {"f": "Full", "o": "Other"}, "f")
     assert table["model"].tolist() == ["Full", "Other"]
     assert table["MAE ordinary"].tolist() == pytest.approx([1, 2])
     assert table["MAE spikes"].tolist() == pytest.approx([4, 2])
     assert table["spike windows"].tolist() == [2, 2] and table["test windows"].tolist() == [4, 4]
     assert table["ordinary vs full %"].tolist() == pytest.approx([0, 100])
     assert table["spikes vs full %"].tolist() == pytest.approx([0, -50])
-    assert "vs full %" not in " ".join(views.spike_table(preds, {None: 10.0}, {}, None).columns)
-    sentence = views.spike_sentence({None: 10.0}, table)
+    assert "vs full %" not in " ".join(spike_table(preds, {None: 10.0}, {}, None).columns)
+    sentence = spike_sentence({None: 10.0}, table)
     assert sentence.startswith("Spike windows: the 2 of 4 test windows with a target step above "
                                "the 95th percentile of the training targets (10.00 in original")
 
@@ -109,15 +113,15 @@ def test_spike_table_splits_each_run_and_compares_with_full():
 def test_spike_table_uses_each_series_own_threshold():
     a = np.array([[5.0], [50.0]])
     both = pd.concat([_frame(a, a + 1, "small"), _frame(a * 100, a * 100 + 3, "big")])
-    table = views.spike_table({"r": both}, {"small": 10.0, "big": 1000.0}, {})
+    table = spike_table({"r": both}, {"small": 10.0, "big": 1000.0}, {})
     # small: window 50 is a spike; big: window 5000 is a spike; one ordinary window each
     assert table["spike windows"].tolist() == [2]
     assert table["MAE ordinary"].tolist() == pytest.approx([2.0])
     assert table["MAE spikes"].tolist() == pytest.approx([2.0])
-    one = views.spike_table({"r": both[both["series"] == "big"]}, {"big": 1000.0}, {})
+    one = spike_table({"r": both[both["series"] == "big"]}, {"big": 1000.0}, {})
     assert one["test windows"].tolist() == [2] and one["MAE spikes"].tolist() == [3.0]
     assert "95th percentile of its own series' training targets (big: 1,000.00" in \
-        views.spike_sentence({"big": 1000.0}, one)
+        spike_sentence({"big": 1000.0}, one)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -150,7 +154,7 @@ def test_the_importance_page_shows_infobatchs_weights_and_not_fulls(full_and_inf
     assert table["epoch"].tolist() == [1, 2, 3]
     assert table["max"].tolist() == pytest.approx([1, 2, 2])  # 1 / (1 - 0.5)
     assert table["reweighted %"].iloc[0] == 0 and (table["reweighted %"].iloc[1:] > 0).all()
-    names = views.run_names([views.RunInfo(r.run_id, r.summary, r.config)
+    names = run_names([RunInfo(r.run_id, r.summary, r.config)
                              for r in full_and_infobatch])
     assert f"**{names[info.run_id]}** reweighted windows in 2 of 3 epochs" in _texts(at.markdown)
     assert f"{names[full.run_id]} trains every selected window with weight 1." in \
@@ -195,6 +199,6 @@ def test_spike_table_compares_each_run_with_the_baseline_of_its_seed():
                              "forecast": actual + scale})
 
     preds = {"f0": pred(1.0), "g0": pred(1.0), "f1": pred(2.0), "g1": pred(1.0)}
-    table = views.spike_table(preds, {None: 10.0}, {}, {"f0": "f0", "g0": "f0", "f1": "f1",
+    table = spike_table(preds, {None: 10.0}, {}, {"f0": "f0", "g0": "f0", "f1": "f1",
                                                         "g1": "f1"})
     assert list(table["ordinary vs full %"]) == [0.0, 0.0, 0.0, -50.0]

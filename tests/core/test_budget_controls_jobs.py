@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from importance import estimate, verdict, views
+from importance import estimate, verdict
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.runcard import job_name
 from importance.runs.executor import LocalProcessExecutor
+from importance.runs.identity import RunInfo, latest_batch
 from importance.runs.jobs import DONE, JobManager
 from importance.runs.store import RunStore
 
@@ -57,13 +59,13 @@ def test_the_manager_queues_a_control_at_the_budget_spent_for_every_seed(tmp_pat
     order = sorted(jobs, key=lambda j: j.started)  # seed 0's control before any seed-1 run
     seeds = [j.config.train.seed for j in order]
     assert seeds == sorted(seeds)
-    runs = [views.RunInfo(r.run_id, r.summary, r.config)
+    runs = [RunInfo(r.run_id, r.summary, r.config)
             for r in (store.load(i) for i in store.ids())]
-    assert len(views.latest_batch(runs)) == len(jobs)
+    assert len(latest_batch(runs)) == len(jobs)
     found = verdict.conclude(runs)
     info = next(r for r in found.results if r.strategy == "infobatch")
     assert info.vs_control.against.startswith("RS2 at keep ")
     assert "budget_mismatch" not in {c.code for c in info.vs_control.caveats}
     assert "control run added at the budget spent" in estimate.estimate_outcome(jobs) or \
         "control runs added at the budget spent" in estimate.estimate_outcome(jobs)
-    assert "added at keep" in views.job_name(added[0])
+    assert "added at keep" in job_name(added[0])

@@ -69,13 +69,13 @@ def test_backprops_saved_count_the_backprops_spent_on_scoring():
 
 
 def test_the_energy_page_texts_break_down_backprops_and_in_pass_scoring():
-    from importance import views
+    from importance.aggregates.energy import backprop_help, scoring_note
 
     s = {"samples_backprop": 100, "samples_scoring_backprop": 30, "samples_forward": 5,
          "wall_s": 10.0, "scoring_s": 2.0, "in_pass_scoring_s": 0.5}
-    assert views.backprop_help(s).startswith("100 to train + 30 to score")
-    assert "5 forward-only" in views.backprop_help(s)
-    assert "0.5 s of it is per-sample norm arithmetic" in views.scoring_note(s)
+    assert backprop_help(s).startswith("100 to train + 30 to score")
+    assert "5 forward-only" in backprop_help(s)
+    assert "0.5 s of it is per-sample norm arithmetic" in scoring_note(s)
     plain = s | {"samples_scoring_backprop": 0, "in_pass_scoring_s": 0.0}
-    assert "to score" not in views.backprop_help(plain)
-    assert "inside the training" not in views.scoring_note(plain)
+    assert "to score" not in backprop_help(plain)
+    assert "inside the training" not in scoring_note(plain)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import importance.training as training
-from importance import views
+from importance.aggregates.importance import latest_scores, score_histograms, selection_to_show
 from importance.cli import main
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.data.windows import make_windows
@@ -125,9 +125,9 @@ def test_a_strategy_stopped_in_its_warm_up_still_gives_whole_arrays(ws, fake_val
     assert res.scores.shape == res.selected.shape == (2, n)
     assert all(r.n_scored == 0 for r in res.records)  # only the in-pass scores of the warm-up
     # the Importance page's aggregates take the trimmed arrays as they are
-    assert views.score_histograms(res.scores, res.selected).kept.shape[0] == 2
-    assert views.selection_to_show(res.scores, res.selected).shape[1] == n
-    assert views.latest_scores(res.scores).shape == (n,)
+    assert score_histograms(res.scores, res.selected).kept.shape[0] == 2
+    assert selection_to_show(res.scores, res.selected).shape[1] == n
+    assert latest_scores(res.scores).shape == (n,)
 
 
 def test_the_summary_counts_only_the_epochs_run(tmp_path, fake_val):

@@ -3,7 +3,11 @@ import math
 
 import pytest
 
-from importance import views
+from importance.aggregates.energy import (
+    energy_to_accuracy_caption,
+    energy_to_accuracy_display,
+    energy_to_accuracy_verdict,
+)
 from importance.compare import compare_table, reach
 from importance.energy_to_accuracy import (
     column,
@@ -59,7 +63,7 @@ def test_reached_95_at_epoch_2_never_100_and_the_costs_are_cumulative():
                    for m in ("epoch", "energy_kwh", "wall_s", "backprops"))
     assert g["mae_change_pct"] == pytest.approx(10)
     assert g["energy_saved_pct"] == pytest.approx(60)  # 2 kWh against full's 5
-    shown = views.energy_to_accuracy_display(t.reset_index(), {}, 1000, "Wh")
+    shown = energy_to_accuracy_display(t.reset_index(), {}, 1000, "Wh")
     block = shown.iloc[4:8].set_index("to reach")
     assert block.loc["energy Wh", "95%"] == "1e+03"
     assert block.loc["epoch", "95%"] == "2" and block.loc["backprops", "95%"] == "140"
@@ -76,7 +80,7 @@ def test_full_reaches_100_at_its_best_epoch_and_its_totals_include_the_patience_
     assert t[column(90, "epoch")] == 3  # 10.5 <= 11.11
     assert t["energy_kwh"] == pytest.approx(5) and t["epochs_run"] == 5
     assert t["energy_saved_pct"] == 0 and t["mae_change_pct"] == 0
-    shown = views.energy_to_accuracy_display(energy_to_accuracy([full()]), {}, 1, "kWh")
+    shown = energy_to_accuracy_display(energy_to_accuracy([full()]), {}, 1, "kWh")
     assert shown.loc[3, "whole run"] == "5 (stopped early)"
     assert shown.loc[0, "MAE vs baseline %"] == "baseline"
 
@@ -96,7 +100,7 @@ def test_the_baseline_is_always_a_row_and_classical_models_are_not():
 def test_without_a_baseline_there_is_no_table():
     t = energy_to_accuracy([run("gradnorm", [3, 2], 1.0)])
     assert t.empty and to_records(t) == []
-    assert "no accuracy to reach" in views.energy_to_accuracy_verdict(t, {}, 1, "kWh")
+    assert "no accuracy to reach" in energy_to_accuracy_verdict(t, {}, 1, "kWh")
 
 
 @pytest.mark.parametrize("unmeasured", [None, math.nan], ids=["null", "read back as NaN"])
@@ -110,7 +114,7 @@ def test_an_unmeasured_epoch_leaves_the_energy_not_measured_never_zero(unmeasure
     assert math.isnan(g[column(95, "energy_kwh")])  # reached, energy not measured
     assert math.isnan(g[column(100, "energy_kwh")]) and g[column(100, "epoch")] == 3
     assert math.isnan(g["energy_kwh"]) and math.isnan(g["energy_saved_pct"])
-    shown = views.energy_to_accuracy_display(t.reset_index(), {}, 1, "kWh")
+    shown = energy_to_accuracy_display(t.reset_index(), {}, 1, "kWh")
     energy = shown.iloc[4]
     assert energy["to reach"] == "energy kWh"
     assert energy["90%"] == "0.2"
@@ -118,7 +122,7 @@ def test_an_unmeasured_epoch_leaves_the_energy_not_measured_never_zero(unmeasure
         ["not measured"] * 5
     rec = to_records(t.reset_index())[1]
     assert rec[column(95, "energy_kwh")] is None and rec[column(95, "epoch")] == 2
-    verdict = views.energy_to_accuracy_verdict(t.reset_index(), {}, 1, "kWh")
+    verdict = energy_to_accuracy_verdict(t.reset_index(), {}, 1, "kWh")
     assert verdict == ("Reached 99%: full at epoch 4 (4 kWh, 4 s, stopped early after epoch 5); "
                        f"gradnorm at epoch 3 (energy not measured, 3 s). {ONE_SEED}")
 
@@ -152,7 +156,7 @@ def test_the_sentence_states_who_reached_the_target_when_and_at_what_cost_and_no
     quick = run("gradnorm", [11, 10.05], 0.5, test_mae=5.5)
     never = run("random", [30, 20], 0.1, test_mae=9.0)
     t = energy_to_accuracy([full(), quick, never])
-    verdict = views.energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
+    verdict = energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
     assert verdict == ("Reached 99%: Full data at epoch 4 (4e+03 Wh, 4 s, stopped early after "
                        "epoch 5); gradnorm at epoch 2 (1e+03 Wh, 2 s). Never reached 99%: "
                        f"random. {ONE_SEED}")
@@ -164,7 +168,7 @@ def test_without_a_99_percent_target_the_highest_target_reached_is_stated():
     base = run("full", [12, 10], [None, 1.0])
     sel = run("gradnorm", [10.8, 10.7], 0.3)
     t = energy_to_accuracy([base, sel], targets=(90, 95))
-    assert views.energy_to_accuracy_verdict(t, {}, 1, "kWh") == (
+    assert energy_to_accuracy_verdict(t, {}, 1, "kWh") == (
         "Reached 95%: full at epoch 2 (energy not measured, 2 s). Never reached 95%: "
         f"gradnorm. {ONE_SEED}")
 
@@ -175,9 +179,9 @@ def test_targets_are_stated_in_the_datas_original_units():
     assert targets_words(43.733) == (
         "Targets in the data's original units, as the test MAE: 90% = validation MAE at most "
         "48.59, 95% = at most 46.03, 99% = at most 44.17, 100% = at most 43.73")
-    caption = views.energy_to_accuracy_caption(True, 0.08)
+    caption = energy_to_accuracy_caption(True, 0.08)
     assert "100% = at most 0.08." in caption and "estimate" in caption
-    assert "original units" not in views.energy_to_accuracy_caption(False)
+    assert "original units" not in energy_to_accuracy_caption(False)
 
 
 def test_compare_to_target_is_the_same_reach_with_its_tolerance():
@@ -191,6 +195,6 @@ def test_compare_to_target_is_the_same_reach_with_its_tolerance():
 
 def test_full_is_not_said_to_beat_runs_that_never_reached_the_target():
     never = run("random", [30, 20], 0.1, test_mae=9.0)
-    verdict = views.energy_to_accuracy_verdict(energy_to_accuracy([full(), never]), {}, 1, "kWh")
+    verdict = energy_to_accuracy_verdict(energy_to_accuracy([full(), never]), {}, 1, "kWh")
     assert verdict == ("Reached 99%: full at epoch 4 (4 kWh, 4 s, stopped early after epoch 5)."
                        f" Never reached 99%: random. {ONE_SEED}")

@@ -1,5 +1,6 @@
 """Jobs as people read them (never an internal id such as "b2-1-full"), and a comparison's time
-estimate and overall progress learned from the stored runs on this machine (`importance.views`):
+estimate and overall progress learned from the stored runs on this machine (`importance.runcard`,
+`importance.estimate`):
 same settings first, then runs of the model kind scaled by the work, then a first guess."""
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import pytest
 
-from importance import estimate, views
+from importance import estimate
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.launch import LaunchForm
+from importance.runcard import comparison_name, job_name, job_rows
+from importance.runs.identity import RunInfo
 from importance.sweep.view import DEFAULT_EPOCH_S, duration_words
 
 
@@ -34,21 +38,21 @@ class FakeJob:
 
 
 def _run(strategy: str, wall_s: float, epochs_run: int, cfg: RunConfig | None = None,
-         k: int = 0) -> views.RunInfo:
+         k: int = 0) -> RunInfo:
     cfg = cfg or RunConfig()
     cfg = replace(cfg, train=replace(cfg.train, strategy=strategy))
-    return views.RunInfo(f"2026120{k}-000000-{strategy}-abcdef",
+    return RunInfo(f"2026120{k}-000000-{strategy}-abcdef",
                          {"strategy": strategy, "wall_s": wall_s, "epochs_run": epochs_run},
                          cfg)
 
 
 def test_job_names_and_rows_never_show_the_internal_id():
     job = FakeJob("b2-1-gradnorm", "b2", "gradnorm")
-    assert views.job_name(job) == "Gradient-norm top-k (importance), seed 0, comparison 2"
-    assert views.comparison_name("b12") == "comparison 12"
-    assert views.comparison_name("odd") == "this comparison"
+    assert job_name(job) == "Gradient-norm top-k (importance), seed 0, comparison 2"
+    assert comparison_name("b12") == "comparison 12"
+    assert comparison_name("odd") == "this comparison"
     seed1 = replace(RunConfig(), train=replace(RunConfig().train, seed=1))
-    rows = views.job_rows([job, FakeJob("b2-2-rs2", "b2", "rs2", status="done", epoch=4,
+    rows = job_rows([job, FakeJob("b2-2-rs2", "b2", "rs2", status="done", epoch=4,
                                         config=seed1, estimate_s=12.0)])
     assert rows["job"].tolist() == ["Gradient-norm top-k (importance), seed 0, comparison 2",
                                     "RS2: random subset, no replacement (control), seed 1, "
@@ -58,7 +62,7 @@ def test_job_names_and_rows_never_show_the_internal_id():
 
 
 def _windows_run(strategy: str, wall_s: float, epochs_run: int, cfg: RunConfig, n_train: int,
-                 k: int, **extra) -> views.RunInfo:
+                 k: int, **extra) -> RunInfo:
     run = _run(strategy, wall_s, epochs_run, cfg, k)
     return replace(run, summary={**run.summary, "n_train": n_train, **extra})
 
@@ -110,7 +114,7 @@ def test_runs_of_a_sweep_carry_their_worker_slowdown_to_the_job_manager_and_back
 
 
 def test_the_estimate_before_launch_counts_every_planned_epoch_and_says_where_from():
-    form = views.LaunchForm.defaults({"epochs": 10, "seeds": (0, 1)})
+    form = LaunchForm.defaults({"epochs": 10, "seeds": (0, 1)})
     configs = form.configs(DataConfig())
     assert len(configs) == 6  # 3 strategies x 2 seeds
     costs = estimate.EpochCosts({"full": 6.0, "gradnorm": 3.0}, 2, estimate.SAME)

@@ -1,5 +1,5 @@
 """Issue 20, points 2 and 7 in the library: a comparison is one batch across its seeds
-(`views.latest_batch` by `config.comparison_key`), the Train form launches strategies x seeds
+(`identity.latest_batch` by `config.comparison_key`), the Train form launches strategies x seeds
 (3 seeds by default, the seeds field read with a clear message), and a finished job shows the
 estimate stored at its launch beside the time it took."""
 
@@ -10,25 +10,27 @@ from dataclasses import replace
 
 import pytest
 
-from importance import estimate, evidence, views
+from importance import estimate, evidence
 from importance.config import DataConfig, RunConfig, TrainConfig
+from importance.launch import DEFAULT_SEEDS, LaunchForm, parse_seeds_field, seeds_field_text
+from importance.runs.identity import RunInfo, latest_batch
 from importance.runs.jobs import DONE, FAILED, Job
 
 
 def _runs(strategies: tuple[str, ...], seeds: tuple[int, ...], tag: str,
-          epochs: int = 16) -> list[views.RunInfo]:
+          epochs: int = 16) -> list[RunInfo]:
     """The runs one launch stores, in its order (`LaunchForm.configs`: seed by seed)."""
-    form = views.LaunchForm.defaults({"strategies": strategies, "seeds": seeds,
+    form = LaunchForm.defaults({"strategies": strategies, "seeds": seeds,
                                       "epochs": epochs})
-    return [views.RunInfo(f"{tag}-{k}", {"strategy": c.train.strategy}, c)
+    return [RunInfo(f"{tag}-{k}", {"strategy": c.train.strategy}, c)
             for k, c in enumerate(form.configs(DataConfig()))]
 
 
 def test_a_three_seed_launch_is_one_comparison():
     three = _runs(("full", "gradnorm", "rs2"), (0, 1, 2), "new")
-    assert views.latest_batch(three) == [r.run_id for r in three]
+    assert latest_batch(three) == [r.run_id for r in three]
     # while it runs: seed 0 done, seed 1 started, still one comparison
-    assert views.latest_batch(three[:4]) == [r.run_id for r in three[:4]]
+    assert latest_batch(three[:4]) == [r.run_id for r in three[:4]]
 
 
 @pytest.mark.parametrize("earlier", [
@@ -39,21 +41,21 @@ def test_a_three_seed_launch_is_one_comparison():
 ])
 def test_an_earlier_launch_ends_the_batch(earlier):
     new = _runs(("full", "gradnorm", "rs2"), (0, 1, 2), "new")
-    assert views.latest_batch(earlier + new) == [r.run_id for r in new]
+    assert latest_batch(earlier + new) == [r.run_id for r in new]
 
 
 def test_a_launch_of_fewer_seeds_after_more_is_its_own_batch():
     three = _runs(("full", "gradnorm", "rs2"), (0, 1, 2), "old")
     one = _runs(("full", "gradnorm", "rs2"), (0,), "new")
-    assert views.latest_batch(three + one) == [r.run_id for r in one]
+    assert latest_batch(three + one) == [r.run_id for r in one]
     two = _runs(("full", "gradnorm"), (0, 1), "two")
-    assert views.latest_batch(three + two) == [r.run_id for r in two]
+    assert latest_batch(three + two) == [r.run_id for r in two]
 
 
 def test_the_form_builds_one_config_per_strategy_and_seed_seed_by_seed():
-    form = views.LaunchForm.defaults()
-    assert form.seeds == views.DEFAULT_SEEDS == (0, 1, 2)
-    assert len(views.DEFAULT_SEEDS) == evidence.MIN_SEEDS  # the fewest that give an interval
+    form = LaunchForm.defaults()
+    assert form.seeds == DEFAULT_SEEDS == (0, 1, 2)
+    assert len(DEFAULT_SEEDS) == evidence.MIN_SEEDS  # the fewest that give an interval
     configs = form.configs(DataConfig())
     assert [(c.train.strategy, c.train.seed) for c in configs] == [
         (s, seed) for seed in (0, 1, 2) for s in ("full", "gradnorm", "rs2")]
@@ -70,9 +72,9 @@ def test_the_form_builds_one_config_per_strategy_and_seed_seed_by_seed():
                                          ("0-4", (0, 1, 2, 3, 4)), ("7-7", (7,)),
                                          ("2,0", (0, 2))])
 def test_the_seeds_field_reads_a_count_or_the_seeds(text, seeds):
-    assert views.parse_seeds_field(text) == seeds
+    assert parse_seeds_field(text) == seeds
     # the form's defaults are written so that they read back as themselves
-    assert views.parse_seeds_field(views.seeds_field_text(seeds)) == seeds
+    assert parse_seeds_field(seeds_field_text(seeds)) == seeds
 
 
 @pytest.mark.parametrize("text, message", [
@@ -87,7 +89,7 @@ def test_the_seeds_field_reads_a_count_or_the_seeds(text, seeds):
 ])
 def test_the_seeds_field_rejects_bad_input_naming_it(text, message):
     with pytest.raises(ValueError) as err:
-        views.parse_seeds_field(text)
+        parse_seeds_field(text)
     assert str(err.value).startswith(message)
 
 

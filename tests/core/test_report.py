@@ -1,5 +1,6 @@
 """importance.report: the self-contained HTML report (and `importance report`), the rounded CSV
-exports with units and settings, and the run context they share (importance.views)."""
+exports with units and settings, and the run context they share (importance.runcard,
+importance.provenance)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance import report, views
+from importance import report
 from importance.cli import main
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.provenance import run_is_synthetic
+from importance.runcard import run_card_table, run_names, run_step, steps_text
+from importance.runs.identity import RunInfo
 from importance.runs.store import RunStore
 from tests.conftest import make_series
 
@@ -132,7 +136,7 @@ def test_the_cli_writes_one_self_contained_report_with_its_charts(stored, tmp_pa
     assert len(figures) == 3  # validation MAE, time/energy by phase, forecast overlay
     mae, phases, overlay = figures.values()
     store = RunStore(runs_dir)
-    names = views.run_names([views.RunInfo(i, store.load(i).summary, store.load(i).config)
+    names = run_names([RunInfo(i, store.load(i).summary, store.load(i).config)
                              for i in demo])
     assert [t["name"] for t in mae] == [names[i] for i in demo]
     assert [len(_values(t["y"])) for t in mae] == [2, 2]  # one point per epoch
@@ -182,9 +186,9 @@ def test_report_refuses_unknown_runs_and_a_stray_baseline(stored, tmp_path, caps
     assert "not among the reported runs" in capsys.readouterr().err
 
 
-def _infos(runs_dir: Path, ids: list[str]) -> tuple[list[views.RunInfo], dict]:
+def _infos(runs_dir: Path, ids: list[str]) -> tuple[list[RunInfo], dict]:
     runs, preds = report.load_runs(RunStore(runs_dir), ids)
-    return runs, {r.run_id: views.run_step(preds[r.run_id]) for r in runs}
+    return runs, {r.run_id: run_step(preds[r.run_id]) for r in runs}
 
 
 def _sig_digits(v: float) -> int:
@@ -194,7 +198,7 @@ def _sig_digits(v: float) -> int:
 def test_the_energy_csv_is_rounded_with_units_and_settings(stored):
     runs_dir, demo, _ = stored
     runs, steps = _infos(runs_dir, demo)
-    names = views.run_names(runs)
+    names = run_names(runs)
     text = report.comparison_csv(runs, names, steps).decode()
     header = [line for line in text.splitlines() if line.startswith("# ")]
     assert any("SYNTHETIC DEMO DATA" in line for line in header)
@@ -224,7 +228,7 @@ def test_the_energy_csv_is_rounded_with_units_and_settings(stored):
 def test_the_forecast_csv_names_units_and_rounds(stored):
     runs_dir, _, upload = stored
     runs, steps = _infos(runs_dir, upload)
-    names = views.run_names(runs)
+    names = run_names(runs)
     table = pd.DataFrame([{"model": names[upload[0]], "kind": "neural", "MAE": 12.345678,
                            "RMSE": 20.1234567, "sMAPE %": 7.891234, "MAE vs full %": 0.0,
                            "time s": 1.23456789, "run id": upload[0]}])
@@ -244,24 +248,24 @@ def test_run_context_in_time_units_and_labels_that_tell_datasets_apart(stored):
     runs_dir, demo, upload = stored
     runs, steps = _infos(runs_dir, [*demo, *upload])
     assert [steps[r.run_id] for r in runs] == [TEN_MIN] * 3
-    assert views.steps_text(144, TEN_MIN) == "1 day (144 x 10 min)"
-    assert views.steps_text(1, TEN_MIN) == "10 min (1 step)"
-    assert views.steps_text(24, None) == "24 steps"
-    card = views.run_card_table(runs, views.run_names(runs), steps).set_index("run id")
+    assert steps_text(144, TEN_MIN) == "1 day (144 x 10 min)"
+    assert steps_text(1, TEN_MIN) == "10 min (1 step)"
+    assert steps_text(24, None) == "24 steps"
+    card = run_card_table(runs, run_names(runs), steps).set_index("run id")
     assert card.loc[demo[0], "lookback"] == "4 h (24 x 10 min)"
     assert card.loc[upload[0], "lookback"] == "2 h (12 x 10 min)"
     assert card.loc[demo[0], "data"] == "synthetic demo data"
     assert card.loc[upload[0], "data"] == "cell_42.csv"
     assert card.loc[demo[1], "strategy parameters"] == "keep ratio 0.5"
     assert card.loc[upload[0], "epochs"] == "1 / 1"
-    assert [views.run_is_synthetic(r) for r in runs] == [True, True, False]
+    assert [run_is_synthetic(r) for r in runs] == [True, True, False]
 
-    names = views.run_names(runs)  # two datasets: each name says which, briefly
+    names = run_names(runs)  # two datasets: each name says which, briefly
     assert names[demo[0]] == "Full data (baseline) · demo data"
     assert names[upload[0]] == "Full data (baseline) · cell_42.csv"
     assert len(set(names.values())) == 3
     assert all(len(n) <= 60 for n in names.values())
-    alone = views.run_names(runs[:2])  # one dataset: no dataset words
+    alone = run_names(runs[:2])  # one dataset: no dataset words
     assert all("demo" not in n for n in alone.values())
 
 

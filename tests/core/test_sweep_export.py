@@ -13,9 +13,9 @@ import pytest
 
 from importance import evidence
 from importance.config import DataConfig, RunConfig, TrainConfig
+from importance.runs.identity import RunInfo
 from importance.sweep import view
 from importance.sweep.store import SweepRecord
-from importance.views import RunInfo
 
 SERIES = ("5060", "4259")
 

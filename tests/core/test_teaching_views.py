@@ -1,6 +1,6 @@
-"""The Importance page's teaching helpers (importance.views): where the keep ratio cut, what the
-epochs without a selection by score did, the compact calendar, and what the extreme windows
-have in common."""
+"""The Importance page's teaching helpers (importance.aggregates.importance): where the keep
+ratio cut, what the epochs without a selection by score did, the compact calendar, and what
+the extreme windows have in common."""
 
 from __future__ import annotations
 
@@ -8,7 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance import timeaxis, views
+from importance import timeaxis
+from importance.aggregates.importance import (
+    WEEKDAYS,
+    epoch_list,
+    extreme_group_size,
+    extremes_text,
+    keep_cut,
+    score_histograms,
+    selection_days,
+    selection_week,
+    unscored_epochs_text,
+)
 
 
 def _gradnorm_like(n: int = 200, epochs: int = 5, keep: float = 0.7, warmup: int = 2):
@@ -34,7 +45,7 @@ def _gradnorm_like(n: int = 200, epochs: int = 5, keep: float = 0.7, warmup: int
 
 def test_the_cut_is_the_lowest_kept_score_of_each_epoch_that_selected_by_score():
     scores, selected, by_score = _gradnorm_like()
-    h = views.score_histograms(scores, selected, by_score=by_score)
+    h = score_histograms(scores, selected, by_score=by_score)
     for e in (2, 3, 4):
         kept = scores[e][selected[e]]
         assert h.cut[e] == pytest.approx(kept.min())
@@ -46,22 +57,22 @@ def test_the_cut_is_the_lowest_kept_score_of_each_epoch_that_selected_by_score()
 def test_no_cut_when_the_policy_keeps_high_and_low_scores():
     scores = np.array([[1.0, 2.0, 3.0, 4.0]])
     coin_flips = np.array([[True, False, True, False]])  # a low score kept, a high one dropped
-    h = views.score_histograms(scores, coin_flips, by_score=np.array([True]))
+    h = score_histograms(scores, coin_flips, by_score=np.array([True]))
     assert np.isnan(h.cut).all()
-    assert views.keep_cut(scores[0], np.array([False, False, True, True])) == 3.0
-    assert np.isnan(views.keep_cut(scores[0], np.ones(4, bool)))  # nothing dropped: no cut
+    assert keep_cut(scores[0], np.array([False, False, True, True])) == 3.0
+    assert np.isnan(keep_cut(scores[0], np.ones(4, bool)))  # nothing dropped: no cut
 
 
 def test_warm_up_epochs_are_said_in_words_and_left_out_of_the_histogram():
     scores, selected, by_score = _gradnorm_like(epochs=6)
-    h = views.score_histograms(scores, selected, by_score=by_score)
+    h = score_histograms(scores, selected, by_score=by_score)
     assert h.shown.tolist() == [2, 3, 4, 5]  # epoch 2 saw scores, yet picked at random
-    text = views.unscored_epochs_text(h)
+    text = unscored_epochs_text(h)
     assert text.startswith("Epochs 1-2: warm-up on a random subset (70% of the windows each "
                            "epoch), no scores used yet.")
     assert text.endswith("The histogram shows the epochs that selected by score (epochs 3-6).")
-    all_shown = views.score_histograms(scores[2:], selected[2:], by_score=by_score[2:])
-    assert views.unscored_epochs_text(all_shown) == ""
+    all_shown = score_histograms(scores[2:], selected[2:], by_score=by_score[2:])
+    assert unscored_epochs_text(all_shown) == ""
 
 
 def test_epochs_on_every_window_and_random_epochs_later_in_the_run():
@@ -70,14 +81,14 @@ def test_epochs_on_every_window_and_random_epochs_later_in_the_run():
     scores = np.array([[np.nan] * 4, [1.0, 2, 3, 4], [1.0, 2, 3, 4], [1.0, 2, 3, 4]])
     selected = np.array([[True] * 4, [False, False, True, True], [True, False, True, False],
                          [False, False, True, True]])
-    h = views.score_histograms(scores, selected, by_score=np.array([False, True, False, True]))
+    h = score_histograms(scores, selected, by_score=np.array([False, True, False, True]))
     assert h.shown.tolist() == [1, 3]
-    assert views.unscored_epochs_text(h) == (
+    assert unscored_epochs_text(h) == (
         "Epoch 1: every window, no scores yet. Epoch 3: a random subset (50% of the windows "
         "each epoch), not chosen by score. The histogram shows the epochs that selected by "
         "score (epochs 2 and 4).")
-    assert views.epoch_list(np.array([0, 1, 2, 5])) == "epochs 1-3 and 6"
-    assert views.epoch_list(np.array([4])) == "epoch 5"
+    assert epoch_list(np.array([0, 1, 2, 5])) == "epochs 1-3 and 6"
+    assert epoch_list(np.array([4])) == "epoch 5"
 
 
 def test_compact_calendar_is_weekday_by_hour_plus_a_day_strip():
@@ -86,11 +97,11 @@ def test_compact_calendar_is_weekday_by_hour_plus_a_day_strip():
     selected = np.zeros((2, len(times)), dtype=bool)
     selected[:, times.hour == 8] = True  # always 08:00 local
     selected[0, times.day_of_week == 6] = True  # Sundays in one epoch of two
-    week = views.selection_week(ns, selected, "Europe/Rome")
-    assert week.shape == (7, 24) and list(week.index) == list(views.WEEKDAYS)
+    week = selection_week(ns, selected, "Europe/Rome")
+    assert week.shape == (7, 24) and list(week.index) == list(WEEKDAYS)
     assert week.loc["Mon", 8] == 1.0 and week.loc["Mon", 9] == 0.0
     assert week.loc["Sun", 9] == 0.5 and week.loc["Sun", 8] == 1.0
-    days = views.selection_days(ns, selected, "Europe/Rome")
+    days = selection_days(ns, selected, "Europe/Rome")
     assert len(days) == 14 and days.index[0] == pd.Timestamp("2013-11-04")
     assert days.iloc[0] == pytest.approx(1 / 24)
     assert days[pd.Timestamp("2013-11-10")] == pytest.approx((23 * 0.5 + 1) / 24)  # a Sunday
@@ -110,7 +121,7 @@ def _hand_made():
 
 def test_extreme_windows_sentence_names_time_of_day_level_and_error():
     times, top, bottom, level, error = _hand_made()
-    text = views.extremes_text(times, top, bottom, level, error)
+    text = extremes_text(times, top, bottom, level, error)
     assert text.startswith("The 4 highest-scored windows: 4 of 4 at night (00:00-06:00; 28% of "
                            "all windows); level 3x the series median; the final model's error "
                            "5x the median window's.")
@@ -124,15 +135,15 @@ def test_extreme_windows_sentence_names_time_of_day_level_and_error():
 def test_extreme_windows_sentence_when_nothing_sets_them_apart():
     times, top, bottom, _, _ = _hand_made()
     flat = np.ones(100)
-    text = views.extremes_text(times, np.array([1, 9, 14, 20]), np.array([3, 10, 15, 22]),
+    text = extremes_text(times, np.array([1, 9, 14, 20]), np.array([3, 10, 15, 22]),
                                flat, flat)
     assert "spread over the day" in text and "level near the series median (1.0x)" in text
     assert text.endswith("do not differ clearly in time of day, level or error here.")
     daily = pd.date_range("2024-01-01", periods=100, freq="D")  # every window at 00:00
-    assert "night" not in views.extremes_text(daily, top, bottom, flat, flat)
-    only_times = views.extremes_text(times, top, bottom)  # no level or error stored
+    assert "night" not in extremes_text(daily, top, bottom, flat, flat)
+    only_times = extremes_text(times, top, bottom)  # no level or error stored
     assert "at night" in only_times and "level" not in only_times and "error" not in only_times
-    assert views.extremes_text(daily, top, bottom) == ""  # nothing to say at all
+    assert extremes_text(daily, top, bottom) == ""  # nothing to say at all
 
 
 def test_extreme_windows_levels_are_relative_to_their_own_series():
@@ -140,21 +151,21 @@ def test_extreme_windows_levels_are_relative_to_their_own_series():
     owner = np.zeros(100, dtype=np.int64)
     owner[50:] = 1
     level[50:] *= 1000  # a much bigger second series: the bottom group is still below its own
-    text = views.extremes_text(times, top, bottom, level, error, owner)
+    text = extremes_text(times, top, bottom, level, error, owner)
     assert "level 0.5x the series median" in text and "level 3x the series median" in text
 
 
 def test_extreme_group_size():
-    assert views.extreme_group_size(2000, 4) == 100  # the top 5%
-    assert views.extreme_group_size(40, 4) == 4  # never fewer than the panels shown
-    assert views.extreme_group_size(6, 4) == 3  # never more than half
+    assert extreme_group_size(2000, 4) == 100  # the top 5%
+    assert extreme_group_size(40, 4) == 4  # never fewer than the panels shown
+    assert extreme_group_size(6, 4) == 3  # never more than half
 
 
 def test_a_trait_counts_only_when_the_top_group_has_it():
     """Top windows near the median level, bottom ones at twice it: not "low-traffic"."""
     times, top, bottom, level, error = _hand_made()
     level[top], level[bottom] = 1.1, 2.0
-    text = views.extremes_text(times, top, bottom, level, error)
+    text = extremes_text(times, top, bottom, level, error)
     assert "level near the series median (1.1x)" in text and "level 2x the series median" in text
     assert "traffic" not in text
     assert "single out the windows the model still gets wrong and night windows." in text

@@ -12,7 +12,7 @@ import pytest
 from importance import verdict as vd
 from importance.config import RunConfig, TrainConfig, WindowConfig, comparison_key
 from importance.evidence import improvement, interval, seeds_to_decide
-from importance.views import RunInfo
+from importance.runs.identity import RunInfo
 
 ESTIMATED = "CPU energy estimated from CPU load (no hardware energy counters on this machine)"
 WINNER_WORDS = ("Best trade-off", "is better", "beats")

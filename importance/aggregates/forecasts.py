@@ -1,0 +1,144 @@
+"""The Forecasts page's figures and words: a run's test forecasts per series, step and clock,
+metrics per series, the errors on spike and ordinary windows against each run's baseline, and
+a classical model's forecasts laid out like a run's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importance.metrics import SPIKE_QUANTILE, spike_split
+from importance.runs.identity import RunInfo
+from importance.timeaxis import wall_clock
+
+
+def run_series(run: RunInfo) -> tuple[str, ...]:
+    """The series a run trained one model on; () for a run on one series."""
+    series = run.config.data.series
+    return series if isinstance(series, tuple) else ()
+
+
+def of_series(pred: pd.DataFrame, series: str | None) -> pd.DataFrame:
+    """A run's test forecasts of one of its series (all of them for a one-series run)."""
+    if series is None or "series" not in pred:
+        return pred
+    return pred.loc[pred["series"] == series].reset_index(drop=True)
+
+
+def series_metrics(summary: Mapping[str, Any], series: str | None) -> dict[str, float]:
+    """Test MAE, RMSE and sMAPE of one series of a run on several (`summary["per_series"]`),
+    else the summary's own (pooled over its series)."""
+    part = next((p for p in summary.get("per_series") or [] if p["series"] == series), summary)
+    return {k: part[k] for k in ("test_mae", "test_rmse", "test_smape")}
+
+
+def per_series_table(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:
+    """Test MAE of each series (rows) per run (columns) for runs on several series, then the
+    MAE pooled over all their test windows (the runs' headline figure)."""
+    runs = [r for r in runs if r.summary.get("per_series")]
+    if not runs:
+        return pd.DataFrame()
+    table = pd.DataFrame({names.get(r.run_id, r.label): pd.Series(
+        {p["series"]: p["test_mae"] for p in r.summary["per_series"]}) for r in runs})
+    pooled = pd.DataFrame([{names.get(r.run_id, r.label): r.summary["test_mae"] for r in runs}],
+                          index=["all (pooled)"])
+    return pd.concat([table, pooled]).rename_axis("series").reset_index()
+
+
+def prediction_windows(pred: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A predictions frame as windows: actual (N, H), forecast (N, H), and each window's
+    series (N,) (None without a `series` column), by series, origin and step."""
+    keys = ["series", "origin"] if "series" in pred else ["origin"]
+    f = pred.sort_values([*keys, "step"])
+    h = int(f["step"].max()) if len(f) else 1
+    actual = f["actual"].to_numpy(dtype=np.float64).reshape(-1, h)
+    forecast = f["forecast"].to_numpy(dtype=np.float64).reshape(-1, h)
+    series = f["series"].astype(str).to_numpy()[::h] if "series" in f else None
+    return actual, forecast, series
+
+
+def window_thresholds(series: np.ndarray | None,
+                      thresholds: Mapping[str | None, float]) -> float | np.ndarray:
+    """Each window's spike threshold: its series' own (`metrics.spike_thresholds`), or the
+    one threshold of a one-series run."""
+    if series is None or None in thresholds:
+        return float(thresholds.get(None, next(iter(thresholds.values()))))
+    return np.array([thresholds.get(s, np.nan) for s in series], dtype=np.float64)
+
+
+def spike_table(preds: Mapping[str, pd.DataFrame], thresholds: Mapping[str | None, float],
+                names: Mapping[str, str],
+                baselines: str | Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per run (`preds`: run id -> its test predictions frame): test MAE on ordinary and on
+    spike windows (`metrics.spike_split`: a window with a target step above its series' spike
+    threshold), the spike windows' count and, with baselines among `preds` (one run id for
+    all, or run id -> the id of its baseline of the same seed, `identity.seed_baselines`),
+    each MAE's change against its baseline's in percent."""
+    rows, splits = [], {}
+    for run_id, pred in preds.items():
+        actual, forecast, series = prediction_windows(pred)
+        sp = splits[run_id] = spike_split(actual, forecast, window_thresholds(series, thresholds))
+        rows.append({"model": names.get(run_id, run_id), "MAE ordinary": sp.mae_ordinary,
+                     "MAE spikes": sp.mae_spike, "spike windows": sp.n_spike,
+                     "test windows": sp.n_ordinary + sp.n_spike})
+    table = pd.DataFrame(rows)
+    refs = ({r: baselines for r in preds} if isinstance(baselines, str)
+            else dict(baselines or {}))
+    base = [splits.get(refs.get(r, "")) for r in preds]
+    if any(b is not None for b in base) and not table.empty:
+        nan = float("nan")
+        table["ordinary vs full %"] = [100 * (sp.mae_ordinary / b.mae_ordinary - 1) if b
+                                       else nan for sp, b in zip(splits.values(), base,
+                                                                 strict=True)]
+        table["spikes vs full %"] = [100 * (sp.mae_spike / b.mae_spike - 1) if b else nan
+                                     for sp, b in zip(splits.values(), base, strict=True)]
+    return table
+
+
+def spike_sentence(thresholds: Mapping[str | None, float], table: pd.DataFrame) -> str:
+    """What a spike window is here, and how many there are, in one sentence."""
+    if None in thresholds:
+        where = (f"the {SPIKE_QUANTILE:.0f}th percentile of the training targets "
+                 f"({thresholds[None]:,.2f} in original units)")
+    else:
+        each = ", ".join(f"{k}: {v:,.2f}" for k, v in thresholds.items())
+        where = (f"the {SPIKE_QUANTILE:.0f}th percentile of its own series' training targets "
+                 f"({each} in original units)")
+    n, total = (int(table["spike windows"].iloc[0]), int(table["test windows"].iloc[0])) \
+        if not table.empty else (0, 0)
+    return (f"Spike windows: the {n:,} of {total:,} test windows with a target step above "
+            f"{where}; loss-driven policies (gradient-norm top-k, selective backprop, "
+            "InfoBatch) train the high-error windows, often the spikes, more often than the "
+            "others: compare their change on each kind.")
+
+
+def at_step(pred: pd.DataFrame, step: int) -> pd.DataFrame:
+    """Forecasts `step` steps ahead (1 = next step), one row per time, sorted by time."""
+    out = pred.loc[pred["step"] == step, ["time", "actual", "forecast"]]
+    return out.sort_values("time").reset_index(drop=True)
+
+
+def on_clock(frame: pd.DataFrame, tz: str | None) -> pd.DataFrame:
+    """Forecasts (`at_step`) with `time` as naive wall-clock times of the run's clock `tz`
+    (`provenance.run_tz`), to draw and to group by hour. Order and match rows on the stored
+    times first: an aware series' wall clock repeats an hour when summer time ends."""
+    return frame.assign(time=wall_clock(frame["time"], tz))
+
+
+def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataFrame:
+    """A classical model's (N_test, horizon) forecasts laid out like a run's predictions frame.
+
+    `template` is a neural run's predictions frame on the same data and windows: its origins,
+    in time order, are the test windows in order.
+    """
+    origins = np.sort(template["origin"].unique())
+    horizon = int(template["step"].max())
+    if predictions.shape != (len(origins), horizon):
+        raise ValueError(f"classical forecasts have shape {predictions.shape}; the run's test "
+                         f"windows need ({len(origins)}, {horizon})")
+    df = template.sort_values(["origin", "step"]).reset_index(drop=True).copy()
+    df["forecast"] = predictions.ravel()
+    return df

@@ -1,0 +1,425 @@
+"""The Importance page's figures and words: per-epoch score histograms and where the keep ratio
+cut, which epochs selected by score, the selection by calendar day, weekday and hour, the
+highest- and lowest-scored windows and what they have in common, how scores relate to the
+error, and the loss weights of reweighting strategies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importance.timeaxis import from_ns
+
+
+@dataclass(frozen=True)
+class ScoreHistograms:
+    """Per-epoch counts of scored windows in shared bins, split into kept and dropped."""
+
+    edges: np.ndarray  # (B+1,) bin edges (log-spaced when `log`)
+    kept: np.ndarray  # (E, B) windows trained in that epoch
+    dropped: np.ndarray  # (E, B) windows scored but not trained
+    log: bool
+    scored: np.ndarray  # (E,) bool: the epoch selected by score (False: warm-up, all windows)
+    # (E,) where the keep ratio cut: the lowest score kept in an epoch that selected by score
+    # and kept exactly the top of its scores (every kept score >= every dropped one); NaN for
+    # other epochs and for policies with no single cut (sampling, coin flips, pools)
+    cut: np.ndarray
+    share: np.ndarray  # (E,) share of all windows trained in the epoch
+
+    @property
+    def centers(self) -> np.ndarray:
+        e = self.edges
+        return np.sqrt(e[:-1] * e[1:]) if self.log else (e[:-1] + e[1:]) / 2
+
+    @property
+    def shown(self) -> np.ndarray:
+        """Indices of the epochs to draw: those that selected by score and saw a score; if
+        none did, every epoch that saw one (`unscored_epochs_text` says what the rest did)."""
+        seen = (self.kept + self.dropped).sum(axis=1) > 0
+        by_score = np.flatnonzero(self.scored & seen)
+        return by_score if by_score.size else np.flatnonzero(seen)
+
+
+def has_scores(scores: np.ndarray) -> bool:
+    """True when any window has a finite score (strategies like `full` compute none)."""
+    return bool(np.isfinite(scores).any())
+
+
+def score_histograms(scores: np.ndarray, selected: np.ndarray, bins: int = 40,
+                     by_score: np.ndarray | None = None) -> ScoreHistograms:
+    """Pre-binned score distributions per epoch (E, N) -> (E, bins), shared bins over epochs.
+
+    Scores span orders of magnitude, so bins are log-spaced over the positive scores (from the
+    0.1th percentile; smaller or zero scores land in the first bin) unless that is impossible.
+    `by_score`: the run's stored `epochs_by_score` (None: inferred, `score_based_epochs`).
+    """
+    finite = scores[np.isfinite(scores)]
+    if finite.size == 0:
+        raise ValueError("no finite scores: this run computed no importance scores")
+    pos = finite[finite > 0]
+    log = pos.size > 0 and pos.max() > pos.min()
+    if log:
+        lo, hi = np.percentile(pos, 0.1), pos.max()
+        edges = np.geomspace(lo, hi * (1 + 1e-9), bins + 1)
+    else:
+        lo, hi = float(finite.min()), float(finite.max())
+        edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+    n_epochs = scores.shape[0]
+    kept = np.zeros((n_epochs, bins), dtype=np.int64)
+    dropped = np.zeros((n_epochs, bins), dtype=np.int64)
+    based = score_based_epochs(scores, by_score)
+    for e in range(n_epochs):
+        s = scores[e]
+        ok = np.isfinite(s)
+        clipped = np.clip(s[ok], edges[0], edges[-1])
+        sel = selected[e][ok]
+        kept[e] = np.histogram(clipped[sel], edges)[0]
+        dropped[e] = np.histogram(clipped[~sel], edges)[0]
+    cut = np.array([keep_cut(scores[e], selected[e]) if based[e] else np.nan
+                    for e in range(n_epochs)])
+    share = (selected.mean(axis=1) if selected.shape[1] else np.zeros(n_epochs)).astype(float)
+    return ScoreHistograms(edges, kept, dropped, log, based, cut, share)
+
+
+def keep_cut(scores: np.ndarray, selected: np.ndarray) -> float:
+    """The score where one epoch's selection cut (N,) -> float: the lowest kept score when
+    the kept windows are exactly the top of the scored ones (every kept score >= every
+    dropped score, some of each), else NaN: a sampling or coin-flip policy has no single cut."""
+    ok = np.isfinite(scores)
+    kept, dropped = scores[ok & selected], scores[ok & ~selected]
+    if kept.size == 0 or dropped.size == 0 or kept.min() < dropped.max():
+        return float("nan")
+    return float(kept.min())
+
+
+def _epoch_span(first: int, last: int) -> str:
+    return f"Epoch {first + 1}" if first == last else f"Epochs {first + 1}-{last + 1}"
+
+
+def _consecutive(indices: np.ndarray) -> list[np.ndarray]:
+    indices = np.asarray(indices)
+    return np.split(indices, np.flatnonzero(np.diff(indices) > 1) + 1) if indices.size else []
+
+
+def epoch_list(indices: np.ndarray) -> str:
+    """Epoch indices (from 0) in words, numbered from 1: "epochs 3-5 and 8", "epoch 2"."""
+    parts = [f"{r[0] + 1}" if len(r) == 1 else f"{r[0] + 1}-{r[-1] + 1}"
+             for r in _consecutive(indices)]
+    if not parts:
+        return "no epoch"
+    many = len(parts) > 1 or "-" in parts[0]
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ("epochs " if many else "epoch ") + words
+
+
+def unscored_epochs_text(h: ScoreHistograms) -> str:
+    """What the epochs left out of the histograms (`ScoreHistograms.shown`) trained instead,
+    one sentence per run of consecutive epochs ("Epochs 1-2: warm-up on a random subset
+    (70% of the windows each epoch), no scores used yet."); "" when every epoch is shown."""
+    hidden = np.setdiff1d(np.arange(len(h.scored)), h.shown)
+    if hidden.size == 0:
+        return ""
+    out = []
+    for run in _consecutive(hidden):
+        first, last = int(run[0]), int(run[-1])
+        share = h.share[run]
+        span = _epoch_span(first, last)
+        if np.all(share >= 1.0):
+            what = ("every window, no scores yet" if first == 0
+                    else "every window, no selection")
+        else:
+            pct = (f"{share.mean():.0%}" if np.ptp(share) < 0.005
+                   else f"{share.min():.0%}-{share.max():.0%}")
+            what = (f"warm-up on a random subset ({pct} of the windows each epoch), no scores "
+                    "used yet" if first == 0
+                    else f"a random subset ({pct} of the windows each epoch), not chosen by score")
+        out.append(f"{span}: {what}.")
+    shown = h.shown
+    if shown.size and h.scored[shown].all():
+        out.append(f"The histogram shows the epochs that selected by score "
+                   f"({epoch_list(shown)}).")
+    elif shown.size:
+        out.append(f"No epoch selected by score; the histogram shows the epochs whose "
+                   f"selection saw scores ({epoch_list(shown)}).")
+    return " ".join(out)
+
+
+def epochs_by_score(summary: Mapping[str, Any]) -> np.ndarray | None:
+    """(E,) bool: the epochs whose strategy declared it selected by score; None for runs
+    stored before the flag (`EpochRecord.selected_by_score`)."""
+    epochs = summary.get("epochs") or []
+    if not epochs or any("selected_by_score" not in e for e in epochs):
+        return None
+    return np.array([bool(e["selected_by_score"]) for e in epochs])
+
+
+def score_based_epochs(scores: np.ndarray, by_score: np.ndarray | None = None) -> np.ndarray:
+    """(E, N) -> (E,) bool: epochs that selected by score, as the run declared (`by_score`),
+    or, for runs stored without it, inferred: epochs whose selection saw any score."""
+    if by_score is not None:
+        return np.asarray(by_score, dtype=bool)
+    return np.isfinite(scores).any(axis=1)
+
+
+def selection_to_show(scores: np.ndarray, selected: np.ndarray,
+                      by_score: np.ndarray | None = None) -> np.ndarray:
+    """The epochs' selections that reflect the strategy: score-based epochs when there are
+    any (an importance strategy's warm-up epochs pick at random), else every epoch."""
+    based = score_based_epochs(scores, by_score)
+    return selected[based] if based.any() else selected
+
+
+def selection_share(selected: np.ndarray) -> np.ndarray:
+    """Share of epochs in which each window was trained, (E, N) -> (N,)."""
+    return selected.mean(axis=0) if selected.size else np.zeros(selected.shape[1])
+
+
+def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
+                       tz: str | None) -> pd.DataFrame:
+    """Day (rows, date) x time of day (columns "HH:MM") map of the selection share, on the
+    run's clock `tz` (`provenance.run_tz`). One row per day: too tall to draw for long runs,
+    so the page draws `selection_week` and `selection_days` instead.
+
+    Cells without a train window (stride > 1, other splits) are NaN.
+    """
+    t = from_ns(times_ns, tz)
+    df = pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "tod": t.strftime("%H:%M"),
+                       "share": selection_share(selected)})
+    table = df.pivot_table(index="date", columns="tod", values="share", aggfunc="mean")
+    return table.sort_index().reindex(columns=sorted(table.columns))
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def selection_week(times_ns: np.ndarray, selected: np.ndarray,
+                   tz: str | None) -> pd.DataFrame:
+    """Weekday (rows, Mon..Sun) x hour of day (columns 0..23) map of the mean selection
+    share of the windows whose first target falls there, on the run's clock `tz`: the
+    compact calendar (7 rows whatever the length of the training period). NaN: no window."""
+    t = from_ns(times_ns, tz)
+    share = pd.Series(selection_share(selected))
+    table = share.groupby([t.day_of_week, t.hour]).mean().unstack()
+    table = table.reindex(index=range(7), columns=range(24))
+    table.index = list(WEEKDAYS)
+    return table
+
+
+def selection_days(times_ns: np.ndarray, selected: np.ndarray, tz: str | None) -> pd.Series:
+    """Mean selection share per calendar day (index: midnight of each day with a window, as a
+    naive date on the run's clock `tz`): the one-row strip under the weekly map."""
+    t = from_ns(times_ns, tz)
+    days = pd.DatetimeIndex(t.tz_localize(None) if t.tz is not None else t).normalize()
+    return pd.Series(selection_share(selected)).groupby(days).mean()
+
+
+def selection_by_hour(times_ns: np.ndarray, selected: np.ndarray,
+                      tz: str | None) -> pd.Series:
+    """Mean selection share by hour of day (index 0..23, on the run's clock `tz`) of each
+    window's first target."""
+    t = from_ns(times_ns, tz)
+    share = pd.Series(selection_share(selected)).groupby(t.hour).mean()
+    return share.reindex(range(24))
+
+
+def latest_scores(scores: np.ndarray) -> np.ndarray:
+    """Each window's most recent finite score over epochs, (E, N) -> (N,); NaN if never scored."""
+    out = np.full(scores.shape[1], np.nan)
+    for row in scores:
+        ok = np.isfinite(row)
+        out[ok] = row[ok]
+    return out
+
+
+def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the k highest and the k lowest finite scores (highest first, lowest first)."""
+    ok = np.flatnonzero(np.isfinite(score))
+    order = ok[np.argsort(score[ok], kind="stable")]
+    k = min(k, len(order) // 2) if len(order) > 1 else len(order)
+    return order[::-1][:k], order[:k]
+
+
+EXTREME_SHARE = 0.05  # the extreme-window sentence describes the top and bottom 5%
+DAY_PARTS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 24))
+
+
+def extreme_group_size(n_scored: int, shown: int, share: float = EXTREME_SHARE) -> int:
+    """How many windows the sentence on the extremes describes per end: the top `share` of
+    the scored windows, at least the `shown` panels, at most half of them."""
+    return max(min(shown, n_scored // 2), min(int(np.ceil(share * n_scored)), n_scored // 2))
+
+
+def _relative(values: np.ndarray, owner: np.ndarray | None) -> np.ndarray:
+    """Each value over the median of its own series' values (NaN where that is not > 0)."""
+    values = np.asarray(values, dtype=float)
+    groups = np.zeros(len(values), dtype=np.int64) if owner is None else np.asarray(owner)
+    out = np.full(len(values), np.nan)
+    for g in np.unique(groups):
+        m = groups == g
+        med = np.nanmedian(values[m]) if np.isfinite(values[m]).any() else np.nan
+        if np.isfinite(med) and med > 0:
+            out[m] = values[m] / med
+    return out
+
+
+def _times_clause(hours: np.ndarray, idx: np.ndarray) -> tuple[str, str | None]:
+    """("3 of 4 at night (00:00-06:00; 25% of all windows)", "night") or a spread."""
+    counts = [(int(((hours[idx] >= a) & (hours[idx] < b)).sum()), name, a, b)
+              for name, a, b in DAY_PARTS]
+    c, name, a, b = max(counts)
+    if 2 * c < len(idx) or c == 0:
+        return "spread over the day", None
+    base = float(((hours >= a) & (hours < b)).mean())
+    where = "at night" if name == "night" else f"in the {name}"
+    return f"{c} of {len(idx)} {where} ({a:02d}:00-{b:02d}:00; {base:.0%} of all windows)", name
+
+
+def _ratio_words(ratio: float, what: str, of: str) -> str:
+    """"level 2.1x the series median", "error near the median window's (1.1x)"."""
+    if 0.8 < ratio < 1.25:
+        return f"{what} near {of} ({ratio:.1f}x)"
+    return f"{what} {ratio:.2g}x {of}"
+
+
+def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
+                  level: np.ndarray | None = None, error: np.ndarray | None = None,
+                  owner: np.ndarray | None = None) -> str:
+    """What the highest- and lowest-scored windows have in common, in words: the time of day
+    of their first target (in 6-hour parts, against the share of all windows there), their
+    level (the first target over its series' median, median over the group) and the final
+    model's error on them (over the median window's error, median over the group), then the
+    lesson. `times`, `level`, `error`, `owner` (series index of each window, runs on several
+    series): one entry per training window; `top`, `bottom`: window indices."""
+    hours = np.asarray(pd.DatetimeIndex(times).hour)
+    varied = len(np.unique(hours // 6)) > 1  # daily data: every window at 00:00, say nothing
+    rel_level = _relative(level, owner) if level is not None else None
+    rel_error = _relative(error, None) if error is not None else None
+    facts: dict[str, dict[str, Any]] = {}
+    sentences = []
+    for label, idx in (("highest", np.asarray(top)), ("lowest", np.asarray(bottom))):
+        if idx.size == 0:
+            continue
+        parts, fact = [], {}
+        if varied:
+            text, fact["part"] = _times_clause(hours, idx)
+            parts.append(text)
+        for key, rel, what, of in (
+                ("level", rel_level, "level", "the series median"),
+                ("error", rel_error, "the final model's error", "the median window's")):
+            vals = rel[idx][np.isfinite(rel[idx])] if rel is not None else np.array([])
+            if vals.size:
+                fact[key] = float(np.median(vals))
+                parts.append(_ratio_words(fact[key], what, of))
+        facts[label] = fact
+        if parts:
+            sentences.append(f"The {idx.size} {label}-scored windows: " + "; ".join(parts) + ".")
+    if not sentences:
+        return ""
+    hi, lo = facts.get("highest", {}), facts.get("lowest", {})
+    traits = []  # a trait counts when the top group has it and the bottom group clearly less
+    if "error" in hi and "error" in lo:
+        if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"]:
+            traits.append("the windows the model still gets wrong")
+        elif hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]:
+            traits.append("windows the model already fits well")
+    if "level" in hi and "level" in lo:
+        if hi["level"] >= 1.25 and hi["level"] > 1.25 * lo["level"]:
+            traits.append("high-traffic windows")
+        elif hi["level"] <= 0.8 and lo["level"] > 1.25 * hi["level"]:
+            traits.append("low-traffic windows")
+    if hi.get("part") and hi.get("part") != lo.get("part"):
+        traits.append("night windows" if hi["part"] == "night" else f"{hi['part']} windows")
+    if traits:
+        lesson = ("Lesson: in this run the highest scores single out "
+                  + (traits[0] if len(traits) == 1
+                     else ", ".join(traits[:-1]) + " and " + traits[-1]) + ".")
+    else:
+        lesson = ("The highest and lowest scores do not differ clearly in time of day, level or "
+                  "error here.")
+    return " ".join([*sentences, lesson])
+
+
+def window_slice(series: pd.Series, target_time: pd.Timestamp, lookback: int,
+                 horizon: int) -> tuple[pd.Series, pd.Series]:
+    """A window's input (lookback steps) and target (horizon steps) from the original series."""
+    pos = series.index.get_indexer([target_time])[0]
+    if pos < 0:
+        raise KeyError(f"{target_time} is not in the series")
+    return (series.iloc[max(pos - lookback, 0):pos], series.iloc[pos:pos + horizon])
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation (`scipy.stats.spearmanr`, average ranks for ties) over the
+    pairs where both are finite; NaN with fewer than 3 pairs or a constant side."""
+    from scipy.stats import spearmanr  # scipy takes 0.5 s to import: only when asked
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
+        return float("nan")
+    return float(spearmanr(a[ok], b[ok]).statistic)
+
+
+def correlation_words(rho: float) -> str:
+    """A rank correlation in plain words."""
+    if not np.isfinite(rho):
+        return "not enough scored windows to tell"
+    size = abs(rho)
+    strength = ("strong" if size >= 0.7 else "moderate" if size >= 0.4
+                else "weak" if size >= 0.2 else "little or no")
+    sign = "" if size < 0.2 else (" positive" if rho > 0 else " negative")
+    return f"{strength}{sign} relation"
+
+
+def hour_extremes_text(hourly: Mapping[str, pd.Series]) -> str:
+    """For each run, the hour kept most and least often, in one sentence each."""
+    out = []
+    for name, share in hourly.items():
+        s = share.dropna()
+        if s.empty or s.max() - s.min() < 1e-9:
+            continue
+        out.append(f"{name} kept {int(s.idxmax()):02d}:00-{int(s.idxmax()) + 1:02d}:00 most "
+                   f"({s.max():.0%}) and {int(s.idxmin()):02d}:00-{int(s.idxmin()) + 1:02d}:00 "
+                   f"least ({s.min():.0%}).")
+    return " ".join(out)
+
+
+def is_reweighted(weights: np.ndarray | None, selected: np.ndarray) -> bool:
+    """Whether a run trained any selected window with a loss weight other than 1 (InfoBatch's
+    1/(1-r), importance sampling's mean(s)/s_i); False without stored weights."""
+    if weights is None:
+        return False
+    w = np.asarray(weights)[np.asarray(selected, dtype=bool)]
+    return bool(w.size and (np.abs(w - 1) > 1e-6).any())
+
+
+def weight_table(weights: np.ndarray, selected: np.ndarray) -> pd.DataFrame:
+    """Per epoch (from 1), the loss weights of the windows trained that epoch, (E, N) -> E
+    rows: how many were trained, the share with a weight other than 1, min, mean and max."""
+    w = np.asarray(weights, dtype=np.float64)
+    sel = np.asarray(selected, dtype=bool)
+    rows = []
+    for e in range(w.shape[0]):
+        we = w[e, sel[e]]  # (k,)
+        rows.append({"epoch": e + 1, "trained": int(we.size),
+                     "reweighted %": 100 * float((np.abs(we - 1) > 1e-6).mean())
+                     if we.size else float("nan"),
+                     "min": float(we.min()) if we.size else float("nan"),
+                     "mean": float(we.mean()) if we.size else float("nan"),
+                     "max": float(we.max()) if we.size else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def weights_text(name: str, table: pd.DataFrame) -> str:
+    """One sentence on a reweighted run's `weight_table`: in how many epochs it reweighted,
+    what share of the trained windows, and the weights' range."""
+    on = table[table["reweighted %"] > 0]
+    if on.empty:
+        return f"{name} trained every selected window with weight 1."
+    return (f"{name} reweighted windows in {len(on)} of {len(table)} epochs: "
+            f"{on['reweighted %'].mean():.0f}% of the trained windows there on average, with "
+            f"weights from {on['min'].min():.3g} to {on['max'].max():.3g}.")
