@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import entry, sidebar
+from ui import entry, sidebar, sweep_explore
 from ui import sweep as ui
 
 entry.require_entry()
@@ -38,4 +38,4 @@ ui.follow(mgr)
 
 st.divider()
 st.subheader("Explore a sweep")
-ui.explore(mgr.snapshot().get("sweep_id"))
+sweep_explore.explore(mgr.snapshot().get("sweep_id"))
