@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from importance import verdict
+from importance.aggregates.energy import energy_to_accuracy_display, energy_to_accuracy_verdict
 from importance.cli_options import (
     SERIES_ID,
     add_data,
@@ -281,9 +282,8 @@ def print_energy_to_accuracy(table: pd.DataFrame, baseline: dict | None, seed: i
                              runs: Sequence[StoredRun]) -> None:
     """The cost of each neural run of one seed to first reach 90/95/99/100% of the
     baseline's best validation accuracy (`importance.energy_to_accuracy`) and its definition;
-    one seed, so indicative: the views' sentence states what was measured."""
-    from importance.views import energy_to_accuracy_display, energy_to_accuracy_verdict
-
+    one seed, so indicative: the sentence of `importance.aggregates.energy` states what was
+    measured."""
     if table.empty or baseline is None:
         print("\nenergy to accuracy: needs a full-data run to measure against "
               "(--strategies full,...)")
