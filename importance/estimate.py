@@ -5,6 +5,7 @@ the time the jobs took, and a running batch's progress. No streamlit, no torch."
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -122,20 +123,40 @@ def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig, windows: int | None = N
 @dataclass(frozen=True)
 class Estimate:
     """A comparison's time before its launch: each run's expected seconds in launch order
-    (the first includes `start_s`, the job worker's start), from `costs`."""
+    (the first includes `start_s`, the job workers' start), from `costs`, trained `lanes` at
+    a time (the job manager's lanes)."""
 
     runs: tuple[float, ...]
     costs: EpochCosts
     start_s: float = 0.0
+    lanes: int = 1
 
     @property
     def seconds(self) -> float:
-        return float(sum(self.runs))
+        """The comparison's wall time: the runs in launch order, each on the lane free first,
+        after the workers' start."""
+        if not self.runs:
+            return 0.0
+        return self.start_s + makespan([self.runs[0] - self.start_s, *self.runs[1:]],
+                                       self.lanes)
+
+
+def makespan(seconds: Sequence[float], lanes: int, busy: Sequence[float] = ()) -> float:
+    """When the last of `seconds` ends, each started in order on the lane free first; `busy`:
+    the seconds the lanes are still taken by runs under way.
+
+    >>> makespan([3, 3, 3], 1), makespan([3, 3, 3], 2), makespan([1], 2, busy=[5])
+    (9.0, 6.0, 5.0)
+    """
+    free = sorted([*busy, *[0.0] * max(1, lanes)])[-max(1, lanes):]  # a heap: sorted
+    for sec in seconds:
+        heapq.heappush(free, heapq.heappop(free) + float(sec))
+    return float(max(free))
 
 
 def comparison_estimate(configs: Sequence[RunConfig], costs: EpochCosts,
-                        start_s: float = 0.0) -> Estimate:
-    """How long a comparison of `configs` (one run each, one after another) takes at the
+                        start_s: float = 0.0, lanes: int = 1) -> Estimate:
+    """How long a comparison of `configs` (one run each, `lanes` at a time) takes at the
     learned costs: each run's planned epochs x the share stored runs ran (early stopping) at its
     strategy's seconds per epoch, plus `RUN_OVERHEAD_S`; the first run also waits `start_s` for
     the job worker to start (0 when it is up). A strategy not measured costs full data's epoch
@@ -154,7 +175,7 @@ def comparison_estimate(configs: Sequence[RunConfig], costs: EpochCosts,
                 else DEFAULT_EPOCH_S * len(c.data.members()))
         out.append(RUN_OVERHEAD_S + c.train.epochs * costs.epoch_share * rate
                    + (start_s if k == 0 else 0.0))
-    return Estimate(tuple(out), costs, start_s)
+    return Estimate(tuple(out), costs, start_s, max(1, lanes))
 
 
 def _runs_words(n: int) -> str:
@@ -183,11 +204,14 @@ def estimate_caption(est: Estimate) -> str:
     it." (`cost_basis`), with the job worker's start when it is counted."""
     from importance.sweep.view import duration_words
 
-    start = (f", {duration_words(est.start_s)} of it to start the job worker" if est.start_s
+    workers = "the job workers" if est.lanes > 1 else "the job worker"
+    start = (f", {duration_words(est.start_s)} of it to start {workers}" if est.start_s
              else "")
     n = len(est.runs)
+    order = (f", {min(est.lanes, n)} at a time" if est.lanes > 1
+             else ", one after another") if n != 1 else ""
     return (f"About {duration_words(est.seconds)} for this comparison ({n} run"
-            f"{'s, one after another' if n != 1 else ''}{start}), {cost_basis(est.costs)}. "
+            f"{'s' if n != 1 else ''}{order}{start}), {cost_basis(est.costs)}. "
             "Early stopping can only shorten it.")
 
 
@@ -237,18 +261,19 @@ def _epoch_walls(jobs: Iterable[Any]) -> list[float]:
     return [float(h["wall_s"]) for j in jobs for h in j.history if h.get("wall_s")]
 
 
-def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
+def batch_progress(jobs: Sequence[Any], costs: EpochCosts, lanes: int = 1) -> BatchProgress:
     """The progress of one batch's jobs (duck-typed `importance.runs.jobs.Job`). Each epoch
     left costs what the job's own epochs took so far, else what this batch's epochs of its
     strategy took (its other seeds), else its strategy's stored cost (`costs`), else its
     estimate at launch over its planned epochs, else the median epoch of this batch, else a
     default guess; a run not started adds `RUN_OVERHEAD_S`. Early stopping can only shorten
-    the time left."""
+    the time left. Runs train `lanes` at a time: the time left is when the last one ends."""
     from importance.sweep.view import DEFAULT_EPOCH_S
 
     batch = _epoch_walls(jobs)
     done = total = finished = 0
-    left = 0.0
+    running: list[float] = []
+    queued: list[float] = []
     for j in jobs:
         total += j.epochs
         if j.status not in ACTIVE:
@@ -263,6 +288,9 @@ def batch_progress(jobs: Sequence[Any], costs: EpochCosts) -> BatchProgress:
                 else estimate / j.epochs if estimate is not None and j.epochs
                 else float(np.median(batch)) if batch
                 else DEFAULT_EPOCH_S * len(j.config.data.members()))
-        left += max(0, j.epochs - j.epoch) * rate + (RUN_OVERHEAD_S if j.status == "queued"
-                                                     else 0.0)
+        if j.status == "queued":
+            queued.append(j.epochs * rate + RUN_OVERHEAD_S)
+        else:
+            running.append(max(0, j.epochs - j.epoch) * rate)
+    left = makespan(queued, lanes, busy=running) if running or queued else 0.0
     return BatchProgress(len(jobs), finished, done, total, left)

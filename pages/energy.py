@@ -35,8 +35,8 @@ entry.require_entry()
 st.title("Energy")
 st.caption("What each strategy cost, with the share saved against the baseline. Every total "
            "includes the strategy's own scoring cost. Backpropagated samples need no power "
-           "model and do not depend on the machine's load; wall time does (runs of a comparison "
-           "train one after another, so other work on the machine can differ between them); "
+           "model and do not depend on the machine's load; wall time does (other work on the "
+           "machine can differ between runs, and a run trained beside others says so); "
            "energy and emissions are estimates, measured as stated below.")
 
 chosen, names, colors = runs.chosen_for_page()

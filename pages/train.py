@@ -42,9 +42,9 @@ LAUNCH = "train.launch"  # button: launch the comparison
 NOTICE = "train.notice"  # the last launch's message, shown once after the rerun it causes
 
 st.title("Train")
-st.caption("One run per strategy and seed, one after another in the background (the energy "
-           "meter reads the whole machine); results on the Importance, Forecasts and Energy "
-           "pages.")
+st.caption(f"One run per strategy and seed, trained {launch.lanes_words()} in the background "
+           "(each run's energy counts its share of the machine); results on the Importance, "
+           "Forecasts and Energy pages.")
 
 dataset = sidebar.current()
 loaded, load_error = load(dataset.config)
@@ -159,7 +159,8 @@ def comparison_form() -> None:
             persist_state="session",
             help="How many seeds each strategy trains on (3: seeds 0, 1 and 2), or the seeds "
                  "themselves: 0,3,7 or 0-4 (one seed: 7-7). The verdict needs 3 seeds for an "
-                 "interval; one seed names no winner. Runs train one after another.")
+                 "interval; one seed names no winner. Runs train "
+                 f"{launch.lanes_words()}.")
         try:
             seeds, seeds_error = parse_seeds_field(seeds_text), ""
         except ValueError as exc:

@@ -57,6 +57,7 @@ def dashboard_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("IMPORTANCE_RUNS_DIR", str(root))
     monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(tmp_path / "uploads"))
     monkeypatch.delenv("IMPORTANCE_UI_DEFAULTS", raising=False)
+    monkeypatch.setenv("IMPORTANCE_LANES", "2")  # as on the 2-core machines, on any machine
     st.cache_resource.clear()
     yield root
     st.cache_resource.clear()  # closes the manager: its worker process ends

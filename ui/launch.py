@@ -127,14 +127,15 @@ def members(form: LaunchForm, dataset: Dataset) -> list[pd.Series]:
 
 
 def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> timing.Estimate:
-    """How long `configs` (one comparison) take, one after another, on the job manager: the
+    """How long `configs` (one comparison) take on the job manager, its lanes at a time: the
     epoch costs learned from the stored runs (scaled by the training windows of `values`, the
-    comparison's series, when none has its settings), plus the job worker's start unless it
-    is up."""
+    comparison's series, when none has its settings), plus the job workers' start unless they
+    are up."""
     windows = sum(memory.n_windows(len(v), configs[0].window)[0] for v in values)
     costs = timing.epoch_costs(runs.all_runs(), configs[0], windows)
-    start = 0.0 if runs.manager().warm else timing.WORKER_START_S
-    return timing.comparison_estimate(configs, costs, start)
+    mgr = runs.manager()
+    start = 0.0 if mgr.warm else timing.WORKER_START_S
+    return timing.comparison_estimate(configs, costs, start, lanes=mgr.lanes)
 
 
 def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
@@ -151,7 +152,8 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     values = members(form, dataset)
     configs = form.configs(dataset.config, log1p=all(bool((v >= 0).all()) for v in values))
     # MemoryGuardError: a ValueError
-    memory.check_series(configs, values if data.is_panel else values[0])
+    memory.check_series(configs, values if data.is_panel else values[0],
+                        lanes=runs.manager().lanes)
     preflight(configs[0])  # the runs share data and window
     return runs.manager().submit(configs, list(estimate(configs, values).runs))
 
@@ -182,13 +184,21 @@ def queued_words(ids: Sequence[str], jobs: Sequence[Job]) -> str:
     seeds = len({j.config.train.seed for j in mine})
     return (f"Queued {len(ids)} runs ({strategies} strateg{'ies' if strategies != 1 else 'y'} "
             f"x {seeds} seed{'s' if seeds != 1 else ''}). "
-            f"{comparison_name(batch).capitalize()} trains them one after another.")
+            f"{comparison_name(batch).capitalize()} trains them {lanes_words()}.")
+
+
+def lanes_words() -> str:
+    """How the job manager trains a batch: "2 at a time, each on its own core" or "one after
+    another"."""
+    lanes = runs.manager().lanes
+    return f"{lanes} at a time, each on its own core" if lanes > 1 else "one after another"
 
 
 def batch_progress(batch: Sequence[Job]) -> timing.BatchProgress:
     """A batch's overall progress and time left, at the epoch costs of the stored runs on its
     data and settings (`importance.estimate.batch_progress`)."""
-    return timing.batch_progress(batch, timing.epoch_costs(runs.all_runs(), batch[0].config))
+    return timing.batch_progress(batch, timing.epoch_costs(runs.all_runs(), batch[0].config),
+                                 lanes=runs.manager().lanes)
 
 
 def last_finished(jobs: Sequence[Job]) -> list[Job]:

@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 @st.cache_resource(show_spinner="Starting the job manager...",
                    on_release=lambda mgr: mgr.close())
 def manager() -> JobManager:
-    """One job manager per server: it runs queued jobs one at a time in a worker process
-    (started at the first job), and restores the queue a previous server left in the runs
-    folder. Clearing the cache closes it: its worker process ends, and its queued jobs wait
-    in the queue file for the next manager."""
+    """One job manager per server: it trains queued jobs in its lanes (one per core on a
+    local Dask cluster, or one worker process; `importance.runs.jobs`), started at the first
+    job, and restores the queue a previous server left in the runs folder. Clearing the cache
+    closes it: its workers end, and its queued jobs wait in the queue file for the next
+    manager."""
     from importance.runs.jobs import JobManager
     from importance.runs.store import RunStore
 

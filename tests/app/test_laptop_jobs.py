@@ -69,7 +69,9 @@ def _estimate(at) -> str:
     return caption[caption.index("About "):]
 
 
-def test_the_form_estimates_the_comparison_from_stored_epoch_costs(runs_dir, template):
+def test_the_form_estimates_the_comparison_from_stored_epoch_costs(runs_dir, template,
+                                                                   monkeypatch):
+    monkeypatch.setenv("IMPORTANCE_LANES", "1")  # one after another (two: the stub's test)
     at = page(new_app().run(), TRAIN)
     assert ("for this comparison (9 runs, one after another, 5 s of it to start the job "
             "worker), from a first guess for this model on this machine (no run of it is stored "
@@ -110,6 +112,7 @@ class StubManager:
         return sorted(self._jobs, key=lambda j: j.created, reverse=True)
 
     warm = True  # a job starts without a worker start
+    lanes = 1  # runs trained at once
 
     def cancel(self, job_id: str) -> bool:
         self.cancelled.append(job_id)
@@ -164,6 +167,20 @@ def test_a_running_batch_shows_its_overall_progress_and_time_left(stub):
     at = page(at, OVERVIEW)
     assert f"Comparison running: {expected} · training Gradient-norm top-k (importance)" in \
         _texts(at)
+
+
+def test_with_two_lanes_the_time_left_and_the_estimate_count_runs_side_by_side(stub):
+    stub.lanes = 2
+    # the running run's 3 epochs left at 2 s (6 s) beside the queued one's 4 epochs at this
+    # batch's median epoch plus its test and save (8.4 s): the later of the two lanes
+    at = page(new_app().run(), TRAIN)
+    (bar,) = [p for p in at.get("progress") if "runs finished" in p.proto.text]
+    assert bar.proto.text == "Comparison 3: 0 of 2 runs finished · epoch 1 of 8 · about 8 s left"
+    set_quick_form(at)
+    assert "for this comparison (9 runs, 2 at a time), " in _estimate(at)
+    launch(at)
+    assert "trains them 2 at a time, each on its own core." in " ".join(
+        s.value for s in at.success)
 
 
 def test_the_last_finished_batch_stays_pinned_with_its_result_links(stub):
