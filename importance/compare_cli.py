@@ -3,9 +3,9 @@ the evidence engine (`importance.verdict`) as it gives it; registered by `import
 data and run options are `importance.cli_options`'; the strategies, keep ratio and seeds it
 compares are its own.
 
-Seeds train one after another in this process, never at once: CodeCarbon meters the whole
-machine, so two runs at the same time would each be billed for both, and a wall-time saving
-is only judged on runs that did not share the cores.
+Seeds train one after another in this process, on every core: a one-off command starts no
+cluster. (The dashboard trains them side by side in its lanes, one run per core, with each
+run's energy apportioned: `importance.runs.jobs`.)
 
 Controls at the budget spent: after a seed's runs, a strategy whose realised budget
 (backprops, scoring included) is not within `verdict.BUDGET_TOLERANCE` of any control run of
@@ -71,9 +71,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                        description="Train one run per strategy and seed on the same data and "
                                    "split, then print a side-by-side table and the verdict "
                                    "(importance.verdict). Seeds train one after another in this "
-                                   "process: CodeCarbon meters the whole machine, so two runs at "
-                                   "once would each be billed for both, and a wall-time saving "
-                                   "is only judged on runs that did not share the cores.",
+                                   "process, on every core (the dashboard trains them side by "
+                                   "side, one run per core).",
                        epilog=COMPARE_EXAMPLE)
     add_data(c, f"{SERIES_ID} (default: 5060, or the file's first); several ids, "
                 "comma-separated: one model per strategy trained on all of them together, each "
@@ -350,9 +349,8 @@ def run(a: argparse.Namespace) -> int:
         print(f"one model per strategy on these {len(loaded)} series, each scaled on its own")
     print(f"window: {'; '.join(choice.reasons)}; horizon "
           f"{steps_words(choice.config.horizon, loaded[0].freq)}")
-    print(f"seeds: {', '.join(map(str, seeds))}, trained one after another (the energy meter "
-          "reads the whole machine)" + ("; one seed: indicative, names no winner"
-                                        if len(seeds) == 1 else ""))
+    print(f"seeds: {', '.join(map(str, seeds))}, trained one after another in this process"
+          + ("; one seed: indicative, names no winner" if len(seeds) == 1 else ""))
     store = RunStore(a.runs_dir)
     meter = EnergyMeter(a.country)
     runs = train_seeds(seeds, asked, a, store, meter)
