@@ -4,17 +4,12 @@ The manager's thread owns the queue, the jobs' progress and cancel; each run tra
 worker of an executor (`importance.runs.executor`, the interface sweeps use too), up to
 `executor.workers` runs at once, in queue order:
 
-- lanes (`default_lanes()`: one per core, `$IMPORTANCE_LANES` to choose, 1 on a machine with a
-  GPU) > 1: a Dask `LocalCluster` of that many worker processes, each training one run on
-  `cores // lanes` torch threads, so runs at once never share a core; the energy meter
-  divides the machine-wide parts of each reading among the runs measured at once
-  (`importance.energy`), and each run records how many ran beside it (`concurrent_runs`).
-  Seeds of a comparison therefore train side by side; the verdict pairs them by seed.
+- lanes > 1 (`importance.runs.lanes`: one per core by default): a local Dask cluster, one
+  run per worker on its own cores, each run's energy apportioned among the runs at once;
 - one lane: one long-lived local worker process that imports torch once
   (`LocalProcessExecutor`): a crash, an out-of-memory kill or a hard cancel ends only that
   job: it is marked failed (or cancelled) with the reason, and the next job starts a fresh
-  process. Its torch threads give way while other processes want the cores
-  (`importance.runtime`).
+  process;
 - `$IMPORTANCE_DASK_ADDRESS` set: the runs go to that Dask cluster, as a sweep's do, and come
   back as artifacts that the manager stores.
 
@@ -47,13 +42,13 @@ from typing import Any
 
 from importance.config import RunConfig
 from importance.energy import total
-from importance.runs.dask_executor import ADDRESS_ENV, DaskExecutor
+from importance.runs.dask_executor import ADDRESS_ENV
 from importance.runs.executor import (
     CANCEL_GRACE_S,
     Executor,
-    LocalProcessExecutor,
     store_outcome,
 )
+from importance.runs.lanes import default_executor, default_lanes
 from importance.runs.store import RunStore, write_atomically
 from importance.runs.tasks import (
     ACTIVE,
@@ -67,7 +62,6 @@ from importance.runs.tasks import (
     Progress,
     Task,
 )
-from importance.runtime import cores
 
 __all__ = ["ACTIVE", "CANCELLED", "DONE", "FAILED", "INTERRUPTED", "QUEUED", "RUNNING", "Job",
            "JobManager", "QUEUE_FILE"]
@@ -79,43 +73,6 @@ POLL_S = 0.1  # the manager's thread forwards a cancel within this
 INTERRUPTED_ERROR = ("the server stopped while this job was running (a restart, a crash or a "
                      "kill); nothing was stored. Launch it again to train it.")
 log = logging.getLogger(__name__)
-
-
-LANES_ENV = "IMPORTANCE_LANES"
-
-
-def default_lanes() -> int:
-    """Runs the dashboard trains at once: `$IMPORTANCE_LANES`, else one per core, else 1 where
-    a GPU is present (runs would share it; their timing and energy are not yet apportioned
-    there)."""
-    given = os.environ.get(LANES_ENV, "").strip()
-    if given:
-        try:
-            n = int(given)
-        except ValueError:
-            raise ValueError(f"${LANES_ENV} must be a whole number of runs at once, "
-                             f"got {given!r}") from None
-        if n < 1:
-            raise ValueError(f"${LANES_ENV} must be at least 1, got {n}")
-        return n
-    if Path("/dev/nvidiactl").exists():
-        return 1
-    return cores()
-
-
-def default_executor(lanes: int | None = None) -> Executor:
-    """The Dask cluster at `$IMPORTANCE_DASK_ADDRESS` when it is set (the dashboard's runs
-    then train where its sweeps do); else, for more than one lane, a local Dask cluster of
-    `lanes` workers on `cores // lanes` threads each; else a `LocalProcessExecutor`."""
-    address = os.environ.get(ADDRESS_ENV)
-    if address:
-        return DaskExecutor(address)
-    lanes = default_lanes() if lanes is None else lanes
-    if lanes > 1:
-        ex = DaskExecutor(n_workers=lanes, threads=max(1, cores() // lanes))
-        ex.warm_up()  # every worker imports torch now, not at its first run
-        return ex
-    return LocalProcessExecutor()
 
 
 @dataclass

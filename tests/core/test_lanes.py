@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
-from importance.runs.jobs import LANES_ENV, JobManager, default_lanes
+from importance.runs.jobs import JobManager
+from importance.runs.lanes import LANES_ENV, default_lanes
 from importance.runs.store import RunStore
 from importance.runs.tasks import DONE, FAILED
 from importance.runtime import cores
@@ -30,10 +31,12 @@ def test_a_bad_lane_count_is_refused_naming_the_variable(monkeypatch, given):
         default_lanes()
 
 
-def test_one_lane_per_core_by_default(monkeypatch):
+def test_one_lane_per_core_by_default_and_one_with_a_gpu(monkeypatch):
     monkeypatch.delenv(LANES_ENV, raising=False)
-    monkeypatch.setattr("importance.runs.jobs.Path.exists", lambda self: False)  # no GPU
+    monkeypatch.setattr("importance.runs.lanes.gpu_present", lambda: False)
     assert default_lanes() == cores()
+    monkeypatch.setattr("importance.runs.lanes.gpu_present", lambda: True)
+    assert default_lanes() == 1
 
 
 def test_jobs_fail_with_the_reason_when_the_workers_cannot_start(tmp_path, monkeypatch):

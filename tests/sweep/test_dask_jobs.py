@@ -12,7 +12,8 @@ import pytest
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.runs.dask_executor import ADDRESS_ENV, NO_FIXED_PORT, DaskExecutor
-from importance.runs.jobs import JobManager, default_executor
+from importance.runs.jobs import JobManager
+from importance.runs.lanes import default_executor
 from importance.runs.store import RunStore
 from importance.runs.tasks import CANCELLED, DONE, Outcome, Progress, Task
 
