@@ -66,7 +66,7 @@ def train_task(config: RunConfig, key: str, topic: str,
 
     os.environ.setdefault(THREADS, "1")  # a cluster's worker: one run per thread
     from importance.experiment import train_run
-    from importance.runs.worker import reporting_meter
+    from importance.runs.worker import epoch_reporter, reporting_meter
     from importance.runtime import configure
     from importance.training import Cancelled
 
@@ -81,13 +81,8 @@ def train_task(config: RunConfig, key: str, topic: str,
         return STOPPED
     report("started", {"pid": os.getpid(), "worker": str(worker.address)})
 
-    def on_event(ev) -> None:
-        report("epoch", ev.record.to_dict())
-        if ev.last:  # the configured last epoch, or the one early stopping ended on
-            report("phase", "saving")
-
     try:
-        return train_run(config, on_event=on_event, cancel=flag,
+        return train_run(config, on_event=epoch_reporter(report), cancel=flag,
                          meter=reporting_meter(config.train.country, report))
     except Cancelled:
         return STOPPED

@@ -62,6 +62,19 @@ def reporting_meter(country: str, report: Report):
     return ReportingMeter(country)
 
 
+def epoch_reporter(report: Report) -> Callable[[Any], None]:
+    """A trainer's `on_event` that reports ("epoch", record) after each epoch, then ("phase",
+    "saving") after the last (the configured last epoch, or the one early stopping ended on):
+    what a page shows of a running job, from either executor's worker."""
+
+    def on_event(ev) -> None:
+        report("epoch", ev.record.to_dict())
+        if ev.last:
+            report("phase", "saving")
+
+    return on_event
+
+
 def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
             cancel: CancelFlag | None = None, runner: Callable[..., str] | None = None) -> str:
     """Train, test and store one run in this process; return its run id.
@@ -77,12 +90,8 @@ def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
         from importance.experiment import run_experiment as runner
     report = report or (lambda kind, data: None)
 
-    def on_event(ev) -> None:
-        report("epoch", ev.record.to_dict())
-        if ev.last:  # the configured last epoch, or the one early stopping ended on
-            report("phase", "saving")
-
-    kwargs: dict[str, Any] = {"store": RunStore(runs_dir), "on_event": on_event, "cancel": cancel}
+    kwargs: dict[str, Any] = {"store": RunStore(runs_dir), "on_event": epoch_reporter(report),
+                              "cancel": cancel}
     if "meter" in inspect.signature(runner).parameters:
         kwargs["meter"] = reporting_meter(config.train.country, report)
     return runner(config, **kwargs)
