@@ -128,6 +128,8 @@ class PhaseShare:
         return self
 
     def close(self) -> float:
+        """End this phase: its mean phases at once, then forget every finished entry no
+        running phase overlapped (this one's too when none is running)."""
         end = time.time()
         if not self.ok:
             return 1.0
@@ -137,14 +139,21 @@ class PhaseShare:
         except OSError as exc:
             log.warning("phases measured at once not counted (%s): %s", self.folder, exc)
             return 1.0
+        running = [s for s, e, _ in others if e is None]
+        needed_from = min(running, default=end)  # a finished entry before this concerns no one
+        for s, e, path in [*others, (self.start, end, self.path)]:
+            if e is not None and e <= needed_from:
+                path.unlink(missing_ok=True)
         span = end - self.start
         if span <= 0:
             return 1.0
-        overlap = sum(max(0.0, min(end, e) - max(self.start, s)) for s, e in others)
+        overlap = sum(max(0.0, min(end, end if e is None else e) - max(self.start, s))
+                      for s, e, _ in others)
         return 1.0 + overlap / span
 
-    def _others(self, now: float) -> list[tuple[float, float]]:
-        """Every other phase's (start, end) (a running one ends now); forgets stale entries."""
+    def _others(self, now: float) -> list[tuple[float, float | None, Path]]:
+        """Every other phase's (start, end or None while it runs, entry); forgets the entries
+        of processes that died mid-phase and of phases older than `STALE_S`."""
         spans = []
         for path in self.folder.glob("*.json"):
             if path == self.path:
@@ -154,13 +163,11 @@ class PhaseShare:
                 start, end, pid = float(doc["start"]), doc["end"], int(doc["pid"])
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # being written, or removed meanwhile
-            if end is None and not _alive(pid):
-                path.unlink(missing_ok=True)  # its process died mid-phase
-                continue
-            if end is not None and float(end) < now - STALE_S:
+            if (end is None and not _alive(pid)) or (end is not None
+                                                     and float(end) < now - STALE_S):
                 path.unlink(missing_ok=True)
                 continue
-            spans.append((start, now if end is None else float(end)))
+            spans.append((start, None if end is None else float(end), path))
         return spans
 
 

@@ -42,7 +42,21 @@ def test_stale_and_orphaned_entries_are_forgotten(tmp_path):
     _entry(tmp_path, "stale", now - STALE_S - 100, now - STALE_S - 50)
     share = PhaseShare(tmp_path).open()
     assert share.close() == 1.0
-    assert sorted(p.stem for p in tmp_path.glob("*.json")) == [share.path.stem]
+    assert list(tmp_path.glob("*.json")) == []  # nothing running: nothing left to count
+
+
+def test_finished_entries_stay_only_while_a_running_phase_overlapped_them(tmp_path):
+    now = time.time()
+    _entry(tmp_path, "running", now - 3.0, None)  # started 3 s ago, still measuring
+    _entry(tmp_path, "overlapped", now - 5.0, now - 2.0)  # ended after it started: needed
+    _entry(tmp_path, "earlier", now - 9.0, now - 4.0)  # ended before it started: not needed
+    share = PhaseShare(tmp_path).open()
+    share.close()
+    assert sorted(p.stem for p in tmp_path.glob("*.json")) == sorted(
+        ["running", "overlapped", share.path.stem])
+    for _ in range(200):  # many phases one after another leave no trail
+        PhaseShare(tmp_path / "alone").open().close()
+    assert list((tmp_path / "alone").glob("*.json")) == []
 
 
 def test_an_unusable_folder_counts_the_phase_alone(tmp_path):
