@@ -48,7 +48,9 @@ def strategy_rows(results: dict) -> pd.DataFrame:
                      "wall_s": r["wall_s"],
                      "energy_kwh": math.nan if r["energy_kwh"] is None else r["energy_kwh"],
                      "test_windows": math.nan, "partial_last": False, "scores_unused": False,
-                     "estimated": ESTIMATED})
+                     "estimated": ESTIMATED,
+                     # the benchmark trains one run at a time (benchmarks/bench_strategies.py)
+                     "cores_shared": False})
     return pd.DataFrame(rows, columns=vd.ROW_COLUMNS)
 
 

@@ -276,7 +276,7 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
     if ACCURACY[0] in metrics and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
         out.append(Caveat("few_test_windows", f"only {int(windows)} test windows per series "
                           f"(fewer than {MIN_TEST_WINDOWS}): too few to judge accuracy"))
-    if ACCURACY[0] in metrics and rows["partial_last"].astype(bool).any():
+    if ACCURACY[0] in metrics and rows["partial_last"].fillna(False).astype(bool).any():
         out.append(Caveat("partial_period", "the series' last value is below half its usual "
                           "level (a partial last period, e.g. an export cut mid-day): its test "
                           "window's error is not the model's"))
@@ -285,11 +285,11 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
         out.append(Caveat("short_runs", f"runs as short as {short:.2g} s, below the energy "
                           f"meter's {METER_INTERVAL_S:g} s sampling interval: their time and "
                           "energy differences are noise"))
-    if asked & set(TIME) and rows["cores_shared"].astype(bool).any():
+    if asked & set(TIME) and rows["cores_shared"].fillna(False).astype(bool).any():
         out.append(Caveat("shared_cores", "some runs shared cores with other runs trained at "
                           "once (more runs x threads than cores): their wall times include "
                           "waiting for a core; backprops decide"))
-    unused = sorted(rows.loc[rows["scores_unused"].astype(bool) & (rows["strategy"] != FULL),
+    unused = sorted(rows.loc[rows["scores_unused"].fillna(False).astype(bool) & (rows["strategy"] != FULL),
                              "seed"].unique())
     if unused:
         out.append(Caveat("scores_unused", f"{name}'s best epoch came before any selection by "
