@@ -11,7 +11,8 @@ import threading
 
 import streamlit as st
 
-from ui import entry, sidebar, upload
+from importance.data import uploads
+from ui import entry, sidebar
 
 st.set_page_config(page_title="Which training data matters?", layout="wide",
                    initial_sidebar_state="expanded")
@@ -42,8 +43,8 @@ def _warm_up() -> threading.Thread:
 
 @st.cache_resource(show_spinner=False)
 def _remove_stale_uploads() -> list[str]:
-    """Once per server: uploads that no stored run needs are removed (see ui.upload)."""
-    return [str(p) for p in upload.remove_stale_uploads()]
+    """Once per server: uploads that no stored run needs are removed (importance.data.uploads)."""
+    return [str(p) for p in uploads.remove_stale_uploads()]
 
 
 page = entry.navigation()

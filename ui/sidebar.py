@@ -9,10 +9,10 @@ from importance.config import DataConfig
 from importance.data import DataError, SourceInfo
 from importance.data.steps import duration
 from importance.data.timestamps import check_zone
+from importance.data.uploads import UPLOAD_TYPES, save_upload
 from importance.provenance import SYNTHETIC_BADGE, SYNTHETIC_NOTE, ZONES
 from ui import entry, state
 from ui.data import Dataset, describe, load
-from ui.upload import UPLOAD_TYPES, save_upload
 
 DEFAULT, UPLOAD = "default", "upload"
 SOURCE_NAMES = {DEFAULT: "Embedded default", UPLOAD: "Upload files"}

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` is an app folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
-from ui import devserver, upload  # noqa: E402
+from importance.data.uploads import remove_stale_uploads, save_upload  # noqa: E402
+from ui import devserver  # noqa: E402
 
 DAY = 24 * 3600
 
@@ -213,10 +214,10 @@ def test_a_parquet_file_that_expands_past_the_limit_is_refused(
 # --- uploads -----------------------------------------------------------------------------------
 
 def test_an_upload_keeps_its_name_in_a_folder_named_by_its_content(tmp_path: Path) -> None:
-    first = upload.save_upload("My Cells (june).csv", b"a,b\n", tmp_path)
+    first = save_upload("My Cells (june).csv", b"a,b\n", tmp_path)
     assert first.name == "My_Cells_june_.csv" and re.fullmatch(r"[0-9a-f]{12}", first.parent.name)
-    assert upload.save_upload("My Cells (june).csv", b"a,b\n", tmp_path) == first
-    other = upload.save_upload("My Cells (june).csv", b"a,c\n", tmp_path)
+    assert save_upload("My Cells (june).csv", b"a,b\n", tmp_path) == first
+    other = save_upload("My Cells (june).csv", b"a,c\n", tmp_path)
     assert other.parent != first.parent and other.read_bytes() == b"a,c\n"
     assert not list(tmp_path.rglob(".part-*"))
 
@@ -243,11 +244,11 @@ def store(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_only_old_uploads_that_no_run_needs_are_removed(store: tuple[Path, Path]) -> None:
     runs, uploads = store
-    used = _old(upload.save_upload("used.csv", b"1", uploads))
-    in_list = _old(upload.save_upload("jan.csv", b"2", uploads))
-    queued = _old(upload.save_upload("queued.csv", b"3", uploads))
-    stale = _old(upload.save_upload("stale.csv", b"4", uploads))
-    fresh = upload.save_upload("fresh.csv", b"5", uploads)
+    used = _old(save_upload("used.csv", b"1", uploads))
+    in_list = _old(save_upload("jan.csv", b"2", uploads))
+    queued = _old(save_upload("queued.csv", b"3", uploads))
+    stale = _old(save_upload("stale.csv", b"4", uploads))
+    fresh = save_upload("fresh.csv", b"5", uploads)
     flat_used = uploads / "0123456789ab-old_layout.csv"  # the earlier <digest>-<name>
     flat_stale = uploads / "ba9876543210-old_stale.csv"
     part = uploads / stale.parent.name / ".part-x1y2"  # an interrupted save
@@ -261,50 +262,50 @@ def test_only_old_uploads_that_no_run_needs_are_removed(store: tuple[Path, Path]
     _run(runs, "run-default", None)
     (runs / "queue.json").write_text(json.dumps({"jobs": [{"data": {"path": str(queued)}}]}))
 
-    removed = upload.remove_stale_uploads(uploads, runs)
+    removed = remove_stale_uploads(uploads, runs)
 
     assert sorted(removed) == sorted([stale, flat_stale, part])
     assert not stale.parent.exists()  # its folder, once empty
     for kept in (used, in_list, queued, fresh, flat_used, other):
         assert kept.exists(), kept
-    assert upload.remove_stale_uploads(uploads, runs) == []
+    assert remove_stale_uploads(uploads, runs) == []
 
 
 def test_nothing_is_removed_when_a_run_config_cannot_be_understood(
         store: tuple[Path, Path]) -> None:
     runs, uploads = store
-    stale = _old(upload.save_upload("stale.csv", b"1", uploads))
+    stale = _old(save_upload("stale.csv", b"1", uploads))
     broken = runs / "run-broken"
     broken.mkdir()
     (broken / "config.json").write_text('{"data": {"pa')  # cut off mid-write
-    assert upload.remove_stale_uploads(uploads, runs) == [] and stale.exists()
+    assert remove_stale_uploads(uploads, runs) == [] and stale.exists()
     (broken / "config.json").write_text(json.dumps({"data": {"path": {"odd": 1}}}))
-    assert upload.remove_stale_uploads(uploads, runs) == [] and stale.exists()
+    assert remove_stale_uploads(uploads, runs) == [] and stale.exists()
     (broken / "config.json").unlink()
     (broken / "config.json").mkdir()  # unreadable as a file
-    assert upload.remove_stale_uploads(uploads, runs) == [] and stale.exists()
+    assert remove_stale_uploads(uploads, runs) == [] and stale.exists()
 
 
 def test_an_interrupted_save_is_only_searched_for_the_upload(store: tuple[Path, Path]) -> None:
     runs, uploads = store
-    mentioned = _old(upload.save_upload("mentioned.csv", b"1", uploads))
-    stale = _old(upload.save_upload("stale.csv", b"2", uploads))
+    mentioned = _old(save_upload("mentioned.csv", b"1", uploads))
+    stale = _old(save_upload("stale.csv", b"2", uploads))
     tmp = runs / ".tmp-run-x"
     tmp.mkdir()
     (tmp / "config.json").write_text('{"data": {"path": "' + str(mentioned))  # cut off
-    assert upload.remove_stale_uploads(uploads, runs) == [stale]
+    assert remove_stale_uploads(uploads, runs) == [stale]
     assert mentioned.exists()
 
 
 def test_the_grace_period_and_missing_folders(store: tuple[Path, Path]) -> None:
     runs, uploads = store
-    assert upload.remove_stale_uploads(uploads, runs) == []  # no uploads folder yet
-    young = _old(upload.save_upload("young.csv", b"1", uploads), age_s=DAY - 60)
-    assert upload.remove_stale_uploads(uploads, runs) == []
-    assert upload.remove_stale_uploads(uploads, runs, grace_s=60) == [young]
+    assert remove_stale_uploads(uploads, runs) == []  # no uploads folder yet
+    young = _old(save_upload("young.csv", b"1", uploads), age_s=DAY - 60)
+    assert remove_stale_uploads(uploads, runs) == []
+    assert remove_stale_uploads(uploads, runs, grace_s=60) == [young]
     shutil.rmtree(runs / ".uploads")
     shutil.rmtree(runs)
-    assert upload.remove_stale_uploads(uploads, runs) == []
+    assert remove_stale_uploads(uploads, runs) == []
 
 
 def test_the_dashboard_removes_stale_uploads_once_per_server(
@@ -314,11 +315,11 @@ def test_the_dashboard_removes_stale_uploads_once_per_server(
     monkeypatch.setenv("IMPORTANCE_UPLOADS_DIR", str(uploads))
     st.cache_resource.clear()
     try:
-        first = _old(upload.save_upload("first.csv", b"1", uploads))
+        first = _old(save_upload("first.csv", b"1", uploads))
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         assert not at.exception, [e.value for e in at.exception]
         assert not first.exists()
-        second = _old(upload.save_upload("second.csv", b"2", uploads))
+        second = _old(save_upload("second.csv", b"2", uploads))
         AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         assert second.exists()  # the same server: not again
         st.cache_resource.clear()  # a new server

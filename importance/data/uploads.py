@@ -1,8 +1,6 @@
 """Uploaded files: saved once under a content-addressed folder so runs can reload them, and
-removed when no run needs them any more.
-
-No streamlit here, so the upload handling is testable without a browser.
-"""
+removed when no run needs them any more (the dashboard's sidebar saves them; app.py removes
+the stale ones once per server)."""
 
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from importance.runs.store import write_atomically
+from importance.runs.store import default_runs_dir, write_atomically
 
 # What the file uploader accepts: CSV, Parquet, Milan raw TSV (.txt), each optionally gzipped.
 UPLOAD_TYPES = ("csv", "parquet", "pq", "txt", "tsv", "gz")
@@ -31,16 +29,10 @@ _MAX_SCANNED = 10 << 20  # bytes of a non-config JSON file searched for upload n
 log = logging.getLogger(__name__)
 
 
-def runs_dir() -> Path:
-    """`$IMPORTANCE_RUNS_DIR` or ./runs: the same default as importance.runs.store (not
-    imported: it pulls in torch)."""
-    return Path(os.environ.get("IMPORTANCE_RUNS_DIR", "runs"))
-
-
 def uploads_dir() -> Path:
     """`$IMPORTANCE_UPLOADS_DIR`, else `.uploads` inside the run store (runs refer to it)."""
     given = os.environ.get("IMPORTANCE_UPLOADS_DIR")
-    return Path(given) if given else runs_dir() / ".uploads"
+    return Path(given) if given else default_runs_dir() / ".uploads"
 
 
 def save_upload(name: str, data: bytes, folder: Path | None = None) -> Path:
@@ -73,7 +65,7 @@ def remove_stale_uploads(folder: Path | None = None, runs: Path | None = None, *
     interrupted save's `.tmp-*` folder is only searched for the upload's path).
     """
     folder = Path(folder or uploads_dir())
-    runs = Path(runs or runs_dir())
+    runs = Path(runs or default_runs_dir())
     now = time.time() if now is None else now
     if not folder.is_dir():
         return []
