@@ -19,6 +19,7 @@ class StubManager:
 
     busy = False
     warm = True
+    lanes = 1  # runs trained at once
 
     def __init__(self, store: RunStore, jobs: list[Job]):
         self.store, self._jobs, self.submitted = store, jobs, []

@@ -237,6 +237,7 @@ class StubManager:
 
     busy = False
     warm = False  # no worker started yet: a launch's estimate counts its start
+    lanes = 1  # runs trained at once
 
     def __init__(self, store):
         self.store, self.submitted, self.estimates = store, [], []
