@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -51,6 +52,7 @@ class EnergyMethod:
     grid_g_per_kwh: float  # carbon intensity used
     country: str
     tool: str  # e.g. "CodeCarbon 3.3.2 OfflineEmissionsTracker"
+    gpu: str = ""  # "" without a GPU; else how its energy was read, e.g. "NVML counters of ..."
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,10 +68,12 @@ class PhaseEnergy:
     cpu_kwh: float | None = 0.0
     ram_kwh: float | None = 0.0
     emissions_kg: float | None = 0.0
+    gpu_kwh: float | None = 0.0  # the GPU in use (NVML); 0 without one
     shared: float = 1.0  # mean phases measured at once on this machine (this one included)
 
     def unmeasured(self) -> None:
         self.energy_kwh = self.cpu_kwh = self.ram_kwh = self.emissions_kg = None
+        self.gpu_kwh = None
 
 
 def total(values: Iterable[float | None]) -> float | None:
@@ -82,6 +86,27 @@ def total(values: Iterable[float | None]) -> float | None:
     if any(v is None or not math.isfinite(v) for v in vals):
         return None
     return float(sum(vals))
+
+
+def settle() -> None:
+    """Wait for the work queued on the GPU in use (a no-op on the CPU, and without torch), so
+    a clock read next times the work, not its launch: CUDA kernels run asynchronously."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
+def _gpu_ids() -> list[int] | None:
+    """The GPU this process trains on, for CodeCarbon (None: no GPU in use)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return None
+    from importance.device import pick_device
+
+    device = pick_device()
+    if device.type != "cuda":
+        return None
+    return [device.index if device.index is not None else torch.cuda.current_device()]
 
 
 def share_dir() -> Path:
@@ -141,7 +166,7 @@ class PhaseShare:
             return 1.0
         running = [s for s, e, _ in others if e is None]
         needed_from = min(running, default=end)  # a finished entry before this concerns no one
-        for s, e, path in [*others, (self.start, end, self.path)]:
+        for _, e, path in [*others, (self.start, end, self.path)]:
             if e is not None and e <= needed_from:
                 path.unlink(missing_ok=True)
         span = end - self.start
@@ -184,6 +209,8 @@ def apportion(out: PhaseEnergy, shared: float, own_cpu: bool) -> None:
         out.emissions_kg *= new / energy
     out.energy_kwh = new
     out.ram_kwh = ram / shared
+    if out.gpu_kwh:
+        out.gpu_kwh /= shared
     if not own_cpu and out.cpu_kwh is not None:
         out.cpu_kwh = cpu / shared
 
@@ -194,9 +221,11 @@ def _tracker(country: str):
             logging.getLogger("codecarbon").setLevel(logging.ERROR)
             from codecarbon import OfflineEmissionsTracker
 
+            gpus = _gpu_ids()  # NVML meters only the GPU this process trains on
             _trackers[country] = OfflineEmissionsTracker(
                 country_iso_code=country, output_methods=[], log_level="error",
                 measure_power_secs=1, tracking_mode="process", allow_multiple_runs=True,
+                **({"gpu_ids": gpus} if gpus else {}),
             )
         return _trackers[country]
 
@@ -224,6 +253,7 @@ class EnergyMeter:
         self._error: str | None = None
         self.method: EnergyMethod | None = None
         self._seconds = self._shared_s = 0.0
+        self._gpu_kwh: float | None = 0.0
         try:
             self._tracker = _tracker(self.country)
         except Exception as exc:  # CodeCarbon missing or broken: keep timing, say so
@@ -249,11 +279,13 @@ class EnergyMeter:
                 started = True
             except Exception:  # a failed reading is not measured, never 0 kWh
                 log.warning("energy of phase %r not measured", name, exc_info=True)
+            settle()  # the work before this phase is not this phase's
             t0 = time.perf_counter()
             share = PhaseShare().open()
             try:
                 yield out
             finally:
+                settle()  # ... and this phase's queued work is
                 out.seconds = time.perf_counter() - t0
                 if started:
                     data = self._read(name)
@@ -264,6 +296,7 @@ class EnergyMeter:
                     out.energy_kwh = float(data.energy_consumed)
                     out.cpu_kwh = float(data.cpu_energy)
                     out.ram_kwh = float(data.ram_energy)
+                    out.gpu_kwh = float(data.gpu_energy)
                     out.emissions_kg = float(data.emissions)
                     self._note(data)
                     apportion(out, out.shared,
@@ -276,9 +309,15 @@ class EnergyMeter:
         their seconds (1.0: every phase ran alone)."""
         return self._shared_s / self._seconds if self._seconds > 0 else 1.0
 
+    @property
+    def gpu_kwh(self) -> float | None:
+        """GPU energy over this meter's phases (0.0 without a GPU; None: a reading failed)."""
+        return self._gpu_kwh
+
     def _account(self, out: PhaseEnergy) -> None:
         self._seconds += out.seconds
         self._shared_s += out.seconds * out.shared
+        self._gpu_kwh = total((self._gpu_kwh, out.gpu_kwh))
 
     def _read(self, name: str):
         """The tracker's reading of task `name`, or None when it failed or is not finite."""
@@ -299,11 +338,15 @@ class EnergyMeter:
         ram_w = float(data.ram_power)
         hw = "hardware energy counters" if cpu == "RAPL counters" else (
             "no hardware energy counters on this machine")
+        gpu = (f"NVML energy counters of {data.gpu_model} (the GPU in use only)"
+               if _gpu_ids() and float(data.gpu_count or 0) > 0 else "")
         self.method = EnergyMethod(
             summary=(f"CPU energy {cpu} ({hw}); RAM energy from a constant {ram_w:g} W model "
                      "(shared among runs measured at once); "
-                     f"carbon = energy x {grid:.0f} gCO2e/kWh ({data.country_name} grid average)"),
-            cpu=cpu, cpu_model=str(data.cpu_model), ram_watts=ram_w, grid_g_per_kwh=grid,
+                     + (f"GPU energy from {gpu}; " if gpu else "")
+                     + f"carbon = energy x {grid:.0f} gCO2e/kWh ({data.country_name} grid "
+                       "average)"),
+            cpu=cpu, cpu_model=str(data.cpu_model), ram_watts=ram_w, grid_g_per_kwh=grid, gpu=gpu,
             country=self.country, tool=f"CodeCarbon {data.codecarbon_version} "
                                        "OfflineEmissionsTracker (offline, tracking_mode=process)",
         )

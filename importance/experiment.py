@@ -21,6 +21,7 @@ from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_lab
 from importance.data.quality import partial_last
 from importance.data.steps import check_fits
 from importance.data.windows import make_windows
+from importance.device import describe as describe_device
 from importance.device import pick_device
 from importance.energy import EnergyMeter, total
 from importance.metrics import forecast_metrics
@@ -144,7 +145,7 @@ def _per_series(ws: WindowedPanel, pred: np.ndarray) -> list[dict[str, Any]]:
 def run_experiment(cfg: RunConfig, *, store: RunStore,
                    on_event: Callable[[EpochEvent], None] | None = None,
                    cancel: threading.Event | None = None,
-                   meter: EnergyMeter | None = None) -> str:
+                   meter: EnergyMeter | None = None, batch: str = "") -> str:
     """Train one run as configured, evaluate it on the test windows, save it; return its id.
     (`train_run`, then `store.save`.)
 
@@ -160,14 +161,14 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
     are pooled over every window in original units, and `summary["per_series"]` holds each
     series' test metrics.
     """
-    run = train_run(cfg, on_event=on_event, cancel=cancel, meter=meter)
+    run = train_run(cfg, on_event=on_event, cancel=cancel, meter=meter, batch=batch)
     store.save(run)
     return run.run_id
 
 
 def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None = None,
               cancel: threading.Event | None = None,
-              meter: EnergyMeter | None = None) -> RunArtifacts:
+              meter: EnergyMeter | None = None, batch: str = "") -> RunArtifacts:
     """`run_experiment` without the saving: everything a finished run writes, in memory
     (small and picklable, so a sweep's worker can return it and the driver store it). Raises
     as `run_experiment` does."""
@@ -177,8 +178,11 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     ws = prepare(cfg.data, cfg.window)
     meter = meter or EnergyMeter(cfg.train.country)
     torch.manual_seed(cfg.train.seed)
+    device = pick_device()
+    if device.type == "cuda":  # a seed reproduces its run: no autotuned, nondeterministic kernels
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     model = build_model(cfg.model, n_features=ws.n_features, lookback=cfg.window.lookback,
-                        horizon=cfg.window.horizon).to(pick_device())
+                        horizon=cfg.window.horizon).to(device)
     result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)
     test_pred, test_metrics = evaluate(model, ws, "test")
     train_pred = ws.inverse("train", predict(model, ws.train.x))
@@ -200,7 +204,10 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
         # how it shared this machine: mean runs measured at once (itself included), the
         # torch threads it trained on (at most, when adaptive) and the cores it could use
         "concurrent_runs": round(meter.shared, 3), "threads": runtime.max_threads(),
-        "cores": runtime.cores(),
+        "cores": runtime.cores(), "gpu_kwh": meter.gpu_kwh,
+        # where it trained: runs on other devices are never paired (verdict.device_key)
+        "device": {"kind": device.type, "name": describe_device(device),
+                   "count": torch.cuda.device_count() if device.type == "cuda" else 1},
         # epochs planned and run, stopped early, best epoch (from 0), cost after the best
         **ending(epochs, cfg.train.epochs),
         "best_epoch_by_score": by_score_until_best(epochs),
@@ -208,6 +215,9 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
         # a last value that looks cut short lies in the test windows: a caveat on accuracy
         "partial_last_period": any(partial_last(s.values, s.freq) for s in loaded),
         "ended": COMPLETED,  # absent from runs stored before: read as completed
+        # the launch it belongs to (the job manager's batch; "" from the command line): the
+        # pages group a comparison by it, whatever order its runs finished in
+        "batch": batch,
         "epochs": epochs,
     }
     times = to_ns(ws.target_times("train"))  # UTC when aware, wall-clock when naive

@@ -133,13 +133,22 @@ def run_row(run: RunLike) -> dict[str, Any]:
     return {"run_id": run.run_id, "strategy": strategy,
             "variant": strategy + repr(sorted(t.strategy_params.items())),
             "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
-            "setup": comparison_key(run.config), "test_mae": _number(s.get("test_mae")),
+            "setup": f"{comparison_key(run.config)} on {device_key(s)}",
+            "test_mae": _number(s.get("test_mae")),
             "backprops": float(backprops_all(s)), "wall_s": _number(s.get("wall_s")),
             "energy_kwh": _number(s.get("energy_kwh")), "test_windows": _test_windows(s),
             "partial_last": bool(s.get("partial_last_period", False)),
             "scores_unused": scores_unused_note(s, strategy) is not None,
             "estimated": energy_estimated(s.get("energy_method")),
             "cores_shared": cores_shared(s)}
+
+
+def device_key(summary: Mapping[str, Any]) -> str:
+    """The device a run trained on, as pairing sees it: "cpu", or "cuda:<GPU name>" (runs
+    stored before the device was recorded trained on the CPU)."""
+    device = summary.get("device") or {}
+    kind = str(device.get("kind", "cpu"))
+    return "cpu" if kind == "cpu" else f"{kind}:{device.get('name', '')}"
 
 
 def cores_shared(summary: Mapping[str, Any]) -> bool:
@@ -289,8 +298,8 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
         out.append(Caveat("shared_cores", "some runs shared cores with other runs trained at "
                           "once (more runs x threads than cores): their wall times include "
                           "waiting for a core; backprops decide"))
-    unused = sorted(rows.loc[rows["scores_unused"].fillna(False).astype(bool) & (rows["strategy"] != FULL),
-                             "seed"].unique())
+    flagged = rows["scores_unused"].fillna(False).astype(bool) & (rows["strategy"] != FULL)
+    unused = sorted(rows.loc[flagged, "seed"].unique())
     if unused:
         out.append(Caveat("scores_unused", f"{name}'s best epoch came before any selection by "
                           f"score (seed{'s' if len(unused) > 1 else ''} "

@@ -162,7 +162,8 @@ class DaskExecutor:
         if task.key in self._futures:
             raise ValueError(f"task {task.key!r} was already submitted to this executor")
         fut = self.client.submit(train_task, task.config, task.key, self.topic,
-                                 self._cancel_name(task.key), key=f"{self.topic}-{task.key}",
+                                 self._cancel_name(task.key), task.batch,
+                                 key=f"{self.topic}-{task.key}",
                                  pure=False, retries=0)
         self._futures[task.key] = fut
         self._ac.add(fut)

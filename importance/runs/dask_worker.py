@@ -58,7 +58,7 @@ STOPPED = "stopped"  # what `train_task` returns when it was cancelled
 
 
 def train_task(config: RunConfig, key: str, topic: str,
-               cancel_event: str) -> RunArtifacts | str:
+               cancel_event: str, batch: str = "") -> RunArtifacts | str:
     """Train the run of task `key` in this worker; return its artifacts (see the module
     docstring), or STOPPED when it was cancelled (a return, not an exception: the worker logs
     no error for it). Raises whatever else the run raises (the caller records the error)."""
@@ -82,7 +82,7 @@ def train_task(config: RunConfig, key: str, topic: str,
     report("started", {"pid": os.getpid(), "worker": str(worker.address)})
 
     try:
-        return train_run(config, on_event=epoch_reporter(report), cancel=flag,
+        return train_run(config, on_event=epoch_reporter(report), cancel=flag, batch=batch,
                          meter=reporting_meter(config.train.country, report))
     except Cancelled:
         return STOPPED

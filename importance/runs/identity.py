@@ -35,7 +35,8 @@ class RunInfo:
 
 
 def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
-    """Ids of the newest comparison, every seed of it: the trailing runs (oldest first) of one
+    """Ids of the newest comparison, every seed of it: the runs of the newest run's launch
+    (`summary["batch"]`, the job manager's), else the trailing runs (oldest first) of one
     comparison (`importance.config.comparison_key`: all but strategy, parameters and seed).
 
     Walks back from the newest run until a run of another comparison, a (strategy with its
@@ -46,6 +47,9 @@ def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
     """
     if not runs:
         return []
+    launch = runs[-1].summary.get("batch")
+    if launch:  # launched together by the job manager: exactly its runs, in any order
+        return [r.run_id for r in runs if r.summary.get("batch") == launch]
     key = comparison_key(runs[-1].config)
     seen: set[tuple[str, str, int]] = set()
     out: list[str] = []

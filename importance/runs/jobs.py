@@ -101,6 +101,10 @@ class Job:
     # Why the manager added it to its batch (a control at the budget a strategy spent,
     # `importance.controls`); "" for a job that was launched
     added: str = ""
+    # The launch its run is stored with (`summary["batch"]`): the batch id and the time of its
+    # launch, unique in a runs folder, so the pages group a comparison whatever order its runs
+    # finished in (runs in lanes finish out of order)
+    launch: str = ""
 
     @property
     def elapsed(self) -> float:
@@ -179,13 +183,14 @@ class JobManager:
                 raise RuntimeError("this job manager is closed")
             self._seq += 1
             batch = f"b{self._seq}"
+            launch = f"{batch}@{time.time():.6f}"
             ids = []
             for k, cfg in enumerate(configs):
                 job_id = f"{batch}-{len(ids) + 1}-{cfg.train.strategy}"
                 self._jobs[job_id] = Job(job_id, batch, cfg.train.strategy, cfg,
                                          epochs=cfg.train.epochs,
                                          estimate_s=None if estimates is None
-                                         else float(estimates[k]))
+                                         else float(estimates[k]), launch=launch)
                 self._pending.append(job_id)
                 ids.append(job_id)
             self._save()
@@ -328,7 +333,8 @@ class JobManager:
                 job.status, job.started, job.phase = RUNNING, time.time(), ""
                 self._save()
             try:
-                ex.submit(Task(job.id, job.config, str(self.store.root), self._runner))
+                ex.submit(Task(job.id, job.config, str(self.store.root), self._runner,
+                               batch=job.launch))
             except Exception as exc:  # e.g. a runner that cannot be pickled
                 self._finish(job, Outcome(job.id, FAILED, error=f"could not start the job: "
                                                                 f"{type(exc).__name__}: {exc}"))
@@ -394,23 +400,23 @@ class JobManager:
                 if cfg is not None]
         with self._lock:
             for cfg, line in reversed(adds):
-                self._queue_added(job.batch, cfg, line, front=True)
+                self._queue_added(job, cfg, line, front=True)
                 for later in sorted({j.config.train.seed for j in self._jobs.values()
                                      if j.batch == job.batch and j.status == QUEUED} - {seed}):
-                    self._queue_added(job.batch, replace(cfg, train=replace(cfg.train,
-                                                                            seed=later)),
+                    self._queue_added(job, replace(cfg, train=replace(cfg.train, seed=later)),
                                       line, front=False)
             if adds:
                 self._save()
                 self._wake.notify_all()
 
-    def _queue_added(self, batch: str, cfg: RunConfig, line: str, *, front: bool) -> None:
-        """Queue one added job in `batch` (caller holds the lock): next in line (`front`), or
-        right after the last queued job of its seed."""
+    def _queue_added(self, of: Job, cfg: RunConfig, line: str, *, front: bool) -> None:
+        """Queue one added job in the batch of `of` (caller holds the lock): next in line
+        (`front`), or right after the last queued job of its seed."""
+        batch = of.batch
         n = sum(j.batch == batch for j in self._jobs.values()) + 1
         job_id = f"{batch}-{n}-{cfg.train.strategy}"
         self._jobs[job_id] = Job(job_id, batch, cfg.train.strategy, cfg,
-                                 epochs=cfg.train.epochs, added=line)
+                                 epochs=cfg.train.epochs, added=line, launch=of.launch)
         if front:
             self._pending.appendleft(job_id)
             return
@@ -430,7 +436,7 @@ class JobManager:
         doc = {"format": QUEUE_FORMAT, "seq": self._seq, "jobs": [
             {"id": j.id, "batch": j.batch, "strategy": j.strategy, "status": j.status,
              "created": j.created, "started": j.started, "config": j.config.to_dict(),
-             "estimate_s": j.estimate_s, "added": j.added}
+             "estimate_s": j.estimate_s, "added": j.added, "launch": j.launch}
             for j in active]}
         path = self.queue_path
         try:
@@ -462,7 +468,8 @@ class JobManager:
                     job = Job(str(e["id"]), str(e["batch"]), str(e["strategy"]), cfg,
                               created=float(e["created"]), epochs=cfg.train.epochs,
                               estimate_s=None if estimate is None else float(estimate),
-                              added=str(e.get("added") or ""))
+                              added=str(e.get("added") or ""),
+                              launch=str(e.get("launch") or ""))
                     status = e["status"]
                 except (KeyError, TypeError, ValueError) as exc:
                     log.warning("skipping an unreadable job in %s: %s", path, exc)

@@ -34,6 +34,7 @@ class Task:
     config: RunConfig
     runs_dir: str  # the run store's folder, as seen by the worker
     runner: Callable[..., str] | None = None
+    batch: str = ""  # the launch it belongs to, stored in the run's summary ("" for none)
 
 
 @dataclass(frozen=True)

@@ -76,12 +76,14 @@ def epoch_reporter(report: Report) -> Callable[[Any], None]:
 
 
 def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
-            cancel: CancelFlag | None = None, runner: Callable[..., str] | None = None) -> str:
+            cancel: CancelFlag | None = None, runner: Callable[..., str] | None = None,
+            batch: str = "") -> str:
     """Train, test and store one run in this process; return its run id.
 
     `runner` (default `run_experiment`) is called as `runner(config, store=, on_event=,
-    cancel=)`, plus `meter=` when it accepts one. Progress goes to `report(kind, data)`:
-    ("phase", name) when a phase starts and ("epoch", EpochRecord.to_dict()) after each epoch.
+    cancel=)`, plus `meter=` and `batch=` when it accepts them. Progress goes to
+    `report(kind, data)`: ("phase", name) when a phase starts and ("epoch",
+    EpochRecord.to_dict()) after each epoch.
     Raises `importance.training.Cancelled` when `cancel` is set (checked between batches).
     """
     from importance.runs.store import RunStore
@@ -92,8 +94,11 @@ def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
 
     kwargs: dict[str, Any] = {"store": RunStore(runs_dir), "on_event": epoch_reporter(report),
                               "cancel": cancel}
-    if "meter" in inspect.signature(runner).parameters:
+    accepts = inspect.signature(runner).parameters
+    if "meter" in accepts:
         kwargs["meter"] = reporting_meter(config.train.country, report)
+    if "batch" in accepts:
+        kwargs["batch"] = batch
     return runner(config, **kwargs)
 
 
@@ -106,7 +111,7 @@ def execute(task: Task, report: Report, cancel: CancelFlag) -> Outcome:
         return Outcome(task.key, CANCELLED)
     try:
         run_id = run_job(task.config, task.runs_dir, report=report, cancel=cancel,
-                         runner=task.runner)
+                         runner=task.runner, batch=task.batch)
     except Cancelled:
         return Outcome(task.key, CANCELLED)
     except Exception as exc:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from importance.energy import settle
+
 # Elements of per-sample matrices materialised at once (8 MB in float32): bounds the
 # workspace so it stays cache-friendly and off the allocator's mmap path.
 _MATERIALISE_CHUNK = 1 << 21
@@ -35,10 +37,12 @@ class NormClock(threading.local):
 
     @contextmanager
     def timing(self) -> Iterator[None]:
+        settle()  # on a GPU: the step's work queued before is not the norms'
         t0 = time.perf_counter()
         try:
             yield
         finally:
+            settle()  # ... and the norms' queued kernels are
             self.seconds += time.perf_counter() - t0
 
 

@@ -72,4 +72,23 @@ def test_two_lanes_train_seeds_side_by_side_each_billed_its_share(tmp_path, monk
     # unmeasured seconds starting its energy tracker)
     assert max(s["concurrent_runs"] for s in summaries.values()) > 1.3
     assert len({j.pid for j in jobs}) == 2  # two worker processes, reused
+    assert {s["batch"] for s in summaries.values()} == {jobs[0].launch}  # one launch
+    assert jobs[0].launch.startswith("b1@")
     mgr.close()
+
+
+def test_the_newest_comparison_is_its_launch_whatever_order_its_runs_finished_in():
+    from importance.runs.identity import RunInfo, latest_batch
+
+    def stored(strategy: str, seed: int, launch: str) -> RunInfo:
+        cfg = quick(strategy, seed=seed)
+        return RunInfo(f"{launch}-{strategy}-{seed}", {"strategy": strategy, "batch": launch},
+                       cfg)
+
+    earlier = [stored(s, 0, "b1@1") for s in ("full", "gradnorm")]
+    # lanes: seed 1's full data finished before seed 0's gradnorm
+    finished = [stored("full", 0, "b2@2"), stored("full", 1, "b2@2"),
+                stored("gradnorm", 0, "b2@2"), stored("gradnorm", 1, "b2@2")]
+    assert latest_batch(earlier + finished) == [r.run_id for r in finished]
+    cli = [RunInfo(f"cli-{s}", {"strategy": s}, quick(s)) for s in ("full", "gradnorm")]
+    assert latest_batch(finished + cli) == [r.run_id for r in cli]  # no launch: the old rule
