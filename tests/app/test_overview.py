@@ -17,7 +17,7 @@ from pagetools import new_app, page
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.evidence import KEPT_ACCURACY_PCT
 from importance.sweep.view import duration_words
-from ui import demo, runs, state
+from ui import runs, state
 
 OVERVIEW = "pages/overview.py"
 GRAD, RS2 = "Gradient-norm top-k", "RS2"  # the verdict's short names
@@ -295,19 +295,14 @@ def test_a_fresh_browser_lands_on_the_overview(stub):
 def test_the_demo_trains_three_runs_and_the_overview_shows_their_verdict(manager):
     """The real demo through the job manager (15-40 s here): progress while it runs, then
     the latest comparison's verdict: one seed, indicative, no winner and no tiles."""
-    import time
-
     from pagetools import poll_until_idle
 
     at = page(new_app().run(), OVERVIEW)
-    t0 = time.perf_counter()
     at.button(key=state.OV_DEMO).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.button(key=state.OV_DEMO).disabled  # one demo at a time
-    poll_until_idle(at, timeout=300)
-    seconds = time.perf_counter() - t0
+    poll_until_idle(at, timeout=300)  # a polling limit, not a speed claim (benchmarks/)
     assert [j.status for j in manager.jobs()] == ["done"] * 3
-    assert seconds < 4 * demo.MEASURED_S, f"the demo took {seconds:.0f} s"
     assert "The latest comparison" in _texts(at.subheader)
     assert any("indicative, names no winner" in e.value for e in at.info)
     assert "Best trade-off" not in rendered(at)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from dataclasses import replace
 
 import pytest
@@ -125,10 +124,8 @@ def test_cancel_drops_pending_runs_and_stops_running_ones(tmp_path, scheduler):
         if state.running and any(n >= 1 for n in state.running.values()):
             stop.set()  # once a run is one epoch in
 
-    t0 = time.monotonic()
-    with DaskExecutor(scheduler) as ex:
+    with DaskExecutor(scheduler) as ex:  # a hang fails on the per-test timeout
         result = Sweep(cells, axes, runs).run(ex, on_update=on_update, stop=stop)
-    assert time.monotonic() - t0 < 30
     assert result.state.stopping and max(seen) >= 1
     assert result.state.cancelled == 6 and result.state.done == 0
     assert {c["status"] for c in result.record.cells.values()} == {CANCELLED}
