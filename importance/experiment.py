@@ -26,6 +26,7 @@ from importance.device import pick_device
 from importance.energy import EnergyMeter, total
 from importance.metrics import forecast_metrics
 from importance.models import build_model
+from importance.runs.memory import check_device
 from importance.runs.store import COMPLETED, RunArtifacts, RunStore
 from importance.stopping import by_score_until_best, ending
 from importance.strategies import make_strategy
@@ -181,6 +182,9 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     device = pick_device()
     if device.type == "cuda":  # a seed reproduces its run: no autotuned, nondeterministic kernels
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        points = [len(s.values) for s in loaded] if len(loaded) > 1 else len(loaded[0].values)
+        check_device(cfg, points, ws.n_features, describe_device(device),
+                     torch.cuda.mem_get_info(device)[0])  # the whole training set moves there
     model = build_model(cfg.model, n_features=ws.n_features, lookback=cfg.window.lookback,
                         horizon=cfg.window.horizon).to(device)
     result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)

@@ -276,6 +276,23 @@ def check_memory(configs: Sequence[RunConfig], points: Points, features: int, *,
         f"{gb(available)} available now). {hint}")
 
 
+def check_device(cfg: RunConfig, points: Points, features: int, device: str,
+                 free: int) -> MemoryEstimate:
+    """On a GPU (`device` in words, `free` its free bytes now: `torch.cuda.mem_get_info`):
+    raise MemoryGuardError when the run's estimate without the host process's overhead (the
+    training set moved to the device, activations, model) exceeds SAFE_FRACTION of `free`."""
+    est = estimate(cfg, points, features)
+    need = est.total - est.overhead
+    limit = int(SAFE_FRACTION * free)
+    if need > limit:
+        raise MemoryGuardError(
+            f"This run ({cfg.train.strategy}) would need about {gb(need)} of memory on "
+            f"{device} at its peak ({est.words()}), more than the limit of {gb(limit)} "
+            f"({SAFE_FRACTION:.0%} of the {gb(free)} free on it now). Lower the batch size, "
+            "lookback or hidden units, or train on the CPU (IMPORTANCE_DEVICE=cpu).")
+    return est
+
+
 def _largest(fits, hi: int) -> int:
     """The largest v in [1, hi] with fits(v) (fits is monotone: true, then false); 0 if none."""
     if not fits(1):
@@ -314,5 +331,6 @@ def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.S
     return check_memory(configs, points, features, available=available, lanes=lanes)
 
 
-__all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_memory",
-           "check_series", "estimate", "max_batch", "max_lookback", "memory_limit", "n_windows"]
+__all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_device",
+           "check_memory", "check_series", "estimate", "max_batch", "max_lookback",
+           "memory_limit", "n_windows"]

@@ -121,3 +121,20 @@ def unmeasured():
     from tests.conftest import unmeasured_meter
 
     return unmeasured_meter()
+
+
+def test_the_memory_guard_checks_the_gpus_free_memory_before_training():
+    from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
+    from importance.runs import memory
+
+    cfg = RunConfig(window=WindowConfig(lookback=2016), model=ModelConfig(hidden=32),
+                    train=TrainConfig(strategy="gradnorm", batch_size=512,
+                                      strategy_params={"scoring": "exact"}))
+    est = memory.estimate(cfg, 60_000, 8)
+    need = est.total - est.overhead  # the host process's own overhead stays on the host
+    fits = memory.check_device(cfg, 60_000, 8, "cuda:0 (Fake GPU)", free=3 * need)
+    assert fits.total == est.total
+    with pytest.raises(memory.MemoryGuardError) as err:
+        memory.check_device(cfg, 60_000, 8, "cuda:0 (Fake GPU)", free=need)
+    assert f"about {memory.gb(need)} of memory on cuda:0 (Fake GPU)" in str(err.value)
+    assert "IMPORTANCE_DEVICE=cpu" in str(err.value)
