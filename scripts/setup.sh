@@ -17,12 +17,15 @@ extras=""
 stamp=".venv/.installed$(echo "$extras" | tr -d '[]')"
 want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> installing pinned dependencies (torch 2.13.0 CPU first, so pip never resolves torch)"
+  echo "==> installing pinned dependencies (torch 2.13.0 first, so pip never resolves torch)"
   python -m pip install --quiet --upgrade pip
-  python -m pip install --quiet "torch==2.13.0"
+  # TORCH_INDEX: where the torch build comes from, e.g. https://download.pytorch.org/whl/cpu
+  # (CPU only) or .../whl/cu128 (a GPU machine); unset: pip's configured indexes
+  python -m pip install --quiet "torch==2.13.0" ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
   python -m pip install --quiet -e ".${extras}"
   echo "$want" > "$stamp"
 fi
+echo "==> torch $(python -c 'import torch; print(torch.__version__, "CUDA " + (torch.version.cuda or "none"))')"
 
 # Optional faster allocator for torch on CPU (Debian's tcmalloc); run/test use it when present.
 if [ ! -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ] && [ "$(id -u)" = 0 ] \
