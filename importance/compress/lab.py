@@ -12,6 +12,7 @@ listed with the reason instead; so is one whose kernels fail on the device (the 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import threading
@@ -77,6 +78,13 @@ class _Session:
     def timed(self) -> np.ndarray:
         return self.ws.test.x[:self.settings.max_windows]
 
+    def reference_on(self, device: torch.device) -> Runner:
+        """The fp32 reference on `device`: a variant is timed and metered against the
+        reference on its own device (int8 runs on the CPU only, whatever the session's)."""
+        if device == self.ref.device:
+            return self.ref
+        return Runner(copy.deepcopy(self.ref.model).to(device), device)
+
 
 def reference(run: StoredRun, ws: Any, device: torch.device) -> Forecaster:
     """The run's model rebuilt from its stored weights, on `device`, in eval mode."""
@@ -111,9 +119,10 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def _measure(spec: VariantSpec, built: Built, s: _Session) -> dict[str, Any]:
     """Evaluate, time, meter and store one built variant."""
     runner = built.runner
+    ref = s.reference_on(runner.device)  # compared on one stated device
     pred = s.ws.inverse("test", runner.forecasts(s.ws.test.x))
-    lat = paired_latency(s.ref, runner, s.timed, s.settings.rounds)
-    energy = paired_energy(s.meter, s.ref, runner, s.timed, lat, s.settings.energy_seconds)
+    lat = paired_latency(ref, runner, s.timed, s.settings.rounds)
+    energy = paired_energy(s.meter, ref, runner, s.timed, lat, s.settings.energy_seconds)
     if built.state is None:  # the reference: the run's own file
         file, data = "model.pt", (s.run.path / "model.pt").read_bytes()
     else:
@@ -126,6 +135,7 @@ def _measure(spec: VariantSpec, built: Built, s: _Session) -> dict[str, Any]:
         "name": spec.name, "label": spec.label, "family": spec.family, "status": MEASURED,
         "reason": "" if support.ok else f"measured although {support.reason}",
         "device": describe(runner.device), "device_type": runner.device.type,
+        "ref_device": describe(ref.device),  # the fp32 reference its ratios are against
         "compute_dtype": dtype_name(runner.dtype), "storage_dtype": built.storage_dtype,
         "model": asdict(built.model), "format": built.file_format, "file": file,
         "test_mae": test_mae, "mae_ratio": _ratio(test_mae, s.ref_mae),

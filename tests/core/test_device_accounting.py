@@ -138,3 +138,19 @@ def test_the_memory_guard_checks_the_gpus_free_memory_before_training():
         memory.check_device(cfg, 60_000, 8, "cuda:0 (Fake GPU)", free=need)
     assert f"about {memory.gb(need)} of memory on cuda:0 (Fake GPU)" in str(err.value)
     assert "IMPORTANCE_DEVICE=cpu" in str(err.value)
+
+
+def test_compression_times_a_variant_against_the_reference_on_its_own_device():
+    import torch
+
+    from importance.compress.lab import _Session
+    from importance.compress.measure import Runner
+
+    cpu = torch.device("cpu")
+    ref = Runner(torch.nn.Linear(3, 2), cpu)
+    session = types.SimpleNamespace(ref=ref)
+    assert _Session.reference_on(session, cpu) is ref  # same device: the session's reference
+    other = _Session.reference_on(session, torch.device("meta"))  # e.g. cuda vs int8's CPU
+    assert other is not ref and other.device.type == "meta"
+    assert next(other.model.parameters()).device.type == "meta"
+    assert next(ref.model.parameters()).device == cpu  # the session's own is left where it is
