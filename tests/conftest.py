@@ -33,6 +33,23 @@ class NoReading:
         return None
 
 
+def machine_cpu_words() -> str:
+    """How this machine's CPU energy is read, in the words runs state it ("estimated from CPU
+    load" without RAPL counters, "RAPL counters" with them): tests follow the machine."""
+    global _CPU_WORDS
+    if _CPU_WORDS is None:
+        from importance.energy import EnergyMeter
+
+        meter = EnergyMeter("ITA")
+        with meter.phase("probe"):
+            pass
+        _CPU_WORDS = meter.method.cpu if meter.method else "unavailable"
+    return _CPU_WORDS
+
+
+_CPU_WORDS: str | None = None
+
+
 def unmeasured_meter(country: str = "ITA"):
     """An `EnergyMeter` whose every reading fails (as when CodeCarbon returns nothing)."""
     from importance.energy import EnergyMeter
