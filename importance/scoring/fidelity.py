@@ -6,20 +6,12 @@ import time
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
 from torch import nn
 
+from importance.aggregates.importance import spearman
 from importance.scoring.proxies import PROXY_METHODS, check_method, score_windows
 
 _WARMUP = 8  # windows scored once per method before timing (first-call overheads)
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); NaN if either side is constant."""
-    ra, rb = rankdata(a), rankdata(b)
-    if ra.std() == 0 or rb.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def top_overlap(exact: np.ndarray, proxy: np.ndarray, q: float) -> float:

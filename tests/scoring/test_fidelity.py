@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from importance.aggregates.importance import spearman  # the rank statistic fidelity uses
 from importance.scoring import proxy_fidelity
-from importance.scoring.fidelity import spearman, top_overlap
+from importance.scoring.fidelity import top_overlap
 
 
 def test_keys_and_ranges(make_model, make_windows):
