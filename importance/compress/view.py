@@ -8,6 +8,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from importance.evidence import pareto_front
+
 MEASURED = "measured"  # lab.MEASURED (not imported: this module stays torch-free)
 COLUMNS = {  # result key -> (header, how it is shown)
     "name": ("variant", "text"), "status": ("status", "text"),
@@ -99,13 +103,16 @@ def sentence(v: dict[str, Any], ref_zipped: int | None = None) -> str:
 
 def front(variants: list[dict[str, Any]], x: str = "energy_kwh_per_1000",
           y: str = "test_mae") -> list[str]:
-    """Names of the measured variants no other beats on both `x` and `y` (lower is better),
-    ordered by `x`."""
+    """Names of the measured variants no other beats on both `x` and `y` (lower is better;
+    `importance.evidence.pareto_front`), ordered by `x`; variants measured at the same point
+    are all kept."""
     pts = [(v[x], v[y], v["name"]) for v in variants
            if v.get("status") == MEASURED and v.get(x) is not None and v.get(y) is not None]
-    out = [p for p in pts if not any(q[0] <= p[0] and q[1] <= p[1] and q[:2] != p[:2]
-                                     for q in pts)]
-    return [name for *_, name in sorted(out)]
+    on = pareto_front(np.array([p[0] for p in pts], dtype=float),
+                      np.array([p[1] for p in pts], dtype=float))
+    # pareto_front marks one of identical points; every variant measured there is on the front
+    best = {p[:2] for p, keep in zip(pts, on, strict=True) if keep}
+    return [name for *xy, name in sorted(pts) if tuple(xy) in best]
 
 
 def energy_words(results: dict[str, Any]) -> str:
