@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,9 @@ import torch
 
 from importance import runtime
 from importance.config import DataConfig, RunConfig, WindowConfig
-from importance.data import DataError, LoadedSeries, load
+from importance.data import DataError, LoadedSeries, cache, load
+from importance.data import load_members as data_members
+from importance.data.loader import source_key
 from importance.data.panel import Windowed, WindowedPanel, make_panel, panel_label
 from importance.data.quality import partial_last
 from importance.data.steps import check_fits
@@ -34,54 +35,52 @@ from importance.timeaxis import stored, to_ns, tz_name
 from importance.training import EpochEvent, TrainResult, evaluate, predict, train
 
 
-def _mtime(path: str | tuple[str, ...] | None) -> float:
-    """The newest modification time of the source file(s); 0 for the embedded default."""
-    paths = (path,) if isinstance(path, str) else path or ()
-    return max((os.path.getmtime(p) for p in paths if os.path.exists(p)), default=0.0)
-
-
-@functools.lru_cache(maxsize=8)
-def _load(data: DataConfig, mtime: float) -> LoadedSeries:
+def load_data(data: DataConfig) -> LoadedSeries:
+    """The one series `data` names (`load_members` for several), loaded once per process while
+    its file is unchanged (`importance.data.cache`)."""
     return load(data)
 
 
-def load_data(data: DataConfig) -> LoadedSeries:
-    """Load (and cache, keyed by the file's mtime) the series named by `data` (one series:
-    see `load_members` for several)."""
-    return _load(data, _mtime(data.path))
-
-
 def load_members(data: DataConfig) -> tuple[LoadedSeries, ...]:
-    """Each series `data` names, loaded (cached): one, or several for a panel."""
-    return tuple(load_data(d) for d in data.members())
+    """Each series `data` names: one, or several for a panel, the file parsed once for all
+    (`importance.data.load_members`, kept per process)."""
+    return data_members(data)
+
+
+def window_series(loaded: Sequence[LoadedSeries], window: WindowConfig) -> Windowed:
+    """The windows of loaded series: one series' (`make_windows`), or several as one
+    training set (`WindowedPanel`)."""
+    if len(loaded) > 1:
+        return make_panel([s.values for s in loaded], [str(s.series) for s in loaded], window)
+    return make_windows(loaded[0].values, window)
 
 
 @functools.lru_cache(maxsize=8)
-def _windows(data: DataConfig, window: WindowConfig, mtime: float) -> Windowed:
-    if data.is_panel:
-        members = data.members()
-        return make_panel([_load(d, mtime).values for d in members],
-                          [str(d.series) for d in members], window)
-    return make_windows(_load(data, mtime).values, window)
+def _windows(data: DataConfig, window: WindowConfig,
+             source: cache.SourceKey) -> Windowed:
+    return window_series(load_members(data), window)
 
 
 def prepare(data: DataConfig, window: WindowConfig) -> Windowed:
-    """The windowed series (several series: `WindowedPanel`) for a data + window config
-    (cached)."""
-    return _windows(data, window, _mtime(data.path))
+    """The windowed series (several series: `WindowedPanel`) for a data + window config, kept
+    per process while the file is unchanged."""
+    return _windows(data, window, source_key(data.path))
 
 
-def preflight(cfg: RunConfig) -> None:
-    """Refuse, before any training, a run whose data or window cannot work (ValueError).
+def preflight(cfg: RunConfig, loaded: Sequence[LoadedSeries] | None = None) -> None:
+    """Refuse, before any training, a run whose data or window cannot work (DataError, a
+    ValueError naming the series).
 
-    Checks that every series loads, is not constant, and holds the window in three splits.
+    Checks that every series (`loaded`: the series of `cfg.data` as loaded already; else
+    loaded here) is not constant and holds the window in three splits, then windows them.
     """
-    for loaded in load_members(cfg.data):
-        name = f"{loaded.label} ({loaded.source})"
-        if loaded.constant:
+    loaded = load_members(cfg.data) if loaded is None else loaded
+    for one in loaded:
+        name = f"{one.label} ({one.source})"
+        if one.constant:
             raise DataError(f"{name}: the series is constant (every value is "
-                            f"{loaded.values.iloc[0]:g}): there is nothing to forecast")
-        check_fits(len(loaded.values), cfg.window, loaded.freq, name)
+                            f"{one.values.iloc[0]:g}): there is nothing to forecast")
+        check_fits(len(one.values), cfg.window, one.freq, name)
     prepare(cfg.data, cfg.window)
 
 
@@ -174,8 +173,8 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     (small and picklable, so a sweep's worker can return it and the driver store it). Raises
     as `run_experiment` does."""
     strategy = make_strategy(cfg.train.strategy, **cfg.train.strategy_params)
-    preflight(cfg)
     loaded = load_members(cfg.data)
+    preflight(cfg, loaded)
     ws = prepare(cfg.data, cfg.window)
     meter = meter or EnergyMeter(cfg.train.country)
     torch.manual_seed(cfg.train.seed)

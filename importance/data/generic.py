@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_integer_dtype, is_numeric_dtype
 
-from importance.data import dialect, layouts, numbers, quality, timestamps
+from importance.data import cache, dialect, layouts, numbers, quality, timestamps
 from importance.data.numbers import parse_numbers
 from importance.data.table import Table, read_table
 from importance.data.types import DataError, LoadedSeries, QualityNote, SourceInfo
@@ -58,7 +58,7 @@ class Part:
 def describe_generic(paths: Sequence[Path], *, time_column: str | None = None,
                      series_column: str | None = None, year: int | None = None) -> SourceInfo:
     """What one or several generic files of the same layout offer."""
-    parts = _parts(paths, time_column, series_column, year)
+    parts = parsed(paths, time_column, series_column, year)
     first = parts[0]
     ids, lengths = _ids_and_lengths(parts)
     naive = all(p.times.dt.tz is None for p in parts)
@@ -72,8 +72,15 @@ def describe_generic(paths: Sequence[Path], *, time_column: str | None = None,
 def load_generic(paths: Sequence[Path], *, series: str | None = None, column: str | None = None,
                  time_column: str | None = None, series_column: str | None = None,
                  tz: str | None = None, year: int | None = None) -> LoadedSeries:
-    """One regular, gap-filled series from generic CSV/Parquet file(s)."""
-    parts = _parts(paths, time_column, series_column, year)
+    """One regular, gap-filled series from generic CSV/Parquet file(s) (parsed once while
+    they are unchanged: `parsed`)."""
+    return series_of(parsed(paths, time_column, series_column, year), series=series,
+                     column=column, tz=tz)
+
+
+def series_of(parts: Sequence[Part], *, series: str | None = None, column: str | None = None,
+              tz: str | None = None) -> LoadedSeries:
+    """One regular, gap-filled series from parsed files (`parsed`)."""
     first = parts[0]
     value_col = _value_column(first, column)
     if first.series_col and series is None:
@@ -116,6 +123,17 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
 
 
 # --- files -> parts ---------------------------------------------------------------------------
+
+def parsed(paths: Sequence[Path], time_column: str | None = None,
+           series_column: str | None = None, year: int | None = None) -> tuple[Part, ...]:
+    """The files read and their layout found: once per process while they are unchanged
+    (`importance.data.cache`), however many series are then taken from them."""
+    key = ("generic", cache.source_key([Path(p) for p in paths]), time_column, series_column,
+           year)
+    return cache.PARSED.through(
+        key, lambda: tuple(_parts(paths, time_column, series_column, year)),
+        lambda parts: sum(cache.frame_bytes(p.table.frame, p.times) for p in parts))
+
 
 def _parts(paths: Sequence[Path], time_column: str | None, series_column: str | None,
            year: int | None) -> list[Part]:
@@ -300,7 +318,7 @@ def _id_strings(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip()
 
 
-def _ids_and_lengths(parts: list[Part]) -> tuple[list[str], dict[str, int]]:
+def _ids_and_lengths(parts: Sequence[Part]) -> tuple[list[str], dict[str, int]]:
     """Distinct ids (numerically sorted when all integers) and their row counts."""
     col = parts[0].series_col
     if col is None:
@@ -331,7 +349,7 @@ def _value_column(part: Part, given: str | None) -> str:
 
 # --- parts -> one series ----------------------------------------------------------------------
 
-def _gather(parts: list[Part], column: str, series: str | None
+def _gather(parts: Sequence[Part], column: str, series: str | None
             ) -> tuple[pd.Series, Callable[[int], str], list[QualityNote]]:
     """The chosen series' values over every file, in file order, with where each row is."""
     chunks, places = [], []
@@ -376,7 +394,7 @@ def _gather(parts: list[Part], column: str, series: str | None
     return values.rename(column), lambda i: parts[places[i][0]].where(places[i][1]), notes
 
 
-def _series_rows(part: Part, series: str | None, parts: list[Part]) -> np.ndarray:
+def _series_rows(part: Part, series: str | None, parts: Sequence[Part]) -> np.ndarray:
     """Positional rows of the chosen series (all rows without a series column)."""
     if part.series_col is None:
         return np.arange(len(part.table.frame))
@@ -413,7 +431,7 @@ def _layout_words(part: Part) -> str:
     return "one series" + (f" with {n} value columns" if n > 1 else "")
 
 
-def _detected(parts: list[Part], naive: bool, tz: str | None = None) -> tuple[tuple[str, str],
+def _detected(parts: Sequence[Part], naive: bool, tz: str | None = None) -> tuple[tuple[str, str],
                                                                                 ...]:
     first = parts[0]
     found = [("layout", _layout_words(first))]

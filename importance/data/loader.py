@@ -1,4 +1,5 @@
-"""One entry point for every source: sniff the file's kind, describe it, load one series.
+"""One entry point for every source: sniff the file's kind, describe it, load its series
+(each file parsed once per process while it is unchanged: `importance.data.cache`).
 
 Kinds are told apart by content, not by name (uploads keep only their suffix):
 Parquet by its magic bytes; Milan aggregates by a `square_id,time_interval` header; Milan
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from importance.config import DataConfig
-from importance.data import files, generic, milan, timestamps
+from importance.data import cache, files, generic, milan, timestamps
 from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SOURCE, DEFAULT_SQUARE, SQUARE_NAMES
 from importance.data.types import DataError, LoadedSeries, SourceInfo
 
@@ -28,7 +29,8 @@ Source = str | Path | Sequence[str | Path] | None
 
 def describe_source(path_or_paths: Source = None, *, time_column: str | None = None,
                     series_column: str | None = None, year: int | None = None) -> SourceInfo:
-    """What a file (or several files of one layout) offers; None = the embedded default."""
+    """What a file (or several files of one layout) offers; None = the embedded default. The
+    files are parsed once while they are unchanged (`importance.data.cache`)."""
     paths = _paths(path_or_paths)
     kind = _kind(paths)
     if kind == "generic":
@@ -53,20 +55,89 @@ def load_series(path_or_paths: Source = None, *, series: str | None = None,
 
     For Milan files `series` is a square id and `column` an activity; `time_column`,
     `series_column` and `year` apply to generic files only. `tz` is the series' zone: None
-    keeps the data's own (wall-clock time when the timestamps have none).
+    keeps the data's own (wall-clock time when the timestamps have none). Loaded once per
+    process while the files are unchanged (`load_many`).
     """
+    return load_many(path_or_paths, [series], column=column, time_column=time_column,
+                     series_column=series_column, tz=tz, year=year)[0]
+
+
+def load_many(path_or_paths: Source, series: Sequence[str | None], *,
+              column: str | None = None, time_column: str | None = None,
+              series_column: str | None = None, tz: str | None = None,
+              year: int | None = None) -> tuple[LoadedSeries, ...]:
+    """Several series of one source (`load_series`' arguments), its file(s) parsed once for
+    all of them; each series is kept (`importance.data.cache.SERIES`) while the files are
+    unchanged, so asking again reads nothing."""
     paths = _paths(path_or_paths)
+    options = (column, time_column, series_column, tz, year)
+    source = cache.source_key(paths)
+    found = {s: cache.SERIES.get((source, s, options)) for s in dict.fromkeys(series)}
+    todo = [s for s, loaded in found.items() if loaded is None]
+    if todo:
+        for s, loaded in zip(todo, _read(paths, todo, *options), strict=True):
+            cache.SERIES.put((source, s, options), loaded, _series_bytes(loaded))
+            found[s] = loaded
+    return tuple(found[s] for s in series)
+
+
+def load(data: DataConfig) -> LoadedSeries:
+    """The series a run config names (one: `load_members` for a panel's)."""
+    if data.is_panel:
+        raise DataError(f"several series named ({', '.join(data.series)}): load them one "
+                        "at a time (DataConfig.members), or with load_members")
+    return load_members(data)[0]
+
+
+def load_members(data: DataConfig) -> tuple[LoadedSeries, ...]:
+    """Each series `data` names (one, or a panel's), the file(s) parsed once for all
+    (`load_many`)."""
+    return load_many(data.path, [m.series for m in data.members()], column=data.column,
+                     time_column=data.time_column, series_column=data.series_column,
+                     tz=data.tz, year=data.year)
+
+
+def describe(data: DataConfig) -> SourceInfo:
+    """What the source of a run config offers."""
+    return describe_source(data.path, time_column=data.time_column,
+                           series_column=data.series_column, year=data.year)
+
+
+def totals(data: DataConfig, series: Sequence[str]) -> dict[str, float]:
+    """The total of the chosen column per series of `data`'s source (a Milan file: summed
+    over its grid, read once; another file: each series loaded, the file parsed once)."""
+    paths = _paths(data.path)
+    kind = _kind(paths)
+    if kind in MILAN_LAYOUTS:
+        grid = _milan_grid(kind, paths, None,
+                           data.column or milan.default_activity(_activities(kind, paths)))
+        wanted = set(series)
+        return {str(k): float(v) for k, v in grid.values.sum().items() if str(k) in wanted}
+    loaded = load_many(data.path, series, column=data.column, time_column=data.time_column,
+                       series_column=data.series_column, tz=data.tz, year=data.year)
+    return {s: float(one.values.sum()) for s, one in zip(series, loaded, strict=True)}
+
+
+def _read(paths: list[Path], series: Sequence[str | None], column: str | None,
+          time_column: str | None, series_column: str | None, tz: str | None,
+          year: int | None) -> list[LoadedSeries]:
+    """`series` of the files, parsed once (`load_many` without the keeping)."""
     kind = _kind(paths)
     if tz is not None:
         timestamps.check_zone(tz)
     if kind == "generic":
-        return generic.load_generic(paths, series=series, column=column,
-                                    time_column=time_column, series_column=series_column,
-                                    tz=tz, year=year)
+        parts = generic.parsed(paths, time_column, series_column, year)
+        return [generic.series_of(parts, series=s, column=column, tz=tz) for s in series]
     activity = column or milan.default_activity(_activities(kind, paths))
-    grid = _milan_grid(kind, paths, None if series is None else [series], activity)
-    square = str(series).strip() if series is not None else _default_square(
-        [str(s) for s in grid.values.columns])
+    named = None if None in series else [str(s).strip() for s in series]
+    grid = _milan_grid(kind, paths, named, activity)
+    default = _default_square([str(c) for c in grid.values.columns])
+    return [_milan_series(grid, paths, kind, default if s is None else str(s).strip(),
+                          activity, tz) for s in series]
+
+
+def _milan_series(grid: milan.MilanGrid, paths: list[Path], kind: str, square: str,
+                  activity: str, tz: str | None) -> LoadedSeries:
     values = grid.values[int(square)]
     name = _labels([square], paths).get(square)
     zone = (f"{tz} (chosen)" if tz else f"{milan.TZ} (Milan's local time)")
@@ -83,20 +154,13 @@ def load_series(path_or_paths: Source = None, *, series: str | None = None,
     )
 
 
-def load(data: DataConfig) -> LoadedSeries:
-    """The series a run config names (one: load each of a panel's `data.members()`)."""
-    if data.is_panel:
-        raise DataError(f"several series named ({', '.join(data.series)}): load them one "
-                        "at a time (DataConfig.members)")
-    return load_series(data.path, series=data.series, column=data.column,
-                       time_column=data.time_column, series_column=data.series_column,
-                       tz=data.tz, year=data.year)
+def _series_bytes(loaded: LoadedSeries) -> int:
+    return cache.frame_bytes(loaded.values, loaded.filled)
 
 
-def describe(data: DataConfig) -> SourceInfo:
-    """What the source of a run config offers."""
-    return describe_source(data.path, time_column=data.time_column,
-                           series_column=data.series_column, year=data.year)
+def source_key(path_or_paths: Source) -> cache.SourceKey:
+    """The source's files as the caches know them (`importance.data.cache.file_key`)."""
+    return cache.source_key(_paths(path_or_paths))
 
 
 def _paths(path_or_paths: Source) -> list[Path]:
@@ -139,11 +203,23 @@ def _activities(kind: str, paths: list[Path]) -> list[str]:
     return milan.aggregates_activities(paths[0])
 
 
-def _milan_grid(kind: str, paths: list[Path], squares: list[str] | None,
+def _milan_grid(kind: str, paths: list[Path], squares: Sequence[str] | None,
                 activity: str) -> milan.MilanGrid:
-    if kind == "milan_raw":
-        return milan.milan_raw_grid(paths, squares=squares, activity=activity)
-    return milan.milan_aggregates_grid(paths[0], squares=squares, activity=activity)
+    """The grid of `squares` (None: all), read once while the files are unchanged; taken from
+    the whole grid when that is kept already (a describe before the load)."""
+    source = cache.source_key(paths)
+    whole = cache.PARSED.get((kind, source, None, activity))
+    if whole is not None and squares is not None and all(
+            s.isdigit() and int(s) in whole.values.columns for s in squares):
+        chosen = sorted({int(s) for s in squares})
+        return milan.MilanGrid(whole.values[chosen], whole.absent[chosen])
+    asked = None if squares is None else tuple(sorted(set(squares)))
+    return cache.PARSED.through(
+        (kind, source, asked, activity),
+        lambda: (milan.milan_raw_grid(paths, squares=asked, activity=activity)
+                 if kind == "milan_raw" else
+                 milan.milan_aggregates_grid(paths[0], squares=asked, activity=activity)),
+        lambda grid: cache.frame_bytes(grid.values, grid.absent))
 
 
 def _default_square(series: list[str]) -> str:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from importance.config import DataConfig, RunConfig
 from importance.strategies import STRATEGIES, accepted_params
@@ -182,7 +182,7 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]:
     """The series a sweep runs on: None = the source's default series; `all`; `top:N` (the
     N with the largest total of the chosen column); or comma-separated ids of the source."""
-    from importance.data import describe
+    from importance.data.loader import describe, totals
 
     info = describe(data)
     if text is None:
@@ -196,7 +196,7 @@ def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]
         n = int(m[1])
         if n < 1:
             raise ValueError("--series top:N needs N >= 1")
-        volumes = series_volumes(data, info.series)
+        volumes = totals(data, info.series)  # the file read once
         return tuple(sorted(volumes, key=lambda s: (-volumes[s], s))[:n])
     if text.startswith("top"):
         raise ValueError(f"--series {text!r}: write top:N, e.g. top:50")
@@ -207,22 +207,3 @@ def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]
         raise ValueError(f"--series: {', '.join(unknown)} not in {info.path} "
                          f"(it has {len(info.series):,}: {shown}); or use all or top:N")
     return tuple(ids)
-
-
-def series_volumes(data: DataConfig, series: Sequence[str]) -> dict[str, float]:
-    """Total of the chosen column per series, for `top:N` (Milan files: read once as a grid;
-    other files: each series loaded)."""
-    from importance.data import loader
-
-    paths = loader._paths(data.path)
-    kind = loader._kind(paths)
-    if kind in loader.MILAN_LAYOUTS:
-        from importance.data import milan
-
-        activity = data.column or milan.default_activity(loader._activities(kind, paths))
-        grid = loader._milan_grid(kind, paths, None, activity)
-        totals = grid.values.sum()
-        return {str(k): float(v) for k, v in totals.items() if str(k) in set(series)}
-    from importance.experiment import load_data
-
-    return {s: float(load_data(replace(data, series=s)).values.sum()) for s in series}
