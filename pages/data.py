@@ -7,17 +7,20 @@ import streamlit as st
 from importance.aggregates.data import (
     MAX_POINTS,
     ONE_DAY,
+    autocorrelation_caption,
     detected_table,
     gap_runs,
+    holiday_caption,
+    holiday_marks,
     note_lines,
     shares_text,
+    span_days,
     stats_table,
 )
-from importance.data.holidays import country_name, holiday_dates
-from importance.data.steps import ONE_WEEK, duration, suggest_window
+from importance.data.steps import duration, suggest_window
 from importance.provenance import clock_label, naive
 from importance.runcard import strategy_label
-from ui import charts, entry, figures, launch, runcard, sidebar, state
+from ui import charts, entry, figures, form_state, launch, runcard, sidebar, state
 from ui.data import acf_lags, explore, load, variance_shares
 
 entry.require_entry()
@@ -40,7 +43,12 @@ with st.container(border=True):
                     + ", ".join(strategy_label(s) for s in form.strategies)
                     + " on this series, one after the other in the background, with the "
                     "Train page's settings, and follows them there.")
-    if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH):
+    if followed := form_state.notice(dataset, keep=True):  # said again on the Train page
+        cta[0].caption(" ".join(followed))
+    if dataset.blocked:
+        cta[0].warning(dataset.blocked)
+    if cta[1].button("Launch comparison", type="primary", width="stretch", key=state.DATA_LAUNCH,
+                     disabled=bool(dataset.blocked)):
         try:
             launch.launch(form, dataset)
         except ValueError as exc:
@@ -50,11 +58,10 @@ with st.container(border=True):
 
 values = loaded.values
 local = clock_label(loaded.tz)
-span_days = (values.index[-1] - values.index[0]) / ONE_DAY
 m = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
 m.metric("Points", f"{len(values):,}")
 m.metric("Interval", duration(loaded.freq))
-m.metric("Span", f"{span_days:.1f} days")
+m.metric("Span", f"{span_days(values.index):.1f} days")
 m.metric("Filled gaps", f"{len(loaded.filled):,} points",
             help=f"Filled by: {loaded.fill_method}")
 if loaded.constant:
@@ -62,24 +69,13 @@ if loaded.constant:
                "refused. Pick another series or column in the sidebar.")
 
 # The public holidays of the Train form's country (its default until the form is used)
-defaults = launch.form_defaults()
+defaults = form_state.defaults(loaded)
 country = str(st.session_state.get(state.F_COUNTRY) or defaults.country)
-try:
-    marked = tuple(holiday_dates(values.index, country))
-    holiday_words = f"public holidays ({country_name(country)})"
-except ValueError:
-    marked, holiday_words = (), ""
+marked, holiday_words = holiday_marks(values.index, country)
 charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
                            f"{loaded.column} (original units)", marked, holiday_words))
-if not holiday_words:
-    st.caption(f"No public-holiday table for country {country!r}: no holidays marked.")
-elif st.session_state.get(state.F_HOLIDAYS, defaults.holidays) and loaded.freq < ONE_WEEK:
-    st.caption(f"Shaded: {holiday_words}, an input feature of the runs, by the series' local "
-               "date (hover for the names; the country is the one chosen on the Train page).")
-else:
-    st.caption(f"Shaded: {holiday_words}; not an input of the runs "
-               + ("at weekly steps." if loaded.freq >= ONE_WEEK
-                  else "(switched off on the Train page)."))
+st.caption(holiday_caption(holiday_words, country, loaded.freq,
+                           bool(st.session_state.get(state.F_HOLIDAYS, defaults.holidays))))
 if len(values) > MAX_POINTS:
     st.caption(f"Showing about {MAX_POINTS:,} of {len(values):,} points: each bucket's "
                "minimum and maximum, so peaks and troughs survive. Zoom in for detail.")
@@ -150,7 +146,4 @@ except ValueError as exc:
     st.info(f"No autocorrelation for this series: {exc}")
 else:
     charts.show(figures.autocorrelation(corr, f"{duration(loaded.freq)} step"))
-    season = "one day" if loaded.freq < ONE_DAY else "one week"
-    st.caption(f"Autocorrelation (ACF) and partial autocorrelation (PACF) up to {lags} lags "
-               f"({duration(lags * loaded.freq)}); the shaded band is the 95% interval around "
-               f"zero. A peak {season} back is the season the lookback window must cover.")
+    st.caption(autocorrelation_caption(lags, loaded.freq))

@@ -6,8 +6,16 @@ import streamlit as st
 
 from importance import estimate
 from importance.aggregates.data import series_option
+from importance.aggregates.train import (
+    curve_lines,
+    earlier_finished,
+    job_figures,
+    newest_batch,
+    other_active,
+)
 from importance.config import LR_SCHEDULES
 from importance.data.steps import duration
+from importance.form_state import field_bounds
 from importance.launch import (
     COUNTRIES,
     LaunchForm,
@@ -21,7 +29,7 @@ from importance.runs.tasks import ACTIVE
 from importance.stopping import ending_note
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
-from ui import charts, entry, figures, launch, runs, sidebar, state
+from ui import charts, entry, figures, form_state, launch, runs, sidebar, state
 from ui.data import load
 
 entry.require_entry()
@@ -32,10 +40,6 @@ SCORING_NAMES = {"last_layer": "last-layer norm (fast)", "exact": "exact norm"}
 STATUS_BADGE = {"queued": ("queued", "gray"), "running": ("running", "blue"),
                 "done": ("done", "green"), "failed": ("failed", "red"),
                 "cancelled": ("cancelled", "orange"), "interrupted": ("interrupted", "violet")}
-# What a running job is doing (importance.runs.jobs.Job.phase).
-PHASES = {"": "waiting for the job's process", "started": "preparing the data",
-          "scoring": "scoring windows", "training": "training", "evaluation": "validating",
-          "saving": "testing and saving"}
 
 # Session-state keys of this page (ui.state holds the form's)
 LAUNCH = "train.launch"  # button: launch the comparison
@@ -50,24 +54,25 @@ dataset = sidebar.current()
 loaded, load_error = load(dataset.config)
 mgr = runs.manager()
 busy = mgr.busy
-d = launch.form_defaults(loaded)
+d = form_state.defaults(loaded)  # the fields follow the data: ui.form_state.follow
 limits = launch.form_limits(loaded, d)
+bounds = field_bounds(d, limits.batch, limits.lookback)
 info = dataset.info
-several = len(info.series) > 1 and dataset.config.series in info.series  # offer a panel
-if st.session_state.get(state.F_DATA) != dataset.config or (
-        several and state.F_SERIES not in st.session_state):
-    st.session_state.pop(state.F_LOOKBACK, None)  # a new series: its step's default lookback
-    # and the sidebar's series as the panel's default, set as state (a `default=` was lost
-    # when the page was reached by st.switch_page from the Data page's Launch)
-    st.session_state[state.F_SERIES] = [dataset.config.series] if several else []
-    st.session_state[state.F_DATA] = dataset.config
+several = bool(form_state.panel_default(dataset))  # a file of several series: offer a panel
+if several and state.F_SERIES not in st.session_state:
+    # the sidebar's series as the panel's default, set as state (a `default=` was lost when
+    # the page was reached by st.switch_page from the Data page's Launch)
+    st.session_state[state.F_SERIES] = form_state.panel_default(dataset)
+if followed := form_state.notice(dataset):
+    st.info(" ".join(followed))
 
 
 def _advanced(step: str) -> dict:
     """The settings most comparisons keep, folded away in three columns (model, training,
     stopping and data): LaunchForm fields."""
     model, training, other = st.columns(3)
-    countries = list(dict.fromkeys([d.country, *COUNTRIES]))
+    countries = list(dict.fromkeys([st.session_state.get(state.F_COUNTRY, d.country),
+                                    d.country, *COUNTRIES]))
     schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
     scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
     return dict(
@@ -86,7 +91,7 @@ def _advanced(step: str) -> dict:
                  "on the forecast, so level shifts (holidays, events) move the inputs' "
                  "statistics, not the inputs.")),
         batch_size=int(training.number_input(
-            "Batch size", 1, max(limits.batch, d.batch_size), d.batch_size, key=state.F_BATCH,
+            "Batch size", *bounds["batch_size"], d.batch_size, key=state.F_BATCH,
             persist_state="session",
             help=f"At most {limits.batch:,} for this series at the default lookback: the "
                  "memory a run may use on this machine (half of what is available). Larger "
@@ -166,13 +171,14 @@ def comparison_form() -> None:
         except ValueError as exc:
             seeds, seeds_error = d.seeds, str(exc)
         lookback = c[4].number_input(
-            "Lookback (steps)", 1, max(limits.lookback, d.lookback), d.lookback,
+            "Lookback (steps)", *bounds["lookback"], d.lookback,
             key=state.F_LOOKBACK, persist_state="session",
             help=f"Input {step} per window. The default covers 6 hours below 10-minute steps, "
                  "a day below hourly ones, a week for hourly and four weeks for daily data, "
                  f"shortened when the series is too short. At most {limits.lookback:,} here at "
                  "the default batch size: the memory a run may use on this machine.")
-        horizon = c[5].number_input("Horizon (steps)", 1, 1008, d.horizon, key=state.F_HORIZON,
+        horizon = c[5].number_input("Horizon (steps)", *bounds["horizon"], d.horizon,
+                                    key=state.F_HORIZON,
                                     persist_state="session",
                                     help=f"{step.capitalize()} forecast per window.")
         with st.expander("More settings"):
@@ -194,9 +200,12 @@ def comparison_form() -> None:
             strategies=tuple(strategies), keep_ratio=float(keep), series=tuple(picked),
             seeds=seeds, **advanced)
         cta, words = st.columns([2, 3], vertical_alignment="center")
-        clicked = cta.button("Launch comparison", type="primary", disabled=loaded is None,
-                            width="stretch", key=LAUNCH)
+        clicked = cta.button("Launch comparison", type="primary",
+                             disabled=loaded is None or bool(dataset.blocked),
+                             width="stretch", key=LAUNCH)
         words.caption(launch.form_words(form, dataset, loaded))
+    if dataset.blocked:
+        st.warning(dataset.blocked)
     if load_error:
         st.error(f"The chosen series cannot be loaded: {load_error}")
     if seeds_error:
@@ -220,19 +229,6 @@ if notice := st.session_state.pop(NOTICE, None):
     st.success(notice)
 
 
-def _figures(job) -> str:
-    """The latest epoch's figures in one line (light to redraw every poll)."""
-    phase = f"{PHASES.get(job.phase, job.phase)} · " if job.status == "running" else ""
-    if not job.history:
-        return f"{phase}{job.elapsed:,.1f} s"
-    last = job.history[-1]
-    return (f"{phase}train loss {last['train_loss']:.4f} · validation MAE {last['val_mae']:,.2f} · "
-            f"{job.elapsed:,.1f} s · " + ("energy not measured" if job.energy_kwh is None else
-                                          f"{1000 * job.energy_kwh:.2g} Wh"
-                                          f"{' so far' if job.status in ACTIVE else ''} "
-                                          "(estimated)"))
-
-
 def _job_card(job) -> None:
     """One job: status, progress, the latest epoch's figures, cancel and errors."""
     text, color = STATUS_BADGE.get(job.status, (job.status, "gray"))
@@ -247,7 +243,7 @@ def _job_card(job) -> None:
             st.toast(f"Cancelling {job_name(job)}: it stops within one batch, or its "
                      "process is ended after a few seconds.")
         if job.status == "done":  # early stopping may have ended it before its last epoch
-            st.progress(1.0, text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
+            st.progress(1.0, text=f"epoch {job.epoch} of {job.epochs} · {job_figures(job)}")
             t = job.config.train
             note = ending_note(job.history, t.epochs, t.patience, t.min_delta)
             if note:
@@ -256,7 +252,7 @@ def _job_card(job) -> None:
                 st.caption(f"{outcome.capitalize()}.")
         elif job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
-                        text=f"epoch {job.epoch} of {job.epochs} · {_figures(job)}")
+                        text=f"epoch {job.epoch} of {job.epochs} · {job_figures(job)}")
         if job.status == "failed":
             st.error(f"This run failed: {job.error}")
             st.caption("The details are in the server's log.")
@@ -269,11 +265,8 @@ def _job_card(job) -> None:
 def _curves(jobs) -> None:
     """Validation MAE per epoch of the jobs in the batch, live (a line per run: the seed
     named when the batch has several)."""
-    seeds = len({j.config.train.seed for j in jobs}) > 1
-    lines = tuple((strategy_label(j.strategy)
-                   + (f" · seed {j.config.train.seed}" if seeds else ""),
-                   charts.strategy_color(j.strategy), tuple(h["val_mae"] for h in j.history))
-                  for j in jobs if j.history)
+    lines = tuple((name, charts.strategy_color(strategy), maes)
+                  for name, strategy, maes in curve_lines(jobs))
     if lines:
         charts.show(figures.live_mae(lines))
 
@@ -312,7 +305,7 @@ def live(polling: bool) -> None:
         st.caption("No jobs on this server yet. Launch a comparison: the defaults compare "
                    "full data, gradient-norm importance and a random subset on 3 seeds.")
         return
-    batch = [j for j in jobs if j.batch == jobs[0].batch][::-1]  # newest batch, launch order
+    batch = newest_batch(jobs)
     active = [j for j in jobs if j.status in ACTIVE]
     if any(j.status in ACTIVE for j in batch):
         progress = launch.batch_progress(batch)
@@ -321,7 +314,7 @@ def live(polling: bool) -> None:
     if len(active) > 1 and st.button("Cancel all queued and running", key=state.CANCEL_ALL):
         for j in active:
             mgr.cancel(j.id)
-    for job in [j for j in active if j.batch != jobs[0].batch][::-1] + batch:
+    for job in other_active(jobs) + batch:
         _job_card(job)
     _curves(batch)
     finished = launch.last_finished(jobs)
@@ -332,7 +325,7 @@ def live(polling: bool) -> None:
 def earlier_jobs() -> None:
     """Finished jobs of earlier batches (outside the polled fragment: they do not change)."""
     jobs = mgr.jobs()
-    older = [j for j in jobs if j.batch != jobs[0].batch and j.status not in ACTIVE]
+    older = earlier_finished(jobs)
     if older:
         with st.expander(f"Earlier jobs on this server ({len(older)})"):
             st.dataframe(job_rows(older), hide_index=True,

@@ -23,6 +23,9 @@ class Dataset:
     config: DataConfig  # what a run will be trained on
     info: SourceInfo
     name: str  # file name(s), or "embedded default"
+    # Why nothing may be launched on it ("" when it may): the files asked for could not be
+    # used, so this is the data in use before them, or the embedded default in their place
+    blocked: str = ""
 
 
 def _mtime(path: str | tuple[str, ...] | None) -> float:

@@ -10,8 +10,9 @@ from importance.data import DataError, SourceInfo
 from importance.data.steps import duration
 from importance.data.timestamps import check_zone
 from importance.data.uploads import UPLOAD_TYPES, save_upload
+from importance.form_state import MODES, REPLACE, UploadPicks, unused_words, upload_refusal
 from importance.provenance import SYNTHETIC_BADGE, SYNTHETIC_NOTE, ZONES
-from ui import entry, state
+from ui import entry, form_state, state
 from ui.data import Dataset, describe, load
 
 DEFAULT, UPLOAD = "default", "upload"
@@ -24,26 +25,81 @@ RESULT_PAGES = ("pages/importance.py", "pages/forecasts.py", "pages/energy.py",
 NEW_RUNS = "Dataset for new runs"
 
 
-def _uploaded_paths(sb) -> tuple[str | tuple[str, ...] | None, str]:
-    """Path(s) of the uploaded file(s) (each saved once), and their display name."""
+Paths = str | tuple[str, ...] | None
+
+
+def _uploader(sb) -> dict[str, str]:
+    """The uploader's files, each saved once (`importance.data.uploads`): saved path -> the
+    name the user knows, in upload order."""
     uploaded = sb.file_uploader(
         "CSV, TSV, Parquet or Milan files", type=list(UPLOAD_TYPES), key=state.UPLOAD,
         accept_multiple_files=True,
         help="A time series export: a timestamp column and numeric KPI columns; long format "
              "with a station/cell id column; wide format with one column per cell; or a "
              "transposed daily export (one row per cell, one column per date). Any of , ; tab "
-             "| as separator, decimal point or comma, UTF-8/UTF-16/Latin-1. Several files of "
-             "one layout (e.g. monthly exports) are combined. Milan aggregates and raw daily "
-             "files work too.")
-    if not uploaded:
-        return None, ""
+             "| as separator, decimal point or comma, UTF-8/UTF-16/Latin-1. Files dropped "
+             "together (e.g. monthly exports of one layout) are combined; a file dropped "
+             "beside loaded ones replaces them or joins them, as chosen below. Milan "
+             "aggregates and raw daily files work too.") or []
     saved: dict[str, str] = st.session_state.setdefault(state.SAVED_UPLOADS, {})
     for f in uploaded:
         if f.file_id not in saved:
             saved[f.file_id] = str(save_upload(f.name, f.getvalue()))
-    files = sorted(uploaded, key=lambda f: f.name)
-    paths = tuple(saved[f.file_id] for f in files)
-    return paths[0] if len(paths) == 1 else paths, ", ".join(f.name for f in files)
+    return {saved[f.file_id]: f.name for f in uploaded}
+
+
+def _files(paths: tuple[str, ...], held: dict[str, str]) -> tuple[Paths, list[str]]:
+    """The uploads `paths` as a data config's path (ordered by name), and their names."""
+    chosen = sorted((p for p in paths if p in held), key=held.__getitem__)
+    return (chosen[0] if len(chosen) == 1 else tuple(chosen) or None,
+            [held[p] for p in chosen])
+
+
+def _usable(path: Paths) -> tuple[SourceInfo | None, str | None]:
+    """What the source offers, or (None, why it cannot be used): a file with one series and
+    one column must also load, since no choice could make it (the year: the session's when
+    the path is the one it was set for)."""
+    year = st.session_state.get(state.YEAR) if st.session_state.get(
+        state.LAST_PATH) == (path or "") else None
+    info, error = describe(DataConfig(path=path, year=year))
+    if info is not None and path is not None and _single_choice(info):
+        loaded, error = load(DataConfig(path=path, series=info.default_series,
+                                        column=info.default_column, year=year))
+        if loaded is None:
+            info = None
+    return info, error
+
+
+def _from_uploads(sb) -> tuple[Paths, str, SourceInfo | None, str]:
+    """(path(s), name, source info, why Launch is off) of the uploads in use: those the user
+    asked for (`importance.form_state.UploadPicks`), else those in use before them, else
+    none (the embedded default, with Launch off)."""
+    held = _uploader(sb)
+    mode = REPLACE
+    if held:
+        mode = sb.radio(
+            "A file dropped next", list(MODES), format_func=MODES.__getitem__,
+            key=state.UPLOAD_MODE, horizontal=True,
+            help="Replace: a file dropped beside the loaded ones is used alone. Combine: it "
+                 "joins them (files of one layout and columns, e.g. monthly exports).")
+    picks = st.session_state.get(state.UPLOAD_PICKS, UploadPicks()).update(list(held))
+    wanted = picks.wanted(mode)
+    path, names = _files(wanted, held)
+    info, error = _usable(path) if path is not None else (None, None)
+    if info is not None or path is None:
+        st.session_state[state.UPLOAD_PICKS] = picks.loaded(wanted)
+        if aside := sorted(name for p, name in held.items() if p not in wanted):
+            sb.caption(unused_words(aside))
+        return path, ", ".join(names), info, ""
+    st.session_state[state.UPLOAD_PICKS] = picks
+    used, used_names = _files(picks.used, held)
+    blocked = upload_refusal(names, used_names, error or "", mode)
+    sb.error(blocked)
+    if used is not None:
+        info, _ = _usable(used)
+        if info is not None:
+            return used, ", ".join(used_names), info, blocked
+    return None, "", None, blocked
 
 
 def _zone(sb, naive: bool, own: str) -> str | None:
@@ -91,15 +147,6 @@ def _single_choice(info: SourceInfo) -> bool:
     return len(info.series) <= 1 and len(info.columns) == 1
 
 
-def _short(error: str, names: str) -> str:
-    """The error without the file name it starts with ("Cannot use x.csv: x.csv: ...")."""
-    for name in names.split(", "):
-        for sep in (": ", ", "):
-            if error.startswith(name + sep):
-                return error[len(name) + len(sep):]
-    return error
-
-
 def dataset_picker() -> Dataset:
     """Draw the dataset controls; return the chosen dataset (the default when none is usable).
 
@@ -115,32 +162,21 @@ def dataset_picker() -> Dataset:
         sb.header("Dataset")
     source = sb.radio("Source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.__getitem__,
                       key=state.SOURCE, horizontal=True, label_visibility="collapsed")
-    path, name = (None, "embedded default")
+    path, name, info, blocked = None, "", None, ""
     if source == UPLOAD:
-        path, name = _uploaded_paths(sb)
-        if path is None:
+        path, name, info, blocked = _from_uploads(sb)
+        if path is None and not blocked:
             sb.caption("No file yet: the embedded default is used.")
-            name = "embedded default"
-    attempted = path or ""
-    changed = st.session_state.get(state.LAST_PATH) != attempted
-    if changed:
-        st.session_state.pop(state.YEAR, None)
-    info, error = describe(DataConfig(path=path, year=st.session_state.get(state.YEAR)))
-    if info is not None and path is not None and _single_choice(info):
-        # Nothing else to pick in this file: if its one series does not load, it is unusable.
-        loaded, error = load(DataConfig(path=path, series=info.default_series,
-                                        column=info.default_column,
-                                        year=st.session_state.get(state.YEAR)))
-        if loaded is None:
-            info = None
-    if info is None:
-        sb.error(f"Cannot use {name}: {_short(error or '', name)}\n\n"
-                 "Using the embedded default instead.")
-        path, name = None, "embedded default"
+    if path is None:
+        name = "embedded default"
         info, error = describe(DataConfig())
     if info is None:  # the embedded default itself is unreadable: nothing else to offer
         sb.error(f"The embedded default dataset is unreadable: {error}")
         st.stop()
+    attempted = path or ""
+    changed = st.session_state.get(state.LAST_PATH) != attempted
+    if changed:
+        st.session_state.pop(state.YEAR, None)
     _reset_choices(info, attempted, changed)
     series = None
     if info.series:
@@ -161,8 +197,9 @@ def dataset_picker() -> Dataset:
     own = dict(info.detected).get("time zone", "")
     tz = _zone(sb, info.naive, own)
     dataset = Dataset(DataConfig(path=path, series=series, column=column, tz=tz, year=year),
-                      info, name)
+                      info, name, blocked)
     loaded, error = load(dataset.config)
+    form_state.follow(dataset, loaded)
     if loaded is None:
         sb.error(f"Cannot load this series: {error}")
     else:

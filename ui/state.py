@@ -4,7 +4,9 @@ from __future__ import annotations
 
 # Sidebar: dataset
 SOURCE = "data.source"  # radio: DEFAULT_SOURCE | UPLOAD_SOURCE
-UPLOAD = "data.upload"  # file_uploader (several files of one layout are combined)
+UPLOAD = "data.upload"  # file_uploader (files dropped together are combined)
+UPLOAD_MODE = "data.upload_mode"  # radio: a file dropped beside loaded ones replaces or joins them
+UPLOAD_PICKS = "data.upload_picks"  # the uploads in use and asked for (form_state.UploadPicks)
 SAVED_UPLOADS = "data.saved_uploads"  # {uploader file_id: saved path}
 SERIES = "data.series"  # selectbox: square / series id
 COLUMN = "data.column"  # selectbox: activity / value column
@@ -25,7 +27,9 @@ F_REVIN = "train.revin"
 F_PATIENCE = "train.patience"
 F_MIN_DELTA = "train.min_delta"  # in percent
 F_LOOKBACK = "train.lookback"
-F_DATA = "train.data"  # the data config the form's lookback default was set for
+F_DATA = "train.data"  # the data config the form's fields were last set for (ui.form_state)
+F_DEFAULTS = "train.defaults"  # their defaults for that data: a value that differs was set by hand
+F_FOLLOWED = "train.followed"  # (data config, sentences): what changed when the data did
 F_HORIZON = "train.horizon"
 F_STRIDE = "train.stride"
 F_EPOCHS = "train.epochs"

@@ -1,16 +1,19 @@
 """The Data page's figures and words: the series picker's options, a chart-sized series that
-keeps its peaks, runs of filled gaps, the statistics table, variance shares, how a source was
-read and the dirty values found in it."""
+keeps its peaks, its span, the public holidays marked on it, runs of filled gaps, the
+statistics table, variance shares, how a source was read and the dirty values found in it,
+and what the autocorrelation shows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from importance.data.steps import duration
+from importance.data.holidays import country_name, holiday_dates
+from importance.data.steps import ONE_WEEK, duration
 from importance.data.types import QualityNote
 
 ONE_DAY = pd.Timedelta(days=1)
@@ -98,3 +101,45 @@ def note_lines(notes: Iterable[QualityNote]) -> list[str]:
     """Dirty values found in the source as markdown lines: how many, the rule, the first one."""
     return [f"**{n.issue}: {n.count:,}**, {n.rule}"
             + (f" (first: {n.example.replace('*', '')})" if n.example else "") for n in notes]
+
+
+def span_days(index: pd.DatetimeIndex) -> float:
+    """Days from the first to the last point."""
+    return float((index[-1] - index[0]) / ONE_DAY)
+
+
+def last_days(values: pd.Series, days: int = 7) -> pd.Series:
+    """The series' last `days` days."""
+    return values[values.index > values.index[-1] - pd.Timedelta(days=days)]
+
+
+def holiday_marks(index: pd.DatetimeIndex, country: str
+                  ) -> tuple[tuple[tuple[dt.date, str], ...], str]:
+    """The public holidays of `country` within the series' dates and their legend words
+    ("public holidays (Italy)"); ((), "") when the country has no holiday table."""
+    try:
+        return (tuple(holiday_dates(index, country)),
+                f"public holidays ({country_name(country)})")
+    except ValueError:
+        return (), ""
+
+
+def holiday_caption(words: str, country: str, step: pd.Timedelta, as_input: bool) -> str:
+    """What the shading on the series means: the holidays of the Train form's country, and
+    whether the runs take them as an input (`as_input`: the form's switch; never at weekly
+    steps)."""
+    if not words:
+        return f"No public-holiday table for country {country!r}: no holidays marked."
+    if as_input and step < ONE_WEEK:
+        return (f"Shaded: {words}, an input feature of the runs, by the series' local date "
+                "(hover for the names; the country is the one chosen on the Train page).")
+    return (f"Shaded: {words}; not an input of the runs "
+            + ("at weekly steps." if step >= ONE_WEEK else "(switched off on the Train page)."))
+
+
+def autocorrelation_caption(lags: int, step: pd.Timedelta) -> str:
+    """What the ACF/PACF chart shows, and the season the lookback must cover."""
+    season = "one day" if step < ONE_DAY else "one week"
+    return (f"Autocorrelation (ACF) and partial autocorrelation (PACF) up to {lags} lags "
+            f"({duration(lags * step)}); the shaded band is the 95% interval around zero. A "
+            f"peak {season} back is the season the lookback window must cover.")

@@ -175,8 +175,10 @@ def test_an_upload_is_refused_in_the_sidebar_and_the_default_used(
     _upload(dashboard, bad)
     shown = _texts(dashboard.sidebar.error)
     short = message.removeprefix(f"{bad.filename}: ").removeprefix(f"{bad.filename}, ")
-    assert shown == (f"Cannot use {bad.filename}: {short}\n\n"
-                     "Using the embedded default instead."), shown
+    assert shown == (f"Cannot use {bad.filename}: {short.rstrip('.')}.\n\n"
+                     "Using the embedded default instead, but Launch is off: the dataset chosen "
+                     "is the upload. Drop a file that loads, or choose Embedded default to train "
+                     "on the synthetic data."), shown
     assert "Traceback" not in _texts(dashboard.code)
     assert "from embedded default" in _texts(dashboard.sidebar.caption)
     assert not dashboard.main.error, [e.value for e in dashboard.main.error]  # the default drawn
