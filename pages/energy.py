@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from importance.aggregates.energy import (
+    accuracy_target,
     backprop_help,
     comparison_display,
+    energy_methods,
     energy_text,
     energy_to_accuracy_caption,
     energy_to_accuracy_display,
     energy_to_accuracy_verdict,
-    energy_unit,
     epoch_curves,
     phase_split,
+    runs_energy_unit,
+    saving_delta,
     scoring_note,
+    seeds_note,
     to_target_text,
+    wall_help,
 )
 from importance.compare import backprops_all
 from importance.runs.identity import (
@@ -58,7 +61,7 @@ table = seed_paired_table(chosen, base)  # each run against its own seed's basel
 rows = {r.run_id: row for r, row in zip(chosen, table.to_dict("records"), strict=True)}
 refs = {ref.run_id for ref in seed_baselines(chosen, base).values()}
 
-methods = sorted({r.summary.get("energy_method") or "not recorded" for r in chosen})
+methods = energy_methods(chosen)
 st.info("**How energy was measured:** " + " / ".join(methods))
 
 exports.report_button(chosen, names, base_id)  # one offline HTML file of these runs
@@ -66,38 +69,27 @@ for r in chosen:  # a best epoch from before any selection by score: say so plai
     if note := scores_unused_note(r.summary, names[r.run_id]):
         st.warning(note)
 
-measured = [e for r in chosen if (e := r.summary.get("energy_kwh")) is not None
-            and math.isfinite(e)]  # null (a failed reading) reads back as NaN
-scale, unit = energy_unit(max(measured, default=None))
-
-
-def _delta(pct: float | None, is_base: bool) -> str | None:
-    """A saving as the metric's change vs the baseline (negative = less = good)."""
-    if is_base or pct is None or not math.isfinite(pct):
-        return None
-    return f"{-pct:+.1f}% vs baseline"
-
+scale, unit = runs_energy_unit(chosen)
 
 for r in chosen:
     row, s = rows[r.run_id], r.summary
     is_base = r.run_id in refs  # the baseline of its seed
-    share = s["scoring_s"] / s["wall_s"] if s["wall_s"] else 0.0
     with st.container(border=True):
         st.markdown(f"<span style='color:{colors[r.run_id]}; font-size:1.2em'>&#9679;</span> "
                     f"**{names[r.run_id]}**" + (" &nbsp; (baseline)" if is_base else ""),
                     unsafe_allow_html=True)
         c = st.container(horizontal=True)  # wraps on a narrow screen instead of truncating
         c.metric(f"Energy ({unit})", energy_text(s.get("energy_kwh"), scale),
-                    _delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
+                    saving_delta(row.get("energy_saved_pct"), is_base), delta_color="inverse",
                     help="CPU + RAM energy over every phase (scoring, training, validation).")
         c.metric("Emissions (gCO2e)", energy_text(s.get("emissions_kg"), 1000),
-                    _delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
+                    saving_delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
                     help="Energy x the grid's average carbon intensity.")
         c.metric("Wall time (s)", f"{s['wall_s']:.1f}",
-                    _delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
-                    help=f"Includes {s['scoring_s']:.2g} s of scoring ({share:.1%}).")
+                    saving_delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
+                    help=wall_help(s))
         c.metric("Backpropagated samples", f"{backprops_all(s):,}",
-                    _delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
+                    saving_delta(row.get("backprop_saved_pct"), is_base), delta_color="inverse",
                     help=backprop_help(s))
         mae_change = row.get("mae_change_pct")
         c.metric("Test MAE", f"{s['test_mae']:,.2f}",
@@ -128,8 +120,7 @@ axis = st.segmented_control("x axis", list(axes), default="energy", key=state.EN
                             required=True, persist_state="session") or "energy"
 curves = epoch_curves(chosen, names)
 curves["cum_energy"] = curves["cum_energy_kwh"] * scale
-best = min((e["val_mae"] for e in base.summary.get("epochs", [])), default=None)
-target = best * (1 + base.config.train.tol) if best is not None else None
+best, target = accuracy_target(base)
 charts.show(figures.cost_curves(curves, axes[axis][1], axes[axis][0],
                                 {r.run_id: colors[r.run_id] for r in chosen}, target,
                                 "Validation MAE vs cumulative cost, per epoch"))
@@ -139,9 +130,7 @@ st.caption(to_target_text(rows.values(), names, base_id, scale, unit,
 st.header("Energy to reach accuracy")
 reached = seed_paired_reach(chosen, base)  # each run against its seed's baseline
 st.caption(energy_to_accuracy_caption(any("estimated" in m for m in methods), best)
-           + (" Each run is measured against the baseline of its own seed (the targets above "
-              "are the selected baseline's)." if len({r.config.train.seed for r in chosen}) > 1
-              else ""))
+           + seeds_note(chosen))
 st.dataframe(energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
 st.markdown(energy_to_accuracy_verdict(reached, names, scale, unit))
 

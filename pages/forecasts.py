@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from importance.aggregates.forecasts import (
     at_step,
     classical_frame,
+    leaderboard_table,
     of_series,
     on_clock,
+    other_setup_text,
     per_series_table,
     run_series,
-    series_metrics,
+    same_test_period,
+    seed_baseline_ids,
     spike_sentence,
     spike_table,
 )
 from importance.provenance import clock_label
-from importance.runs.identity import pick_baseline, seed_baselines
+from importance.runs.identity import pick_baseline
 from ui import charts, classical, entry, exports, figures, runcard, runs, spikes, state, verdict
 
 entry.require_entry()
@@ -33,11 +35,9 @@ top = st.container()  # the verdict first (importance.verdict): filled once the 
 runcard.show(chosen, names)  # data, settings, synthetic badge
 ref = chosen[-1]
 setup = (ref.config.data, ref.config.window)
-same = [r for r in chosen if (r.config.data, r.config.window) == setup]
-if len(same) < len(chosen):
-    st.warning(f"{len(chosen) - len(same)} of the chosen runs use other data or windows than "
-               f"{names[ref.run_id]}; the charts show the {len(same)} that share its test "
-               "period, the table shows all.")
+same = same_test_period(chosen)
+if other := other_setup_text(len(chosen), len(same), names[ref.run_id]):
+    st.warning(other)
 panel = run_series(ref)  # several series, one model: draw one series at a time
 shown_series = None
 if panel:
@@ -110,31 +110,7 @@ st.caption("Where in the day each model errs: compare the hours with the weekly 
 
 st.header("Leaderboard on the test period")
 baseline = pick_baseline(chosen)
-# runs on the drawn series' data: that series' metrics (several series); others: their own
-metrics = {r.run_id: series_metrics(r.summary, shown_series if r.run_id in preds else None)
-           for r in chosen}
-rows = []
-for r in chosen:
-    m = metrics[r.run_id]
-    rows.append({"model": names[r.run_id], "kind": "neural", "MAE": m["test_mae"],
-                 "RMSE": m["test_rmse"], "sMAPE %": m["test_smape"],
-                 "time s": r.summary["wall_s"], "run id": r.run_id})
-for res in all_fitted:  # drawn or not: the leaderboard has every model fitted
-    rows.append({"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
-                 "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
-                 "time s": res.fit_s + res.predict_s, "run id": ""})
-table = pd.DataFrame(rows)
-if baseline is not None:  # neural runs against full data of their seed (identity.seed_baselines)
-    refs = seed_baselines(chosen, baseline)
-    full_mae = {rid: metrics[ref.run_id]["test_mae"] for rid, ref in refs.items()}
-    mean_full = float(np.mean([metrics[i]["test_mae"] for i in {r.run_id
-                                                               for r in refs.values()}]))
-    table.insert(5, "MAE vs full %", 100 * (table["MAE"] / table["run id"].map(full_mae).fillna(
-        mean_full) - 1))
-if all_fitted:
-    best_classical = table.loc[table["kind"] == "classical", "MAE"].min()
-    table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best_classical - 1))
-table = verdict.leaderboard(table)  # lowest test MAE first
+table = leaderboard_table(chosen, names, all_fitted, baseline, shown_series, drawn=preds)
 classical_mae = {res.label: res.metrics["mae"] for res in all_fitted}
 with top:
     verdict.forecasts_block(chosen, same, classical_mae, shown_series)
@@ -182,9 +158,8 @@ if thresholds is None:
 else:
     if shown_series is not None:  # the drawn series, by its own threshold
         thresholds = {shown_series: thresholds[shown_series]}
-    refs = {} if baseline is None else {  # each run against full data of its own seed
-        rid: ref.run_id for rid, ref in seed_baselines(chosen, baseline).items()}
-    spike = spike_table(preds, thresholds, names, refs)
+    # each run against full data of its own seed
+    spike = spike_table(preds, thresholds, names, seed_baseline_ids(chosen, baseline))
     st.dataframe(spike, hide_index=True, column_config={
         "MAE ordinary": st.column_config.NumberColumn(format="%.2f"),
         "MAE spikes": st.column_config.NumberColumn(format="%.2f"),

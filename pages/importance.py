@@ -6,32 +6,35 @@ import numpy as np
 import streamlit as st
 
 from importance import timeaxis
+from importance.aggregates.extremes import (
+    extreme_group_size,
+    extreme_panels,
+    extreme_windows,
+    extremes_text,
+    window_levels,
+)
 from importance.aggregates.forecasts import run_series
 from importance.aggregates.importance import (
     correlation_words,
     epochs_by_score,
-    extreme_group_size,
-    extreme_windows,
-    extremes_text,
     has_scores,
     hour_extremes_text,
     is_reweighted,
     latest_scores,
+    no_scores_text,
     score_histograms,
     selection_by_hour,
     selection_days,
-    selection_share,
     selection_to_show,
     selection_week,
     spearman,
     unscored_epochs_text,
+    unweighted_text,
     weight_table,
     weights_text,
-    window_slice,
 )
 from importance.provenance import clock_label
 from importance.runcard import score_name
-from importance.runs.identity import RunInfo
 from importance.stopping import scores_unused_note
 from importance.timeaxis import tz_name
 from ui import charts, entry, fidelity, figures, runcard, runs, state, teaching
@@ -61,13 +64,6 @@ for r in chosen:  # a best epoch from before any selection by score: say so plai
         st.warning(note)
 
 
-def _no_scores(r: RunInfo) -> str:
-    kept = selection_share(arrays[r.run_id]["selected"]).mean()
-    how = ("trains on every window every epoch" if kept == 1
-           else f"trains on {kept:.0%} of the windows per epoch, chosen without scores")
-    return f"**{names[r.run_id]}** {how}: it computes no importance scores."
-
-
 # --- score distributions per epoch ------------------------------------------------------------
 st.header("Score distributions per epoch")
 st.caption("Counts of windows per score bin, using the scores each epoch's selection was made "
@@ -76,7 +72,8 @@ st.caption("Counts of windows per score bin, using the scores each epoch's selec
            "slider.")
 unscored = [r for r in chosen if r not in scored]
 if unscored:
-    st.info(" ".join(_no_scores(r) for r in unscored))
+    st.info(" ".join(no_scores_text(names[r.run_id], arrays[r.run_id]["selected"])
+                     for r in unscored))
 cols = st.columns(2) if len(scored) > 1 else [st.container()]
 for k, r in enumerate(scored):
     with cols[k % len(cols)]:
@@ -147,10 +144,9 @@ if weighted:
                              "reweighted %": st.column_config.NumberColumn(format="%.0f"),
                              **{c: st.column_config.NumberColumn(format="%.3g")
                                 for c in ("min", "mean", "max")}})
-unweighted = [names[r.run_id] for r in chosen if r not in weighted]
-if weighted and unweighted:
-    st.caption(f"{', '.join(unweighted)} {'trains' if len(unweighted) == 1 else 'train'} every "
-               "selected window with weight 1.")
+if weighted and (same_weight := unweighted_text([names[r.run_id] for r in chosen
+                                                   if r not in weighted])):
+    st.caption(same_weight)
 
 if not scored:
     st.info("None of the chosen runs computed importance scores: choose a gradient-norm run "
@@ -186,17 +182,16 @@ members = focus.config.data.members()  # several for a run on several series
 loads = [load(d) for d in members]
 loaded, error = next((le for le in loads if le[0] is None), loads[0])
 clock = tz_name(loaded.values.index) if loaded is not None else None
+same_clock = (runs.run_tz(focus) is None) == (clock is None)
 score = latest_scores(a["scores"])
 n_scored = int(np.isfinite(score).sum())
 group = extreme_group_size(n_scored, N_EXTREMES)
 top_g, bottom_g = extreme_windows(score, group)
 run_times = timeaxis.from_ns(a["train_time_ns"], runs.run_tz(focus))  # on the run's clock
-level = a.get("train_actual")  # the first forecast step (runs stored before it: the series)
-if level is None and loaded is not None and len(members) == 1 and \
-        (runs.run_tz(focus) is None) == (clock is None):
-    level = loaded.values.reindex(run_times).to_numpy(dtype=float)
+level = window_levels(a.get("train_actual"), None if loaded is None else loaded.values,
+                      run_times, one_series=len(members) == 1, same_clock=same_clock)
 lesson = extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
-                             a.get("train_series"))
+                       a.get("train_series"))
 if lesson:
     st.markdown(f"**What they have in common.** {lesson}")
     st.caption(f"Over the {group:,} highest and {group:,} lowest of the {n_scored:,} scored "
@@ -208,20 +203,15 @@ if lesson:
 if loaded is None:
     st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
             "drawn.")
-elif (runs.run_tz(focus) is None) != (clock is None):
+elif not same_clock:
     st.info("The run's data now loads with a different clock (with or without a time zone) "
             "than the run was trained on, so its windows cannot be drawn.")
 else:
     top, bottom = extreme_windows(score, N_EXTREMES)
-    times = timeaxis.from_ns(a["train_time_ns"], clock)  # on the series' own clock
-    owner = a.get("train_series")  # each window's series (runs on several series)
     w = focus.config.window
-    panels = []
-    for i in (*top, *bottom):
-        k = 0 if owner is None else int(owner[i])
-        where = f"{members[k].series} · " if owner is not None else ""
-        inp, target = window_slice(loads[k][0].values, times[i], w.lookback, w.horizon)
-        panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
+    panels = extreme_panels([*top, *bottom], timeaxis.from_ns(a["train_time_ns"], clock),
+                            score, [lo.values for lo, _ in loads], a.get("train_series"),
+                            [m.series for m in members], w.lookback, w.horizon)
     st.subheader("Highest scores (top row), lowest scores (bottom row)")
     # one figure for both groups: each figure costs the browser a fixed ~0.1 s to draw
     charts.show(figures.window_multiples(panels, colors[focus.run_id], max(1, len(top)),

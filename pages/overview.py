@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from importance import verdict as vd
+from importance.aggregates.data import last_days
+from importance.aggregates.train import newest_batch
 from importance.provenance import clock_label, naive
 from importance.runcard import run_names, strategy_label
 from importance.runs.identity import latest_batch
@@ -66,14 +67,14 @@ def progress(polling: bool) -> None:
     jobs = mgr.jobs()
     if polling and not mgr.busy:
         st.rerun()  # finished: the verdict below is the new comparison's
-    batch = [j for j in jobs if jobs and j.batch == jobs[0].batch]
-    if not batch or not any(j.status in ACTIVE for j in batch):
+    batch = newest_batch(jobs)
+    if not any(j.status in ACTIVE for j in batch):
         return
     started = st.session_state.get(state.OV_DEMO_STARTED)
     elapsed = f" · {time.time() - started:,.0f} s elapsed" if started else ""
     running = next((j for j in batch if j.status == "running"), None)
     now = f" · training {strategy_label(running.strategy)}" if running else ""
-    p = launch.batch_progress(batch[::-1])
+    p = launch.batch_progress(batch)
     st.progress(p.fraction, text=f"Comparison running: {p.text()}{now}{elapsed}")
     st.page_link("pages/train.py", label="Follow it on the Train page")
 
@@ -96,7 +97,7 @@ def demo_series() -> None:
         return
     runcard.badge()
     values = loaded.values
-    week = values[values.index > values.index[-1] - pd.Timedelta(days=7)]
+    week = last_days(values, 7)
     fig = go.Figure(go.Scatter(x=naive(week.index), y=week.to_numpy(), mode="lines",
                                line=dict(color=charts.ACTUAL_COLOR, width=1.2),
                                name=loaded.label))

@@ -1,14 +1,12 @@
 """The verdict (`importance.verdict.conclude`) at the top of the Overview, Energy and Forecasts
 pages, drawn as it is: its headline and sentences in one box (tone from the verdict), the
-Overview's tiles of the best trade-off and its trade-off chart; and the Forecasts page's
-leaderboard order (a table sort, not a conclusion)."""
+Overview's tiles of the best trade-off and its trade-off chart."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -21,16 +19,6 @@ from importance.verdict_text import BEST_RULE
 from ui import charts, runs
 
 TONES = {"success": st.success, "info": st.info, "warning": st.warning}
-
-
-def leaderboard(table: pd.DataFrame, mae: str = "MAE") -> pd.DataFrame:
-    """`table` (one row per model) sorted by test MAE, lowest first, with a `rank` column
-    first (models without an MAE last, unranked)."""
-    out = table.sort_values(mae, kind="stable", na_position="last").reset_index(drop=True)
-    ranks = pd.Series(range(1, len(out) + 1), dtype="Int64")
-    ranks[out[mae].isna().to_numpy()] = pd.NA
-    out.insert(0, "rank", ranks)
-    return out
 
 
 def block(tone: str, headline: str, sentences: Sequence[str]) -> None:

@@ -1,17 +1,25 @@
 """The Energy page's figures and words: validation MAE against cumulative cost, time and energy
 by phase, readable energy units, the comparison table for reading, when each run reached its
-baseline's accuracy (`importance.energy_to_accuracy`) as a table and as facts, and what the
-backprop counters and the scoring time hold."""
+baseline's accuracy (`importance.energy_to_accuracy`) and the target the cost curves draw, as
+a table and as facts, each saving against the baseline as a tile's change, and what the
+backprop counters, the wall time and the scoring time hold."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from importance.energy_to_accuracy import DEFINITION, column, targets_of, targets_words
+from importance.energy_to_accuracy import (
+    DEFINITION,
+    best_val_mae,
+    column,
+    targets_of,
+    targets_words,
+)
 from importance.runs.identity import RunInfo
 
 
@@ -57,6 +65,48 @@ def energy_unit(max_kwh: float | None) -> tuple[float, str]:
     """Scale and unit that make energy figures readable: Wh below 1 kWh, else kWh (Wh when
     nothing was measured)."""
     return (1.0, "kWh") if max_kwh is not None and abs(max_kwh) >= 1 else (1000.0, "Wh")
+
+
+def runs_energy_unit(runs: Sequence[RunInfo]) -> tuple[float, str]:
+    """`energy_unit` for the largest energy measured among `runs` (a failed reading, stored
+    as null, reads back as NaN and is left out)."""
+    measured = [e for r in runs if (e := r.summary.get("energy_kwh")) is not None
+                and math.isfinite(e)]
+    return energy_unit(max(measured, default=None))
+
+
+def energy_methods(runs: Sequence[RunInfo]) -> list[str]:
+    """How the energy of `runs` was measured, each way once, sorted."""
+    return sorted({r.summary.get("energy_method") or "not recorded" for r in runs})
+
+
+def saving_delta(pct: float | None, is_base: bool) -> str | None:
+    """A saving as a tile's change against the baseline ("-12.5% vs baseline": less is
+    good); None for the baseline itself or a saving that was not measured."""
+    if is_base or pct is None or not math.isfinite(pct):
+        return None
+    return f"{-pct:+.1f}% vs baseline"
+
+
+def wall_help(summary: Mapping[str, Any]) -> str:
+    """The wall-time tile's note: how much of it was scoring."""
+    wall, scoring = summary["wall_s"], summary["scoring_s"]
+    return f"Includes {scoring:.2g} s of scoring ({scoring / wall if wall else 0.0:.1%})."
+
+
+def accuracy_target(base: RunInfo) -> tuple[float | None, float | None]:
+    """The baseline's best validation MAE and the cost curves' target: that MAE within the
+    baseline's tolerance (`importance.compare.reach`'s rule); (None, None) without epochs."""
+    best = best_val_mae(base.summary)
+    return best, None if best is None else best * (1 + base.config.train.tol)
+
+
+def seeds_note(runs: Sequence[RunInfo]) -> str:
+    """The energy-to-accuracy table's pairing, said when the runs span several seeds."""
+    if len({r.config.train.seed for r in runs}) < 2:
+        return ""
+    return (" Each run is measured against the baseline of its own seed (the targets above "
+            "are the selected baseline's).")
 
 
 def energy_text(kwh: float | None, scale: float) -> str:

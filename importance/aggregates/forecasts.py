@@ -1,17 +1,18 @@
-"""The Forecasts page's figures and words: a run's test forecasts per series, step and clock,
-metrics per series, the errors on spike and ordinary windows against each run's baseline, and
+"""The Forecasts page's figures and words: the runs that share a test period, a run's test
+forecasts per series, step and clock, metrics per series, the leaderboard of runs and
+classical models, the errors on spike and ordinary windows against each run's baseline, and
 a classical model's forecasts laid out like a run's."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from importance.metrics import SPIKE_QUANTILE, spike_split
-from importance.runs.identity import RunInfo
+from importance.runs.identity import RunInfo, seed_baselines
 from importance.timeaxis import wall_clock
 
 
@@ -142,3 +143,66 @@ def classical_frame(template: pd.DataFrame, predictions: np.ndarray) -> pd.DataF
     df = template.sort_values(["origin", "step"]).reset_index(drop=True).copy()
     df["forecast"] = predictions.ravel()
     return df
+
+
+def same_test_period(runs: Sequence[RunInfo]) -> list[RunInfo]:
+    """The runs on the data and windows of the newest chosen one (the last): the runs whose
+    test period the charts can draw together."""
+    setup = (runs[-1].config.data, runs[-1].config.window)
+    return [r for r in runs if (r.config.data, r.config.window) == setup]
+
+
+def other_setup_text(n_runs: int, n_same: int, ref_name: str) -> str:
+    """The warning when some chosen runs use other data or windows ("" when none do)."""
+    if n_same == n_runs:
+        return ""
+    return (f"{n_runs - n_same} of the chosen runs use other data or windows than {ref_name}; "
+            f"the charts show the {n_same} that share its test period, the table shows all.")
+
+
+def seed_baseline_ids(runs: Sequence[RunInfo], baseline: RunInfo | None) -> dict[str, str]:
+    """Each run's baseline run id, of its own seed (`importance.runs.identity.seed_baselines`);
+    {} without a baseline."""
+    if baseline is None:
+        return {}
+    return {rid: ref.run_id for rid, ref in seed_baselines(runs, baseline).items()}
+
+
+def ranked(table: pd.DataFrame, mae: str = "MAE") -> pd.DataFrame:
+    """`table` (one row per model) sorted by test MAE, lowest first, with a `rank` column
+    first (models without an MAE last, unranked)."""
+    out = table.sort_values(mae, kind="stable", na_position="last").reset_index(drop=True)
+    ranks = pd.Series(range(1, len(out) + 1), dtype="Int64")
+    ranks[out[mae].isna().to_numpy()] = pd.NA
+    out.insert(0, "rank", ranks)
+    return out
+
+
+def leaderboard_table(runs: Sequence[RunInfo], names: Mapping[str, str], classical: Sequence[Any],
+                      baseline: RunInfo | None, series: str | None = None,
+                      drawn: Collection[str] = ()) -> pd.DataFrame:
+    """The Forecasts leaderboard, ranked by test MAE (`ranked`): one row per neural run (on
+    several series, the figures of `series` for the runs in `drawn`, the series drawn; each
+    other run's own) and per classical model fitted (`label`, `metrics` with mae, rmse and
+    smape, `fit_s`, `predict_s`). "MAE vs full %": a neural run against full data of its own
+    seed, a classical model against the mean of full data over the seeds (with a baseline);
+    "MAE vs best classical %": against the classical model with the lowest test MAE."""
+    metrics = {r.run_id: series_metrics(r.summary, series if r.run_id in drawn else None)
+               for r in runs}
+    rows = [{"model": names[r.run_id], "kind": "neural", "MAE": metrics[r.run_id]["test_mae"],
+             "RMSE": metrics[r.run_id]["test_rmse"], "sMAPE %": metrics[r.run_id]["test_smape"],
+             "time s": r.summary["wall_s"], "run id": r.run_id} for r in runs]
+    rows += [{"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
+              "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
+              "time s": res.fit_s + res.predict_s, "run id": ""} for res in classical]
+    table = pd.DataFrame(rows)
+    refs = seed_baseline_ids(runs, baseline)
+    if refs:
+        full_mae = {rid: metrics[ref]["test_mae"] for rid, ref in refs.items()}
+        mean_full = float(np.mean([metrics[ref]["test_mae"] for ref in set(refs.values())]))
+        table.insert(5, "MAE vs full %", 100 * (
+            table["MAE"] / table["run id"].map(full_mae).fillna(mean_full) - 1))
+    if classical:
+        best = table.loc[table["kind"] == "classical", "MAE"].min()
+        table.insert(5, "MAE vs best classical %", 100 * (table["MAE"] / best - 1))
+    return ranked(table)

@@ -1,11 +1,11 @@
 """The Importance page's figures and words: per-epoch score histograms and where the keep ratio
-cut, which epochs selected by score, the selection by calendar day, weekday and hour, the
-highest- and lowest-scored windows and what they have in common, how scores relate to the
-error, and the loss weights of reweighting strategies."""
+cut, which epochs selected by score, the selection by calendar day, weekday and hour, how
+scores relate to the error, and the loss weights of reweighting strategies (the highest- and
+lowest-scored windows: `importance.aggregates.extremes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,123 +235,6 @@ def latest_scores(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the k highest and the k lowest finite scores (highest first, lowest first)."""
-    ok = np.flatnonzero(np.isfinite(score))
-    order = ok[np.argsort(score[ok], kind="stable")]
-    k = min(k, len(order) // 2) if len(order) > 1 else len(order)
-    return order[::-1][:k], order[:k]
-
-
-EXTREME_SHARE = 0.05  # the extreme-window sentence describes the top and bottom 5%
-DAY_PARTS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 24))
-
-
-def extreme_group_size(n_scored: int, shown: int, share: float = EXTREME_SHARE) -> int:
-    """How many windows the sentence on the extremes describes per end: the top `share` of
-    the scored windows, at least the `shown` panels, at most half of them."""
-    return max(min(shown, n_scored // 2), min(int(np.ceil(share * n_scored)), n_scored // 2))
-
-
-def _relative(values: np.ndarray, owner: np.ndarray | None) -> np.ndarray:
-    """Each value over the median of its own series' values (NaN where that is not > 0)."""
-    values = np.asarray(values, dtype=float)
-    groups = np.zeros(len(values), dtype=np.int64) if owner is None else np.asarray(owner)
-    out = np.full(len(values), np.nan)
-    for g in np.unique(groups):
-        m = groups == g
-        med = np.nanmedian(values[m]) if np.isfinite(values[m]).any() else np.nan
-        if np.isfinite(med) and med > 0:
-            out[m] = values[m] / med
-    return out
-
-
-def _times_clause(hours: np.ndarray, idx: np.ndarray) -> tuple[str, str | None]:
-    """("3 of 4 at night (00:00-06:00; 25% of all windows)", "night") or a spread."""
-    counts = [(int(((hours[idx] >= a) & (hours[idx] < b)).sum()), name, a, b)
-              for name, a, b in DAY_PARTS]
-    c, name, a, b = max(counts)
-    if 2 * c < len(idx) or c == 0:
-        return "spread over the day", None
-    base = float(((hours >= a) & (hours < b)).mean())
-    where = "at night" if name == "night" else f"in the {name}"
-    return f"{c} of {len(idx)} {where} ({a:02d}:00-{b:02d}:00; {base:.0%} of all windows)", name
-
-
-def _ratio_words(ratio: float, what: str, of: str) -> str:
-    """"level 2.1x the series median", "error near the median window's (1.1x)"."""
-    if 0.8 < ratio < 1.25:
-        return f"{what} near {of} ({ratio:.1f}x)"
-    return f"{what} {ratio:.2g}x {of}"
-
-
-def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
-                  level: np.ndarray | None = None, error: np.ndarray | None = None,
-                  owner: np.ndarray | None = None) -> str:
-    """What the highest- and lowest-scored windows have in common, in words: the time of day
-    of their first target (in 6-hour parts, against the share of all windows there), their
-    level (the first target over its series' median, median over the group) and the final
-    model's error on them (over the median window's error, median over the group), then the
-    lesson. `times`, `level`, `error`, `owner` (series index of each window, runs on several
-    series): one entry per training window; `top`, `bottom`: window indices."""
-    hours = np.asarray(pd.DatetimeIndex(times).hour)
-    varied = len(np.unique(hours // 6)) > 1  # daily data: every window at 00:00, say nothing
-    rel_level = _relative(level, owner) if level is not None else None
-    rel_error = _relative(error, None) if error is not None else None
-    facts: dict[str, dict[str, Any]] = {}
-    sentences = []
-    for label, idx in (("highest", np.asarray(top)), ("lowest", np.asarray(bottom))):
-        if idx.size == 0:
-            continue
-        parts, fact = [], {}
-        if varied:
-            text, fact["part"] = _times_clause(hours, idx)
-            parts.append(text)
-        for key, rel, what, of in (
-                ("level", rel_level, "level", "the series median"),
-                ("error", rel_error, "the final model's error", "the median window's")):
-            vals = rel[idx][np.isfinite(rel[idx])] if rel is not None else np.array([])
-            if vals.size:
-                fact[key] = float(np.median(vals))
-                parts.append(_ratio_words(fact[key], what, of))
-        facts[label] = fact
-        if parts:
-            sentences.append(f"The {idx.size} {label}-scored windows: " + "; ".join(parts) + ".")
-    if not sentences:
-        return ""
-    hi, lo = facts.get("highest", {}), facts.get("lowest", {})
-    traits = []  # a trait counts when the top group has it and the bottom group clearly less
-    if "error" in hi and "error" in lo:
-        if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"]:
-            traits.append("the windows the model still gets wrong")
-        elif hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]:
-            traits.append("windows the model already fits well")
-    if "level" in hi and "level" in lo:
-        if hi["level"] >= 1.25 and hi["level"] > 1.25 * lo["level"]:
-            traits.append("high-traffic windows")
-        elif hi["level"] <= 0.8 and lo["level"] > 1.25 * hi["level"]:
-            traits.append("low-traffic windows")
-    if hi.get("part") and hi.get("part") != lo.get("part"):
-        traits.append("night windows" if hi["part"] == "night" else f"{hi['part']} windows")
-    if traits:
-        lesson = ("Lesson: in this run the highest scores single out "
-                  + (traits[0] if len(traits) == 1
-                     else ", ".join(traits[:-1]) + " and " + traits[-1]) + ".")
-    else:
-        lesson = ("The highest and lowest scores do not differ clearly in time of day, level or "
-                  "error here.")
-    return " ".join([*sentences, lesson])
-
-
-def window_slice(series: pd.Series, target_time: pd.Timestamp, lookback: int,
-                 horizon: int) -> tuple[pd.Series, pd.Series]:
-    """A window's input (lookback steps) and target (horizon steps) from the original series."""
-    pos = series.index.get_indexer([target_time])[0]
-    if pos < 0:
-        raise KeyError(f"{target_time} is not in the series")
-    return (series.iloc[max(pos - lookback, 0):pos], series.iloc[pos:pos + horizon])
-
-
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman rank correlation (`scipy.stats.spearmanr`, average ranks for ties) over the
     pairs where both are finite; NaN with fewer than 3 pairs or a constant side."""
@@ -386,6 +269,22 @@ def hour_extremes_text(hourly: Mapping[str, pd.Series]) -> str:
                    f"({s.max():.0%}) and {int(s.idxmin()):02d}:00-{int(s.idxmin()) + 1:02d}:00 "
                    f"least ({s.min():.0%}).")
     return " ".join(out)
+
+
+def no_scores_text(name: str, selected: np.ndarray) -> str:
+    """A run that computes no importance scores, and what it trains on instead."""
+    kept = selection_share(selected).mean()
+    how = ("trains on every window every epoch" if kept == 1
+           else f"trains on {kept:.0%} of the windows per epoch, chosen without scores")
+    return f"**{name}** {how}: it computes no importance scores."
+
+
+def unweighted_text(names: Sequence[str]) -> str:
+    """The runs that train every selected window with weight 1 ("" when none)."""
+    if not names:
+        return ""
+    return (f"{', '.join(names)} {'trains' if len(names) == 1 else 'train'} every selected "
+            "window with weight 1.")
 
 
 def is_reweighted(weights: np.ndarray | None, selected: np.ndarray) -> bool:

@@ -23,6 +23,7 @@ from importance.aggregates.energy import (
     phase_split,
     to_target_text,
 )
+from importance.aggregates.extremes import extreme_windows, window_slice
 from importance.aggregates.forecasts import (
     at_step,
     classical_frame,
@@ -35,7 +36,6 @@ from importance.aggregates.forecasts import (
 from importance.aggregates.importance import (
     correlation_words,
     epochs_by_score,
-    extreme_windows,
     has_scores,
     hour_extremes_text,
     latest_scores,
@@ -45,7 +45,6 @@ from importance.aggregates.importance import (
     selection_calendar,
     selection_to_show,
     spearman,
-    window_slice,
 )
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.data.types import QualityNote

@@ -1,6 +1,6 @@
-"""The Importance page's teaching helpers (importance.aggregates.importance): where the keep
-ratio cut, what the epochs without a selection by score did, the compact calendar, and what
-the extreme windows have in common."""
+"""The Importance page's teaching helpers (importance.aggregates.importance and .extremes):
+where the keep ratio cut, what the epochs without a selection by score did, the compact
+calendar, and what the extreme windows have in common."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 
 from importance import timeaxis
+from importance.aggregates.extremes import extreme_group_size, extremes_text
 from importance.aggregates.importance import (
     WEEKDAYS,
     epoch_list,
-    extreme_group_size,
-    extremes_text,
     keep_cut,
     score_histograms,
     selection_days,
