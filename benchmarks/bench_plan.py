@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -49,11 +50,13 @@ class Clock:
 def patched(clock: Clock):
     """The parse, the training loop and the classical fit wrapped by `clock`, where the code
     calls them (each module imports them by name)."""
-    from importance import classical, experiment
+    from importance import classical, compare_cli, experiment
     from importance.data import generic
 
     targets = [(generic, "read_table", "read"), (generic, "_parts", "parse"),
-               (experiment, "train", "train"), (classical, "forecast_classical", "classical")]
+               (experiment, "train", "train"), (classical, "forecast_classical", "classical"),
+               (experiment, "train_run", "run"), (compare_cli, "plan_comparison", "plan")]
+    targets = [t for t in targets if hasattr(t[0], t[1])]  # the plan: since issue 21
     saved = [(mod, attr, getattr(mod, attr)) for mod, attr, _ in targets]
     for mod, attr, name in targets:
         setattr(mod, attr, clock.wrap(name, getattr(mod, attr)))
@@ -80,13 +83,20 @@ def measure(path: Path, cells: int, seeds: str, classical: bool, runs_dir: Path)
         raise SystemExit(f"importance compare exited {code}:\n{out.getvalue()}")
     fitting = clock.seconds.get("train", 0.0) + clock.seconds.get("classical", 0.0)
     planned = clock.first.get("train", start + wall) - start
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  wall {wall:.1f} s; file parsed {clock.calls.get('read', 0)} times, "
           f"{clock.seconds.get('parse', 0.0):.2f} s parsing (reading "
           f"{clock.seconds.get('read', 0.0):.2f} s, layout and times the rest)")
-    print(f"  before the first training: {planned:.2f} s")
+    print(f"  before the first training: {planned:.2f} s"
+          + (f" (the launch plan {clock.seconds['plan']:.2f} s)" if "plan" in clock.seconds
+             else ""))
     print(f"  training {clock.seconds.get('train', 0.0):.1f} s ({clock.calls.get('train', 0)} "
           f"runs), classical fits {clock.seconds.get('classical', 0.0):.1f} s; outside them "
           f"{wall - fitting:.1f} s = {(wall - fitting) / wall:.0%} of the wall time")
+    runs = clock.seconds.get("run", 0.0) - clock.seconds.get("train", 0.0)
+    print(f"  of which the runs besides their training loop (model, test, predictions) "
+          f"{runs:.1f} s; the rest (plan, tables, verdict, storing) {wall - fitting - runs:.1f} s"
+          f" = {(wall - fitting - runs) / wall:.0%}")
 
 
 def main() -> None:

@@ -122,6 +122,11 @@ def data_from_args(a: argparse.Namespace) -> DataConfig:
     return data
 
 
+def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
+    """The seeds of `compare`: --seed N (one), else --seeds (default: three)."""
+    return (a.seed,) if a.seed is not None else a.seeds
+
+
 def holidays_from_args(a: argparse.Namespace) -> str | None:
     """The holiday feature's country: --holidays, else --country; None for 'none'."""
     code = a.country if a.holidays is None else a.holidays

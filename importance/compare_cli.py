@@ -35,12 +35,10 @@ from importance.cli_options import (
     data_from_args,
     fmt,
     print_data,
-    run_config,
-    window_from_args,
 )
 from importance.compare import JSON_FIELDS, compare_table, pick_baseline
 from importance.compress import cli as compress_cli
-from importance.config import DataConfig, RunConfig, TrainConfig, WindowConfig
+from importance.config import RunConfig, TrainConfig
 from importance.controls import budget_controls
 from importance.data.steps import steps_words
 from importance.energy_to_accuracy import (
@@ -51,6 +49,7 @@ from importance.energy_to_accuracy import (
     targets_of,
     to_records,
 )
+from importance.plan import plan_comparison
 from importance.runs.store import RunStore, StoredRun, _finite
 from importance.stopping import ending_note, scores_unused_note
 from importance.strategies import STRATEGIES
@@ -131,17 +130,6 @@ def parse_seeds(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"{text!r} names seed {', '.join(map(str, twice))} more than once")
     return out
-
-
-def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
-    """The seeds of a comparison: --seed N (one), else --seeds (default: three)."""
-    return (a.seed,) if a.seed is not None else a.seeds
-
-
-def configs_from_args(a: argparse.Namespace, data: DataConfig, window: WindowConfig,
-                      seed: int) -> list[RunConfig]:
-    """One config per strategy of --strategies, at --keep-ratio, with `seed`."""
-    return [run_config(a, data, window, name, a.keep_ratio, seed) for name in a.strategies]
 
 
 def plain(text: str) -> str:
@@ -329,32 +317,26 @@ def print_per_series(runs: Sequence[StoredRun]) -> None:
 
 def run(a: argparse.Namespace) -> int:
     from importance.energy import EnergyMeter
-    from importance.experiment import load_members, preflight
-    from importance.runs.memory import check_series
     from importance.runtime import configure
 
     configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
-    data = data_from_args(a)
-    loaded = load_members(data)  # one series, or several for one model
-    choice = window_from_args(a, *loaded)
-    seeds = seeds_from_args(a)
-    asked = {seed: configs_from_args(a, data, choice.config, seed) for seed in seeds}
-    first = asked[seeds[0]]
-    # MemoryGuardError (a ValueError): too big for here (the seed changes no size)
-    check_series(first, [s.values for s in loaded] if data.is_panel else loaded[0].values)
-    preflight(first[0])  # refused here, before any training, when it cannot work
-    for series in loaded:
+    # the series loaded once, the runs built and checked (memory, window) before any training
+    plan = plan_comparison(a, data_from_args(a))
+    for series in plan.loaded:
         print_data(series)
-    if data.is_panel:
-        print(f"one model per strategy on these {len(loaded)} series, each scaled on its own")
-    print(f"window: {'; '.join(choice.reasons)}; horizon "
-          f"{steps_words(choice.config.horizon, loaded[0].freq)}")
+    if plan.data.is_panel:
+        print(f"one model per strategy on these {len(plan.loaded)} series, each scaled on its "
+              "own")
+    window = plan.configs[0].window
+    print(f"window: {'; '.join(plan.reasons)}; horizon "
+          f"{steps_words(window.horizon, plan.loaded[0].freq)}")
+    seeds = plan.seeds
     print(f"seeds: {', '.join(map(str, seeds))}, trained one after another in this process"
           + ("; one seed: indicative, names no winner" if len(seeds) == 1 else ""))
     store = RunStore(a.runs_dir)
     meter = EnergyMeter(a.country)
-    runs = train_seeds(seeds, asked, a, store, meter)
-    classical = classical_runs(a, first[0], meter) if a.classical else []
+    runs = train_seeds(seeds, plan.by_seed(), a, store, meter)
+    classical = classical_runs(a, plan.configs[0], meter) if a.classical else []
     rows = table_rows(runs, classical)
     print_table([r for r, _ in rows])
     several = len(seeds) > 1

@@ -108,28 +108,32 @@ def _totals(result: TrainResult) -> dict[str, float | None]:
     }
 
 
-def _frame(series: pd.Series, start: np.ndarray, h: int, pred: np.ndarray) -> pd.DataFrame:
-    pos = start[:, None] + np.arange(h)  # (N, H)
-    idx = stored(series.index)
-    return pd.DataFrame({
-        "origin": np.repeat(idx[start], h),
-        "step": np.tile(np.arange(1, h + 1), len(start)),
-        "time": idx[pos.ravel()],
-        "actual": series.to_numpy()[pos.ravel()],
-        "forecast": pred.ravel(),
-    })
-
-
 def _predictions_frame(ws: Windowed, pred: np.ndarray) -> pd.DataFrame:
     """Test forecasts, one row per window and step; times as stored (`timeaxis.stored`).
     A panel's frame starts with a `series` column (its series' windows one after another)."""
     h = ws.config.horizon
-    if not isinstance(ws, WindowedPanel):
-        return _frame(ws.series, ws.test.start, h, pred)
-    return pd.concat([_frame(s, ws.test.start[sl], h, pred[sl]).assign(series=name)
-                      for name, s, sl in zip(ws.names, ws.series, ws.slices("test"),
-                                             strict=True)],
-                     ignore_index=True).pipe(lambda f: f[["series", *f.columns[:-1]]])
+    panel = isinstance(ws, WindowedPanel)
+    parts = (zip(ws.series, ws.slices("test"), strict=True) if panel
+             else [(ws.series, slice(0, len(ws.test)))])
+    origins, times, actual = [], [], []
+    for series, sl in parts:
+        start = ws.test.start[sl]
+        pos = (start[:, None] + np.arange(h)).ravel()
+        idx = stored(series.index)
+        origins.append(idx[np.repeat(start, h)])
+        times.append(idx[pos])
+        actual.append(series.to_numpy()[pos])
+    frame = pd.DataFrame({
+        "origin": origins[0].append(origins[1:]),
+        "step": np.tile(np.arange(1, h + 1), len(ws.test)),
+        "time": times[0].append(times[1:]),
+        "actual": np.concatenate(actual),
+        "forecast": pred.ravel(),
+    })
+    if panel:
+        frame.insert(0, "series", np.repeat(ws.names, [h * (sl.stop - sl.start)
+                                                        for sl in ws.slices("test")]))
+    return frame
 
 
 def _per_series(ws: WindowedPanel, pred: np.ndarray) -> list[dict[str, Any]]:

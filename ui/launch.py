@@ -1,14 +1,12 @@
 """Launching a comparison: the form's defaults for the chosen series (and the form as the
 session left it, for the Data page's Launch), the time it will take, the hand-off to the job
-manager (after the library's preflight check) with that estimate stored on its jobs, and a
+manager through the library's launch plan (`importance.plan.plan_comparison`: the series
+loaded once, the memory guard and the preflight) with that estimate stored on its jobs, and a
 batch's overall progress and time left, both learned from the stored runs on this machine
 (`importance.estimate.epoch_costs`).
 
-A comparison trains every strategy on each of its seeds (three by default), one run after
-another in the job manager's one worker process: CodeCarbon meters the whole machine, so two
-runs at once would each count the other's energy, and their wall times, which the verdict
-judges savings on, would share the cores (`../shared/DESIGN.md` 4; measured in
-`benchmarks/bench_dashboard_comparison.py --seeds`)."""
+A comparison trains every strategy on each of its seeds (three by default) on the job
+manager's lanes (`importance.runs.lanes`: one run per core at once, or one after another)."""
 
 from __future__ import annotations
 
@@ -23,14 +21,15 @@ import streamlit as st
 
 from importance import estimate as timing
 from importance.config import DataConfig, RunConfig, WindowConfig
-from importance.data import LoadedSeries
+from importance.data import LoadedSeries, load_members
 from importance.data.steps import steps_words, suggest_window
 from importance.launch import LaunchForm, parse_seeds_field
+from importance.plan import plan_comparison, time_estimate
 from importance.runcard import comparison_name
 from importance.runs import memory
 from importance.runs.tasks import ACTIVE
 from ui import runs, state
-from ui.data import Dataset, load
+from ui.data import Dataset
 
 if TYPE_CHECKING:
     from importance.runs.jobs import Job
@@ -115,47 +114,31 @@ def form_limits(loaded: LoadedSeries | None, form: LaunchForm) -> FormLimits:
 
 
 def members(form: LaunchForm, dataset: Dataset) -> list[pd.Series]:
-    """The values of the form's series (one, or several for one model); ValueError saying why
-    one cannot be loaded."""
-    out = []
-    for member in form.data_config(dataset.config).members():
-        loaded, error = load(member)
-        if loaded is None:
-            raise ValueError(error)
-        out.append(loaded.values)
-    return out
+    """The values of the form's series (one, or several for one model), the file parsed once
+    for all (`importance.data.load_members`); ValueError saying why one cannot be loaded."""
+    return [s.values for s in load_members(form.data_config(dataset.config))]
 
 
 def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> timing.Estimate:
-    """How long `configs` (one comparison) take on the job manager, its lanes at a time: the
-    epoch costs learned from the stored runs (scaled by the training windows of `values`, the
-    comparison's series, when none has its settings), plus the job workers' start unless they
-    are up."""
-    windows = sum(memory.n_windows(len(v), configs[0].window)[0] for v in values)
-    costs = timing.epoch_costs(runs.all_runs(), configs[0], windows)
+    """How long `configs` (one comparison on `values`, its series) take on the job manager,
+    its lanes at a time (`importance.plan.time_estimate`: the epoch costs learned from the
+    stored runs), plus the job workers' start unless they are up."""
     mgr = runs.manager()
-    start = 0.0 if mgr.warm else timing.WORKER_START_S
-    return timing.comparison_estimate(configs, costs, start, lanes=mgr.lanes)
+    return time_estimate(configs, values, runs.all_runs(),
+                         start_s=0.0 if mgr.warm else timing.WORKER_START_S, lanes=mgr.lanes)
 
 
 def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     """Queue one run per strategy and seed on the background job manager, each with its
     estimated seconds (the estimate `form_words` shows); return the job ids.
 
-    Raises ValueError with a readable message when the form or the data cannot work: the
-    memory guard's estimate is checked first, then the series (each of the form's series)
-    is windowed, before anything is queued.
+    The library's launch plan (`importance.plan.plan_comparison`) loads the form's series
+    once and checks them (the memory guard with the manager's lanes, the window) before
+    anything is queued: a ValueError with a readable message when they cannot work.
     """
-    from importance.experiment import preflight  # torch: only when launching
-
-    data = form.data_config(dataset.config)
-    values = members(form, dataset)
-    configs = form.configs(dataset.config, log1p=all(bool((v >= 0).all()) for v in values))
-    # MemoryGuardError: a ValueError
-    memory.check_series(configs, values if data.is_panel else values[0],
-                        lanes=runs.manager().lanes)
-    preflight(configs[0])  # the runs share data and window
-    return runs.manager().submit(configs, list(estimate(configs, values).runs))
+    mgr = runs.manager()
+    plan = plan_comparison(form, dataset.config, lanes=mgr.lanes)
+    return mgr.submit(list(plan.configs), list(estimate(plan.configs, plan.values).runs))
 
 
 def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from importance import estimate
+from importance import plan as launch_plan
 from importance.launch import LaunchForm
 from importance.strategies import STRATEGIES
 from importance.sweep import view
@@ -131,38 +131,31 @@ def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
     return form, words
 
 
-def measured_epoch_seconds(dataset: Dataset, form: LaunchForm) -> tuple[dict[str, float], str]:
-    """Expected seconds per planned epoch per strategy of a run of the sidebar's series on a
-    local sweep's worker, learned from the stored runs here (`estimate.epoch_costs`, early
-    stopping counted), and where they come from (`estimate.cost_basis`)."""
-    from importance.runs import memory
-
-    loaded, _ = load(dataset.config)
-    try:
-        cfg = replace(form, strategies=("full",), seed=0, series=()).configs(dataset.config)[0]
-    except ValueError:  # a bad country: the launch says what is wrong
-        return {}, estimate.cost_basis(estimate.EpochCosts({}))
-    windows = None if loaded is None else memory.n_windows(len(loaded.values), cfg.window)[0]
-    costs = estimate.epoch_costs(runs.all_runs(), cfg, windows, sweep=True)
-    return ({k: v * costs.epoch_share for k, v in costs.per_epoch.items()},
-            estimate.cost_basis(costs))
-
-
 def sweep_estimate(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | None,
-                   workers: int) -> tuple[float, str]:
-    """Seconds the grid takes (`view.estimate_seconds`: a local cluster's start, the runs
-    spread over its workers, at most one per core), and a caption saying how."""
+                   workers: int) -> tuple[float | None, str]:
+    """Seconds the grid takes and a caption saying how (`grid_estimate`); None, with the
+    reason, when its series or settings cannot make runs (Launch says so too)."""
+    try:
+        grid = launch_plan.sweep_grid(form, dataset.config, axes)
+    except ValueError as exc:
+        return None, f"No estimate: {exc}"
+    return grid_estimate(grid, address, workers)
+
+
+def grid_estimate(grid: launch_plan.SweepPlan, address: str | None,
+                  workers: int) -> tuple[float, str]:
+    """Seconds a planned grid takes (`importance.plan.sweep_estimate`: each series' runs at
+    the epoch costs of the stored runs on a sweep's worker, at most one run per core at once
+    after a local cluster's start), and a caption saying how."""
     from importance.runtime import cores
 
-    per, basis = measured_epoch_seconds(dataset, form)
     parallel = 1 if address else max(1, min(workers, cores()))
-    seconds = view.estimate_seconds(axes.strategies, axes.keep_ratios, len(axes.seeds),
-                                    len(axes.series), form.epochs, per, parallel,
-                                    startup=0.0 if address else view.STARTUP_S)
+    est = launch_plan.sweep_estimate(grid, runs.all_runs(), parallel=parallel,
+                         start_s=0.0 if address else view.STARTUP_S)
     how = (" (per worker of the cluster: divide by its workers; its start not counted)"
            if address else f", {parallel} runs at a time on {workers} workers, "
                            f"{view.duration_words(view.STARTUP_S)} of it to start them")
-    return seconds, f"Estimate {basis}{how}."
+    return est.seconds, f"Estimate {estimate.cost_basis(est.costs)}{how}."
 
 
 def grid_form(dataset: Dataset, busy: bool):
@@ -236,49 +229,18 @@ def grid_form(dataset: Dataset, busy: bool):
     return axes, replace(form, epochs=epochs), address or None, workers
 
 
-def plan(axes: Axes, form: LaunchForm, dataset: Dataset):
-    """The grid's cells with their configs, each series checked (memory, window) here rather
-    than in every worker; ValueError says what cannot work."""
-    from importance.experiment import preflight
-    from importance.runs import memory
-    from importance.sweep.grid import expand
-
-    data = dataset.config
-    if data.path is not None:  # workers read the file; their working folder may differ
-        paths = data.path if isinstance(data.path, tuple) else (data.path,)
-        absolute = tuple(str(Path(p).resolve()) for p in paths)
-        data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
-    loaded: dict[Any, Any] = {}
-    for s in axes.series:
-        one, error = load(replace(data, series=s))
-        if one is None:
-            raise ValueError(f"series {s}: {error}")
-        loaded[s] = one.values
-
-    def make_config(strategy: str, keep: float, seed: int, s: str | None):
-        f = replace(form, strategies=(strategy,), keep_ratio=keep, seed=seed, series=())
-        return f.configs(replace(data, series=s), log1p=bool((loaded[s] >= 0).all()))[0]
-
-    cells = expand(axes, make_config)
-    for s in axes.series:
-        configs = [c.config for c in cells if c.series == s]
-        memory.check_series(configs, loaded[s])
-        preflight(configs[0])
-    return cells, data
-
-
 def launch_sweep(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | None,
                  workers: int) -> str:
-    """Plan the grid and start it on the manager; the sweep's id (ValueError: why not)."""
+    """Plan the grid (`importance.plan.plan_sweep`: its series loaded once and checked here
+    rather than in every worker, the memory too when it trains on this machine) and start it
+    on the manager; the sweep's id (ValueError: why not)."""
     from importance.sweep.runner import Sweep
 
-    cells, data = plan(axes, form, dataset)
-    sweep = Sweep(cells, axes, runs.store())
+    plan = launch_plan.plan_sweep(form, dataset.config, axes, guard_memory=address is None)
+    sweep = Sweep(list(plan.cells), axes, runs.store())
     sweep.sweeps.save(sweep.record)  # listed below at once
-    paths = [] if data.path is None else (
-        list(data.path) if isinstance(data.path, tuple) else [data.path])
-    seconds, _ = sweep_estimate(axes, form, dataset, address, workers)  # the one shown
-    manager().start(sweep, address, workers, paths, estimate_s=seconds)
+    seconds, _ = grid_estimate(plan, address, workers)  # the one shown
+    manager().start(sweep, address, workers, plan.paths, estimate_s=seconds)
     st.session_state[sweep_explore.PICK_KEY] = sweep.sweep_id
     return sweep.sweep_id
 

@@ -13,6 +13,7 @@ Timestamps and zones: `importance.data.timestamps`. Dirty values: `importance.da
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,18 @@ class Part:
     notes: tuple[QualityNote, ...] = ()
     cells: np.ndarray | None = None  # transposed: the header of each row's cell
     year: int | None = None  # transposed: the year given to dates written without one
+
+    @functools.cached_property
+    def rows_by_id(self) -> dict[str, np.ndarray]:
+        """The positional rows of each series id (long and transposed layouts), found once
+        for every series taken from the part."""
+        if self.series_col is None:
+            return {}
+        codes, ids = pd.factorize(_id_strings(self.table.frame[self.series_col]))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.cumsum(np.bincount(codes[codes >= 0], minlength=len(ids)))
+        return {str(i): rows for i, rows in zip(ids, np.split(order[(codes < 0).sum():],
+                                                                bounds[:-1]), strict=True)}
 
     def where(self, row: int) -> str:
         """File and line (and column, for transposed files) of positional row `row`."""
@@ -398,8 +411,7 @@ def _series_rows(part: Part, series: str | None, parts: Sequence[Part]) -> np.nd
     """Positional rows of the chosen series (all rows without a series column)."""
     if part.series_col is None:
         return np.arange(len(part.table.frame))
-    ids = _id_strings(part.table.frame[part.series_col])
-    rows = np.flatnonzero((ids == str(series)).to_numpy())
+    rows = part.rows_by_id.get(str(series), np.empty(0, dtype=np.int64))
     if rows.size == 0 and len(parts) == 1:
         known = _ids_and_lengths(parts)[0]
         shown = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")

@@ -17,17 +17,11 @@ import json
 import signal
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from importance.cli_options import (
-    add_data,
-    add_run_options,
-    data_from_args,
-    run_config,
-    window_from_args,
-)
+from importance.cli_options import add_data, add_run_options, data_from_args
+from importance.plan import SweepPlan, plan_sweep
 from importance.runs.store import _finite
 from importance.runs.tasks import CANCELLED, DONE, FAILED
 
@@ -77,12 +71,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return s
 
 
-def plan(a: argparse.Namespace):
-    """The grid's axes and cells from the options (ValueError when they cannot work)."""
-    from importance.experiment import load_data, preflight
+def plan(a: argparse.Namespace) -> SweepPlan:
+    """The grid from the options, its series loaded once and checked (the window; the memory
+    too when the runs train on this machine): `importance.plan.plan_sweep` (ValueError when
+    it cannot work)."""
     from importance.sweep.grid import (
         Axes,
-        expand,
         parse_keep_ratios,
         parse_seeds,
         parse_strategies,
@@ -91,35 +85,11 @@ def plan(a: argparse.Namespace):
 
     strategies = parse_strategies(a.strategies)
     keeps, seeds = parse_keep_ratios(a.keep_ratios), parse_seeds(a.seeds)
+    if a.workers is not None and a.workers < 1:
+        raise ValueError(f"--workers must be at least 1; got {a.workers}")
     data = data_from_args(argparse.Namespace(**{**vars(a), "series": None}))  # one, for now
-    if data.path is not None:  # workers read the files; their working folder may differ
-        paths = data.path if isinstance(data.path, tuple) else (data.path,)
-        absolute = tuple(str(Path(p).resolve()) for p in paths)
-        data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
-    if data.column is None:  # named, as the Sweep page names it: one grid, one sweep id
-        from importance.data import describe
-
-        data = replace(data, column=describe(data).default_column)
-    series = resolve_series(a.series, data)
-    axes = Axes(strategies, keeps, seeds, series)
-    windows: dict[str | None, Any] = {}
-
-    def window(s: str | None):
-        if s not in windows:  # one load and one default window per series
-            loaded = load_data(replace(data, series=s))
-            windows[s] = window_from_args(a, loaded).config
-        return windows[s]
-
-    def make_config(strategy: str, keep: float, seed: int, s: str | None):
-        return run_config(a, replace(data, series=s), window(s), strategy, keep, seed)
-
-    cells = expand(axes, make_config)
-    checked = set()
-    for c in cells:  # each series' window, refused here rather than in every worker
-        if c.series not in checked:
-            checked.add(c.series)
-            preflight(c.config)
-    return axes, cells
+    axes = Axes(strategies, keeps, seeds, resolve_series(a.series, data))
+    return plan_sweep(a, data, axes, guard_memory=a.address is None)
 
 
 def run(a: argparse.Namespace) -> int:
@@ -129,11 +99,8 @@ def run(a: argparse.Namespace) -> int:
     from importance.sweep.runner import Sweep
     from importance.sweep.view import sweep_verdict
 
-    axes, cells = plan(a)
-    if a.workers is not None and a.workers < 1:
-        raise ValueError(f"--workers must be at least 1; got {a.workers}")
-    if a.address is None:
-        _check_memory(cells)
+    planned = plan(a)
+    axes, cells = planned.axes, list(planned.cells)
     store = RunStore(a.runs_dir)
     single = [s for s in axes.strategies if not takes_keep_ratio(s)]
     print(f"sweep: {len(cells)} runs = {_n(axes.strategies, 'strategy', 'strategies')} x "
@@ -149,10 +116,9 @@ def run(a: argparse.Namespace) -> int:
         ex = DaskExecutor(a.address, n_workers=a.workers)
         where = f"Dask cluster at {ex.address}" if ex.address else "local Dask cluster"
         print(f"{where}: {_n(range(ex.workers), 'worker')}")
-        path = cells[0].config.data.path
-        if ex.address and path is not None:
+        if ex.address and planned.paths:
             try:
-                ex.check_paths([path] if isinstance(path, str) else list(path))
+                ex.check_paths(planned.paths)
             except BaseException:
                 ex.shutdown()
                 raise
@@ -195,18 +161,6 @@ def run(a: argparse.Namespace) -> int:
     if stop.is_set():
         return 130
     return 0 if result.complete else 1
-
-
-def _check_memory(cells) -> None:
-    """compare's memory guard, per series (runs here, on this machine's memory)."""
-    from importance.experiment import load_data
-    from importance.runs.memory import check_series
-
-    by_series: dict[Any, list] = {}
-    for c in cells:
-        by_series.setdefault(c.series, []).append(c.config)
-    for configs in by_series.values():
-        check_series(configs, load_data(configs[0].data).values)
 
 
 def finished_runs(result, store) -> list:

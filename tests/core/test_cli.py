@@ -5,9 +5,8 @@ import pytest
 import torch
 
 from importance.cli import build_parser, main
-from importance.cli_options import holidays_from_args
+from importance.cli_options import holidays_from_args, seeds_from_args
 from importance.compare import JSON_FIELDS
-from importance.compare_cli import seeds_from_args
 from importance.runs.store import RunStore
 from tests.conftest import machine_cpu_words, make_series
 

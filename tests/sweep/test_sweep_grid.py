@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from importance.cli import build_parser
-from importance.cli_options import data_from_args, window_from_args
-from importance.compare_cli import configs_from_args
+from importance.cli_options import data_from_args
 from importance.config import DataConfig, RunConfig, TrainConfig
+from importance.plan import plan_comparison
 from importance.runs.store import RunStore
 from importance.sweep.cli import plan
 from importance.sweep.grid import (
@@ -126,20 +126,18 @@ def test_sweep_shares_compare_options_and_builds_compare_configs():
     args = ["--epochs", "2", "--lookback", "24", "--hidden", "8", "--patience", "3"]
     a = parser.parse_args(["sweep", "--strategies", "full,gradnorm", "--keep-ratios", "0.5",
                            "--seeds", "3", "--series", "4259", *args])
-    axes, cells = plan(a)
-    assert axes == Axes(("full", "gradnorm"), (0.5,), (3,), ("4259",))
+    planned = plan(a)
+    assert planned.axes == Axes(("full", "gradnorm"), (0.5,), (3,), ("4259",))
     c = parser.parse_args(["compare", "--strategies", "gradnorm", "--keep-ratio", "0.5",
                            "--seed", "3", "--series", "4259", *args])
-    data = data_from_args(c)
-    from importance.experiment import load_data
-
-    expected = configs_from_args(c, data, window_from_args(c, load_data(data)).config, 3)[0]
+    expected = plan_comparison(c, data_from_args(c)).configs[0]
     # the sweep names the data's default column, as the Sweep page does
-    assert cells[1].config == replace(expected, data=replace(expected.data, column="internet"))
+    assert planned.cells[1].config == replace(expected,
+                                              data=replace(expected.data, column="internet"))
     named = parser.parse_args(["sweep", "--strategies", "full,gradnorm", "--keep-ratios", "0.5",
                                "--seeds", "3", "--series", "4259", "--column", "internet",
                                *args])
-    assert sweep_id(plan(named)[1]) == sweep_id(cells)  # one grid, one sweep to resume
+    assert sweep_id(plan(named).cells) == sweep_id(planned.cells)  # one grid, one sweep id
     # one definition of each run option (importance.cli_options), the same in both commands
     sweep_options = _options(_subparser(parser, "sweep"))
     compare_options = _options(_subparser(parser, "compare"))
