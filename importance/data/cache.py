@@ -1,11 +1,12 @@
 """Files parsed and series loaded once per process, for as long as the files are unchanged.
 
 A file is known by its content (`file_key`): its resolved path and a digest of its bytes. The
-digest is kept per stat signature (size, modification time, inode) and taken again when the
-file changes; a file modified within the last `RACY_S` seconds is hashed on every look-up, since
-a second write within the filesystem's timestamp granularity could leave its stat unchanged (as
-git's index treats "racily clean" entries). An edited file is therefore parsed again; the same
-file asked for again, by any series, option or caller of the process, is not.
+digest is kept per stat signature (size, modification and change times, inode) and taken again
+when the file changes; a file changed within the last `RACY_S` seconds is hashed on every
+look-up, since a second write within the filesystem's timestamp granularity could leave its
+stat unchanged (as git's index treats "racily clean" entries). An edited file is therefore
+parsed again; the same file asked for again, by any series, option or caller of the process,
+is not.
 
 `Kept` holds values up to a byte budget and a number of entries, the least recently used
 dropped first; a value larger than the budget is not kept (its caller keeps it while it needs
@@ -64,7 +65,7 @@ def file_key(path: str | Path) -> FileKey:
         digest = _digest(resolved)
     except OSError:
         return name, ""
-    if time.time() - st.st_mtime > RACY_S:  # settled: its stat says when it changes
+    if time.time() - max(st.st_mtime, st.st_ctime) > RACY_S:  # settled: its stat will tell
         with _digests_lock:
             _digests[name] = (signature, digest)
     return name, digest
