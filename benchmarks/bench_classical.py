@@ -1,7 +1,8 @@
 """Benchmark the classical baselines on the default series: fit/predict time and test metrics.
 
-Run from the repository root: python -m benchmarks.bench_classical [--original]
-(--original adds rows with log1p=False, i.e. models fitted on original values).
+Run from the repository root: python -m benchmarks.bench_classical [--original] [--smoke]
+(--original adds rows with log1p=False, i.e. models fitted on original values; --smoke fits
+on the series' last 21 days only, a check that it runs).
 Uses importance.data.load_series() when it exists, else a generated Milan-like series
 (62 days of 10-minute data).
 """
@@ -20,6 +21,7 @@ from importance.config import WindowConfig
 from importance.data.windows import make_windows
 from importance.metrics import forecast_metrics
 
+SMOKE_DAYS = 21
 _HOURLY = np.array([.63, .53, .49, .48, .48, .53, .71, .95, 1.17, 1.30, 1.33, 1.30, 1.35, 1.30,
                     1.29, 1.31, 1.33, 1.32, 1.29, 1.21, 1.10, .99, .87, .76])
 
@@ -49,8 +51,12 @@ def default_series() -> tuple[pd.Series, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--original", action="store_true", help="also model original values")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"the series' last {SMOKE_DAYS} days (a check that it runs)")
     args = parser.parse_args()
     series, source = default_series()
+    if args.smoke:
+        series, source = series[-SMOKE_DAYS * 144:], f"{source}, last {SMOKE_DAYS} days"
     print(f"series: {source}; {len(series)} points, {series.index[0]} .. {series.index[-1]}")
     configs = [WindowConfig(), WindowConfig(horizon=6)]
     if args.original:

@@ -5,6 +5,7 @@ structured pruning with a fine-tune.
     python -m benchmarks.bench_compress --seeds 0 1 2       # one full run per seed
     python -m benchmarks.bench_compress --extra structured-75-ft structured-25-ft
     python -m benchmarks.bench_compress --run-id ID --runs-dir DIR   # an existing run
+    python -m benchmarks.bench_compress --smoke       # seconds: a check that it runs
 
 Each seed trains the default full-data run (`importance compare --strategies full`: LSTM h32
 + RevIN, lookback 144, horizon 1, 16 epochs, early stopping) and runs one compression
@@ -14,7 +15,9 @@ variant). `goal` checks the issue's target: structured-50-ft at most 0.6x the un
 model's latency with a test MAE within 5% of it. The machine's state is part of the result:
 how many cores other processes used while measuring (from /proc/stat, minus this process)
 and the load average, so a figure from a busy machine is labelled as such. Writes
-benchmarks/results/compress-<date>.json and .log.
+benchmarks/results/compress-<date>.json and .log. --smoke: a one-epoch run of a tiny model
+(lookback 24, hidden 4, stride 32), every default variant measured over 64 windows in one
+latency round and short energy phases, results in a temporary folder.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from importance import runtime
 from importance.compress.cli import print_results
 from importance.compress.lab import Settings, compress_run
 from importance.compress.variants import DEFAULT_VARIANTS
-from importance.config import RunConfig, TrainConfig
+from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.energy import EnergyMeter
 from importance.experiment import run_experiment
 from importance.runs.store import RunStore, _finite
@@ -41,6 +44,7 @@ from importance.runs.store import RunStore, _finite
 GOAL_VARIANT, GOAL_LATENCY, GOAL_MAE = "structured-50-ft", 0.6, 1.05
 RESULTS = Path(__file__).resolve().parent / "results"
 BUSY = 0.4  # cores used by other processes above which the machine counts as loaded
+SMOKE_SETTINGS = Settings(rounds=1, max_windows=64, energy_seconds=0.05, finetune_epochs=1)
 
 
 class Others:
@@ -73,6 +77,14 @@ def goal(results: dict) -> dict:
             "met": v["latency_ratio"] <= GOAL_LATENCY and v["mae_ratio"] <= GOAL_MAE}
 
 
+def run_config(seed: int, smoke: bool) -> RunConfig:
+    """The default full-data run; with `smoke`, one epoch of a tiny model."""
+    if not smoke:
+        return RunConfig(train=TrainConfig(seed=seed))
+    return RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4),
+                     train=TrainConfig(seed=seed, epochs=1))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -81,21 +93,29 @@ def main() -> None:
     p.add_argument("--runs-dir", type=Path, default=None)
     p.add_argument("--out", type=Path, default=None,
                    help="default: benchmarks/results/compress-<date>.json (+ .log)")
+    p.add_argument("--smoke", action="store_true",
+                   help="a tiny run, short measurements, results in a temporary folder")
     a = p.parse_args()
     runtime.configure()
-    store = RunStore(a.runs_dir or Path(tempfile.mkdtemp(prefix="bench-compress-")))
+    with tempfile.TemporaryDirectory(prefix="bench-compress-") as tmp:
+        out = a.out or (Path(tmp) / "compress-smoke.json" if a.smoke else
+                        RESULTS / f"compress-{dt.date.today().isoformat()}.json")
+        measure(a, RunStore(a.runs_dir or Path(tmp) / "runs"), out)
+
+
+def measure(a: argparse.Namespace, store: RunStore, out: Path) -> None:
+    """One compression session per seed (or on `a.run_id`), printed and written to `out`."""
     meter = EnergyMeter("ITA")
     variants = [*DEFAULT_VARIANTS, *a.extra]
-    out = a.out or RESULTS / f"compress-{dt.date.today().isoformat()}.json"
+    settings = SMOKE_SETTINGS if a.smoke else Settings()
     log = io.StringIO()
     sessions = []
     for seed in ([None] if a.run_id else a.seeds):
-        run_id = a.run_id or run_experiment(RunConfig(train=TrainConfig(seed=seed)),
-                                            store=store, meter=meter)
+        run_id = a.run_id or run_experiment(run_config(seed, a.smoke), store=store, meter=meter)
         summary = store.load(run_id).summary
         others = Others()
         others.start()
-        res = compress_run(store, run_id, variants, settings=Settings(), meter=meter)
+        res = compress_run(store, run_id, variants, settings=settings, meter=meter)
         machine = others.stop()
         entry = {"seed": seed, "run_id": run_id, "train_wall_s": summary["wall_s"],
                  "machine": machine, "goal": goal(res), "results": res}

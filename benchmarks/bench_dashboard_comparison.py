@@ -4,6 +4,7 @@ and next to competing CPU-bound processes, with the same comparison from the com
     python benchmarks/bench_dashboard_comparison.py              # busy 0 and 1, CLI too
     python benchmarks/bench_dashboard_comparison.py --busy 1 --no-cli
     python benchmarks/bench_dashboard_comparison.py --busy 0 --no-cli --seeds 1 3
+    python benchmarks/bench_dashboard_comparison.py --smoke   # one seed, tiny model: a check
 
 The browser (Debian's chromium) stays on the Train page, whose progress panel polls, from the
 click on "Launch comparison" with the form's defaults until the comparison's "estimated X,
@@ -13,12 +14,14 @@ torch), the second warm; each line gives the estimate the page showed before the
 time it took, and their ratio. Each run's own wall time comes from the stored summaries. The
 competing processes are plain Python loops at normal priority, as in
 `benchmarks/bench_contention.py`. The machine's load average is printed before and after:
-other programs' work inflates every figure.
+other programs' work inflates every figure. --smoke: quiet only, one seed, the form's
+defaults and the command line set to one epoch of a tiny model (`SMOKE`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import re
@@ -36,6 +39,7 @@ from benchmarks.bench_contention import _spin  # noqa: E402 - after the path fix
 from ui.devserver import CHART, launch_browser, open_page, running_app  # noqa: E402
 
 TIMEOUT_S = 1800
+SMOKE = {"epochs": 1, "lookback": 24, "hidden": 4, "stride": 32}  # form fields and CLI options
 
 
 def _runs(root: Path) -> list[dict]:
@@ -67,11 +71,14 @@ def _seconds(words: str) -> float:
     return 3600 * parts.get("h", 0) + 60 * parts.get("min", 0) + parts.get("s", 0)
 
 
-def dashboard(browser, root: Path, seeds: list[int]) -> list[tuple[int, str, float, float]]:
+def dashboard(browser, root: Path, seeds: list[int],
+              defaults: dict) -> list[tuple[int, str, float, float]]:
     """(seeds, "cold" | "warm", seconds from the Launch click to the comparison's end on the
-    Train page, the estimate it showed) of each launch."""
+    Train page, the estimate it showed) of each launch; the form starts from `defaults`
+    over the app's own."""
     out = []
-    with running_app(root) as app:
+    env = {"IMPORTANCE_UI_DEFAULTS": json.dumps(defaults)} if defaults else None
+    with running_app(root, env=env) as app:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
         page.locator(CHART).first.wait_for(timeout=120_000)
@@ -83,12 +90,13 @@ def dashboard(browser, root: Path, seeds: list[int]) -> list[tuple[int, str, flo
     return out
 
 
-def command_line(root: Path, seeds: int) -> tuple[float, list[dict]]:
-    """Seconds of `importance compare` with its defaults on seeds 0..seeds-1, and the runs'
-    summaries."""
+def command_line(root: Path, seeds: int, options: dict) -> tuple[float, list[dict]]:
+    """Seconds of `importance compare` with its defaults but `options` on seeds 0..seeds-1,
+    and the runs' summaries."""
+    extra = [a for k, v in options.items() for a in (f"--{k}", str(v))]
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "importance.cli", "compare", "--no-progress",
-                    "--seeds", f"0-{seeds - 1}", "--runs-dir", str(root)], cwd=ROOT,
+                    "--seeds", f"0-{seeds - 1}", "--runs-dir", str(root), *extra], cwd=ROOT,
                    check=True, stdout=subprocess.DEVNULL,
                    env={**os.environ, "CODECARBON_LOG_LEVEL": "error"})
     return time.perf_counter() - t0, _runs(root)
@@ -118,7 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cli", action="store_true", help="skip the command-line runs")
     parser.add_argument("--seeds", type=int, nargs="+", default=[3],
                         help="seed counts launched from the Train page (default: its 3)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="quiet, one seed, a tiny model (a check that it runs)")
     a = parser.parse_args(argv)
+    tiny = SMOKE if a.smoke else {}
+    if a.smoke:
+        a.busy, a.seeds = [0], [1]
     print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = launch_browser(p)
@@ -128,10 +141,11 @@ def main(argv: list[str] | None = None) -> int:
             for s in spinners:
                 s.start()
             try:
-                report_launches(busy, dashboard(browser, Path(tmp) / f"app-{busy}", a.seeds))
+                report_launches(busy, dashboard(browser, Path(tmp) / f"app-{busy}", a.seeds,
+                                                tiny))
                 if not a.no_cli:
                     for n in a.seeds:
-                        secs, runs = command_line(Path(tmp) / f"cli-{busy}-{n}", n)
+                        secs, runs = command_line(Path(tmp) / f"cli-{busy}-{n}", n, tiny)
                         report(f"importance compare, {n} seeds", busy, secs, runs)
             finally:
                 for s in spinners:

@@ -2,6 +2,7 @@
 realistic test fixtures, on a quiet machine and with one competing CPU-bound process.
 
 Usage: python -m benchmarks.bench_loader [--stations 250] [--days 90] [--repeat 3]
+       python -m benchmarks.bench_loader --smoke   # 8 stations x 7 days, each case once
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from importance.data import describe_source, load_series
-from tests.fixtures.exports import EXPORTS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also as benchmarks/bench_loader.py
+from tests.fixtures.exports import EXPORTS  # noqa: E402 - after the path fix
 
 
 def write_long(path: Path, stations: int, days: int) -> int:
@@ -67,7 +71,11 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=250)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true",
+                        help="8 stations x 7 days, each case once (a check that it runs)")
     args = parser.parse_args()
+    if args.smoke:
+        args.stations, args.days, args.repeat = 8, 7, 1  # BS_7 is loaded
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "bs_energy_long.csv"
         rows = write_long(big, args.stations, args.days)

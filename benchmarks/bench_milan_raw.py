@@ -2,6 +2,7 @@
 
 The file (~5 M rows, ~300 MB) is written to a temporary folder and deleted afterwards.
 Usage: python benchmarks/bench_milan_raw.py [--repeat 3] [--date 2013-12-02] [--rows-per-cell 3.5]
+       python benchmarks/bench_milan_raw.py --smoke   # 50 squares, one read: seconds
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from importance.data import read_milan_raw
 from importance.data.synthetic import write_raw_day
 
 ALL_SQUARES = range(1, 10_001)
+SMOKE_SQUARES = range(1, 51)
 
 
 def main() -> None:
@@ -25,11 +27,16 @@ def main() -> None:
     parser.add_argument("--date", type=dt.date.fromisoformat, default=dt.date(2013, 12, 2))
     parser.add_argument("--rows-per-cell", type=float, default=3.5,
                         help="country-code rows per (square, slot); 3.5 gives ~5 M rows")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the first 50 squares, read once (a check that it runs)")
     args = parser.parse_args()
+    squares = SMOKE_SQUARES if args.smoke else ALL_SQUARES
+    if args.smoke:
+        args.repeat = 1
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"sms-call-internet-mi-{args.date}.txt"
         start = time.perf_counter()
-        write_raw_day(path, args.date, squares=ALL_SQUARES, rows_per_cell=args.rows_per_cell)
+        write_raw_day(path, args.date, squares=squares, rows_per_cell=args.rows_per_cell)
         written = time.perf_counter() - start
         with open(path, "rb") as f:
             rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))

@@ -4,6 +4,7 @@ baselines: test MAE, training time and energy, on the default data and on real-s
     python -m benchmarks.bench_models                       # default + hourly, seeds 0-2
     python -m benchmarks.bench_models --datasets hourly_cell --kinds lstm dlinear --seeds 0
     python -m benchmarks.bench_models --datasets two_minute_lte --epochs 8   # slow: 1-day lookback
+    python -m benchmarks.bench_models --smoke    # seconds: a check that it runs
 
 Datasets: `default` (the embedded synthetic Milan square), `hourly_cell` and `two_minute_lte`
 (tests/fixtures/series.py: holidays in the test period, level shifts, naive local times,
@@ -11,6 +12,7 @@ written to CSV and read by the same loader as a user's file). Each neural run is
 with the library's defaults except the model; the window is the series' default
 (`suggest_window`). MAE ratio: against the best classical model on the same test windows.
 Energy is CodeCarbon's estimate from CPU load plus a RAM constant (no RAPL here).
+--smoke: every model on `hourly_cell`, seed 0, one epoch, hidden 4, lookback 24, stride 8.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -30,9 +33,12 @@ from importance.energy import EnergyMeter
 from importance.experiment import load_data, run_classical, run_experiment
 from importance.models import MODEL_KINDS
 from importance.runs.store import RunStore
-from tests.fixtures.series import SERIES, write_csv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also as a script
+from tests.fixtures.series import SERIES, write_csv  # noqa: E402 - after the path fix
 
 DATASETS = ("default", *SERIES)
+SMOKE_HIDDEN, SMOKE_WINDOW = 4, {"lookback": 24, "stride": 8}
 
 
 def data_config(name: str, folder: Path) -> DataConfig:
@@ -60,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=TrainConfig().epochs)
     parser.add_argument("--json", type=Path, help="write every run's figures here")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one dataset, seed and epoch of tiny models (a check that it runs)")
     a = parser.parse_args(argv)
+    if a.smoke:
+        a.datasets, a.seeds, a.epochs = ["hourly_cell"], [0], 1
+    hidden = SMOKE_HIDDEN if a.smoke else ModelConfig().hidden
     runtime.configure()
     meter = EnergyMeter("ITA")
     rows = []
@@ -70,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             data = data_config(dataset, Path(tmp))
             loaded = load_data(data)
             window = suggest_window(loaded.values, loaded.freq, WindowConfig()).config
+            if a.smoke:
+                window = replace(window, **SMOKE_WINDOW)
             baselines = classical(data, window, meter)
             best_name = min(baselines, key=baselines.__getitem__)
             best = baselines[best_name]
@@ -81,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                     runs = []
                     for seed in a.seeds:
                         cfg = RunConfig(data=data, window=window,
-                                        model=replace(ModelConfig(), kind=kind, revin=revin),
+                                        model=ModelConfig(kind=kind, hidden=hidden,
+                                                          revin=revin),
                                         train=replace(TrainConfig(), epochs=a.epochs, seed=seed))
                         s = store.load(run_experiment(cfg, store=store, meter=meter)).summary
                         runs.append(s)

@@ -3,6 +3,7 @@ how well the cheap proxies rank windows like the exact norms.
 
 Run from the repository root:  python -m benchmarks.bench_scoring [--repeats 7] [--threads N]
 (scripts/env.sh preloads tcmalloc when installed; the allocator in use is printed).
+--smoke: every method and proxy once, on B=32 windows of 24 steps, hidden 8 (seconds).
 Timings are wall-clock medians over repeats run round-robin (plain, method, plain, ...), so
 a load change on a shared machine hits every method alike; the load average is printed.
 """
@@ -16,6 +17,7 @@ import statistics
 import time
 import warnings
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -26,9 +28,25 @@ from importance.config import TrainConfig
 from importance.models import MLPForecaster, RecurrentForecaster, per_sample_loss
 from importance.scoring import exact_grad_norms, proxy_fidelity, proxy_scores, train_step_with_norms
 
-B, T, F, H = 512, 144, 3, 64
-NAIVE_SUBSET = 32  # samples timed for the naive loop; extrapolated to B
-TRUNCATE = 16
+F, TRUNCATE = 3, 16
+
+
+class Shape(NamedTuple):
+    """Batch `b` of windows of `t` steps, hidden size `h`; the naive loop times `naive`
+    samples (extrapolated to `b`); proxy fidelity on `days` of synthetic data, `steps`
+    training steps, `n` windows compared."""
+
+    b: int
+    t: int
+    h: int
+    naive: int
+    days: int
+    steps: int
+    n: int
+
+
+REAL = Shape(b=512, t=144, h=64, naive=32, days=30, steps=60, n=2000)
+SMOKE = Shape(b=32, t=24, h=8, naive=4, days=3, steps=2, n=100)
 
 
 def plain_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
@@ -128,9 +146,13 @@ def try_vmap(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[Callab
     return run, note
 
 
-def bench_model(label: str, model: nn.Module, repeats: int, full: bool, b: int = B) -> None:
+def bench_model(label: str, model: nn.Module, repeats: int, full: bool, shape: Shape,
+                b: int | None = None) -> None:
+    """Each method's median time as a multiple of a plain step, on `b` (default: the
+    shape's) random windows."""
+    b = b or shape.b
     g = torch.Generator().manual_seed(0)
-    x, y = torch.randn(b, T, F, generator=g), torch.randn(b, 1, generator=g)
+    x, y = torch.randn(b, shape.t, F, generator=g), torch.randn(b, 1, generator=g)
     fns: dict[str, Callable[[], object]] = {
         "plain": lambda: plain_step(model, x, y),
         "exact": lambda: exact_grad_norms(model, x, y),
@@ -141,15 +163,15 @@ def bench_model(label: str, model: nn.Module, repeats: int, full: bool, b: int =
     }
     med = timed_rounds(fns, repeats)
     base = med["plain"]
-    print(f"\n{label}: B={b}, T={T}, F={F}; plain fwd+bwd {base * 1e3:.1f} ms "
+    print(f"\n{label}: B={b}, T={shape.t}, F={F}; plain fwd+bwd {base * 1e3:.1f} ms "
           f"(median of {repeats})")
     rows = []
     if full:
-        xs, ys = x[:NAIVE_SUBSET], y[:NAIVE_SUBSET]
+        xs, ys = x[:shape.naive], y[:shape.naive]
         slow = timed_rounds({"plain": fns["plain"], "naive": lambda: naive_loop(model, xs, ys)},
                             max(1, repeats // 3))
-        rows.append((f"naive per-sample loop ({NAIVE_SUBSET} samples timed, x{b // NAIVE_SUBSET})",
-                     slow["naive"] * b / NAIVE_SUBSET / slow["plain"]))
+        rows.append((f"naive per-sample loop ({shape.naive} samples timed, x{b // shape.naive})",
+                     slow["naive"] * b / shape.naive / slow["plain"]))
         run, note = try_vmap(model, x, y)
         if note.startswith("fails"):
             print(f"  torch.func vmap: {note}")
@@ -172,7 +194,8 @@ def bench_model(label: str, model: nn.Module, repeats: int, full: bool, b: int =
         print(f"  {name:<66s} {ratio:6.2f}x")
 
 
-def daily_windows(n_days: int, horizon: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def daily_windows(n_days: int, horizon: int, lookback: int,
+                  seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Windows of a synthetic 10-minute series: daily + weekly cycle, AR(1) noise, 3 features
     (value, sin/cos of the time of day)."""
     rng = np.random.default_rng(seed)
@@ -182,18 +205,19 @@ def daily_windows(n_days: int, horizon: int, seed: int = 0) -> tuple[torch.Tenso
         noise[i] = 0.8 * noise[i - 1] + rng.normal(0, 0.1)
     value = np.sin(2 * np.pi * t / 144) + 0.3 * np.sin(2 * np.pi * t / 1008) + noise
     feats = np.stack([value, np.sin(2 * np.pi * t / 144), np.cos(2 * np.pi * t / 144)], 1)
-    n = len(t) - T - horizon + 1
-    idx = np.arange(n)[:, None] + np.arange(T)[None]
-    tgt = np.arange(n)[:, None] + T + np.arange(horizon)[None]
+    n = len(t) - lookback - horizon + 1
+    idx = np.arange(n)[:, None] + np.arange(lookback)[None]
+    tgt = np.arange(n)[:, None] + lookback + np.arange(horizon)[None]
     return (torch.tensor(feats[idx], dtype=torch.float32),
             torch.tensor(value[tgt], dtype=torch.float32))
 
 
-def fidelity(horizon: int, steps: int, n: int) -> None:
+def fidelity(horizon: int, shape: Shape) -> None:
     """Train an LSTM a few steps on the synthetic series, then compare proxies to exact."""
-    X, Y = daily_windows(30, horizon)
+    X, Y = daily_windows(shape.days, horizon, shape.t)
+    steps, n = shape.steps, min(shape.n, len(X))
     torch.manual_seed(0)
-    model = RecurrentForecaster("lstm", F, H, 1, horizon)
+    model = RecurrentForecaster("lstm", F, shape.h, 1, horizon)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(0)
     for _ in range(steps):
@@ -202,7 +226,7 @@ def fidelity(horizon: int, steps: int, n: int) -> None:
         loss, _ = train_step_with_norms(model, X[idx], Y[idx])
         opt.step()
     res = proxy_fidelity(model, X, Y, n=n, seed=0)
-    print(f"\nproxy fidelity, LSTM h={H} trained {steps} steps (loss {loss.item():.3f}), "
+    print(f"\nproxy fidelity, LSTM h={shape.h} trained {steps} steps (loss {loss.item():.3f}), "
           f"horizon {horizon}, {n} of {len(X)} windows:")
     print(f"  {'proxy':<12s} {'spearman':>9s} {'top10':>7s} {'top30':>7s} {'time/exact':>11s}")
     for method, r in res.items():
@@ -214,25 +238,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--fidelity-n", type=int, default=2000)
+    ap.add_argument("--fidelity-n", type=int, default=REAL.n)
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny sizes, one repeat (a check that it runs)")
     args = ap.parse_args()
+    shape = SMOKE if args.smoke else REAL._replace(n=args.fidelity_n)
+    if args.smoke:
+        args.repeats = 1
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, torch.get_num_threads()={torch.get_num_threads()}, "
           f"LD_PRELOAD={os.environ.get('LD_PRELOAD', '') or '(none: glibc malloc)'}")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     torch.manual_seed(0)
-    lstm = RecurrentForecaster("lstm", F, H, 1, 1)
-    bench_model(f"LSTM h={H}", lstm, args.repeats, full=True)
-    bench_model(f"LSTM h={H}, the trainer's default batch", lstm, args.repeats, full=False,
-                b=TrainConfig().batch_size)
-    bench_model(f"GRU h={H}", RecurrentForecaster("gru", F, H, 1, 1), args.repeats, full=False)
-    bench_model(f"MLP h={H}, 2 hidden layers", MLPForecaster(F, T, H, 2, 1), args.repeats * 5,
-                full=False)
+    h = shape.h
+    lstm = RecurrentForecaster("lstm", F, h, 1, 1)
+    bench_model(f"LSTM h={h}", lstm, args.repeats, full=True, shape=shape)
+    bench_model(f"LSTM h={h}, the trainer's default batch", lstm, args.repeats, full=False,
+                shape=shape, b=TrainConfig().batch_size)
+    bench_model(f"GRU h={h}", RecurrentForecaster("gru", F, h, 1, 1), args.repeats, full=False,
+                shape=shape)
+    bench_model(f"MLP h={h}, 2 hidden layers", MLPForecaster(F, shape.t, h, 2, 1),
+                args.repeats * 5, full=False, shape=shape)
     for horizon in (1, 24):
-        fidelity(horizon, steps=60, n=args.fidelity_n)
+        fidelity(horizon, shape)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
-
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
     python -m benchmarks.bench_strategies                       # all, keep 0.5 0.7, seeds 0-4
     python -m benchmarks.bench_strategies --strategies gradnorm rs2 --keeps 0.7 --seeds 0 1
     python -m benchmarks.bench_strategies --out bench.json      # resumes from bench.json
+    python -m benchmarks.bench_strategies --smoke               # seconds: a check that it runs
 
 Each seed trains `full` once and every strategy at each keep ratio with the library's
 defaults otherwise (LSTM + RevIN, 16 epochs, early stopping). The keep ratio goes to every
@@ -18,7 +19,9 @@ resumes where it stopped. It ends with the verdict engine's headline and sentenc
 runs (`importance.verdict`: paired by seed, 95% t-intervals, controls at the budget spent);
 README's block is generated from the results by `python -m benchmarks.measured`. Run it on a
 quiet machine: wall ratios of runs measured under different loads are not comparable
-(benchmarks/bench_contention.py has the loaded figures).
+(benchmarks/bench_contention.py has the loaded figures). --smoke: gradnorm and rs2 at keep
+0.7 and full, seed 0, one epoch of a tiny model (lookback 24, hidden 4, stride 32), its JSON
+in a temporary folder.
 """
 
 from __future__ import annotations
@@ -26,19 +29,24 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.measured import strategy_rows
 from importance import runtime, verdict
-from importance.config import RunConfig, TrainConfig
+from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.energy import EnergyMeter
 from importance.experiment import run_experiment
 from importance.runs.store import RunStore
 from importance.strategies import STRATEGIES, accepted_params
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also as a script
+from benchmarks.measured import strategy_rows  # noqa: E402 - after the path fix
+
 GOAL_WALL, GOAL_MAE = 0.55, 1.01
+SMOKE_RUN = RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4))
 FIELDS = ("test_mae", "wall_s", "energy_kwh", "samples_backprop", "samples_scoring_backprop",
           "scoring_s", "epochs_run", "best_epoch")
 
@@ -57,10 +65,12 @@ def variants(names: Iterable[str], keeps: Iterable[float]) -> list[tuple[str, st
 
 
 def run_one(name: str, params: dict, seed: int, epochs: int | None, store: RunStore,
-            meter: EnergyMeter) -> dict:
+            meter: EnergyMeter, base: RunConfig) -> dict:
+    """One run of `base` (data, window, model) with the strategy, seed and epochs given."""
     train = TrainConfig(strategy=name, strategy_params=params, seed=seed,
                         **({"epochs": epochs} if epochs else {}))
-    s = store.load(run_experiment(RunConfig(train=train), store=store, meter=meter)).summary
+    cfg = replace(base, train=train)
+    s = store.load(run_experiment(cfg, store=store, meter=meter)).summary
     return {k: s.get(k) for k in FIELDS}
 
 
@@ -131,13 +141,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=None, help="default: the library's")
     p.add_argument("--out", type=Path, default=None,
                    help="JSON of finished runs and the table; resumed when it exists")
+    p.add_argument("--smoke", action="store_true",
+                   help="three one-epoch runs of a tiny model (a check that it runs)")
     a = p.parse_args(argv)
+    if a.smoke:
+        a.strategies, a.keeps, a.seeds, a.epochs = ["gradnorm", "rs2"], [0.7], [0], 1
     runtime.configure()
+    with tempfile.TemporaryDirectory(prefix="bench-strategies-") as tmp:
+        if a.smoke:
+            a.out = a.out or Path(tmp) / "strategies-smoke.json"
+        compare(a, RunStore(Path(tmp) / "runs"), SMOKE_RUN if a.smoke else RunConfig())
+    return 0
+
+
+def compare(a: argparse.Namespace, store: RunStore, base: RunConfig) -> None:
+    """Train what `a.out` lacks, print each run, the table and the verdict; save to `a.out`."""
     plan = variants(a.strategies, a.keeps)
     done: dict[str, dict] = {}
     if a.out and a.out.exists():
         done = json.loads(a.out.read_text()).get("runs", {})
-    store = RunStore(tempfile.mkdtemp(prefix="bench-strategies-"))
     meter = EnergyMeter("ITA")
 
     def save() -> None:
@@ -149,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, name, params in [("full", "full", {}), *plan]:
             if f"{seed}/{key}" in done:
                 continue
-            r = run_one(name, params, seed, a.epochs, store, meter)
+            r = run_one(name, params, seed, a.epochs, store, meter, base)
             done[f"{seed}/{key}"] = r
             save()
             print(f"seed {seed} {key:24s} MAE {r['test_mae']:8.2f} wall {r['wall_s']:6.1f}s "
@@ -160,8 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     found = verdict.conclude_rows(strategy_rows({"runs": done}))  # the one engine's words
     print("\n" + "\n".join(t.replace("**", "") for t in (found.headline, *found.sentences)))
     save()
-    return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

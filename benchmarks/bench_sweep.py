@@ -4,6 +4,7 @@ thread each), side by side: wall time, runs per minute, speed-up, scheduling ove
 Run from the repository root, in the venv:
     python -m benchmarks.bench_sweep [--epochs 2] [--seeds 4] [--workers 1 2] [--two-threads]
                                      [--repeat 3]
+    python -m benchmarks.bench_sweep --smoke    # seconds: a check that it runs
 
 The grid is 3 strategies (full, gradnorm, random; keep ratio 0.7) x `--seeds` seeds on the
 embedded default square 5060 with the default model and window (LSTM hidden 32, lookback 144),
@@ -13,7 +14,8 @@ is the sweep's own: submit, train, return the artifacts, store them. The overhea
 (wall time x workers - the workers' compute time) / runs, from Dask's task stream: what
 scheduling, transfer, storing and idle workers cost. `--two-threads` adds 1 worker with 2
 torch threads (IMPORTANCE_THREADS=2) for comparison. The machine's load average is printed:
-other processes on the cores make every figure slower.
+other processes on the cores make every figure slower. --smoke: one seed (3 runs) of one
+epoch of a tiny model (lookback 24, hidden 4, stride 32) on 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 
 
 def _cpu() -> float:
@@ -32,22 +35,25 @@ def _cpu() -> float:
     return t.user + t.system
 
 
-def grid(epochs: int, seeds: int):
-    from importance.config import DataConfig, RunConfig, TrainConfig
+def grid(epochs: int, seeds: int, smoke: bool):
+    """The sweep's axes and cells; with `smoke`, a tiny model on short windows."""
+    from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
     from importance.strategies import accepted_params
     from importance.sweep.grid import Axes, expand
 
     axes = Axes(("full", "gradnorm", "random"), (0.7,), tuple(range(seeds)), ("5060",))
+    base = (RunConfig(window=WindowConfig(lookback=24, stride=32), model=ModelConfig(hidden=4))
+            if smoke else RunConfig())
 
     def make(strategy, keep, seed, series):
-        return RunConfig(data=DataConfig(series=series), train=TrainConfig(
+        return replace(base, data=DataConfig(series=series), train=TrainConfig(
             strategy=strategy, epochs=epochs, seed=seed, patience=None,
             strategy_params=accepted_params(strategy, keep_ratio=keep)))
 
     return axes, expand(axes, make)
 
 
-def measure(n_workers: int, threads: int, epochs: int, seeds: int) -> dict:
+def measure(n_workers: int, threads: int, epochs: int, seeds: int, smoke: bool) -> dict:
     from distributed import get_task_stream
 
     from importance.runs.dask_executor import DaskExecutor
@@ -55,7 +61,7 @@ def measure(n_workers: int, threads: int, epochs: int, seeds: int) -> dict:
     from importance.sweep.runner import Sweep
 
     os.environ["IMPORTANCE_THREADS"] = str(threads)  # the local cluster's workers inherit it
-    axes, cells = grid(epochs, seeds)
+    axes, cells = grid(epochs, seeds, smoke)
     t0 = time.perf_counter()
     with DaskExecutor(n_workers=n_workers) as ex, tempfile.TemporaryDirectory() as root:
         ex.warm_up()
@@ -89,13 +95,17 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=1,
                    help="measure each setting this many times, interleaved, and keep the "
                         "fastest (a machine shared with other work)")
+    p.add_argument("--smoke", action="store_true",
+                   help="3 one-epoch runs of a tiny model per setting (a check that it runs)")
     a = p.parse_args()
+    if a.smoke:
+        a.epochs, a.seeds, a.repeat = 1, 1, 1
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     configs = [(w, 1) for w in a.workers] + ([(1, 2)] if a.two_threads else [])
     tries: dict[tuple[int, int], list[dict]] = {c: [] for c in configs}
     for _ in range(a.repeat):
         for w, t in configs:
-            tries[(w, t)].append(measure(w, t, a.epochs, a.seeds))
+            tries[(w, t)].append(measure(w, t, a.epochs, a.seeds, a.smoke))
             print(f"  {w} x {t}: {tries[(w, t)][-1]['wall_s']:.1f} s "
                   f"(load {os.getloadavg()[0]:.2f})", flush=True)
     rows = [min(tries[c], key=lambda r: r["wall_s"]) for c in configs]
