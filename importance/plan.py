@@ -96,17 +96,9 @@ def plan_comparison(request: Request, data: DataConfig, *, lanes: int = 1,
     window for these series, one run per seed and strategy) and check them: the memory guard
     with `lanes` runs at once (`available` bytes: measured when None), then the preflight.
     Raises as the module docstring says."""
-    if isinstance(request, LaunchForm):
-        data = request.data_config(data)
+    data = request.data_config(data) if isinstance(request, LaunchForm) else data
     loaded = _load(data, [m.series for m in data.members()])
-    if isinstance(request, LaunchForm):
-        configs, reasons = request.configs(data, log1p=_log1p(loaded)), _log1p_reasons(loaded)
-    else:
-        from importance.cli_options import seeds_from_args  # torch (the model kinds)
-
-        make, reasons = _run_maker(request, data, loaded)
-        configs = [make(strategy, request.keep_ratio, seed) for seed in seeds_from_args(request)
-                   for strategy in request.strategies]
+    configs, reasons = _comparison_runs(request, data, loaded)
     estimate = check_series(configs, [s.values for s in loaded] if data.is_panel
                             else loaded[0].values, lanes=lanes, available=available)
     _preflight(configs[0], loaded)  # the runs share data and window
@@ -179,6 +171,20 @@ def _log1p_reasons(loaded: Sequence[LoadedSeries]) -> tuple[str, ...]:
     negative = [str(s.series) for s in loaded if (s.values < 0).any()]
     return (f"log1p scaling off: series {', '.join(negative)} has negative values",
             ) if negative else ()
+
+
+def _comparison_runs(request: Request, data: DataConfig, loaded: Sequence[LoadedSeries]
+                     ) -> tuple[list[RunConfig], tuple[str, ...]]:
+    """A comparison's runs, seed by seed, and the window's reasons: a form's
+    (`LaunchForm.configs`, log1p off for negative values), or one per seed and strategy of
+    `importance compare`'s options."""
+    if isinstance(request, LaunchForm):
+        return request.configs(data, log1p=_log1p(loaded)), _log1p_reasons(loaded)
+    from importance.cli_options import seeds_from_args  # torch (the model kinds)
+
+    make, reasons = _run_maker(request, data, loaded)
+    return [make(strategy, request.keep_ratio, seed) for seed in seeds_from_args(request)
+            for strategy in request.strategies], reasons
 
 
 def _run_maker(request: Request, data: DataConfig,
