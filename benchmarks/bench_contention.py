@@ -9,8 +9,8 @@ torch is imported. An epoch = every training window of the embedded default seri
 5060, lookback 144, stride 1), LSTM hidden 32, batch 64, Adam: what `importance compare`
 trains per epoch with the `full` strategy. The competing processes are plain CPU-bound Python
 loops at normal priority (what a browser tab, an IDE or another run does to a core).
---smoke: torch's default and the chosen policy only, next to one busy process, one epoch of
-the first 128 training windows.
+--smoke: the chosen policy only, next to one busy process, one epoch of the first 128
+training windows.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ POLICIES = {
                                    "OMP_WAIT_POLICY": "PASSIVE"},
     "chosen: importance.runtime (adaptive)": {},
 }
-SMOKE_POLICIES = ("torch default (2 threads, spin-waiting)",
-                  "chosen: importance.runtime (adaptive)")
+SMOKE_POLICY = "chosen: importance.runtime (adaptive)"
 
 
 def child(epochs: int, windows: int | None) -> None:
@@ -97,14 +96,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--busy", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--smoke", action="store_true",
-                        help="two policies, one busy process, one tiny epoch (a check that "
-                             "it runs)")
+                        help="the chosen policy, one busy process, one tiny epoch (a check "
+                             "that it runs)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     policies = POLICIES
     if args.smoke:
         args.epochs, args.busy = 1, [1]
-        policies = {name: POLICIES[name] for name in SMOKE_POLICIES}
+        policies = {SMOKE_POLICY: POLICIES[SMOKE_POLICY]}
     if args.child:
         child(args.epochs, SMOKE_WINDOWS if args.smoke else None)
         return
