@@ -9,6 +9,7 @@ share of the wall time spent outside training (the training loop, `importance.tr
 and the classical fits.
 
 Usage: python -m benchmarks.bench_plan [--cells 50] [--days 365] [--seeds 0-2] [--classical]
+       python -m benchmarks.bench_plan --smoke   # 5 cells x 120 days, one seed
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import argparse
 import contextlib
 import io
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.daily_panel import cell_ids, write_daily_panel
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also as benchmarks/bench_plan.py
+from tests.fixtures.daily_panel import cell_ids, write_daily_panel  # noqa: E402 - after the fix
 
 
 class Clock:
@@ -105,7 +108,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seeds", default="0-2", help="importance compare's --seeds")
     parser.add_argument("--classical", action="store_true", help="add the classical baselines")
+    parser.add_argument("--smoke", action="store_true",
+                        help="5 cells x 120 days, one seed (a check that it runs)")
     args = parser.parse_args()
+    if args.smoke:
+        args.cells, args.days, args.seeds = 5, 120, "0"
     with tempfile.TemporaryDirectory() as folder:
         path = write_daily_panel(Path(folder) / "enb_daily.csv", args.cells, args.days)
         print(f"{path.name}: {args.cells} cells x {args.days} days, "
