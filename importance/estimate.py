@@ -6,7 +6,8 @@ the time the jobs took, and a running batch's progress. No streamlit, no torch."
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +29,13 @@ RECURRENT = ("lstm", "gru")
 # loaded machine), about 1 us per window-step.
 WORK_SECONDS = {"lstm": 1.0e-6, "gru": 2.5e-6, "mlp": 1.5e-5, "dlinear": 1.5e-5,
                 "nlinear": 1.5e-5}
+# Seconds per epoch assumed when nothing else is known (`epoch_costs` learns them from the
+# stored runs, or guesses from the model and the windows): the default LSTM on a month of
+# 10-minute steps took 0.7-1.6 s per epoch here (2 cores, quiet to loaded).
+DEFAULT_EPOCH_S = 1.0
+# From a local sweep's start to its first run training: the cluster (2 s) and its workers
+# importing torch at once (measured here: 10-16 s on 2 cores, others' work on them).
+STARTUP_S = 12.0
 SAME, SCALED, GUESS = "same", "scaled", "guess"  # `EpochCosts.basis`
 # A run on a local sweep's worker (one thread, the 2 cores shared with the other worker) took
 # about this many times as long per epoch as the same run alone on the job manager's worker,
@@ -85,6 +93,26 @@ def _measured(runs: Iterable[RunInfo], sweep: bool) -> list[RunInfo]:
     return out
 
 
+def _finite(v: Any) -> float:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def epoch_seconds(summaries: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Median wall seconds per epoch, per strategy, of the given runs' summaries (those with
+    a positive `wall_s` and `epochs_run`; the caller chooses runs on the same data)."""
+    per: dict[str, list[float]] = {}
+    for s in summaries:
+        wall, epochs = _finite(s.get("wall_s")), _finite(s.get("epochs_run"))
+        if s.get("kind") == "classical" or not (wall > 0 and epochs > 0):
+            continue
+        per.setdefault(str(s.get("strategy")), []).append(wall / epochs)
+    return {k: float(np.median(v)) for k, v in per.items()}
+
+
 def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig, windows: int | None = None, *,
                 sweep: bool = False) -> EpochCosts:
     """What an epoch of a run of `cfg` costs on this machine, on the job manager's worker (or
@@ -92,8 +120,7 @@ def epoch_costs(runs: Iterable[RunInfo], cfg: RunConfig, windows: int | None = N
     settings (their median epoch per strategy, per series x its series); else, given its
     training `windows` (all series), those of its model kind scaled by `epoch_work`; else the
     first guess for the model kind (`WORK_SECONDS`); else (windows unknown) nothing.
-    `importance.sweep.view.epoch_seconds` takes the medians."""
-    from importance.sweep.view import epoch_seconds  # scipy: only when estimating
+    `epoch_seconds` takes the medians."""
 
     measured = _measured(runs, sweep)
     members = len(cfg.data.members())
@@ -162,9 +189,7 @@ def comparison_estimate(configs: Sequence[RunConfig], costs: EpochCosts,
     the job worker to start (0 when it is up). A strategy not measured costs full data's epoch
     x its keep ratio (the share of windows it trains; measured here: rs2 0.6 and gradient-norm
     top-k 0.65 of full data's epoch at keep 0.7), else the median of those measured; nothing
-    measured: `importance.sweep.view.DEFAULT_EPOCH_S` per series."""
-    from importance.sweep.view import DEFAULT_EPOCH_S
-
+    measured: `DEFAULT_EPOCH_S` per series."""
     per = costs.per_epoch
     out = []
     for k, c in enumerate(configs):
@@ -185,8 +210,6 @@ def _runs_words(n: int) -> str:
 def cost_basis(costs: EpochCosts) -> str:
     """Where `costs` come from, in words: "from the measured epochs of 3 stored runs on this
     data with these settings"."""
-    from importance.sweep.view import DEFAULT_EPOCH_S
-
     return {
         SAME: f"from the measured epochs of {_runs_words(costs.runs)} on this data with these "
               "settings",
@@ -268,8 +291,6 @@ def batch_progress(jobs: Sequence[Any], costs: EpochCosts, lanes: int = 1) -> Ba
     estimate at launch over its planned epochs, else the median epoch of this batch, else a
     default guess; a run not started adds `RUN_OVERHEAD_S`. Early stopping can only shorten
     the time left. Runs train `lanes` at a time: the time left is when the last one ends."""
-    from importance.sweep.view import DEFAULT_EPOCH_S
-
     batch = _epoch_walls(jobs)
     done = total = finished = 0
     running: list[float] = []

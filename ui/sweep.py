@@ -151,10 +151,10 @@ def grid_estimate(grid: launch_plan.SweepPlan, address: str | None,
 
     parallel = 1 if address else max(1, min(workers, cores()))
     est = launch_plan.sweep_estimate(grid, runs.all_runs(), parallel=parallel,
-                         start_s=0.0 if address else view.STARTUP_S)
+                         start_s=0.0 if address else estimate.STARTUP_S)
     how = (" (per worker of the cluster: divide by its workers; its start not counted)"
            if address else f", {parallel} runs at a time on {workers} workers, "
-                           f"{view.duration_words(view.STARTUP_S)} of it to start them")
+                           f"{view.duration_words(estimate.STARTUP_S)} of it to start them")
     return est.seconds, f"Estimate {estimate.cost_basis(est.costs)}{how}."
 
 

@@ -6,8 +6,7 @@
     shown = interval_display(evidence.interval_table(pairs))  # intervals from 3 runs up
     v = sweep_verdict(stored_runs)                # the conclusion: importance.verdict's
 
-Before a launch: `epoch_seconds` (measured per-epoch wall time of stored runs) and
-`estimate_seconds` (runs x epochs x seconds per epoch / workers) give the time a grid takes.
+A grid's time before a launch comes from `importance.estimate` (`importance.plan`).
 For Milan-grid series (ids 1..10000), `square_values` places each square on the 100 x 100
 grid (`evidence.grid_position`).
 
@@ -40,7 +39,7 @@ from importance.provenance import (
 from importance.runcard import model_text, steps_text
 from importance.runs.identity import RunInfo
 from importance.runs.tasks import DONE
-from importance.sweep.grid import DEFAULT_SERIES, takes_keep_ratio
+from importance.sweep.grid import DEFAULT_SERIES
 from importance.sweep.store import SweepRecord
 
 if TYPE_CHECKING:
@@ -48,13 +47,6 @@ if TYPE_CHECKING:
 
 RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "test_mae",
                "energy_kwh", "wall_s", "backprops")
-# Seconds per epoch assumed when nothing else is known (`importance.estimate.epoch_costs` learns
-# them from the stored runs, or guesses from the model and the windows): the default LSTM on a
-# month of 10-minute steps took 0.7-1.6 s per epoch here (2 cores, quiet to loaded).
-DEFAULT_EPOCH_S = 1.0
-# From a local sweep's start to its first run training: the cluster (2 s) and its workers
-# importing torch at once (measured here: 10-16 s on 2 cores, others' work on them).
-STARTUP_S = 12.0
 COST_WORDS = {"energy": "energy", "wall": "wall time", "backprop": "backprops"}
 METRICS = {"energy_saved_pct": "energy saved (%)", "wall_saved_pct": "wall time saved (%)",
            "backprop_saved_pct": "backprops saved (%)", "mae_ratio": "test MAE ratio to full"}
@@ -122,33 +114,6 @@ def counts(record: SweepRecord) -> dict[str, int]:
 
 
 # --- before a launch: the time a grid takes --------------------------------------------------
-
-def epoch_seconds(summaries: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """Median wall seconds per epoch, per strategy, of the given runs' summaries (those with
-    a positive `wall_s` and `epochs_run`; the caller chooses runs on the same data)."""
-    per: dict[str, list[float]] = {}
-    for s in summaries:
-        wall, epochs = _num(s.get("wall_s")), _num(s.get("epochs_run"))
-        if s.get("kind") == "classical" or not (wall > 0 and epochs > 0):
-            continue
-        per.setdefault(str(s.get("strategy")), []).append(wall / epochs)
-    return {k: float(np.median(v)) for k, v in per.items()}
-
-
-def estimate_seconds(strategies: Sequence[str], keep_ratios: Sequence[float], seeds: int,
-                     series: int, epochs: int, per_epoch: Mapping[str, float], workers: int,
-                     default: float = DEFAULT_EPOCH_S, startup: float = STARTUP_S) -> float:
-    """Seconds a grid takes: every run's epochs at its strategy's measured seconds per epoch
-    on a worker (else the median of the measured strategies, else `default`), spread over
-    `workers`, plus the cluster's `startup` (a running cluster's workers are up: less).
-    Early stopping can only shorten it."""
-    fallback = float(np.median(list(per_epoch.values()))) if per_epoch else default
-    total = 0.0
-    for s in strategies:
-        runs = (len(keep_ratios) if takes_keep_ratio(s) else 1) * seeds * series
-        total += runs * epochs * per_epoch.get(s, fallback)
-    return startup + total / max(1, workers)
-
 
 def duration_words(seconds: float | None) -> str:
     """"45 s", "3 min 20 s", "1 h 05 min"; "-" for None."""

@@ -12,10 +12,11 @@ import pytest
 
 from importance import estimate
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.estimate import DEFAULT_EPOCH_S
 from importance.launch import LaunchForm
 from importance.runcard import comparison_name, job_name, job_rows
 from importance.runs.identity import RunInfo
-from importance.sweep.view import DEFAULT_EPOCH_S, duration_words
+from importance.sweep.view import duration_words
 
 
 @dataclass

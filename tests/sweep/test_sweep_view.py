@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from importance import evidence
+from importance.estimate import epoch_seconds
 from importance.sweep import view
 from importance.sweep.store import SweepRecord
 
@@ -69,21 +70,13 @@ def test_runs_frame_of_an_empty_record_has_the_columns():
     assert frame.empty and list(frame.columns) == list(view.RUN_COLUMNS)
 
 
-def test_epoch_seconds_and_estimate():
+def test_epoch_seconds_and_duration_words():
     sums = [{"strategy": "full", "wall_s": 20.0, "epochs_run": 2},
             {"strategy": "full", "wall_s": 40.0, "epochs_run": 2},
             {"strategy": "gradnorm", "wall_s": 6.0, "epochs_run": 3},
             {"strategy": "arima", "kind": "classical", "wall_s": 6.0, "epochs_run": 0},
             {"strategy": "rs2", "wall_s": 6.0, "epochs_run": 0}]
-    per = view.epoch_seconds(sums)
-    assert per == {"full": 15.0, "gradnorm": 2.0}
-    # full: 1 run x 2 seeds x 3 series; gradnorm and rs2 (unmeasured: median 8.5): 2 keeps
-    seconds = view.estimate_seconds(("full", "gradnorm", "rs2"), (0.5, 0.7), 2, 3, 4, per,
-                                    workers=2)
-    expected = (6 * 4 * 15.0 + 12 * 4 * 2.0 + 12 * 4 * 8.5) / 2 + view.STARTUP_S
-    assert seconds == pytest.approx(expected)
-    assert view.estimate_seconds(("full",), (0.5,), 1, 1, 10, {}, 1) == pytest.approx(
-        view.STARTUP_S + 10 * view.DEFAULT_EPOCH_S)
+    assert epoch_seconds(sums) == {"full": 15.0, "gradnorm": 2.0}  # classical, 0 epochs: out
     assert view.duration_words(42) == "42 s" and view.duration_words(200) == "3 min 20 s"
     assert view.duration_words(3900) == "1 h 05 min" and view.duration_words(None) == "-"
 
