@@ -30,7 +30,14 @@ from importance.config import DataConfig, RunConfig
 from importance.data import LoadedSeries, describe, load_many
 from importance.launch import LaunchForm
 from importance.runs.identity import RunInfo
-from importance.runs.memory import MemoryEstimate, check_series, n_windows
+from importance.runs.memory import (
+    MemoryEstimate,
+    check_at_once,
+    check_series,
+    n_features,
+    n_windows,
+)
+from importance.runs.memory import estimate as memory_estimate
 from importance.sweep.grid import Axes, Cell, expand
 
 # What a plan is made from: the Train form, or `importance compare`/`sweep`'s parsed options
@@ -118,16 +125,24 @@ def sweep_grid(request: Request, data: DataConfig, axes: Axes) -> SweepPlan:
 
 
 def plan_sweep(request: Request, data: DataConfig, axes: Axes, *,
-               guard_memory: bool = True) -> SweepPlan:
+               guard_memory: bool = True, workers: int = 1) -> SweepPlan:
     """`sweep_grid`, each series checked here rather than in every worker: the memory guard
-    (its runs one at a time on this machine; `guard_memory` False when they run on a
-    cluster's), then the preflight. Raises as the module docstring says."""
+    (each run alone, then the `workers` largest of the whole grid together: they train at once
+    on this machine; `guard_memory` False when they run on a cluster's), then the preflight.
+    Raises as the module docstring says."""
     plan = sweep_grid(request, data, axes)
+    peaks: list[int] = []
     for s in axes.series:
         configs = plan.configs(s)
         if guard_memory:
-            check_series(configs, plan.loaded[s].values)
+            values = plan.loaded[s].values
+            check_series(configs, values)
+            features = n_features(pd.DatetimeIndex(values.index), configs[0].window)
+            peaks += [memory_estimate(c, len(values), features).total for c in configs]
         _preflight(configs[0], (plan.loaded[s],))
+    if guard_memory:
+        check_at_once(peaks, workers, "the sweep's workers",
+                      "Run it with fewer workers (--workers, or the Sweep page's workers)")
     return plan
 
 

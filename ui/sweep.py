@@ -236,7 +236,8 @@ def launch_sweep(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | 
     on the manager; the sweep's id (ValueError: why not)."""
     from importance.sweep.runner import Sweep
 
-    plan = launch_plan.plan_sweep(form, dataset.config, axes, guard_memory=address is None)
+    plan = launch_plan.plan_sweep(form, dataset.config, axes, guard_memory=address is None,
+                                  workers=workers)
     sweep = Sweep(list(plan.cells), axes, runs.store())
     sweep.sweeps.save(sweep.record)  # listed below at once
     seconds, _ = grid_estimate(plan, address, workers)  # the one shown

@@ -249,16 +249,10 @@ def check_memory(configs: Sequence[RunConfig], points: Points, features: int, *,
     ranked = sorted(configs, key=lambda c: estimate(c, points, features).total, reverse=True)
     worst_cfg = ranked[0]
     worst = estimate(worst_cfg, points, features)
-    at_once = ranked[:max(1, lanes)]
-    together = sum(estimate(c, points, features).total for c in at_once)
-    if worst.total <= limit < together:
-        raise MemoryGuardError(
-            f"These runs train {len(at_once)} at once here (the job lanes): together about "
-            f"{gb(together)} of memory at their peaks, more than the limit of {gb(limit)} "
-            f"({SAFE_FRACTION:.0%} of the {gb(available)} available now), though each alone "
-            f"fits ({gb(worst.total)} at most). Start the dashboard with IMPORTANCE_LANES=1 "
-            "to train them one at a time, or lower the batch size, lookback or hidden units.")
     if worst.total <= limit:
+        check_at_once([estimate(c, points, features).total for c in ranked], lanes,
+                      "the job lanes", "Start the dashboard with IMPORTANCE_LANES=1 to train "
+                      "them one at a time", available=available)
         return worst
     w, t = worst_cfg.window, worst_cfg.train
     fits = []
@@ -274,6 +268,25 @@ def check_memory(configs: Sequence[RunConfig], points: Points, features: int, *,
         f"This run ({t.strategy}) would need about {gb(worst.total)} of memory at its peak "
         f"({worst.words()}), more than the limit of {gb(limit)} ({SAFE_FRACTION:.0%} of the "
         f"{gb(available)} available now). {hint}")
+
+
+def check_at_once(peaks: Sequence[int], at_once: int, where: str, fix: str, *,
+                  available: int | None = None) -> int:
+    """The sum of the `at_once` largest of `peaks` (bytes: runs that each fit alone, trained
+    `at_once` at a time by `where`, e.g. "the job lanes"); MemoryGuardError saying `fix` when
+    it exceeds `memory_limit(available)`."""
+    available = available_bytes() if available is None else available
+    limit = memory_limit(available)
+    top = sorted(peaks, reverse=True)[:max(1, at_once)]
+    together = int(sum(top))
+    if len(top) > 1 and together > limit:
+        raise MemoryGuardError(
+            f"These runs train {len(top)} at once here ({where}): together about "
+            f"{gb(together)} of memory at their peaks, more than the limit of {gb(limit)} "
+            f"({SAFE_FRACTION:.0%} of the {gb(available)} available now), though each alone "
+            f"fits ({gb(top[0])} at most). {fix}, or lower the batch size, lookback or "
+            "hidden units.")
+    return together
 
 
 def check_device(cfg: RunConfig, points: Points, features: int, device: str,
@@ -331,6 +344,7 @@ def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.S
     return check_memory(configs, points, features, available=available, lanes=lanes)
 
 
-__all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_device",
+__all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_at_once",
+           "check_device",
            "check_memory", "check_series", "estimate", "max_batch", "max_lookback",
            "memory_limit", "n_windows"]

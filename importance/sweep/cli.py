@@ -89,7 +89,11 @@ def plan(a: argparse.Namespace) -> SweepPlan:
         raise ValueError(f"--workers must be at least 1; got {a.workers}")
     data = data_from_args(argparse.Namespace(**{**vars(a), "series": None}))  # one, for now
     axes = Axes(strategies, keeps, seeds, resolve_series(a.series, data))
-    return plan_sweep(a, data, axes, guard_memory=a.address is None)
+    if a.address is None:  # a local cluster: its workers train at once on this machine
+        from importance.runs.dask_executor import default_workers
+
+        return plan_sweep(a, data, axes, workers=a.workers or default_workers())
+    return plan_sweep(a, data, axes, guard_memory=False)
 
 
 def run(a: argparse.Namespace) -> int:

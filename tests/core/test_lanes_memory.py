@@ -34,3 +34,16 @@ def test_lanes_beyond_the_number_of_runs_count_only_the_runs():
     available = int(1.5 * one / memory.SAFE_FRACTION)
     assert memory.check_memory([run(512)], POINTS, FEATURES, available=available,
                                lanes=4).total == one
+
+
+def test_runs_at_once_are_refused_naming_who_runs_them_and_the_fix():
+    one = memory.estimate(run(512), POINTS, FEATURES).total
+    available = int(2.5 * one / memory.SAFE_FRACTION)  # room for two and a half
+    assert memory.check_at_once([one] * 6, 2, "the sweep's workers", "Use fewer workers",
+                                available=available) == 2 * one
+    with pytest.raises(memory.MemoryGuardError) as err:
+        memory.check_at_once([one] * 6, 3, "the sweep's workers", "Use fewer workers",
+                             available=available)
+    assert "train 3 at once here (the sweep's workers)" in str(err.value)
+    assert "Use fewer workers, or lower the batch size" in str(err.value)
+    assert memory.check_at_once([one * 10], 3, "x", "y", available=available) == one * 10

@@ -239,3 +239,16 @@ def test_a_sweeps_estimate_is_its_series_comparisons_run_side_by_side(panel_csv)
     assert sweep_estimate(grid, [], parallel=2, start_s=12.0).seconds == pytest.approx(
         12.0 + 2 * run)
     assert re.search(r"first guess", cost_basis(serial.costs))
+
+
+def test_a_local_sweeps_workers_are_counted_together_by_the_memory_guard(panel_csv,
+                                                                         monkeypatch):
+    data = DataConfig(path=str(panel_csv))
+    worst = plan_comparison(form(series=[IDS[0]]), data).memory.total
+    monkeypatch.setattr(memory, "available_bytes", lambda: 3 * worst)  # room for 1.5 runs
+    axes = Axes(("full", "rs2"), (0.7,), (0,), tuple(IDS[:2]))
+    assert len(plan_sweep(form(series=[]), data, axes, workers=1).cells) == 4
+    with pytest.raises(memory.MemoryGuardError, match=r"train 2 at once here \(the sweep's "
+                                                      r"workers\).*fewer workers"):
+        plan_sweep(form(series=[]), data, axes, workers=2)
+    assert plan_sweep(form(series=[]), data, axes, workers=2, guard_memory=False).cells
