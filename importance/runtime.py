@@ -62,6 +62,12 @@ _applied: Runtime | None = None
 _governor: ThreadGovernor | None = None
 
 
+def gpu_present() -> bool:
+    """Whether this machine has an NVIDIA GPU (its driver's control device), without
+    importing torch."""
+    return os.path.exists("/dev/nvidiactl")
+
+
 def cores() -> int:
     """Cores this process may run on."""
     try:

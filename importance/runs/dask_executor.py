@@ -52,9 +52,11 @@ log = logging.getLogger(__name__)
 
 
 def default_workers() -> int:
-    from importance.runtime import cores
+    """A local cluster's workers: one per core, one on a machine with a GPU (its runs would
+    share the one device: time and energy are only apportioned, not isolated)."""
+    from importance.runtime import cores, gpu_present
 
-    return cores()
+    return 1 if gpu_present() else cores()
 
 
 def describe_error(exc: BaseException) -> str:

@@ -12,19 +12,12 @@ verdict can pair seeds trained side by side. One lane: one local worker process
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from importance.runs.dask_executor import ADDRESS_ENV, DaskExecutor
 from importance.runs.executor import Executor, LocalProcessExecutor
-from importance.runtime import cores
+from importance.runtime import cores, gpu_present
 
 LANES_ENV = "IMPORTANCE_LANES"
-
-
-def gpu_present() -> bool:
-    """Whether this machine has an NVIDIA GPU (its driver's control device), without
-    importing torch."""
-    return Path("/dev/nvidiactl").exists()
 
 
 def default_lanes() -> int:

@@ -39,6 +39,15 @@ def test_one_lane_per_core_by_default_and_one_with_a_gpu(monkeypatch):
     assert default_lanes() == 1
 
 
+def test_a_local_sweep_cluster_has_one_worker_on_a_gpu_machine(monkeypatch):
+    from importance.runs.dask_executor import default_workers
+
+    monkeypatch.setattr("importance.runtime.gpu_present", lambda: False)
+    assert default_workers() == cores()
+    monkeypatch.setattr("importance.runtime.gpu_present", lambda: True)
+    assert default_workers() == 1
+
+
 def test_jobs_fail_with_the_reason_when_the_workers_cannot_start(tmp_path, monkeypatch):
     mgr = JobManager(RunStore(tmp_path), persist=False)
     monkeypatch.setenv(LANES_ENV, "many")
