@@ -6,7 +6,6 @@ the time the jobs took, and a running batch's progress. No streamlit, no torch."
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from importance.config import LINEAR_KINDS, RunConfig
+from importance.metrics import number
 from importance.runs.identity import BASELINE, RunInfo
 from importance.runs.tasks import ACTIVE
 
@@ -93,20 +93,12 @@ def _measured(runs: Iterable[RunInfo], sweep: bool) -> list[RunInfo]:
     return out
 
 
-def _finite(v: Any) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f if math.isfinite(f) else math.nan
-
-
 def epoch_seconds(summaries: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     """Median wall seconds per epoch, per strategy, of the given runs' summaries (those with
     a positive `wall_s` and `epochs_run`; the caller chooses runs on the same data)."""
     per: dict[str, list[float]] = {}
     for s in summaries:
-        wall, epochs = _finite(s.get("wall_s")), _finite(s.get("epochs_run"))
+        wall, epochs = number(s.get("wall_s")), number(s.get("epochs_run"))
         if s.get("kind") == "classical" or not (wall > 0 and epochs > 0):
             continue
         per.setdefault(str(s.get("strategy")), []).append(wall / epochs)

@@ -103,3 +103,16 @@ def spike_split(actual: np.ndarray, pred: np.ndarray,
         return float(err[rows].mean()) if rows.any() else float("nan")
 
     return SpikeSplit(mean(~spike), mean(spike), int((~spike).sum()), int(spike.sum()))
+
+
+def number(v: Any) -> float:
+    """A stored figure as a float: NaN when missing, not a number or not finite (never 0).
+
+    >>> number("1.5"), number(None), number(float("inf"))
+    (1.5, nan, nan)
+    """
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+    return f if np.isfinite(f) else float("nan")

@@ -41,6 +41,7 @@ from importance.evidence import (
     improvement,
     interval,
 )
+from importance.metrics import number
 from importance.verdict_text import (
     BEST_RULE,
     classical_sentence,
@@ -98,14 +99,6 @@ def short_label(strategy: str) -> str:
     return (cls.label if cls is not None else strategy).split(" (")[0].split(":")[0]
 
 
-def _number(v: object) -> float:
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return f if math.isfinite(f) else math.nan
-
-
 def energy_estimated(method: str | None) -> bool:
     """Whether an `energy_method` says the energy was estimated or modelled."""
     m = (method or "").lower()
@@ -115,7 +108,7 @@ def energy_estimated(method: str | None) -> bool:
 def _test_windows(summary: Mapping[str, Any]) -> float:
     """Test windows of the run's smallest series (NaN when not recorded)."""
     parts = [p.get("n_test") for p in summary.get("per_series") or []]
-    counts = [_number(n) for n in parts] or [_number(summary.get("n_test"))]
+    counts = [number(n) for n in parts] or [number(summary.get("n_test"))]
     return min(counts)
 
 
@@ -134,9 +127,9 @@ def run_row(run: RunLike) -> dict[str, Any]:
             "variant": strategy + repr(sorted(t.strategy_params.items())),
             "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
             "setup": f"{comparison_key(run.config)} on {device_key(s)}",
-            "test_mae": _number(s.get("test_mae")),
-            "backprops": float(backprops_all(s)), "wall_s": _number(s.get("wall_s")),
-            "energy_kwh": _number(s.get("energy_kwh")), "test_windows": _test_windows(s),
+            "test_mae": number(s.get("test_mae")),
+            "backprops": float(backprops_all(s)), "wall_s": number(s.get("wall_s")),
+            "energy_kwh": number(s.get("energy_kwh")), "test_windows": _test_windows(s),
             "partial_last": bool(s.get("partial_last_period", False)),
             "scores_unused": scores_unused_note(s, strategy) is not None,
             "estimated": energy_estimated(s.get("energy_method")),
@@ -154,14 +147,14 @@ def device_key(summary: Mapping[str, Any]) -> str:
 def cores_shared(summary: Mapping[str, Any]) -> bool:
     """Whether a run shared cores with other runs: the runs measured at once on its machine
     times its threads exceeded the cores (runs stored before these fields: False)."""
-    at_once, threads, cores = (_number(summary.get(k))
+    at_once, threads, cores = (number(summary.get(k))
                                for k in ("concurrent_runs", "threads", "cores"))
     return bool(np.isfinite(at_once * threads * cores) and at_once * threads > cores + 0.05)
 
 
 def neural(runs: Iterable[RunLike]) -> list[RunLike]:
     return [r for r in runs if r.summary.get("kind") != "classical"
-            and np.isfinite(_number(r.summary.get("test_mae")))]
+            and np.isfinite(number(r.summary.get("test_mae")))]
 
 
 def rows_of(runs: Sequence[RunLike]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from importance import evidence, report, report_charts, verdict
+from importance.metrics import number
 from importance.provenance import (
     SYNTHETIC_BADGE,
     SYNTHETIC_NOTE,
@@ -50,14 +51,6 @@ RUN_COLUMNS = ("key", "run_id", "strategy", "keep_ratio", "seed", "series", "tes
 COST_WORDS = {"energy": "energy", "wall": "wall time", "backprop": "backprops"}
 METRICS = {"energy_saved_pct": "energy saved (%)", "wall_saved_pct": "wall time saved (%)",
            "backprop_saved_pct": "backprops saved (%)", "mae_ratio": "test MAE ratio to full"}
-
-
-def _num(v: Any) -> float:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return math.nan
-    return f if math.isfinite(f) else math.nan
 
 
 def runs_frame(record: SweepRecord | Mapping[str, Any],
@@ -95,11 +88,11 @@ def runs_frame(record: SweepRecord | Mapping[str, Any],
             "keep_ratio": math.nan if keep is None else float(keep),
             "seed": int(cell.get("seed", 0)),
             "series": DEFAULT_SERIES if series is None else str(series),
-            "test_mae": _num(summary.get("test_mae")),
-            "energy_kwh": _num(summary.get("energy_kwh")),
-            "wall_s": _num(summary.get("wall_s")),
-            "backprops": _num(summary.get("samples_backprop", 0) or 0)
-            + _num(summary.get("samples_scoring_backprop", 0) or 0),
+            "test_mae": number(summary.get("test_mae")),
+            "energy_kwh": number(summary.get("energy_kwh")),
+            "wall_s": number(summary.get("wall_s")),
+            "backprops": number(summary.get("samples_backprop", 0) or 0)
+            + number(summary.get("samples_scoring_backprop", 0) or 0),
         })
     return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
 
