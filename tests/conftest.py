@@ -78,3 +78,30 @@ def dashboard_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     st.cache_resource.clear()
     yield root
     st.cache_resource.clear()  # closes the manager: its worker process ends
+
+
+@pytest.fixture
+def fresh_cache() -> Iterator[None]:
+    """The file cache (`importance.data.cache`) empty before and after the test."""
+    from importance.data import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the generic reader parses, in order."""
+    from importance.data import generic
+
+    seen: list[str] = []
+    read = generic.read_table
+
+    def counted(path: Path):
+        seen.append(Path(path).name)
+        return read(path)
+
+    monkeypatch.setattr(generic, "read_table", counted)
+    return seen
+

@@ -14,7 +14,7 @@ import pytest
 from importance import plan as planning
 from importance.cli import build_parser, main
 from importance.config import DataConfig
-from importance.data import DataError, cache, describe, generic, load_members
+from importance.data import DataError, describe, load_members
 from importance.estimate import cost_basis
 from importance.experiment import prepare
 from importance.launch import LaunchForm
@@ -27,30 +27,12 @@ from tests.fixtures.daily_panel import cell_ids, write_daily_panel
 IDS = cell_ids(50)
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 @pytest.fixture
 def panel_csv(tmp_path: Path) -> Path:
     return write_daily_panel(tmp_path / "enb_daily.csv", cells=50, days=120)
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files the generic reader parses, in order."""
-    seen: list[str] = []
-    read = generic.read_table
-
-    def counted(path: Path):
-        seen.append(Path(path).name)
-        return read(path)
-
-    monkeypatch.setattr(generic, "read_table", counted)
-    return seen
 
 
 class Spy:

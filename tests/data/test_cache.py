@@ -12,23 +12,10 @@ from pathlib import Path
 import pytest
 
 from importance.config import DataConfig
-from importance.data import cache, describe, generic, load_members, load_series, milan
+from importance.data import cache, describe, load_members, load_series, milan
 from importance.data.embedded import DEFAULT_DATASET
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    read = generic.read_table
-    monkeypatch.setattr(generic, "read_table", lambda path: seen.append(path.name) or read(path))
-    return seen
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def write(path: Path, first: int) -> Path:
