@@ -123,10 +123,14 @@ class DaskExecutor:
         self._hard_at: dict[str, float] = {}  # cancelled running key -> when to restart
         self._grace = CANCEL_GRACE_S
         self._pending: list[Event] = []  # produced outside events()
+        self._local_workers = n if self.cluster is not None else 0
 
     @property
     def workers(self) -> int:
-        """Runs that can train at once: the cluster's worker threads (one per worker)."""
+        """Runs that can train at once: the cluster's worker threads (one per worker); a local
+        cluster's are fixed at its start (no scheduler call each time the manager asks)."""
+        if self._local_workers:
+            return self._local_workers
         return max(1, sum(self.client.nthreads().values()))
 
     def _on_topic(self, event) -> None:  # on the client's event loop thread
