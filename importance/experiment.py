@@ -25,7 +25,7 @@ from importance.data.windows import make_windows
 from importance.device import describe as describe_device
 from importance.device import pick_device
 from importance.energy import EnergyMeter, total
-from importance.metrics import forecast_metrics
+from importance.metrics import forecast_metrics, mase, mase_scales, pooled_mase
 from importance.models import build_model
 from importance.runs.memory import check_device
 from importance.runs.store import COMPLETED, RunArtifacts, RunStore
@@ -136,14 +136,23 @@ def _predictions_frame(ws: Windowed, pred: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def _per_series(ws: WindowedPanel, pred: np.ndarray) -> list[dict[str, Any]]:
-    """Test metrics of each series of a panel (original units)."""
-    actual, out = ws.actual("test"), []
+def _accuracy(ws: Windowed, pred: np.ndarray) -> dict[str, Any]:
+    """Test MAE, RMSE and sMAPE over every test window (original units; a panel's pooled over
+    its series) and the MASE (`metrics.mase`): one series' own, or a panel's mean over its
+    series (`metrics.pooled_mase`) with `per_series`, each series' metrics and MASE."""
+    actual, scales = ws.actual("test"), mase_scales(ws)
+    m = forecast_metrics(actual, pred)
+    out: dict[str, Any] = {"test_mae": m["mae"], "test_rmse": m["rmse"],
+                           "test_smape": m["smape"]}
+    if not isinstance(ws, WindowedPanel):
+        return out | {"test_mase": mase(actual, pred, scales[None])}
+    rows = []
     for name, sl in zip(ws.names, ws.slices("test"), strict=True):
         m = forecast_metrics(actual[sl], pred[sl])
-        out.append({"series": name, "n_test": sl.stop - sl.start, "test_mae": m["mae"],
-                    "test_rmse": m["rmse"], "test_smape": m["smape"]})
-    return out
+        rows.append({"series": name, "n_test": sl.stop - sl.start, "test_mae": m["mae"],
+                     "test_rmse": m["rmse"], "test_smape": m["smape"],
+                     "test_mase": mase(actual[sl], pred[sl], scales[name])})
+    return out | pooled_mase({r["series"]: r["test_mase"] for r in rows}) | {"per_series": rows}
 
 
 def run_experiment(cfg: RunConfig, *, store: RunStore,
@@ -162,8 +171,9 @@ def run_experiment(cfg: RunConfig, *, store: RunStore,
 
     Several series (`cfg.data.is_panel`) train one model on all their windows
     (`importance.data.panel`); validation (early stopping, best epoch) and the test metrics
-    are pooled over every window in original units, and `summary["per_series"]` holds each
-    series' test metrics.
+    are pooled over every window in original units, the MASE is the mean over the series that
+    have one (`summary["mase_series"]`, `summary["mase_excluded"]`), and
+    `summary["per_series"]` holds each series' test metrics and MASE.
     """
     run = train_run(cfg, on_event=on_event, cancel=cancel, meter=meter, batch=batch)
     store.save(run)
@@ -191,7 +201,7 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     model = build_model(cfg.model, n_features=ws.n_features, lookback=cfg.window.lookback,
                         horizon=cfg.window.horizon).to(device)
     result = train(model, ws, strategy, cfg.train, meter=meter, on_event=on_event, cancel=cancel)
-    test_pred, test_metrics = evaluate(model, ws, "test")
+    test_pred, _ = evaluate(model, ws, "test")
     train_pred = ws.inverse("train", predict(model, ws.train.x))
     train_err = np.abs(train_pred - ws.actual("train")).mean(axis=1)
     run_id = new_run_id(strategy.name)
@@ -202,10 +212,9 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "series_label": panel_label(loaded), "source": loaded[0].source,
         "series_tz": tz_name(loaded[0].values.index),  # None: naive wall-clock times, no zone
-        "test_mae": test_metrics["mae"], "test_rmse": test_metrics["rmse"],
-        "test_smape": test_metrics["smape"],
-        # a panel's test metrics above are pooled over its series' windows; these are each's
-        **({"per_series": _per_series(ws, test_pred)} if isinstance(ws, WindowedPanel) else {}),
+        # a panel's test metrics are pooled over its series' windows (MASE: the mean over its
+        # series), with each series' in `per_series`
+        **_accuracy(ws, test_pred),
         **_totals(result),
         "energy_method": method.get("summary", ""), "energy_method_detail": method,
         # how it shared this machine: mean runs measured at once (itself included), the
@@ -256,7 +265,6 @@ def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
     with meter.phase("classical") as e:
         fcs = [forecast_classical(name, p) for p in parts]  # a panel: one fit per series
     pred = np.concatenate([fc.predictions for fc in fcs])
-    m = forecast_metrics(ws.actual("test"), pred)
     method = meter.method.to_dict() if meter.method else {}
     loaded = load_members(data)
     params = (fcs[0].params if len(fcs) == 1 else
@@ -264,8 +272,7 @@ def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
     return {
         "run_id": None, "strategy": name, "label": fcs[0].label, "kind": "classical",
         "series_label": panel_label(loaded), "source": loaded[0].source,
-        "test_mae": m["mae"], "test_rmse": m["rmse"], "test_smape": m["smape"],
-        **({"per_series": _per_series(ws, pred)} if isinstance(ws, WindowedPanel) else {}),
+        **_accuracy(ws, pred),  # as a neural run's: MASE and `per_series` on a panel
         "samples_forward": 0, "samples_backprop": 0, "samples_scoring_backprop": 0,
         "scoring_s": 0.0, "training_s": e.seconds,
         "eval_s": 0.0, "wall_s": e.seconds, "scoring_kwh": 0.0, "energy_kwh": e.energy_kwh,

@@ -1,12 +1,15 @@
-"""Forecast metrics in original units, and cost-to-target."""
+"""Forecast metrics in original units, the scale-free MASE, and cost-to-target."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from importance.data.steps import split_lengths
 
 
 def mae(actual: np.ndarray, pred: np.ndarray) -> float:
@@ -27,6 +30,81 @@ def smape(actual: np.ndarray, pred: np.ndarray) -> float:
 
 def forecast_metrics(actual: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return {"mae": mae(actual, pred), "rmse": rmse(actual, pred), "smape": smape(actual, pred)}
+
+
+# --- MASE: errors on one scale across series -------------------------------------------------
+# A panel's pooled MAE in original units is driven by its busiest series; MASE divides each
+# series' test MAE by the in-sample MAE of the seasonal naive forecast on its fit segment
+# (train + validation, the history classical models fit on), so every series counts alike
+# (Hyndman & Koehler 2006; Nixtla's and the M4 convention for many series).
+
+
+def mase_season(index: pd.DatetimeIndex) -> int:
+    """Steps in the season the naive forecast of MASE repeats: one day for sub-daily steps
+    (24 hourly, 144 at 10 minutes), one week for daily steps (7), from the step rules of the
+    classical models (`classical.base.seasons_of`); 1 (the previous value) when the step
+    defines neither (weekly steps, a step that does not divide a day, an irregular index)."""
+    from importance.classical.base import seasons_of
+
+    try:
+        seasons = seasons_of(pd.DatetimeIndex(index))
+    except ValueError:  # irregular or too short: no season to repeat
+        return 1
+    return seasons.day or seasons.week or 1
+
+
+def naive_scale(history: np.ndarray, season: int) -> float:
+    """In-sample MAE of the seasonal naive forecast (`history[t - season]` for
+    `history[t]`); NaN when the history holds no more than one season.
+
+    >>> naive_scale(np.array([1.0, 2.0, 4.0, 7.0]), 1)
+    2.0
+    """
+    h = np.asarray(history, dtype=np.float64)
+    if len(h) <= season:
+        return float("nan")
+    return float(np.mean(np.abs(h[season:] - h[:-season])))
+
+
+def mase(actual: np.ndarray, pred: np.ndarray, scale: float) -> float | None:
+    """Test MAE over `scale` (`naive_scale` of the series' fit segment); None when the scale
+    is 0 or unknown: a constant or dead series has no MASE (it is excluded and counted).
+
+    >>> mase(np.array([3.0, 5.0]), np.array([4.0, 4.0]), 2.0), mase(np.ones(2), np.ones(2), 0.0)
+    (0.5, None)
+    """
+    if not (np.isfinite(scale) and scale > 0):
+        return None
+    return mae(actual, pred) / scale
+
+
+def mase_scales(ws: Any) -> dict[str | None, float]:
+    """The MASE scale of each series of a windowed series or panel (`importance.data`): the
+    `naive_scale` of its own fit segment (train + validation, `steps.split_lengths`) at its
+    `mase_season`; {None: scale} for one series, {series id: scale} for a panel."""
+    names = getattr(ws, "names", None)
+    parts = [(None, ws.series)] if names is None else zip(names, ws.series, strict=True)
+    out: dict[str | None, float] = {}
+    for name, series in parts:
+        train, val, _ = split_lengths(len(series), ws.config)
+        history = series.to_numpy(dtype=np.float64)[:train + val]
+        out[None if name is None else str(name)] = naive_scale(
+            history, mase_season(pd.DatetimeIndex(series.index)))
+    return out
+
+
+def pooled_mase(per_series: Mapping[str, float | None]) -> dict[str, Any]:
+    """A panel's MASE: the mean over the series that have one (`test_mase`, None when none
+    has), how many (`mase_series`), and the series without one (`mase_excluded`: their
+    count and ids: constant or dead before the test period).
+
+    >>> pooled_mase({"a": 0.5, "b": 1.0, "c": None})["test_mase"]
+    0.75
+    """
+    have = [float(v) for v in per_series.values() if v is not None]
+    excluded = [str(k) for k, v in per_series.items() if v is None]
+    return {"test_mase": float(np.mean(have)) if have else None, "mase_series": len(have),
+            "mase_excluded": {"count": len(excluded), "series": excluded}}
 
 
 def cost_to_target(val_mae: Sequence[float], cumulative_cost: Sequence[float],
