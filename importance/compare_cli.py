@@ -27,6 +27,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from importance import verdict
+from importance.aggregates.cells import (
+    N_RANKED,
+    is_panel_run,
+    mean_kept,
+    ranked_cells,
+    ranked_records,
+    run_cells,
+)
 from importance.aggregates.energy import energy_to_accuracy_display, energy_to_accuracy_verdict
 from importance.cli_options import (
     SERIES_ID,
@@ -315,6 +323,45 @@ def print_per_series(runs: Sequence[StoredRun]) -> None:
         print_cells(table)
 
 
+def kept_cells(runs: Sequence[StoredRun]) -> list[dict[str, Any]]:
+    """For runs on several series that trained a subset of the windows: per strategy (and
+    keep ratio), each cell's kept share (`importance.aggregates.cells`) averaged over its
+    seeds, as {"strategy", "keep_ratio", "seeds", "epochs" (those counted, in words),
+    "series", "kept"} (every cell)."""
+    groups: dict[tuple[str, float | None], list[StoredRun]] = {}
+    for r in runs:
+        if is_panel_run(r, r.arrays) and not r.arrays["selected"].all():
+            groups.setdefault((r.config.train.strategy, keep_of(r.config.train)), []).append(r)
+    out = []
+    for (strategy, keep), mine in groups.items():
+        cells = [run_cells(r, r.arrays) for r in mine]
+        out.append({"strategy": strategy, "keep_ratio": keep,
+                    "seeds": [r.config.train.seed for r in mine],
+                    "epochs": cells[0].counted_words(),
+                    "series": cells[0].names, "kept": mean_kept(cells)})
+    return out
+
+
+def print_kept_cells(groups: Sequence[dict[str, Any]]) -> None:
+    """The `N_RANKED` most and least kept cells of each strategy, side by side."""
+    for g in groups:
+        most, least = ranked_cells(g["series"], g["kept"])
+        seeds = g["seeds"]
+        over = f"mean over seeds {', '.join(map(str, seeds))}" if len(seeds) > 1 else \
+            f"seed {seeds[0]}"
+        keep = f" keep {g['keep_ratio']:g}" if g["keep_ratio"] is not None else ""
+        print(f"\ncells kept most and least by {g['strategy']}{keep} (share of each cell's "
+              f"training windows kept in {g['epochs']}, {over}):")
+        table = [["rank", "most kept", "kept%", "least kept", "kept%"]]
+        for k in range(max(len(most), len(least))):
+            row = [str(k + 1)]
+            for frame in (most, least):
+                row += ([str(frame["series"].iloc[k]), fmt(100 * frame["kept"].iloc[k], 1)]
+                        if k < len(frame) else ["", ""])
+            table.append(row)
+        print_cells(table)
+
+
 def run(a: argparse.Namespace) -> int:
     from importance.energy import EnergyMeter
     from importance.runtime import configure
@@ -358,6 +405,8 @@ def run(a: argparse.Namespace) -> int:
     print(f"energy: {runs[0].summary['energy_method']}")
     print("every total includes its strategy's scoring cost; saved% is against the same seed's "
           "'full' run.")
+    cells = kept_cells(runs)
+    print_kept_cells(cells)
     print(f"runs stored in {store.root}")
     summaries = [r.summary for r in runs]
     compressed = compress_cli.after_compare(store, summaries, meter) if a.compress else {}
@@ -371,6 +420,10 @@ def run(a: argparse.Namespace) -> int:
                    for r, s in rows]
         out = {"runs": records, "verdict": found.to_json(),
                "energy_to_accuracy_seed": seeds[0], "energy_to_accuracy": to_records(reached)}
+        if cells:  # runs on several series: the most and least kept cells
+            out["kept_cells"] = [{k: g[k] for k in ("strategy", "keep_ratio", "seeds", "epochs")}
+                                 | ranked_records(g["series"], g["kept"], N_RANKED)
+                                 for g in cells]
         if baseline is not None and not reached.empty:  # what each target asked for
             best = best_val_mae(baseline)
             out["energy_to_accuracy_targets"] = [

@@ -37,7 +37,7 @@ from importance.provenance import clock_label
 from importance.runcard import score_name
 from importance.stopping import scores_unused_note
 from importance.timeaxis import tz_name
-from ui import charts, entry, fidelity, figures, runcard, runs, state, teaching
+from ui import cells, charts, entry, fidelity, figures, runcard, runs, state, teaching
 from ui.data import load
 
 entry.require_entry()
@@ -122,6 +122,9 @@ else:
                "their first forecast step: top, averaged by weekday and hour of day; bottom, "
                "by calendar day (holidays and unusual days stand out there). Blank cells have "
                "no training window.")
+
+# --- which cells matter (runs on several series) ---------------------------------------------
+cells.section(subset, arrays, names, colors, {r.run_id: score_name(r) for r in subset})
 
 # --- loss weights ----------------------------------------------------------------------------
 weighted = [r for r in chosen if is_reweighted(arrays[r.run_id].get("weights"),
