@@ -24,6 +24,7 @@ from importance.config import (
     WindowConfig,
 )
 from importance.data import LoadedSeries, describe
+from importance.data.cells import choose, is_selection
 from importance.data.holidays import country_code
 from importance.data.steps import WindowChoice, duration, suggest_window
 from importance.models import MODEL_KINDS
@@ -31,7 +32,11 @@ from importance.runs.store import default_runs_dir
 from importance.stopping import check_stopping
 from importance.strategies import accepted_params
 
-SERIES_ID = "square id, or the station/cell id of a long or transposed file"
+SERIES_ID = ("square id, or the station/cell id of a long or transposed file (a cell column of a "
+             "wide one)")
+SERIES_CHOICES = ("all (every cell of the file), top:N (the N with the largest total of "
+                  "--column) or an id pattern such as 'eNB_31*' (a glob over whole ids); these "
+                  "leave out cells with nothing to forecast (constant, all zeros) and say which")
 
 
 def add_runs_dir(p: argparse.ArgumentParser) -> None:
@@ -99,7 +104,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def series_from_arg(text: str | None) -> str | tuple[str, ...] | None:
-    """--series: one id, or several comma-separated ids (a tuple: one model on all)."""
+    """--series as written: one id, or several comma-separated ids (a tuple: one model on
+    all); `data_from_args` resolves `all`, `top:N` and patterns against the file."""
     if text is None or "," not in text:
         return text
     ids = tuple(s.strip() for s in text.split(","))
@@ -110,16 +116,22 @@ def series_from_arg(text: str | None) -> str | tuple[str, ...] | None:
 
 
 def data_from_args(a: argparse.Namespace) -> DataConfig:
-    """The data config named by the options, with an assumed year pinned (reproducible)."""
+    """The data config named by the options, with an assumed year pinned (reproducible);
+    --series `all`, `top:N` or a pattern resolved to the file's cells (cells with nothing to
+    forecast left out: said on stdout)."""
     paths = a.data or []
     data = DataConfig(path=None if not paths else paths[0] if len(paths) == 1 else tuple(paths),
-                      series=series_from_arg(a.series), column=a.column, tz=a.tz, year=a.year,
-                      time_column=a.time_column, series_column=a.series_column)
+                      column=a.column, tz=a.tz, year=a.year, time_column=a.time_column,
+                      series_column=a.series_column)
     if data.year is None and data.path is not None:
         year = describe(data).year
         if year is not None:
             data = replace(data, year=year)
-    return data
+    if a.series is not None and is_selection(a.series):
+        cells = choose(a.series, data)
+        print(f"series: {cells.words()}")
+        return cells.data_config(data)
+    return replace(data, series=series_from_arg(a.series))
 
 
 def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:

@@ -33,6 +33,8 @@ ID_NAMES = ("id", "series", "unique_id", "cellid", "cell", "square", "key", "nam
             "station", "site", "enodeb", "enb", "gnb", "sector", "node")
 SUMMARY_ROWS = ("total", "grand total", "sum", "average", "avg", "mean", "subtotal")
 MIN_ROWS = 10
+WIDE_WORDS = "wide format: one column per cell"  # the wide layout in words (SourceInfo.layout)
+MISSING_VALUES = "missing values (empty, NaN or a marker such as n/a)"  # the note's issue
 FILL_METHOD = quality.FILL_METHOD
 
 
@@ -93,9 +95,10 @@ def load_generic(paths: Sequence[Path], *, series: str | None = None, column: st
 
 def series_of(parts: Sequence[Part], *, series: str | None = None, column: str | None = None,
               tz: str | None = None) -> LoadedSeries:
-    """One regular, gap-filled series from parsed files (`parsed`)."""
+    """One regular, gap-filled series from parsed files (`parsed`). In a wide file the
+    series may name a cell's column (its value column, when `column` names none)."""
     first = parts[0]
-    value_col = _value_column(first, column)
+    value_col = series_column_of(first, series, column)
     if first.series_col and series is None:
         series = _ids_and_lengths(parts)[0][0]
     values, where, notes = _gather(parts, value_col, series)
@@ -120,18 +123,30 @@ def series_of(parts: Sequence[Part], *, series: str | None = None, column: str |
                         len(distinct) == 1 else f"{name}: only {len(distinct)} distinct "
                         f"timestamps{what}; at least {MIN_ROWS} are needed")
     values = values.sort_index()
-    first_row = {t: i for i, t in reversed(list(enumerate(local)))}
-    grid, step = quality.regular_grid(pd.DatetimeIndex(values.index), name,
-                                      lambda t: where(int(keep[first_row.get(t, 0)])))
+
+    def first_row(t: pd.Timestamp) -> str:  # where a timestamp was first given (messages)
+        return where(int(keep[int(np.argmax(pd.DatetimeIndex(local) == t))]))
+
+    grid, step = quality.regular_grid(pd.DatetimeIndex(values.index), name, first_row)
     regular, absent, empty = quality.fill(values, grid)
-    notes += _fill_notes(absent, step)
-    notes += quality.value_notes(regular)
+    return loaded_series(parts, series, value_col, regular, step, absent.union(empty),
+                         notes + fill_notes(absent, step), tz)
+
+
+def loaded_series(parts: Sequence[Part], series: str | None, value_col: str,
+                  regular: pd.Series, step: pd.Timedelta, filled: pd.DatetimeIndex,
+                  notes: list[QualityNote], tz: str | None) -> LoadedSeries:
+    """The series taken from `parts`, once on its regular grid (`filled`: its timestamps that
+    were absent or empty): its label, quality notes (`quality.value_notes` added) and what
+    was detected."""
+    first = parts[0]
     label = (f"{series} · {value_col}" if first.layout == "transposed" else
              f"{first.series_col} {series} · {value_col}" if first.series_col else value_col)
     naive = regular.index.tz is None
-    return LoadedSeries(values=regular.rename(value_col), freq=step,
-                        filled=absent.union(empty), fill_method=FILL_METHOD, source=name,
-                        label=label, series=series, column=value_col, notes=tuple(notes),
+    return LoadedSeries(values=regular.rename(value_col), freq=step, filled=filled,
+                        fill_method=FILL_METHOD, source=", ".join(p.table.name for p in parts),
+                        label=label, series=series,
+                        column=value_col, notes=(*notes, *quality.value_notes(regular)),
                         detected=_detected(parts, naive, tz))
 
 
@@ -306,10 +321,12 @@ def _series_column(table: Table, given: str | None, exclude: set[str | None],
             for name in frame.columns
             if name not in exclude and name not in table.dirty
             and (_is_id_name(name) or _whole(frame[name]) or not is_numeric_dtype(frame[name]))}
+    at = pd.factorize(times, use_na_sentinel=False)[0].astype(np.int64)
     for name in sorted(rank, key=rank.get):
         if rank[name][1] > len(frame) // 2:
             continue  # an id repeats once per timestamp
-        pairs = pd.DataFrame({"time": times.to_numpy(), "id": frame[name].to_numpy()})
+        ids, distinct = pd.factorize(frame[name], use_na_sentinel=False)
+        pairs = pd.Series(at * (len(distinct) + 1) + ids)  # one number per (time, id)
         if pairs.duplicated().mean() < quality.MAX_DUPLICATE_SHARE:
             return name
     return None
@@ -350,8 +367,11 @@ def _value_columns(table: Table, exclude: set[str | None]) -> list[str]:
             and frame[name].dtype != bool]
 
 
-def _value_column(part: Part, given: str | None) -> str:
-    """The given column (parsed as numbers, with a clear error if it is not), else the first."""
+def series_column_of(part: Part, series: str | None, given: str | None) -> str:
+    """The value column of `series`: the given column (parsed as numbers, with a clear error
+    if it is not), else the series' own in a wide file (a cell's column), else the first."""
+    if given is None and part.layout == "wide" and series in part.columns:
+        return str(series)
     if given and part.layout == "transposed":
         if given not in part.columns:
             raise DataError(f"{part.table.name}: a transposed export has one value per cell "
@@ -402,8 +422,8 @@ def _gather(parts: Sequence[Part], column: str, series: str | None
         raise DataError(f"{names}: column {column!r} has no values (all empty or NaN)")
     notes = [n for p in parts for n in p.notes]
     if missing:
-        notes.append(QualityNote("missing values (empty, NaN or a marker such as n/a)", missing,
-                                 "filled by linear interpolation", missing_rows[0]))
+        notes.append(QualityNote(MISSING_VALUES, missing, "filled by linear interpolation",
+                                 missing_rows[0]))
     return values.rename(column), lambda i: parts[places[i][0]].where(places[i][1]), notes
 
 
@@ -424,7 +444,7 @@ def _rows(n: int) -> str:
     return f"{n} row{'s' if n != 1 else ''}"
 
 
-def _fill_notes(absent: pd.DatetimeIndex, step: pd.Timedelta) -> list[QualityNote]:
+def fill_notes(absent: pd.DatetimeIndex, step: pd.Timedelta) -> list[QualityNote]:
     if len(absent) == 0:
         return []
     gaps = quality.gap_count(absent, step)
@@ -437,7 +457,7 @@ def _layout_words(part: Part) -> str:
     if part.layout == "long":
         return f"long format: one row per time and {part.series_col}"
     if part.layout == "wide":
-        return f"wide format: one column per cell ({n} columns)"
+        return f"{WIDE_WORDS} ({n} columns)"
     if part.layout == "transposed":
         return f"transposed: one row per cell ({part.series_col}), one column per date"
     return "one series" + (f" with {n} value columns" if n > 1 else "")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from importance.config import DataConfig
-from importance.data import cache, files, generic, milan, timestamps
+from importance.data import bulk, cache, files, generic, milan, timestamps
 from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SOURCE, DEFAULT_SQUARE, SQUARE_NAMES
 from importance.data.types import DataError, LoadedSeries, SourceInfo
 
@@ -103,19 +104,47 @@ def describe(data: DataConfig) -> SourceInfo:
                            series_column=data.series_column, year=data.year)
 
 
-def totals(data: DataConfig, series: Sequence[str]) -> dict[str, float]:
-    """The total of the chosen column per series of `data`'s source (a Milan file: summed
-    over its grid, read once; another file: each series loaded, the file parsed once)."""
+class Volume(NamedTuple):
+    """A series' total of the chosen column, and why it has nothing to forecast ("" when it
+    has: the series loads and is not constant)."""
+
+    total: float
+    dead: str = ""
+
+
+def volumes(data: DataConfig, series: Sequence[str]) -> dict[str, Volume]:
+    """The `Volume` of each series of `data`'s source (a Milan file: from its grid, read once;
+    another file: each series loaded, the file parsed once; a series that cannot be loaded
+    is dead, with the reason)."""
     paths = _paths(data.path)
     kind = _kind(paths)
     if kind in MILAN_LAYOUTS:
         grid = _milan_grid(kind, paths, None,
                            data.column or milan.default_activity(_activities(kind, paths)))
-        wanted = set(series)
-        return {str(k): float(v) for k, v in grid.values.sum().items() if str(k) in wanted}
-    loaded = load_many(data.path, series, column=data.column, time_column=data.time_column,
-                       series_column=data.series_column, tz=data.tz, year=data.year)
-    return {s: float(one.values.sum()) for s, one in zip(series, loaded, strict=True)}
+        wanted = [int(s) for s in series]
+        values = grid.values[wanted]
+        low, high, total = values.min(), values.max(), values.sum()
+        return {s: Volume(float(total[k]), _constant_words(low[k]) if low[k] == high[k] else "")
+                for s, k in zip(series, wanted, strict=True)}
+    options = dict(column=data.column, time_column=data.time_column,
+                   series_column=data.series_column, tz=data.tz, year=data.year)
+    try:
+        loaded = dict(zip(series, load_many(data.path, series, **options), strict=True))
+    except DataError:  # some series cannot be loaded: which, and why
+        loaded = {}
+        for s in series:
+            try:
+                loaded[s] = load_many(data.path, [s], **options)[0]
+            except DataError as exc:
+                loaded[s] = exc
+    return {s: Volume(float("nan"), str(one)) if isinstance(one, DataError) else
+            Volume(float(one.values.sum()),
+                   _constant_words(one.values.iloc[0]) if one.constant else "")
+            for s, one in loaded.items()}
+
+
+def _constant_words(value: float) -> str:
+    return f"constant: every value is {value:g}"
 
 
 def _read(paths: list[Path], series: Sequence[str | None], column: str | None,
@@ -127,7 +156,7 @@ def _read(paths: list[Path], series: Sequence[str | None], column: str | None,
         timestamps.check_zone(tz)
     if kind == "generic":
         parts = generic.parsed(paths, time_column, series_column, year)
-        return [generic.series_of(parts, series=s, column=column, tz=tz) for s in series]
+        return bulk.load_series(parts, series, column, tz)
     activity = column or milan.default_activity(_activities(kind, paths))
     named = None if None in series else [str(s).strip() for s in series]
     grid = _milan_grid(kind, paths, named, activity)

@@ -11,7 +11,8 @@ seed and series, not one per keep ratio: those runs would be identical (its key 
 `-k` part and its `keep_ratio` is None). InfoBatch takes the keep ratio as its target budget.
 
 Parsing the command line's lists (`parse_*`) and choosing series (`resolve_series`: ids,
-`all`, or `top:N` by volume) raise ValueError with what was passed and what is allowed.
+patterns, `all`, or `top:N` by volume, `importance.data.cells`) raise ValueError with what
+was passed and what is allowed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from importance.strategies import STRATEGIES, accepted_params
 DEFAULT_SERIES = "default"  # a cell's series name when the file holds one unnamed series
 MAX_CELLS = 100_000  # a grid larger than this is refused (likely a typo in a range)
 _RANGE = re.compile(r"(\d+)-(\d+)")
-_TOP = re.compile(r"top:(\d+)")
 
 
 @dataclass(frozen=True)
@@ -180,30 +180,12 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 
 def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]:
-    """The series a sweep runs on: None = the source's default series; `all`; `top:N` (the
-    N with the largest total of the chosen column); or comma-separated ids of the source."""
-    from importance.data.loader import describe, totals
+    """The series a sweep runs on, one run each: None = the source's default series; else the
+    cells `text` names (`importance.data.cells.choose`: ids, patterns, `all` or `top:N`,
+    cells with nothing to forecast left out)."""
+    from importance.data.cells import choose
+    from importance.data.loader import describe
 
-    info = describe(data)
     if text is None:
-        return (info.default_series,)
-    text = text.strip()
-    if not info.series:
-        raise ValueError(f"--series {text}: {info.path} holds one series; omit --series")
-    if text == "all":
-        return tuple(info.series)
-    if m := _TOP.fullmatch(text):
-        n = int(m[1])
-        if n < 1:
-            raise ValueError("--series top:N needs N >= 1")
-        volumes = totals(data, info.series)  # the file read once
-        return tuple(sorted(volumes, key=lambda s: (-volumes[s], s))[:n])
-    if text.startswith("top"):
-        raise ValueError(f"--series {text!r}: write top:N, e.g. top:50")
-    ids = _items(text, "series")
-    unknown = [s for s in ids if s not in info.series]
-    if unknown:
-        shown = ", ".join(info.series[:20]) + (", ..." if len(info.series) > 20 else "")
-        raise ValueError(f"--series: {', '.join(unknown)} not in {info.path} "
-                         f"(it has {len(info.series):,}: {shown}); or use all or top:N")
-    return tuple(ids)
+        return (describe(data).default_series,)
+    return choose(text, data).ids
