@@ -18,11 +18,15 @@ seeds would (`seeds_to_decide`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from importance.metrics import number
 
 PAIR = ["series", "seed"]
 COSTS = {"energy": "energy_kwh", "wall": "wall_s", "backprop": "backprops"}
@@ -183,6 +187,55 @@ def interval_table(pairs: pd.DataFrame) -> pd.DataFrame:
         row["pairs_vs_control"] = len(wins)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --- runs on several series: what a pooled claim stands on ----------------------------------------
+
+def window_counts(summary: Mapping[str, Any]) -> dict[str, float]:
+    """The test windows a run's accuracy stands on: its series (`cells`, 1 for one series),
+    the fewest and most test windows of one series (`test_windows`, `test_windows_most`) and
+    all of them (`test_windows_all`); NaN when not recorded."""
+    parts = [number(p.get("n_test")) for p in summary.get("per_series") or []]
+    if not parts:
+        n = number(summary.get("n_test"))
+        return {"cells": 1, "test_windows": n, "test_windows_most": n, "test_windows_all": n}
+    return {"cells": len(parts), "test_windows": min(parts), "test_windows_most": max(parts),
+            "test_windows_all": float(sum(parts))}
+
+
+def series_mase(summary: Mapping[str, Any]) -> dict[str, float]:
+    """Each series' test MASE of a run on several (`summary["per_series"]`; NaN: a series
+    without one); {} for a run on one series."""
+    return {str(p["series"]): number(p.get("test_mase")) for p in summary.get("per_series") or []}
+
+
+def series_better(own: Mapping[str, float], ref: Mapping[str, float]) -> tuple[int, int]:
+    """(the series where `own` is lower than `ref`, the series both have a figure for): the
+    share of series where one model beats another, each series counted alike.
+
+    >>> series_better({"a": 0.8, "b": 1.2, "c": float("nan")}, {"a": 1.0, "b": 1.0, "c": 1.0})
+    (1, 2)
+    """
+    both = [k for k in own if np.isfinite(own[k]) and np.isfinite(number(ref.get(k)))]
+    return sum(own[k] < number(ref[k]) for k in both), len(both)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What a claim pooled over several series stands on: the series with a MASE (`cells`),
+    those without one (`excluded`: constant or dead before the test period), and the test
+    windows of one series (fewest, most) and of all of them."""
+
+    cells: int
+    excluded: int
+    windows_low: int
+    windows_high: int
+    windows_all: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"series": self.cells, "series_excluded": self.excluded,
+                "test_windows_per_series": [self.windows_low, self.windows_high],
+                "test_windows": self.windows_all}
 
 
 def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:

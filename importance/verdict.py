@@ -5,10 +5,13 @@ Forecasts, Sweep, the HTML report, `importance compare` and `importance sweep`) 
 Runs are duck-typed like `importance.runs.identity.RunInfo`: `run_id`, `summary`, `config`. Runs are
 one comparison when everything but the strategy, its parameters and the seed matches
 (`importance.config.comparison_key`). Every change pairs runs of the same data and seed
-(`importance.evidence`): per strategy, its test MAE, backprops (scoring included), wall time
-and energy against full data, and its test MAE against its control (rs2 for per-epoch
+(`importance.evidence`): per strategy, its test error, backprops (scoring included), wall time
+and energy against full data, and its test error against its control (rs2 for per-epoch
 selection, a fixed random subset for static selection) at the budget the strategy actually
-spent; the best neural strategy against the best classical model.
+spent; the best neural strategy against the best classical model. The test error is the test
+MAE on one series; on several (one model over a panel) it is the pooled MASE, the mean over
+the series of each one's scale-free error (`importance.metrics.mase`), since the pooled MAE in
+original units follows the busiest series; its test windows are counted across the series.
 
 Rules (`../shared/DESIGN.md` 4a): a winner only when a 95% t-interval over at least 3 seeds
 excludes 0 and no caveat applies (too few test windows, runs shorter than the energy meter's
@@ -21,144 +24,64 @@ accuracy and whose wall-time saving interval excludes 0, ranked by their backpro
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from importance import text
-from importance.compare import backprops_all
-from importance.config import RunConfig, comparison_key
 from importance.evidence import (
     KEPT_ACCURACY_PCT,
     MIN_SEEDS,
     Interval,
+    Pool,
     control_of,
     improvement,
     interval,
+    series_better,
+    series_mase,
 )
 from importance.metrics import number
+
+# the evidence rows, and the names the surfaces read from here
+from importance.verdict_rows import (
+    FULL,
+    RunLike,
+    accuracy_metric,
+    neural,
+    pool_of,
+    rows_of,
+    short_label,
+)
+from importance.verdict_rows import ROW_COLUMNS as ROW_COLUMNS
+from importance.verdict_rows import cores_shared as cores_shared
+from importance.verdict_rows import device_key as device_key
+from importance.verdict_rows import energy_estimated as energy_estimated
+from importance.verdict_rows import keep_ratio as keep_ratio
 from importance.verdict_text import (
     BEST_RULE,
     classical_sentence,
     control_sentence,
     headline,
     savings_sentence,
+    windows_words,
 )
 
-FULL = "full"
 CONTROLS = frozenset({"rs2", "random"})
-MIN_TEST_WINDOWS = 30  # per series: fewer cannot judge accuracy
+MIN_TEST_WINDOWS = 30  # per series (across the series of a panel): fewer cannot judge accuracy
 METER_INTERVAL_S = 1.0  # the energy meter's sampling interval (importance.energy)
 BUDGET_TOLERANCE = 0.05  # budgets within 5% of each other are the same budget
 QUESTION = ("Which training windows matter, and how much energy does skipping the rest save at "
             "what accuracy?")
-METRICS = ("test_mae", "backprops", "wall_s", "energy_kwh")
-ACCURACY = ("test_mae",)
+ACCURACY = ("test_mae", "test_mase")  # one series; several (pooled MASE)
+SPENT = ("backprops", "wall_s", "energy_kwh")
 TIME = ("wall_s", "energy_kwh")
-
-
-class RunLike(Protocol):
-    run_id: str
-    summary: dict[str, Any]
-    config: RunConfig
-
-
-# --- evidence rows ------------------------------------------------------------------------------
-
-def _default_param(strategy: str, name: str) -> Any:
-    from importance.strategies import STRATEGIES
-
-    cls = STRATEGIES.get(strategy)
-    p = inspect.signature(cls).parameters.get(name) if cls is not None else None
-    return None if p is None or p.default is inspect.Parameter.empty else p.default
-
-
-def keep_ratio(strategy: str, params: Mapping[str, Any], default: bool = True) -> float:
-    """The share of windows a strategy trains per epoch: its keep parameter (the name its
-    class gives it, `keep_param`: InfoBatch's target budget), else its default (`default`);
-    NaN for strategies without one."""
-    from importance.strategies import STRATEGIES
-
-    if strategy == FULL:
-        return math.nan
-    name = getattr(STRATEGIES.get(strategy), "keep_param", "keep_ratio")
-    v = params.get(name, _default_param(strategy, name) if default else None)
-    return math.nan if v is None else float(v)
-
-
-def short_label(strategy: str) -> str:
-    """A strategy's label without its explanation: "RS2", "Gradient-norm top-k"."""
-    from importance.strategies import STRATEGIES
-
-    cls = STRATEGIES.get(strategy)
-    return (cls.label if cls is not None else strategy).split(" (")[0].split(":")[0]
-
-
-def energy_estimated(method: str | None) -> bool:
-    """Whether an `energy_method` says the energy was estimated or modelled."""
-    m = (method or "").lower()
-    return any(w in m for w in ("estimat", "constant", "model"))
-
-
-def _test_windows(summary: Mapping[str, Any]) -> float:
-    """Test windows of the run's smallest series (NaN when not recorded)."""
-    parts = [p.get("n_test") for p in summary.get("per_series") or []]
-    counts = [number(n) for n in parts] or [number(summary.get("n_test"))]
-    return min(counts)
-
-
-ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
-               "backprops", "wall_s", "energy_kwh", "test_windows", "partial_last",
-               "scores_unused", "estimated", "cores_shared"]
-
-
-def run_row(run: RunLike) -> dict[str, Any]:
-    """One run as an evidence row (`ROW_COLUMNS`)."""
-    from importance.stopping import scores_unused_note
-
-    s, t = run.summary, run.config.train
-    strategy = str(s.get("strategy", t.strategy))
-    return {"run_id": run.run_id, "strategy": strategy,
-            "variant": strategy + repr(sorted(t.strategy_params.items())),
-            "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
-            "setup": f"{comparison_key(run.config)} on {device_key(s)}",
-            "test_mae": number(s.get("test_mae")),
-            "backprops": float(backprops_all(s)), "wall_s": number(s.get("wall_s")),
-            "energy_kwh": number(s.get("energy_kwh")), "test_windows": _test_windows(s),
-            "partial_last": bool(s.get("partial_last_period", False)),
-            "scores_unused": scores_unused_note(s, strategy) is not None,
-            "estimated": energy_estimated(s.get("energy_method")),
-            "cores_shared": cores_shared(s)}
-
-
-def device_key(summary: Mapping[str, Any]) -> str:
-    """The device a run trained on, as pairing sees it: "cpu", or "cuda:<GPU name>" (runs
-    stored before the device was recorded trained on the CPU)."""
-    device = summary.get("device") or {}
-    kind = str(device.get("kind", "cpu"))
-    return "cpu" if kind == "cpu" else f"{kind}:{device.get('name', '')}"
-
-
-def cores_shared(summary: Mapping[str, Any]) -> bool:
-    """Whether a run shared cores with other runs: the runs measured at once on its machine
-    times its threads exceeded the cores (runs stored before these fields: False)."""
-    at_once, threads, cores = (number(summary.get(k))
-                               for k in ("concurrent_runs", "threads", "cores"))
-    return bool(np.isfinite(at_once * threads * cores) and at_once * threads > cores + 0.05)
-
-
-def neural(runs: Iterable[RunLike]) -> list[RunLike]:
-    return [r for r in runs if r.summary.get("kind") != "classical"
-            and np.isfinite(number(r.summary.get("test_mae")))]
-
-
-def rows_of(runs: Sequence[RunLike]) -> pd.DataFrame:
-    return pd.DataFrame([run_row(r) for r in neural(runs)], columns=ROW_COLUMNS)
+# the classical models fitted: name -> test MAE, or name -> the summary of their fit
+# (`experiment.run_classical`: on several series its MASE, pooled and per series)
+Classical: TypeAlias = Mapping[str, float | Mapping[str, Any]]
 
 
 # --- claims -------------------------------------------------------------------------------------
@@ -186,9 +109,14 @@ class Claim:
     caveats: tuple[Caveat, ...] = ()
     budgets: tuple[float, float] | None = None  # shares of full's backprops: strategy, against
     unit: str = "seed"  # what one pair is: a seed, or a series-seed pair of a pooled sweep
+    pool: Pool | None = None  # on several series: the series and test windows it stands on
+    # against a classical model on several series: (series where the strategy's MASE, mean
+    # over its seeds, is lower, series compared)
+    series_better: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = self.p_improvement
+        better = self.series_better
         return {"strategy": self.strategy, "against": self.against, "metric": self.metric,
                 "seeds": self.change.n, "unit": self.unit,
                 "mean_change_pct": _json(self.change.mean),
@@ -196,7 +124,11 @@ class Claim:
                 "p_improvement_interval": None if not np.isfinite(p[1]) else [p[1], p[2]],
                 "winner": self.winner,
                 "budgets": None if self.budgets is None else list(self.budgets),
-                "caveats": [{"code": c.code, "text": c.text} for c in self.caveats]}
+                "caveats": [{"code": c.code, "text": c.text} for c in self.caveats],
+                "pool": None if self.pool is None else self.pool.to_json(),
+                "series_better": None if better is None else
+                {"series": better[0], "of": better[1], "share": better[0] / better[1]
+                 if better[1] else None}}
 
 
 def _json(v: float) -> float | None:
@@ -205,7 +137,8 @@ def _json(v: float) -> float | None:
 
 def _claim(strategy: str, against: str, metric: str, changes: np.ndarray,
            caveats: Sequence[Caveat], budgets: tuple[float, float] | None = None,
-           unit: str = "seed") -> Claim:
+           unit: str = "seed", pool: Pool | None = None,
+           series_better: tuple[int, int] | None = None) -> Claim:
     ch = interval(changes)
     caveats = tuple(caveats)
     if ch.n < MIN_SEEDS:
@@ -216,7 +149,7 @@ def _claim(strategy: str, against: str, metric: str, changes: np.ndarray,
     if not caveats and ch.excludes_zero:
         winner = strategy if ch.high < 0 else against
     return Claim(strategy, against, metric, ch, improvement(changes), winner, caveats, budgets,
-                 unit)
+                 unit, pool if metric == "test_mase" else None, series_better)
 
 
 @dataclass(frozen=True)
@@ -236,8 +169,13 @@ class StrategyResult:
     run_ids: tuple[str, ...] = field(default=())
 
     @property
+    def accuracy(self) -> Claim | None:
+        """Its test error against full data (test MAE, or pooled MASE on several series)."""
+        return next((c for m, c in self.vs_full.items() if m in ACCURACY), None)
+
+    @property
     def kept_accuracy(self) -> bool:
-        c = self.vs_full.get("test_mae")
+        c = self.accuracy
         return bool(c is not None and not c.caveats and c.change.known
                     and c.change.high <= KEPT_ACCURACY_PCT)
 
@@ -272,13 +210,17 @@ def variant_names(rows: pd.DataFrame) -> dict[str, str]:
 
 
 def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Caveat]:
-    out, asked = [], set(metrics)
-    metrics = [*metrics, *TIME] if set(metrics) & set(ACCURACY) else metrics
-    windows = rows["test_windows"].min()
-    if ACCURACY[0] in metrics and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
-        out.append(Caveat("few_test_windows", f"only {int(windows)} test windows per series "
-                          f"(fewer than {MIN_TEST_WINDOWS}): too few to judge accuracy"))
-    if ACCURACY[0] in metrics and rows["partial_last"].fillna(False).astype(bool).any():
+    out, asked, accuracy = [], set(metrics), bool(set(metrics) & set(ACCURACY))
+    metrics = [*metrics, *TIME] if accuracy else metrics
+    pool = pool_of(rows)
+    windows = rows["test_windows"].min() if pool is None else pool.windows_all
+    if accuracy and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
+        what = (f"{int(windows)} test windows per series" if pool is None else
+                f"{windows_words(pool)} (fewer than {MIN_TEST_WINDOWS} in all)")
+        out.append(Caveat("few_test_windows", f"only {what}"
+                          + ("" if pool else f" (fewer than {MIN_TEST_WINDOWS})")
+                          + ": too few to judge accuracy"))
+    if accuracy and rows["partial_last"].fillna(False).astype(bool).any():
         out.append(Caveat("partial_period", "the series' last value is below half its usual "
                           "level (a partial last period, e.g. an export cut mid-day): its test "
                           "window's error is not the model's"))
@@ -312,10 +254,10 @@ def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str],
     if len(seeds):
         both = pd.concat([own.loc[seeds], full.loc[seeds]])
         budget = float((own.loc[seeds, "backprops"] / full.loc[seeds, "backprops"]).mean())
-        for m in METRICS:
+        for m in (accuracy_metric(rows), *SPENT):
             ch = 100 * (own.loc[seeds, m].to_numpy() / full.loc[seeds, m].to_numpy() - 1)
             vs_full[m] = _claim(name, "full data", m, ch, _caveats(both, name, [m]),
-                                unit=unit)
+                                unit=unit, pool=pool_of(both))
     vs_control = None
     if strategy not in CONTROLS and strategy != FULL:
         vs_control = _control_claim(rows, own, strategy, name, names, unit)
@@ -347,37 +289,52 @@ def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: s
     base = full["backprops"].reindex(seeds).to_numpy()
     budgets = (float(np.mean(own.loc[seeds, "backprops"].to_numpy() / base)),
                float(np.mean(ctrl.loc[seeds, "backprops"].to_numpy() / base)))
-    cname = names[variant]
-    caveats = _caveats(pd.concat([own.loc[seeds], ctrl.loc[seeds]]), name, ACCURACY)
+    cname, both = names[variant], pd.concat([own.loc[seeds], ctrl.loc[seeds]])
+    metric = accuracy_metric(both)
+    caveats = _caveats(both, name, [metric])
     if abs(ratio - 1) > BUDGET_TOLERANCE:
         spent = (f"{text.share(budgets[0])} and {text.share(budgets[1])} of full data's"
                  if np.isfinite(budgets[0]) else f"{ratio:.2f}x the")
         caveats.append(Caveat("budget_mismatch", f"{name} and {cname} spent different budgets "
                               f"({spent} backprops, scoring included): a bigger budget is not "
                               "a better selection; run the control at the budget spent"))
-    ch = 100 * (own.loc[seeds, "test_mae"].to_numpy() / ctrl.loc[seeds, "test_mae"].to_numpy()
-                - 1)
-    return _claim(name, cname, "test_mae", ch, caveats,
-                  budgets if np.isfinite(budgets[0]) else None, unit)
+    ch = 100 * (own.loc[seeds, metric].to_numpy() / ctrl.loc[seeds, metric].to_numpy() - 1)
+    return _claim(name, cname, metric, ch, caveats,
+                  budgets if np.isfinite(budgets[0]) else None, unit, pool_of(both))
 
 
 # --- against classical models -------------------------------------------------------------------
 
-def classical_claim(rows: pd.DataFrame, names: Mapping[str, str],
-                    classical: Mapping[str, float], unit: str = "seed") -> Claim | None:
-    """The best neural variant (lowest mean test MAE over its seeds) against the best of the
-    classical models fitted (`classical`: name -> test MAE, deterministic: no seed)."""
-    classical = {k: v for k, v in classical.items() if np.isfinite(v)}
-    if rows.empty or not classical:
+def _classical_figure(fit: float | Mapping[str, Any], metric: str) -> float:
+    """A classical model's figure on `metric` (NaN without one): a bare number is a test MAE."""
+    if isinstance(fit, Mapping):
+        return number(fit.get(metric))
+    return number(fit) if metric == "test_mae" else math.nan
+
+
+def classical_claim(rows: pd.DataFrame, names: Mapping[str, str], classical: Classical,
+                    unit: str = "seed") -> Claim | None:
+    """The best neural variant (lowest mean test error over its seeds: MAE, or pooled MASE on
+    several series) against the best of the classical models fitted (`classical`,
+    deterministic: no seed); on several series, with the series where the variant's MASE
+    (mean over its seeds) is lower than that model's (`evidence.series_better`)."""
+    metric = accuracy_metric(rows) if not rows.empty else "test_mae"
+    figures = {k: _classical_figure(v, metric) for k, v in classical.items()}
+    figures = {k: v for k, v in figures.items() if np.isfinite(v)}
+    if rows.empty or not figures:
         return None
-    ref, ref_mae = min(classical.items(), key=lambda kv: kv[1])
+    ref, ref_value = min(figures.items(), key=lambda kv: kv[1])
     means = rows.drop_duplicates(["variant", "seed"], keep="last").groupby(
-        "variant")["test_mae"].mean()
+        "variant")[metric].mean()
     variant = str(means.idxmin())
     own = _pick(rows, rows["variant"] == variant)
-    ch = 100 * (own["test_mae"].to_numpy() / ref_mae - 1)
-    return _claim(names[variant], ref, "test_mae", ch,
-                  _caveats(own, names[variant], ACCURACY), unit=unit)
+    ch = 100 * (own[metric].to_numpy() / ref_value - 1)
+    better = None
+    if metric == "test_mase" and isinstance(classical[ref], Mapping):
+        mean_mase = pd.DataFrame(list(own["series_mase"])).mean().to_dict()
+        better = series_better(mean_mase, series_mase(classical[ref]))
+    return _claim(names[variant], ref, metric, ch, _caveats(own, names[variant], [metric]),
+                  unit=unit, pool=pool_of(own), series_better=better)
 
 
 # --- the verdict ---------------------------------------------------------------------------------
@@ -413,10 +370,12 @@ class Verdict:
 
 
 def conclude(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
-             classical: Mapping[str, float] | None = None) -> Verdict:
+             classical: Classical | None = None) -> Verdict:
     """The verdict of the runs `focus` (a comparison, all its seeds), with the seeds of the
     same setup and variants found in `store` (the newest run per seed; `focus` wins), and
-    the best neural strategy against the best of `classical` (name -> test MAE) if given."""
+    the best neural strategy against the best of `classical` (name -> test MAE, or the
+    summary of its fit: runs on several series are judged on MASE, which needs it) if
+    given."""
     focus = neural(focus)
     ids = {r.run_id for r in focus}
     rows = rows_of([r for r in neural(store) if r.run_id not in ids] + focus)
@@ -424,7 +383,7 @@ def conclude(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
 
 
 def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
-                  classical: Mapping[str, float] | None = None,
+                  classical: Classical | None = None,
                   unit: str = "seed") -> Verdict:
     """`conclude` on evidence rows (`ROW_COLUMNS`; `seed` is the pairing unit: a sweep over
     several series may pair on series x seed), for the variants of the `focus_ids` rows (all
@@ -452,7 +411,8 @@ def candidate(results: Sequence[StrategyResult]) -> StrategyResult | None:
     """The strategy that saved the most backprops (ties: the lower test MAE) among those that
     kept accuracy: chosen on what no machine load changes."""
     kept = [r for r in results if r.kept_accuracy]
-    return max(kept, key=lambda r: (r.saved("backprops"), r.saved("test_mae")), default=None)
+    return max(kept, key=lambda r: (r.saved("backprops"), r.saved(r.accuracy.metric)),
+               default=None)
 
 
 def best_tradeoff(results: Sequence[StrategyResult]) -> StrategyResult | None:

@@ -13,14 +13,41 @@ from importance import text
 from importance.evidence import KEPT_ACCURACY_PCT, MIN_SEEDS, seeds_to_decide
 
 if TYPE_CHECKING:
+    from importance.evidence import Pool
     from importance.verdict import Claim, StrategyResult
 
-BEST_RULE = (f"among the strategies that kept accuracy (the 95% interval of their test MAE "
-             f"against full data ends at most +{KEPT_ACCURACY_PCT:g}%, over at least "
+BEST_RULE = (f"among the strategies that kept accuracy (the 95% interval of their test MAE, "
+             f"on several series their pooled MASE, against full data ends at most "
+             f"+{KEPT_ACCURACY_PCT:g}%, over at least "
              f"{MIN_SEEDS} seeds, no caveat), the one that saved the most backpropagated "
              "samples (scoring included: the same on any machine), named only when its "
              "wall-time saving interval also excludes 0")
 INDICATIVE = "indicative, names no winner"
+
+
+METRIC_WORDS = {"test_mae": "test MAE", "test_mase": "pooled test MASE"}
+
+
+def windows_words(pool: Pool) -> str:
+    """ "2 test windows per cell, 1,000 cells: 2,000 in all" ("2-5 test windows" when the
+    cells differ)."""
+    low, high = pool.windows_low, pool.windows_high
+    each = f"{low:,}" if low == high else f"{low:,}-{high:,}"
+    cells = pool.cells + pool.excluded
+    return (f"{each} test window{'s' if high != 1 else ''} per cell, {cells:,} cells: "
+            f"{pool.windows_all:,} in all")
+
+
+def _pooled(c: Claim) -> str:
+    """What a pooled MASE stands on: "mean over 998 series (2 without a MASE left out: constant
+    before the test period); 2 test windows per cell, 1,000 cells: 2,000 in all"; "" on one
+    series."""
+    p = c.pool
+    if p is None:
+        return ""
+    left = (f" ({p.excluded:,} without a MASE left out: constant before the test period)"
+            if p.excluded else "")
+    return f"mean over {p.cells:,} series{left}; {windows_words(p)}"
 
 
 def _ci(c: Claim, saving: bool = False) -> str:
@@ -72,19 +99,20 @@ def savings_sentence(r: StrategyResult) -> str:
     """Against full data, every figure a change (negative: less), as strongly as the seeds
     allow:
     - no full run paired: "no full-data run ... no saving can be stated";
-    - otherwise test MAE, backprops (scoring included), wall time and energy (estimated) with
+    - otherwise test MAE (on several series "pooled test MASE (mean over N series; K test
+      windows per cell, ...)"), backprops (scoring included), wall time and energy (estimated) with
       their intervals (from 3 seeds), then "It kept accuracy (within +2%)." (interval ends at
       most +2%), "It lost accuracy (more than +2%)." (interval starts above it), "Whether it
       keeps accuracy within +2% is not decided: ..." or, below 3 seeds or with a caveat,
       "Nothing decided: <caveats>."."""
-    mae = r.vs_full.get("test_mae")
+    mae = r.accuracy
     if mae is None:
         return (f"**{r.name}**: no full-data run on the same data and seeds, so no saving can "
                 "be stated.")
     wall, energy = r.vs_full["wall_s"], r.vs_full["energy_kwh"]
     est = "estimated" if r.energy_estimated else ""
     out = (f"**{r.name}** against full data ({text.seeds_words(mae.change.n, mae.unit)}): "
-           f"{_figure(mae, 'test MAE')}, "
+           f"{_figure(mae, METRIC_WORDS[mae.metric], _pooled(mae))}, "
            f"{_figure(r.vs_full['backprops'], 'backprops', 'scoring included')}, "
            f"{_figure(wall, 'wall time')}, "
            + (f"{_figure(energy, 'energy', est)}." if np.isfinite(energy.change.mean)
@@ -113,16 +141,28 @@ def control_sentence(r: StrategyResult) -> str:
     spent = ("" if c.budgets is None else f", at {text.share(c.budgets[0])} and "
              f"{text.share(c.budgets[1])} of full data's backprops")
     return (f"**{c.strategy}** against its control {c.against}{spent} "
-            f"({text.seeds_words(c.change.n, c.unit)}): test MAE {text.change(c.change.mean)}"
-            f"{_ci(c)}, {_lower_on(c)}: {_outcome(c)}")
+            f"({text.seeds_words(c.change.n, c.unit)}): {METRIC_WORDS[c.metric]} "
+            f"{text.change(c.change.mean)}{_ci(c)}, {_lower_on(c)}: {_outcome(c)}")
+
+
+def _series_better(c: Claim) -> str:
+    """ "; lower MASE than AutoETS on 612 of 998 series (61%)" ("" without the count)."""
+    if c.series_better is None or not c.series_better[1]:
+        return ""
+    k, n = c.series_better
+    return f"; a lower MASE than {c.against} on {k:,} of {n:,} series ({text.share(k / n)})"
 
 
 def classical_sentence(c: Claim) -> str:
     """The best neural strategy against the best classical model fitted: its test-MAE change
-    and then its winner, "no winner (...)" or "no winner: <caveats>"."""
+    (on several series its pooled MASE, what it stands on, and on how many series its MASE,
+    mean over its seeds, is the lower) and then its winner, "no winner (...)" or "no winner:
+    <caveats>"."""
+    pooled = f" ({_pooled(c)})" if c.pool is not None else ""
     return (f"The best neural strategy, **{c.strategy}**, against the best classical model "
-            f"fitted, {c.against} ({text.seeds_words(c.change.n, c.unit)}): test MAE "
-            f"{text.change(c.change.mean)}{_ci(c)}, {_lower_on(c)}: {_outcome(c)}")
+            f"fitted, {c.against} ({text.seeds_words(c.change.n, c.unit)}): "
+            f"{METRIC_WORDS[c.metric]}{pooled} {text.change(c.change.mean)}{_ci(c)}, "
+            f"{_lower_on(c)}{_series_better(c)}: {_outcome(c)}")
 
 
 def headline(results: Sequence[StrategyResult], best: StrategyResult | None, seeds: int,
@@ -139,13 +179,13 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
     if not results:
         return ("Only full data: no strategy to compare with it." if has_full else
                 "No strategy to compare.")
-    paired = [r for r in results if "test_mae" in r.vs_full]
+    paired = [r for r in results if r.accuracy is not None]
     if not paired:
         return ("No full-data run on the same data and seeds: savings cannot be stated. Add "
                 "full data to the comparison.")
     if best is not None:
-        mae, wall = best.vs_full["test_mae"], best.vs_full["wall_s"]
-        return (f"Best trade-off: **{best.name}** kept accuracy, test MAE "
+        mae, wall = best.accuracy, best.vs_full["wall_s"]
+        return (f"Best trade-off: **{best.name}** kept accuracy, {METRIC_WORDS[mae.metric]} "
                 f"{text.change(mae.change.mean)} against full data (95% interval "
                 f"{text.span(mae.change.low, mae.change.high)}, "
                 f"{text.seeds_words(mae.change.n, mae.unit)}), at "
@@ -156,18 +196,19 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
         lead = f"One {unit}" if seeds == 1 else text.seeds_words(seeds, unit)
         return (f"{lead}: {INDICATIVE}. Run {MIN_SEEDS} {unit}s or more to decide which "
                 "strategy, if any, keeps accuracy at a saving.")
-    blocked = [r for r in paired if r.vs_full["test_mae"].caveats or r.vs_full["wall_s"].caveats]
+    blocked = [r for r in paired if r.accuracy.caveats or r.vs_full["wall_s"].caveats]
     if len(blocked) == len(paired):
         seen: dict[str, str] = {}  # one clause per kind of caveat, the first one's words
         for r in blocked:
-            for cv in (*r.vs_full["test_mae"].caveats, *r.vs_full["wall_s"].caveats):
+            for cv in (*r.accuracy.caveats, *r.vs_full["wall_s"].caveats):
                 seen.setdefault(cv.code, cv.text)
         return f"No winner: the evidence is too thin ({'; '.join(seen.values())})."
     closest = min((r for r in paired if r not in blocked),
-                  key=lambda r: r.vs_full["test_mae"].change.high)
-    mae = closest.vs_full["test_mae"]
+                  key=lambda r: r.accuracy.change.high)
+    mae = closest.accuracy
     out = (f"No strategy kept accuracy at a saving over {text.seeds_words(seeds, unit)}. Closest: "
-           f"**{closest.name}**, test MAE {text.change(mae.change.mean)} against full data"
+           f"**{closest.name}**, {METRIC_WORDS[mae.metric]} {text.change(mae.change.mean)} "
+           "against full data"
            f"{_ci(mae)}")
     if closest.kept_accuracy:
         wall = closest.vs_full["wall_s"]
