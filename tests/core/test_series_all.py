@@ -1,0 +1,53 @@
+"""`importance compare --series all` (and a pattern) trains ONE model per strategy over every
+live cell of a long, wide or transposed file: the stored run's config names those cells, its
+summary has each of them per series, and the dead cells are left out and said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from importance.cli import main
+from importance.runs.store import RunStore
+from tests.fixtures import panels
+
+CELLS = 8  # eNB_31004 (all zeros) and eNB_31006 (constant) are dead
+TINY = ["--strategies", "full", "--seed", "0", "--epochs", "1", "--hidden", "4",
+        "--no-progress"]
+LAYOUTS = {"long": (panels.write_hourly_long, 168, "24"),
+           "wide": (panels.write_hourly_wide, 168, "24"),
+           "transposed": (panels.write_daily_transposed, 136, "14")}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_compare_series_all_is_one_model_over_every_live_cell(tmp_path: Path, layout: str,
+                                                              capsys) -> None:
+    write, points, lookback = LAYOUTS[layout]
+    path = write(tmp_path / f"{layout}.csv", CELLS, points)
+    runs = tmp_path / "runs"
+    code = main(["compare", "--data", str(path), "--series", "all", *TINY, "--lookback",
+                 lookback, "--runs-dir", str(runs)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    live = panels.live_cells(CELLS)
+    assert (f"series: {len(live)} cells (all); left out 2 with nothing to forecast: eNB_31004 "
+            "(constant: every value is 0), eNB_31006 (constant: every value is 5)") in printed
+    assert f"one model per strategy on these {len(live)} series" in printed
+    store = RunStore(runs)
+    (run_id,) = store.ids()
+    run = store.load(run_id)
+    assert run.config.data.series == tuple(live)  # one run: one model over all of them
+    assert [part["series"] for part in run.summary["per_series"]] == live
+    assert all(part["test_mae"] > 0 for part in run.summary["per_series"])
+
+
+def test_compare_with_a_pattern_trains_on_its_matches(tmp_path: Path, capsys) -> None:
+    path = panels.write_hourly_long(tmp_path / "long.csv", CELLS, 168)
+    runs = tmp_path / "runs"
+    assert main(["compare", "--data", str(path), "--series", "eNB_3100[1-5]", *TINY,
+                 "--lookback", "24", "--runs-dir", str(runs)]) == 0
+    assert "series: 4 cells (eNB_3100[1-5]); left out 1" in capsys.readouterr().out
+    (run_id,) = RunStore(runs).ids()
+    assert RunStore(runs).load(run_id).config.data.series == (
+        "eNB_31001", "eNB_31002", "eNB_31003", "eNB_31005")
