@@ -194,12 +194,15 @@ def interval_table(pairs: pd.DataFrame) -> pd.DataFrame:
 def window_counts(summary: Mapping[str, Any]) -> dict[str, float]:
     """The test windows a run's accuracy stands on: its series (`cells`, 1 for one series),
     the fewest and most test windows of one series (`test_windows`, `test_windows_most`) and
-    all of them (`test_windows_all`); NaN when not recorded."""
-    parts = [number(p.get("n_test")) for p in summary.get("per_series") or []]
+    all of them (`test_windows_all`), on several series of those with a MASE (the ones its
+    pooled MASE is over); NaN when not recorded."""
+    rows = summary.get("per_series") or []
+    judged = [number(p.get("n_test")) for p in rows if p.get("test_mase") is not None]
+    parts = judged or [number(p.get("n_test")) for p in rows]
     if not parts:
         n = number(summary.get("n_test"))
         return {"cells": 1, "test_windows": n, "test_windows_most": n, "test_windows_all": n}
-    return {"cells": len(parts), "test_windows": min(parts), "test_windows_most": max(parts),
+    return {"cells": len(rows), "test_windows": min(parts), "test_windows_most": max(parts),
             "test_windows_all": float(sum(parts))}
 
 

@@ -215,11 +215,9 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
     pool = pool_of(rows)
     windows = rows["test_windows"].min() if pool is None else pool.windows_all
     if accuracy and np.isfinite(windows) and windows < MIN_TEST_WINDOWS:
-        what = (f"{int(windows)} test windows per series" if pool is None else
-                f"{windows_words(pool)} (fewer than {MIN_TEST_WINDOWS} in all)")
-        out.append(Caveat("few_test_windows", f"only {what}"
-                          + ("" if pool else f" (fewer than {MIN_TEST_WINDOWS})")
-                          + ": too few to judge accuracy"))
+        what = (f"{int(windows)} test windows per series (fewer than {MIN_TEST_WINDOWS})"
+                if pool is None else f"{windows_words(pool)}, fewer than {MIN_TEST_WINDOWS}")
+        out.append(Caveat("few_test_windows", f"only {what}: too few to judge accuracy"))
     if accuracy and rows["partial_last"].fillna(False).astype(bool).any():
         out.append(Caveat("partial_period", "the series' last value is below half its usual "
                           "level (a partial last period, e.g. an export cut mid-day): its test "

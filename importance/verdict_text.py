@@ -30,23 +30,20 @@ METRIC_WORDS = {"test_mae": "test MAE", "test_mase": "pooled test MASE"}
 
 def windows_words(pool: Pool) -> str:
     """ "2 test windows per cell, 1,000 cells: 2,000 in all" ("2-5 test windows" when the
-    cells differ)."""
+    cells differ), over the cells with a MASE."""
     low, high = pool.windows_low, pool.windows_high
     each = f"{low:,}" if low == high else f"{low:,}-{high:,}"
-    cells = pool.cells + pool.excluded
-    return (f"{each} test window{'s' if high != 1 else ''} per cell, {cells:,} cells: "
+    return (f"{each} test window{'s' if high != 1 else ''} per cell, {pool.cells:,} cells: "
             f"{pool.windows_all:,} in all")
 
 
 def _pooled(c: Claim) -> str:
-    """What a pooled MASE stands on: "mean over 998 series (2 without a MASE left out: constant
-    before the test period); 2 test windows per cell, 1,000 cells: 2,000 in all"; "" on one
-    series."""
+    """What a pooled MASE stands on: "mean over 998 series, leaving out 2 constant before the
+    test period; 2 test windows per cell, 998 cells: 1,996 in all"; "" on one series."""
     p = c.pool
     if p is None:
         return ""
-    left = (f" ({p.excluded:,} without a MASE left out: constant before the test period)"
-            if p.excluded else "")
+    left = f", leaving out {p.excluded:,} constant before the test period" if p.excluded else ""
     return f"mean over {p.cells:,} series{left}; {windows_words(p)}"
 
 
