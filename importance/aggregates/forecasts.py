@@ -1,7 +1,8 @@
 """The Forecasts page's figures and words: the runs that share a test period, a run's test
-forecasts per series, step and clock, metrics per series, the leaderboard of runs and
-classical models, the errors on spike and ordinary windows against each run's baseline, and
-a classical model's forecasts laid out like a run's."""
+forecasts per series, step and clock, metrics per series (MAE in original units and the
+scale-free MASE), the leaderboard of runs and classical models, the series where each run
+beats the best classical model, the errors on spike and ordinary windows against each run's
+baseline, and a classical model's forecasts laid out like a run's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from importance.metrics import SPIKE_QUANTILE, spike_split
+from importance.evidence import series_better, series_mase
+from importance.metrics import SPIKE_QUANTILE, number, spike_split
 from importance.runs.identity import RunInfo, seed_baselines
 from importance.timeaxis import wall_clock
 
@@ -36,17 +38,52 @@ def series_metrics(summary: Mapping[str, Any], series: str | None) -> dict[str, 
     return {k: part[k] for k in ("test_mae", "test_rmse", "test_smape")}
 
 
-def per_series_table(runs: Sequence[RunInfo], names: Mapping[str, str]) -> pd.DataFrame:
-    """Test MAE of each series (rows) per run (columns) for runs on several series, then the
-    MAE pooled over all their test windows (the runs' headline figure)."""
+def mase_of(summary: Mapping[str, Any], series: str | None) -> float:
+    """Test MASE of one series of a run on several (`summary["per_series"]`), else the
+    summary's own (on several series the mean over them); NaN without one (a constant or dead
+    series, a run stored before MASE)."""
+    part = next((p for p in summary.get("per_series") or [] if p["series"] == series), summary)
+    return number(part.get("test_mase"))
+
+
+POOLED = {"test_mae": "all (pooled)", "test_mase": "all (mean over series)"}
+
+
+def per_series_table(runs: Sequence[RunInfo], names: Mapping[str, str],
+                     metric: str = "test_mae") -> pd.DataFrame:
+    """`metric` (test_mae or test_mase) of each series (rows) per run (columns) for runs on
+    several series, then the runs' pooled figure: the MAE over all their test windows, or the
+    MASE's mean over the series that have one (NaN: a series without one)."""
     runs = [r for r in runs if r.summary.get("per_series")]
     if not runs:
         return pd.DataFrame()
     table = pd.DataFrame({names.get(r.run_id, r.label): pd.Series(
-        {p["series"]: p["test_mae"] for p in r.summary["per_series"]}) for r in runs})
-    pooled = pd.DataFrame([{names.get(r.run_id, r.label): r.summary["test_mae"] for r in runs}],
-                          index=["all (pooled)"])
+        {p["series"]: number(p.get(metric)) for p in r.summary["per_series"]}) for r in runs})
+    pooled = pd.DataFrame([{names.get(r.run_id, r.label): number(r.summary.get(metric))
+                            for r in runs}], index=[POOLED[metric]])
     return pd.concat([table, pooled]).rename_axis("series").reset_index()
+
+
+def beats_classical_table(runs: Sequence[RunInfo], names: Mapping[str, str],
+                          classical: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """Per run on several series, against the classical model with the lowest pooled MASE
+    (`classical`: label -> the summary of its fit on the same series,
+    `experiment.run_classical`): both pooled MASEs and the series where the run's MASE is the
+    lower (`evidence.series_better`: every series counted alike, the busiest no more than a
+    quiet one); empty without runs on several series or a classical MASE."""
+    fits = {k: v for k, v in classical.items() if np.isfinite(number(v.get("test_mase")))}
+    runs = [r for r in runs if r.summary.get("per_series")]
+    if not runs or not fits:
+        return pd.DataFrame()
+    label, best = min(fits.items(), key=lambda kv: number(kv[1]["test_mase"]))
+    rows = []
+    for r in runs:
+        k, n = series_better(series_mase(r.summary), series_mase(best))
+        rows.append({"model": names.get(r.run_id, r.label),
+                     "MASE": number(r.summary.get("test_mase")), "best classical": label,
+                     "its MASE": number(best["test_mase"]), "series better": k,
+                     "series compared": n, "share better %": 100 * k / n if n else np.nan})
+    return pd.DataFrame(rows)
 
 
 def prediction_windows(pred: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -183,19 +220,25 @@ def leaderboard_table(runs: Sequence[RunInfo], names: Mapping[str, str], classic
                       drawn: Collection[str] = ()) -> pd.DataFrame:
     """The Forecasts leaderboard, ranked by test MAE (`ranked`): one row per neural run (on
     several series, the figures of `series` for the runs in `drawn`, the series drawn; each
-    other run's own) and per classical model fitted (`label`, `metrics` with mae, rmse and
-    smape, `fit_s`, `predict_s`). "MAE vs full %": a neural run against full data of its own
-    seed, a classical model against the mean of full data over the seeds (with a baseline);
-    "MAE vs best classical %": against the classical model with the lowest test MAE."""
+    other run's own) and per classical model fitted (`label`, `metrics` with mae, rmse,
+    smape and optionally mase, `fit_s`, `predict_s`). "MASE" (`mase_of`; a run on several
+    series not drawn: its mean over them) when any model has one. "MAE vs full %": a neural
+    run against full data of its own seed, a classical model against the mean of full data
+    over the seeds (with a baseline); "MAE vs best classical %": against the classical model
+    with the lowest test MAE."""
     metrics = {r.run_id: series_metrics(r.summary, series if r.run_id in drawn else None)
                for r in runs}
     rows = [{"model": names[r.run_id], "kind": "neural", "MAE": metrics[r.run_id]["test_mae"],
              "RMSE": metrics[r.run_id]["test_rmse"], "sMAPE %": metrics[r.run_id]["test_smape"],
+             "MASE": mase_of(r.summary, series if r.run_id in drawn else None),
              "time s": r.summary["wall_s"], "run id": r.run_id} for r in runs]
     rows += [{"model": res.label, "kind": "classical", "MAE": res.metrics["mae"],
               "RMSE": res.metrics["rmse"], "sMAPE %": res.metrics["smape"],
+              "MASE": number(res.metrics.get("mase")),
               "time s": res.fit_s + res.predict_s, "run id": ""} for res in classical]
     table = pd.DataFrame(rows)
+    if table.empty or table["MASE"].isna().all():
+        table = table.drop(columns="MASE", errors="ignore")
     refs = seed_baseline_ids(runs, baseline)
     if refs:
         full_mae = {rid: metrics[ref]["test_mae"] for rid, ref in refs.items()}
