@@ -14,6 +14,7 @@ from importance.aggregates.train import (
     other_active,
 )
 from importance.config import LR_SCHEDULES
+from importance.data.cells import Cells, cells_of
 from importance.data.steps import duration
 from importance.form_state import field_bounds
 from importance.launch import (
@@ -29,7 +30,7 @@ from importance.runs.tasks import ACTIVE
 from importance.stopping import ending_note
 from importance.strategies import STRATEGIES
 from importance.strategies.gradnorm import IN_PASS as SCORINGS
-from ui import charts, entry, figures, form_state, launch, runs, sidebar, state
+from ui import cell_choice, charts, entry, figures, form_state, launch, runs, sidebar, state
 from ui.data import load
 
 entry.require_entry()
@@ -59,6 +60,8 @@ limits = launch.form_limits(loaded, d)
 bounds = field_bounds(d, limits.batch, limits.lookback)
 info = dataset.info
 several = bool(form_state.panel_default(dataset))  # a file of several series: offer a panel
+many = len(cells_of(info)) > 1  # several cells (a wide file's columns too): all, top N, pattern
+CELLS = "train.cells"  # the cell choice's widgets (ui.cell_choice)
 if several and state.F_SERIES not in st.session_state:
     # the sidebar's series as the panel's default, set as state (a `default=` was lost when
     # the page was reached by st.switch_page from the Data page's Launch)
@@ -182,8 +185,13 @@ def comparison_form() -> None:
                                     persist_state="session",
                                     help=f"{step.capitalize()} forecast per window.")
         with st.expander("More settings"):
-            picked = []
-            if several:
+            picked: list[str] = []
+            chosen = cell_choice.pick(
+                st, dataset, CELLS, multi="the series selected below" if several else
+                "the sidebar's series") if many else None
+            if isinstance(chosen, Cells):
+                picked = list(chosen.ids)
+            elif several and chosen is None:
                 picked = st.multiselect(
                     "Series (several: one model on all of them)", info.series,
                     key=state.F_SERIES,
@@ -211,6 +219,9 @@ def comparison_form() -> None:
     if seeds_error:
         st.error(seeds_error)
     if not clicked or seeds_error:
+        return
+    if isinstance(chosen, str):
+        st.error(f"{chosen} (Cells, under More settings)")
         return
     if several and not picked:
         st.error("Choose at least one series to train on (under More settings).")

@@ -14,6 +14,7 @@ from importance.config import DataConfig
 from importance.data import DataError, LoadedSeries, SourceInfo
 from importance.data import describe as _describe_source
 from importance.data import load as _load_series
+from importance.data.cells import Cells, choose
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,20 @@ def _load(key: tuple) -> tuple[LoadedSeries | None, str | None]:
 def load(data: DataConfig) -> tuple[LoadedSeries | None, str | None]:
     """The series named by `data` (cached), or (None, the reason it cannot be loaded)."""
     return _load(_key(data))
+
+
+@st.cache_data(show_spinner="Reading every cell...", max_entries=16)
+def _cells(key: tuple, text: str) -> tuple[Cells | None, str]:
+    try:
+        return choose(text, _config(key)), ""
+    except (DataError, OSError, ValueError) as exc:
+        return None, str(exc)
+
+
+def cells(data: DataConfig, text: str) -> tuple[Cells | None, str]:
+    """The cells of `data`'s file that `text` names (`importance.data.cells.choose`,
+    cached), or (None, why none)."""
+    return _cells(_key(dataclasses.replace(data, series=None)), text)
 
 
 @st.cache_data(show_spinner="Exploring the series...", max_entries=8)

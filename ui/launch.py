@@ -22,6 +22,7 @@ import streamlit as st
 from importance import estimate as timing
 from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries, load_members
+from importance.data.cells import is_wide
 from importance.data.steps import steps_words, suggest_window
 from importance.launch import LaunchForm, parse_seeds_field
 from importance.plan import plan_comparison, time_estimate
@@ -113,10 +114,18 @@ def form_limits(loaded: LoadedSeries | None, form: LaunchForm) -> FormLimits:
                             for c in configs)))
 
 
+def source(form: LaunchForm, dataset: Dataset) -> DataConfig:
+    """The data the form's series are taken from: the sidebar's, without its value column when
+    they are a wide file's cells (each cell is its own column: `importance.data.cells`)."""
+    if form.series and is_wide(dataset.info):
+        return replace(dataset.config, column=None)
+    return dataset.config
+
+
 def members(form: LaunchForm, dataset: Dataset) -> list[pd.Series]:
     """The values of the form's series (one, or several for one model), the file parsed once
     for all (`importance.data.load_members`); ValueError saying why one cannot be loaded."""
-    return [s.values for s in load_members(form.data_config(dataset.config))]
+    return [s.values for s in load_members(form.data_config(source(form, dataset)))]
 
 
 def estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series]) -> timing.Estimate:
@@ -137,7 +146,7 @@ def launch(form: LaunchForm, dataset: Dataset) -> list[str]:
     anything is queued: a ValueError with a readable message when they cannot work.
     """
     mgr = runs.manager()
-    plan = plan_comparison(form, dataset.config, lanes=mgr.lanes)
+    plan = plan_comparison(form, source(form, dataset), lanes=mgr.lanes)
     return mgr.submit(list(plan.configs), list(estimate(plan.configs, plan.values).runs))
 
 
@@ -151,7 +160,7 @@ def form_words(form: LaunchForm, dataset: Dataset, loaded: LoadedSeries | None) 
     words = (f"Data: {shown} · lookback {steps_words(form.lookback, loaded.freq)} · horizon "
              f"{steps_words(form.horizon, loaded.freq)}.")
     try:
-        configs = form.configs(dataset.config)
+        configs = form.configs(source(form, dataset))
         values = members(form, dataset)
     except ValueError:  # no strategy, a bad country or series: Launch says what is wrong
         return words

@@ -17,11 +17,13 @@ import streamlit as st
 
 from importance import estimate
 from importance import plan as launch_plan
+from importance.config import DataConfig
+from importance.data.cells import Cells, cells_of, is_wide
 from importance.launch import LaunchForm
 from importance.strategies import STRATEGIES
 from importance.sweep import view
 from importance.sweep.grid import Axes, grid_size, parse_keep_ratios, parse_seeds
-from ui import launch, runs, sweep_explore
+from ui import cell_choice, launch, runs, sweep_explore
 from ui.background import BackgroundSession
 from ui.data import Dataset, load
 
@@ -33,6 +35,7 @@ STRATEGIES_KEY = "sweep.strategies"
 KEEPS_KEY = "sweep.keep_ratios"
 SEEDS_KEY = "sweep.seeds"
 SERIES_KEY = "sweep.series"
+CELLS_KEY = "sweep.cells"  # the cell choice's widgets (ui.cell_choice)
 EPOCHS_KEY = "sweep.epochs"
 WORKERS_KEY = "sweep.workers"
 ADDRESS_KEY = "sweep.address"
@@ -118,6 +121,14 @@ def manager() -> SweepManager:
 
 # --- the grid ---------------------------------------------------------------------------------
 
+def source(axes: Axes, dataset: Dataset) -> DataConfig:
+    """The data the grid's series are taken from: the sidebar's, without its value column when
+    they are a wide file's cells (each cell is its own column: `importance.data.cells`)."""
+    if axes.series != (None,) and is_wide(dataset.info):
+        return replace(dataset.config, column=None)
+    return dataset.config
+
+
 def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
     """The run settings besides the sweep's axes: the Train page's form as this session left
     it (its defaults otherwise), and a line naming them."""
@@ -136,7 +147,7 @@ def sweep_estimate(axes: Axes, form: LaunchForm, dataset: Dataset, address: str 
     """Seconds the grid takes and a caption saying how (`grid_estimate`); None, with the
     reason, when its series or settings cannot make runs (Launch says so too)."""
     try:
-        grid = launch_plan.sweep_grid(form, dataset.config, axes)
+        grid = launch_plan.sweep_grid(form, source(axes, dataset), axes)
     except ValueError as exc:
         return None, f"No estimate: {exc}"
     return grid_estimate(grid, address, workers)
@@ -173,7 +184,14 @@ def grid_form(dataset: Dataset, busy: bool):
              "every ratio is measured against (one run per seed and series); rs2 / random "
              "are the controls the win rates pair with.")
     series_options = list(info.series)
-    if series_options:
+    chosen = cell_choice.pick(
+        c2, dataset, CELLS_KEY, multi="the series selected below, each trained on its own"
+        if series_options else "the sidebar's series") if len(cells_of(info)) > 1 else None
+    if isinstance(chosen, str):
+        return None  # why is shown
+    if isinstance(chosen, Cells):
+        series = list(chosen.ids)
+    elif series_options:
         sweep_explore.drop_stale(SERIES_KEY, series_options, multi=True)
         series = c2.multiselect(
             "Series", series_options, default=[dataset.config.series]
@@ -182,7 +200,8 @@ def grid_form(dataset: Dataset, busy: bool):
                                  "trained on its own.")
     else:
         series = [None]
-        c2.caption("This file holds one series: every run uses it.")
+        c2.caption("Every run uses the sidebar's series." if chosen is None and cells_of(info)
+                   else "This file holds one series: every run uses it.")
     c3, c4, c5 = st.columns(3)
     keeps_text = c3.text_input("Keep ratios", DEFAULT_KEEPS, key=KEEPS_KEY,
                                help="Comma-separated, in (0, 1]; only for strategies that "
@@ -236,8 +255,8 @@ def launch_sweep(axes: Axes, form: LaunchForm, dataset: Dataset, address: str | 
     on the manager; the sweep's id (ValueError: why not)."""
     from importance.sweep.runner import Sweep
 
-    plan = launch_plan.plan_sweep(form, dataset.config, axes, guard_memory=address is None,
-                                  workers=workers)
+    plan = launch_plan.plan_sweep(form, source(axes, dataset), axes,
+                                  guard_memory=address is None, workers=workers)
     sweep = Sweep(list(plan.cells), axes, runs.store())
     sweep.sweeps.save(sweep.record)  # listed below at once
     seconds, _ = grid_estimate(plan, address, workers)  # the one shown

@@ -128,6 +128,18 @@ def choose(text: str, data: DataConfig) -> Cells:
     return replace(found, ids=tuple(s for s in picked if s in kept))
 
 
+def choice_text(mode: str, top: int | None = None, pattern: str | None = None) -> str:
+    """A form's choice as `choose` reads it: mode "all", "top" (with `top`) or "pattern"
+    (with `pattern`)."""
+    if mode == "top":
+        return f"top:{top}"
+    if mode == "pattern":
+        return str(pattern).strip()
+    if mode == ALL:
+        return ALL
+    raise ValueError(f"unknown cell choice {mode!r}; allowed: all, top, pattern")
+
+
 def _live(text: str, cells: list[str], data: DataConfig, wide: bool,
           ranked: bool = False) -> Cells:
     """`cells` less those with nothing to forecast (`importance.data.loader.volumes`), by
