@@ -8,7 +8,9 @@ series ids (`config.data.series`); the epochs that selected by score come from t
 epoch records (`importance.aggregates.importance.epochs_by_score`). No per-cell table is
 stored with the run: the arrays are enough, and the Importance page and `importance compare`
 read them anyway; for 1,000 cells x 500 windows x 16 epochs `cell_selection` takes about
-0.1 s on this project's 2-core machine (0.3 s with the windows in no cell order).
+0.05 s on this project's shared 2-core machine (0.2 s with the windows in no cell order),
+where reading those arrays takes 0.7 s. (A per-cell table in summary.json would slow every
+listing of the runs, which reads each summary.)
 """
 
 from __future__ import annotations
@@ -118,8 +120,10 @@ def _groups(train_series: np.ndarray, n_cells: int) -> tuple[np.ndarray | None, 
         raise ValueError(f"train_series holds series index {int(owner.max())} but the run "
                          f"names {n_cells} series: the run's arrays and config disagree")
     counts = np.bincount(owner, minlength=n_cells)
-    order = None if np.all(owner[1:] >= owner[:-1]) else np.argsort(owner, kind="stable")
-    return order, counts
+    if np.all(owner[1:] >= owner[:-1]):
+        return None, counts
+    small = owner.astype(np.int16) if n_cells <= np.iinfo(np.int16).max else owner
+    return np.argsort(small, kind="stable"), counts  # int16: a radix sort, ~10x faster
 
 
 def _group_sums(values: np.ndarray, order: np.ndarray | None, counts: np.ndarray) -> np.ndarray:
@@ -133,26 +137,39 @@ def _group_sums(values: np.ndarray, order: np.ndarray | None, counts: np.ndarray
     return out
 
 
-def _sorted_in_groups(values: np.ndarray, order: np.ndarray | None,
-                      counts: np.ndarray) -> np.ndarray:
-    """(N,) values, grouped by cell (`_groups`), each cell's ascending with NaN last."""
+def _sorted_in_groups(values: np.ndarray, owner: np.ndarray, order: np.ndarray | None,
+                      counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) values of cells `owner` (`order`, `counts`: `_groups`) -> (each cell's values
+    ascending, NaN last, one cell after another; where each cell's start). Cells of similar
+    sizes sort as the rows of one NaN-padded 2-D array; very unequal ones by value, then
+    stably by cell."""
     v = np.asarray(values, dtype=np.float64)
-    v = v if order is None else v[order]
-    if counts.size and np.all(counts == counts[0]):  # cells of equal length: one 2-D sort
-        return np.sort(v.reshape(len(counts), -1), axis=1).ravel()
-    owner = np.repeat(np.arange(len(counts)), counts)
+    owner = np.asarray(owner, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    width = int(counts.max()) if counts.size else 0
+    if len(counts) * width <= 4 * len(v):
+        if order is None:  # cell after cell: a window's place in its cell's row
+            rank = np.arange(len(v)) - starts[owner]
+        else:
+            rank = np.empty(len(v), dtype=np.int64)
+            rank[order] = np.arange(len(v)) - starts[owner[order]]
+        padded = np.full((len(counts), width), np.nan)
+        padded[owner, rank] = v
+        return np.sort(padded, axis=1).ravel(), np.arange(len(counts), dtype=np.int64) * width
     by_value = np.argsort(v)  # NaN last
-    return v[by_value[np.argsort(owner[by_value], kind="stable")]]
+    return v[by_value[np.argsort(owner[by_value], kind="stable")]], starts
 
 
-def group_quantiles(values: np.ndarray, order: np.ndarray | None, counts: np.ndarray,
-                    qs: Sequence[float] = QUANTILES) -> np.ndarray:
-    """(N,) values (grouped by cell by `order`, the cells' windows `counts`: `_groups`) ->
+def group_quantiles(values: np.ndarray, owner: np.ndarray, counts: np.ndarray,
+                    qs: Sequence[float] = QUANTILES, order: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """(N,) values of cells `owner` (each cell's windows: `counts`; `order`: `_groups`') ->
     (C, len(qs)) quantiles of each cell's finite values (linear interpolation, as
     `np.quantile`); NaN for a cell without one."""
-    v = _sorted_in_groups(values, order, counts)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    finite = _group_sums(np.isfinite(v)[None, :], None, counts)[0].astype(np.int64)
+    if order is None and np.any(np.diff(owner) < 0):
+        order, _ = _groups(owner, len(counts))
+    v, starts = _sorted_in_groups(values, owner, order, counts)
+    finite = np.bincount(np.asarray(owner)[np.isfinite(values)], minlength=len(counts))
     out = np.full((len(counts), len(qs)), np.nan)
     has = finite > 0
     first, n = starts[has], finite[has]
@@ -179,7 +196,7 @@ def cell_selection(scores: np.ndarray, selected: np.ndarray, train_series: np.nd
     counted = counted_epochs(based)
     with np.errstate(invalid="ignore", divide="ignore"):
         kept = kept_n[counted].sum(axis=0) / (counts * counted.sum())
-    quantiles = group_quantiles(latest_scores(scores), order, counts)
+    quantiles = group_quantiles(latest_scores(scores), train_series, counts, order=order)
     return CellSelection(tuple(str(n) for n in names), counts, per_epoch, based, kept,
                          quantiles)
 
@@ -196,6 +213,11 @@ def run_cells(run: RunInfo | StoredRun, arrays: Mapping[str, np.ndarray]) -> Cel
                           run_series(run), epochs_by_score(run.summary))
 
 
+def _share(x: float) -> str:
+    """A share in percent, never rounded to 0% or 100% unless it is exactly that."""
+    return f"{x:.1%}" if 0 < x < 0.005 or 0.995 < x < 1 else f"{x:.0%}"
+
+
 def cells_text(cells: CellSelection, n_shown: int = 10) -> str:
     """In words: how many cells, how the kept share spreads, and which cells were never or
     always kept (named up to `n_shown` each)."""
@@ -207,9 +229,8 @@ def cells_text(cells: CellSelection, n_shown: int = 10) -> str:
     if finite.size == 0:
         return "No cell has a training window."
     out = [f"Over {len(cells.names):,} cells and {cells.counted_words()}, a cell's windows "
-           "were kept "
-           f"{np.median(finite):.0%} of the time at the median, from {finite.min():.0%} to "
-           f"{finite.max():.0%}."]
+           f"were kept {_share(np.median(finite))} of the time at the median, from "
+           f"{_share(finite.min())} to {_share(finite.max())}."]
     never, always = cells.never(), cells.always()
     out.append(f"Never kept ({len(never):,}): {named(never)}." if never
                else "No cell was never kept.")

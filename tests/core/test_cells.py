@@ -66,7 +66,10 @@ def test_window_order_does_not_matter_and_quantiles_are_numpy_s():
 
 def test_quantiles_of_equal_and_unequal_cells_with_unscored_windows():
     rng = np.random.default_rng(0)
-    for owner in (np.repeat(np.arange(5), 40), np.repeat(np.arange(5), [10, 50, 3, 1, 36])):
+    unequal = np.repeat(np.arange(5), [10, 50, 3, 1, 36])
+    lopsided = np.repeat(np.arange(5), [1, 1, 1, 1, 200])  # sorted by value, then by cell
+    for owner in (np.repeat(np.arange(5), 40), unequal, rng.permutation(unequal), lopsided,
+                  rng.permutation(lopsided)):
         scores = rng.lognormal(size=(2, owner.size))
         scores[:, rng.random(owner.size) < 0.2] = np.nan  # never scored
         selected = rng.random(scores.shape) < 0.5
@@ -99,7 +102,16 @@ def test_table_ranking_and_words():
     assert most["series"].tolist() == ["c", "a"] and least["series"].tolist() == ["b"]
     text = cells_text(cells)
     assert "Over 3 cells and the epochs that selected by score (epochs 2-3)" in text
+    assert "kept 75% of the time at the median, from 0% to 100%" in text
     assert "Never kept (1): b." in text and "Always kept (1): c." in text
+    nearly = cell_selection(SCORES[:, :2], np.array([[1, 1], [1, 1], [1, 0]], dtype=bool),
+                            np.zeros(2, dtype=int), ("a",), BY_SCORE)
+    assert "from 75% to 75%" in cells_text(nearly) and "No cell was always kept" in \
+        cells_text(nearly)
+    many = np.zeros((1, 1000), dtype=bool)
+    many[0, 0] = True  # 1 window of 1,000: 0.1%, not 0%
+    assert "from 0.1% to 0.1%" in cells_text(cell_selection(np.ones((1, 1000)), many,
+                                                            np.zeros(1000, dtype=int), ("a",)))
 
 
 def test_ten_most_and_least_of_many_cells():
