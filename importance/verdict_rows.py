@@ -118,7 +118,9 @@ def rows_of(runs: Sequence[RunLike]) -> pd.DataFrame:
 
 def accuracy_metric(rows: pd.DataFrame) -> str:
     """What the runs of one setup are judged on: their pooled MASE when they trained on
-    several series (stored with one), else their test MAE."""
+    several series (stored with one), else their test MAE. On one series the two give the
+    same paired changes (both runs' MAE over the same scale), so one-series verdicts keep
+    the MAE their figures were always stated in."""
     several = rows["cells"].fillna(1).gt(1).any() and rows["test_mase"].notna().any()
     return "test_mase" if several else "test_mae"
 

@@ -128,7 +128,8 @@ def savings_sentence(r: StrategyResult) -> str:
 def control_sentence(r: StrategyResult) -> str:
     """Against its control (same data and seeds, at the budget it spent):
     - no control run: "No <control> run on the same data and seeds ...";
-    - otherwise its test-MAE change with both budgets and then its winner ("**X is better**"),
+    - otherwise its test-MAE change (on several series its pooled MASE's) with both budgets
+      and then its winner ("**X is better**"),
       "no winner (the interval includes 0; about N seeds would decide it ...)" or "no winner:
       <caveats>" (too few seeds, a control at another budget, too few test windows, ...)."""
     c = r.vs_control
@@ -167,7 +168,8 @@ def headline(results: Sequence[StrategyResult], best: StrategyResult | None, see
     """The one sentence every surface shows first:
     - no strategy but full data: "Only full data: no strategy to compare with it.";
     - no full-data run paired: "No full-data run on the same data and seeds ...";
-    - a best trade-off (`BEST_RULE`): "Best trade-off: **X** kept accuracy ... at N% fewer
+    - a best trade-off (`BEST_RULE`): "Best trade-off: **X** kept accuracy, test MAE (on
+      several series "pooled test MASE") ... at N% fewer
       backpropagated samples ... and M% less wall time ...";
     - fewer than 3 seeds: "One seed: indicative, names no winner. ..." (or "2 seeds: ...");
     - a caveat on every strategy: "No winner: the evidence is too thin: ...";
