@@ -65,6 +65,7 @@ class Settings:
 class _Session:
     run: StoredRun
     ws: Any  # the run's windowed series (importance.data.panel.Windowed)
+    test_x: np.ndarray  # its test windows' inputs (N, T, F), gathered once
     device: torch.device
     meter: EnergyMeter
     settings: Settings
@@ -76,7 +77,7 @@ class _Session:
 
     @property
     def timed(self) -> np.ndarray:
-        return self.ws.test.x[:self.settings.max_windows]
+        return self.test_x[:self.settings.max_windows]
 
     def reference_on(self, device: torch.device) -> Runner:
         """The fp32 reference on `device`: a variant is timed and metered against the
@@ -102,8 +103,9 @@ def _open(run: StoredRun, meter: EnergyMeter, settings: Settings) -> _Session:
     device = pick_device()
     ref = Runner(reference(run, ws, device), device)
     actual = ws.actual("test")
-    ref_pred = ws.inverse("test", ref.forecasts(ws.test.x))
-    return _Session(run, ws, device, meter, settings, ref, ref_pred, actual,
+    test_x = ws.test.x[:]  # the lazy windows gathered: every variant forecasts all of them
+    ref_pred = ws.inverse("test", ref.forecasts(test_x))
+    return _Session(run, ws, test_x, device, meter, settings, ref, ref_pred, actual,
                     mae(actual, ref_pred), (run.path / "model.pt").stat().st_size)
 
 
@@ -120,7 +122,7 @@ def _measure(spec: VariantSpec, built: Built, s: _Session) -> dict[str, Any]:
     """Evaluate, time, meter and store one built variant."""
     runner = built.runner
     ref = s.reference_on(runner.device)  # compared on one stated device
-    pred = s.ws.inverse("test", runner.forecasts(s.ws.test.x))
+    pred = s.ws.inverse("test", runner.forecasts(s.test_x))
     lat = paired_latency(ref, runner, s.timed, s.settings.rounds)
     energy = paired_energy(s.meter, ref, runner, s.timed, lat, s.settings.energy_seconds)
     if built.state is None:  # the reference: the run's own file

@@ -1,6 +1,7 @@
 """Several series of one file as one training set: each series windowed on its own
 (`make_windows`: its own split and scaler, fitted on its own train segment), then the train,
-validation and test windows of all series concatenated, series after series.
+validation and test windows of all series concatenated, series after series: as positions into
+one array of all the series' scaled values (`Windows`), never as copies of the windows.
 
 `WindowedPanel` answers what training and evaluation ask of a `WindowedSeries` (the splits'
 windows, `n_features`, `actual`, `target_times`, `inverse`), so the trainer and the strategies
@@ -99,22 +100,32 @@ def make_panel(series: Sequence[pd.Series], names: Sequence[str],
                              "model must share the step")
     # named by id, so make_windows' errors (too short, NaN, negative values) name the series
     parts = [make_windows(s.rename(n), cfg) for s, n in zip(series, names, strict=True)]
+    # one (P, F) array of every series' scaled values, series after series; the windows are
+    # positions into it (`Windows.anchor`: a window's position in its series + its series' base)
+    values = np.concatenate([p.train.values for p in parts])
+    base = np.concatenate([[0], np.cumsum([len(p.train.values) for p in parts])[:-1]])
     splits = {}
     offsets = {}
     for split in SPLITS:
         w = [p.split(split) for p in parts]
         offsets[split] = np.concatenate([[0], np.cumsum([len(x) for x in w])])
-        splits[split] = Windows(x=np.concatenate([x.x for x in w]),
-                                y=np.concatenate([x.y for x in w]),
-                                start=np.concatenate([x.start for x in w]))
+        anchor = np.concatenate([x.start + b for x, b in zip(w, base, strict=True)])
+        splits[split] = Windows(values, anchor=anchor, start=np.concatenate([x.start for x in w]),
+                                lookback=cfg.lookback, horizon=cfg.horizon)
     return WindowedPanel(config=cfg, names=names, series=tuple(series),
                          scalers=tuple(p.scaler for p in parts), offsets=offsets,
                          feature_names=parts[0].feature_names, **splits)
 
 
+LABEL_IDS = 3  # series ids a panel's label names before "..."
+
+
 def panel_label(loaded: Sequence[LoadedSeries]) -> str:
-    """One label for several series: "3 series: square 5060 (Duomo), ... · internet"."""
+    """One label for several series, naming the count and the first few:
+    "3 series: square 5060 (Duomo), square 4259, square 5061 · internet",
+    "1,000 series: cell 1, cell 2, cell 3, ... · Energy"."""
     if len(loaded) == 1:
         return loaded[0].label
-    names = ", ".join(s.label.rsplit(" · ", 1)[0] for s in loaded)
-    return f"{len(loaded)} series: {names} · {loaded[0].column}"
+    shown = [s.label.rsplit(" · ", 1)[0] for s in loaded[:LABEL_IDS]]
+    more = ", ..." if len(loaded) > LABEL_IDS else ""
+    return f"{len(loaded):,} series: {', '.join(shown)}{more} · {loaded[0].column}"

@@ -3,6 +3,9 @@
 The split is chronological (train | validation | test) and no window crosses a
 boundary: every input and target step of a window lies inside its own segment.
 The scaler (optional log1p, then standardisation) is fitted on the train segment only.
+A split's windows are positions into the one scaled (T, F) array of the series, gathered when
+indexed (a batch, a prediction's chunk): memory grows with the points, not with windows x
+lookback.
 """
 
 from __future__ import annotations
@@ -36,16 +39,84 @@ class Scaler:
         return np.expm1(y) if self.log1p else y
 
 
+Index = int | slice | np.ndarray  # windows by position: one, a range, indices or a mask
+
+
 @dataclass(frozen=True)
 class Windows:
-    """One split's windows. `start[i]` is the series position of window i's first target."""
+    """One split's windows as positions into the scaled values of their series, never copied:
+    window i's inputs are `values[anchor[i] - lookback:anchor[i]]` (lookback x F), its targets
+    the value column of `values[anchor[i]:anchor[i] + horizon]`. `start[i]` is the position of
+    window i's first target in its own series (one series: `anchor` is `start`; a panel's
+    `anchor` adds its series' offset in the concatenated `values`).
 
-    x: np.ndarray  # (N, lookback, F) float32, scaled
-    y: np.ndarray  # (N, horizon) float32, scaled
+    `x` (N, lookback, F) and `y` (N, horizon) read like the arrays they stand for (`WindowArray`:
+    `len`, `shape`, `[i]`, `[a:b]`, `[indices]`), gathering only the windows indexed."""
+
+    values: np.ndarray  # (P, F) float32, scaled: the value, then the calendar features
+    anchor: np.ndarray  # (N,) int64
     start: np.ndarray  # (N,) int64
+    lookback: int
+    horizon: int
 
     def __len__(self) -> int:
         return len(self.start)
+
+    def inputs(self, idx: Index) -> np.ndarray:
+        """Inputs of windows `idx` (an int, a slice, indices or a mask): (..., lookback, F)."""
+        pos = np.asarray(self.anchor[idx])
+        return self.values[pos[..., None] + np.arange(-self.lookback, 0)]
+
+    def targets(self, idx: Index) -> np.ndarray:
+        """Scaled targets of windows `idx`: (..., horizon)."""
+        pos = np.asarray(self.anchor[idx])
+        return self.values[pos[..., None] + np.arange(self.horizon), 0]
+
+    @property
+    def x(self) -> WindowArray:
+        return WindowArray(self, targets=False)
+
+    @property
+    def y(self) -> WindowArray:
+        return WindowArray(self, targets=True)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays held (the values are shared with the other splits)."""
+        positions = self.anchor.nbytes + (0 if self.start is self.anchor else self.start.nbytes)
+        return self.values.nbytes + positions
+
+
+class WindowArray:
+    """A split's inputs (N, lookback, F) or targets (N, horizon) as a read-only array: indexing
+    the first axis (`[i]`, `[a:b]`, `[indices]`, `[mask]`, then any further axes) gathers those
+    windows from the series' values; `np.asarray` gathers them all."""
+
+    def __init__(self, windows: Windows, *, targets: bool):
+        self.windows, self.is_targets = windows, targets
+        w = windows
+        self.shape = ((len(w), w.horizon) if targets
+                      else (len(w), w.lookback, w.values.shape[1]))
+        self.dtype = w.values.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Index | tuple) -> np.ndarray:
+        first, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        w = self.windows
+        out = w.targets(first) if self.is_targets else w.inputs(first)
+        if not rest:
+            return out
+        return out[rest] if out.ndim < self.ndim else out[(slice(None), *rest)]
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        out = self[:]
+        return out if dtype is None else out.astype(dtype, copy=False)
 
 
 class Splits:
@@ -160,15 +231,11 @@ def make_windows(series: pd.Series, cfg: WindowConfig) -> WindowedSeries:
                                                     cfg.holidays)
         z = np.concatenate([z, features], axis=1)
         names += feature_names
-    z = z.astype(np.float32)  # (T, F)
-    target = z[:, 0]
+    z = np.ascontiguousarray(z, dtype=np.float32)  # (T, F)
 
     def cut(a: int, b: int, stride: int) -> Windows:
         start = _segment_starts(a, b, cfg, stride)
-        inputs = start[:, None] + np.arange(-cfg.lookback, 0)  # (N, lookback)
-        targets = start[:, None] + np.arange(cfg.horizon)  # (N, horizon)
-        return Windows(x=np.ascontiguousarray(z[inputs]), y=np.ascontiguousarray(target[targets]),
-                       start=start)
+        return Windows(z, anchor=start, start=start, lookback=cfg.lookback, horizon=cfg.horizon)
 
     return WindowedSeries(
         config=cfg, series=series, scaler=scaler, bounds=(v_start, t_start),

@@ -1,205 +1,47 @@
-"""Memory guard: estimate a run's peak memory before it is queued, refuse what would not fit.
-
-A job's process holds, at its peak (bytes; float32 = 4 bytes; B = batch, T = lookback,
-F = input features (the value + calendar sin/cos + holiday flag), H = hidden, K = a layer's
-input width (F for the first layer, H above), N = windows)::
-
-    windows      (N_train + N_val + N_test) x T x F x 4     inputs of the three splits
-                 + max split N x T x 8                      make_windows' int64 gather index
-                 + N_train x T x F x 4                      scoring copy (strategies that score)
-                 + (N_train + N_val + N_test) x T x F x 4   several series: each one's windows
-                                                            while make_panel concatenates them
-    activations  max of the three passes below (they do not overlap)
-      training   autograd nn.LSTM/GRU:  B x T x layers x (16 H + 64) x 4   (measured, see below)
-                 exact-norm step:       B x T x sum over layers (K + H + 1 + 4H + 2H + H) x 4
-                                        (the tapes of importance.scoring.recurrent: `a`
-                                        (T+1, B, K+H+1), `dz` (T, B, 4H), `carry` (T, B, 2H),
-                                        plus the gradient passed down (T, B, H)), + the Gram
-                                        matrices 5 x B x T x T x 4 when norms.use_gram picks
-                                        them (short lookbacks only), + 2 x 8 MB workspace
-      scoring    the exact-norm tapes at score_windows' batch (512)
-      evaluation forward without grad at EVAL_BATCH (1024): B x T x layers x (H + 1) x 4
-    model        parameters x 4 x 5 (weights, gradients, two Adam moments, best-epoch copy)
-    results      epochs x N_train x 9 (scores, weights float32, selection bool)
-    process      PROCESS_OVERHEAD (Python + torch + pandas + CodeCarbon, measured ~420 MB)
-
-The autograd constant was measured here (`resource.getrusage` peak of one forward+backward in
-a fresh process): 16.5 floats per hidden unit and step at H = 8..128 for an LSTM, 14 for a
-GRU, fewer for the layers above the first, so 16 H + 64 per layer is an upper estimate within
-~1.4x. The exact-norm formula is the tapes' real shapes; it matched the measured peak within
-3% at H = 32..128 and 1..3 layers. `tests/faults/test_memory_guard.py` compares the whole
-estimate with the peak RSS of a job's process.
+"""Memory guard: estimate a run's peak memory before it is queued (`importance.runs.footprint`:
+the formula), refuse what would not fit.
 
 A run is refused when its estimate exceeds SAFE_FRACTION (50%) of the memory available now
 (MemAvailable, or the cgroup's limit minus its usage when that is lower): the dashboard, the
 browser and other processes keep the rest, and a wrong estimate by 2x still fits.
 
-Several series trained as one model (`importance.data.panel`) count the windows of all of
-them: `points` is then the sequence of their lengths.
+A panel's scale guard (`check_scale`) adds the time: from its declared shape alone (series,
+points per series, step, features and the run's settings) the peak memory above and the
+seconds per epoch at the cost per window-step measured here (`importance.estimate`), refused
+with what would fit (how many series, or which coarser step) or confirmed in words.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pandas as pd
 
-from importance.config import LINEAR_KINDS, RunConfig, WindowConfig
-from importance.data.steps import split_lengths
+from importance.config import RunConfig
+from importance.data.steps import duration
+from importance.runs.footprint import (
+    FLOAT,
+    MATERIALISE_BYTES,
+    PROCESS_OVERHEAD,
+    MemoryEstimate,
+    Points,
+    estimate,
+    gb,
+    n_features,
+    n_windows,
+    split_windows,
+)
 
 SAFE_FRACTION = 0.5
-PROCESS_OVERHEAD = 512 * 2**20
-FLOAT = 4
-AUTOGRAD_FLOATS_PER_UNIT = 16  # per hidden unit, step and layer (nn.LSTM/GRU on CPU)
-AUTOGRAD_FLOATS_PER_STEP = 64
-SCORING_BATCH = 512  # importance.scoring.score_windows' default batch
-EVAL_BATCH = 1024  # importance.training.EVAL_BATCH
-MATERIALISE_BYTES = 2 * 8 * 2**20  # importance.scoring.norms' chunked workspace
-SCORE_FREE = ("full", "random", "rs2", "infobatch")  # never score windows separately
 MAX_BATCH = 8192  # the form's hard limits
 MAX_LOOKBACK = 4032
 
-
 class MemoryGuardError(ValueError):
     """A run whose estimated peak memory exceeds the safe limit (the message says both)."""
-
-
-@dataclass(frozen=True)
-class MemoryEstimate:
-    """Estimated peak bytes of one run's process, by part."""
-
-    windows: int
-    activations: int
-    model: int
-    results: int
-    overhead: int
-    activation_pass: str  # which pass peaks: "training (autograd)", "training (exact norms)", ...
-
-    @property
-    def total(self) -> int:
-        return self.windows + self.activations + self.model + self.results + self.overhead
-
-    def words(self) -> str:
-        return (f"windows {gb(self.windows)}, {self.activation_pass} {gb(self.activations)}, "
-                f"model {gb(self.model)}, results {gb(self.results)}, "
-                f"process {gb(self.overhead)}")
-
-
-def gb(n: float) -> str:
-    """Bytes in GB (or MB below 0.1 GB), e.g. '31.2 GB', '45 MB'."""
-    return f"{n / 1e9:,.1f} GB" if n >= 1e8 else f"{n / 1e6:,.0f} MB"
-
-
-def n_windows(points: int, cfg: WindowConfig) -> tuple[int, int, int]:
-    """Windows in the train, validation and test splits of a series of `points` points
-    (train at `cfg.stride`, validation and test at stride 1, as `make_windows` cuts them)."""
-    out = []
-    for length, stride in zip(split_lengths(points, cfg), (cfg.stride, 1, 1), strict=True):
-        room = length - cfg.lookback - cfg.horizon + 1
-        out.append(max(0, math.ceil(room / max(stride, 1))))
-    return out[0], out[1], out[2]
-
-
-def n_features(index: pd.DatetimeIndex, cfg: WindowConfig) -> int:
-    """Input features per step: the value plus the calendar (and holiday) columns
-    `make_windows` adds. ValueError for a holiday country without a table."""
-    if not cfg.calendar:
-        return 1
-    from importance.data.windows import calendar_features
-
-    return 1 + len(calendar_features(index[:64], cfg.holidays)[1])
-
-
-def _n_params(cfg: RunConfig, features: int) -> int:
-    m, h = cfg.model, cfg.model.hidden
-    horizon = cfg.window.horizon
-    if m.kind in LINEAR_KINDS:  # one Linear over the lags (twice for DLinear) + calendar
-        lags = cfg.window.lookback * (2 if m.kind == "dlinear" else 1)
-        return (lags + features) * horizon
-    if m.kind == "mlp":
-        width, total = cfg.window.lookback * features, 0
-        for _ in range(m.layers):
-            total += width * h + h
-            width = h
-        return total + width * horizon + horizon
-    gates = 4 if m.kind == "lstm" else 3
-    total = 0
-    for layer in range(m.layers):
-        k = features if layer == 0 else h
-        total += gates * h * (k + h + 2)
-    return total + h * horizon + horizon
-
-
-def _tapes(batch: int, cfg: RunConfig, features: int) -> int:
-    """Bytes of the exact-norm pass over `batch` windows (importance.scoring.exact)."""
-    t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
-    if m.kind in LINEAR_KINDS:  # the encoded window, twice (prepare + encode)
-        return batch * t * (features + 4) * FLOAT * 2 + MATERIALISE_BYTES
-    if m.kind == "mlp":  # activations per layer, ghost norms: tiny next to the inputs
-        return batch * (t * features + 3 * h * m.layers) * FLOAT * 3 + MATERIALISE_BYTES
-    floats = features  # the batch's inputs
-    gram = 0
-    for layer in range(m.layers):
-        k = features if layer == 0 else h
-        n, g = k + h + 1, 4 * h
-        floats += n + g + 2 * h + h
-        if t * t * (n + g) < t * n * g:  # importance.scoring.norms.use_gram
-            gram = max(gram, 5 * batch * t * t * FLOAT)
-    return batch * (t + 1) * floats * FLOAT + gram + MATERIALISE_BYTES
-
-
-def _autograd(batch: int, cfg: RunConfig, features: int) -> int:
-    t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
-    if m.kind in LINEAR_KINDS:
-        return batch * t * (features + 4) * FLOAT * 3
-    if m.kind == "mlp":
-        return batch * (t * features + 2 * h * m.layers) * FLOAT * 3
-    per_step = m.layers * (AUTOGRAD_FLOATS_PER_UNIT * h + AUTOGRAD_FLOATS_PER_STEP)
-    return batch * t * (per_step + features) * FLOAT
-
-
-def _evaluation(batch: int, cfg: RunConfig, features: int) -> int:
-    t, h, m = cfg.window.lookback, cfg.model.hidden, cfg.model
-    if m.kind in LINEAR_KINDS:
-        return batch * t * (features + 4) * FLOAT * 2
-    if m.kind == "mlp":
-        return batch * (t * features + h * m.layers) * FLOAT * 2
-    return batch * t * (m.layers * (h + 1) + features) * FLOAT
-
-
-Points = int | Sequence[int]  # a series' length, or the lengths of a panel's series
-
-
-def estimate(cfg: RunConfig, points: Points, features: int) -> MemoryEstimate:
-    """Estimated peak memory of running `cfg` on a series of `points` points (or on several
-    series of these lengths, as one model) with `features` input features per step (see the
-    module docstring for the formula)."""
-    w = cfg.window
-    counts = [n_windows(p, w) for p in ((points,) if isinstance(points, int) else points)]
-    n_train, n_val, n_test = (sum(c[i] for c in counts) for i in range(3))
-    per_window = w.lookback * features * FLOAT
-    scores = cfg.train.strategy not in SCORE_FREE
-    concatenated = 0 if isinstance(points, int) else n_train + n_val + n_test
-    windows = ((n_train + n_val + n_test + concatenated) * per_window
-               + max(max(c) for c in counts) * w.lookback * 8
-               + (n_train * per_window if scores else 0))
-    batch = max(1, min(cfg.train.batch_size, n_train or cfg.train.batch_size))
-    exact = cfg.train.strategy_params.get("scoring") == "exact"
-    passes = {"training (exact norms)" if exact else "training (autograd)":
-              _tapes(batch, cfg, features) if exact else _autograd(batch, cfg, features),
-              "evaluation": _evaluation(min(EVAL_BATCH, max(n_val, n_test, 1)), cfg, features)}
-    if scores:
-        passes["scoring (exact norms)"] = _tapes(min(SCORING_BATCH, max(n_train, 1)), cfg,
-                                                 features)
-    name = max(passes, key=passes.__getitem__)
-    return MemoryEstimate(
-        windows=windows, activations=passes[name], model=_n_params(cfg, features) * FLOAT * 5,
-        results=cfg.train.epochs * n_train * 9, overhead=PROCESS_OVERHEAD,
-        activation_pass=f"{name} at batch {batch:,} x lookback {w.lookback:,} x hidden "
-                        f"{cfg.model.hidden} x {cfg.model.layers} layer(s)")
 
 
 def available_bytes() -> int:
@@ -333,18 +175,199 @@ def max_lookback(cfg: RunConfig, points: Points, features: int, *, limit: int | 
                                        points, features).total <= limit, cap)
 
 
+MAX_EPOCH_ENV = "IMPORTANCE_MAX_EPOCH_S"  # seconds a panel's epoch may take here (unset: any)
+COARSER_STEPS = tuple(pd.Timedelta(s) for s in ("15min", "30min", "1h", "2h", "3h", "6h", "12h",
+                                                  "1D", "7D"))
+
+
+class ScaleGuardError(MemoryGuardError):
+    """A panel whose peak memory or epoch time exceeds the limits (the message says all)."""
+
+
+@dataclass(frozen=True)
+class PanelShape:
+    """A panel as declared, before it is loaded or generated: each series' points, their step
+    and the input features per step."""
+
+    lengths: tuple[int, ...]
+    step: pd.Timedelta
+    features: int
+
+    @classmethod
+    def declared(cls, series: int, points: int, step: pd.Timedelta | str,
+                 features: int) -> PanelShape:
+        return cls((int(points),) * int(series), pd.Timedelta(step), int(features))
+
+    @property
+    def points(self) -> int:
+        """Points per series (their mean when they differ)."""
+        return round(sum(self.lengths) / max(len(self.lengths), 1))
+
+    def words(self) -> str:
+        mean = "" if len(set(self.lengths)) <= 1 else " on average"
+        return (f"{len(self.lengths):,} series x {self.points:,} points{mean} at a "
+                f"{duration(self.step)} step")
+
+
+@dataclass(frozen=True)
+class ScaleEstimate(MemoryEstimate):
+    """A panel's estimated peak memory (its largest run's) and seconds per epoch here."""
+
+    setting: str  # the shape and the run's settings, in words
+    epoch_s: float  # a full-data epoch, at the cost per window-step measured here
+    epochs: int
+    limit: int  # bytes: memory_limit(available)
+    available: int
+    max_epoch_s: float | None
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.limit and (self.max_epoch_s is None
+                                             or self.epoch_s <= self.max_epoch_s)
+
+    def numbers(self) -> str:
+        from importance.sweep.view import duration_words
+
+        return (f"about {gb(self.total)} of memory at its peak ({self.words()}) and about "
+                f"{duration_words(self.epoch_s)} per epoch here "
+                f"({duration_words(self.epoch_s * self.epochs)} for {self.epochs} epochs)")
+
+    def confirmation(self) -> str:
+        """The scale guard's yes, with its numbers."""
+        from importance.sweep.view import duration_words
+
+        per_epoch = ("" if self.max_epoch_s is None else
+                     f" and the {duration_words(self.max_epoch_s)} an epoch may take")
+        return (f"This panel ({self.setting}) fits: {self.numbers()}, within the limit of "
+                f"{gb(self.limit)} ({SAFE_FRACTION:.0%} of the {gb(self.available)} available "
+                f"now){per_epoch}. {EPOCH_BASIS}")
+
+
+EPOCH_BASIS = ("Epoch times are a first guess from the cost per window-step measured here "
+               "(importance.estimate); a keep ratio below 1 trains fewer windows per epoch.")
+
+
+def max_epoch_seconds() -> float | None:
+    """The seconds a panel's epoch may take here: $IMPORTANCE_MAX_EPOCH_S (unset: no limit)."""
+    raw = os.environ.get(MAX_EPOCH_ENV, "").strip()
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        raise ValueError(f"{MAX_EPOCH_ENV} must be a number of seconds, got {raw!r}") from None
+
+
+def scale_estimate(configs: Sequence[RunConfig], shape: PanelShape, *,
+                   available: int, max_epoch_s: float | None) -> ScaleEstimate:
+    """The largest run's peak memory among `configs` on `shape` (`estimate`) and its full-data
+    epoch here (`importance.estimate.epoch_costs`' first guess for the model kind)."""
+    from importance.estimate import epoch_costs
+
+    points, f = list(shape.lengths), shape.features
+    cfg = max(configs, key=lambda c: estimate(c, points, f).total)
+    mem = estimate(cfg, points, f)
+    n_train = split_windows(points, cfg.window)[0]
+    epoch_s = max(max(epoch_costs((), c, n_train).per_epoch.values()) for c in configs)
+    w, m, t = cfg.window, cfg.model, cfg.train
+    setting = (f"{shape.words()}, lookback {w.lookback:,}, horizon {w.horizon}, {f} features; "
+               f"{m.kind} hidden {m.hidden} x {m.layers} layer(s), batch {t.batch_size:,}, "
+               f"{t.epochs} epochs: {n_train:,} training windows")
+    return ScaleEstimate(**{k.name: getattr(mem, k.name) for k in fields(MemoryEstimate)},
+                         setting=setting, epoch_s=epoch_s, epochs=max(c.train.epochs
+                                                                      for c in configs),
+                         limit=memory_limit(available), available=available,
+                         max_epoch_s=max_epoch_s)
+
+
+def _coarser(configs: Sequence[RunConfig], shape: PanelShape, step: pd.Timedelta
+             ) -> tuple[list[RunConfig], PanelShape] | None:
+    """`configs` and `shape` at a coarser `step`: each series' points and the lookback divided
+    (the lookback spans the same time); None when `step` is not a multiple of the shape's."""
+    k = step / shape.step
+    if k <= 1 or not float(k).is_integer():
+        return None
+    k = int(k)
+    coarse = PanelShape(tuple(p // k for p in shape.lengths), step, shape.features)
+    return [replace(c, window=replace(c.window, lookback=max(1, math.ceil(c.window.lookback / k))))
+            for c in configs], coarse
+
+
+def _what_fits(configs: Sequence[RunConfig], shape: PanelShape, available: int,
+               max_epoch_s: float | None) -> str:
+    """How many series of this shape, or which coarser step, would fit the limits."""
+    def fits(cfgs: Sequence[RunConfig], s: PanelShape) -> bool:
+        return all(min(n_windows(min(s.lengths), c.window)) > 0 for c in cfgs) and scale_estimate(
+            cfgs, s, available=available, max_epoch_s=max_epoch_s).fits
+
+    options = []
+    n = _largest(lambda k: fits(configs, replace(shape, lengths=(shape.points,) * k)),
+                 len(shape.lengths) - 1)
+    if n:
+        options.append(f"{n:,} series of these")
+    for step in COARSER_STEPS:
+        coarse = _coarser(configs, shape, step)
+        if coarse is not None and fits(*coarse):
+            lookback = coarse[0][0].window.lookback
+            options.append(f"a {duration(step)} step ({coarse[1].points:,} points per series, "
+                           f"lookback {lookback:,} = the same {duration(lookback * step)})")
+            break
+    if not options:
+        return ("Nothing smaller of this shape fits: lower the batch size, lookback or hidden "
+                "units, or split the series into groups (one model per group).")
+    return f"At most {' or '.join(options)} would fit."
+
+
+def check_scale(configs: Sequence[RunConfig], shape: PanelShape, *, available: int | None = None,
+                max_epoch_s: float | None = None, lanes: int = 1) -> ScaleEstimate:
+    """The scale guard of a panel from its declared `shape` alone (nothing loaded): the
+    largest run's peak memory and its epoch's seconds here (`scale_estimate`). Raise
+    ScaleGuardError naming them, the limits and what would fit (how many series of these, or
+    which coarser step) when the memory exceeds `memory_limit(available)` or an epoch
+    `max_epoch_s` (default: `max_epoch_seconds()`); else return the estimate (its
+    `confirmation()` in words), the job lanes checked together (`check_memory`)."""
+    if not configs:
+        raise ValueError("no run configs to check")
+    available = available_bytes() if available is None else available
+    max_epoch_s = max_epoch_seconds() if max_epoch_s is None else max_epoch_s
+    est = scale_estimate(configs, shape, available=available, max_epoch_s=max_epoch_s)
+    if est.fits:
+        check_memory(configs, list(shape.lengths), shape.features, available=available,
+                     lanes=lanes)
+        return est
+    from importance.sweep.view import duration_words
+
+    over = []
+    if est.total > est.limit:
+        over.append(f"more memory than the limit of {gb(est.limit)} ({SAFE_FRACTION:.0%} of "
+                    f"the {gb(available)} available now)")
+    if max_epoch_s is not None and est.epoch_s > max_epoch_s:
+        over.append(f"a longer epoch than the {duration_words(max_epoch_s)} allowed "
+                    f"({MAX_EPOCH_ENV})")
+    raise ScaleGuardError(
+        f"This panel ({est.setting}) would need {est.numbers()}: {' and '.join(over)}. "
+        f"{_what_fits(configs, shape, available, max_epoch_s)} {EPOCH_BASIS}")
+
+
 def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.Series], *,
-                 available: int | None = None, lanes: int = 1) -> MemoryEstimate:
-    """`check_memory` for runs on a loaded series, or on several series as one model (their
-    lengths and calendar features), trained `lanes` at a time."""
+                 available: int | None = None, lanes: int = 1,
+                 max_epoch_s: float | None = None) -> MemoryEstimate:
+    """`check_memory` for runs on a loaded series (their length and calendar features),
+    trained `lanes` at a time; several series as one model: the panel's scale guard
+    (`check_scale`: memory and time per epoch), which returns a `ScaleEstimate`."""
     several = not isinstance(values, pd.Series)
     first = values[0] if several else values
     features = n_features(pd.DatetimeIndex(first.index), configs[0].window)
-    points = [len(v) for v in values] if several else len(values)
-    return check_memory(configs, points, features, available=available, lanes=lanes)
+    if not several:
+        return check_memory(configs, len(values), features, available=available, lanes=lanes)
+    from importance.data.windows import series_step
+
+    shape = PanelShape(tuple(len(v) for v in values), series_step(pd.DatetimeIndex(first.index)),
+                       features)
+    return check_scale(configs, shape, available=available, max_epoch_s=max_epoch_s,
+                       lanes=lanes)
 
 
-__all__ = ["MemoryEstimate", "MemoryGuardError", "available_bytes", "check_at_once",
-           "check_device",
-           "check_memory", "check_series", "estimate", "max_batch", "max_lookback",
-           "memory_limit", "n_windows"]
+__all__ = ["FLOAT", "MATERIALISE_BYTES", "PROCESS_OVERHEAD", "MemoryEstimate", "MemoryGuardError",
+           "PanelShape", "ScaleEstimate", "ScaleGuardError", "available_bytes", "check_at_once",
+           "check_device", "check_memory", "check_scale", "check_series", "estimate", "gb",
+           "max_batch", "max_epoch_seconds", "max_lookback", "memory_limit", "n_features",
+           "n_windows", "scale_estimate", "split_windows"]

@@ -79,7 +79,7 @@ def test_stored_variants_reload_weights_only_to_the_measured_mae(lstm_results, t
     run_id, res = lstm_results
     run = tiny_store.load(run_id)
     ws = prepare(run.config.data, run.config.window)
-    x = torch.from_numpy(ws.test.x)
+    x = torch.from_numpy(ws.test.x[:])
     for v in res["variants"]:
         if v["status"] != "measured":
             continue

@@ -15,7 +15,7 @@ import torch
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.experiment import load_data, run_experiment
-from importance.runs import memory
+from importance.runs import footprint, memory
 from importance.runs.executor import LocalProcessExecutor
 from importance.runs.jobs import DONE, JobManager
 from importance.runs.store import RunStore
@@ -123,7 +123,7 @@ def test_the_exact_norm_estimate_covers_the_real_tapes(kind, layers):
     with torch.no_grad():
         tapes = recurrent_forward(model.rnn, torch.randn(batch, lookback, FEATURES))
     real = sum(t.a.nbytes + t.dz.nbytes + t.carry.nbytes for t in tapes)
-    estimated = memory._tapes(batch, cfg, FEATURES) - memory.MATERIALISE_BYTES
+    estimated = footprint._tapes(batch, cfg, FEATURES) - memory.MATERIALISE_BYTES
     assert real <= estimated <= 1.3 * real
 
 
