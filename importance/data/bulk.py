@@ -42,6 +42,7 @@ def load_series(parts: Sequence[Part], series: Sequence[str | None], column: str
     times = pd.DatetimeIndex(part.times)
     stamps = times.asi8
     columns: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    grids: dict[tuple[int, int, int], pd.DatetimeIndex] = {}  # most cells share one grid
     out = []
     for s in series:
         found = None
@@ -49,7 +50,8 @@ def load_series(parts: Sequence[Part], series: Sequence[str | None], column: str
             value_col = series_column_of(part, s, column)
             if value_col not in columns:
                 columns[value_col] = _column(part, value_col)
-            found = _plain(part, stamps, times.unit, str(s), value_col, *columns[value_col])
+            found = _plain(part, stamps, times.unit, str(s), value_col, *columns[value_col],
+                           grids)
         out.append(found or series_of(parts, series=s, column=column, tz=tz))
     return out
 
@@ -61,9 +63,11 @@ def _column(part: Part, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _plain(part: Part, times: np.ndarray, unit: str, series: str, value_col: str,
-           column: np.ndarray, bad: np.ndarray) -> LoadedSeries | None:
-    """The series in arrays (`times`: the part's timestamps as integers in `unit`), or None
-    when it is not plain (module docstring)."""
+           column: np.ndarray, bad: np.ndarray,
+           grids: dict[tuple[int, int, int], pd.DatetimeIndex]) -> LoadedSeries | None:
+    """The series in arrays (`times`: the part's timestamps as integers in `unit`; `grids`:
+    the regular grids made so far, by start, step and length), or None when it is not plain
+    (module docstring)."""
     if part.series_col is None:
         rows = np.arange(len(column))
     else:
@@ -97,16 +101,23 @@ def _plain(part: Part, times: np.ndarray, unit: str, series: str, value_col: str
         regular[missing] = np.interp(np.flatnonzero(missing), known, regular[known])
     freq = pd.Timedelta(step, unit=unit)
     whole_days = freq >= quality.ONE_DAY and freq % quality.ONE_DAY == pd.Timedelta(0)
-    grid = pd.date_range(pd.Timestamp(int(sorted_stamps[0]), unit=unit), periods=points,
-                         freq=f"{freq // quality.ONE_DAY}D" if whole_days else freq, unit=unit,
-                         name="time")  # as quality.regular_grid: a calendar step in days
+    start = int(sorted_stamps[0])
+    grid = grids.get((start, step, points))
+    if grid is None:
+        grid = grids[start, step, points] = pd.date_range(
+            pd.Timestamp(start, unit=unit), periods=points, name="time", unit=unit,
+            freq=f"{freq // quality.ONE_DAY}D" if whole_days else freq)  # as regular_grid
     notes: list[QualityNote] = list(part.notes)
     empty = np.isnan(values)
     if empty.any():
         notes.append(QualityNote(MISSING_VALUES, int(empty.sum()),
                                  "filled by linear interpolation",
                                  part.where(int(rows[np.flatnonzero(empty)[0]]))))
-    absent = grid[~given]
     return loaded_series([part], series, value_col,
-                         pd.Series(regular, index=grid, name=value_col), freq, grid[missing],
-                         notes + fill_notes(absent, freq), None)
+                         pd.Series(regular, index=grid, name=value_col), freq,
+                         _at(grid, missing), notes + fill_notes(_at(grid, ~given), freq), None)
+
+
+def _at(grid: pd.DatetimeIndex, mask: np.ndarray) -> pd.DatetimeIndex:
+    """The grid's timestamps where `mask` holds (faster than boolean indexing)."""
+    return pd.DatetimeIndex(grid.asi8[mask].view(grid.dtype), name=grid.name)
