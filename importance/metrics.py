@@ -80,16 +80,17 @@ def mase(actual: np.ndarray, pred: np.ndarray, scale: float) -> float | None:
 
 def mase_scales(ws: Any) -> dict[str | None, float]:
     """The MASE scale of each series of a windowed series or panel (`importance.data`): the
-    `naive_scale` of its own fit segment (train + validation, `steps.split_lengths`) at its
-    `mase_season`; {None: scale} for one series, {series id: scale} for a panel."""
+    `naive_scale` of its own fit segment (train + validation, `steps.split_lengths`) at the
+    `mase_season` of its step (one for a panel: its series share their step, `make_panel`);
+    {None: scale} for one series, {series id: scale} for a panel."""
     names = getattr(ws, "names", None)
-    parts = [(None, ws.series)] if names is None else zip(names, ws.series, strict=True)
+    parts = [(None, ws.series)] if names is None else list(zip(names, ws.series, strict=True))
+    season = mase_season(pd.DatetimeIndex(parts[0][1].index))
     out: dict[str | None, float] = {}
     for name, series in parts:
         train, val, _ = split_lengths(len(series), ws.config)
         history = series.to_numpy(dtype=np.float64)[:train + val]
-        out[None if name is None else str(name)] = naive_scale(
-            history, mase_season(pd.DatetimeIndex(series.index)))
+        out[None if name is None else str(name)] = naive_scale(history, season)
     return out
 
 
