@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,11 +34,10 @@ from importance.runs.store import default_runs_dir
 from importance.stopping import check_stopping
 from importance.strategies import accepted_params
 
+_GAPS = re.compile(r" in [\d,]+ gaps?$")  # "missing timestamps in 3 gaps": one kind of note
+MEMBERS_SHOWN = 3  # series of a panel shown in full by print_members; the rest summed up
 SERIES_ID = ("square id, or the station/cell id of a long or transposed file (a cell column of a "
              "wide one)")
-SERIES_CHOICES = ("all (every cell of the file), top:N (the N with the largest total of "
-                  "--column) or an id pattern such as 'eNB_31*' (a glob over whole ids); these "
-                  "leave out cells with nothing to forecast (constant, all zeros) and say which")
 
 
 def add_runs_dir(p: argparse.ArgumentParser) -> None:
@@ -203,3 +204,26 @@ def print_data(loaded: LoadedSeries) -> None:
         print(f"  {what}: {found}")
     for note in loaded.notes:
         print(f"  note: {note.text()}")
+
+
+def print_members(loaded: Sequence[LoadedSeries], shown: int = MEMBERS_SHOWN) -> None:
+    """The series of a run (`print_data`): each when they are few, else the first `shown` and
+    one summary of the rest (points, steps, filled values and the notes per kind), so a
+    panel of a thousand cells prints a few lines, not ten thousand."""
+    for one in loaded[:shown]:
+        print_data(one)
+    rest = loaded[shown:]
+    if not rest:
+        return
+    points = sorted({len(one.values) for one in rest})
+    steps = ", ".join(sorted({duration(one.freq) for one in rest}))
+    span = f"{points[0]:,}" if len(points) == 1 else f"{points[0]:,} to {points[-1]:,}"
+    filled = [len(one.filled) for one in rest]
+    print(f"and {len(rest):,} more series: {span} points each at a {steps} step; "
+          f"{sum(filled):,} filled in {sum(1 for f in filled if f):,} of them")
+    kinds: dict[str, list[int]] = {}
+    for one in rest:
+        for note in one.notes:
+            kinds.setdefault(_GAPS.sub("", note.issue), []).append(note.count)
+    for issue, counts in kinds.items():
+        print(f"  note: {issue}: {sum(counts):,} in {len(counts):,} series")

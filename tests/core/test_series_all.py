@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from importance.cli import main
+from importance.cli_options import MEMBERS_SHOWN, print_members
+from importance.data import load_many
 from importance.runs.store import RunStore
 from tests.fixtures import panels
 
@@ -51,3 +53,19 @@ def test_compare_with_a_pattern_trains_on_its_matches(tmp_path: Path, capsys) ->
     (run_id,) = RunStore(runs).ids()
     assert RunStore(runs).load(run_id).config.data.series == (
         "eNB_31001", "eNB_31002", "eNB_31003", "eNB_31005")
+
+
+def test_a_large_panel_prints_a_few_series_and_a_summary(tmp_path: Path, capsys) -> None:
+    path = panels.write_hourly_long(tmp_path / "long.csv", 40, 48)
+    loaded = load_many(path, panels.live_cells(40))
+    print_members(loaded)
+    printed = capsys.readouterr().out
+    assert printed.count("data: BS ") == MEMBERS_SHOWN
+    rest = loaded[MEMBERS_SHOWN:]
+    filled = [len(one.filled) for one in rest]
+    assert (f"and {len(rest)} more series: 48 points each at a 1 h step; {sum(filled)} filled "
+            f"in {sum(1 for f in filled if f)} of them") in printed
+    gaps = sum(n.count for one in rest for n in one.notes if n.issue.startswith("missing time"))
+    assert f"  note: missing timestamps: {gaps} in " in printed
+    print_members(loaded[:2])
+    assert capsys.readouterr().out.count("data: BS ") == 2  # few: each in full
