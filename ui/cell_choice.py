@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import streamlit as st
+
 from importance.data.cells import Cells, cells_of, choice_text
 from ui.data import Dataset
 from ui.data import cells as resolve
@@ -30,8 +32,11 @@ def pick(where: Any, dataset: Dataset, key: str, *, multi: str) -> Cells | str |
         return None
     top = pattern = None
     if mode == "top":
-        top = int(where.number_input("N (largest total first)", 1, max(1, len(cells)),
-                                     min(10, len(cells)), key=f"{key}.top"))
+        most = max(1, len(cells))
+        if st.session_state.get(f"{key}.top", 0) > most:  # set for a file with more cells
+            st.session_state[f"{key}.top"] = most
+        top = int(where.number_input("N (largest total first)", 1, most, min(10, most),
+                                     key=f"{key}.top"))
     elif mode == "pattern":
         first = cells[0] if cells else "eNB_31001"
         pattern = where.text_input(
