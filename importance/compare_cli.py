@@ -11,6 +11,9 @@ Controls at the budget spent: after a seed's runs, a strategy whose realised bud
 (backprops, scoring included) is not within `verdict.BUDGET_TOLERANCE` of any control run of
 that seed gets one, at its realised share of full data's backprops, and the later seeds train
 that control too (one variant over the seeds, so the engine can pair it).
+
+On several series, each strategy that trained a subset of the windows then gets the ten cells
+whose windows it kept most and least (`importance.aggregates.cells`; `--json`: `kept_cells`).
 """
 
 from __future__ import annotations
