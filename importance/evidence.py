@@ -191,19 +191,27 @@ def interval_table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 # --- runs on several series: what a pooled claim stands on ----------------------------------------
 
-def window_counts(summary: Mapping[str, Any]) -> dict[str, float]:
-    """The test windows a run's accuracy stands on: its series (`cells`, 1 for one series),
-    the fewest and most test windows of one series (`test_windows`, `test_windows_most`) and
-    all of them (`test_windows_all`), on several series of those with a MASE (the ones its
-    pooled MASE is over); NaN when not recorded."""
+def _windows(summary: Mapping[str, Any]) -> dict[str, float]:
+    """Test windows of one series (fewest, most) and in all: on several series, of those with a
+    MASE (the ones its pooled MASE is over); NaN when not recorded."""
     rows = summary.get("per_series") or []
     judged = [number(p.get("n_test")) for p in rows if p.get("test_mase") is not None]
-    parts = judged or [number(p.get("n_test")) for p in rows]
-    if not parts:
-        n = number(summary.get("n_test"))
-        return {"cells": 1, "test_windows": n, "test_windows_most": n, "test_windows_all": n}
-    return {"cells": len(rows), "test_windows": min(parts), "test_windows_most": max(parts),
+    parts = judged or [number(p.get("n_test")) for p in rows] or [number(summary.get("n_test"))]
+    return {"test_windows": min(parts), "test_windows_most": max(parts),
             "test_windows_all": float(sum(parts))}
+
+
+POOL_FIELDS = ("test_mase", "series_mase", "mase_excluded", "cells", "test_windows",
+               "test_windows_most", "test_windows_all")
+
+
+def pool_fields(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run's accuracy stands on, as evidence-row fields (`POOL_FIELDS`): its test MASE
+    (`test_mase`, pooled on several series), each series' (`series_mase`), the series without
+    one (`mase_excluded`), its series (`cells`, 1 for one series) and its test windows."""
+    return {"test_mase": number(summary.get("test_mase")), "series_mase": series_mase(summary),
+            "mase_excluded": number((summary.get("mase_excluded") or {}).get("count", 0)),
+            "cells": len(summary.get("per_series") or []) or 1, **_windows(summary)}
 
 
 def series_mase(summary: Mapping[str, Any]) -> dict[str, float]:
@@ -239,6 +247,34 @@ class Pool:
         return {"series": self.cells, "series_excluded": self.excluded,
                 "test_windows_per_series": [self.windows_low, self.windows_high],
                 "test_windows": self.windows_all}
+
+
+def pool_of(rows: pd.DataFrame) -> Pool | None:
+    """What a claim over evidence `rows` (`pool_fields`) on several series stands on (None:
+    one series)."""
+    cells = rows["cells"].fillna(1)
+    if not cells.gt(1).any():
+        return None
+    excluded = int(rows["mase_excluded"].fillna(0).max())
+    return Pool(int(cells.max()) - excluded, excluded, int(rows["test_windows"].min()),
+                int(rows["test_windows_most"].max()), int(rows["test_windows_all"].min()))
+
+
+def accuracy_metric(rows: pd.DataFrame) -> str:
+    """What the runs of one setup (evidence `rows`) are judged on: their pooled MASE when
+    they trained on several series (stored with one), else their test MAE. On one series the
+    two give the same paired changes (both runs' MAE over the same scale), so one-series
+    verdicts keep the MAE their figures were always stated in."""
+    several = rows["cells"].fillna(1).gt(1).any() and rows["test_mase"].notna().any()
+    return "test_mase" if several else "test_mae"
+
+
+def classical_figure(fit: float | Mapping[str, Any], metric: str) -> float:
+    """A classical model's figure on `metric` (NaN without one): from the summary of its fit
+    (`experiment.run_classical`), or a bare number, its test MAE."""
+    if isinstance(fit, Mapping):
+        return number(fit.get(metric))
+    return number(fit) if metric == "test_mae" else math.nan
 
 
 def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -8,10 +8,8 @@ one comparison when everything but the strategy, its parameters and the seed mat
 (`importance.evidence`): per strategy, its test error, backprops (scoring included), wall time
 and energy against full data, and its test error against its control (rs2 for per-epoch
 selection, a fixed random subset for static selection) at the budget the strategy actually
-spent; the best neural strategy against the best classical model. The test error is the test
-MAE on one series; on several (one model over a panel) it is the pooled MASE, the mean over
-the series of each one's scale-free error (`importance.metrics.mase`), since the pooled MAE in
-original units follows the busiest series; its test windows are counted across the series.
+spent; the best neural strategy against the best classical model. The test error is the MAE
+on one series, the pooled MASE on several (`metrics.mase`: a pooled MAE follows the busiest).
 
 Rules (`../shared/DESIGN.md` 4a): a winner only when a 95% t-interval over at least 3 seeds
 excludes 0 and no caveat applies (too few test windows, runs shorter than the energy meter's
@@ -24,43 +22,35 @@ accuracy and whose wall-time saving interval excludes 0, ranked by their backpro
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from importance import text
+from importance.compare import backprops_all
+from importance.config import RunConfig, comparison_key
 from importance.evidence import (
     KEPT_ACCURACY_PCT,
     MIN_SEEDS,
+    POOL_FIELDS,
     Interval,
     Pool,
+    accuracy_metric,
+    classical_figure,
     control_of,
     improvement,
     interval,
+    pool_fields,
+    pool_of,
     series_better,
     series_mase,
 )
 from importance.metrics import number
-
-# the evidence rows, and the names the surfaces read from here
-from importance.verdict_rows import (
-    FULL,
-    RunLike,
-    accuracy_metric,
-    neural,
-    pool_of,
-    rows_of,
-    short_label,
-)
-from importance.verdict_rows import ROW_COLUMNS as ROW_COLUMNS
-from importance.verdict_rows import cores_shared as cores_shared
-from importance.verdict_rows import device_key as device_key
-from importance.verdict_rows import energy_estimated as energy_estimated
-from importance.verdict_rows import keep_ratio as keep_ratio
 from importance.verdict_text import (
     BEST_RULE,
     classical_sentence,
@@ -70,6 +60,7 @@ from importance.verdict_text import (
     windows_words,
 )
 
+FULL = "full"
 CONTROLS = frozenset({"rs2", "random"})
 MIN_TEST_WINDOWS = 30  # per series (across the series of a panel): fewer cannot judge accuracy
 METER_INTERVAL_S = 1.0  # the energy meter's sampling interval (importance.energy)
@@ -79,9 +70,99 @@ QUESTION = ("Which training windows matter, and how much energy does skipping th
 ACCURACY = ("test_mae", "test_mase")  # one series; several (pooled MASE)
 SPENT = ("backprops", "wall_s", "energy_kwh")
 TIME = ("wall_s", "energy_kwh")
-# the classical models fitted: name -> test MAE, or name -> the summary of their fit
-# (`experiment.run_classical`: on several series its MASE, pooled and per series)
 Classical: TypeAlias = Mapping[str, float | Mapping[str, Any]]
+
+
+class RunLike(Protocol):
+    run_id: str
+    summary: dict[str, Any]
+    config: RunConfig
+
+
+# --- evidence rows ------------------------------------------------------------------------------
+
+def _default_param(strategy: str, name: str) -> Any:
+    from importance.strategies import STRATEGIES
+
+    cls = STRATEGIES.get(strategy)
+    p = inspect.signature(cls).parameters.get(name) if cls is not None else None
+    return None if p is None or p.default is inspect.Parameter.empty else p.default
+
+
+def keep_ratio(strategy: str, params: Mapping[str, Any], default: bool = True) -> float:
+    """The share of windows a strategy trains per epoch: its keep parameter (the name its
+    class gives it, `keep_param`: InfoBatch's target budget), else its default (`default`);
+    NaN for strategies without one."""
+    from importance.strategies import STRATEGIES
+
+    if strategy == FULL:
+        return math.nan
+    name = getattr(STRATEGIES.get(strategy), "keep_param", "keep_ratio")
+    v = params.get(name, _default_param(strategy, name) if default else None)
+    return math.nan if v is None else float(v)
+
+
+def short_label(strategy: str) -> str:
+    """A strategy's label without its explanation: "RS2", "Gradient-norm top-k"."""
+    from importance.strategies import STRATEGIES
+
+    cls = STRATEGIES.get(strategy)
+    return (cls.label if cls is not None else strategy).split(" (")[0].split(":")[0]
+
+
+def energy_estimated(method: str | None) -> bool:
+    """Whether an `energy_method` says the energy was estimated or modelled."""
+    m = (method or "").lower()
+    return any(w in m for w in ("estimat", "constant", "model"))
+
+
+ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
+               "backprops", "wall_s", "energy_kwh", "partial_last", "scores_unused",
+               "estimated", "cores_shared", *POOL_FIELDS]
+
+
+def run_row(run: RunLike) -> dict[str, Any]:
+    """One run as an evidence row (`ROW_COLUMNS`)."""
+    from importance.stopping import scores_unused_note
+
+    s, t = run.summary, run.config.train
+    strategy = str(s.get("strategy", t.strategy))
+    return {"run_id": run.run_id, "strategy": strategy,
+            "variant": strategy + repr(sorted(t.strategy_params.items())),
+            "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
+            "setup": f"{comparison_key(run.config)} on {device_key(s)}",
+            "test_mae": number(s.get("test_mae")),
+            "backprops": float(backprops_all(s)), "wall_s": number(s.get("wall_s")),
+            "energy_kwh": number(s.get("energy_kwh")),
+            "partial_last": bool(s.get("partial_last_period", False)),
+            "scores_unused": scores_unused_note(s, strategy) is not None,
+            "estimated": energy_estimated(s.get("energy_method")),
+            "cores_shared": cores_shared(s), **pool_fields(s)}
+
+
+def device_key(summary: Mapping[str, Any]) -> str:
+    """The device a run trained on, as pairing sees it: "cpu", or "cuda:<GPU name>" (runs
+    stored before the device was recorded trained on the CPU)."""
+    device = summary.get("device") or {}
+    kind = str(device.get("kind", "cpu"))
+    return "cpu" if kind == "cpu" else f"{kind}:{device.get('name', '')}"
+
+
+def cores_shared(summary: Mapping[str, Any]) -> bool:
+    """Whether a run shared cores with other runs: the runs measured at once on its machine
+    times its threads exceeded the cores (runs stored before these fields: False)."""
+    at_once, threads, cores = (number(summary.get(k))
+                               for k in ("concurrent_runs", "threads", "cores"))
+    return bool(np.isfinite(at_once * threads * cores) and at_once * threads > cores + 0.05)
+
+
+def neural(runs: Iterable[RunLike]) -> list[RunLike]:
+    return [r for r in runs if r.summary.get("kind") != "classical"
+            and np.isfinite(number(r.summary.get("test_mae")))]
+
+
+def rows_of(runs: Sequence[RunLike]) -> pd.DataFrame:
+    return pd.DataFrame([run_row(r) for r in neural(runs)], columns=ROW_COLUMNS)
 
 
 # --- claims -------------------------------------------------------------------------------------
@@ -110,13 +191,12 @@ class Claim:
     budgets: tuple[float, float] | None = None  # shares of full's backprops: strategy, against
     unit: str = "seed"  # what one pair is: a seed, or a series-seed pair of a pooled sweep
     pool: Pool | None = None  # on several series: the series and test windows it stands on
-    # against a classical model on several series: (series where the strategy's MASE, mean
-    # over its seeds, is lower, series compared)
+    # vs a classical model on several series: (series with the lower MASE, series compared)
     series_better: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         p = self.p_improvement
-        better = self.series_better
+        wins = self.series_better
         return {"strategy": self.strategy, "against": self.against, "metric": self.metric,
                 "seeds": self.change.n, "unit": self.unit,
                 "mean_change_pct": _json(self.change.mean),
@@ -126,9 +206,7 @@ class Claim:
                 "budgets": None if self.budgets is None else list(self.budgets),
                 "caveats": [{"code": c.code, "text": c.text} for c in self.caveats],
                 "pool": None if self.pool is None else self.pool.to_json(),
-                "series_better": None if better is None else
-                {"series": better[0], "of": better[1], "share": better[0] / better[1]
-                 if better[1] else None}}
+                "series_better": None if wins is None else {"series": wins[0], "of": wins[1]}}
 
 
 def _json(v: float) -> float | None:
@@ -303,21 +381,13 @@ def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: s
 
 # --- against classical models -------------------------------------------------------------------
 
-def _classical_figure(fit: float | Mapping[str, Any], metric: str) -> float:
-    """A classical model's figure on `metric` (NaN without one): a bare number is a test MAE."""
-    if isinstance(fit, Mapping):
-        return number(fit.get(metric))
-    return number(fit) if metric == "test_mae" else math.nan
-
-
 def classical_claim(rows: pd.DataFrame, names: Mapping[str, str], classical: Classical,
                     unit: str = "seed") -> Claim | None:
     """The best neural variant (lowest mean test error over its seeds: MAE, or pooled MASE on
-    several series) against the best of the classical models fitted (`classical`,
-    deterministic: no seed); on several series, with the series where the variant's MASE
-    (mean over its seeds) is lower than that model's (`evidence.series_better`)."""
-    metric = accuracy_metric(rows) if not rows.empty else "test_mae"
-    figures = {k: _classical_figure(v, metric) for k, v in classical.items()}
+    several series, with the series where its MASE, mean over its seeds, is the lower) against
+    the best of the classical models fitted (`classical`, deterministic: no seed)."""
+    metric = accuracy_metric(rows)
+    figures = {k: classical_figure(v, metric) for k, v in classical.items()}
     figures = {k: v for k, v in figures.items() if np.isfinite(v)}
     if rows.empty or not figures:
         return None
@@ -372,8 +442,7 @@ def conclude(focus: Sequence[RunLike], store: Sequence[RunLike] = (),
     """The verdict of the runs `focus` (a comparison, all its seeds), with the seeds of the
     same setup and variants found in `store` (the newest run per seed; `focus` wins), and
     the best neural strategy against the best of `classical` (name -> test MAE, or the
-    summary of its fit: runs on several series are judged on MASE, which needs it) if
-    given."""
+    summary of its fit, which the MASE of runs on several series needs) if given."""
     focus = neural(focus)
     ids = {r.run_id for r in focus}
     rows = rows_of([r for r in neural(store) if r.run_id not in ids] + focus)

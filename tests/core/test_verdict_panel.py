@@ -114,5 +114,5 @@ def test_against_the_best_classical_model_on_mase_with_the_series_it_beats():
     assert v.sentences[-1].startswith("The best neural strategy, **Gradient-norm top-k**, "
                                       "against the best classical model fitted, AutoETS")
     j = next(x for x in v.to_json()["claims"] if x["against"] == "AutoETS")
-    assert j["series_better"] == {"series": 9, "of": 10, "share": 0.9}
+    assert j["series_better"] == {"series": 9, "of": 10}
     assert vd.conclude(comparison(), classical={"Holt-Winters": 1.0}).classical is None
