@@ -14,9 +14,6 @@ import streamlit as st
 from importance.data import uploads
 from ui import entry, sidebar
 
-st.set_page_config(page_title="Which training data matters?", layout="wide",
-                   initial_sidebar_state="expanded")
-
 WARM_UP = ("importance.runs.jobs", "importance.explore", "importance.classical")
 
 
@@ -47,11 +44,24 @@ def _remove_stale_uploads() -> list[str]:
     return [str(p) for p in uploads.remove_stale_uploads()]
 
 
-page = entry.navigation()
-sidebar.dataset_picker()
-try:
-    with entry.drawing_page():
-        page.run()
-finally:  # also when a page stops early
-    _warm_up()
-    _remove_stale_uploads()
+def main() -> None:
+    """One script run: the page config, the navigation, the dataset sidebar, the page."""
+    entry.keep_spawned_processes_out()  # the job lanes' workers: see below
+    st.set_page_config(page_title="Which training data matters?", layout="wide",
+                       initial_sidebar_state="expanded")
+    page = entry.navigation()
+    sidebar.dataset_picker()
+    try:
+        with entry.drawing_page():
+            page.run()
+    finally:  # also when a page stops early
+        _warm_up()
+        _remove_stale_uploads()
+
+
+# Streamlit runs this file as `__main__`. A process spawned by the job lanes (a Dask worker)
+# imports the parent's main script as `__mp_main__` unless its spec says there is none
+# (`entry.keep_spawned_processes_out`, set on every run, but Streamlit makes a new module at
+# each rerun): such a process draws nothing.
+if __name__ == "__main__":
+    main()

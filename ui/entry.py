@@ -11,7 +11,9 @@ mode for the whole server and draws the page as it draws any other.
 
 from __future__ import annotations
 
+import importlib.machinery
 import runpy
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +45,18 @@ def navigation() -> st.Page:
     _local.page = next((path for (path, _), p in zip(PAGES, pages, strict=True) if p is page),
                        "")
     return page
+
+
+def keep_spawned_processes_out() -> None:
+    """Streamlit runs app.py as the process's `__main__` module, with app.py as its `__file__`
+    and no spec; a process started by multiprocessing's spawn method (a Dask worker of the
+    job lanes) then runs app.py again before its task, in bare mode: the whole dashboard, and
+    ~200 "missing ScriptRunContext" warnings in the server log per worker. A `__main__` spec
+    tells spawn there is no script to run again (`multiprocessing.spawn._fixup_main_from_name`
+    skips `__main__`)."""
+    main = sys.modules.get("__main__")
+    if main is not None and getattr(main, "__spec__", None) is None:
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
 
 def current_page() -> str:
