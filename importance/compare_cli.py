@@ -310,20 +310,25 @@ def run_names(runs: Sequence[StoredRun]) -> dict[str, str]:
             for n, r in zip(names, runs, strict=True)}
 
 
+PER_SERIES = (("test_mae", "test MAE", "pooled"),
+              ("test_mase", "test MASE", "mean over series"))  # the verdict's, on several
+
+
 def print_per_series(runs: Sequence[StoredRun]) -> None:
-    """Test MAE of each series (rows) per strategy (columns), one table per seed, for runs on
-    several series."""
+    """Test MAE and MASE of each series (rows) per strategy (columns), one table each per
+    seed, for runs on several series; then the pooled MAE and the MASE's mean over series."""
     for seed in dict.fromkeys(r.config.train.seed for r in runs):
         mine = [r for r in runs if r.config.train.seed == seed and r.summary.get("per_series")]
         if not mine:
             continue
-        table = [["series", *run_names(mine).values()]]
-        for k, part in enumerate(mine[0].summary["per_series"]):
-            table.append([part["series"], *(fmt(r.summary["per_series"][k]["test_mae"])
-                                            for r in mine)])
-        table.append(["pooled", *(fmt(r.summary["test_mae"]) for r in mine)])
-        print(f"test MAE per series, seed {seed} (one model per strategy on all of them):")
-        print_cells(table)
+        for key, what, pooled in PER_SERIES:
+            table = [["series", *run_names(mine).values()]]
+            for k, part in enumerate(mine[0].summary["per_series"]):
+                table.append([part["series"], *(fmt(r.summary["per_series"][k].get(key))
+                                                for r in mine)])
+            table.append([pooled, *(fmt(r.summary.get(key)) for r in mine)])
+            print(f"{what} per series, seed {seed} (one model per strategy on all of them):")
+            print_cells(table)
 
 
 def kept_cells(runs: Sequence[StoredRun]) -> list[dict[str, Any]]:
@@ -396,7 +401,8 @@ def run(a: argparse.Namespace) -> int:
                                       else t.strategy):
             print(note)
     print_per_series(runs)
-    found = verdict.conclude(runs, classical={c.get("label") or c["strategy"]: c["test_mae"]
+    # each fit's summary: runs on several series are judged on its MASE (pooled, per series)
+    found = verdict.conclude(runs, classical={c.get("label") or c["strategy"]: c
                                               for c in classical} or None)
     print(f"\n{plain(found.headline)}")
     for sentence in found.sentences:
@@ -417,6 +423,7 @@ def run(a: argparse.Namespace) -> int:
         keys = [*JSON_FIELDS, "seed", "keep_ratio",
                 *(["mae_vs_classical_pct"] if classical else [])]
         records = [{k: _json_value(r[k]) for k in keys}
+                   | {k: s[k] for k in ("test_mase", "mase_series", "mase_excluded") if k in s}
                    | ({"per_series": s["per_series"]} if "per_series" in s else {})
                    | ({"compress": compressed[s["run_id"]]} if s.get("run_id") in compressed
                       else {})

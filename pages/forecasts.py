@@ -122,6 +122,12 @@ st.dataframe(table, hide_index=True, column_config={
     "MAE": st.column_config.NumberColumn(format="%.2f"),
     "RMSE": st.column_config.NumberColumn(format="%.2f"),
     "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
+    "MASE": st.column_config.NumberColumn(
+        format="%.3f", help="Test MAE over the in-sample MAE of the seasonal naive forecast "
+                            "(a day's season below daily steps, a week's at daily steps) on "
+                            "the series' own training + validation data: below 1 beats "
+                            "repeating the last season; a run on several series not drawn: "
+                            "the mean over its series."),
     "MAE vs full %": st.column_config.NumberColumn(
         format="%+.1f", help="A neural run against full data of the same seed; a classical "
                              "model against the mean of full data over its seeds."),
@@ -147,8 +153,17 @@ if not per_series.empty:
     st.dataframe(per_series, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.2f") for c in per_series.columns[1:]})
     st.caption("Runs that trained one model on several series: each series' test MAE in its "
-               "own units, and the MAE pooled over the test windows of all of them (the "
-               "figure the Energy page and the comparison use).")
+               "own units, and the MAE pooled over the test windows of all of them (driven by "
+               "the busiest series).")
+    per_mase = per_series_table(chosen, names, "test_mase")
+    st.subheader("Test MASE per series")
+    st.dataframe(per_mase, hide_index=True, column_config={
+        c: st.column_config.NumberColumn(format="%.3f") for c in per_mase.columns[1:]})
+    st.caption("Each series' test MAE over the in-sample MAE of its seasonal naive forecast on "
+               "its own training + validation data, so every series counts alike; the last "
+               "row is the mean over the series that have one (the figure the verdict judges "
+               "runs on several series on). A series constant before the test period has "
+               "none.")
 
 st.subheader("Error on spike windows")
 thresholds, spike_error = spikes.thresholds(ref.config.data, ref.config.window)

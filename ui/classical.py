@@ -23,7 +23,7 @@ class ClassicalResult:
     name: str
     label: str
     predictions: np.ndarray  # (N_test, horizon), original units
-    metrics: dict[str, float]  # mae, rmse, smape on the test windows
+    metrics: dict[str, float | None]  # mae, rmse, smape, mase on the test windows
     fit_s: float
     predict_s: float
 
@@ -89,10 +89,11 @@ def _forecast(name: str, data: DataConfig, window: WindowConfig) -> ClassicalRes
     """Fit `name` on train + validation and forecast every test window (cached)."""
     from importance.classical import forecast_classical
     from importance.experiment import prepare
-    from importance.metrics import forecast_metrics
+    from importance.metrics import forecast_metrics, mase, mase_scales
 
     ws = prepare(data, window)
     fc = forecast_classical(name, ws)
-    return ClassicalResult(name, fc.label, fc.predictions,
-                           forecast_metrics(ws.actual("test"), fc.predictions),
-                           fc.fit_s, fc.predict_s)
+    actual = ws.actual("test")
+    metrics = forecast_metrics(actual, fc.predictions)
+    metrics["mase"] = mase(actual, fc.predictions, mase_scales(ws)[None])  # None: constant
+    return ClassicalResult(name, fc.label, fc.predictions, metrics, fc.fit_s, fc.predict_s)

@@ -15,7 +15,7 @@ from importance import verdict as vd
 from importance.aggregates.forecasts import series_metrics
 from importance.evidence import KEPT_ACCURACY_PCT
 from importance.runs.identity import RunInfo
-from importance.verdict_text import BEST_RULE
+from importance.verdict_text import BEST_RULE, METRIC_WORDS
 from ui import charts, runs
 
 TONES = {"success": st.success, "info": st.info, "warning": st.warning}
@@ -26,12 +26,18 @@ def block(tone: str, headline: str, sentences: Sequence[str]) -> None:
     TONES.get(tone, st.info)("\n".join([headline, *(f"- {s}" for s in sentences)]))
 
 
+POOLED = ("per_series", "test_mase", "mase_series", "mase_excluded")
+
+
 def _of_series(run: RunInfo, series: str | None) -> RunInfo:
-    """`run` with the test metrics of one of its series (a run on several), else as it is."""
+    """`run` as a run on one of its series (a run on several: that series' test metrics and
+    test windows, judged on MAE as one series is), else as it is."""
     if series is None or not run.summary.get("per_series"):
         return run
-    return RunInfo(run.run_id, {**run.summary, **series_metrics(run.summary, series)},
-                   run.config)
+    part = next(p for p in run.summary["per_series"] if p["series"] == series)
+    own = {k: v for k, v in run.summary.items() if k not in POOLED}
+    return RunInfo(run.run_id, {**own, **series_metrics(run.summary, series),
+                                "n_test": part["n_test"]}, run.config)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -107,8 +113,9 @@ def tiles(v: vd.Verdict) -> None:
                _interval(b.vs_full.get("wall_s"), saving=True), **quiet,
                help="Against full data on the same data and seeds, scoring included; the "
                     "95% interval of the mean over the seeds below.")
-    row.metric("Test MAE vs full data", text.change(b.vs_full["test_mae"].change.mean),
-               _interval(b.vs_full.get("test_mae")), **quiet,
+    acc, words = b.accuracy, METRIC_WORDS[b.accuracy.metric]  # several series: pooled MASE
+    row.metric(f"{words[0].upper()}{words[1:]} vs full data",
+               text.change(acc.change.mean), _interval(acc), **quiet,
                help="Lower: a smaller error. The 95% interval of the mean change over the seeds "
                     "below.")
     energy = b.saved("energy_kwh")
@@ -143,7 +150,7 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
         hovertemplate="full data: the reference<extra></extra>"))
     xs, ys = [0.0], [0.0]
     for r in v.results:
-        wall, mae = r.vs_full.get("wall_s"), r.vs_full.get("test_mae")
+        wall, mae = r.vs_full.get("wall_s"), r.accuracy
         if wall is None or mae is None:
             continue
         x, y = -wall.change.mean, mae.change.mean

@@ -35,7 +35,8 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     data = whole["runs"]
     assert [r["strategy"] for r in data] == ["full", "gradnorm", "rs2"]
     for r in data:
-        assert set(r) == {*JSON_FIELDS, "seed", "keep_ratio"} and r["seed"] == 0
+        assert set(r) == {*JSON_FIELDS, "seed", "keep_ratio", "test_mase"} and r["seed"] == 0
+        assert r["test_mase"] > 0  # one series: its MAE over its seasonal naive's in-sample MAE
         assert r["test_mae"] > 0 and r["energy_kwh"] > 0 and r["wall_s"] >= r["scoring_s"]
     reached = whole["energy_to_accuracy"]
     assert [(r["strategy"], r["run_id"], r["baseline"]) for r in reached] == \
