@@ -225,22 +225,27 @@ class ScaleEstimate(MemoryEstimate):
         return self.total <= self.limit and (self.max_epoch_s is None
                                              or self.epoch_s <= self.max_epoch_s)
 
-    def numbers(self) -> str:
-        from importance.sweep.view import duration_words
+    def time_words(self) -> str:
+        """ "about 2 h 24 min per epoch here (about 38 h 25 min for 16 epochs)" """
+        def words(seconds: float) -> str:
+            from importance.sweep.view import duration_words
 
-        return (f"about {gb(self.total)} of memory at its peak ({self.words()}) and about "
-                f"{duration_words(self.epoch_s)} per epoch here "
-                f"({duration_words(self.epoch_s * self.epochs)} for {self.epochs} epochs)")
+            return "under 1 s" if seconds < 1 else f"about {duration_words(seconds)}"
+
+        epochs = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}"
+        return (f"{words(self.epoch_s)} per epoch here ({words(self.epoch_s * self.epochs)} "
+                f"for {epochs})")
 
     def confirmation(self) -> str:
         """The scale guard's yes, with its numbers."""
         from importance.sweep.view import duration_words
 
-        per_epoch = ("" if self.max_epoch_s is None else
-                     f" and the {duration_words(self.max_epoch_s)} an epoch may take")
-        return (f"This panel ({self.setting}) fits: {self.numbers()}, within the limit of "
-                f"{gb(self.limit)} ({SAFE_FRACTION:.0%} of the {gb(self.available)} available "
-                f"now){per_epoch}. {EPOCH_BASIS}")
+        allowed = ("" if self.max_epoch_s is None else
+                   f", within the {duration_words(self.max_epoch_s)} an epoch may take")
+        return (f"This panel ({self.setting}) fits: about {gb(self.total)} of memory at its "
+                f"peak ({self.words()}), within the limit of {gb(self.limit)} "
+                f"({SAFE_FRACTION:.0%} of the {gb(self.available)} available now), and "
+                f"{self.time_words()}{allowed}. {EPOCH_BASIS}")
 
 
 EPOCH_BASIS = ("Epoch times are a first guess from the cost per window-step measured here "
@@ -329,22 +334,24 @@ def check_scale(configs: Sequence[RunConfig], shape: PanelShape, *, available: i
     available = available_bytes() if available is None else available
     max_epoch_s = max_epoch_seconds() if max_epoch_s is None else max_epoch_s
     est = scale_estimate(configs, shape, available=available, max_epoch_s=max_epoch_s)
+    points = list(shape.lengths)
     if est.fits:
-        check_memory(configs, list(shape.lengths), shape.features, available=available,
-                     lanes=lanes)
+        check_memory(configs, points, shape.features, available=available, lanes=lanes)
         return est
+    fits = _what_fits(configs, shape, available, max_epoch_s)
+    if est.total > est.limit:  # the memory guard's refusal, and the panel's own ways out
+        try:
+            check_memory(configs, points, shape.features, available=available)
+        except MemoryGuardError as exc:
+            raise ScaleGuardError(f"{exc} This panel ({est.setting}) would take "
+                                  f"{est.time_words()}. {fits} {EPOCH_BASIS}") from None
     from importance.sweep.view import duration_words
 
-    over = []
-    if est.total > est.limit:
-        over.append(f"more memory than the limit of {gb(est.limit)} ({SAFE_FRACTION:.0%} of "
-                    f"the {gb(available)} available now)")
-    if max_epoch_s is not None and est.epoch_s > max_epoch_s:
-        over.append(f"a longer epoch than the {duration_words(max_epoch_s)} allowed "
-                    f"({MAX_EPOCH_ENV})")
     raise ScaleGuardError(
-        f"This panel ({est.setting}) would need {est.numbers()}: {' and '.join(over)}. "
-        f"{_what_fits(configs, shape, available, max_epoch_s)} {EPOCH_BASIS}")
+        f"This panel ({est.setting}) would take {est.time_words()}, longer than the "
+        f"{duration_words(max_epoch_s)} an epoch may take ({MAX_EPOCH_ENV}); it needs about "
+        f"{gb(est.total)} of memory at its peak, within the limit of {gb(est.limit)}. {fits} "
+        f"{EPOCH_BASIS}")
 
 
 def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.Series], *,

@@ -41,9 +41,13 @@ def test_milans_shape_is_estimated_from_its_declaration_alone():
                            "144, horizon 1, 6 features; lstm hidden 32 x 1 layer(s), batch 64, "
                            f"16 epochs: {n_train:,} training windows) fits: about "
                            f"{memory.gb(est.total)} of memory at its peak")
-    assert re.search(r"about \d+ h \d\d min per epoch here \(\d+ h \d\d min for 16 epochs\)",
-                     text)
+    assert re.search(r"about \d+ h \d\d min per epoch here \(about \d+ h \d\d min for 16 "
+                     r"epochs\)", text)
     assert "within the limit of 32.0 GB (50% of the 64.0 GB available now)" in text
+    one = memory.check_scale(RUNS[:1], replace(MILAN, lengths=(8_784,)), available=64 * GB,
+                             max_epoch_s=60)
+    assert re.search(r"under 1 s per epoch here \(about \d+ s for 16 epochs\), within the "
+                     r"1 min 00 s an epoch may take", one.confirmation())
 
 
 def test_milans_shape_is_refused_where_memory_is_short_naming_what_would_fit():
@@ -51,8 +55,13 @@ def test_milans_shape_is_refused_where_memory_is_short_naming_what_would_fit():
         memory.check_scale(RUNS, MILAN, available=16 * GB, max_epoch_s=None)
     message = str(err.value)
     est = _estimate(MILAN, available=16 * GB)
-    assert f"would need about {memory.gb(est.total)} of memory at its peak" in message
-    assert "more memory than the limit of 8.0 GB (50% of the 16.0 GB available now)" in message
+    # the memory guard's refusal, as for any run...
+    assert message.startswith(f"This run (gradnorm) would need about {memory.gb(est.total)} of "
+                              "memory at its peak")
+    assert "more than the limit of 8.0 GB (50% of the 16.0 GB available now)" in message
+    # ...then the panel's shape, its time per epoch and its own ways out
+    assert "This panel (10,000 series x 8,784 points at a 10 min step" in message
+    assert re.search(r"would take about \d+ h \d\d min per epoch here", message)
     n = int(re.search(r"At most ([\d,]+) series of these", message)[1].replace(",", ""))
     assert _estimate(_series(n), 16 * GB).fits and not _estimate(_series(n + 1), 16 * GB).fits
     assert "or a 30 min step (2,928 points per series, lookback 48 = the same 1 day)" in message
@@ -63,8 +72,9 @@ def test_an_epoch_longer_than_allowed_is_refused_naming_the_series_that_fit_in_t
     with pytest.raises(memory.ScaleGuardError) as err:
         memory.check_scale(RUNS, MILAN, available=1000 * GB, max_epoch_s=3600)
     message = str(err.value)
-    assert "a longer epoch than the 1 h 00 min allowed (IMPORTANCE_MAX_EPOCH_S)" in message
-    assert "more memory" not in message
+    assert message.startswith("This panel (10,000 series x 8,784 points")
+    assert "longer than the 1 h 00 min an epoch may take (IMPORTANCE_MAX_EPOCH_S)" in message
+    assert "within the limit of 500.0 GB" in message
     n = int(re.search(r"At most ([\d,]+) series of these", message)[1].replace(",", ""))
     assert _estimate(_series(n), 1000 * GB).epoch_s <= 3600
     assert _estimate(_series(n + 1), 1000 * GB).epoch_s > 3600
@@ -74,7 +84,7 @@ def test_an_epoch_longer_than_allowed_is_refused_naming_the_series_that_fit_in_t
 def test_the_time_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(memory.MAX_EPOCH_ENV, "60")
     assert memory.max_epoch_seconds() == 60.0
-    with pytest.raises(memory.ScaleGuardError, match="1 min 00 s allowed"):
+    with pytest.raises(memory.ScaleGuardError, match="longer than the 1 min 00 s an epoch"):
         memory.check_scale(RUNS, MILAN, available=1000 * GB)
     monkeypatch.setenv(memory.MAX_EPOCH_ENV, "an hour")
     with pytest.raises(ValueError, match="IMPORTANCE_MAX_EPOCH_S must be a number of seconds, "
@@ -97,5 +107,5 @@ def test_compare_on_several_series_is_refused_before_training(tmp_path, capsys, 
                  "--runs-dir", str(runs), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "This panel (3 series x " in err and "a longer epoch than the 0 s allowed" in err
+    assert "This panel (3 series x " in err and "longer than the 0 s an epoch may take" in err
     assert not runs.exists() or not any(runs.iterdir())
