@@ -15,7 +15,7 @@ fi
 extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 stamp=".venv/.installed$(echo "$extras" | tr -d '[]')"
-want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements/statsforecast.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing pinned dependencies (torch 2.13.0 first, so pip never resolves torch)"
   python -m pip install --quiet --upgrade pip
@@ -23,6 +23,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # (CPU only) or .../whl/cu128 (a GPU machine); unset: pip's configured indexes
   python -m pip install --quiet "torch==2.13.0" ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
   python -m pip install --quiet -e ".${extras}"
+  # statsforecast without its dependencies: its metadata asks pandas<3, the project pins
+  # pandas 3.1.1, and the model API it is used through works there (the file says more)
+  python -m pip install --quiet --no-deps -r requirements/statsforecast.txt
   echo "$want" > "$stamp"
 fi
 echo "==> torch $(python -c 'import torch; print(torch.__version__, "CUDA " + (torch.version.cuda or "none"))')"

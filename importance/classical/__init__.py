@@ -1,6 +1,10 @@
-"""Classical forecasting baselines (statsmodels) on the same test windows as the neural runs."""
+"""Classical forecasting baselines (statsmodels, statsforecast) on the neural runs' test windows."""
 
 from importance.classical.base import ClassicalForecast
-from importance.classical.registry import CLASSICAL_MODELS, forecast_classical
+from importance.classical.registry import (
+    CLASSICAL_MODELS,
+    ON_REQUEST_MODELS,
+    forecast_classical,
+)
 
-__all__ = ["CLASSICAL_MODELS", "ClassicalForecast", "forecast_classical"]
+__all__ = ["CLASSICAL_MODELS", "ON_REQUEST_MODELS", "ClassicalForecast", "forecast_classical"]

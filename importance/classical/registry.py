@@ -7,21 +7,31 @@ import warnings
 
 import numpy as np
 
-from importance.classical import fourier_arima, holt_winters, mstl_arima, naive
+from importance.classical import fourier_arima, holt_winters, mstl_arima, naive, nixtla
 from importance.classical.base import ClassicalForecast, ModelSpec, seasons_of
 from importance.data.windows import WindowedSeries
 
+# The models `--classical` fits: statsmodels' and statsforecast's (imported on first use).
 CLASSICAL_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("seasonal_naive_daily", naive.fit_daily, transformable=False),
     ModelSpec("seasonal_naive_weekly", naive.fit_weekly, transformable=False),
     ModelSpec("holt_winters", holt_winters.fit, transformable=True),
     ModelSpec("mstl_arima", mstl_arima.fit, transformable=True),
     ModelSpec("fourier_arima", fourier_arima.fit, transformable=True),
+    ModelSpec("auto_ets", nixtla.fit_ets, transformable=True),
+    ModelSpec("auto_theta", nixtla.fit_theta, transformable=True),
+    ModelSpec("mstl_ets", nixtla.fit_mstl, transformable=True),
+)}
+# Fitted only when named: AutoARIMA's order search took 2.7-3.1 s per daily cell and 50 s on 8
+# weeks hourly (season 24) here, 10-100x the others (benchmarks/bench_statsforecast.py).
+ON_REQUEST_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
+    ModelSpec("auto_arima", nixtla.fit_arima, transformable=True),
 )}
 
 
 def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
-    """Fit model `name` on train + val and forecast every test window of `ws`.
+    """Fit model `name` (of `CLASSICAL_MODELS` or `ON_REQUEST_MODELS`) on train + val and
+    forecast every test window of `ws`.
 
     Window i's forecast uses only the series before `ws.test.start[i]` (rolling origin, no
     refit). The model works on log1p values when `ws.config.log1p` (forecasts are transformed
@@ -29,10 +39,10 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     a model whose season the step does not define raises a ValueError. Warnings raised while
     fitting are recorded in `params["warnings"]` instead of leaking.
     """
-    if name not in CLASSICAL_MODELS:
-        raise ValueError(f"unknown classical model {name!r}; allowed: "
-                         f"{', '.join(CLASSICAL_MODELS)}")
-    spec = CLASSICAL_MODELS[name]
+    known = CLASSICAL_MODELS | ON_REQUEST_MODELS
+    if name not in known:
+        raise ValueError(f"unknown classical model {name!r}; allowed: {', '.join(known)}")
+    spec = known[name]
     values = ws.series.to_numpy(dtype=np.float64)
     fit_end, origins, horizon = ws.bounds[1], ws.test.start, ws.config.horizon
     if not np.isfinite(values).all():
