@@ -45,7 +45,7 @@ from importance.cli_options import (
     add_run_options,
     data_from_args,
     fmt,
-    print_data,
+    print_members,
 )
 from importance.compare import JSON_FIELDS, compare_table, pick_baseline
 from importance.compress import cli as compress_cli
@@ -87,7 +87,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_data(c, f"{SERIES_ID} (default: 5060, or the file's first); several ids, "
                 "comma-separated: one model per strategy trained on all of them together, each "
                 "series scaled on its own (importance sweep --series trains one model per "
-                "series instead)")
+                "series instead); or 'all', 'top:N' (the N largest by total volume) or an id "
+                "pattern such as 'eNB_31*' (a glob over whole ids): these leave out cells with "
+                "nothing to forecast and say which")
     c.add_argument("--strategies", type=_strategies, default=["full", "gradnorm", "rs2"],
                    help=f"comma-separated, from: {', '.join(STRATEGIES)}; with full among "
                         "them, a strategy whose control (rs2, or random for static selection) "
@@ -377,8 +379,7 @@ def run(a: argparse.Namespace) -> int:
     configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
     # the series loaded once, the runs built and checked (memory, window) before any training
     plan = plan_comparison(a, data_from_args(a))
-    for series in plan.loaded:
-        print_data(series)
+    print_members(plan.loaded)
     if plan.data.is_panel:
         print(f"one model per strategy on these {len(plan.loaded)} series, each scaled on its "
               "own")

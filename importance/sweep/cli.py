@@ -17,6 +17,7 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "dropped, running ones stop at their next batch.",
         epilog=SWEEP_EXAMPLE)
     add_data(s, "the grid's series: square ids (or the station/cell ids of a long or "
-                "transposed file), comma-separated, 'all', or 'top:N' for the N largest by "
-                "total volume; each series is a cell of its own and trains its own models "
+                "transposed file), comma-separated, 'all', 'top:N' for the N largest by "
+                "total volume, or an id pattern such as 'eNB_31*' (a glob over whole ids); "
+                "all, top:N and patterns leave out cells with nothing to forecast and say "
+                "which; each series is a cell of its own and trains its own models "
                 "(importance compare --series a,b trains one model on all of them instead) "
                 "(default: the data's default series)")
     s.add_argument("--strategies", default="full,gradnorm,random",
@@ -88,7 +91,12 @@ def plan(a: argparse.Namespace) -> SweepPlan:
     if a.workers is not None and a.workers < 1:
         raise ValueError(f"--workers must be at least 1; got {a.workers}")
     data = data_from_args(argparse.Namespace(**{**vars(a), "series": None}))  # one, for now
-    axes = Axes(strategies, keeps, seeds, resolve_series(a.series, data))
+    cells = resolve_series(a.series, data)
+    if a.series is not None:
+        print(f"series: {cells.words()}")
+    # a wide file's cells name their own value columns; each cell of the grid names its series
+    data = replace(cells.data_config(data), series=None)
+    axes = Axes(strategies, keeps, seeds, cells.ids)
     if a.address is None:  # a local cluster: its workers train at once on this machine
         from importance.runs.dask_executor import default_workers
 

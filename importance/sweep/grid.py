@@ -22,9 +22,13 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from importance.config import DataConfig, RunConfig
 from importance.strategies import STRATEGIES, accepted_params
+
+if TYPE_CHECKING:
+    from importance.data.cells import Cells
 
 DEFAULT_SERIES = "default"  # a cell's series name when the file holds one unnamed series
 MAX_CELLS = 100_000  # a grid larger than this is refused (likely a typo in a range)
@@ -179,13 +183,13 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def resolve_series(text: str | None, data: DataConfig) -> tuple[str | None, ...]:
-    """The series a sweep runs on, one run each: None = the source's default series; else the
+def resolve_series(text: str | None, data: DataConfig) -> Cells:
+    """The cells a sweep runs on, one run each: None = the source's default series; else the
     cells `text` names (`importance.data.cells.choose`: ids, patterns, `all` or `top:N`,
-    cells with nothing to forecast left out)."""
-    from importance.data.cells import choose
+    cells with nothing to forecast left out and said by `Cells.words`)."""
+    from importance.data.cells import Cells, choose
     from importance.data.loader import describe
 
     if text is None:
-        return (describe(data).default_series,)
-    return choose(text, data).ids
+        return Cells("default", (describe(data).default_series,))
+    return choose(text, data)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from importance.cli import main
+from importance.cli import build_parser, main
 from importance.cli_options import MEMBERS_SHOWN, print_members
 from importance.data import load_many
 from importance.runs.store import RunStore
@@ -69,3 +69,16 @@ def test_a_large_panel_prints_a_few_series_and_a_summary(tmp_path: Path, capsys)
     assert f"  note: missing timestamps: {gaps} in " in printed
     print_members(loaded[:2])
     assert capsys.readouterr().out.count("data: BS ") == 2  # few: each in full
+
+
+def test_sweep_series_all_says_which_cells_it_left_out(tmp_path: Path, capsys) -> None:
+    """The sweep chooses cells as compare does: one run per live cell, the dead ones said."""
+    from importance.sweep.cli import plan
+
+    path = panels.write_hourly_long(tmp_path / "long.csv", CELLS, 168)
+    args = build_parser().parse_args(["sweep", "--data", str(path), "--series", "all",
+                                      "--strategies", "full", "--seeds", "0", "--epochs", "1",
+                                      "--lookback", "24", "--runs-dir", str(tmp_path / "runs")])
+    planned = plan(args)
+    assert "series: 6 cells (all); left out 2 with nothing to forecast" in capsys.readouterr().out
+    assert [c.series for c in planned.cells] == panels.live_cells(CELLS)

@@ -108,11 +108,11 @@ def test_parsers_accept_lists_and_ranges_and_name_bad_items():
 
 def test_resolve_series_ids_all_and_top_by_volume_on_the_embedded_data():
     data = DataConfig()
-    assert resolve_series(None, data) == ("5060",)
-    assert resolve_series("5060,4259", data) == ("5060", "4259")
-    assert len(resolve_series("all", data)) == 9
+    assert resolve_series(None, data).ids == ("5060",)
+    assert resolve_series("5060,4259", data).ids == ("5060", "4259")
+    assert len(resolve_series("all", data).ids) == 9
     # the embedded squares' internet totals: 5060 > 4456 > 4259 > the rest
-    assert resolve_series("top:3", data) == ("5060", "4456", "4259")
+    assert resolve_series("top:3", data).ids == ("5060", "4456", "4259")
     with pytest.raises(ValueError, match=r"--series: 1234 not in .* \(it has 9: 1001, 2100"):
         resolve_series("5060,1234", data)
     with pytest.raises(ValueError, match="top:N needs N >= 1"):
@@ -152,7 +152,9 @@ def test_series_says_in_each_command_what_it_trains():
              for name in ("compare", "sweep", "data")}
     assert "one model per strategy trained on all of them" in helps["compare"]
     assert "each series is a cell of its own and trains its own models" in helps["sweep"]
-    assert "'all'" in helps["sweep"] and "'all'" not in helps["compare"]
+    for command in ("compare", "sweep"):  # one cell chooser (importance.data.cells) in both
+        assert "'all'" in helps[command] and "'eNB_31*'" in helps[command], command
+    assert "'all'" not in helps["data"]
     assert "comma-separated" not in helps["data"]  # importance data describes one series
 
 
