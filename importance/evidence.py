@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from importance.metrics import number
 
@@ -124,6 +123,8 @@ def improvement(values: pd.Series | np.ndarray | list[float]) -> tuple[float, fl
     v = v[np.isfinite(v)]
     if not len(v):
         return math.nan, math.nan, math.nan
+    from scipy import stats  # here: scipy takes ~2 s to import, and most readers never ask
+
     wins = int((v < 0).sum())
     ci = stats.binomtest(wins, len(v)).proportion_ci(LEVEL, method="exact")
     return wins / len(v), float(ci.low), float(ci.high)
@@ -142,6 +143,8 @@ def seeds_to_decide(mean: float, sd: float, boundary: float = 0.0,
         return None
     if sd == 0:
         return MIN_SEEDS
+    from scipy import stats
+
     for n in range(MIN_SEEDS, most + 1):
         if stats.t.ppf(0.5 + LEVEL / 2, n - 1) * sd / math.sqrt(n) < gap:
             return n
@@ -163,6 +166,8 @@ def mean_interval(values: pd.Series | np.ndarray, level: float = 0.95
     m = float(v.mean())
     if len(v) < 2:
         return m, math.nan, math.nan
+    from scipy import stats
+
     half = float(stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
     return m, m - half, m + half
 

@@ -23,9 +23,8 @@ from importance.aggregates.cells import (
 )
 from importance.aggregates.importance import epoch_list
 from importance.runs.identity import RunInfo
-from ui import charts, runs
+from ui import charts, runs, state
 
-CELLS_RUN = "importance.cells_run"  # selectbox: the panel run whose cells are shown
 N_BOXES = 10  # cells drawn in each group of the score box plot
 LABELED_ROWS = 60  # the heat map names its cells up to this many
 LEAST_COLOR = "#64748b"
@@ -161,7 +160,7 @@ def section(subset: Sequence[RunInfo], arrays: Mapping[str, Mapping[str, np.ndar
     ids = [r.run_id for r in panels]
     pick = ids[-1]
     if len(ids) > 1:
-        pick = st.selectbox("Cells of run", ids, index=len(ids) - 1, key=CELLS_RUN,
+        pick = st.selectbox("Cells of run", ids, index=len(ids) - 1, key=state.IMP_CELLS_RUN,
                             format_func=names.__getitem__)
     run = next(r for r in panels if r.run_id == pick)
     cells = _cells(str(runs.store().root), pick, run)

@@ -56,6 +56,7 @@ DATA_LAUNCH = "data.launch"  # button: launch a comparison with the form's defau
 # Result pages
 IMP_RUN = "importance.calendar_run"  # run whose selection calendar is shown
 IMP_EXTREMES_RUN = "importance.extremes_run"  # run whose extreme windows are drawn
+IMP_CELLS_RUN = "importance.cells_run"  # the panel run whose cells are shown
 FIDELITY_NOW = "importance.fidelity_now"  # button: measure proxy fidelity while jobs run
 FC_STEP = "forecasts.step"
 FC_CLASSICAL = "forecasts.classical"

@@ -14,7 +14,7 @@ from importance.aggregates.cells import run_cells
 from importance.config import DataConfig
 from importance.evidence import grid_position
 from tests.fixtures.daily_panel import cell_ids, write_daily_panel
-from ui import cells, state
+from ui import state
 
 SQUARES = ("5060", "4259", "4456")  # of the default data: Milan squares
 
@@ -52,7 +52,7 @@ def test_the_page_shows_which_cells_matter_for_runs_on_several_series(panel_runs
     assert not at.exception, [e.value for e in at.exception]
     assert "Which cells matter" in _headers(at)
     # runs that trained every window (full) are not offered; the last panel run is shown
-    picker = at.selectbox(key=cells.CELLS_RUN)
+    picker = at.selectbox(key=state.IMP_CELLS_RUN)
     assert len(picker.options) == 2 and picker.value == enb.run_id
     table = next(d.value for d in at.dataframe if "kept" in d.value.columns)
     mine = run_cells(enb, enb.arrays)

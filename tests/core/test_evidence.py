@@ -81,3 +81,15 @@ def test_grid_positions_follow_the_real_grid():
     assert grid_position("4456") == (55, 44)  # Navigli, north-west of Bocconi (58, 42)
     with pytest.raises(ValueError, match="1..10000, got 0"):
         grid_position(0)
+
+
+def test_reading_the_evidence_does_not_import_scipy():
+    """scipy (~2 s to import) loads only when an interval is computed: a page that shows a
+    stored run's cells (ui.cells imports evidence.grid_position) does not pay for it."""
+    import subprocess
+    import sys
+
+    code = "import sys, importance.evidence; print('scipy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
