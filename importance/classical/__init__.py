@@ -5,6 +5,8 @@ from importance.classical.registry import (
     CLASSICAL_MODELS,
     ON_REQUEST_MODELS,
     forecast_classical,
+    load_library,
 )
 
-__all__ = ["CLASSICAL_MODELS", "ON_REQUEST_MODELS", "ClassicalForecast", "forecast_classical"]
+__all__ = ["CLASSICAL_MODELS", "ON_REQUEST_MODELS", "ClassicalForecast", "forecast_classical",
+           "load_library"]

@@ -151,3 +151,6 @@ class ModelSpec:
     name: str
     fit: Callable[[np.ndarray, Seasons], Fitted]
     transformable: bool  # False when log1p makes no difference (seasonal naive)
+    # imports a library the model loads on first use (statsforecast: ~2.5 s), so that its
+    # import is not timed as the first model's fit; None: nothing to import
+    library: Callable[[], object] | None = None

@@ -18,15 +18,34 @@ CLASSICAL_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("holt_winters", holt_winters.fit, transformable=True),
     ModelSpec("mstl_arima", mstl_arima.fit, transformable=True),
     ModelSpec("fourier_arima", fourier_arima.fit, transformable=True),
-    ModelSpec("auto_ets", nixtla.fit_ets, transformable=True),
-    ModelSpec("auto_theta", nixtla.fit_theta, transformable=True),
-    ModelSpec("mstl_ets", nixtla.fit_mstl, transformable=True),
+    ModelSpec("auto_ets", nixtla.fit_ets, transformable=True, library=nixtla.statsforecast),
+    ModelSpec("auto_theta", nixtla.fit_theta, transformable=True,
+              library=nixtla.statsforecast),
+    ModelSpec("mstl_ets", nixtla.fit_mstl, transformable=True, library=nixtla.statsforecast),
 )}
 # Fitted only when named: AutoARIMA's order search took 2.7-3.1 s per daily cell and 50 s on 8
 # weeks hourly (season 24) here, 10-100x the others (benchmarks/bench_statsforecast.py).
 ON_REQUEST_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
-    ModelSpec("auto_arima", nixtla.fit_arima, transformable=True),
+    ModelSpec("auto_arima", nixtla.fit_arima, transformable=True,
+              library=nixtla.statsforecast),
 )}
+
+
+def classical_spec(name: str) -> ModelSpec:
+    """The registry entry of `name` (`CLASSICAL_MODELS` or `ON_REQUEST_MODELS`); a ValueError
+    listing the names allowed."""
+    known = CLASSICAL_MODELS | ON_REQUEST_MODELS
+    if name not in known:
+        raise ValueError(f"unknown classical model {name!r}; allowed: {', '.join(known)}")
+    return known[name]
+
+
+def load_library(name: str) -> None:
+    """Import the library model `name` loads on first use (statsforecast ~2.5 s), so that a
+    caller can keep the import out of the time and energy it measures around the fit."""
+    library = classical_spec(name).library
+    if library is not None:
+        library()
 
 
 def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
@@ -39,10 +58,7 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     a model whose season the step does not define raises a ValueError. Warnings raised while
     fitting are recorded in `params["warnings"]` instead of leaking.
     """
-    known = CLASSICAL_MODELS | ON_REQUEST_MODELS
-    if name not in known:
-        raise ValueError(f"unknown classical model {name!r}; allowed: {', '.join(known)}")
-    spec = known[name]
+    spec = classical_spec(name)
     values = ws.series.to_numpy(dtype=np.float64)
     fit_end, origins, horizon = ws.bounds[1], ws.test.start, ws.config.horizon
     if not np.isfinite(values).all():
@@ -54,6 +70,7 @@ def forecast_classical(name: str, ws: WindowedSeries) -> ClassicalForecast:
     seasons = seasons_of(ws.series.index, fitted=fit_end)  # yearly: from two fitted years
     log = ws.config.log1p and spec.transformable
     y = np.log1p(values) if log else values
+    load_library(name)  # its import is not the fit's time
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         t0 = time.perf_counter()

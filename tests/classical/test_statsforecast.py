@@ -122,7 +122,7 @@ def test_seasons_follow_the_step(name: str, case: str, label: str,
     assert np.isfinite(fc.predictions).all() and "warnings" not in fc.params
 
 
-def test_a_step_without_seasons_is_refused_before_statsforecast_is_asked() -> None:
+def test_a_step_without_seasons_is_refused() -> None:
     ws = make_windows(weekly_series("7D", 200), WindowConfig(lookback=8))
     with pytest.raises(ValueError, match="AutoTheta needs a seasonal period, but a 1-week step"):
         forecast_classical("auto_theta", ws)
@@ -138,6 +138,7 @@ def test_without_statsforecast_a_clear_error_that_callers_skip(monkeypatch) -> N
                              "or python -m pip install --no-deps -r requirements/"):
         forecast_classical("auto_ets", windows("daily"))
     assert issubclass(nixtla.StatsforecastMissing, ValueError)  # skipped as "cannot fit"
+    forecast_classical("holt_winters", windows("daily"))  # statsmodels' models still run
 
 
 @pytest.fixture(scope="module")
