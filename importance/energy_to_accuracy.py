@@ -12,6 +12,12 @@ baseline (full data, usually with early stopping) is always a row: it reaches 10
 epoch, and its whole-run totals include the patience epochs it ran after it. Stopping early is
 the cheapest saving there is, so full data with early stopping is the control every selection
 strategy must beat on energy.
+
+Classical models (summaries of kind "classical": fitted once, no epochs, no validation curve)
+are rows beside the neural runs, so that the table says what a classical model costs for the
+same accuracy: one reaches t% when its test MAE is at most the baseline's test MAE / t, at its
+whole fit + forecast cost (epoch 0 = its fit, no backprops); their targets are read on the
+test windows, the only ones they forecast.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ INTEGERS = ("epoch", "backprops", "epochs_run")  # counts: ints in JSON, not 3.0
 DEFINITION = ("t% of the baseline's best validation accuracy = the first epoch whose "
               "validation MAE <= the baseline's best validation MAE / t (90%: within 1.111x "
               "of it, 100%: the best itself); costs are cumulative up to that epoch")
+CLASSICAL_DEFINITION = ("a classical model (fitted once, no epochs) reaches t% when its test "
+                        "MAE <= the baseline's test MAE / t, at its whole fit + forecast cost")
 
 
 def column(target: int, measure: str) -> str:
@@ -72,23 +80,41 @@ def _same(run: Mapping[str, Any], baseline: Mapping[str, Any]) -> bool:
                                and run.get("run_id") == baseline.get("run_id"))
 
 
+def is_classical(run: Mapping[str, Any]) -> bool:
+    """Whether a summary (or a table row) is a classical model's: fitted once, no epochs."""
+    return run.get("kind") == "classical"
+
+
+def _classical_reach(run: Mapping[str, Any], baseline: Mapping[str, Any], target: int
+                     ) -> dict[str, float]:
+    """A classical model's costs to `target`: its whole ones when its test MAE is within the
+    target of the baseline's test MAE, else none (never reached)."""
+    if run["test_mae"] > target_mae(baseline["test_mae"], target):
+        return {}
+    return {"epoch": 0, "energy_kwh": _number(run.get("energy_kwh")),
+            "wall_s": _number(run.get("wall_s")), "backprops": 0}
+
+
 def _row(run: Mapping[str, Any], baseline: Mapping[str, Any], best: float,
          targets: Sequence[int]) -> dict[str, Any]:
     epochs = run.get("epochs") or []
     total = cumulative_costs(epochs)["backprops"]
+    classical = is_classical(run)
     row: dict[str, Any] = {
         "run_id": run.get("run_id"), "strategy": run.get("strategy"),
         "label": run.get("label", run.get("strategy")), "baseline": _same(run, baseline),
+        "kind": "classical" if classical else "neural",
         "epochs_run": len(epochs), "stopped_early": bool(run.get("stopped_early", False)),
         "test_mae": run["test_mae"],
         "mae_change_pct": float(100 * (run["test_mae"] / baseline["test_mae"] - 1)),
         "energy_kwh": _number(run.get("energy_kwh")), "wall_s": _number(run.get("wall_s")),
-        "backprops": float(total[-1]) if len(total) else float("nan"),
+        "backprops": 0.0 if classical else float(total[-1]) if len(total) else float("nan"),
         "energy_saved_pct": _saved(_number(run.get("energy_kwh")),
                                    _number(baseline.get("energy_kwh"))),
     }
     for t in targets:
-        hit = reach(dict(run), target_mae(best, t)) or {}
+        hit = (_classical_reach(run, baseline, t) if classical
+               else reach(dict(run), target_mae(best, t)) or {})
         for m in MEASURES:
             v = hit.get(m)
             row[column(t, m)] = float("nan") if v is None else float(v)
@@ -98,12 +124,12 @@ def _row(run: Mapping[str, Any], baseline: Mapping[str, Any], best: float,
 def energy_to_accuracy(summaries: Sequence[Mapping[str, Any]],
                        baseline: Mapping[str, Any] | None = None,
                        targets: Sequence[int] = TARGETS) -> pd.DataFrame:
-    """One row per neural run of `summaries` (classical models are skipped): the cost to first
-    reach each of `targets` (percent of the baseline's best validation accuracy, see the module
-    docstring) in columns `reach_<t>_<measure>` (`column`), NaN where never reached, and the
-    run's whole totals: test MAE, its change against the baseline in percent, energy (NaN: not
-    measured), wall time, backprops, and the energy saved against the baseline in percent (NaN
-    when either was not measured).
+    """One row per run of `summaries`, neural runs first, then classical models (`kind`
+    "neural" or "classical"): the cost to first reach each of `targets` (percent of the
+    baseline's best accuracy, see the module docstring) in columns `reach_<t>_<measure>`
+    (`column`), NaN where never reached, and the run's whole totals: test MAE, its change
+    against the baseline in percent, energy (NaN: not measured), wall time, backprops, and the
+    energy saved against the baseline in percent (NaN when either was not measured).
 
     `baseline` defaults to the newest full run (`pick_baseline`); it is always a row (first,
     when it is not among `summaries`). No baseline with epochs: an empty table.
@@ -112,9 +138,10 @@ def energy_to_accuracy(summaries: Sequence[Mapping[str, Any]],
     best = best_val_mae(baseline)
     if best is None:
         return pd.DataFrame()
-    runs = [s for s in summaries if s.get("kind") != "classical"]
+    runs = [s for s in summaries if not is_classical(s)]
     if not any(_same(s, baseline) for s in runs):
         runs.insert(0, baseline)
+    runs += [s for s in summaries if is_classical(s)]
     return pd.DataFrame([_row(s, baseline, best, targets) for s in runs])
 
 

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from importance.energy_to_accuracy import (
+    CLASSICAL_DEFINITION,
     DEFINITION,
     best_val_mae,
     column,
+    is_classical,
     targets_of,
     targets_words,
 )
@@ -167,14 +169,18 @@ E2A_MEASURES = ("energy_kwh", "wall_s", "backprops", "epoch")
 
 
 def _e2a_name(row: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    return names.get(row["run_id"]) or str(row["strategy"])
+    name = names.get(row["run_id"]) or str(row["strategy"])
+    return f"{name} (classical)" if is_classical(row) else name
 
 
 def _e2a_cell(row: Mapping[str, Any], measure: str, epoch_key: str, value_key: str,
               scale: float) -> str:
-    """One cost as text: "-" when never reached, "not measured" for a failed energy reading."""
+    """One cost as text: "-" when never reached, "not measured" for a failed energy reading,
+    "fit" for a classical model's epoch (fitted once)."""
     if not np.isfinite(row[epoch_key]):
         return "-"
+    if measure == "epoch" and is_classical(row):
+        return "fit"
     v = row[value_key]
     if measure == "energy_kwh":
         return energy_text(v, scale)
@@ -188,7 +194,8 @@ def energy_to_accuracy_display(table: pd.DataFrame, names: Mapping[str, str], sc
     """An `importance.energy_to_accuracy` table for reading: per run, one line per cost
     (energy in the unit of `scale`, wall time, backprops, epoch reached) with a column per
     target and the whole run's, then (on its first line) test MAE and the changes against
-    the baseline. Text cells: "-" never reached, "not measured" a failed energy reading."""
+    the baseline. Text cells: "-" never reached, "not measured" a failed energy reading; a
+    classical model's row is named "<name> (classical)" and its epoch is "fit"."""
     targets = targets_of(table)
     what = {"energy_kwh": f"energy {unit}", "wall_s": "wall s", "backprops": "backprops",
             "epoch": "epoch"}
@@ -213,11 +220,14 @@ def energy_to_accuracy_display(table: pd.DataFrame, names: Mapping[str, str], sc
     return pd.DataFrame(out)
 
 
-def energy_to_accuracy_caption(estimated: bool = True, best: float | None = None) -> str:
+def energy_to_accuracy_caption(estimated: bool = True, best: float | None = None,
+                               classical: bool = False) -> str:
     """The table's definition of its targets in a line (`estimated`: say energy is estimated;
-    `best`: the baseline's best validation MAE, to state each target in original units)."""
+    `best`: the baseline's best validation MAE, to state each target in original units;
+    `classical`: the table has classical rows, say how they reach a target)."""
     return (f"Target {DEFINITION}; '-' = never reached."
             + (f" {targets_words(best)}." if best is not None else "")
+            + (f" Classical rows: {CLASSICAL_DEFINITION}." if classical else "")
             + " The whole run counts every epoch it ran, including the patience epochs after "
             "its best when early stopping ended it."
             + (" Energy is an estimate, measured as stated above." if estimated else ""))
@@ -226,8 +236,8 @@ def energy_to_accuracy_caption(estimated: bool = True, best: float | None = None
 def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], scale: float,
                                unit: str) -> str:
     """What the table shows, as facts: at 99% of the baseline's best validation accuracy (else
-    the highest target a run reached), which runs reached it, at which epoch and cost, and
-    which never did. The table holds one run per strategy (one seed): it names no cheapest
+    the highest target a run reached), which runs reached it, at which epoch (a classical
+    model: by its fit) and cost, and which never did. The table holds one run per strategy (one seed): it names no cheapest
     run, since one seed's costs decide nothing (the verdict compares over seeds)."""
     if table.empty:
         return "No baseline run with epochs: there is no accuracy to reach."
@@ -246,7 +256,8 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
         wall = _e2a_cell(r, "wall_s", ep_col, column(t, "wall_s"), scale)
         stopped = (f", stopped early after epoch {r['epochs_run']}" if r["stopped_early"]
                    else "")
-        parts.append(f"{_e2a_name(r, names)} at epoch {int(r[ep_col])} ("
+        when = "by its fit" if is_classical(r) else f"at epoch {int(r[ep_col])}"
+        parts.append(f"{_e2a_name(r, names)} {when} ("
                      + (f"{energy} {unit}" if energy != "not measured" else "energy not measured")
                      + f", {wall} s{stopped})")
     text = f"Reached {t}%: {'; '.join(parts)}."

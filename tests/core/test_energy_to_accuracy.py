@@ -10,6 +10,7 @@ from importance.aggregates.energy import (
 )
 from importance.compare import compare_table, reach
 from importance.energy_to_accuracy import (
+    TARGETS,
     column,
     energy_to_accuracy,
     target_mae,
@@ -85,16 +86,55 @@ def test_full_reaches_100_at_its_best_epoch_and_its_totals_include_the_patience_
     assert shown.loc[0, "MAE vs baseline %"] == "baseline"
 
 
-def test_the_baseline_is_always_a_row_and_classical_models_are_not():
+def classical(name, test_mae, energy=0.002, wall=3.0):
+    """A classical model's summary, as `importance.experiment.run_classical` returns it."""
+    return {"run_id": None, "strategy": name, "label": name, "kind": "classical",
+            "test_mae": test_mae, "energy_kwh": energy, "wall_s": wall, "epochs": [],
+            "samples_backprop": 0, "energy_method": "CPU energy estimated from CPU load"}
+
+
+def test_the_baseline_is_always_a_row_and_classical_models_come_after_the_neural_runs():
     base = full()
-    hw = {**run("holt_winters", [], 0.1, test_mae=6.0), "kind": "classical", "epochs": []}
+    hw = classical("holt_winters", 6.0)
     sel = run("rs2", [11, 10.6], 1.0)
-    t = energy_to_accuracy([sel, hw], baseline=base)
-    assert t["strategy"].tolist() == ["full", "rs2"]
-    assert t["baseline"].tolist() == [True, False]
+    t = energy_to_accuracy([hw, sel], baseline=base)
+    assert t["strategy"].tolist() == ["full", "rs2", "holt_winters"]
+    assert t["baseline"].tolist() == [True, False, False]
+    assert t["kind"].tolist() == ["neural", "neural", "classical"]
     t = energy_to_accuracy([sel, base, hw])  # the baseline picked: the newest full run
-    assert t["strategy"].tolist() == ["rs2", "full"]
-    assert t["baseline"].tolist() == [False, True]
+    assert t["strategy"].tolist() == ["rs2", "full", "holt_winters"]
+
+
+def test_a_classical_model_reaches_a_target_by_its_test_mae_at_its_whole_cost():
+    """full's test MAE is 5: 90% allows 5.556, 99% 5.051, 100% 5 (auto_ets: 5.02)."""
+    ets, theta = classical("auto_ets", 5.02, energy=0.002, wall=3.0), classical("auto_theta", 7.0)
+    t = energy_to_accuracy([full(), ets, theta]).set_index("strategy")
+    e = t.loc["auto_ets"]
+    for target in (90, 95, 99):
+        assert e[column(target, "epoch")] == 0 and e[column(target, "backprops")] == 0
+        assert e[column(target, "energy_kwh")] == pytest.approx(0.002)
+        assert e[column(target, "wall_s")] == pytest.approx(3.0)
+    assert math.isnan(e[column(100, "energy_kwh")]) and math.isnan(e[column(100, "epoch")])
+    assert e["mae_change_pct"] == pytest.approx(0.4) and e["backprops"] == 0
+    assert e["energy_saved_pct"] == pytest.approx(100 * (1 - 0.002 / 5))
+    assert all(math.isnan(t.loc["auto_theta", column(target, "epoch")]) for target in TARGETS)
+    shown = energy_to_accuracy_display(t.reset_index(), {}, 1000, "Wh")
+    block = shown.iloc[4:8].set_index("to reach")  # auto_ets, after full
+    assert shown.iloc[4]["run"] == "auto_ets (classical)"
+    assert block.loc["energy Wh", "99%"] == "2" and block.loc["wall s", "99%"] == "3"
+    assert block.loc["epoch", "99%"] == "fit" and block.loc["epoch", "whole run"] == "fit"
+    assert block.loc["backprops", "99%"] == "0" and block.loc["energy Wh", "100%"] == "-"
+    assert shown.iloc[4]["MAE vs baseline %"] == "+0.4"
+    verdict = energy_to_accuracy_verdict(t.reset_index(), {}, 1000, "Wh")
+    assert verdict == ("Reached 99%: full at epoch 4 (4e+03 Wh, 4 s, stopped early after "
+                       "epoch 5); auto_ets (classical) by its fit (2 Wh, 3 s). Never reached "
+                       f"99%: auto_theta (classical). {ONE_SEED}")
+    rec = to_records(t.reset_index())[1]
+    assert rec["kind"] == "classical" and rec[column(90, "epoch")] == 0
+    assert rec[column(100, "epoch")] is None
+    assert "Classical rows: a classical model (fitted once, no epochs) reaches t% when its " \
+        "test MAE <= the baseline's test MAE / t" in energy_to_accuracy_caption(classical=True)
+    assert "Classical" not in energy_to_accuracy_caption()
 
 
 def test_without_a_baseline_there_is_no_table():
