@@ -6,6 +6,7 @@ series taken one at a time by `generic.series_of` (the path before the array loa
 
 Usage: python -m benchmarks.bench_cells_load [--cells 10,100,1000] [--hours 672] [--repeat 3]
        python -m benchmarks.bench_cells_load --series-of   # also the one-at-a-time path
+       python -m benchmarks.bench_cells_load --smoke       # 10 and 20 cells x 168 h, once
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--series-of", action="store_true",
                    help="also take the series one at a time (generic.series_of)")
+    p.add_argument("--smoke", action="store_true", help="10 and 20 of 20 cells x 168 h, once")
     a = p.parse_args(argv)
+    if a.smoke:
+        a.cells, a.hours, a.repeat, a.series_of = "10,20", 168, 1, True
     counts = [int(c) for c in a.cells.split(",")]
     with tempfile.TemporaryDirectory() as folder:
         path = panels.write_hourly_long(Path(folder) / "cells.csv", max(counts), a.hours)

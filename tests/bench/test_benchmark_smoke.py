@@ -35,6 +35,9 @@ FAST = {
     "bench_allocator.py": [
         rf"glibc malloc \(no LD_PRELOAD\)\s+{N}\s+{N}\s+{N}\s+{N}", *ALLOCATOR,
         rf"train_step_with_norms / plain step, glibc malloc \(no LD_PRELOAD\): {N}x"],
+    "bench_cells_load.py": [
+        rf"cells.csv: 20 cells x 168 hours, {N} MiB; cold loads, median of 1",
+        *(rf"^\s+{n}\s+{N}\s+{N}\s+{N}\s+{N}$" for n in (10, 20))],
     "bench_classical.py": [
         *(rf"^{name}\s+{h} .*\s{N}\s+{N}\s+{N}  " for name in CLASSICAL_MODELS for h in (1, 6)),
         rf"^\(flat train\+val mean\)\s+1\s+{N}"],
@@ -62,6 +65,14 @@ FAST = {
         rf"hourly_cell: {N} points, lookback 24; best classical \w+ test MAE {N}",
         *(rf"{kind}\s+revin {on}\s+test MAE\s+{N} \+-\s+{N} \({N}x best classical\)"
           for kind in MODEL_KINDS for on in ("off", "on "))],
+    "bench_panels.py": [
+        *(rf"^\s+{n}\s+{N}\s+{N}\s+{N}\s+{N}\s+{N}\s+{N}$" for n in (10, 20)),
+        rf"importance compare --series all \(12 cells x 168 h\) .* --classical: peak {N} GiB",
+        *(rf"^{s}\s+1\s+{N}\s+{N}\s+{N}$" for s in ("full", "rs2 @0.5", "infobatch @0.5",
+                                                       "gradnorm @0.5")),
+        rf"best classical: .+ pooled MASE {N}, fit \+ forecast {N} s",
+        r"verdict: One seed: indicative, names no winner",
+        r"kept most by gradnorm @0.5: .+; least: "],
     "bench_plan.py": [
         rf"wall {N} s; file parsed \d+ times, {N} s parsing",
         rf"before the first training: {N} s",
