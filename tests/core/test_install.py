@@ -25,3 +25,25 @@ def test_no_dependency_lets_pip_resolve_another_torch():
     setup = (ROOT / "scripts" / "setup.sh").read_text()
     wanted = re.findall(r'"torch([<>=~!][^"]*)"', project)
     assert wanted == [f"=={re.findall(r'torch==([0-9.]+)', setup)[0]}"]  # exactly the pin
+
+
+def _statsforecast_pins() -> dict[str, str]:
+    text = (ROOT / "requirements" / "statsforecast.txt").read_text()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", ln) for ln in lines), lines
+    return dict(ln.split("==") for ln in lines)
+
+
+def test_statsforecast_is_pinned_installed_without_dependencies_and_pulls_no_torch():
+    """Its metadata asks pandas<3, the project pins pandas 3.1.1: setup installs the pinned
+    set with --no-deps after the project, and this venv holds exactly those versions."""
+    pins = _statsforecast_pins()
+    assert {"statsforecast", "coreforecast", "fugue"} <= set(pins)
+    setup = (ROOT / "scripts" / "setup.sh").read_text()
+    assert "pip install --quiet --no-deps -r requirements/statsforecast.txt" in setup
+    assert setup.index('-e ".${extras}"') < setup.index("requirements/statsforecast.txt\n")
+    assert "requirements/statsforecast.txt | sha256sum" in setup  # a change reinstalls
+    for name, version in pins.items():
+        assert metadata.version(name) == version, name
+        wants = [r.split(";")[0] for r in metadata.requires(name) or []]
+        assert not any(re.match(r"torch\b", r) for r in wants), (name, wants)
