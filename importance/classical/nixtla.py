@@ -9,7 +9,9 @@ y[:origin_i].
   ahead are the fit segment's last season repeated (as statsforecast's `predict` does), the
   seasonally adjusted series goes on past the fit segment as y without them, and the
   non-seasonal model (theta's filter, the trend's AutoETS) is run over each prefix of it with
-  its fitted parameters. At the first origin this is statsforecast's `fit(y_fit).predict(h)`.
+  its fitted parameters (theta: one run, each origin's state taken from it with the trend line
+  of its own prefix, equal to a run over the prefix). At the first origin this is
+  statsforecast's `fit(y_fit).predict(h)`.
 Never `forward(y=whole series, fitted=True)`: on MSTL it re-decomposes the whole series with a
 two-sided smoother that sees the future (DESIGN.md 5b); `AutoTheta.forward` refits.
 
@@ -98,6 +100,18 @@ def fit_arima(y: np.ndarray, seasons: Seasons) -> Filtered:
     return Filtered(model, f"AutoARIMA {order} ({describe(((name, m),))})", params)
 
 
+def trend_lines(y: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    """(len(origins), 2): intercept A and slope B of the least-squares line through
+    (t, y[t - 1]), t = 1..o, for each origin o: the theta method's trend over the prefix (its
+    states' A_n, B_n after a run over y[:o], for the standard and the dynamic models alike)."""
+    t = np.arange(1, len(y) + 1)
+    n = origins.astype(np.float64)
+    mean_y = np.cumsum(y)[origins - 1] / n
+    mean_ty = np.cumsum(t * y)[origins - 1] / n
+    slope = 6 * (2 * mean_ty - (1 + n) * mean_y) / (n ** 2 - 1)
+    return np.column_stack([mean_y - (n + 1) * slope / 2, slope])
+
+
 @dataclass(frozen=True)
 class Theta:
     """AutoTheta: the fit segment's seasonal indices (classical decomposition) held fixed."""
@@ -120,14 +134,11 @@ class Theta:
         par, kind = self.model["par"], theta.switch_theta(self.model["modeltype"])
 
         def states(y: np.ndarray) -> np.ndarray:
-            """The theta filter over all of `y` with the fitted parameters. Its trend terms
-            are a regression over every point it is given: a prefix, never the whole series."""
+            """(len(y), 5) theta states over `y` with the fitted parameters: level and mean
+            are causal recursions; the trend line (A_n, B_n) of the standard models is a
+            regression over all of `y`, replaced per origin by the prefix's own below."""
             return theta._theta.pegels_resid(y, kind, par["initial_smoothed"], par["alpha"],
                                              par["theta"], 3)[2]
-
-        def forward(y: np.ndarray, h: int) -> dict[str, np.ndarray]:
-            return theta.forecast_theta({**self.model, "n": len(y), "states": states(y),
-                                         "decompose": False}, h=h)
 
         targets = origins[:, None] + np.arange(horizon)
         if self.season_fit is None:
@@ -139,7 +150,13 @@ class Theta:
             raise RuntimeError("AutoTheta's states over the fit segment differ from its fit: "
                                "statsforecast's internals changed (requirements/"
                                "statsforecast.txt pins the version this was written for)")
-        out = each_origin(forward, adjusted, origins, horizon)
+        full, lines = states(adjusted), trend_lines(adjusted, origins)
+        out = np.empty((len(origins), horizon))
+        for k, o in enumerate(origins):  # the state after y[:o], as a run over y[:o] ends
+            prefix = full[:o].copy()
+            prefix[-1, 2:4] = lines[k]
+            out[k] = theta.forecast_theta({**self.model, "n": o, "states": prefix,
+                                           "decompose": False}, h=horizon)["mean"]
         return out if ahead is None else self._adjust(out, ahead, inverse=True)
 
     def _adjust(self, y: np.ndarray, season: np.ndarray, inverse: bool = False) -> np.ndarray:

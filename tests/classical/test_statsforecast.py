@@ -162,3 +162,35 @@ def test_a_panel_fits_each_cell_and_a_panel_of_one_is_that_cell(name: str,
         assert part["test_mae"] == pytest.approx(one["test_mae"])
     assert set(pooled["params"]) == set(ids) and pooled["kind"] == "classical"
     assert pooled["fit_s"] > 0 and pooled["wall_s"] >= pooled["fit_s"] + pooled["predict_s"]
+
+
+@pytest.mark.parametrize("modeltype", ["STM", "OTM", "DSTM", "DOTM"])
+def test_theta_trend_lines_are_the_states_of_a_run_over_each_prefix(modeltype: str) -> None:
+    theta = nixtla.statsforecast("theta")
+    y = 5 + np.cumsum(np.random.default_rng(0).normal(0, 0.05, 400))
+    kind = theta.switch_theta(modeltype)
+    origins = np.array([50, 211, 400])
+    lines = nixtla.trend_lines(y, origins)
+    for o, line in zip(origins, lines, strict=True):
+        prefix = theta._theta.pegels_resid(y[:o], kind, 4.9, 0.3, 2.0, 3)[2]
+        np.testing.assert_allclose(line, prefix[-1, 2:4], rtol=1e-10)
+
+
+def test_theta_forecasts_from_each_origin_as_its_filter_run_over_the_prefix() -> None:
+    theta = nixtla.statsforecast("theta")
+    ws = windows("hourly")
+    n = ws.bounds[1]
+    y = np.log1p(ws.series.to_numpy())
+    fitted = nixtla.fit_theta(y[:n], seasons_of(ws.series.index))
+    assert fitted.season_fit is not None  # the hourly series is seasonal: decomposed
+    par, kind = fitted.model["par"], theta.switch_theta(fitted.model["modeltype"])
+    adjusted = fitted._adjust(y, fitted.seasonal(np.arange(len(y))))
+    pred = forecast("auto_theta", "hourly").predictions
+    for i in (0, len(ws.test) // 2, len(ws.test) - 1):
+        o = int(ws.test.start[i])
+        states = theta._theta.pegels_resid(adjusted[:o], kind, par["initial_smoothed"],
+                                           par["alpha"], par["theta"], 3)[2]
+        own = theta.forecast_theta({**fitted.model, "n": o, "states": states,
+                                    "decompose": False}, h=6)["mean"]
+        expected = fitted._adjust(own, fitted.seasonal(o + np.arange(6)), inverse=True)
+        np.testing.assert_allclose(pred[i], np.expm1(expected), rtol=1e-9)
