@@ -205,15 +205,17 @@ def estimate(cfg: RunConfig, points: Points, features: int) -> MemoryEstimate:
     batch = max(1, min(cfg.train.batch_size, n_train or cfg.train.batch_size))
     exact = cfg.train.strategy_params.get("scoring") == "exact"
     scores = cfg.train.strategy not in SCORE_FREE
+    eval_batch = min(EVAL_BATCH, max(n_val, n_test, 1))
     passes = {"training (exact norms)" if exact else "training (autograd)":
-              _tapes(batch, cfg, features) if exact else _autograd(batch, cfg, features),
-              "evaluation": _evaluation(min(EVAL_BATCH, max(n_val, n_test, 1)), cfg, features)}
+              (_tapes(batch, cfg, features) if exact else _autograd(batch, cfg, features), batch),
+              "evaluation": (_evaluation(eval_batch, cfg, features), eval_batch)}
     if scores:
-        passes["scoring (exact norms)"] = _tapes(min(SCORING_BATCH, max(n_train, 1)), cfg,
-                                                 features)
-    name = max(passes, key=passes.__getitem__)
+        score_batch = min(SCORING_BATCH, max(n_train, 1))
+        passes["scoring (exact norms)"] = (_tapes(score_batch, cfg, features), score_batch)
+    name = max(passes, key=lambda k: passes[k][0])
+    peak, at = passes[name]
     return MemoryEstimate(
-        windows=windows, activations=passes[name], model=_n_params(cfg, features) * FLOAT * 5,
+        windows=windows, activations=peak, model=_n_params(cfg, features) * FLOAT * 5,
         results=cfg.train.epochs * n_train * 9, overhead=PROCESS_OVERHEAD,
-        activation_pass=f"{name} at batch {batch:,} x lookback {w.lookback:,} x hidden "
+        activation_pass=f"{name} at batch {at:,} x lookback {w.lookback:,} x hidden "
                         f"{cfg.model.hidden} x {cfg.model.layers} layer(s)")

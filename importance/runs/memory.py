@@ -275,7 +275,7 @@ def scale_estimate(configs: Sequence[RunConfig], shape: PanelShape, *,
     w, m, t = cfg.window, cfg.model, cfg.train
     setting = (f"{shape.words()}, lookback {w.lookback:,}, horizon {w.horizon}, {f} features; "
                f"{m.kind} hidden {m.hidden} x {m.layers} layer(s), batch {t.batch_size:,}, "
-               f"{t.epochs} epochs: {n_train:,} training windows")
+               f"{t.epochs} epoch{'s' if t.epochs != 1 else ''}: {n_train:,} training windows")
     return ScaleEstimate(**{k.name: getattr(mem, k.name) for k in fields(MemoryEstimate)},
                          setting=setting, epoch_s=epoch_s, epochs=max(c.train.epochs
                                                                       for c in configs),
