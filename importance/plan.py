@@ -28,6 +28,7 @@ import pandas as pd
 from importance import estimate as timing
 from importance.config import DataConfig, RunConfig
 from importance.data import LoadedSeries, describe, load_many
+from importance.data.cells import Cells
 from importance.launch import LaunchForm
 from importance.runs.identity import RunInfo
 from importance.runs.memory import (
@@ -77,8 +78,8 @@ class Plan:
 @dataclass(frozen=True)
 class SweepPlan:
     """A sweep's grid ready to run: its cells (series-major) on data whose paths are absolute
-    and column named (workers read the file; one grid, one sweep id), and each series of the
-    grid as loaded."""
+    and column named (workers read the file; one grid, one sweep id), and each series the grid
+    trains on as loaded (by id: a group's cells each, `Axes.groups`)."""
 
     axes: Axes
     cells: tuple[Cell, ...]
@@ -92,8 +93,19 @@ class SweepPlan:
         return [] if path is None else [path] if isinstance(path, str) else list(path)
 
     def configs(self, series: str | None) -> list[RunConfig]:
-        """The runs of one series of the grid."""
+        """The runs of one series (or group) of the grid."""
         return [c.config for c in self.cells if c.series == series]
+
+    def series_of(self, series: str | None) -> tuple[LoadedSeries, ...]:
+        """What the runs of one series of the grid train on: it, or its group's cells."""
+        return tuple(self.loaded[s] for s in self.axes.members(series))
+
+    def data_of(self, series: str | None) -> DataConfig:
+        """The data of the runs of one series of the grid: it, or its group's cells (one
+        global model on them)."""
+        if not self.axes.groups:
+            return replace(self.data, series=series)
+        return Cells(str(series), tuple(self.axes.members(series))).data_config(self.data)
 
 
 def plan_comparison(request: Request, data: DataConfig, *, lanes: int = 1,
@@ -115,31 +127,36 @@ def plan_comparison(request: Request, data: DataConfig, *, lanes: int = 1,
 def sweep_grid(request: Request, data: DataConfig, axes: Axes) -> SweepPlan:
     """A sweep's cells, every series of `axes` loaded once (the file parsed once) and each
     cell's config built from `request` (a form; or `importance sweep`'s options: each series
-    its own default window), nothing checked: `plan_sweep` checks."""
+    its own default window; a group of cells, `Axes.groups`, the window of its panel),
+    nothing checked: `plan_sweep` checks."""
     data = _for_workers(data)
-    loaded = dict(zip(axes.series, _load(data, axes.series), strict=True))
-    makers = {s: _run_maker(request, replace(data, series=s), (loaded[s],))[0]
+    ids = list(dict.fromkeys(m for s in axes.series for m in axes.members(s)))
+    grid = SweepPlan(axes, (), data, dict(zip(ids, _load(data, ids), strict=True)))
+    makers = {s: _run_maker(request, grid.data_of(s), grid.series_of(s))[0]
               for s in axes.series}
     cells = expand(axes, lambda strategy, keep, seed, s: makers[s](strategy, keep, seed))
-    return SweepPlan(axes, tuple(cells), data, loaded)
+    return replace(grid, cells=tuple(cells))
 
 
 def plan_sweep(request: Request, data: DataConfig, axes: Axes, *,
                guard_memory: bool = True, workers: int = 1) -> SweepPlan:
     """`sweep_grid`, each series checked here rather than in every worker: the memory guard
     (each run alone, then the `workers` largest of the whole grid together: they train at once
-    on this machine; `guard_memory` False when they run on a cluster's), then the preflight.
+    on this machine; `guard_memory` False when they run on a cluster's; a group's runs: the
+    panel's scale guard, memory and time per epoch), then the preflight.
     Raises as the module docstring says."""
     plan = sweep_grid(request, data, axes)
     peaks: list[int] = []
     for s in axes.series:
         configs = plan.configs(s)
         if guard_memory:
-            values = plan.loaded[s].values
-            check_series(configs, values)
-            features = n_features(pd.DatetimeIndex(values.index), configs[0].window)
-            peaks += [memory_estimate(c, len(values), features).total for c in configs]
-        _preflight(configs[0], (plan.loaded[s],))
+            panel = configs[0].data.is_panel
+            values = [one.values for one in plan.series_of(s)]
+            check_series(configs, values if panel else values[0])
+            features = n_features(pd.DatetimeIndex(values[0].index), configs[0].window)
+            points = [len(v) for v in values] if panel else len(values[0])
+            peaks += [memory_estimate(c, points, features).total for c in configs]
+        _preflight(configs[0], plan.series_of(s))
     if guard_memory:
         check_at_once(peaks, workers, "the sweep's workers",
                       "Run it with fewer workers (--workers, or the Sweep page's workers)")
@@ -160,13 +177,15 @@ def time_estimate(configs: Sequence[RunConfig], values: Sequence[pd.Series],
 
 def sweep_estimate(plan: SweepPlan, runs: Iterable[RunInfo], *, parallel: int,
                    start_s: float) -> timing.Estimate:
-    """How long a sweep takes: each series' runs as a comparison's on a sweep's worker
-    (`time_estimate`), all of them `parallel` at a time after the cluster's `start_s`."""
+    """How long a sweep takes: each series' runs (a group's: on its cells' windows) as a
+    comparison's on a sweep's worker (`time_estimate`), all of them `parallel` at a time after
+    the cluster's `start_s`."""
     stored = list(runs)
     seconds: list[float] = []
     costs = timing.EpochCosts({})
     for k, s in enumerate(plan.axes.series):
-        est = time_estimate(plan.configs(s), [plan.loaded[s].values], stored, sweep=True)
+        est = time_estimate(plan.configs(s), [one.values for one in plan.series_of(s)], stored,
+                            sweep=True)
         seconds += est.runs
         costs = est.costs if k == 0 else costs
     return timing.Estimate((seconds[0] + start_s, *seconds[1:]), costs, start_s, parallel)

@@ -19,12 +19,16 @@ import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importance.cli_options import add_data, add_run_options, data_from_args
+from importance.config import DataConfig
 from importance.plan import SweepPlan, plan_sweep
 from importance.runs.store import _finite
 from importance.runs.tasks import CANCELLED, DONE, FAILED
+
+if TYPE_CHECKING:
+    from importance.sweep.groups import Group
 
 SWEEP_EXAMPLE = ("example: importance sweep --strategies full,gradnorm --keep-ratios 0.5,0.7 "
                  "--seeds 0-2 --series 5060,4259 --epochs 2 --json sweep.json")
@@ -52,6 +56,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                 "which; each series is a cell of its own and trains its own models "
                 "(importance compare --series a,b trains one model on all of them instead) "
                 "(default: the data's default series)")
+    s.add_argument("--groups", default=None, metavar="NAME=CHOICE;...",
+                   help="cell groups instead of --series: each group is a series of the grid "
+                        "whose runs train one global model over its cells, e.g. "
+                        "'north=eNB_310*;south=eNB_311*' (each choice as --series takes it: "
+                        "ids with commas, all, top:N, an id pattern)")
+    s.add_argument("--groups-file", type=Path, default=None, metavar="CSV",
+                   help="cell groups from a cell-to-group table: a header row naming two "
+                        "columns (e.g. cell,group), then one row per cell: its id and its "
+                        "group's name (comma, semicolon or tab separated); cells with "
+                        "nothing to forecast are left out, per group")
     s.add_argument("--strategies", default="full,gradnorm,random",
                    help="comma-separated, from the registered strategies (default: %(default)s)")
     s.add_argument("--keep-ratios", default="0.7",
@@ -91,17 +105,43 @@ def plan(a: argparse.Namespace) -> SweepPlan:
     if a.workers is not None and a.workers < 1:
         raise ValueError(f"--workers must be at least 1; got {a.workers}")
     data = data_from_args(argparse.Namespace(**{**vars(a), "series": None}))  # one, for now
-    cells = resolve_series(a.series, data)
-    if a.series is not None:
-        print(f"series: {cells.words()}")
+    groups = resolve_groups(a, data)
+    if groups:
+        for g in groups:
+            print(g.words())
+        cells = groups[0].cells
+        axes = Axes(strategies, keeps, seeds, tuple(g.name for g in groups),
+                    tuple((g.name, g.cells.ids) for g in groups))
+    else:
+        cells = resolve_series(a.series, data)
+        if a.series is not None:
+            print(f"series: {cells.words()}")
+        axes = Axes(strategies, keeps, seeds, cells.ids)
     # a wide file's cells name their own value columns; each cell of the grid names its series
     data = replace(cells.data_config(data), series=None)
-    axes = Axes(strategies, keeps, seeds, cells.ids)
     if a.address is None:  # a local cluster: its workers train at once on this machine
         from importance.runs.dask_executor import default_workers
 
         return plan_sweep(a, data, axes, workers=a.workers or default_workers())
     return plan_sweep(a, data, axes, guard_memory=False)
+
+
+def resolve_groups(a: argparse.Namespace, data: DataConfig) -> tuple[Group, ...]:
+    """The cell groups of `--groups` or `--groups-file` (`importance.sweep.groups`); () when
+    neither is given. ValueError when they are given with each other or with --series."""
+    from importance.sweep.groups import parse_groups, read_groups_file
+
+    given = [name for name, value in (("--series", a.series), ("--groups", a.groups),
+                                      ("--groups-file", a.groups_file)) if value is not None]
+    if len(given) > 1:
+        raise ValueError(f"{' and '.join(given)} are exclusive: a sweep's series are cells "
+                         "(--series, one model each) or groups of cells (--groups or "
+                         "--groups-file, one model per group)")
+    if a.groups is not None:
+        return parse_groups(a.groups, data)
+    if a.groups_file is not None:
+        return read_groups_file(a.groups_file, data)
+    return ()
 
 
 def run(a: argparse.Namespace) -> int:
@@ -115,10 +155,11 @@ def run(a: argparse.Namespace) -> int:
     axes, cells = planned.axes, list(planned.cells)
     store = RunStore(a.runs_dir)
     single = [s for s in axes.strategies if not takes_keep_ratio(s)]
+    what = "group" if axes.groups else "series"
     print(f"sweep: {len(cells)} runs = {_n(axes.strategies, 'strategy', 'strategies')} x "
           f"{_n(axes.keep_ratios, 'keep ratio')} x {_n(axes.seeds, 'seed')} x "
-          f"{_n(axes.series, 'series', 'series')}"
-          + (f" ({', '.join(single)}: one run per seed and series)" if single else ""))
+          f"{_n(axes.series, what, what + ('s' if axes.groups else ''))}"
+          + (f" ({', '.join(single)}: one run per seed and {what})" if single else ""))
     sweep = Sweep(cells, axes, store)
     if sweep.finished:
         print(f"sweep {sweep.sweep_id}: {len(sweep.finished)} runs done before, "

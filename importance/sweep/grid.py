@@ -1,4 +1,6 @@
 """A sweep's grid: strategies x keep ratios x seeds x series, expanded into one cell per run.
+A series of the grid may be a group of cells (`Axes.groups`, `importance.sweep.groups`): its
+runs train one global model over the group's cells, and its name stands for it in the keys.
 
     axes = Axes(strategies=("full", "gradnorm"), keep_ratios=(0.5, 0.7), seeds=(0, 1),
                 series=("5060", "4259"))
@@ -43,10 +45,20 @@ class Axes:
     keep_ratios: tuple[float, ...]
     seeds: tuple[int, ...]
     series: tuple[str | None, ...]  # None: the file's only (or default) series
+    # a sweep over cell groups (`importance.sweep.groups`): each series above is a group's
+    # name, and this holds (name, its cells) in the same order; one global model per group
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def members(self, series: str | None) -> tuple[str | None, ...]:
+        """The cells a series of the grid trains on: a group's, else the series itself."""
+        return dict(self.groups).get(series, (series,)) if self.groups else (series,)
 
     def to_dict(self) -> dict:
-        return {"strategies": list(self.strategies), "keep_ratios": list(self.keep_ratios),
-                "seeds": list(self.seeds), "series": list(self.series)}
+        out = {"strategies": list(self.strategies), "keep_ratios": list(self.keep_ratios),
+               "seeds": list(self.seeds), "series": list(self.series)}
+        if self.groups:
+            out["groups"] = {name: list(cells) for name, cells in self.groups}
+        return out
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Cell:
     strategy: str
     keep_ratio: float | None  # None: the strategy takes no keep ratio
     seed: int
-    series: str | None
+    series: str | None  # a group's name when the grid's series are groups
     config: RunConfig
 
     def labels(self) -> dict:
@@ -106,6 +118,9 @@ def check_axes(axes: Axes) -> None:
         repeated = sorted({str(v) for v in values if list(values).count(v) > 1})
         if repeated:
             raise ValueError(f"{name} {', '.join(repeated)} given more than once")
+    if axes.groups and tuple(name for name, _ in axes.groups) != tuple(axes.series):
+        raise ValueError(f"the groups {[n for n, _ in axes.groups]} are not the grid's series "
+                         f"{list(axes.series)}")
     bad = [s for s in axes.strategies if s not in STRATEGIES]
     if bad:
         raise ValueError(f"unknown strategies {bad}; allowed: {', '.join(STRATEGIES)}")

@@ -171,8 +171,8 @@ def _progress(ev: Progress, record: SweepRecord, state: SweepState,
 
 def _finish(out: Outcome, cell: Cell, record: SweepRecord, runs: RunStore,
             state: SweepState, ran: int) -> None:
-    """Store a cell's run (its summary names the sweep and the cell) and record how it
-    ended."""
+    """Store a cell's run (its summary names the sweep, the cell and, for a group of cells,
+    the group) and record how it ended."""
     state.running.pop(out.key, None)
     state.epochs_done += max(0, cell.config.train.epochs - ran)  # ended early, or never ran
     test_mae = None
@@ -180,6 +180,8 @@ def _finish(out: Outcome, cell: Cell, record: SweepRecord, runs: RunStore,
         art = out.artifacts
         test_mae = art.summary.get("test_mae")
         summary = {**art.summary, "sweep_id": record.sweep_id, "sweep_cell": out.key}
+        if record.axes.get("groups"):  # its series is a group of cells: its name
+            summary["sweep_group"] = cell.series
         out = dataclasses.replace(out, artifacts=dataclasses.replace(art, summary=summary))
     out = store_outcome(out, runs)
     if out.status == DONE:

@@ -61,7 +61,8 @@ def runs_frame(record: SweepRecord | Mapping[str, Any],
     sweep's `sweep_id` whose cell the record does not mark done yet (a record saved a few
     seconds behind the runs) count too. Runs missing from `summaries` are left out.
     `keep_ratio` is NaN for strategies that take none; `energy_kwh` NaN when not measured;
-    `backprops` = training + scoring backprops; `series` the cell's series as text."""
+    `backprops` = training + scoring backprops; `series` the cell's series as text (a group
+    of cells: its name)."""
     if not isinstance(record, SweepRecord):
         record = SweepRecord.from_dict(dict(record))
     by_run: dict[str, Mapping[str, Any]] = {}
@@ -202,7 +203,7 @@ def sweep_verdict(runs: Sequence[verdict.RunLike]) -> verdict.Verdict:
     `runs`, the same on the Sweep page and from `importance sweep`. On several series the
     sweep is one comparison pooled over them: each series x seed is a pairing unit (so 2
     seeds on 3 series are 6 pairs), and every claim pairs runs of the same series and seed."""
-    series = {r.run_id: str(r.config.data.series) for r in runs}
+    series = {r.run_id: str(r.summary.get("sweep_group") or r.config.data.series) for r in runs}
     rows = verdict.rows_of(runs)
     own = rows["run_id"].map(series)
     if own.nunique() > 1:
@@ -295,6 +296,16 @@ def _values(items: Iterable[Any]) -> str:
                                    for v in items))
 
 
+def _series_words(axes: Mapping[str, Any]) -> str:
+    """"series 5060, 4259", or "groups (one model each) north (3 cells), south (4 cells)"."""
+    groups = axes.get("groups")
+    if groups:
+        return "groups (one model each) " + ", ".join(
+            f"{name} ({len(cells)} cell{'s' if len(cells) != 1 else ''})"
+            for name, cells in groups.items())
+    return f"series {_values(DEFAULT_SERIES if s is None else s for s in axes.get('series', []))}"
+
+
 def sweep_lines(record: SweepRecord, runs: Sequence[RunInfo]) -> list[str]:
     """The sweep in words for its exports: its data, axes, runs, the settings its runs share
     (those of `runs`, the sweep's stored runs) and how energy was measured."""
@@ -303,8 +314,7 @@ def sweep_lines(record: SweepRecord, runs: Sequence[RunInfo]) -> list[str]:
     lines = [f"sweep {record.sweep_id}: {c['runs']} runs in the grid, {c.get('done', 0)} done, "
              f"{c.get('failed', 0)} failed; axes: strategies {_values(a.get('strategies', []))}"
              f"; keep ratios {_values(a.get('keep_ratios', []))}; seeds "
-             f"{_values(a.get('seeds', []))}; series "
-             f"{_values(DEFAULT_SERIES if s is None else s for s in a.get('series', []))}"]
+             f"{_values(a.get('seeds', []))}; {_series_words(a)}"]
     if runs:
         cfg, w = runs[0].config, runs[0].config.window
         files = _values(data_file_text(r.config.data, r.summary) for r in runs)
