@@ -23,8 +23,10 @@ CLASSICAL_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
               library=nixtla.statsforecast),
     ModelSpec("mstl_ets", nixtla.fit_mstl, transformable=True, library=nixtla.statsforecast),
 )}
-# Fitted only when named: AutoARIMA's order search took 2.7-3.1 s per daily cell and 50 s on 8
-# weeks hourly (season 24) here, 10-100x the others (benchmarks/bench_statsforecast.py).
+# Fitted only when named: AutoARIMA's order search took 55 s on 50 daily cells of 137 days
+# (AutoTheta 0.4 s, MSTL + AutoETS 0.8 s, Holt-Winters 7.8 s), at a worse pooled MAE (34.5
+# against 32.0-33.7), and 50-210 s on one series of 8 weeks hourly (season 24) here
+# (benchmarks/bench_statsforecast.py).
 ON_REQUEST_MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in (
     ModelSpec("auto_arima", nixtla.fit_arima, transformable=True,
               library=nixtla.statsforecast),
