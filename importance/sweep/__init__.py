@@ -2,6 +2,7 @@
 workers, stored as ordinary runs plus a sweep record (`importance sweep`).
 
 - `grid`: the axes, their cells (stable keys) and the sweep id;
+- `groups`: groups of cells (`--groups`, `--groups-file`), one global model per group;
 - `runner`: the driver loop (`Sweep.run`: resume, store, stop) over an executor of
   `importance.runs.executor` (the interface the dashboard's jobs use too), by default
   `importance.runs.dask_executor.DaskExecutor`;

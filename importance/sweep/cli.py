@@ -3,7 +3,9 @@
 The run options (data, window, model, training) are the ones `compare` has, from
 `importance.cli_options`, and each run's config is built by its `run_config` as `compare`'s
 are; what a sweep varies has its own plural options, and `--series` names the series of the
-grid (one model per series, where `compare` trains one model on all the series it names).
+grid (one model per series, where `compare` trains one model on all the series it names), or
+`--groups` / `--groups-file` groups of cells (`importance.sweep.groups`: one global model per
+group, as `compare` trains on the group's cells).
 Exit status: 0 when every run is done, 1 when some failed, 130 when stopped by Ctrl-C (a
 second Ctrl-C quits at once), 2 on an invalid request.
 It ends with the headline of the verdict on the sweep's finished runs (`importance.verdict`),
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
     from importance.sweep.groups import Group
 
 SWEEP_EXAMPLE = ("example: importance sweep --strategies full,gradnorm --keep-ratios 0.5,0.7 "
-                 "--seeds 0-2 --series 5060,4259 --epochs 2 --json sweep.json")
+                 "--seeds 0-2 --series 5060,4259 --epochs 2 --json sweep.json; one model per "
+                 "group of cells: --groups 'north=eNB_310*;south=eNB_311*'")
 RUN_FIELDS = ("test_mae", "test_rmse", "test_smape", "epochs_run", "samples_backprop",
               "samples_forward", "wall_s", "scoring_s", "energy_kwh", "emissions_kg")
 
@@ -43,7 +46,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     s = sub.add_parser(
         "sweep", help="run a grid of strategies x keep ratios x seeds x series on Dask",
         description="Train one run per cell of a grid (strategies x keep ratios x seeds x "
-                    "series) on Dask workers: a local cluster of one process per core, or an "
+                    "series, or x groups of cells: one global model per group) on Dask "
+                    "workers: a local cluster of one process per core, or an "
                     "existing cluster. Workers return each run and this process stores it, "
                     "so a cluster needs no shared filesystem. Running the same sweep again "
                     "trains only its unfinished runs. Ctrl-C stops it: pending runs are "

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -78,29 +78,54 @@ def parse_groups(text: str, data: DataConfig) -> tuple[Group, ...]:
 
 def read_groups_file(path: Path | str, data: DataConfig) -> tuple[Group, ...]:
     """The groups a cell-to-group table names (module docstring), in the order they first
-    appear; the cells of each in file order."""
+    appear; the cells of each in the data file's order."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--groups-file {path}: cannot be read ({exc})") from None
-    lines = text.splitlines()
-    first = next((k for k, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        raise ValueError(f"--groups-file {path} is empty; it needs {GROUPS_FILE_FORMAT}")
-    sep = next((s for s in SEPARATORS if s in lines[first]), ",")
     info = describe(data)
     known = cells_of(info)
     if not known:
         raise ValueError(f"--groups-file {path}: {info.path} holds one series; groups need a "
                          "file of several cells")
+    order = {c: k for k, c in enumerate(known)}  # a cell's place in the data file
+    members = _read_table(path, order)
+    unknown = [f"row {k}: {cell!r}" for cell, k in members.pop(None, [])]
+    if unknown:
+        more = f", and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
+        raise ValueError(f"{path}: cell ids not in {info.path} ({len(known):,} cells, e.g. "
+                         f"{', '.join(known[:3])}): {'; '.join(unknown[:SHOWN])}{more}")
+    # the cells with nothing to forecast (`importance.data.loader.volumes`), the data file
+    # parsed once for every group
+    every = [cell for rows in members.values() for cell, _ in rows]
+    found = volumes(replace(data, column=None) if is_wide(info) else data, every)
+    groups = []
+    for name, rows in members.items():
+        ids = sorted((cell for cell, _ in rows), key=order.__getitem__)
+        left_out = tuple((s, found[s].dead) for s in ids if found[s].dead)
+        live = tuple(s for s in ids if not found[s].dead)
+        if not live:
+            raise ValueError(f"{path}: every cell of group {name} has nothing to forecast: "
+                             + "; ".join(f"{s} ({why})" for s, why in left_out[:SHOWN]))
+        groups.append(Group(name, Cells(path.name, live, left_out, is_wide(info))))
+    return tuple(groups)
+
+
+def _read_table(path: Path, known: Container[str]) -> dict[str | None, list[tuple[str, int]]]:
+    """A groups file's rows: group name -> its (cell id, row number), in the order they first
+    appear, repeated rows once; the ids not in `known` under None. ValueError naming the
+    file, the row and the value for anything else wrong."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--groups-file {path}: cannot be read ({exc})") from None
+    first = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        raise ValueError(f"--groups-file {path} is empty; it needs {GROUPS_FILE_FORMAT}")
+    sep = next((s for s in SEPARATORS if s in lines[first]), ",")
     header = [v.strip() for v in next(csv.reader([lines[first]], delimiter=sep))]
     if header and header[0] in known:
         raise ValueError(f"{path} row {first + 1}: {header[0]!r} is a cell id, but the first "
                          f"row must name the columns: {GROUPS_FILE_FORMAT}")
-    members: dict[str, list[str]] = {}  # group -> its cells
+    members: dict[str | None, list[tuple[str, int]]] = {}
     where: dict[str, tuple[str, int]] = {}  # cell -> (its group, its row)
-    unknown: list[str] = []
     for k, row in enumerate(csv.reader(lines[first + 1:], delimiter=sep), start=first + 2):
         values = [v.strip() for v in row]
         if not any(values):
@@ -114,37 +139,17 @@ def read_groups_file(path: Path | str, data: DataConfig) -> tuple[Group, ...]:
                              f" in {sep.join(row)!r}")
         _check_name(name, f"{path} row {k}")
         if cell not in known:
-            unknown.append(f"row {k}: {cell!r}")
-            continue
-        if cell in where and where[cell][0] != name:
-            other, row_before = where[cell]
-            raise ValueError(f"{path} rows {row_before} and {k}: cell {cell} is in two groups "
+            members.setdefault(None, []).append((cell, k))
+        elif cell in where and where[cell][0] != name:
+            other, before = where[cell]
+            raise ValueError(f"{path} rows {before} and {k}: cell {cell} is in two groups "
                              f"({other} and {name}); a cell belongs to one group")
-        if cell not in where:
+        elif cell not in where:
             where[cell] = (name, k)
-            members.setdefault(name, []).append(cell)
-    if unknown:
-        more = f", and {len(unknown) - SHOWN} more" if len(unknown) > SHOWN else ""
-        raise ValueError(f"{path}: cell ids not in {info.path} ({len(known):,} cells, e.g. "
-                         f"{', '.join(known[:3])}): {'; '.join(unknown[:SHOWN])}{more}")
+            members.setdefault(name, []).append((cell, k))
     if not members:
         raise ValueError(f"{path} has no rows after its header; it needs {GROUPS_FILE_FORMAT}")
-    order = {c: k for k, c in enumerate(known)}
-    wide = is_wide(info)
-    return tuple(_live(name, sorted(ids, key=order.__getitem__), data, wide, path)
-                 for name, ids in members.items())
-
-
-def _live(name: str, ids: list[str], data: DataConfig, wide: bool, path: Path) -> Group:
-    """A file's group less its cells with nothing to forecast (`importance.data.loader.
-    volumes`: a long file is parsed once for all groups); ValueError when none is left."""
-    found = volumes(replace(data, column=None) if wide else data, ids)
-    left_out = tuple((s, found[s].dead) for s in ids if found[s].dead)
-    live = tuple(s for s in ids if not found[s].dead)
-    if not live:
-        raise ValueError(f"{path}: every cell of group {name} has nothing to forecast: "
-                         + "; ".join(f"{s} ({why})" for s, why in left_out[:SHOWN]))
-    return Group(name, Cells(path.name, live, left_out, wide))
+    return members
 
 
 def _check_name(name: str, where: str) -> None:

@@ -2,6 +2,7 @@
 
     {"sweep_id": "sweep-3f2a...", "created": ..., "updated": ...,
      "axes": {"strategies": [...], "keep_ratios": [...], "seeds": [...], "series": [...]},
+              # a sweep over groups of cells adds "groups": {"north": ["eNB_31001", ...]}
      "base_config": {...},            # the first cell's RunConfig (the rest differ by axes)
      "cells": [{"key": "gradnorm-k0.7-s0-5060", "strategy": ..., "keep_ratio": 0.7,
                 "seed": 0, "series": "5060", "status": "done", "run_id": "2026...",

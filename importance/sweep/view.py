@@ -202,15 +202,18 @@ def sweep_verdict(runs: Sequence[verdict.RunLike]) -> verdict.Verdict:
     """The sweep's conclusion (`importance.verdict.conclude_rows`) over its finished stored
     `runs`, the same on the Sweep page and from `importance sweep`. On several series the
     sweep is one comparison pooled over them: each series x seed is a pairing unit (so 2
-    seeds on 3 series are 6 pairs), and every claim pairs runs of the same series and seed."""
+    seeds on 3 series are 6 pairs), and every claim pairs runs of the same series and seed;
+    a sweep over groups of cells (`importance.sweep.groups`) pairs by group and seed."""
+    groups = any(r.summary.get("sweep_group") for r in runs)
+    word = "group" if groups else "series"
     series = {r.run_id: str(r.summary.get("sweep_group") or r.config.data.series) for r in runs}
     rows = verdict.rows_of(runs)
     own = rows["run_id"].map(series)
     if own.nunique() > 1:
-        rows = rows.assign(seed=[f"series {s} seed {k}" for s, k in zip(own, rows["seed"],
+        rows = rows.assign(seed=[f"{word} {s} seed {k}" for s, k in zip(own, rows["seed"],
                                                                          strict=True)],
                            setup="sweep")
-        return verdict.conclude_rows(rows, unit="series-seed pair")
+        return verdict.conclude_rows(rows, unit=f"{word}-seed pair")
     return verdict.conclude_rows(rows)
 
 

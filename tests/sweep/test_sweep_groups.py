@@ -223,7 +223,7 @@ def test_a_sweep_over_two_groups_stores_one_global_run_per_group_strategy_and_se
     assert list(frame["series"]) == ["north", "north", "south", "south"]
     assert "groups (one model each) north (3 cells), south (3 cells)" in sweep_lines(
         record, stored)[0]
-    assert doc["verdict"]["headline"].startswith("2 series-seed pairs")
+    assert doc["verdict"]["headline"].startswith("2 group-seed pairs: indicative")
     assert sweep_verdict(stored).to_json() == doc["verdict"]
     assert main(args) == 0  # the same groups again: the same sweep, nothing left to train
     assert f"sweep {doc['sweep_id']}: 4 runs done before, 0 to train" in capsys.readouterr().out
