@@ -237,8 +237,9 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
                                unit: str) -> str:
     """What the table shows, as facts: at 99% of the baseline's best validation accuracy (else
     the highest target a run reached), which runs reached it, at which epoch (a classical
-    model: by its fit) and cost, and which never did. The table holds one run per strategy (one seed): it names no cheapest
-    run, since one seed's costs decide nothing (the verdict compares over seeds)."""
+    model: by its fit) and cost, and which never did. The table holds one run per strategy
+    (one seed): it names no cheapest run, since one seed's costs decide nothing (the verdict
+    compares over seeds)."""
     if table.empty:
         return "No baseline run with epochs: there is no accuracy to reach."
     rows = table.to_dict("records")
