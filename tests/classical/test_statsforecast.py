@@ -162,6 +162,8 @@ def test_a_panel_fits_each_cell_and_a_panel_of_one_is_that_cell(name: str,
         assert part["test_mae"] == pytest.approx(one["test_mae"])
     assert set(pooled["params"]) == set(ids) and pooled["kind"] == "classical"
     assert pooled["fit_s"] > 0 and pooled["wall_s"] >= pooled["fit_s"] + pooled["predict_s"]
+    one = DataConfig(path=str(panel_csv), series=(ids[1],), column="DL_Volume_GB")
+    assert run_classical(name, one, window, meter=meter)["test_mae"] == alone[1]["test_mae"]
 
 
 @pytest.mark.parametrize("modeltype", ["STM", "OTM", "DSTM", "DOTM"])
