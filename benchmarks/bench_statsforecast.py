@@ -2,11 +2,13 @@
 each fitted on train + validation and forecasting the neural runs' test windows causally,
 measured as `importance compare --classical` measures them (`experiment.run_classical`: wall
 time and energy around fit + forecast): on the embedded default series (10-minute Duomo) and
-on a daily panel of eNodeBs (`tests.fixtures.daily_panel`, one fit per cell, pooled MAE).
+on a daily panel of eNodeBs (`tests.fixtures.daily_panel`, one fit per cell, pooled MAE) and
+on live cells of the 1,000-cell hourly fixture's shape (`tests.fixtures.panels`: 4 weeks
+hourly), whose per-cell cost times 1,000 is what `--classical` adds on the whole fixture.
 
-Usage: python -m benchmarks.bench_statsforecast [--cells 50] [--days 137] [--arima]
-       (--arima adds AutoARIMA, fitted on request only, to the panel; --smoke: 3 cells and
-       the default series' last 21 days, a check that it runs)
+Usage: python -m benchmarks.bench_statsforecast [--cells 50] [--days 137] [--hourly-cells 20]
+       [--arima]   (--arima adds AutoARIMA, fitted on request only, to the daily panel;
+       --smoke: 3 cells each and the default series' last 21 days, a check that it runs)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from importance.config import DataConfig, WindowConfig  # noqa: E402
 from importance.data.loader import load_series  # noqa: E402
 from importance.energy import EnergyMeter  # noqa: E402
 from importance.experiment import run_classical  # noqa: E402
+from tests.fixtures import panels  # noqa: E402
 from tests.fixtures.daily_panel import cell_ids, write_daily_panel  # noqa: E402
 
 SMOKE_DAYS = 21
@@ -53,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", type=int, default=50, help="eNodeBs in the daily panel")
     parser.add_argument("--days", type=int, default=137,
                         help="days per cell (137: the real daily export of issue 22)")
+    parser.add_argument("--hourly-cells", type=int, default=20,
+                        help="live cells of the hourly fixture's shape (672 hours each)")
     parser.add_argument("--arima", action="store_true", help="add AutoARIMA to the panel")
     parser.add_argument("--smoke", action="store_true", help="tiny: a check that it runs")
     a = parser.parse_args(argv)
@@ -78,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
         daily = WindowConfig(lookback=14, horizon=1, holidays=None)
         table(f"daily panel: {cells} cells x {a.days} days (one fit per cell; pooled MAE)",
               data, daily, names + (["auto_arima"] if a.arima else []), meter)
+        hourly_cells = 3 if a.smoke else a.hourly_cells
+        fixture = panels.write_hourly_long(Path(tmp) / "hourly.csv", cells=hourly_cells * 2)
+        live = tuple(panels.live_cells(hourly_cells * 2)[:hourly_cells])
+        table(f"hourly panel: {len(live)} live cells x 672 hours (the 1,000-cell fixture's "
+              "shape; one fit per cell; pooled MAE)",
+              DataConfig(path=str(fixture), series=live),
+              WindowConfig(lookback=24, horizon=1, holidays=None), names, meter)
     print(f"\nenergy: {meter.method.summary if meter.method else 'not measured'}")
     return 0
 
