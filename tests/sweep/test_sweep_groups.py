@@ -78,6 +78,8 @@ def test_groups_take_every_series_choice_and_leave_dead_cells_out_per_group(data
     ("a=eNB_3100[1-3];b=eNB_31003", "cell eNB_31003 is in groups a and b"),
     ("a=eNB_31001;b=eNB_9*", r"--groups, group b: .*the pattern 'eNB_9\*' matches no id"),
     ("a=eNB_31001,eNB_99", r"--groups, group a: .*eNB_99 not in"),
+    ("a=eNB_31001;dead=eNB_3100[46]", r"--groups, group dead: .*every cell it names has "
+                                      r"nothing to forecast: eNB_31004 \(constant"),
 ])
 def test_bad_groups_say_what_is_wrong(data, text, match):
     with pytest.raises(ValueError, match=match):
@@ -156,6 +158,21 @@ def test_each_group_is_a_series_of_the_grid_training_compares_panel(panel, tmp_p
     assert sweep_id(from_file.cells) == sweep_id(planned.cells)
     other = plan(_sweep(panel, "--groups", "north=eNB_3100[1-2];south=eNB_3100[5-8]"))
     assert sweep_id(other.cells) != sweep_id(planned.cells)
+
+
+def test_the_sweep_pages_form_plans_groups_too(data):
+    """The Sweep page plans from its form (`LaunchForm`) through the same `plan_sweep`."""
+    from importance.launch import LaunchForm
+    from importance.plan import plan_sweep
+
+    form = LaunchForm.defaults({"epochs": 1, "lookback": 24, "hidden": 4, "series": []})
+    groups = (("north", _live(NORTH)), ("south", ("eNB_31007",)))
+    planned = plan_sweep(form, data, Axes(("full",), (0.5,), (0, 1), ("north", "south"),
+                                          groups), workers=1)
+    assert [(c.key, c.config.data.series) for c in planned.cells] == [
+        ("full-s0-north", _live(NORTH)), ("full-s1-north", _live(NORTH)),
+        ("full-s0-south", "eNB_31007"), ("full-s1-south", "eNB_31007")]  # a group of one cell
+    assert planned.cells[0].config.window.lookback == 24
 
 
 def test_single_series_grids_are_as_before(panel):
