@@ -28,7 +28,7 @@ import pandas as pd
 from importance import estimate as timing
 from importance.config import DataConfig, RunConfig
 from importance.data import LoadedSeries, describe, load_many
-from importance.data.cells import Cells
+from importance.data.cells import Cells, is_wide
 from importance.launch import LaunchForm
 from importance.runs.identity import RunInfo
 from importance.runs.memory import (
@@ -243,13 +243,16 @@ def _run_maker(request: Request, data: DataConfig,
 
 def _for_workers(data: DataConfig) -> DataConfig:
     """`data` with absolute paths (a worker's working folder may differ) and its column named
-    (`describe`'s default: the same grid gets the same sweep id either way)."""
+    (`describe`'s default: the same grid gets the same sweep id either way), but for a wide
+    file's cells: each is its own column (`importance.data.cells`), none named."""
     if data.path is not None:
         paths = data.path if isinstance(data.path, tuple) else (data.path,)
         absolute = tuple(str(Path(p).resolve()) for p in paths)
         data = replace(data, path=absolute if isinstance(data.path, tuple) else absolute[0])
     if data.column is None:
-        data = replace(data, column=describe(data).default_column)
+        info = describe(data)
+        if not is_wide(info):
+            data = replace(data, column=info.default_column)
     return data
 
 

@@ -22,7 +22,7 @@ from importance.sweep.grid import Axes, sweep_id
 from importance.sweep.groups import parse_groups, read_groups_file
 from importance.sweep.store import SweepStore
 from importance.sweep.view import runs_frame, sweep_lines, sweep_verdict
-from tests.fixtures.panels import cell_ids, dead_cells, write_hourly_long
+from tests.fixtures.panels import cell_ids, dead_cells, write_hourly_long, write_hourly_wide
 
 CELLS = 8
 IDS = cell_ids(CELLS)  # eNB_31001 ... eNB_31008; eNB_31004 and eNB_31006 have nothing to forecast
@@ -173,6 +173,25 @@ def test_the_sweep_pages_form_plans_groups_too(data):
         ("full-s0-north", _live(NORTH)), ("full-s1-north", _live(NORTH)),
         ("full-s0-south", "eNB_31007"), ("full-s1-south", "eNB_31007")]  # a group of one cell
     assert planned.cells[0].config.window.lookback == 24
+
+
+def test_a_wide_files_cells_each_train_on_their_own_column(tmp_path):
+    """A wide file's cells are its columns: a grid's series and groups name no column, so each
+    cell loads its own (a named default column made every cell load the first one)."""
+    wide = write_hourly_wide(tmp_path / "wide.csv", cells=CELLS, hours=336)
+    by_series = plan(_sweep(wide, "--series", "eNB_31001,eNB_31002"))
+    grouped = plan(_sweep(wide, "--groups", "x=eNB_31001,eNB_31002"))
+    c = build_parser().parse_args(["compare", "--data", str(wide), "--series",
+                                   "eNB_31001,eNB_31002", "--strategies", "full", "--seed", "0",
+                                   *TINY])
+    expected = plan_comparison(c, data_from_args(c))
+    for planned in (by_series, grouped):
+        assert planned.loaded["eNB_31001"].values.mean() < planned.loaded[
+            "eNB_31002"].values.mean()
+        assert all(cell.config.data.column is None for cell in planned.cells)
+    assert [s.values.mean() for s in expected.loaded] == [
+        grouped.loaded[s].values.mean() for s in ("eNB_31001", "eNB_31002")]
+    assert grouped.cells[0].config == expected.configs[0]
 
 
 def test_single_series_grids_are_as_before(panel):
