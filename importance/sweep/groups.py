@@ -34,7 +34,8 @@ from importance.data.cells import Cells, cells_of, choose, is_wide
 from importance.data.loader import describe, volumes
 
 NAME = re.compile(r"[\w.-]+")
-NAME_RULE = "letters, digits, '_', '-' or '.'"
+NAME_RULE = ("letters, digits, '_', '-' or '.', with a letter (a bare number reads as a cell "
+             "id, e.g. a Milan square's, on the Sweep page: write cluster3)")
 SEPARATORS = (",", ";", "\t")
 GROUPS_FILE_FORMAT = ("a header row naming two columns (e.g. cell,group), then one row per "
                       "cell: its id, then its group's name")
@@ -153,7 +154,7 @@ def _read_table(path: Path, known: Container[str]) -> dict[str | None, list[tupl
 
 
 def _check_name(name: str, where: str) -> None:
-    if not NAME.fullmatch(name):
+    if not NAME.fullmatch(name) or not any(ch.isalpha() for ch in name):
         raise ValueError(f"{where}: group name {name!r} must be {NAME_RULE}")
 
 

@@ -74,6 +74,7 @@ def test_groups_take_every_series_choice_and_leave_dead_cells_out_per_group(data
     ("north=", r"'north=' is not name=choice"),
     ("north=eNB_31001;;south=eNB_31002", "has an empty item"),
     ("no rth=eNB_31001", r"group name 'no rth' must be letters, digits"),
+    ("3=eNB_31001", r"group name '3' must be .* with a letter .* write cluster3"),
     ("a=eNB_31001;a=eNB_31002", "group a given more than once"),
     ("a=eNB_3100[1-3];b=eNB_31003", "cell eNB_31003 is in groups a and b"),
     ("a=eNB_31001;b=eNB_9*", r"--groups, group b: .*the pattern 'eNB_9\*' matches no id"),
