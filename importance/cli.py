@@ -1,7 +1,7 @@
 """`importance` command line: a thin layer over the library.
 
     importance compare            full vs gradient-norm importance vs the rs2 control, 3 seeds
-    importance compare --classical   ... plus statsmodels baselines on the same test windows
+    importance compare --classical   ... plus the classical baselines (statsmodels, statsforecast)
     importance compare --series 5060,4259   one model per strategy on several series
     importance data --data FILE   what a file holds: layout, series, columns, dirty values
     importance runs               list stored runs

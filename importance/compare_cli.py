@@ -53,6 +53,7 @@ from importance.config import RunConfig, TrainConfig
 from importance.controls import budget_controls
 from importance.data.steps import steps_words
 from importance.energy_to_accuracy import (
+    CLASSICAL_DEFINITION,
     DEFINITION,
     best_val_mae,
     energy_to_accuracy,
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 ENERGY_COLUMNS = ("energy_kwh", "energy_saved_pct", "emissions_kg", "emissions_saved_pct")
 COMPARE_EXAMPLE = ("example: importance compare --epochs 4 --keep-ratio 0.7 --seeds 0-2 "
                    "--json out.json")
+CLASSICAL_BUDGET_S = 300.0  # per model on a panel: the slow ones skipped on 1,000 cells, said
 DEFAULT_SEEDS = "0-2"  # three seeds: the fewest that give an interval (importance.evidence)
 
 
@@ -107,8 +109,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     seeds.add_argument("--seed", type=int, default=None, metavar="N",
                        help="one seed only: indicative, names no winner")
     c.add_argument("--classical", action="store_true",
-                   help="add the statsmodels baselines (seasonal naive, Holt-Winters, "
-                        "MSTL+ARIMA, Fourier+ARIMA) on the same test windows")
+                   help="add the classical baselines on the same test windows, causally: "
+                        "statsmodels' (seasonal naive, Holt-Winters, MSTL+ARIMA, "
+                        "Fourier+ARIMA) and statsforecast's (AutoETS, AutoTheta, MSTL+AutoETS)")
+    c.add_argument("--classical-models", default=None, metavar="NAMES",
+                   help="with --classical: these models only, comma-separated (auto_arima "
+                        "only when named here; default: all the others)")
+    c.add_argument("--classical-budget", type=float, default=CLASSICAL_BUDGET_S,
+                   metavar="SECONDS",
+                   help="with --classical on several series: skip a model whose first fit, "
+                        "times the series, would take longer than this, and say so (default: "
+                        "%(default)g)")
     c.add_argument("--json", type=Path, default=None, help="also write the table as JSON here")
     c.add_argument("--compress", action="store_true",
                    help="then measure each run's default compressed variants (importance "
@@ -200,19 +211,35 @@ def train_seeds(seeds: Sequence[int], asked: dict[int, list[RunConfig]], a: argp
     return runs
 
 
-def classical_runs(a: argparse.Namespace, cfg: RunConfig, meter: Any) -> list[dict[str, Any]]:
-    """The statsmodels baselines fitted on the same test windows (those that cannot fit this
-    series are skipped, with the reason on stderr)."""
+def classical_models(a: argparse.Namespace) -> tuple[str, ...]:
+    """--classical-models: registered names, comma-separated (default: every model of
+    `CLASSICAL_MODELS`; `ON_REQUEST_MODELS` only when named); ValueError naming the unknown."""
+    from importance.classical import CLASSICAL_MODELS
+    from importance.classical.registry import classical_spec
+
+    if not a.classical_models:
+        return tuple(CLASSICAL_MODELS)
+    names = tuple(n.strip() for n in a.classical_models.split(",") if n.strip())
+    for name in names:
+        classical_spec(name)  # ValueError listing the names allowed
+    return names
+
+
+def classical_runs(a: argparse.Namespace, models: Sequence[str], cfg: RunConfig, meter: Any
+                   ) -> list[dict[str, Any]]:
+    """The classical `models` (statsmodels', statsforecast's) fitted on the same test
+    windows; those that cannot fit this series, or whose fits over a panel's series would
+    exceed --classical-budget, are skipped with the reason on stderr."""
     from tqdm import tqdm
 
-    from importance.classical import CLASSICAL_MODELS
     from importance.experiment import run_classical
 
+    budget = a.classical_budget if cfg.data.is_panel else None
     out = []
-    for name in tqdm(CLASSICAL_MODELS, desc="classical", disable=a.no_progress, file=sys.stderr):
+    for name in tqdm(models, desc="classical", disable=a.no_progress, file=sys.stderr):
         try:
-            out.append(run_classical(name, cfg.data, cfg.window, meter=meter))
-        except ValueError as exc:  # e.g. too little history for a weekly season
+            out.append(run_classical(name, cfg.data, cfg.window, meter=meter, budget_s=budget))
+        except ValueError as exc:  # e.g. too little history for a weekly season; over budget
             print(f"importance: skipped {name}: {exc}", file=sys.stderr)
     return out
 
@@ -299,6 +326,8 @@ def print_energy_to_accuracy(table: pd.DataFrame, baseline: dict | None, seed: i
           + ":")
     print_cells([list(shown.columns), *shown.astype(str).to_numpy().tolist()])
     print(f"{DEFINITION}; '-' = never reached.")
+    if "kind" in table and (table["kind"] == "classical").any():
+        print(f"classical rows: {CLASSICAL_DEFINITION}.")
     if any(verdict.energy_estimated(r.summary.get("energy_method")) for r in runs):
         print(f"energy ({unit}) is an estimate, not a meter reading: see 'energy:' below.")
     print(energy_to_accuracy_verdict(table, names, scale, unit))
@@ -378,6 +407,7 @@ def run(a: argparse.Namespace) -> int:
 
     configure()  # threads that yield to other processes, glibc malloc tuned (no script needed)
     # the series loaded once, the runs built and checked (memory, window) before any training
+    models = classical_models(a) if a.classical else ()  # unknown names: before training
     plan = plan_comparison(a, data_from_args(a))
     print_members(plan.loaded)
     if plan.data.is_panel:
@@ -392,7 +422,7 @@ def run(a: argparse.Namespace) -> int:
     store = RunStore(a.runs_dir)
     meter = EnergyMeter(a.country)
     runs = train_seeds(seeds, plan.by_seed(), a, store, meter)
-    classical = classical_runs(a, plan.configs[0], meter) if a.classical else []
+    classical = classical_runs(a, models, plan.configs[0], meter) if a.classical else []
     rows = table_rows(runs, classical)
     print_table([r for r, _ in rows])
     several = len(seeds) > 1
@@ -410,7 +440,8 @@ def run(a: argparse.Namespace) -> int:
         print(f"- {plain(sentence)}")
     seed_one = [r for r in runs if r.config.train.seed == seeds[0]]
     baseline = pick_baseline([r.summary for r in seed_one])
-    reached = energy_to_accuracy([r.summary for r in seed_one], baseline)
+    # the classical fits as rows too: what a neural run costs against a classical one
+    reached = energy_to_accuracy([r.summary for r in seed_one] + classical, baseline)
     print_energy_to_accuracy(reached, baseline, seeds[0], seed_one)
     print(f"energy: {runs[0].summary['energy_method']}")
     print("every total includes its strategy's scoring cost; saved% is against the same seed's "

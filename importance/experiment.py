@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -250,20 +251,34 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
 
 
 
+class OverBudget(ValueError):
+    """A classical model whose fits over a panel's series would take longer than asked."""
+
+
 def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
-                  meter: EnergyMeter) -> dict[str, Any]:
+                  meter: EnergyMeter, budget_s: float | None = None) -> dict[str, Any]:
     """Fit and forecast one classical baseline on the neural runs' test windows.
 
     Returns a summary with the same keys as a neural run's (no backprop, no run folder);
-    wall time and energy are measured the same way, around fit + forecast. On several series
-    the model is fitted to each on its own; metrics are pooled, with `per_series` as a run's.
+    wall time and energy are measured the same way, around fit + forecast (the library's
+    import kept out). On several series the model is fitted to each on its own; metrics are
+    pooled, with `per_series` as a run's. With `budget_s`, a panel's first fit is timed and
+    `OverBudget` raised when that time over all its series would exceed the budget.
     """
-    from importance.classical import forecast_classical
+    from importance.classical import forecast_classical, load_library
 
     ws = prepare(data, window)
     parts = [prepare(d, window) for d in data.members()] if data.is_panel else [ws]
+    load_library(name)
     with meter.phase("classical") as e:
-        fcs = [forecast_classical(name, p) for p in parts]  # a panel: one fit per series
+        start = time.perf_counter()
+        fcs = [forecast_classical(name, parts[0])]  # a panel: one fit per series
+        first = time.perf_counter() - start
+        if budget_s is not None and first * len(parts) > budget_s:
+            raise OverBudget(f"{first:.2f} s on the first series, about "
+                             f"{first * len(parts):,.0f} s for all {len(parts):,}: over the "
+                             f"{budget_s:,.3g} s asked for each model")
+        fcs += [forecast_classical(name, p) for p in parts[1:]]
     pred = np.concatenate([fc.predictions for fc in fcs])
     method = meter.method.to_dict() if meter.method else {}
     loaded = load_members(data)

@@ -85,6 +85,11 @@ FAST = {
         *(rf"proxy fidelity, LSTM h=8 trained 2 steps \(loss {N}\), horizon {h}, 100 of"
           for h in (1, 24)),
         *(rf"^  {proxy}\s+{N}\s+{N}\s+{N}\s+{N}$" for proxy in ("last_layer", "truncated"))],
+    "bench_statsforecast.py": [
+        rf"statsforecast import \(once per process, not in the rows\): {N} s",
+        *(rf"^{name}\s+statsforecast\s+{N}\s+{N}\s+{N}\s+\S+\s+{N}  "
+          for name in ("auto_ets", "auto_theta", "mstl_ets")),
+        r"^daily panel: 3 cells x 137 days", r"^hourly panel: 3 live cells x 672 hours"],
     "bench_strategies.py": [
         *(rf"seed 0 {key}\s+MAE\s+{N} wall\s+{N}s scoring\s+{N}s epochs 1"
           for key in ("full", "gradnorm@0.7", "rs2@0.7")),

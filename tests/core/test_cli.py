@@ -85,7 +85,9 @@ def test_compare_with_classical_adds_rows_without_backprop(tmp_path, csv_path, c
     rows = whole["runs"]
     names = [r["strategy"] for r in rows]
     assert names[0] == "full" and "holt_winters" in names and "seasonal_naive_daily" in names
-    assert [r["strategy"] for r in whole["energy_to_accuracy"]] == ["full"]  # neural runs only
+    # the classical fits are rows of the energy-to-accuracy table too, after the neural runs
+    reached = [r["strategy"] for r in whole["energy_to_accuracy"]]
+    assert reached[0] == "full" and set(reached[1:]) == set(names[1:])
     # six days are too short for the weekly models: skipped with the reason, not a crash
     assert "seasonal_naive_weekly" not in names
     captured = capsys.readouterr()

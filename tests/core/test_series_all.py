@@ -4,6 +4,8 @@ summary has each of them per series, and the dead cells are left out and said.""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,28 @@ def test_sweep_series_all_says_which_cells_it_left_out(tmp_path: Path, capsys) -
     planned = plan(args)
     assert "series: 6 cells (all); left out 2 with nothing to forecast" in capsys.readouterr().out
     assert [c.series for c in planned.cells] == panels.live_cells(CELLS)
+
+
+def test_classical_over_budget_on_a_panel_is_skipped_and_said(tmp_path: Path, capsys) -> None:
+    """--classical on many cells: a model whose first fit times the cells exceeds
+    --classical-budget is skipped, named with the figures; the cheap ones still run."""
+    path = panels.write_hourly_long(tmp_path / "long.csv", CELLS, 168)
+    out = tmp_path / "out.json"
+    assert main(["compare", "--data", str(path), "--series", "all", *TINY, "--lookback", "24",
+                 "--classical", "--classical-models", "seasonal_naive_daily,holt_winters",
+                 "--classical-budget", "0.02", "--json", str(out),
+                 "--runs-dir", str(tmp_path / "runs")]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"skipped holt_winters: [\d.]+ s on the first series, about [\d,]+ s for "
+                     r"all 6: over the 0.02 s asked for each model", err), err
+    records = json.loads(out.read_text())["runs"]
+    assert [r["strategy"] for r in records if r.get("seed") is None] == ["seasonal_naive_daily"]
+
+
+def test_classical_models_names_unknown_models(tmp_path: Path, capsys) -> None:
+    path = panels.write_hourly_long(tmp_path / "long.csv", CELLS, 168)
+    runs = tmp_path / "runs"
+    assert main(["compare", "--data", str(path), "--series", "all", *TINY, "--classical",
+                 "--classical-models", "prophet", "--runs-dir", str(runs)]) == 2
+    assert "unknown classical model 'prophet'; allowed: " in capsys.readouterr().err
+    assert not runs.exists() or not list(runs.iterdir())  # refused before any training
