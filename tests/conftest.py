@@ -105,3 +105,15 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(generic, "read_table", counted)
     return seen
 
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _suite_meter_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The energy meter's registry of measured phases (`importance.energy`, machine-wide by
+    default so that processes training at once share the machine's energy) is the suite's
+    own: a dashboard or another program training on this machine meanwhile is not counted
+    as runs at once in the tests' verdicts (it made them say "shared cores")."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("IMPORTANCE_METER_DIR", str(tmp_path_factory.mktemp("meter")))
+    yield
+    patch.undo()
