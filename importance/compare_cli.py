@@ -62,6 +62,7 @@ from importance.energy_to_accuracy import (
     to_records,
 )
 from importance.plan import plan_comparison
+from importance.runs.memory import ScaleEstimate
 from importance.runs.store import RunStore, StoredRun, _finite
 from importance.stopping import ending_note, scores_unused_note
 from importance.strategies import STRATEGIES
@@ -411,6 +412,8 @@ def run(a: argparse.Namespace) -> int:
     plan = plan_comparison(a, data_from_args(a))
     print_members(plan.loaded)
     if plan.data.is_panel:
+        if isinstance(plan.memory, ScaleEstimate):  # the panel's scale guard said yes
+            print(plan.memory.confirmation())
         print(f"one model per strategy on these {len(plan.loaded)} series, each scaled on its "
               "own")
     window = plan.configs[0].window

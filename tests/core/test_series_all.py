@@ -38,6 +38,7 @@ def test_compare_series_all_is_one_model_over_every_live_cell(tmp_path: Path, la
     assert (f"series: {len(live)} cells (all); left out 2 with nothing to forecast: eNB_31004 "
             "(constant: every value is 0), eNB_31006 (constant: every value is 5)") in printed
     assert f"one model per strategy on these {len(live)} series" in printed
+    assert re.search(r"This panel \(.+\) fits: about [\d.]+ [GM]B of memory at its peak", printed)
     store = RunStore(runs)
     (run_id,) = store.ids()
     run = store.load(run_id)
