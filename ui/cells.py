@@ -99,14 +99,9 @@ def score_boxes(key: Hashable, _cells: CellSelection, color: str, title: str,
 def kept_map(key: Hashable, _squares: pd.DataFrame, title: str) -> go.Figure:
     """The Milan grid around the squares (columns west to east, rows south to north), each
     square coloured by the share of its windows kept."""
-    pad = 3
-    c0, c1 = max(0, _squares["col"].min() - pad), min(99, _squares["col"].max() + pad)
-    r0, r1 = max(0, _squares["row"].min() - pad), min(99, _squares["row"].max() + pad)
-    cols, rows = np.arange(c0, c1 + 1), np.arange(r0, r1 + 1)
+    cols, rows, r_at, c_at = charts.milan_grid_window(_squares)
     z = np.full((len(rows), len(cols)), np.nan)
     text = np.full(z.shape, "", dtype=object)
-    r_at = _squares["row"].to_numpy() - r0
-    c_at = _squares["col"].to_numpy() - c0
     z[r_at, c_at] = 100 * _squares["kept"].to_numpy(dtype=float)
     text[r_at, c_at] = [f"square {s}" for s in _squares["square"]]
     fig = go.Figure(go.Heatmap(

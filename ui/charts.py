@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
@@ -91,3 +93,13 @@ def range_buttons(fig: go.Figure) -> go.Figure:
 def show(fig: go.Figure, key: str | None = None) -> None:
     """Draw a figure with the house style (not Streamlit's theme) and the PNG download."""
     st.plotly_chart(fig, theme=None, config=CONFIG, key=key)
+
+
+def milan_grid_window(squares: pd.DataFrame, pad: int = 3
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The part of Milan's 100 x 100 grid around `squares` (columns `col`, `row`), `pad`
+    squares wider on each side: (its columns, its rows, each square's row and column in it)."""
+    c0, c1 = max(0, squares["col"].min() - pad), min(99, squares["col"].max() + pad)
+    r0, r1 = max(0, squares["row"].min() - pad), min(99, squares["row"].max() + pad)
+    return (np.arange(c0, c1 + 1), np.arange(r0, r1 + 1),
+            squares["row"].to_numpy(dtype=int) - r0, squares["col"].to_numpy(dtype=int) - c0)

@@ -63,15 +63,12 @@ def pareto_figure(pairs: pd.DataFrame, means: pd.DataFrame, cost: str) -> go.Fig
 def map_figure(squares: pd.DataFrame, metric: str, title: str) -> go.Figure:
     """The Milan grid around the squares: each square a cell at its column (west to east)
     and row (south to north), coloured by `metric`."""
-    pad = 3
-    c0, c1 = max(0, squares["col"].min() - pad), min(99, squares["col"].max() + pad)
-    r0, r1 = max(0, squares["row"].min() - pad), min(99, squares["row"].max() + pad)
-    cols, rows = np.arange(c0, c1 + 1), np.arange(r0, r1 + 1)
+    cols, rows, r_at, c_at = charts.milan_grid_window(squares)
     z = np.full((len(rows), len(cols)), np.nan)
     text = np.full(z.shape, "", dtype=object)
-    for r in squares.itertuples(index=False):
-        z[r.row - r0, r.col - c0] = r.value
-        text[r.row - r0, r.col - c0] = f"square {r.square} ({r.seeds} seeds)"
+    z[r_at, c_at] = squares["value"].to_numpy(dtype=float)
+    text[r_at, c_at] = [f"square {q} ({n} seeds)" for q, n in zip(squares["square"],
+                                                                    squares["seeds"], strict=True)]
     ratio = metric == "mae_ratio"
     fig = go.Figure(go.Heatmap(
         z=z, x=cols.tolist(), y=rows.tolist(), text=text.tolist(), zmid=1.0 if ratio else 0.0,
