@@ -81,9 +81,9 @@ def progress(polling: bool) -> None:
 
 progress(mgr.busy)
 focus, names, v = [], {}, None
-if stored:  # the latest comparison's verdict, on the first screen
-    latest = set(latest_batch(stored))
-    focus = [r for r in stored if r.run_id in latest]
+latest = set(latest_batch(stored))  # a comparison's runs, never a sweep's
+focus = [r for r in stored if r.run_id in latest]
+if focus:  # the latest comparison's verdict, on the first screen
     names = run_names(focus)
     runcard.show(focus, names)  # data, settings, synthetic badge
     v = verdict_ui.overview_block(focus)
@@ -109,8 +109,11 @@ def demo_series() -> None:
                "forecast; the strategies decide which windows each epoch trains on.")
 
 
-if not stored:
-    st.info("No runs yet: the quick demo above trains its three runs in about "
+if not focus:
+    st.info(("No runs yet" if not stored else
+             f"No comparison yet (the {len(stored)} stored runs are a sweep's: the Sweep page "
+             "shows them)")
+            + ": the quick demo above trains its three runs in about "
             f"{demo.seconds_words()}; the verdict and its key figures appear here when it "
             "finishes.")
     demo_series()

@@ -35,7 +35,8 @@ class RunInfo:
 
 
 def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
-    """Ids of the newest comparison, every seed of it: the runs of the newest run's launch
+    """Ids of the newest comparison, every seed of it (a sweep's runs are never one: the Sweep
+    page shows them): the runs of the newest run's launch
     (`summary["batch"]`, the job manager's), else the trailing runs (oldest first) of one
     comparison (`importance.config.comparison_key`: all but strategy, parameters and seed).
 
@@ -45,6 +46,7 @@ def latest_batch(runs: Sequence[RunInfo]) -> list[str]:
     an earlier launch (another seed count ends the batch). `runs` are in the order they
     finished (the store's: run ids start with their time to the microsecond).
     """
+    runs = [r for r in runs if not r.summary.get("sweep_id")]  # a sweep's: the Sweep page's
     if not runs:
         return []
     launch = runs[-1].summary.get("batch")

@@ -177,6 +177,45 @@ def test_three_seeds_name_the_same_best_trade_off_on_the_overview_and_in_the_rep
     assert report.count("Best trade-off") == 1
 
 
+def _as_sweep(root: Path, run_ids: list[str]) -> None:
+    """Mark stored runs as a sweep's (the sweep runner stores its id in their summary)."""
+    for run_id in run_ids:
+        path = root / run_id / "summary.json"
+        path.write_text(json.dumps(json.loads(path.read_text()) | {"sweep_id": "sweep-1"}))
+
+
+def test_the_overview_shows_the_latest_comparison_not_a_later_sweep(template, runs_dir):
+    """A sweep that finished after a comparison: the Overview (and the runs picked by
+    default) stay on the comparison (issue 24)."""
+    store_comparisons(template, runs_dir, {0: (99.5, 105.0), 1: (100.4, 106.0),
+                                           2: (99.9, 105.5)})
+    swept = store_comparisons(template, runs_dir / "later", {5: (120.0, 90.0)})
+    for run_id in swept:  # stored after the comparison (their names sort later)
+        new_id = run_id.replace("20261206-22", "20261206-23")
+        shutil.move(runs_dir / "later" / run_id, runs_dir / new_id)
+        path = runs_dir / new_id / "summary.json"
+        path.write_text(json.dumps(json.loads(path.read_text()) | {"run_id": new_id}))
+        cfg = runs_dir / new_id / "config.json"  # a sweep of its own settings (3 epochs)
+        config = json.loads(cfg.read_text())
+        config["train"]["epochs"] = 3
+        cfg.write_text(json.dumps(config))
+    shutil.rmtree(runs_dir / "later")
+    _as_sweep(runs_dir, [r.replace("20261206-22", "20261206-23") for r in swept])
+    at = page(new_app().run(), OVERVIEW)
+    (box,) = at.success  # the comparison's three seeds: gradnorm, as without the sweep
+    assert re.search(r"Best trade-off: \*\*(.+?)\*\*", box.value).group(1) == GRAD
+    assert "3 seeds" in box.value
+
+
+def test_with_only_a_sweeps_runs_the_overview_says_there_is_no_comparison(template, runs_dir):
+    _as_sweep(runs_dir, store_comparisons(template, runs_dir, {0: (99.5, 105.0),
+                                                               1: (100.4, 106.0)}))
+    at = page(new_app().run(), OVERVIEW)
+    assert not at.success
+    assert any("No comparison yet (the 6 stored runs are a sweep's: the Sweep page shows "
+               "them)" in i.value for i in at.info)
+
+
 def test_the_forecasts_page_judges_against_the_best_classical_model_fitted(template,
                                                                           runs_dir):
     store_comparisons(template, runs_dir, {0: (103.6, 100.5)})

@@ -264,6 +264,12 @@ def test_latest_batch_walks_back_over_one_setup():
     # another setup ends the batch even when its strategy is new (epochs are not a cost key)
     assert latest_batch([_run("h", "full", epochs=3), _run("i", "gradnorm")]) == ["i"]
     assert latest_batch([]) == []
+    # a sweep's runs after a comparison: the comparison is still the latest one
+    swept = [_run("s1", "full", epochs=3), _run("s2", "gradnorm", epochs=3)]
+    for r in swept:
+        r.summary["sweep_id"] = "sweep-1"
+    assert latest_batch(batch + swept) == ["d", "e", "f"]
+    assert latest_batch(swept) == []
 
 
 def test_run_names_are_unique():
