@@ -324,12 +324,12 @@ class JobManager:
                 self._shutdown_executor()
 
     def _start_jobs(self, ex: Executor, running: dict[str, Job]) -> None:
-        """Hand queued jobs to `ex`, in queue order, while it has a free lane."""
+        """Hand queued jobs to `ex` while it has a free lane (`_next_pending`)."""
         while True:
             with self._lock:
                 if self._closed or not self._pending or len(running) >= max(1, ex.workers):
                     return
-                job = self._jobs[self._pending.popleft()]
+                job = self._jobs[self._next_pending(ex.workers)]
                 job.status, job.started, job.phase = RUNNING, time.time(), ""
                 self._save()
             try:
@@ -340,6 +340,18 @@ class JobManager:
                                                                 f"{type(exc).__name__}: {exc}"))
                 continue
             running[job.id] = job
+
+    def _next_pending(self, lanes: int) -> str:
+        """Take the next queued job (caller holds the lock): in queue order on one lane; on
+        several, of the batch at the head of the queue, the one its launch estimated longest
+        (longest first: the lanes finish together), ties in queue order."""
+        if lanes <= 1:
+            return self._pending.popleft()
+        batch = self._jobs[self._pending[0]].batch
+        pick = max((i for i in self._pending if self._jobs[i].batch == batch),
+                   key=lambda i: self._jobs[i].estimate_s or 0.0)
+        self._pending.remove(pick)
+        return pick
 
     def _fail_pending(self, reason: str) -> None:
         """Every queued job fails with `reason` (the executor could not start)."""

@@ -101,3 +101,44 @@ def test_the_newest_comparison_is_its_launch_whatever_order_its_runs_finished_in
     assert latest_batch(earlier + finished) == [r.run_id for r in finished]
     cli = [RunInfo(f"cli-{s}", {"strategy": s}, quick(s)) for s in ("full", "gradnorm")]
     assert latest_batch(finished + cli) == [r.run_id for r in cli]  # no launch: the old rule
+
+
+class _Lanes:
+    """A fake executor of `workers` lanes: records the order tasks are handed to it and ends
+    each at once (DONE without a run: the manager's order is what is tested)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.started: list[str] = []
+        self._done: list = []
+
+    def submit(self, task) -> None:
+        from importance.runs.tasks import Outcome
+
+        self.started.append(task.key)
+        self._done.append(Outcome(task.key, FAILED, error="fake lane"))
+
+    def events(self, timeout: float = 0.0) -> list:
+        import time
+
+        time.sleep(min(timeout, 0.01))
+        out, self._done = self._done[:1], self._done[1:]  # one ends at a time: a lane frees
+        return out
+
+    def cancel(self, key=None, grace=0.0) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("lanes, order", [(2, [3, 1, 2, 0]), (1, [0, 1, 2, 3])])
+def test_lanes_take_the_longest_queued_run_of_the_batch_first(tmp_path, lanes, order):
+    """On several lanes, a free lane takes the run its launch estimated longest (the lanes
+    then finish together); on one lane the queue order stays."""
+    ex = _Lanes(lanes)
+    mgr = JobManager(RunStore(tmp_path), executor=ex, persist=False)
+    ids = mgr.submit([quick(seed=s) for s in range(4)], [10.0, 30.0, 20.0, 50.0])
+    assert mgr.wait(timeout=60)
+    assert ex.started == [ids[k] for k in order]
+    mgr.close()
