@@ -257,9 +257,17 @@ class OverBudget(ValueError):
 
 def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
                   meter: EnergyMeter, budget_s: float | None = None) -> dict[str, Any]:
-    """Fit and forecast one classical baseline on the neural runs' test windows.
+    """`fit_classical`'s summary."""
+    return fit_classical(name, data, window, meter=meter, budget_s=budget_s)[0]
 
-    Returns a summary with the same keys as a neural run's (no backprop, no run folder);
+
+def fit_classical(name: str, data: DataConfig, window: WindowConfig, *,
+                  meter: EnergyMeter, budget_s: float | None = None
+                  ) -> tuple[dict[str, Any], np.ndarray]:
+    """Fit and forecast one classical baseline on the neural runs' test windows: its summary
+    and its test forecasts (N, horizon) in original units.
+
+    The summary has the same keys as a neural run's (no backprop, no run folder);
     wall time and energy are measured the same way, around fit + forecast (the library's
     import kept out). On several series the model is fitted to each on its own; metrics are
     pooled, with `per_series` as a run's. With `budget_s`, a panel's first fit is timed and
@@ -294,4 +302,4 @@ def run_classical(name: str, data: DataConfig, window: WindowConfig, *,
         "emissions_kg": e.emissions_kg, "energy_method": method.get("summary", ""),
         "energy_method_detail": method, "fit_s": sum(fc.fit_s for fc in fcs),
         "predict_s": sum(fc.predict_s for fc in fcs), "params": params, "epochs": [],
-    }
+    }, pred

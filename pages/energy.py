@@ -31,7 +31,7 @@ from importance.runs.identity import (
     seed_paired_table,
 )
 from importance.stopping import scores_unused_note
-from ui import charts, entry, exports, figures, runcard, runs, serving, state, verdict
+from ui import charts, classical, entry, exports, figures, runcard, runs, serving, state, verdict
 
 entry.require_entry()
 
@@ -128,8 +128,11 @@ st.caption(to_target_text(rows.values(), names, base_id, scale, unit,
                                 base.config.train.tol, target))
 
 st.header("Energy to reach accuracy")
-reached = seed_paired_reach(chosen, base)  # each run against its seed's baseline
-st.caption(energy_to_accuracy_caption(any("estimated" in m for m in methods), best)
+# the classical models fitted on the baseline's data and window (the cheap strong ones fitted
+# now when they were not yet): what a neural run costs against a classical fit
+fits, _ = classical.fitted(base.config.data, base.config.window)
+reached = seed_paired_reach(chosen, base, [f.summary for f in fits])  # each seed: its baseline
+st.caption(energy_to_accuracy_caption(any("estimated" in m for m in methods), best, bool(fits))
            + seeds_note(chosen))
 st.dataframe(energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
 st.markdown(energy_to_accuracy_verdict(reached, names, scale, unit))

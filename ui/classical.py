@@ -18,6 +18,11 @@ INSTANT = ("seasonal_naive_daily", "seasonal_naive_weekly")  # no fitting
 DEFAULTS = (*INSTANT, "holt_winters")
 
 
+# A panel's fits on the dashboard: a model whose first cell's fit, times the cells, would
+# take longer than this is not fitted (said as why it cannot forecast)
+PANEL_BUDGET_S = 30.0
+
+
 @dataclass(frozen=True)
 class ClassicalResult:
     name: str
@@ -26,6 +31,7 @@ class ClassicalResult:
     metrics: dict[str, float | None]  # mae, rmse, smape, mase on the test windows
     fit_s: float
     predict_s: float
+    summary: dict  # as `importance compare --classical` records it: time and energy measured
 
 
 def models() -> list[str]:
@@ -86,14 +92,15 @@ def fitted(data: DataConfig, window: WindowConfig, drawn: Sequence[str] = ()
 
 @st.cache_data(show_spinner="Fitting the classical model...", max_entries=32)
 def _forecast(name: str, data: DataConfig, window: WindowConfig) -> ClassicalResult:
-    """Fit `name` on train + validation and forecast every test window (cached)."""
-    from importance.classical import forecast_classical
-    from importance.experiment import prepare
-    from importance.metrics import forecast_metrics, mase, mase_scales
+    """Fit `name` on train + validation and forecast every test window (cached), its time
+    and energy measured as the command line measures them (`experiment.fit_classical`)."""
+    from importance.config import TrainConfig
+    from importance.energy import EnergyMeter
+    from importance.experiment import fit_classical
 
-    ws = prepare(data, window)
-    fc = forecast_classical(name, ws)
-    actual = ws.actual("test")
-    metrics = forecast_metrics(actual, fc.predictions)
-    metrics["mase"] = mase(actual, fc.predictions, mase_scales(ws)[None])  # None: constant
-    return ClassicalResult(name, fc.label, fc.predictions, metrics, fc.fit_s, fc.predict_s)
+    summary, pred = fit_classical(name, data, window, meter=EnergyMeter(TrainConfig().country),
+                                  budget_s=PANEL_BUDGET_S if data.is_panel else None)
+    metrics = {"mae": summary["test_mae"], "rmse": summary["test_rmse"],
+               "smape": summary["test_smape"], "mase": summary.get("test_mase")}
+    return ClassicalResult(name, summary["label"], pred, metrics, summary["fit_s"],
+                           summary["predict_s"], summary)

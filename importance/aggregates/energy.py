@@ -169,8 +169,9 @@ E2A_MEASURES = ("energy_kwh", "wall_s", "backprops", "epoch")
 
 
 def _e2a_name(row: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    name = names.get(row["run_id"]) or str(row["strategy"])
-    return f"{name} (classical)" if is_classical(row) else name
+    if is_classical(row):  # its model's name as fitted, e.g. "Holt-Winters (...)"
+        return f"{row.get('label') or row['strategy']} (classical)"
+    return names.get(row["run_id"]) or str(row["strategy"])
 
 
 def _e2a_cell(row: Mapping[str, Any], measure: str, epoch_key: str, value_key: str,

@@ -101,11 +101,14 @@ def seed_paired_table(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
     return pd.DataFrame([rows[r.run_id] for r in runs])
 
 
-def seed_paired_reach(runs: Sequence[RunInfo], base: RunInfo) -> pd.DataFrame:
+def seed_paired_reach(runs: Sequence[RunInfo], base: RunInfo,
+                      classical: Sequence[dict] = ()) -> pd.DataFrame:
     """`importance.energy_to_accuracy` of `runs`, each seed's runs against the baseline of
-    that seed (`seed_baselines`): its targets, its costs and savings."""
-    parts = [energy_to_accuracy([r.summary for r in mine], baseline=ref.summary)
-             for ref, mine in _by_seed_baseline(runs, base)]
+    that seed (`seed_baselines`): its targets, its costs and savings; the `classical` fits'
+    summaries (no seed) as rows after the first seed's runs, against its baseline."""
+    parts = [energy_to_accuracy([r.summary for r in mine] + (list(classical) if k == 0 else []),
+                                baseline=ref.summary)
+             for k, (ref, mine) in enumerate(_by_seed_baseline(runs, base))]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

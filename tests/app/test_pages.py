@@ -338,7 +338,16 @@ def test_energy_page_shows_the_energy_to_reach_accuracy_table(warmup_best_unmeas
     table = next(d.value for d in at.dataframe if "to reach" in d.value.columns)
     assert list(table.columns[1:6]) == ["to reach", "90%", "95%", "99%", "100%"]
     assert table["to reach"].tolist()[:4] == ["energy Wh", "wall s", "backprops", "epoch"]
-    full_rows, grad_rows = (rows.set_index("to reach") for rows in (table[:4], table[4:]))
+    full_rows, grad_rows = (rows.set_index("to reach") for rows in (table[:4], table[4:8]))
+    # the classical fits as rows after the runs, each reached by its fit, its cost measured
+    fits = table[8:].set_index("to reach")
+    named = [n for n in table["run"][8:] if n]
+    assert any(n.startswith("Holt-Winters (") and n.endswith(" (classical)") for n in named), named
+    assert set(fits.loc["epoch", "whole run"]) == {"fit"}
+    assert set(fits.loc["backprops", "whole run"]) == {"0"}
+    assert all(v not in ("-", "0") for v in fits.loc["wall s", "whole run"])
+    assert "Classical rows: a classical model (fitted once, no epochs) reaches t%" in \
+        _texts(at.caption)
     assert full_rows.loc["epoch", "100%"] == str(full.summary["best_epoch"] + 1)
     assert full_rows.loc["energy Wh", "100%"] not in ("-", "not measured")
     assert full_rows.loc["energy Wh", "MAE vs baseline %"] == "baseline"

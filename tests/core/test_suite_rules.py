@@ -40,3 +40,12 @@ def test_no_test_asserts_wall_clock_speed():
 def test_every_test_has_a_timeout(pytestconfig):
     assert pytestconfig.pluginmanager.hasplugin("timeout")
     assert float(pytestconfig.getini("timeout")) > 0
+
+
+def test_no_two_test_modules_share_a_name():
+    """The test folders are not packages: pytest imports each test file by its base name, so
+    two with the same name stop the whole collection ("import file mismatch")."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted(TESTS.rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(TESTS)))
+    assert not {name: where for name, where in seen.items() if len(where) > 1}
