@@ -49,11 +49,13 @@ class CompressManager(BackgroundSession):
     ACTIVE = ACTIVE
     BUSY = "a compression session is running already: wait for it or cancel it"
 
-    def start(self, root: Path, run_id: str, variants: list[str], settings: Any) -> None:
+    def start(self, root: Path, run_id: str, variants: list[str], settings: Any,
+              title: str = "") -> None:
         """Measure `variants` of run `run_id` in the background (ValueError when a session is
-        running already)."""
+        running already); `title`: the run's name, shown on the progress card."""
         self._launch(f"compress-{run_id}", self._run, (root, run_id, variants, settings),
                      {"phase": "running", "run_id": run_id, "variants": variants,
+                      "title": title or run_id,
                       "done": 0, "total": len(variants), "current": "", "error": "",
                       "started": time.time(), "ended": None})
 
@@ -172,7 +174,9 @@ def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
 
 def launch(mgr: CompressManager, run: RunInfo, names: list[str], settings: Any) -> None:
     try:
-        mgr.start(runs.store().root, run.run_id, names, settings)
+        stored = runs.all_runs()
+        title = run_names(stored).get(run.run_id, run.label)  # as the pages name it
+        mgr.start(runs.store().root, run.run_id, names, settings, title=title)
     except ValueError as exc:
         st.error(str(exc))
 
@@ -192,7 +196,8 @@ def progress(mgr: CompressManager, polling: bool) -> None:
              "failed": ("failed", "red"), "cancelled": ("cancelled", "orange")}[phase]
     with st.container(border=True):
         top = st.columns([5, 1], vertical_alignment="center")
-        top[0].markdown(f"**{snap['run_id']}** &nbsp; :{badge[1]}-badge[{badge[0]}]")
+        top[0].markdown(f"**{snap.get('title') or snap['run_id']}** &nbsp; "
+                        f":{badge[1]}-badge[{badge[0]}]")
         if phase in ACTIVE and top[1].button("Cancel", key=CANCEL_KEY, width="stretch"):
             mgr.cancel()
             st.toast("Cancelling after the current variant.")

@@ -68,6 +68,7 @@ class SweepManager(BackgroundSession):
         self._launch(f"sweep-{sweep.sweep_id}", self._run,
                      (sweep, address, n_workers, data_paths),
                      {"phase": "starting", "sweep_id": sweep.sweep_id,
+                      "title": view.sweep_title(sweep.axes.to_dict()),
                       "total": len(sweep.cells), "skipped": len(sweep.finished),
                       "done": 0, "failed": 0, "cancelled": 0, "running": 0,
                       "pending": len(sweep.todo), "seconds_left": None,
@@ -284,7 +285,8 @@ def progress(mgr: SweepManager, polling: bool) -> None:
         badge = {"starting": ("starting the cluster", "gray"), "running": ("running", "blue"),
                  "finished": ("finished", "green"), "failed": ("failed", "red"),
                  "cancelled": ("cancelled", "orange")}[phase]
-        top[0].markdown(f"**{snap['sweep_id']}** &nbsp; :{badge[1]}-badge[{badge[0]}]"
+        top[0].markdown(f"**{snap.get('title') or snap['sweep_id']}** &nbsp; "
+                        f":{badge[1]}-badge[{badge[0]}]"
                         + (" &nbsp; :orange-badge[stopping]" if snap["stopping"]
                            and phase in ACTIVE else ""))
         if phase in ACTIVE and top[1].button("Cancel", key=CANCEL_KEY, width="stretch",

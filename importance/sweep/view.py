@@ -309,6 +309,19 @@ def _series_words(axes: Mapping[str, Any]) -> str:
     return f"series {_values(DEFAULT_SERIES if s is None else s for s in axes.get('series', []))}"
 
 
+def sweep_title(axes: Mapping[str, Any]) -> str:
+    """A sweep named by its grid: "Sweep: full, gradnorm, rs2 x keep 0.5, 0.7 x 3 seeds x
+    4 series" (or "x 4 groups"; strategies counted past four)."""
+    strategies = list(axes.get("strategies", []))
+    named = (", ".join(strategies) if len(strategies) <= 4 else f"{len(strategies)} strategies")
+    keeps = f"keep {_values(axes.get('keep_ratios', []))}"
+    seeds = len(axes.get("seeds", []))
+    groups = axes.get("groups")
+    series = (f"{len(groups)} group{'s' if len(groups) != 1 else ''}" if groups else
+              f"{len(axes.get('series', []))} series")
+    return f"Sweep: {named} x {keeps} x {seeds} seed{'s' if seeds != 1 else ''} x {series}"
+
+
 def sweep_lines(record: SweepRecord, runs: Sequence[RunInfo]) -> list[str]:
     """The sweep in words for its exports: its data, axes, runs, the settings its runs share
     (those of `runs`, the sweep's stored runs) and how energy was measured."""

@@ -66,6 +66,8 @@ def test_variants_are_measured_in_the_background_and_shown(tiny_run, monkeypatch
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert ui.manager().snapshot()["phase"] == "finished", ui.manager().snapshot()
+    cards = _text(at.markdown)  # the card names the run as the pages do, not by its id
+    assert "**Full data (baseline)" in cards and f"**{tiny_run}**" not in cards
     table = at.dataframe[0].value
     assert list(table["variant"]) == ["fp32", "int8-dynamic", "structured-50-ft"]
     assert "Figures measured on **CPU (" in _text(at.info)

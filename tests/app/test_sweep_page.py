@@ -218,6 +218,10 @@ def test_launch_follow_and_explore_a_tiny_sweep(runs_dir, monkeypatch):
     snap = mgr.snapshot()
     assert snap["phase"] == "finished", snap
     assert snap["done"] == 2 and snap["failed"] == 0
+    # the card names the sweep by its grid, not by its id (issue 24)
+    cards = " ".join(m.value for m in at.markdown)
+    assert "**Sweep: full, gradnorm x keep " in cards and " x 1 seed x 1 series**" in cards
+    assert f"**{snap['sweep_id']}**" not in cards
     assert at.selectbox(key="sweep.pick").value == snap["sweep_id"]
     assert "Pareto front (of the means)" in [t.get("name") for t in _charts(at)[0]["data"]]
     assert len(RunStore(runs_dir).ids()) == 2
