@@ -115,8 +115,10 @@ def series_of(parts: Sequence[Part], *, series: str | None = None, column: str |
     values = pd.Series(values.to_numpy()[~dropped], index=pd.DatetimeIndex(local),
                        name=value_col)
     keep = np.flatnonzero(~dropped)
+    values, snapped = quality.snap_jitter(values, lambda i: where(int(keep[i])))
+    stamps = pd.DatetimeIndex(values.index)  # as written, or snapped: row order kept
     values, merged = quality.merge_duplicates(values, name, lambda i: where(int(keep[i])))
-    notes += merged
+    notes += snapped + merged
     if len(values) < MIN_ROWS:
         distinct = values.index.unique()
         raise DataError(f"{name}: every row{what} has the same timestamp, {distinct[0]}" if
@@ -125,7 +127,7 @@ def series_of(parts: Sequence[Part], *, series: str | None = None, column: str |
     values = values.sort_index()
 
     def first_row(t: pd.Timestamp) -> str:  # where a timestamp was first given (messages)
-        return where(int(keep[int(np.argmax(pd.DatetimeIndex(local) == t))]))
+        return where(int(keep[int(np.argmax(stamps == t))]))
 
     grid, step = quality.regular_grid(pd.DatetimeIndex(values.index), name, first_row)
     regular, absent, empty = quality.fill(values, grid)

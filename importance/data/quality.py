@@ -2,6 +2,8 @@
 
 - missing values (empty cells, NaN, markers such as n/a): filled by linear interpolation;
 - missing timestamps (gaps in the regular grid): filled the same way;
+- timestamps polled with jitter, every one within 20% of a step from a regular clock grid
+  (10:00:47, 10:09:58, ...): moved to the nearest grid point, the largest shift said;
 - rows that repeat an earlier row exactly: dropped;
 - timestamps that appear more than once with different values (e.g. the repeated autumn hour
   of a wall-clock export): averaged into one; when they are too common to be that, the file is
@@ -21,10 +23,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from importance.data.steps import duration
 from importance.data.types import DataError, QualityNote
 
 FILL_METHOD = "linear interpolation between neighbouring values (nearest value at the ends)"
 MAX_GRID_FACTOR = 20  # a filled grid may be at most this many times the rows given
+JITTER_SHARE = 0.2  # timestamps within this share of a step from its grid are snapped to it
 MAX_DUPLICATE_SHARE = 0.05  # more conflicting repeated timestamps than this: a layout problem
 ONE_DAY = pd.Timedelta(days=1)
 PARTIAL_SHARE = 0.5  # a last value below this share of its usual level looks partial
@@ -63,6 +67,43 @@ def merge_duplicates(values: pd.Series, name: str,
     out = pd.Series(kept["value"].to_numpy(), index=pd.DatetimeIndex(kept["time"]),
                     name=values.name)
     return out, notes
+
+
+def snap_jitter(values: pd.Series, where: Callable[[int], str]
+                ) -> tuple[pd.Series, list[QualityNote]]:
+    """Timestamps polled around a regular step (an SNMP-style collector writing 10:00:47,
+    10:09:58, ...) moved to the nearest point of that step's clock grid, when every one lies
+    within `JITTER_SHARE` of a step of it; otherwise `values` unchanged (the grid check then
+    says which timestamp is off). The step is the median step rounded to a whole second (a
+    whole minute from a minute up); steps of a day or more are left alone.
+
+    `values` has a DatetimeIndex in file order; `where(i)` names positional row i.
+    """
+    index = pd.DatetimeIndex(values.index)
+    if len(index) < 3:
+        return values, []
+    ns = np.sort(index.asi8)
+    unit = pd.Timedelta(1, unit=index.unit)
+    median = pd.Timedelta(int(np.median(np.diff(ns))) * unit)
+    step = median.round("1min" if median >= pd.Timedelta(minutes=1) else "1s")
+    if step <= pd.Timedelta(0) or step >= ONE_DAY:
+        return values, []
+    at = index.asi8  # on the UTC clock for aware times (no ambiguous wall-clock hour)
+    n = int(step / unit)
+    grid = (at + n // 2) // n * n
+    shift = np.abs(at - grid) * (unit / pd.Timedelta(seconds=1))
+    moved = shift > 0
+    if not moved.any() or shift.max() > JITTER_SHARE * step.total_seconds():
+        return values, []
+    snapped = pd.DatetimeIndex(pd.to_datetime(grid, unit=index.unit, utc=index.tz is not None))
+    if index.tz is not None:
+        snapped = snapped.tz_convert(index.tz)
+    first = int(np.flatnonzero(moved)[0])
+    note = QualityNote(
+        f"timestamps jittered around a {duration(step)} step", int(moved.sum()),
+        f"moved to the nearest {duration(step)} grid point (largest shift {shift.max():g} s)",
+        f"{where(first)}: {index[first]}")
+    return pd.Series(values.to_numpy(), index=snapped, name=values.name), [note]
 
 
 def infer_step(index: pd.DatetimeIndex) -> pd.Timedelta:

@@ -262,7 +262,11 @@ def test_too_few_rows(tmp_path: Path) -> None:
 
 def test_irregular_timestamps(tmp_path: Path) -> None:
     times = list(HOURS)
-    times[4] += pd.Timedelta("7min")
-    with pytest.raises(DataError, match=r"irregular timestamps: 2017-10-23 04:07:00 \(series\.csv, "
+    times[4] += pd.Timedelta("15min")  # a quarter of the step: more than polling jitter
+    with pytest.raises(DataError, match=r"irregular timestamps: 2017-10-23 04:15:00 \(series\.csv, "
                                         r"line 6\) is not on the 01:00:00 grid"):
         load_series(_csv(tmp_path, _hourly(times)))
+    times[4] = HOURS[4] + pd.Timedelta("7min")  # within a fifth of the step: jitter, snapped
+    loaded = load_series(_csv(tmp_path, _hourly(times)))
+    assert loaded.values.index.equals(pd.DatetimeIndex(HOURS, name="time"))
+    assert any("jittered around a 1 h step" in n.issue for n in loaded.notes)
