@@ -145,7 +145,12 @@ def loaded_series(parts: Sequence[Part], series: str | None, value_col: str,
     label = (f"{series} · {value_col}" if first.layout == "transposed" else
              f"{first.series_col} {series} · {value_col}" if first.series_col else value_col)
     naive = regular.index.tz is None
-    return LoadedSeries(values=regular.rename(value_col), freq=step, filled=filled,
+    unit = dict(first.table.units).get(value_col)
+    if unit:  # numbers written with their unit: read as numbers, the unit on the axis
+        notes = [*notes, QualityNote(f"values written with their unit ({unit})", len(regular),
+                                     f"read as numbers in {unit}; the axis says {unit}")]
+    return LoadedSeries(values=regular.rename(f"{value_col} ({unit})" if unit else value_col),
+                        freq=step, filled=filled,
                         fill_method=FILL_METHOD, source=", ".join(p.table.name for p in parts),
                         label=label, series=series,
                         column=value_col, notes=(*notes, *quality.value_notes(regular)),

@@ -6,7 +6,10 @@ Rules (documented in the README's "Your own data"):
 - thousands may be grouped with the other mark ("1,234.5" / "1.234,5"), a space, a narrow or
   non-breaking space, or an apostrophe ("1'234.5");
 - any other text in a value column is refused, naming the file, line, column and value;
-- so are numbers beyond `MAX_MAGNITUDE` (1e309 overflows a 64-bit float to infinity).
+- so are numbers beyond `MAX_MAGNITUDE` (1e309 overflows a 64-bit float to infinity);
+- a column whose every number is written with the same unit after it ("812.5 MB") is read
+  as those numbers, the unit kept for the axis label (`split_unit`); units that differ from
+  row to row leave it text, refused naming the value.
 """
 
 from __future__ import annotations
@@ -30,6 +33,32 @@ _NUMBER = {
     ".": re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?"),
     ",": re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d*)?([eE][+-]?\d+)?"),
 }
+
+
+# a number, then a unit: letters (or %, °, µ) first, e.g. "812.5 MB", "12 %", "3,5 Mbit/s"
+_WITH_UNIT = re.compile(r"\s*(?P<number>[+-]?\d(?:[\d.,'\u00a0\u202f]|\s(?=\d))*(?:[eE][+-]?\d+)?)"
+                        r"\s*(?P<unit>[^\W\d_][^\s\d]*|%|°\S*)\s*")
+
+
+def with_units(values: pd.Series) -> bool:
+    """Whether every cell that is not missing is a number followed by a unit (any units)."""
+    text = values.astype("string").fillna("")
+    given = text[~is_missing(text)]
+    return bool(len(given)) and bool(given.str.fullmatch(_WITH_UNIT.pattern).all())
+
+
+def split_unit(values: pd.Series) -> tuple[pd.Series, str] | None:
+    """(the numbers as text, their unit) when every cell that is not missing is a number
+    followed by one and the same unit ("812.5 MB"); else None."""
+    text = values.astype("string").fillna("")
+    given = ~is_missing(text)
+    if not given.any():
+        return None
+    parts = text[given].str.extract(f"^{_WITH_UNIT.pattern}$")
+    units = parts["unit"].dropna().unique()
+    if parts["number"].isna().any() or len(units) != 1:
+        return None
+    return text.where(~given, parts["number"].reindex(text.index)), str(units[0])
 
 
 def is_missing(text: pd.Series) -> pd.Series:
@@ -88,6 +117,9 @@ def problem(cell: object) -> str:
     shaped = _NUMBER["."].fullmatch(text) or _NUMBER[","].fullmatch(text)
     if shaped and re.search(r"\d", text):
         return "is too large: it overflows a 64-bit number to infinity"
+    if unit := _WITH_UNIT.fullmatch(str(cell)):
+        return (f"is a number with a unit ({unit['unit']}), but the units differ from row to "
+                "row in this column; write every value in one unit")
     return "is not a number"
 
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from importance.data import dialect, files
 from importance.data.dialect import Dialect
-from importance.data.numbers import parse_numbers
+from importance.data.numbers import parse_numbers, split_unit, with_units
 from importance.data.types import DataError
 
 NUMBER_SAMPLE = 1000  # rows looked at to tell number columns from text columns
@@ -37,6 +37,7 @@ class Table:
     lines: np.ndarray  # (rows,) int64
     dialect: Dialect | None  # None for Parquet
     dirty: tuple[str, ...] = ()  # text columns that are mostly numbers (value columns with junk)
+    units: tuple[tuple[str, str], ...] = ()  # (column, unit): numbers written with a unit
 
     @property
     def parquet(self) -> bool:
@@ -154,4 +155,17 @@ def _typed(table: Table) -> Table:
             frame[name] = values[:, j]
         elif numbers[j] / (numbers[j] + junk[j]) >= NUMERIC_LIKE:
             dirty.append(name)
-    return Table(frame, table.name, table.lines, table.dialect, tuple(dirty))
+    units = []
+    for name in frame.columns.difference(candidates, sort=False):  # text: numbers with a unit?
+        if frame[name].dtype.kind != "O" and not pd.api.types.is_string_dtype(frame[name]):
+            continue
+        if not with_units(frame[name].iloc[:NUMBER_SAMPLE]):
+            continue
+        found = split_unit(frame[name])
+        number, bad = (None, None) if found is None else parse_numbers(found[0], table.decimal)
+        if found is None or bad.any():  # units differ: a value column refused cell by cell
+            dirty.append(name)
+            continue
+        frame[name] = number
+        units.append((str(name), found[1]))
+    return Table(frame, table.name, table.lines, table.dialect, tuple(dirty), tuple(units))
