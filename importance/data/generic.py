@@ -486,6 +486,11 @@ def _detected(parts: Sequence[Part], naive: bool, tz: str | None = None) -> tupl
         found.append(("time zone", f"{tz} (chosen)"))
     elif naive:
         found.append(("time zone", timestamps.WALL_CLOCK))
+    elif first.table.dialect is not None and "/" in str(first.times.dt.tz):
+        # text names no zone: this one fits the UTC offsets written (timestamps.offset_zones)
+        found.append(("time zone", f"{first.times.dt.tz}, a zone whose daylight-saving "
+                      "changes fit the UTC offsets written in the data (the local clock kept); "
+                      "choose the series' own zone with --tz or the sidebar"))
     else:
         found.append(("time zone", f"{first.times.dt.tz} (from the data)"))
     return tuple(found)

@@ -38,6 +38,10 @@ EPOCH_SECONDS = (1e8, 1e10)  # 1973 .. 2286
 EPOCH_MILLISECONDS = (1e11, 1e13)
 SAMPLE = 200  # distinct values that a form must read before the whole column is tried
 WALL_CLOCK = "wall-clock time as written in the data (no zone)"
+# The order in which zones that fit a file's changing UTC offsets are proposed (legacy names
+# such as CET and Etc/ zones last)
+AREAS = ("Europe", "America", "Asia", "Australia", "Africa", "Pacific", "Atlantic", "Indian",
+         "Antarctica")
 # Dates the lab handles: inside pandas' nanosecond range (1677-09-21 to 2262-04-11), which the
 # windows, the run store and the charts use, with room for a forecast horizon.
 FIRST_DATE, LAST_DATE = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
@@ -75,7 +79,40 @@ def parse_times(values: pd.Series) -> pd.Series | None:
     if not fits:
         return None
     best = max(fits, key=regularity) if len(fits) > 1 else fits[0]
+    if best.dt.tz is not None and str(best.dt.tz) == "UTC":  # offsets that change (DST)
+        zone = offset_zones(distinct.astype("str"), best)
+        if zone:
+            best = best.dt.tz_convert(zone[0])  # the local clock kept
     return pd.Series(best.array.take(codes), index=values.index)
+
+
+def offset_zones(text: pd.Series, utc: pd.Series) -> list[str]:
+    """The zones whose UTC offset at each time is the one written after it ("+01:00" in
+    winter, "+02:00" in summer): ISO times whose offset changes with daylight saving, read
+    in a zone they fit keep their local clock. Ordered by `AREAS`, then by name
+    ("Europe/Amsterdam" first for central Europe); [] when the offsets do not change or no
+    zone fits."""
+    written = text.str.strip().str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0]
+    if written.isna().any() or written.nunique() < 2:
+        return []
+    sign = np.where(written.str[0] == "-", -1, 1)
+    digits = written.str.replace(r"[^0-9]", "", regex=True).replace("", "0000")
+    minutes = sign * (digits.str[:2].astype(int) * 60 + digits.str[2:4].astype(int))
+    order = np.argsort(utc.to_numpy())
+    t, m = utc.to_numpy()[order], minutes.to_numpy()[order]
+    change = np.flatnonzero(np.diff(m) != 0)
+    at = np.unique(np.concatenate([[0, len(t) - 1], change, change + 1]))
+    samples = [(pd.Timestamp(t[i]).tz_localize("UTC") if pd.Timestamp(t[i]).tz is None
+                else pd.Timestamp(t[i]), int(m[i])) for i in at]
+    fit = [z for z in _zone_names()
+           if all(ts.tz_convert(z).utcoffset() == pd.Timedelta(minutes=mm)
+                  for ts, mm in samples)]
+    return sorted(fit, key=lambda z: (AREAS.index(z.split("/")[0]) if z.split("/")[0] in AREAS
+                                      else len(AREAS), z))
+
+
+def _zone_names() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
 
 
 def best_effort(values: pd.Series) -> pd.Series:
