@@ -50,6 +50,19 @@ def machine_cpu_words() -> str:
 _CPU_WORDS: str | None = None
 
 
+def train_tiny(data: Path, runs: Path, *extra: str) -> str:
+    """`importance compare` of one tiny full-data run on the file `data`, stored in `runs`:
+    its run id (the command's output stays in capsys for the caller)."""
+    from importance.cli import main
+    from importance.runs.store import RunStore
+
+    assert main(["compare", "--data", str(data), "--strategies", "full", "--seed", "0",
+                 "--epochs", "1", "--hidden", "4", "--no-progress", "--runs-dir", str(runs),
+                 *extra]) == 0
+    (run_id,) = RunStore(runs).ids()
+    return run_id
+
+
 def unmeasured_meter(country: str = "ITA"):
     """An `EnergyMeter` whose every reading fails (as when CodeCarbon returns nothing)."""
     from importance.energy import EnergyMeter

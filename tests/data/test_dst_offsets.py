@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from importance.cli import main
 from importance.data import load_series
 from importance.data.timestamps import offset_zones
 from importance.runs.store import RunStore
+from tests.conftest import train_tiny
 
 MADRID = pd.date_range("2024-03-18", periods=24 * 21, freq="h", tz="Europe/Madrid")
 
@@ -51,9 +51,6 @@ def test_offsets_that_change_at_dst_keep_the_local_clock(tmp_path):
 
 def test_a_dst_offset_export_trains_to_a_stored_run_saying_its_zone(tmp_path, capsys):
     runs = tmp_path / "runs"
-    assert main(["compare", "--data", str(iso_export(tmp_path / "cell.csv")), "--strategies",
-                 "full", "--seed", "0", "--epochs", "1", "--hidden", "4", "--no-progress",
-                 "--runs-dir", str(runs)]) == 0
+    run_id = train_tiny(iso_export(tmp_path / "cell.csv"), runs)
     assert "a zone whose daylight-saving changes fit the UTC offsets" in capsys.readouterr().out
-    (run_id,) = RunStore(runs).ids()
     assert RunStore(runs).load(run_id).summary["series_tz"] == "Europe/Amsterdam"

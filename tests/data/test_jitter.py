@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance.cli import main
 from importance.data import DataError, load_series
 from importance.data.quality import snap_jitter
 from importance.runs.store import RunStore
+from tests.conftest import train_tiny
 
 
 def poll_export(path: Path, jitter_s: int, days: int = 14, seed: int = 0) -> Path:
@@ -66,11 +66,8 @@ def test_jitter_beyond_the_share_is_refused_naming_a_row(tmp_path):
 def test_a_jittered_poll_export_trains_to_a_stored_run_saying_the_repair(tmp_path, capsys):
     path = poll_export(tmp_path / "poll.csv", 90)
     runs = tmp_path / "runs"
-    assert main(["compare", "--data", str(path), "--strategies", "full", "--seed", "0",
-                 "--epochs", "1", "--hidden", "4", "--no-progress",
-                 "--runs-dir", str(runs)]) == 0
+    run_id = train_tiny(path, runs)
     printed = capsys.readouterr().out
     assert "timestamps jittered around a 10 min step: " in printed
     assert "moved to the nearest 10 min grid point (largest shift 90 s)" in printed
-    (run_id,) = RunStore(runs).ids()
     assert RunStore(runs).load(run_id).summary["test_mae"] > 0

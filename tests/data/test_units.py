@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance.cli import main
 from importance.data import DataError, load_series
 from importance.runs.store import RunStore
+from tests.conftest import train_tiny
 
 
 def kpi_export(path: Path, unit_of=lambda k: "MB", hours: int = 24 * 21) -> Path:
@@ -44,11 +44,8 @@ def test_units_that_differ_are_refused_naming_the_value(tmp_path):
 
 def test_a_unit_suffixed_export_trains_to_a_stored_run_saying_the_repair(tmp_path, capsys):
     runs = tmp_path / "runs"
-    assert main(["compare", "--data", str(kpi_export(tmp_path / "kpi.csv")), "--strategies",
-                 "full", "--seed", "0", "--epochs", "1", "--hidden", "4", "--no-progress",
-                 "--runs-dir", str(runs)]) == 0
+    run_id = train_tiny(kpi_export(tmp_path / "kpi.csv"), runs)
     printed = capsys.readouterr().out
     assert "values written with their unit (MB): " in printed
     assert "read as numbers in MB; the axis says MB" in printed
-    (run_id,) = RunStore(runs).ids()
     assert RunStore(runs).load(run_id).summary["test_mae"] > 0
