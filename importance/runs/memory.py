@@ -24,9 +24,6 @@ import pandas as pd
 from importance.config import RunConfig
 from importance.data.steps import duration
 from importance.runs.footprint import (
-    FLOAT,
-    MATERIALISE_BYTES,
-    PROCESS_OVERHEAD,
     MemoryEstimate,
     Points,
     estimate,
@@ -371,10 +368,3 @@ def check_series(configs: Sequence[RunConfig], values: pd.Series | Sequence[pd.S
                        features)
     return check_scale(configs, shape, available=available, max_epoch_s=max_epoch_s,
                        lanes=lanes)
-
-
-__all__ = ["FLOAT", "MATERIALISE_BYTES", "PROCESS_OVERHEAD", "MemoryEstimate", "MemoryGuardError",
-           "PanelShape", "ScaleEstimate", "ScaleGuardError", "available_bytes", "check_at_once",
-           "check_device", "check_memory", "check_scale", "check_series", "estimate", "gb",
-           "max_batch", "max_epoch_seconds", "max_lookback", "memory_limit", "n_features",
-           "n_windows", "scale_estimate", "split_windows"]

@@ -12,7 +12,7 @@ from importance.data.panel import make_panel
 from importance.data.windows import make_windows
 from importance.energy import EnergyMeter
 from importance.experiment import load_members, prepare, run_experiment
-from importance.runs import memory
+from importance.runs import footprint, memory
 from importance.runs.store import RunStore
 from tests.conftest import make_series
 from tests.fixtures.exports import EXPORTS
@@ -135,10 +135,10 @@ def test_the_memory_estimate_counts_the_windows_of_every_series():
     one = memory.estimate(cfg, 2000, 6)
     two = memory.estimate(cfg, (2000, 2000), 6)
     n = sum(memory.n_windows(2000, cfg.window))
-    per_window = 24 * 6 * memory.FLOAT
+    per_window = 24 * 6 * footprint.FLOAT
     # the second series adds its values (and their copy while they are concatenated) and its
     # windows' positions, never its windows x lookback (they are gathered per batch)
-    assert 2 * 2000 * 6 * memory.FLOAT < two.windows - one.windows < n * per_window
+    assert 2 * 2000 * 6 * footprint.FLOAT < two.windows - one.windows < n * per_window
     assert two.results == 2 * one.results
     series = [make_series(days=10), make_series(days=14)]
     est = memory.check_series([cfg], series, available=2**40)

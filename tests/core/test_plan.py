@@ -19,7 +19,7 @@ from importance.estimate import cost_basis
 from importance.experiment import prepare
 from importance.launch import LaunchForm
 from importance.plan import plan_comparison, plan_sweep, sweep_estimate, time_estimate
-from importance.runs import memory
+from importance.runs import footprint, memory
 from importance.runs.store import RunStore
 from importance.sweep.grid import Axes
 from tests.fixtures.daily_panel import cell_ids, write_daily_panel
@@ -60,7 +60,7 @@ def test_a_50_series_panel_is_read_once_through_the_plan_and_after_it(panel_csv,
     assert len(plan.configs) == 4 and plan.seeds == (0, 1)
     assert all(c.data.series == tuple(IDS) for c in plan.configs)
     assert [c.train.strategy for c in plan.by_seed()[1]] == ["full", "gradnorm"]
-    assert plan.memory.total > memory.PROCESS_OVERHEAD
+    assert plan.memory.total > footprint.PROCESS_OVERHEAD
     # planned again (Launch after the caption), and a run's own loaders and windows: no read
     plan_comparison(form(), data)
     assert all(a is b for a, b in zip(load_members(plan.data), plan.loaded, strict=True))

@@ -85,7 +85,7 @@ def test_a_huge_exact_norm_run_is_refused_with_the_estimate_and_the_limit():
 
 def test_a_run_that_fits_is_let_through_with_its_estimate():
     est = memory.check_memory([exact(64, 144)], POINTS, FEATURES, available=16 * GB)
-    assert memory.PROCESS_OVERHEAD < est.total < 2 * GB
+    assert footprint.PROCESS_OVERHEAD < est.total < 2 * GB
 
 
 def test_the_limits_are_the_largest_values_that_fit():
@@ -123,7 +123,7 @@ def test_the_exact_norm_estimate_covers_the_real_tapes(kind, layers):
     with torch.no_grad():
         tapes = recurrent_forward(model.rnn, torch.randn(batch, lookback, FEATURES))
     real = sum(t.a.nbytes + t.dz.nbytes + t.carry.nbytes for t in tapes)
-    estimated = footprint._tapes(batch, cfg, FEATURES) - memory.MATERIALISE_BYTES
+    estimated = footprint._tapes(batch, cfg, FEATURES) - footprint.MATERIALISE_BYTES
     assert real <= estimated <= 1.3 * real
 
 
