@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from importance import text
 from importance.aggregates.energy import (
     accuracy_target,
     backprop_help,
@@ -31,7 +32,19 @@ from importance.runs.identity import (
     seed_paired_table,
 )
 from importance.stopping import scores_unused_note
-from ui import charts, classical, entry, exports, figures, runcard, runs, serving, state, verdict
+from ui import (
+    charts,
+    classical,
+    entry,
+    exports,
+    figures,
+    runcard,
+    runs,
+    serving,
+    state,
+    tables,
+    verdict,
+)
 
 entry.require_entry()
 
@@ -85,7 +98,7 @@ for r in chosen:
         c.metric("Emissions (gCO2e)", energy_text(s.get("emissions_kg"), 1000),
                     saving_delta(row.get("emissions_saved_pct"), is_base), delta_color="inverse",
                     help="Energy x the grid's average carbon intensity.")
-        c.metric("Wall time (s)", f"{s['wall_s']:.1f}",
+        c.metric("Wall time (s)", text.significant(s["wall_s"]),
                     saving_delta(row.get("wall_saved_pct"), is_base), delta_color="inverse",
                     help=wall_help(s))
         c.metric("Backpropagated samples", f"{backprops_all(s):,}",
@@ -134,7 +147,8 @@ fits, _ = classical.fitted(base.config.data, base.config.window)
 reached = seed_paired_reach(chosen, base, [f.summary for f in fits])  # each seed: its baseline
 st.caption(energy_to_accuracy_caption(any("estimated" in m for m in methods), best, bool(fits))
            + seeds_note(chosen))
-st.dataframe(energy_to_accuracy_display(reached, names, scale, unit), hide_index=True)
+reach_table = energy_to_accuracy_display(reached, names, scale, unit)
+tables.show(reach_table, numeric=[c for c in reach_table.columns if c not in ("run", "to reach")])
 st.markdown(energy_to_accuracy_verdict(reached, names, scale, unit))
 
 serving.section(chosen, names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from importance import text
 from importance.aggregates.forecasts import (
     at_step,
     classical_frame,
@@ -21,7 +22,19 @@ from importance.aggregates.forecasts import (
 )
 from importance.provenance import clock_label
 from importance.runs.identity import pick_baseline
-from ui import charts, classical, entry, exports, figures, runcard, runs, spikes, state, verdict
+from ui import (
+    charts,
+    classical,
+    entry,
+    exports,
+    figures,
+    runcard,
+    runs,
+    spikes,
+    state,
+    tables,
+    verdict,
+)
 
 entry.require_entry()
 
@@ -118,26 +131,26 @@ with top:
         st.caption(f"Against the best of the {len(all_fitted)} classical models fitted on this "
                    f"data ({', '.join(classical_mae)}), drawn or not"
                    + (f", on series {shown_series}" if panel else "") + ".")
-st.dataframe(table, hide_index=True, column_config={
-    "MAE": st.column_config.NumberColumn(format="%.2f"),
-    "RMSE": st.column_config.NumberColumn(format="%.2f"),
-    "sMAPE %": st.column_config.NumberColumn(format="%.2f"),
-    "MASE": st.column_config.NumberColumn(
-        format="%.3f", help="Test MAE over the in-sample MAE of the seasonal naive forecast "
-                            "(a day's season below daily steps, a week's at daily steps) on "
-                            "the series' own training + validation data: below 1 beats "
-                            "repeating the last season; a run on several series not drawn: "
-                            "the mean over its series."),
-    "MAE vs full %": st.column_config.NumberColumn(
-        format="%+.1f", help="A neural run against full data of the same seed; a classical "
-                             "model against the mean of full data over its seeds."),
-    "MAE vs best classical %": st.column_config.NumberColumn(
-        format="%+.1f", help="Against the classical model with the lowest test MAE among "
-                             "all those fitted; negative: a lower test MAE."),
-    "rank": st.column_config.NumberColumn(help="By test MAE, lowest first."),
-    "time s": st.column_config.NumberColumn(format="%.1f", help="training (all epochs, incl. "
-                                            "scoring and validation) or fit + forecast"),
-})
+LEADERBOARD_HELP = {
+    "rank": "By test MAE, lowest first.",
+    "MASE": "Test MAE over the in-sample MAE of the seasonal naive forecast (a day's season "
+            "below daily steps, a week's at daily steps) on the series' own training + "
+            "validation data: below 1 beats repeating the last season; a run on several "
+            "series not drawn: the mean over its series.",
+    "MAE vs full %": "A neural run against full data of the same seed; a classical model "
+                     "against the mean of full data over its seeds.",
+    "MAE vs best classical %": "Against the classical model with the lowest test MAE among "
+                               "all those fitted; negative: a lower test MAE.",
+    "time": "Neural: training wall time (all epochs, incl. scoring and validation), the "
+            "figure every page shows; classical: fit + forecast.",
+}
+key_first = ["rank", "model", "MAE", "MAE vs full %", "MAE vs best classical %", "MASE", "RMSE",
+             "sMAPE %", "time s", "kind"]  # the run id stays in the CSV
+tables.show(table[[c for c in key_first if c in table.columns]].rename(columns={"time s": "time"}),
+            formats={"MAE": "{:,.2f}", "RMSE": "{:,.2f}", "sMAPE %": "{:.2f}",
+                     "MASE": "{:.3f}", "MAE vs full %": "{:+.1f}",
+                     "MAE vs best classical %": "{:+.1f}", "time": text.seconds},
+            help=LEADERBOARD_HELP)
 exports.forecast_csv_button(table, chosen, names)  # rounded, units, settings
 st.caption("MAE and RMSE in original units over every test window and horizon step; sMAPE in "
            "percent (0-200). Neural time is the whole training run; classical time is fit + "
@@ -175,12 +188,11 @@ else:
         thresholds = {shown_series: thresholds[shown_series]}
     # each run against full data of its own seed
     spike = spike_table(preds, thresholds, names, seed_baseline_ids(chosen, baseline))
-    st.dataframe(spike, hide_index=True, column_config={
-        "MAE ordinary": st.column_config.NumberColumn(format="%.2f"),
-        "MAE spikes": st.column_config.NumberColumn(format="%.2f"),
-        "ordinary vs full %": st.column_config.NumberColumn(format="%+.1f"),
-        "spikes vs full %": st.column_config.NumberColumn(format="%+.1f"),
-    })
+    tables.show(spike[[c for c in ("model", "MAE spikes", "spikes vs full %", "MAE ordinary",
+                                   "ordinary vs full %", "spike windows", "test windows")
+                       if c in spike.columns]],
+                formats={"MAE ordinary": "{:,.2f}", "MAE spikes": "{:,.2f}",
+                         "ordinary vs full %": "{:+.1f}", "spikes vs full %": "{:+.1f}"})
     st.caption(spike_sentence(thresholds, spike)
                + (f" Runs that use other data than {names[ref.run_id]} are left out."
                   if len(same) < len(chosen) else ""))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance import text
 from importance.energy_to_accuracy import (
     CLASSICAL_DEFINITION,
     DEFINITION,
@@ -91,9 +92,11 @@ def saving_delta(pct: float | None, is_base: bool) -> str | None:
 
 
 def wall_help(summary: Mapping[str, Any]) -> str:
-    """The wall-time tile's note: how much of it was scoring."""
+    """The wall-time tile's note: what it is, and how much of it was scoring."""
     wall, scoring = summary["wall_s"], summary["scoring_s"]
-    return f"Includes {scoring:.2g} s of scoring ({scoring / wall if wall else 0.0:.1%})."
+    return (f"Training wall time: every epoch's scoring, training and validation (not the "
+            f"job's start, data preparation or test). Includes {text.seconds(scoring)} of "
+            f"scoring ({scoring / wall if wall else 0.0:.1%}).")
 
 
 def accuracy_target(base: RunInfo) -> tuple[float | None, float | None]:
@@ -112,8 +115,10 @@ def seeds_note(runs: Sequence[RunInfo]) -> str:
 
 
 def energy_text(kwh: float | None, scale: float) -> str:
-    """An energy figure in the unit of `scale`, or "not measured" when its reading failed."""
-    return "not measured" if kwh is None or not np.isfinite(kwh) else f"{kwh * scale:.3g}"
+    """An energy figure in the unit of `scale` to its significant digits
+    (`importance.text.significant`), or "not measured" when its reading failed."""
+    return "not measured" if kwh is None or not np.isfinite(kwh) else text.significant(
+        kwh * scale)
 
 
 def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: float,
@@ -131,10 +136,13 @@ def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: flo
     if "energy_to_target_kwh" in df:
         df["energy_to_target"] = pd.to_numeric(df["energy_to_target_kwh"], errors="coerce") * scale
     keep = ["run", *[c for c in cols if c in df.columns]]
-    digits = {c: 1 if c.endswith("_pct") or c == "wall_s" else 2 if c in ("test_mae",
-                                                                          "scoring_s") else 4
-              for c in keep[1:]}
-    return df[keep].round(digits).rename(columns=cols)
+    out = df[keep].copy()
+    for c in keep[1:]:  # changes to 0.1%, MAE to 0.01, measured amounts to their significance
+        if c.endswith("_pct") or c == "test_mae":
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(1 if c != "test_mae" else 2)
+        elif c != "samples_backprop":
+            out[c] = pd.to_numeric(out[c], errors="coerce").map(text.round_significant)
+    return out.rename(columns=cols)
 
 
 def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], base_id: str,
@@ -154,14 +162,15 @@ def to_target_text(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], 
             out.append(f"{name} did not reach it within its epochs.")
             continue
         if e is None or not np.isfinite(e):
-            out.append(f"{name} reached it after {t:.1f} s (energy not measured).")
+            out.append(f"{name} reached it after {text.seconds(t)} (energy not measured).")
             continue
-        text = f"{name} reached it after {e * scale:.3g} {unit} and {t:.1f} s"
+        line = (f"{name} reached it after {text.energy(e, scale, unit)} and "
+                f"{text.seconds(t)}")
         be = base.get("energy_to_target_kwh") if base else None
         bt = base.get("time_to_target_s") if base else None
         if row["run_id"] != base_id and be and bt and np.isfinite(be):
-            text += f" ({e / be:.0%} of the baseline's energy, {t / bt:.0%} of its time)"
-        out.append(text + ".")
+            line += f" ({e / be:.0%} of the baseline's energy, {t / bt:.0%} of its time)"
+        out.append(line + ".")
     return " ".join(out)
 
 
@@ -186,7 +195,7 @@ def _e2a_cell(row: Mapping[str, Any], measure: str, epoch_key: str, value_key: s
     if measure == "energy_kwh":
         return energy_text(v, scale)
     if measure == "wall_s":
-        return f"{v:,.1f}" if v >= 10 else f"{v:.3g}"
+        return text.significant(v)
     return "-" if not np.isfinite(v) else f"{int(v):,}"
 
 
@@ -262,31 +271,33 @@ def energy_to_accuracy_verdict(table: pd.DataFrame, names: Mapping[str, str], sc
         parts.append(f"{_e2a_name(r, names)} {when} ("
                      + (f"{energy} {unit}" if energy != "not measured" else "energy not measured")
                      + f", {wall} s{stopped})")
-    text = f"Reached {t}%: {'; '.join(parts)}."
+    out = f"Reached {t}%: {'; '.join(parts)}."
     never = [_e2a_name(r, names) for r in rows if not np.isfinite(r[ep_col])]
     if never:
-        text += f" Never reached {t}%: {', '.join(never)}."
-    return (text + " Each row is one run (one seed): its costs to a target name no cheapest "
+        out += f" Never reached {t}%: {', '.join(never)}."
+    return (out + " Each row is one run (one seed): its costs to a target name no cheapest "
             "strategy.")
 
 
 def backprop_help(summary: Mapping[str, Any]) -> str:
     """The backprop tile's breakdown: to train, to score, and forward-only scoring passes."""
     scoring = int(summary.get("samples_scoring_backprop") or 0)
-    text = f"{int(summary.get('samples_backprop') or 0):,} to train"
+    out = f"{int(summary.get('samples_backprop') or 0):,} to train"
     if scoring:
-        text += f" + {scoring:,} to score (exact per-sample norms or EL2N's scoring runs)"
+        out += f" + {scoring:,} to score (exact per-sample norms or EL2N's scoring runs)"
     forward = int(summary.get("samples_forward") or 0)
-    return text + f"; plus {forward:,} forward-only scoring passes (no backward)."
+    return out + f"; plus {forward:,} forward-only scoring passes (no backward)."
 
 
 def scoring_note(summary: Mapping[str, Any]) -> str:
-    """How long scoring took, and how much of it was read off training steps."""
+    """How long scoring took of the training wall time, and how much of it was read off
+    training steps (durations to their significant digits, `importance.text.seconds`)."""
     wall, scoring = summary["wall_s"], summary["scoring_s"]
     share = scoring / wall if wall else 0.0
-    text = f"Scoring took {scoring:.2g} s of {wall:.1f} s ({share:.1%}), included above"
+    out = (f"Scoring took {text.seconds(scoring)} of {text.seconds(wall)} training wall time "
+           f"({share:.1%}), included above")
     in_pass = float(summary.get("in_pass_scoring_s") or 0.0)
     if in_pass > 0:
-        text += (f"; {in_pass:.2g} s of it is per-sample norm arithmetic inside the training "
-                 "steps, timed there and given its time share of the training energy")
-    return text + "."
+        out += (f"; {text.seconds(in_pass)} of it is per-sample norm arithmetic inside the "
+                "training steps, timed there and given its time share of the training energy")
+    return out + "."

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from html_tables import html_tables
 from pagetools import new_app, page
 
 from importance.config import ModelConfig, RunConfig, TrainConfig, WindowConfig
@@ -36,6 +37,7 @@ def rendered(at) -> str:
         "error")]
     parts += [f"{m.label} {m.value} {m.proto.delta}" for m in at.metric]
     parts += [d.value.to_string() for d in at.dataframe]
+    parts += [t.to_string() for t in html_tables(at)]
     parts += [e.label for e in at.expander]
     parts += [c.proto.spec for c in at.get("plotly_chart")]
     return " ".join(parts)
@@ -226,7 +228,7 @@ def test_the_forecasts_page_judges_against_the_best_classical_model_fitted(templ
     # Holt-Winters is fitted (and drawn) by default, with both seasonal naive models
     assert at.multiselect(key=state.FC_CLASSICAL).value == list(
         ("seasonal_naive_daily", "seasonal_naive_weekly", "holt_winters"))
-    (board,) = [d.value for d in at.dataframe if "rank" in d.value.columns]
+    (board,) = [t for t in html_tables(at) if "rank" in t.columns]
     assert board["MAE"].is_monotonic_increasing and board["rank"].iloc[0] == 1
     classical = board[board["kind"] == "classical"]
     assert len(classical) == 3
@@ -239,7 +241,7 @@ def test_the_forecasts_page_judges_against_the_best_classical_model_fitted(templ
     # drawing fewer models does not change the models the verdict is against
     at.multiselect(key=state.FC_CLASSICAL).set_value(["seasonal_naive_daily"]).run()
     assert not at.exception, [e.value for e in at.exception]
-    (board,) = [d.value for d in at.dataframe if "rank" in d.value.columns]
+    (board,) = [t for t in html_tables(at) if "rank" in t.columns]
     assert (board["kind"] == "classical").sum() == 3
     assert f"classical model fitted, {best['model']}" in at.info[0].value
 
@@ -264,7 +266,7 @@ def test_the_cheap_strong_classical_models_are_fitted_even_when_never_drawn(temp
     at.session_state[state.FC_CLASSICAL] = ["seasonal_naive_daily"]  # as a returning visitor
     page(at, "pages/forecasts.py")
     assert at.multiselect(key=state.FC_CLASSICAL).value == ["seasonal_naive_daily"]
-    (board,) = [d.value for d in at.dataframe if "rank" in d.value.columns]
+    (board,) = [t for t in html_tables(at) if "rank" in t.columns]
     classical = board[board["kind"] == "classical"]
     assert len(classical) == 3 and any("Holt-Winters" in m for m in classical["model"])
     best = classical.sort_values("MAE").iloc[0]["model"]

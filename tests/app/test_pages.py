@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+from html_tables import html_tables
 from pagetools import launch, new_app, page, poll_until_idle, set_quick_form, tiny_runs
 
 from importance.config import ModelConfig, TrainConfig, WindowConfig
@@ -335,7 +336,7 @@ def test_energy_page_shows_the_energy_to_reach_accuracy_table(warmup_best_unmeas
     at = page(new_app().run(), "pages/energy.py")
     assert "Energy to reach accuracy" in [h.value for h in at.header]
     assert "Target t% of the baseline's best validation accuracy" in _texts(at.caption)
-    table = next(d.value for d in at.dataframe if "to reach" in d.value.columns)
+    table = next(t for t in html_tables(at, typed=False) if "to reach" in t.columns)
     assert list(table.columns[1:6]) == ["to reach", "90%", "95%", "99%", "100%"]
     assert table["to reach"].tolist()[:4] == ["energy Wh", "wall s", "backprops", "epoch"]
     full_rows, grad_rows = (rows.set_index("to reach") for rows in (table[:4], table[4:8]))

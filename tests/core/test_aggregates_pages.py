@@ -176,8 +176,10 @@ def test_a_saving_reads_as_the_tiles_change():
     assert saving_delta(-3.0, False) == "+3.0% vs baseline"
     assert saving_delta(12.5, True) is None and saving_delta(None, False) is None
     assert saving_delta(float("nan"), False) is None
-    assert wall_help({"wall_s": 40.0, "scoring_s": 2.0}) == "Includes 2 s of scoring (5.0%)."
-    assert wall_help({"wall_s": 0.0, "scoring_s": 0.0}) == "Includes 0 s of scoring (0.0%)."
+    assert wall_help({"wall_s": 40.0, "scoring_s": 2.0}).endswith(
+        "Includes 2 s of scoring (5.0%).")
+    assert wall_help({"wall_s": 0.0, "scoring_s": 0.0}).endswith(
+        "Includes 0 s of scoring (0.0%).")
 
 
 def test_the_cost_curves_target_is_the_baselines_best_within_its_tolerance():

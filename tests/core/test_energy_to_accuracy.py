@@ -66,7 +66,7 @@ def test_reached_95_at_epoch_2_never_100_and_the_costs_are_cumulative():
     assert g["energy_saved_pct"] == pytest.approx(60)  # 2 kWh against full's 5
     shown = energy_to_accuracy_display(t.reset_index(), {}, 1000, "Wh")
     block = shown.iloc[4:8].set_index("to reach")
-    assert block.loc["energy Wh", "95%"] == "1e+03"
+    assert block.loc["energy Wh", "95%"] == "1,000"
     assert block.loc["epoch", "95%"] == "2" and block.loc["backprops", "95%"] == "140"
     assert (block[["99%", "100%"]] == "-").all().all()
     rec = to_records(t.reset_index())[1]
@@ -126,7 +126,7 @@ def test_a_classical_model_reaches_a_target_by_its_test_mae_at_its_whole_cost():
     assert block.loc["backprops", "99%"] == "0" and block.loc["energy Wh", "100%"] == "-"
     assert shown.iloc[4]["MAE vs baseline %"] == "+0.4"
     verdict = energy_to_accuracy_verdict(t.reset_index(), {}, 1000, "Wh")
-    assert verdict == ("Reached 99%: full at epoch 4 (4e+03 Wh, 4 s, stopped early after "
+    assert verdict == ("Reached 99%: full at epoch 4 (4,000 Wh, 4 s, stopped early after "
                        "epoch 5); auto_ets (classical) by its fit (2 Wh, 3 s). Never reached "
                        f"99%: auto_theta (classical). {ONE_SEED}")
     rec = to_records(t.reset_index())[1]
@@ -197,8 +197,8 @@ def test_the_sentence_states_who_reached_the_target_when_and_at_what_cost_and_no
     never = run("random", [30, 20], 0.1, test_mae=9.0)
     t = energy_to_accuracy([full(), quick, never])
     verdict = energy_to_accuracy_verdict(t, {"full": "Full data"}, 1000, "Wh")
-    assert verdict == ("Reached 99%: Full data at epoch 4 (4e+03 Wh, 4 s, stopped early after "
-                       "epoch 5); gradnorm at epoch 2 (1e+03 Wh, 2 s). Never reached 99%: "
+    assert verdict == ("Reached 99%: Full data at epoch 4 (4,000 Wh, 4 s, stopped early after "
+                       "epoch 5); gradnorm at epoch 2 (1,000 Wh, 2 s). Never reached 99%: "
                        f"random. {ONE_SEED}")
     for word in ("least", "beat", "better", "less than"):
         assert word not in verdict
