@@ -2,8 +2,8 @@
 
 Seasonal periods come from the sampling step (`seasons_of`): 144 and 1008 steps for 10-minute
 data, 24 and 168 for hourly data, a weekly 7 (and a yearly 365 from two years on) for daily
-data. Weekday and hour groupings use the index's own clock (local when aware, wall-clock when
-naive).
+data. Calendar groupings follow the step (`importance.calendar`) on the index's own clock
+(local when aware, wall-clock when naive).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.stattools import acf, pacf
 
+from importance import calendar
 from importance.classical.base import ONE_DAY, UNITS, sampling_step, seasons_of
 from importance.classical.mstl_arima import mstl_components, mstl_minimum
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = calendar.WEEKDAYS
 
 
 def _values(series: pd.Series) -> np.ndarray:
@@ -107,17 +108,15 @@ def weekday_profile(series: pd.Series) -> pd.DataFrame:
     return table
 
 
-def heatmap_dow_hour(series: pd.Series) -> pd.DataFrame:
-    """Mean by weekday (index Mon..Sun) and hour of day (columns 0..23), 7 x 24.
-
-    Hours without data are NaN: daily data fills only the hour of its timestamps (usually 0).
-    """
+def calendar_heatmap(series: pd.Series) -> pd.DataFrame:
+    """Mean by the calendar grid of the series' step (`importance.calendar.grid`): weekday
+    (rows Mon..Sun) x hour of day (columns 0..23) below a day, weekday x week of year (1..53)
+    for daily data; empty for weekly and longer steps, which have no such grid. NaN: no data."""
     index = pd.DatetimeIndex(series.index)
-    table = series.groupby([index.day_of_week, index.hour]).mean().unstack()
-    table = table.reindex(index=range(7), columns=range(24))
-    table.index = pd.Index(WEEKDAYS, name="weekday")
-    table.columns.name = "hour"
-    return table
+    axes = calendar.grid(_step(index))
+    if axes is None:
+        return pd.DataFrame()
+    return calendar.table(series.to_numpy(dtype=np.float64), index, *axes)
 
 
 def _step(index: pd.DatetimeIndex) -> pd.Timedelta | None:

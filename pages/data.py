@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from importance import calendar
 from importance.aggregates.data import (
     MAX_POINTS,
-    ONE_DAY,
     autocorrelation_caption,
     detected_table,
     gap_runs,
@@ -27,7 +27,7 @@ entry.require_entry()
 
 st.title("Data")
 st.caption("The series every run trains on. Traffic follows a daily and a weekly rhythm; "
-           "training windows from different hours can matter very differently.")
+           "training windows from different times can matter very differently.")
 
 dataset = sidebar.current()
 runcard.dataset_badge(dataset)  # the embedded default is synthetic: say so
@@ -115,18 +115,28 @@ with right:
                      hide_index=True, height=300)
 
 st.subheader("Weekly rhythm")
-table = explore("heatmap_dow_hour", dataset.config)
-if loaded.freq < ONE_DAY:
-    charts.show(figures.dow_hour(table, f"Mean {loaded.column} by day of week and hour of day",
-                                f"hour of day ({local})"))
+table = explore("calendar_heatmap", dataset.config)  # the step's grid (importance.calendar)
+by_hour = calendar.profile(loaded.freq) is calendar.HOUR  # below a day: hours to show
+if not table.empty:
+    rows, cols = table.index.name, table.columns.name
+    charts.show(figures.calendar_heatmap(table, f"Mean {loaded.column} by {rows} and {cols}",
+                                         f"{cols} ({local})"))
     st.caption("Each cell averages every point of that weekday and hour. Night troughs and "
-               "weekday/weekend differences show which hours a model must get right.")
+               "weekday/weekend differences show which hours a model must get right."
+               if by_hour else
+               "Each cell averages the days of that weekday in that week of the year (over "
+               "every year in the data): weekday/weekend differences, holidays and seasonal "
+               "weeks stand out.")
+if by_hour:
     profile = explore("weekday_profile", dataset.config)
     charts.show(figures.weekday_profile(profile, loaded.column, local))
 else:
-    charts.show(figures.weekday_means(table.mean(axis=1), loaded.column))
-    st.caption("Mean of each weekday: with one point per day, the week is the shortest "
-               "cycle a model can learn.")
+    for part in calendar.parts(loaded.freq):
+        charts.show(figures.part_means(part.means(values, values.index), loaded.column,
+                                       part.name))
+    st.caption("With one point per day or longer there is no time of day: "
+               + ("the week is the shortest cycle a model can learn."
+                  if calendar.grid(loaded.freq) else "each week is one point."))
 
 st.subheader("Seasonality")
 try:

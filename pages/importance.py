@@ -5,28 +5,29 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from importance import timeaxis
+from importance import calendar, timeaxis
 from importance.aggregates.extremes import (
     extreme_group_size,
     extreme_panels,
     extreme_windows,
     extremes_text,
+    group_ratios,
     window_levels,
 )
 from importance.aggregates.forecasts import run_series
 from importance.aggregates.importance import (
-    correlation_words,
     epochs_by_score,
     has_scores,
-    hour_extremes_text,
     is_reweighted,
     latest_scores,
     no_scores_text,
+    score_error_text,
     score_histograms,
-    selection_by_hour,
+    scores_unused_text,
+    selection_by_part,
     selection_days,
+    selection_grid,
     selection_to_show,
-    selection_week,
     spearman,
     unscored_epochs_text,
     unweighted_text,
@@ -97,31 +98,51 @@ if not subset:
 else:
     clocks = {r.run_id: runs.run_tz(r) for r in subset}
     shown = {r.run_id: selection_to_show(arrays[r.run_id]["scores"],
-                                               arrays[r.run_id]["selected"], by_score[r.run_id])
+                                         arrays[r.run_id]["selected"], by_score[r.run_id])
              for r in subset}
-    hourly = {names[r.run_id]: selection_by_hour(arrays[r.run_id]["train_time_ns"],
-                                                       shown[r.run_id], clocks[r.run_id])
+    # each run's step, from its windows' times (importance.calendar decides the groupings)
+    steps = {r.run_id: calendar.step_of(arrays[r.run_id]["train_time_ns"],
+                                        r.config.window.stride) for r in subset}
+    unused = {r.run_id: scores_unused_text(names[r.run_id], r.config.train.strategy,
+                                           by_score[r.run_id], arrays[r.run_id]["scores"])
               for r in subset}
-    charts.show(figures.hour_share(hourly, {names[r.run_id]: colors[r.run_id] for r in subset},
-                                   clock_label(*clocks.values())))
-    st.caption("A uniform random subset keeps every hour about equally often; an importance "
-               "strategy that keeps some hours more often is telling you those hours pull "
-               "hardest on the model. Importance runs count only the epochs that selected by score "
-               "(their warm-up epochs pick at random). " + hour_extremes_text(hourly)
-               + (" Runs on several series pool the windows of all of them here and in the "
-                  "calendar below." if any(run_series(r) for r in subset) else ""))
+    for part in dict.fromkeys(calendar.profile(steps[r.run_id]) for r in subset):
+        mine = [r for r in subset if calendar.profile(steps[r.run_id]) is part]
+        shares = {r.run_id: selection_by_part(arrays[r.run_id]["train_time_ns"],
+                                              shown[r.run_id], clocks[r.run_id], part)
+                  for r in mine}
+        charts.show(figures.part_share({names[k]: v for k, v in shares.items()},
+                                       {names[r.run_id]: colors[r.run_id] for r in mine},
+                                       clock_label(*(clocks[r.run_id] for r in mine)),
+                                       part.name))
+        # a pattern is a finding only for runs whose scores chose the windows
+        said = [unused[r.run_id] or calendar.extremes_text(names[r.run_id], shares[r.run_id],
+                                                           part)
+                for r in mine]
+        st.caption(f"A uniform random subset keeps every {part.noun} about equally often; an "
+                   f"importance strategy that keeps some {part.noun}s more often is telling "
+                   f"you those {part.noun}s pull hardest on the model. Importance runs count "
+                   "only the epochs that selected by score (their warm-up epochs pick at "
+                   "random). " + " ".join(t for t in said if t)
+                   + (" Runs on several series pool the windows of all of them here and in "
+                      "the calendar below." if any(run_series(r) for r in mine) else ""))
     ids = [r.run_id for r in subset]
     default = next((r.run_id for r in reversed(subset) if r in scored), ids[-1])
     pick = st.selectbox("Calendar of run", ids, index=ids.index(default), key=state.IMP_RUN,
                         format_func=names.__getitem__)
-    week = selection_week(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
-    days = selection_days(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
-    charts.show(figures.calendar(week, days, f"How often the windows were trained: {names[pick]}",
-                                 clock_label(clocks[pick])))
-    st.caption("Color = the share of epochs in which the windows were trained, by the time of "
-               "their first forecast step: top, averaged by weekday and hour of day; bottom, "
-               "by calendar day (holidays and unusual days stand out there). Blank cells have "
-               "no training window.")
+    if axes := calendar.grid(steps[pick]):
+        week = selection_grid(arrays[pick]["train_time_ns"], shown[pick], clocks[pick], axes)
+        days = selection_days(arrays[pick]["train_time_ns"], shown[pick], clocks[pick])
+        charts.show(figures.calendar(week, days,
+                                     f"How often the windows were trained: {names[pick]}",
+                                     clock_label(clocks[pick])))
+        st.caption("Color = the share of epochs in which the windows were trained, by the "
+                   f"time of their first forecast step: top, averaged by {axes[0].name} and "
+                   f"{axes[1].name}; bottom, by calendar day (holidays and unusual days stand "
+                   "out there). Blank cells have no training window.")
+    else:
+        st.caption(f"No calendar for {names[pick]}: with a week or more between points, the "
+                   "chart above by week of year is its calendar.")
 
 # --- which cells matter (runs on several series) ---------------------------------------------
 cells.section(subset, arrays, names, colors, {r.run_id: score_name(r) for r in subset})
@@ -159,19 +180,24 @@ if not scored:
 # --- score vs error ---------------------------------------------------------------------------
 st.header("Does the score track the error?")
 cols = st.columns(min(len(scored), 2))
+rhos = {}
 for k, r in enumerate(scored):
     a = arrays[r.run_id]
     score = latest_scores(a["scores"])
-    rho = spearman(score, a["train_abs_error"])
+    rho = rhos[r.run_id] = spearman(score, a["train_abs_error"])
+    group = extreme_group_size(int(np.isfinite(score).sum()), N_EXTREMES)
+    top = group_ratios(extreme_windows(score, group)[0], a.get("train_actual"),
+                       a["train_abs_error"], a.get("train_series"))
     with cols[k % len(cols)]:
         charts.show(figures.score_vs_error(score, a["train_abs_error"], a["selected"][-1],
                                            colors[r.run_id], names[r.run_id],
                                            score_name(r)),
                     key=f"scatter-{r.run_id}")
-        st.caption(f"Up to {figures.SCATTER_POINTS:,} windows drawn at random. Spearman rank "
-                   "correlation, over all of them, between a window's latest score and the "
-                   f"final model's absolute error on it: {rho:.2f} "
-                   f"({correlation_words(rho)}).")
+        st.markdown(f"**{names[r.run_id]}.** "
+                    + score_error_text(rho, top, group, r.config.window.log1p))
+        st.caption(f"Up to {figures.SCATTER_POINTS:,} windows drawn at random; the rank "
+                   "correlation is over all of them, between a window's latest score and the "
+                   "final model's absolute error on it.")
 
 # --- the most and least important windows -----------------------------------------------------
 st.header("The most and least important windows")
@@ -193,16 +219,23 @@ top_g, bottom_g = extreme_windows(score, group)
 run_times = timeaxis.from_ns(a["train_time_ns"], runs.run_tz(focus))  # on the run's clock
 level = window_levels(a.get("train_actual"), None if loaded is None else loaded.values,
                       run_times, one_series=len(members) == 1, same_clock=same_clock)
-lesson = extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
-                       a.get("train_series"))
-if lesson:
+step = calendar.step_of(a["train_time_ns"], focus.config.window.stride)
+spans = calendar.spans(step)
+if unused := scores_unused_text(names[focus.run_id], focus.config.train.strategy,
+                                by_score[focus.run_id], a["scores"]):
+    st.info(f"{unused} Its highest and lowest scores are drawn below, but what they have in "
+            "common is no lesson about importance.")
+elif lesson := extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
+                             a.get("train_series"), step=step, rho=rhos[focus.run_id]):
     st.markdown(f"**What they have in common.** {lesson}")
+    when = (f"When: the first forecast step ({clock_label(runs.run_tz(focus))}), in "
+            + ", ".join(f"{s.name} {s.label}" for s in spans)
+            + ", against the share of all windows there. " if spans else "")
     st.caption(f"Over the {group:,} highest and {group:,} lowest of the {n_scored:,} scored "
-               f"windows by latest score in {names[focus.run_id]}. Time of day: of the first "
-               f"forecast step ({clock_label(runs.run_tz(focus))}), in 6-hour parts, "
-               "against the share of all windows there. Level: the first forecast step over "
-               "its series' median. Error: the final model's mean absolute error on the "
-               "window over the median window's. Both are medians over the group.")
+               f"windows by latest score in {names[focus.run_id]}. {when}Level: the first "
+               "forecast step over its series' median. Error: the final model's mean absolute "
+               "error on the window over the median window's. Both are medians over the "
+               "group.")
 if loaded is None:
     st.info(f"The run's data cannot be loaded any more ({error}), so its windows cannot be "
             "drawn.")

@@ -13,7 +13,7 @@ from importance.explore import (
     acf_lags,
     acf_pacf,
     decompose,
-    heatmap_dow_hour,
+    calendar_heatmap,
     summary_stats,
     variance_shares,
     weekday_profile,
@@ -79,10 +79,10 @@ def test_weekday_profile() -> None:
     assert out.loc["12:00", "Tue"] == pytest.approx(tuesdays_noon.mean())
 
 
-def test_heatmap_dow_hour() -> None:
+def test_calendar_heatmap_of_sub_daily_data() -> None:
     index = pd.date_range("2013-11-04", periods=14 * 144, freq="10min", tz="Europe/Rome")
     s = pd.Series(index.hour + 100 * index.day_of_week, index=index, dtype=float)
-    out = heatmap_dow_hour(s)
+    out = calendar_heatmap(s)
     assert out.shape == (7, 24) and tuple(out.index) == WEEKDAYS
     assert out.loc["Wed", 5] == 205 and out.loc["Sun", 23] == 623
 
@@ -162,9 +162,12 @@ def test_weekday_profile_and_heatmap_of_daily_data() -> None:
     profile = weekday_profile(s)
     assert profile.shape == (1, 7) and list(profile.index) == ["00:00"]
     np.testing.assert_allclose(profile.loc["00:00"].to_numpy(), means)
-    heat = heatmap_dow_hour(s)
-    assert heat.shape == (7, 24) and heat.drop(columns=0).isna().all().all()
-    np.testing.assert_allclose(heat[0].to_numpy(), means)
+    heat = calendar_heatmap(s)  # weekday x week of year: no hour of day for daily data
+    assert heat.shape == (7, 53) and heat.columns.name == "week of year"
+    assert tuple(heat.index) == WEEKDAYS
+    np.testing.assert_allclose(heat.mean(axis=1).to_numpy(), means, rtol=0.02)
+    monday = s.index[s.index.day_of_week == 0][3]
+    assert heat.loc["Mon", monday.isocalendar().week] == pytest.approx(s[monday])
 
 
 def test_summary_stats_of_daily_data() -> None:
@@ -174,7 +177,7 @@ def test_summary_stats_of_daily_data() -> None:
     assert stats["weekend_to_weekday"] == pytest.approx(50 / 104, rel=0.02)
 
 
-@pytest.mark.parametrize("func", [decompose, weekday_profile, heatmap_dow_hour,
+@pytest.mark.parametrize("func", [decompose, weekday_profile, calendar_heatmap,
                                   lambda s: acf_pacf(s, acf_lags(s.index, len(s)))])
 @pytest.mark.parametrize("make", [daily_series, daily_data])
 def test_naive_index_like_aware(func: Callable[[pd.Series], pd.DataFrame],

@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from importance import report_charts
 from importance.aggregates.data import downsample
 from importance.aggregates.importance import ScoreHistograms
+from importance.calendar import PARTS, profile, step_of
 from importance.provenance import naive
 from ui import charts
 
@@ -55,16 +56,54 @@ def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
     return charts.range_buttons(fig)
 
 
-@cached
-def dow_hour(table: pd.DataFrame, title: str, x: str) -> go.Figure:
-    """Day-of-week x hour-of-day heat map of mean traffic."""
-    fig = go.Figure(go.Heatmap(z=table.to_numpy(), x=list(table.columns), y=list(table.index),
-                               colorscale=charts.SEQUENTIAL, colorbar=dict(title="mean"),
-                               hovertemplate="%{y} %{x}:00: %{z:,.1f}<extra></extra>"))
-    charts.style(fig, title=title, x=x, y="day of week", height=320, legend=False)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(dtick=2)
+# Numbers for people: at most 6 significant digits, no trailing zeros, thousands separated
+# (Plotly's own tick labels of a near-flat axis read "70.12987012987011326").
+READABLE = ",.6~r"
+HOVER = ",.4~r"
+
+
+def _readable(fig: go.Figure) -> go.Figure:
+    """Ticks and hover values of the value axis rounded for people (READABLE)."""
+    fig.update_yaxes(tickformat=READABLE, hoverformat=HOVER)
     return fig
+
+
+def _ticks(part: str, values: Sequence[Hashable]) -> list[str]:
+    """Axis labels of the values of the calendar part named `part` (`PARTS`)."""
+    tick = PARTS[part].tick if part in PARTS else str
+    return [tick(v) for v in values]
+
+
+@cached
+def calendar_heatmap(table: pd.DataFrame, title: str, x: str) -> go.Figure:
+    """Mean traffic by the rows and columns of `table` (`importance.explore.calendar_heatmap`:
+    weekday x hour of day, or weekday x week of year for daily data); `x` titles the columns
+    (with their clock)."""
+    rows, cols = str(table.index.name), str(table.columns.name)
+    fig = go.Figure(go.Heatmap(z=table.to_numpy(), x=_ticks(cols, table.columns),
+                               y=list(table.index), colorscale=charts.SEQUENTIAL,
+                               colorbar=dict(title="mean", tickformat=READABLE),
+                               hovertemplate=f"%{{y}}, {cols} %{{x}}: %{{z:{HOVER}}}"
+                                             "<extra></extra>", xgap=1, ygap=1))
+    charts.style(fig, title=title, x=x, y=rows, height=320, legend=False)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", nticks=13 if len(table.columns) > 24 else None)
+    return fig
+
+
+@cached
+def part_means(means: pd.Series, column: str, part: str) -> go.Figure:
+    """Mean by one calendar part (day of week, day of month, week of year) as bars; weekend
+    days in their own colours."""
+    labels = _ticks(part, means.index)
+    colors = ["#ea580c" if v == "Sat" else "#db2777" if v == "Sun" else "#2563eb"
+              for v in labels]
+    fig = go.Figure(go.Bar(x=labels, y=means.to_numpy(), marker_color=colors,
+                           hovertemplate=f"{part} %{{x}}: %{{y:{HOVER}}}<extra></extra>"))
+    charts.style(fig, title=f"Mean by {part}", x=part, y=f"mean {column}", height=320,
+                 legend=False)
+    fig.update_xaxes(type="category")
+    return _readable(fig)
 
 
 CUT_COLOR = "#111827"
@@ -72,12 +111,24 @@ CUT_COLOR = "#111827"
 
 @cached
 def score_animation(h: ScoreHistograms, color: str, title: str, score: str) -> go.Figure:
-    """Stacked kept/dropped histograms, one animation frame per epoch that selected by score
-    (`ScoreHistograms.shown`; the page says in words what the other epochs did), with a
-    vertical line where the keep ratio cut the scores (`ScoreHistograms.cut`) when it did."""
+    """Stacked kept/dropped histograms, one animation frame per epoch, with a vertical line
+    where the keep ratio cut the scores (`ScoreHistograms.cut`) when it did. Epochs that did
+    not select by score (warm-up, random picks) are drawn as such: hatched, "warm-up" or
+    "random" on the slider and in the title, and a note when they saw no score at all. The
+    chart opens on the last epoch of `ScoreHistograms.shown`."""
     x = np.log10(h.centers) if h.log else h.centers
     width = float(np.diff(np.log10(h.edges) if h.log else h.edges).mean())
-    epochs = [int(e) for e in h.shown]
+    epochs = list(range(len(h.scored)))
+    first_scored = int(np.flatnonzero(h.scored)[0]) if h.scored.any() else len(h.scored)
+
+    def kind(e: int) -> str:
+        """"" for an epoch that selected by score, else what it did instead."""
+        if h.scored[e]:
+            return ""
+        return "warm-up" if e < first_scored else "random"
+
+    def label(e: int) -> str:
+        return f"{e + 1} {kind(e)}".strip()
     top = float((h.kept + h.dropped)[epochs].max()) * 1.08 or 1.0
     lo_x, hi_x = float(x[0] - width / 2), float(x[-1] + width / 2)
     has_cut = bool(np.isfinite(h.cut[epochs]).any())
@@ -100,22 +151,36 @@ def score_animation(h: ScoreHistograms, color: str, title: str, score: str) -> g
                           hovertemplate=f"{label}<extra></extra>")
 
     def traces(e: int) -> list[go.BaseTraceType]:
+        hatch = dict(shape="/" if kind(e) else "", fgcolor="#ffffff", solidity=0.3)
         out: list[go.BaseTraceType] = [
             go.Bar(x=x, y=h.kept[e], width=width, name="trained", marker_color=color,
-                   customdata=h.centers, hovertemplate="score %{customdata:.3g}: "
-                   "%{y} trained<extra></extra>"),
+                   marker_pattern=hatch, customdata=h.centers,
+                   hovertemplate="score %{customdata:.3g}: %{y} trained<extra></extra>"),
             go.Bar(x=x, y=h.dropped[e], width=width, name="dropped",
                    marker_color=charts.DROPPED_COLOR, customdata=h.centers,
                    hovertemplate="score %{customdata:.3g}: %{y} dropped<extra></extra>")]
         return [*out, cut_line(e)] if has_cut else out
 
     def heading(e: int) -> str:
-        note = "" if h.scored[e] else " (not selected by score)"
-        return f"{title}: epoch {e + 1}{note}"
+        if not kind(e):
+            return f"{title}: epoch {e + 1}"
+        return f"{title}: epoch {e + 1}, {kind(e)}: {trained(e)}, not by score"
 
-    last = epochs[-1]
+    def trained(e: int) -> str:
+        return ("every window" if h.share[e] >= 1
+                else f"a random {h.share[e]:.0%} of the windows")
+
+    def notes(e: int) -> list[dict]:
+        if (h.kept[e] + h.dropped[e]).sum() > 0:
+            return []
+        return [dict(text=f"No scores yet in epoch {e + 1}: it trained {trained(e)}",
+                     showarrow=False,
+                     xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=13))]
+
+    last = int(h.shown[-1]) if h.shown.size else epochs[-1]
     fig = go.Figure(data=traces(last), frames=[
-        go.Frame(data=traces(e), name=str(e + 1), layout=dict(title_text=heading(e)))
+        go.Frame(data=traces(e), name=label(e),
+                 layout=dict(title_text=heading(e), annotations=notes(e)))
         for e in epochs])
     charts.style(fig, title=heading(last),
                  x=score + (" (log scale)" if h.log else ""), y="windows", height=380)
@@ -129,12 +194,12 @@ def score_animation(h: ScoreHistograms, color: str, title: str, score: str) -> g
     if len(epochs) < 2:
         fig.update_layout(height=400)
         return fig
-    steps = [dict(method="animate", label=str(e + 1),
-                  args=[[str(e + 1)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                           transition=dict(duration=0))])
+    steps = [dict(method="animate", label=label(e),
+                  args=[[label(e)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                         transition=dict(duration=0))])
              for e in epochs]
     fig.update_layout(
-        sliders=[dict(active=len(epochs) - 1, steps=steps, currentvalue=dict(prefix="epoch "),
+        sliders=[dict(active=epochs.index(last), steps=steps, currentvalue=dict(prefix="epoch "),
                       pad=dict(t=40, l=70), len=0.85, x=0.15)],
         updatemenus=[dict(type="buttons", direction="left", x=0, y=0, xanchor="left",
                           yanchor="top", pad=dict(t=45), showactive=False, buttons=[
@@ -148,19 +213,20 @@ def score_animation(h: ScoreHistograms, color: str, title: str, score: str) -> g
 
 
 @cached
-def hour_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str],
-               clock: str) -> go.Figure:
-    """Share of windows kept by hour of day, one line per run; `clock` names the hours' clock
+def part_share(tables: Mapping[str, pd.Series], colors: Mapping[str, str], clock: str,
+               part: str) -> go.Figure:
+    """Share of windows kept by one calendar part (`importance.calendar.profile` of the runs'
+    step: hour of day, day of week, ...), one line per run; `clock` names the clock
     (`provenance.clock_label`)."""
     fig = go.Figure()
     for name, s in tables.items():
-        fig.add_scatter(x=s.index, y=100 * s.to_numpy(), mode="lines+markers", name=name,
-                        line=dict(color=colors[name], width=2),
-                        hovertemplate="%{x}:00: %{y:.0f}% kept<extra></extra>")
-    charts.style(fig, title="Share of windows trained, by hour of day",
-                 x=f"hour of day of the first forecast step ({clock})",
+        fig.add_scatter(x=_ticks(part, s.index), y=100 * s.to_numpy(), mode="lines+markers",
+                        name=name, line=dict(color=colors[name], width=2),
+                        hovertemplate=f"{part} %{{x}}: %{{y:.0f}}% kept<extra></extra>")
+    charts.style(fig, title=f"Share of windows trained, by {part}",
+                 x=f"{part} of the first forecast step ({clock})",
                  y="trained (% of window-epochs)", height=340)
-    fig.update_xaxes(dtick=2, range=[-0.5, 23.5])
+    fig.update_xaxes(type="category")
     return fig
 
 
@@ -169,15 +235,17 @@ CALENDAR_HEIGHT = 380
 
 @cached
 def calendar(week: pd.DataFrame, days: pd.Series, title: str, clock: str) -> go.Figure:
-    """The compact selection calendar: weekday x hour-of-day map of how often the windows
-    starting there were trained (`aggregates.importance.selection_week`) over a one-row strip
-    of the mean per calendar day (`aggregates.importance.selection_days`), one color scale; at
+    """The compact selection calendar: a map of how often the windows starting there were
+    trained by the rows and columns of `week` (`aggregates.importance.selection_grid`:
+    weekday x hour of day, or weekday x week of year for daily data) over a one-row strip of
+    the mean per calendar day (`aggregates.importance.selection_days`), one color scale; at
     most CALENDAR_HEIGHT px."""
+    rows, cols = str(week.index.name), str(week.columns.name)
     fig = make_subplots(rows=2, cols=1, row_heights=[0.74, 0.26], vertical_spacing=0.2,
-                        subplot_titles=[f"by weekday and hour of day ({clock})", "by day"])
-    fig.add_heatmap(z=100 * week.to_numpy(), x=[f"{int(c):02d}" for c in week.columns],
+                        subplot_titles=[f"by {rows} and {cols} ({clock})", "by day"])
+    fig.add_heatmap(z=100 * week.to_numpy(), x=_ticks(cols, week.columns),
                     y=list(week.index), coloraxis="coloraxis", xgap=1, ygap=1,
-                    hovertemplate="%{y} %{x}:00: trained in %{z:.0f}% of epochs"
+                    hovertemplate=f"%{{y}}, {cols} %{{x}}: trained in %{{z:.0f}}% of epochs"
                                   "<extra></extra>", row=1, col=1)
     fig.add_heatmap(z=[100 * days.to_numpy()], x=naive(days.index), y=["day"],
                     coloraxis="coloraxis",
@@ -285,19 +353,23 @@ def residuals(key: Hashable, _lines: Lines, x: str, unit: str) -> go.Figure:
 
 @cached
 def error_by_hour(key: Hashable, _lines: Lines, clock: str, unit: str) -> go.Figure:
-    """Mean absolute error by hour of day, per forecast; the frames' times are wall-clock
-    times (`aggregates.forecasts.on_clock`) of the clock named `clock`
-    (`provenance.clock_label`)."""
+    """Mean absolute error by the calendar part of the forecasts' step
+    (`importance.calendar.profile`: hour of day below a day, day of week for daily data, week
+    of year for weekly), per forecast; the frames' times are wall-clock times
+    (`aggregates.forecasts.on_clock`) of the clock named `clock` (`provenance.clock_label`)."""
+    times = [pd.DatetimeIndex(frame["time"]) for _, frame, _, _ in _lines]
+    part = profile(step_of(times[0]) if times else None)
     fig = go.Figure()
-    for name, frame, color, dash in _lines:
-        hours = pd.DatetimeIndex(frame["time"]).hour
-        err = (frame["forecast"] - frame["actual"]).abs().groupby(hours).mean()
-        fig.add_scatter(x=err.index, y=err.to_numpy(), mode="lines+markers", name=name,
-                        line=dict(color=color, dash=dash))
-    charts.style(fig, title="Mean absolute error by hour of day",
-                 x=f"hour of day ({clock})", y=f"MAE ({unit})", height=340)
-    fig.update_xaxes(dtick=2)
-    return fig
+    for (name, frame, color, dash), t in zip(_lines, times, strict=True):
+        err = part.means((frame["forecast"] - frame["actual"]).abs(), t).dropna()
+        fig.add_scatter(x=_ticks(part.name, err.index), y=err.to_numpy(),
+                        mode="lines+markers", name=name, line=dict(color=color, dash=dash),
+                        hovertemplate=f"{part.name} %{{x}}: %{{y:{HOVER}}}<extra>{name}"
+                                      "</extra>")
+    charts.style(fig, title=f"Mean absolute error by {part.name}",
+                 x=f"{part.name} ({clock})", y=f"MAE ({unit})", height=340)
+    fig.update_xaxes(type="category")
+    return _readable(fig)
 
 
 @cached
@@ -342,17 +414,6 @@ def weekday_profile(profile: pd.DataFrame, column: str, local: str) -> go.Figure
     charts.style(fig, title="Average daily profile by weekday", x=f"time of day ({local})",
                  y=f"mean {column}", height=360)
     fig.update_xaxes(type="category", nticks=13)
-    return fig
-
-
-@cached
-def weekday_means(means: pd.Series, column: str) -> go.Figure:
-    """Mean by weekday (daily or coarser data), weekend in its own colour."""
-    colors = ["#2563eb"] * 5 + ["#ea580c", "#db2777"]
-    fig = go.Figure(go.Bar(x=list(means.index), y=means.to_numpy(), marker_color=colors,
-                           hovertemplate="%{x}: %{y:,.1f}<extra></extra>"))
-    charts.style(fig, title="Mean by weekday", x="day of week", y=f"mean {column}",
-                 height=320, legend=False)
     return fig
 
 

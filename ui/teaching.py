@@ -70,16 +70,19 @@ def how_it_works(runs: Sequence[RunInfo], names: dict[str, str]) -> None:
             f"2. **Warm-up.** The first {warm} epochs train on a uniform random "
             f"{keep:.0%} of the windows: at random initialisation the norms mostly reflect "
             "the size of the target, and selecting on them was measured to hurt accuracy. "
-            "The histograms below say so instead of drawing these epochs.\n"
+            "The histograms below draw these epochs hatched and name them warm-up.\n"
             "3. **Score.** Each window is scored by the L2 norm of its own loss gradient, "
-            "how hard that one window pulls on the model's parameters θ:")
+            "how hard that one window pulls on the model's parameters θ. The loss is taken "
+            "on the series as the model sees it (by default log1p-transformed, then "
+            "standardised), so the score is in those units, not in the traffic's own: a "
+            "quiet night window forecast a few MB off can be far off on the log scale and "
+            "score high, while the error charts below are in original units:")
         st.latex(GRAD_NORM)
         st.markdown(
             "By default the score is the exact norm of the output layer's part of that "
-            "gradient, read off the training forward at no extra pass "
-            "(`importance/scoring/proxies.py`, `head_norms`): with ŷ the output layer's "
-            "output and h its input (the encoder's last hidden state), the weights' gradient "
-            "is (∂ℓ/∂ŷ) hᵀ and the bias's is ∂ℓ/∂ŷ, so")
+            "gradient, read off the training forward at no extra pass: with ŷ the output "
+            "layer's output and h its input (the encoder's last hidden state), the weights' "
+            "gradient is (∂ℓ/∂ŷ) hᵀ and the bias's is ∂ℓ/∂ŷ, so")
         st.latex(LAST_LAYER)
         st.markdown(
             "Its rank correlation with the exact norm was measured at 0.996 for a one-step "
@@ -112,4 +115,4 @@ def how_it_works(runs: Sequence[RunInfo], names: dict[str, str]) -> None:
             "and the last-layer norm is that times √(‖h‖² + 1). What differs is what each "
             "does with the scores:\n\n" + strategy_guide_markdown(STRATEGIES))
         st.markdown("**Sources**\n\n" + sources_markdown() + "\n\nDPET, the seed method, is "
-                    "implemented from its description (importance/strategies/dpet.py).")
+                    "implemented from its published description.")

@@ -1,6 +1,6 @@
 """The Importance page's most and least important windows: which they are, what they have in
-common (time of day, level, the final model's error), the level each one forecast, and the
-panels that draw them."""
+common (when in the day or week, level, the final model's error), the level each one
+forecast, and the panels that draw them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from importance import calendar
 
 
 def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -20,7 +22,7 @@ def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 EXTREME_SHARE = 0.05  # the extreme-window sentence describes the top and bottom 5%
-DAY_PARTS = (("night", 0, 6), ("morning", 6, 12), ("afternoon", 12, 18), ("evening", 18, 24))
+TRACKS = 0.4  # a rank correlation from which the score is said to track the error
 
 
 def extreme_group_size(n_scored: int, shown: int, share: float = EXTREME_SHARE) -> int:
@@ -42,16 +44,17 @@ def _relative(values: np.ndarray, owner: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _times_clause(hours: np.ndarray, idx: np.ndarray) -> tuple[str, str | None]:
-    """("3 of 4 at night (00:00-06:00; 25% of all windows)", "night") or a spread."""
-    counts = [(int(((hours[idx] >= a) & (hours[idx] < b)).sum()), name, a, b)
-              for name, a, b in DAY_PARTS]
-    c, name, a, b = max(counts)
+def _times_clause(inside: dict[str, np.ndarray], spans: dict[str, calendar.Span],
+                  idx: np.ndarray) -> tuple[str, str | None]:
+    """("3 of 4 at night (00:00-06:00; 25% of all windows)", "night") or a spread, over the
+    step's coarse spans (`calendar.spans`: parts of the day, or weekdays and weekend)."""
+    c, name = max((int(held[idx].sum()), name) for name, held in inside.items())
     if 2 * c < len(idx) or c == 0:
-        return "spread over the day", None
-    base = float(((hours >= a) & (hours < b)).mean())
-    where = "at night" if name == "night" else f"in the {name}"
-    return f"{c} of {len(idx)} {where} ({a:02d}:00-{b:02d}:00; {base:.0%} of all windows)", name
+        return ("spread over the day" if spans[name].part is calendar.HOUR
+                else "spread over the week"), None
+    span = spans[name]
+    return (f"{c} of {len(idx)} {span.where} ({span.label}; {inside[name].mean():.0%} of all "
+            "windows)"), name
 
 
 def _ratio_words(ratio: float, what: str, of: str) -> str:
@@ -61,19 +64,43 @@ def _ratio_words(ratio: float, what: str, of: str) -> str:
     return f"{what} {ratio:.2g}x {of}"
 
 
+def group_ratios(idx: np.ndarray, level: np.ndarray | None, error: np.ndarray | None,
+                 owner: np.ndarray | None = None) -> dict[str, float]:
+    """A group of windows (`idx`) against all of them: "level", the median of each one's
+    first target over its own series' median; "error", the median of the final model's error
+    over the median window's error. A key is absent when it cannot be measured."""
+    out = {}
+    for key, values, groups in (("level", level, owner), ("error", error, None)):
+        if values is None:
+            continue
+        rel = _relative(values, groups)[np.asarray(idx, dtype=np.int64)]
+        rel = rel[np.isfinite(rel)]
+        if rel.size:
+            out[key] = float(np.median(rel))
+    return out
+
+
 def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
                   level: np.ndarray | None = None, error: np.ndarray | None = None,
-                  owner: np.ndarray | None = None) -> str:
-    """What the highest- and lowest-scored windows have in common, in words: the time of day
-    of their first target (in 6-hour parts, against the share of all windows there), their
-    level (the first target over its series' median, median over the group) and the final
-    model's error on them (over the median window's error, median over the group), then the
-    lesson. `times`, `level`, `error`, `owner` (series index of each window, runs on several
-    series): one entry per training window; `top`, `bottom`: window indices."""
-    hours = np.asarray(pd.DatetimeIndex(times).hour)
-    varied = len(np.unique(hours // 6)) > 1  # daily data: every window at 00:00, say nothing
-    rel_level = _relative(level, owner) if level is not None else None
-    rel_error = _relative(error, None) if error is not None else None
+                  owner: np.ndarray | None = None, *, step: pd.Timedelta | None = None,
+                  rho: float | None = None) -> str:
+    """What the highest- and lowest-scored windows have in common, in words: when their first
+    target falls (in the coarse spans of the series' `step`, `calendar.spans`: 6-hour parts
+    of the day below a day, weekdays and weekend for daily data; against the share of all
+    windows there), their level (the first target over its series' median, median over the
+    group) and the final model's error on them (over the median window's error, median over
+    the group), then the lesson. `times`, `level`, `error`, `owner` (series index of each
+    window, runs on several series): one entry per training window; `top`, `bottom`: window
+    indices; `step`: None reads it from `times` (`calendar.step_of`). `rho`, the rank
+    correlation of score and error over all windows: the lesson says the scores single out
+    the windows the model gets wrong only when it is at least TRACKS, and that they single
+    out windows it fits well only when it is below 0.2."""
+    index = pd.DatetimeIndex(times)
+    step = calendar.step_of(index) if step is None else step
+    spans = {s.name: s for s in calendar.spans(step)}
+    inside = {name: span.holds(index) for name, span in spans.items()}
+    # a span every window (or none) falls in says nothing: daily data at 00:00, one weekday
+    varied = sum(bool(held.any()) for held in inside.values()) > 1
     facts: dict[str, dict[str, Any]] = {}
     sentences = []
     for label, idx in (("highest", np.asarray(top)), ("lowest", np.asarray(bottom))):
@@ -81,14 +108,13 @@ def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
             continue
         parts, fact = [], {}
         if varied:
-            text, fact["part"] = _times_clause(hours, idx)
+            text, fact["part"] = _times_clause(inside, spans, idx)
             parts.append(text)
-        for key, rel, what, of in (
-                ("level", rel_level, "level", "the series median"),
-                ("error", rel_error, "the final model's error", "the median window's")):
-            vals = rel[idx][np.isfinite(rel[idx])] if rel is not None else np.array([])
-            if vals.size:
-                fact[key] = float(np.median(vals))
+        ratios = group_ratios(idx, level, error, owner)
+        for key, what, of in (("level", "level", "the series median"),
+                              ("error", "the final model's error", "the median window's")):
+            if key in ratios:
+                fact[key] = ratios[key]
                 parts.append(_ratio_words(fact[key], what, of))
         facts[label] = fact
         if parts:
@@ -98,9 +124,11 @@ def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
     hi, lo = facts.get("highest", {}), facts.get("lowest", {})
     traits = []  # a trait counts when the top group has it and the bottom group clearly less
     if "error" in hi and "error" in lo:
-        if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"]:
+        tracks = rho is None or rho >= TRACKS
+        if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"] and tracks:
             traits.append("the windows the model still gets wrong")
-        elif hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]:
+        elif (hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]
+              and (rho is None or rho < 0.2)):
             traits.append("windows the model already fits well")
     if "level" in hi and "level" in lo:
         if hi["level"] >= 1.25 and hi["level"] > 1.25 * lo["level"]:
@@ -108,14 +136,15 @@ def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
         elif hi["level"] <= 0.8 and lo["level"] > 1.25 * hi["level"]:
             traits.append("low-traffic windows")
     if hi.get("part") and hi.get("part") != lo.get("part"):
-        traits.append("night windows" if hi["part"] == "night" else f"{hi['part']} windows")
+        traits.append(f"{hi['part']} windows")
     if traits:
         lesson = ("Lesson: in this run the highest scores single out "
                   + (traits[0] if len(traits) == 1
                      else ", ".join(traits[:-1]) + " and " + traits[-1]) + ".")
     else:
-        lesson = ("The highest and lowest scores do not differ clearly in time of day, level or "
-                  "error here.")
+        lesson = ("The highest and lowest scores do not differ clearly in "
+                  + ("time of day" if any(s.part is calendar.HOUR for s in spans.values())
+                     else "day of week" if spans else "time") + ", level or error here.")
     return " ".join([*sentences, lesson])
 
 

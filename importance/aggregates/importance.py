@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance import calendar
+from importance.strategies import uses_scores
 from importance.timeaxis import from_ns
 
 
@@ -182,7 +184,7 @@ def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
                        tz: str | None) -> pd.DataFrame:
     """Day (rows, date) x time of day (columns "HH:MM") map of the selection share, on the
     run's clock `tz` (`provenance.run_tz`). One row per day: too tall to draw for long runs,
-    so the page draws `selection_week` and `selection_days` instead.
+    so the page draws `selection_grid` and `selection_days` instead.
 
     Cells without a train window (stride > 1, other splits) are NaN.
     """
@@ -193,20 +195,13 @@ def selection_calendar(times_ns: np.ndarray, selected: np.ndarray,
     return table.sort_index().reindex(columns=sorted(table.columns))
 
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def selection_week(times_ns: np.ndarray, selected: np.ndarray,
-                   tz: str | None) -> pd.DataFrame:
-    """Weekday (rows, Mon..Sun) x hour of day (columns 0..23) map of the mean selection
-    share of the windows whose first target falls there, on the run's clock `tz`: the
-    compact calendar (7 rows whatever the length of the training period). NaN: no window."""
-    t = from_ns(times_ns, tz)
-    share = pd.Series(selection_share(selected))
-    table = share.groupby([t.day_of_week, t.hour]).mean().unstack()
-    table = table.reindex(index=range(7), columns=range(24))
-    table.index = list(WEEKDAYS)
-    return table
+def selection_grid(times_ns: np.ndarray, selected: np.ndarray, tz: str | None,
+                   axes: tuple[calendar.Part, calendar.Part]) -> pd.DataFrame:
+    """The compact calendar: mean selection share of the windows whose first target falls in
+    each cell of `axes` (rows, columns: `importance.calendar.grid` of the run's step, e.g.
+    weekday x hour of day), on the run's clock `tz`; the same size whatever the length of
+    the training period. NaN: no window there."""
+    return calendar.table(selection_share(selected), from_ns(times_ns, tz), *axes)
 
 
 def selection_days(times_ns: np.ndarray, selected: np.ndarray, tz: str | None) -> pd.Series:
@@ -217,13 +212,11 @@ def selection_days(times_ns: np.ndarray, selected: np.ndarray, tz: str | None) -
     return pd.Series(selection_share(selected)).groupby(days).mean()
 
 
-def selection_by_hour(times_ns: np.ndarray, selected: np.ndarray,
-                      tz: str | None) -> pd.Series:
-    """Mean selection share by hour of day (index 0..23, on the run's clock `tz`) of each
-    window's first target."""
-    t = from_ns(times_ns, tz)
-    share = pd.Series(selection_share(selected)).groupby(t.hour).mean()
-    return share.reindex(range(24))
+def selection_by_part(times_ns: np.ndarray, selected: np.ndarray, tz: str | None,
+                      part: calendar.Part) -> pd.Series:
+    """Mean selection share per value of `part` (hour of day, day of week, ...: index
+    `part.values`, on the run's clock `tz`) of each window's first target."""
+    return part.means(selection_share(selected), from_ns(times_ns, tz))
 
 
 def latest_scores(scores: np.ndarray) -> np.ndarray:
@@ -258,17 +251,63 @@ def correlation_words(rho: float) -> str:
     return f"{strength}{sign} relation"
 
 
-def hour_extremes_text(hourly: Mapping[str, pd.Series]) -> str:
-    """For each run, the hour kept most and least often, in one sentence each."""
-    out = []
-    for name, share in hourly.items():
-        s = share.dropna()
-        if s.empty or s.max() - s.min() < 1e-9:
-            continue
-        out.append(f"{name} kept {int(s.idxmax()):02d}:00-{int(s.idxmax()) + 1:02d}:00 most "
-                   f"({s.max():.0%}) and {int(s.idxmin()):02d}:00-{int(s.idxmin()) + 1:02d}:00 "
-                   f"least ({s.min():.0%}).")
-    return " ".join(out)
+def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bool) -> str:
+    """What the score-vs-error chart shows, from the run's own numbers: the rank correlation's
+    sign and strength choose the sentence (`correlation_words`), then what the score measures
+    (the per-window gradient norm in the model's scaled units, the error in original units)
+    and, when `top` (`extremes.group_ratios` of the `group` highest-scored windows) shows it,
+    that quiet windows score high though the model gets them about right in original units."""
+    if not np.isfinite(rho):
+        return "Too few scored windows to relate the score to the error."
+    said = f"Spearman rank correlation {rho:.2f}, a {correlation_words(rho)}: "
+    if rho >= 0.7:
+        said += ("the higher a window's score, the larger the final model's error on it, "
+                 "almost in rank order: here the score singles out the windows the model "
+                 "still gets wrong.")
+    elif rho >= 0.4:
+        said += ("higher-scored windows tend to have larger errors, with many exceptions: the "
+                 "score leans towards the windows the model gets wrong without singling "
+                 "them out.")
+    elif rho >= 0.2:
+        said += ("higher-scored windows have only slightly larger errors: the score says "
+                 "little about which windows the model gets wrong.")
+    elif rho > -0.2:
+        said += ("a window's score says next to nothing about the final model's error on it: "
+                 "in this run the score does not single out the windows the model gets wrong.")
+    else:
+        said += ("the higher-scored windows tend to be those the final model gets *more* "
+                 "right: the score points away from the largest errors.")
+    scaled = "log1p-transformed, then standardised" if log1p else "standardised"
+    said += (" Why they can differ: the score is the norm of a window's loss gradient in the "
+             f"model's own units (the series {scaled} before training), while the error "
+             "here is in original units.")
+    if log1p:
+        said += (" On the log scale the same absolute error weighs more on a quiet window "
+                 "than on a busy one, so night and low-traffic windows can score high with a "
+                 "small error in original units.")
+    level, error = top.get("level"), top.get("error")
+    if error is not None:
+        said += (f" Here the {group:,} highest-scored windows have {error:.2g}x the median "
+                 "window's error")
+        said += (f" and {level:.2g}x their series' median level" if level is not None
+                 else "") + "."
+        if level is not None and level < 0.8 and error < 1:
+            said += " They are quiet windows the model already forecasts closely."
+    return said
+
+
+def scores_unused_text(name: str, strategy: str, by_score: np.ndarray | None,
+                       scores: np.ndarray) -> str:
+    """Why a run's kept windows are no finding about importance, or "" when its scores chose
+    them in some epoch: a strategy that uses no scores (`strategies.uses_scores`), or one
+    whose every epoch picked without them (warm-up only, `score_based_epochs`)."""
+    if not uses_scores(strategy):
+        return (f"{name} picks its windows without importance scores: how often it kept an "
+                "hour or a day is chance, not a finding.")
+    if not score_based_epochs(scores, by_score).any():
+        return (f"{name} never selected by score (every epoch it ran was a warm-up or picked "
+                "without scores): its kept windows say nothing about importance yet.")
+    return ""
 
 
 def no_scores_text(name: str, selected: np.ndarray) -> str:

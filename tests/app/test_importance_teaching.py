@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from pagetools import new_app, page, tiny_runs
 
-from importance import timeaxis
-from importance.aggregates.importance import score_histograms, selection_days, selection_week
+from importance import calendar, timeaxis
+from importance.aggregates.importance import score_histograms, selection_days, selection_grid
 from ui import figures, teaching
 
 
@@ -35,14 +35,14 @@ def test_the_calendar_stays_compact_over_a_long_training_period():
     times = pd.date_range("2013-11-01", periods=24 * 6 * 300, freq="10min")  # 300 days
     ns = timeaxis.to_ns(times)
     selected = np.random.default_rng(0).random((4, len(times))) < 0.7
-    week = selection_week(ns, selected, None)
+    week = selection_grid(ns, selected, None, calendar.grid(calendar.step_of(times)))
     days = selection_days(ns, selected, None)
     fig = figures.calendar(week, days, "How often", "local time")
     assert fig.layout.height <= 420  # the day-per-row map was ~3,500 px tall here
     assert len(fig.data) == 2 and fig.data[0].z.shape == (7, 24) and len(fig.data[1].x) == 300
 
 
-def test_the_histogram_draws_the_cut_and_leaves_warm_up_epochs_out():
+def test_the_histogram_draws_warm_up_epochs_as_such_and_the_cut():
     rng = np.random.default_rng(1)
     scores = np.full((4, 300), np.nan)
     selected = np.zeros((4, 300), dtype=bool)
@@ -53,13 +53,22 @@ def test_the_histogram_draws_the_cut_and_leaves_warm_up_epochs_out():
         selected[e, np.argsort(-scores[e])[:210]] = True
     h = score_histograms(scores, selected, by_score=np.array([False, False, True, True]))
     fig = figures.score_animation(h, "#ea580c", "gradnorm", "score")
-    assert [f.name for f in fig.frames] == ["3", "4"]  # no empty warm-up frame
-    for frame, e in zip(fig.frames, (2, 3), strict=True):
+    # every epoch drawn, the warm-up ones named, hatched, and said to have no scores yet
+    assert [f.name for f in fig.frames] == ["1 warm-up", "2 warm-up", "3", "4"]
+    first, second = fig.frames[0], fig.frames[1]
+    assert "warm-up: a random 70% of the windows, not by score" in first.layout.title.text
+    assert "No scores yet in epoch 1" in first.layout.annotations[0].text
+    assert second.data[0].marker.pattern.shape == "/"  # hatched: not chosen by score
+    assert fig.frames[2].data[0].marker.pattern.shape == ""
+    assert [s.label for s in fig.layout.sliders[0].steps] == [f.name for f in fig.frames]
+    assert fig.layout.sliders[0].active == 3  # opens on the last epoch chosen by score
+    for frame, e in zip(fig.frames[2:], (2, 3), strict=True):
         cut = frame.data[2]
         assert cut.name == "keep-ratio cut"
         lowest_kept = scores[e][selected[e]].min()
         assert cut.x[0] == pytest.approx(np.log10(lowest_kept))
         assert "top 70% kept" in cut.text[1]
+    assert fig.frames[0].data[2].x[0] is None  # no cut in a warm-up epoch
     assert fig.data[2].x[0] == pytest.approx(np.log10(scores[3][selected[3]].min()))
 
 
@@ -91,7 +100,7 @@ def test_the_importance_page_teaches_the_method(full_and_gradnorm):
     specs = _specs(at)
     (hist,) = [s for s in specs if any(t.get("name") == "keep-ratio cut" for t in s["data"])]
     assert _title(hist).endswith(": epoch 3")
-    assert [f["name"] for f in hist["frames"]] == ["3"]  # no empty warm-up frames
+    assert [f["name"] for f in hist["frames"]] == ["1 warm-up", "2 warm-up", "3"]
     arrays = grad.arrays
     lowest_kept = arrays["scores"][2][arrays["selected"][2]].min()
     (cut,) = [t for t in hist["data"] if t.get("name") == "keep-ratio cut"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance import timeaxis
+from importance import calendar, timeaxis
 from importance.aggregates.data import (
     detected_table,
     downsample,
@@ -37,11 +37,10 @@ from importance.aggregates.importance import (
     correlation_words,
     epochs_by_score,
     has_scores,
-    hour_extremes_text,
     latest_scores,
     score_based_epochs,
     score_histograms,
-    selection_by_hour,
+    selection_by_part,
     selection_calendar,
     selection_to_show,
     spearman,
@@ -140,9 +139,9 @@ def test_selection_calendar_and_hours_use_local_time():
     cal = selection_calendar(ns, selected, "Europe/Rome")
     assert list(cal.index) == ["2013-11-04", "2013-11-05"]
     assert cal.loc["2013-11-04", "08:00"] == 1.0 and cal.loc["2013-11-05", "09:00"] == 0.5
-    by_hour = selection_by_hour(ns, selected, "Europe/Rome")
+    by_hour = selection_by_part(ns, selected, "Europe/Rome", calendar.HOUR)
     assert by_hour[8] == 1.0 and by_hour[9] == 0.5 and by_hour[3] == 0.0
-    text = hour_extremes_text({"imp": by_hour})
+    text = calendar.extremes_text("imp", by_hour, calendar.HOUR)
     assert "imp kept 08:00-09:00 most (100%)" in text
 
 
@@ -155,7 +154,7 @@ def test_selection_calendar_and_hours_on_a_naive_clock():
     cal = selection_calendar(ns, selected, None)
     assert list(cal.index) == ["2018-03-25"] and cal.loc["2018-03-25", "02:00"] == 1.0
     assert list(cal.columns) == [f"{h:02d}:00" for h in range(24)]
-    by_hour = selection_by_hour(ns, selected, None)
+    by_hour = selection_by_part(ns, selected, None, calendar.HOUR)
     assert by_hour[2] == 1.0 and by_hour.drop(2).eq(0.0).all()
 
 

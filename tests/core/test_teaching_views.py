@@ -8,15 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from importance import timeaxis
+from importance import calendar, timeaxis
 from importance.aggregates.extremes import extreme_group_size, extremes_text
 from importance.aggregates.importance import (
-    WEEKDAYS,
     epoch_list,
     keep_cut,
     score_histograms,
     selection_days,
-    selection_week,
+    selection_grid,
     unscored_epochs_text,
 )
 
@@ -96,8 +95,8 @@ def test_compact_calendar_is_weekday_by_hour_plus_a_day_strip():
     selected = np.zeros((2, len(times)), dtype=bool)
     selected[:, times.hour == 8] = True  # always 08:00 local
     selected[0, times.day_of_week == 6] = True  # Sundays in one epoch of two
-    week = selection_week(ns, selected, "Europe/Rome")
-    assert week.shape == (7, 24) and list(week.index) == list(WEEKDAYS)
+    week = selection_grid(ns, selected, "Europe/Rome", (calendar.WEEKDAY, calendar.HOUR))
+    assert week.shape == (7, 24) and list(week.index) == list(calendar.WEEKDAYS)
     assert week.loc["Mon", 8] == 1.0 and week.loc["Mon", 9] == 0.0
     assert week.loc["Sun", 9] == 0.5 and week.loc["Sun", 8] == 1.0
     days = selection_days(ns, selected, "Europe/Rome")
@@ -139,10 +138,14 @@ def test_extreme_windows_sentence_when_nothing_sets_them_apart():
     assert "spread over the day" in text and "level near the series median (1.0x)" in text
     assert text.endswith("do not differ clearly in time of day, level or error here.")
     daily = pd.date_range("2024-01-01", periods=100, freq="D")  # every window at 00:00
-    assert "night" not in extremes_text(daily, top, bottom, flat, flat)
+    on_days = extremes_text(daily, top, bottom, flat, flat)  # weekdays and weekend, no hours
+    assert "night" not in on_days and "00:00" not in on_days and "time of day" not in on_days
+    assert "3 of 4 on weekdays (Mon-Fri; 72% of all windows)" in on_days
+    assert on_days.endswith("do not differ clearly in day of week, level or error here.")
     only_times = extremes_text(times, top, bottom)  # no level or error stored
     assert "at night" in only_times and "level" not in only_times and "error" not in only_times
-    assert extremes_text(daily, top, bottom) == ""  # nothing to say at all
+    weekly = pd.date_range("2024-01-01", periods=100, freq="7D")
+    assert extremes_text(weekly, top, bottom) == ""  # nothing to say at all
 
 
 def test_extreme_windows_levels_are_relative_to_their_own_series():
@@ -168,3 +171,14 @@ def test_a_trait_counts_only_when_the_top_group_has_it():
     assert "level near the series median (1.1x)" in text and "level 2x the series median" in text
     assert "traffic" not in text
     assert "single out the windows the model still gets wrong and night windows." in text
+
+
+def test_the_lesson_says_the_scores_find_the_errors_only_when_the_correlation_does():
+    """A top group with five times the median error, but a weak rank correlation over all
+    windows: no "the windows the model still gets wrong" (issue 24, point 3)."""
+    times, top, bottom, level, error = _hand_made()
+    strong = extremes_text(times, top, bottom, level, error, rho=0.75)
+    assert "single out the windows the model still gets wrong" in strong
+    weak = extremes_text(times, top, bottom, level, error, rho=0.14)
+    assert "still gets wrong" not in weak and "the final model's error 5x" in weak
+    assert weak.endswith("single out high-traffic windows and night windows.")
