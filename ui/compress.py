@@ -20,10 +20,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from importance.compress import view
+from importance.compress import labels, view
 from importance.runcard import run_names
 from importance.runs.identity import BASELINE, RunInfo
-from ui import charts, runs
+from ui import charts, runs, tables
 from ui.background import BackgroundSession
 
 # Session-state keys of the page
@@ -39,6 +39,8 @@ POLL_S = 1.0  # as the Train page: faster polling slows the measurements on 2 co
 ACTIVE = ("running",)
 SETTINGS = None  # importance.compress.lab.Settings for the sessions (None: the library's)
 FRONT_COLOR, POINT_COLOR, REF_COLOR = "#ea580c", "#2563eb", "#111827"
+# The results table's columns read first (the rest in "Every figure"): what a variant changes
+KEY_COLUMNS = ("variant", "status", "MAE", "MAE x", "size x", "time x", "energy x")
 
 
 # --- the background session -------------------------------------------------------------------
@@ -114,33 +116,62 @@ def pick_run() -> RunInfo:
                               help="Any stored run; its results are stored with it.")]
 
 
+def _device() -> tuple[Any, str]:
+    """The device a session would run on, and its name as the results store it."""
+    from importance.device import describe, pick_device
+
+    device = pick_device()
+    return device, describe(device)
+
+
 def device_line() -> str:
     """Where a session would run, and which 16-bit arithmetic that device has natively."""
     import torch
 
     from importance.compress.support import compute_support
-    from importance.device import describe, pick_device
 
-    device = pick_device()
+    device, name = _device()
     support = [compute_support(t, device) for t in (torch.float16, torch.bfloat16)]
     words = "; ".join(s.reason for s in support)
-    return f"Measurements run on **{describe(device)}**: {words}."
+    return f"Measurements run on **{name}**: {words}."
+
+
+def estimate_line(run: RunInfo, names: list[str], settings: Any) -> str:
+    """How long measuring `names` of `run` will take, from the sessions stored on this
+    device (`importance.compress.duration`)."""
+    from importance.compress import duration
+
+    root = runs.store().root
+    stored = [(root / r.run_id, r.config, r.summary) for r in runs.all_runs()]
+    measured, openings = duration.stored(stored, _device()[1])
+    tgt = duration.target(run.config, run.summary, settings.energy_seconds,
+                          settings.finetune_epochs)
+    return duration.estimate_words(duration.estimate(names, tgt, measured, openings),
+                                   len(names))
 
 
 def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
-    """Variants and options; on Measure, (variant names, settings), else None."""
+    """Variants (preselected: those made to keep accuracy that run natively here) and
+    options, with the session's estimated time; on Measure, (variant names, settings),
+    else None."""
     from importance.compress.lab import Settings
-    from importance.compress.variants import DEFAULT_VARIANTS, parse_variants
+    from importance.compress.support import compute_support
+    from importance.compress.variants import DEFAULT_VARIANTS, parse_variants, preselected
 
     st.caption(device_line())
-    chosen = st.multiselect("Variants", list(DEFAULT_VARIANTS), default=list(DEFAULT_VARIANTS),
+    device = _device()[0]
+    default = preselected(run.config.model.kind, lambda d: compute_support(d, device).ok)
+    chosen = st.multiselect("Variants", list(DEFAULT_VARIANTS), default=default,
                             key=VARIANTS_KEY,
-                            help="fp32: the stored model rebuilt (the reference; its own "
-                                 "timing shows the noise). -storage: weights kept in 16 bits, "
-                                 "computed in fp32. fp16/bf16: 16-bit compute. int8-dynamic: "
-                                 "int8 LSTM/GRU/Linear weights. magnitude-P: P% smallest "
-                                 "weights zeroed. structured-P: P% of hidden units removed; "
-                                 "-ft: then fine-tuned.")
+                            help="Preselected: the variants made to keep accuracy (number "
+                                 "formats, and pruning followed by a fine-tune) that this "
+                                 "device runs natively; pruning without a fine-tune is offered "
+                                 "to show what it loses. fp32: the stored model rebuilt (the "
+                                 "reference; its own timing shows the noise). -storage: "
+                                 "weights kept in 16 bits, computed in fp32. fp16/bf16: "
+                                 "16-bit compute. int8-dynamic: int8 LSTM/GRU/Linear weights. "
+                                 "magnitude-P: P% smallest weights zeroed. structured-P: P% "
+                                 "of hidden units removed; -ft: then fine-tuned.")
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     extra = c1.text_input("More variants", "", key=EXTRA_KEY,
                           placeholder="e.g. magnitude-30, structured-75-ft",
@@ -159,6 +190,8 @@ def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
     except ValueError as exc:
         st.error(str(exc))
         return None
+    settings = replace(base, finetune_epochs=epochs, insist=insist)
+    st.caption(estimate_line(run, names, settings))
     jobs_busy = runs.manager().busy
     if jobs_busy:
         st.warning("Training jobs are running: measurements now would compete with them for "
@@ -169,7 +202,7 @@ def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
                         help="A session is running already" if busy else None)
     if not clicked:
         return None
-    return names, replace(base, finetune_epochs=epochs, insist=insist)
+    return names, settings
 
 
 def launch(mgr: CompressManager, run: RunInfo, names: list[str], settings: Any) -> None:
@@ -237,7 +270,9 @@ def _log_ticks(low: float, high: float) -> list[float]:
 
 def figure(variants: list[dict[str, Any]], x: str) -> go.Figure:
     """Test MAE against inference energy (`x="mwh"`) or file size (`x="kb"`), the front
-    dashed: the variants no other beats on both axes."""
+    dashed: the variants no other beats on both axes. The front's names are written where
+    they meet no other at any chart size (`importance.compress.labels`); every point's name
+    is in its hover."""
     df = _frame(variants)
     key = {"mwh": "energy_kwh_per_1000", "kb": "size_bytes"}[x]
     on_front = view.front(variants, x=key)
@@ -253,11 +288,19 @@ def figure(variants: list[dict[str, Any]], x: str) -> go.Figure:
                         marker=dict(size=12, color=REF_COLOR, symbol="diamond"),
                         hovertemplate=hover)
         front = df.set_index("name").loc[[n for n in on_front if n in set(df["name"])]]
+        x_range, y_range = labels.padded_range(df[x]), labels.padded_range(df["mae"], log=True)
+        where = labels.place_labels(front[x].tolist(), front["mae"].tolist(),
+                                    front.index.tolist(), x_range=x_range, y_range=y_range,
+                                    y_log=True)
         fig.add_scatter(x=front[x], y=front["mae"], mode="lines+markers+text", name="front",
-                        text=front.index, textposition="top right", customdata=front.index,
+                        text=[n if w else "" for n, w in zip(front.index, where, strict=True)],
+                        textposition=[w or "top right" for w in where],
+                        textfont=dict(size=labels.FONT_PX), customdata=front.index,
                         line=dict(color=FRONT_COLOR, dash="dash"), hovertemplate=hover,
-                        marker=dict(size=6, color=FRONT_COLOR))
-        fig.update_yaxes(tickvals=_log_ticks(df["mae"].min(), df["mae"].max()))
+                        marker=dict(size=labels.MARKER_PX, color=FRONT_COLOR))
+        fig.update_xaxes(range=list(x_range))
+        fig.update_yaxes(range=list(y_range), tickvals=_log_ticks(df["mae"].min(),
+                                                                  df["mae"].max()))
     title, axis = {"mwh": ("Test MAE against inference energy",
                            "inference energy per 1,000 forecasts (mWh, estimated)"),
                    "kb": ("Test MAE against stored size", "stored file (KB)")}[x]
@@ -285,19 +328,22 @@ def results(run: RunInfo) -> None:
             f"load average {res.get('load_1m', [0, 0])[-1]:.1f} on {res.get('cores', '?')} "
             "cores at the last measurement). Ratios (x) are to the uncompressed model, timed "
             "in the same process in alternating pairs; another device gives other figures.")
+    # the key columns whole, in a table that wraps (st.dataframe's canvas cut "not supported
+    # here" to "not sup" at 1280 px); every figure below
+    rows = pd.DataFrame(view.table_rows(res))
+    tables.show(rows[list(KEY_COLUMNS)], numeric=KEY_COLUMNS[2:])
     table = pd.DataFrame(view.table_rows(res))
     if len(devices) > 1:
         table["device"] = [v.get("device", "") for v in variants]
-    st.dataframe(table, hide_index=True)
+    with st.expander("Every figure of these variants"):
+        st.dataframe(table, hide_index=True)
     measured = view.measured(res)
-    if measured:
-        c1, c2 = st.columns(2)
-        with c1:
-            charts.show(figure(variants, "mwh"), key="compress.energy_chart")
-        with c2:
-            charts.show(figure(variants, "kb"), key="compress.size_chart")
+    if measured:  # one under the other: each as wide as the page, its names room to fit
+        charts.show(figure(variants, "mwh"), key="compress.energy_chart")
+        charts.show(figure(variants, "kb"), key="compress.size_chart")
         st.caption("Each point is a variant; the dashed front joins those no other beats on "
-                   "both axes (lower is better on each).")
+                   "both axes (lower is better on each). The front's names are written where "
+                   "they fit without meeting another; hover over a point for its name.")
     zipped = res["reference"]["size_zipped_bytes"]
     for v in variants:
         st.markdown(f"- {view.sentence(v, zipped)}")

@@ -5,7 +5,9 @@ Per variant: test MAE (original units) and its ratio to the reference's, drift (
 absolute difference between its forecasts and the reference's, original units), the stored
 file's size raw and zipped, latency per 1,000 windows (`measure.paired_latency`), inference
 energy per 1,000 windows (the project's meter, its method named), the fine-tune's time and
-energy where there is one, and the device and dtypes it ran with. A variant that does not
+energy where there is one, the device and dtypes it ran with, and the seconds it took
+(`seconds`, building included; the session's opening in `open_seconds`: what the next
+estimate of a session's time learns from, `duration`). A variant that does not
 apply to the model kind, or needs 16-bit arithmetic the device lacks (unless `insist`), is
 listed with the reason instead; so is one whose kernels fail on the device (the error).
 """
@@ -16,6 +18,7 @@ import copy
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -207,6 +210,7 @@ def _session(run: StoredRun, specs: list[VariantSpec], settings: Settings, meter
              on_progress: Callable[[int, int, str], None] | None,
              cancel: threading.Event | None) -> dict[str, Any]:
     load_before = os.getloadavg()[0]
+    start = time.perf_counter()
     s = _open(run, meter, settings)
     session: dict[str, Any] = {
         "run_id": run.run_id, "device": describe(s.device), "torch": torch.__version__,
@@ -214,6 +218,7 @@ def _session(run: StoredRun, specs: list[VariantSpec], settings: Settings, meter
         "shape": {"n_features": s.ws.n_features, "lookback": run.config.window.lookback,
                   "horizon": run.config.window.horizon},
         "n_test": len(s.ws.test), "windows_timed": len(s.timed),
+        "open_seconds": time.perf_counter() - start,
         "settings": asdict(settings),
         "reference": {"test_mae": s.ref_mae, "stored_test_mae": run.summary.get("test_mae"),
                       "size_bytes": s.ref_size,
@@ -227,7 +232,8 @@ def _session(run: StoredRun, specs: list[VariantSpec], settings: Settings, meter
             from importance.training import Cancelled
 
             raise Cancelled("cancelled by the user")
-        entries.append(_one(spec, s, cancel))
+        began = time.perf_counter()
+        entries.append({**_one(spec, s, cancel), "seconds": time.perf_counter() - began})
         method = meter.method.to_dict() if meter.method else {}  # known after a reading
         session["energy_method"] = method.get("summary", "")
         session["energy_method_detail"] = method

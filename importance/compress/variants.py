@@ -17,6 +17,7 @@ Names (percentages are whole numbers from 1 to 99):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -52,6 +53,13 @@ class VariantSpec:
                 "structured": f"structured pruning {pct} of hidden units"
                               + (" + fine-tune" if self.finetune else "")}[self.family]
 
+    @property
+    def keeps_accuracy(self) -> bool:
+        """Whether the variant is made to keep the model's accuracy: a change of number
+        format (fp32, 16-bit storage or compute, int8) or pruning followed by a fine-tune.
+        Pruning alone is not (half the weights or units gone, nothing relearned)."""
+        return self.family not in ("magnitude", "structured") or self.finetune
+
     def not_applicable(self, kind: str) -> str | None:
         """Why this variant does not apply to a model of `kind`, or None."""
         if self.family == "structured" and kind in LINEAR_KINDS:
@@ -77,6 +85,16 @@ def parse_variant(name: str) -> VariantSpec:
     raise ValueError(f"unknown variant {name!r}; allowed: {', '.join(FIXED)}, "
                      f"{', '.join(PATTERNS)} (P a whole percentage from 1 to 99, e.g. "
                      "magnitude-50)")
+
+
+def preselected(kind: str, native: Callable[[torch.dtype], bool]) -> list[str]:
+    """The default variants to offer first for a model of `kind`: those that keep accuracy
+    (`VariantSpec.keeps_accuracy`), apply to the kind, and, for 16-bit compute, run natively
+    (`native(dtype)`: the device's support; emulated 16-bit would only be listed as not
+    supported)."""
+    specs = [parse_variant(n) for n in DEFAULT_VARIANTS]
+    return [s.name for s in specs if s.keeps_accuracy and s.not_applicable(kind) is None
+            and (s.family != "compute" or native(s.dtype))]
 
 
 def parse_variants(text: str | list[str] | tuple[str, ...]) -> list[VariantSpec]:

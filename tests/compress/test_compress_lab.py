@@ -22,7 +22,8 @@ from tests.conftest import machine_cpu_words
 FAST = Settings(rounds=3, max_windows=64, energy_seconds=0.05, finetune_epochs=1)
 KEYS = {"test_mae", "mae_ratio", "drift_max", "size_bytes", "size_zipped_bytes",
         "latency_ms_per_1000", "latency_ratio", "energy_kwh_per_1000", "energy_ratio",
-        "device", "compute_dtype", "storage_dtype", "file", "finetune_s", "finetune_kwh"}
+        "device", "compute_dtype", "storage_dtype", "file", "finetune_s", "finetune_kwh",
+        "seconds"}
 
 
 @pytest.fixture
@@ -48,6 +49,8 @@ def test_every_default_variant_is_measured_or_says_why_not(lstm_results, tiny_st
         assert v["latency_ms_per_1000"] > 0 and v["latency_ratio"] > 0
         assert v["energy_kwh_per_1000"] > 0  # estimated: see energy_method
     assert machine_cpu_words() in res["energy_method"]
+    assert res["open_seconds"] > 0  # timed, for the next session's estimate (duration)
+    assert by["structured-50-ft"]["seconds"] > by["structured-50-ft"]["finetune_s"] > 0
     run = tiny_store.load(run_id)
     assert by["fp32"]["test_mae"] == pytest.approx(run.summary["test_mae"], rel=1e-6)
     assert by["fp32"]["drift_max"] == 0 and by["fp32"]["file"] == "model.pt"
