@@ -259,8 +259,9 @@ def _job_card(job) -> None:
             note = ending_note(job.history, t.epochs, t.patience, t.min_delta)
             if note:
                 st.caption(note[0].upper() + note[1:] + ".")
-            if outcome := estimate.estimate_outcome([job]):
-                st.caption(f"{outcome.capitalize()}.")
+            if outcome := estimate.estimate_outcome([job]):  # the job's time, not training's
+                st.caption(f"{outcome.capitalize()} (job time: the worker's start, data "
+                           "preparation, training and test).")
         elif job.status != "queued":
             st.progress(job.epoch / job.epochs if job.epochs else 0.0,
                         text=f"epoch {job.epoch} of {job.epochs} · {job_figures(job)}")

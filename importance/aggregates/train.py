@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from importance import text
 from importance.runcard import strategy_label
 from importance.runs.tasks import ACTIVE
 
@@ -34,18 +35,28 @@ def earlier_finished(jobs: Sequence[Job]) -> list[Job]:
     return [j for j in jobs if j.batch != jobs[0].batch and j.status not in ACTIVE]
 
 
+def training_seconds(job: Job) -> float:
+    """A job's training wall time so far: its epochs' scoring, training and validation
+    seconds, the sum its stored run keeps as `wall_s` (`importance.experiment`) and every
+    result page shows, without the job's start, data preparation, test and saving."""
+    return float(sum(h.get("wall_s") or 0.0 for h in job.history))
+
+
 def job_figures(job: Job) -> str:
     """A job's latest epoch in one line: what it is doing while it runs, the train loss,
-    validation MAE, time and energy ("so far" while it runs)."""
+    validation MAE, the training wall time (`training_seconds`) beside the job's time from its
+    start, and energy ("so far" while it runs)."""
     phase = f"{PHASES.get(job.phase, job.phase)} · " if job.status == "running" else ""
+    job_time = f"job time {text.seconds(job.elapsed)}"
     if not job.history:
-        return f"{phase}{job.elapsed:,.1f} s"
+        return f"{phase}{job_time}"
     last = job.history[-1]
+    so_far = " so far" if job.status in ACTIVE else ""
     energy = ("energy not measured" if job.energy_kwh is None else
-              f"{1000 * job.energy_kwh:.2g} Wh{' so far' if job.status in ACTIVE else ''} "
-              "(estimated)")
+              f"{text.energy(job.energy_kwh)}{so_far} (estimated)")
     return (f"{phase}train loss {last['train_loss']:.4f} · validation MAE "
-            f"{last['val_mae']:,.2f} · {job.elapsed:,.1f} s · {energy}")
+            f"{last['val_mae']:,.2f} · training wall time {text.seconds(training_seconds(job))}"
+            f"{so_far} ({job_time} with start and test) · {energy}")
 
 
 def curve_lines(jobs: Sequence[Job]) -> list[tuple[str, str, tuple[float, ...]]]:

@@ -264,7 +264,8 @@ def test_a_finished_comparison_shows_its_estimate_beside_the_time_it_took(stub):
     text = _texts(at)
     assert "Finished. Explore the results" in text
     # each job: started 5 s before it finished; the batch: from the first start to the last end
-    assert text.count("Estimated 6 s, took 5 s.") == 6
+    assert text.count("Estimated 6 s, took 5 s (job time: the worker's start, data "
+                      "preparation, training and test).") == 6
     assert "Comparison 1: estimated 36 s, took 5 s." in text
 
 

@@ -245,14 +245,16 @@ def test_the_newest_batch_and_the_jobs_around_it():
 
 
 def test_a_jobs_latest_epoch_in_one_line():
-    assert job_figures(_job("b1", 1, "full", "done")) == "12.5 s"
-    epoch = {"train_loss": 0.12345, "val_mae": 1234.5, "energy_kwh": 0.0005}
-    done = _job("b1", 1, "full", "done", history=[epoch])
-    assert job_figures(done) == ("train loss 0.1235 · validation MAE 1,234.50 · 12.5 s · "
-                                 "0.5 Wh (estimated)")
+    assert job_figures(_job("b1", 1, "full", "done")) == "job time 12.5 s"
+    epoch = {"train_loss": 0.12345, "val_mae": 1234.5, "energy_kwh": 0.0005, "wall_s": 1.6}
+    done = _job("b1", 1, "full", "done", history=[epoch, {**epoch, "energy_kwh": 0.00002}])
+    assert job_figures(done) == ("train loss 0.1235 · validation MAE 1,234.50 · training wall "
+                                 "time 3.2 s (job time 12.5 s with start and test) · "
+                                 "0.52 Wh (estimated)")
     running = _job("b1", 1, "full", "running", history=[{**epoch, "energy_kwh": None}])
     running.phase = "scoring"
     assert job_figures(running).startswith("scoring windows · train loss 0.1235")
+    assert "training wall time 1.6 s so far" in job_figures(running)
     assert job_figures(running).endswith("energy not measured")
 
 
