@@ -5,7 +5,8 @@ The report (`build_report`, `write_report`; `importance report RUN_ID... -o repo
 opens offline: its charts (`importance.report_charts`) are Plotly figures with plotly.js
 inlined, no CDN, no external fonts, stylesheets or images. It holds the verdict
 (`importance.verdict`: its headline and sentences as they are), the comparison table with
-units, the classical models when given, the validation MAE per epoch, the time and energy
+units, the classical models fitted on the runs' data (or a line saying none were and how to
+add them), the validation MAE per epoch, the time and energy
 by phase and the forecasts over the test period, each run's settings, how energy was
 measured, and where the data came from (the embedded synthetic demo data is badged as such).
 
@@ -245,7 +246,7 @@ def forecast_csv(table: pd.DataFrame, runs: Sequence[RunInfo], names: Mapping[st
 
 def verdict_sentences(runs: Sequence[RunInfo], names: Mapping[str, str],
                       store: Sequence[RunInfo] = (),
-                      classical: Mapping[str, float] | None = None) -> list[str]:
+                      classical: Mapping[str, Any] | None = None) -> list[str]:
     """The report's bottom line, as markdown sentences: `importance.verdict.conclude`'s
     headline and sentences as they are (each strategy against full data and against its
     control over the seeds of `runs` and `store`, then the best neural strategy against the
@@ -260,11 +261,43 @@ def verdict_sentences(runs: Sequence[RunInfo], names: Mapping[str, str],
     return [v.headline, *v.sentences, *notes]
 
 
-def classical_frame(classical: Mapping[str, float]) -> pd.DataFrame:
-    """The classical models fitted on the runs' data, lowest test MAE first, rounded."""
-    frame = pd.DataFrame({"classical model": list(classical),
-                          "test MAE (original units)": [float(v) for v in classical.values()]})
+def classical_frame(classical: Mapping[str, Any]) -> pd.DataFrame:
+    """The classical models fitted on the runs' data (label -> test MAE, or the fit's summary:
+    then its fit + forecast time and energy too), lowest test MAE first, rounded."""
+    rows = []
+    for label, v in classical.items():
+        fit = v if isinstance(v, Mapping) else {"test_mae": v}
+        row = {"classical model": label, "test MAE (original units)": float(fit["test_mae"])}
+        if "wall_s" in fit:
+            row["fit + forecast time (s)"] = float(fit["wall_s"])
+        if "energy_kwh" in fit:
+            kwh = fit["energy_kwh"]
+            row["energy (Wh)"] = float("nan") if kwh is None else float(kwh) * 1000.0
+        rows.append(row)
+    frame = pd.DataFrame(rows)
     return rounded(frame.sort_values("test MAE (original units)", kind="stable"))
+
+
+def classical_section(runs: Sequence[RunInfo], classical: Mapping[str, Any] | None,
+                      compared: bool) -> str:
+    """The report's classical models: their table, or one line saying why there is none and
+    how to add them. `compared`: whether the verdict above compares with them."""
+    head = "<h2>Classical models</h2>"
+    if classical:
+        frame = classical_frame(classical)
+        said = ("; the verdict above compares the best neural strategy with the best of them"
+                if compared else "")
+        timed = (" Their time is fit + forecast, measured as the runs' time (energy too, "
+                 "estimated alike)." if "fit + forecast time (s)" in frame else "")
+        return (head + _table(frame) + "<p class='caption'>Fitted on the same training and "
+                "validation data and forecasting the same test windows" + said + "." + timed
+                + "</p>")
+    if len({(r.config.data, r.config.window) for r in runs}) > 1:
+        return (head + "<p>None compared: these runs differ in their data or windows, and a "
+                "classical model is fitted on one of them.</p>")
+    return (head + "<p>None fitted on these runs' data yet: <code>importance compare "
+            "--classical</code> fits them beside new runs (the Forecasts page fits the cheap "
+            "strong ones for stored runs), and a report made afterwards lists them.</p>")
 
 
 # --- the HTML ------------------------------------------------------------------------------------
@@ -318,12 +351,13 @@ def _config_for_report(r: RunInfo) -> dict[str, Any]:
 def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame], *,
                  names: Mapping[str, str] | None = None, base_id: str | None = None,
                  title: str | None = None, store: Sequence[RunInfo] = (),
-                 classical: Mapping[str, float] | None = None) -> str:
+                 classical: Mapping[str, Any] | None = None) -> str:
     """The HTML report of `runs` (oldest first; `predictions` by run id: their stored test
     forecasts), self-contained and readable offline. `store`: every stored run, whose other
-    seeds give the verdict its intervals (default: `runs` alone); `classical`: the test MAE
-    of each classical model fitted on the runs' data (label -> MAE), compared in the verdict
-    and listed in their own table."""
+    seeds give the verdict its intervals (default: `runs` alone); `classical`: each classical
+    model fitted on the runs' data (label -> test MAE, or its stored summary,
+    `importance.classical_results.for_runs`), compared in the verdict and listed in their own
+    table; without any, the report says how to add them."""
     if not runs:
         raise ValueError("a report needs at least one run")
     names = dict(names or run_names(runs))
@@ -339,9 +373,9 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
                      f"{SYNTHETIC_BADGE}</span></p>"
                      f"<p class='note'>{html.escape(SYNTHETIC_NOTE)}</p>")
 
-    parts.append("<h2>Verdict</h2><ul>" + "".join(
-        f"<li>{_md(s)}</li>" for s in verdict_sentences(runs, names, store, classical))
-        + "</ul>")
+    sentences = verdict_sentences(runs, names, store, classical)
+    parts.append("<h2>Verdict</h2><ul>" + "".join(f"<li>{_md(s)}</li>" for s in sentences)
+                 + "</ul>")
 
     frame = comparison_frame(runs, names, base_id)
     shown = frame[list(REPORT_COLUMNS)].astype(object)
@@ -354,11 +388,8 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
                  "energy was measured below); rounded to 3 significant digits, errors to 4. "
                  "The table lists each run on its own; the verdict above pairs the runs seed by "
                  "seed (with the other stored seeds of the same setup).</p>")
-    if classical:
-        parts.append("<h2>Classical models</h2>" + _table(classical_frame(classical))
-                     + "<p class='caption'>Fitted on the same training and validation data and "
-                     "forecasting the same test windows; the verdict compares the best neural "
-                     "strategy with the best of them.</p>")
+    parts.append(classical_section(runs, classical,
+                                   any("classical model" in s for s in sentences)))
 
     parts.append("<h2>Charts</h2>")
     figures = [(mae_figure(runs, names), "Lower: a smaller error; in the data's original "
@@ -424,9 +455,12 @@ def stored_runs(store: Any) -> list[RunInfo]:
 def write_report(store: Any, run_ids: Sequence[str], out: str | Path,
                  base_id: str | None = None) -> Path:
     """Write the report of the stored runs `run_ids` to `out` (the verdict's intervals from
-    every run in `store`); return its path."""
+    every run in `store`, the classical models stored for their data); return its path."""
+    from importance.classical_results import for_runs
+
     runs, preds = load_runs(store, run_ids)
     out = Path(out)
-    out.write_text(build_report(runs, preds, base_id=base_id, store=stored_runs(store)),
+    out.write_text(build_report(runs, preds, base_id=base_id, store=stored_runs(store),
+                                classical=for_runs(store.root, runs) or None),
                    encoding="utf-8")
     return out

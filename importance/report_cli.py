@@ -17,8 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report", help="write one self-contained HTML report of stored runs",
         description="Write one HTML file that opens offline (charts included, no network): "
-                    "the verdict, a comparison table with units, the validation MAE per "
-                    "epoch, time and energy by phase, the forecasts on the test period, the "
+                    "the verdict, a comparison table with units, the classical models stored "
+                    "for the runs' data (`importance compare --classical` fits and stores "
+                    "them; without any, a line says so), the validation MAE per epoch, time and energy by phase, the forecasts on the test period, the "
                     "runs' settings, how energy was measured and where the data came from. "
                     "List run ids with `importance runs`.",
         epilog=REPORT_EXAMPLE)
