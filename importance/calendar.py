@@ -79,6 +79,11 @@ def profile(step: pd.Timedelta | None) -> Part:
     return parts(step)[0]
 
 
+def time_format(step: pd.Timedelta | None) -> str:
+    """strftime of one timestamp in titles: the clock time below a day, the year above."""
+    return "%a %d %b %H:%M" if HOUR in parts(step) else "%a %d %b %Y"
+
+
 def grid(step: pd.Timedelta | None) -> tuple[Part, Part] | None:
     """Rows and columns of a calendar heat map: weekday x hour of day below a day, weekday x
     week of year for daily steps; None for weekly and longer steps (one value per week)."""

@@ -69,8 +69,9 @@ for r in chosen:  # a best epoch from before any selection by score: say so plai
 st.header("Score distributions per epoch")
 st.caption("Counts of windows per score bin, using the scores each epoch's selection was made "
            "from; colored = trained that epoch, gray = scored but skipped; the dashed line is "
-           "where the keep ratio cut (the lowest score kept). Press Play or drag the epoch "
-           "slider.")
+           "where the keep ratio cut (the lowest score kept). Hatched bars: an epoch that "
+           "did not select by score (warm-up or random), named on the slider. Press Play or "
+           "drag the epoch slider.")
 unscored = [r for r in chosen if r not in scored]
 if unscored:
     st.info(" ".join(no_scores_text(names[r.run_id], arrays[r.run_id]["selected"])
@@ -194,7 +195,9 @@ for k, r in enumerate(scored):
                                            score_name(r)),
                     key=f"scatter-{r.run_id}")
         st.markdown(f"**{names[r.run_id]}.** "
-                    + score_error_text(rho, top, group, r.config.window.log1p))
+                    + score_error_text(rho, top, group, r.config.window.log1p,
+                                       calendar.step_of(a["train_time_ns"],
+                                                        r.config.window.stride)))
         st.caption(f"Up to {figures.SCATTER_POINTS:,} windows drawn at random; the rank "
                    "correlation is over all of them, between a window's latest score and the "
                    "final model's absolute error on it.")
@@ -228,8 +231,8 @@ if unused := scores_unused_text(names[focus.run_id], focus.config.train.strategy
 elif lesson := extremes_text(run_times, top_g, bottom_g, level, a.get("train_abs_error"),
                              a.get("train_series"), step=step, rho=rhos[focus.run_id]):
     st.markdown(f"**What they have in common.** {lesson}")
-    when = (f"When: the first forecast step ({clock_label(runs.run_tz(focus))}), in "
-            + ", ".join(f"{s.name} {s.label}" for s in spans)
+    when = (f"When: the first forecast step ({clock_label(runs.run_tz(focus))}), by "
+            + ", ".join(f"{s.name} ({s.label})" for s in spans)
             + ", against the share of all windows there. " if spans else "")
     st.caption(f"Over the {group:,} highest and {group:,} lowest of the {n_scored:,} scored "
                f"windows by latest score in {names[focus.run_id]}. {when}Level: the first "
@@ -247,7 +250,7 @@ else:
     w = focus.config.window
     panels = extreme_panels([*top, *bottom], timeaxis.from_ns(a["train_time_ns"], clock),
                             score, [lo.values for lo, _ in loads], a.get("train_series"),
-                            [m.series for m in members], w.lookback, w.horizon)
+                            [m.series for m in members], w.lookback, w.horizon, step)
     st.subheader("Highest scores (top row), lowest scores (bottom row)")
     # one figure for both groups: each figure costs the browser a fixed ~0.1 s to draw
     charts.show(figures.window_multiples(panels, colors[focus.run_id], max(1, len(top)),

@@ -172,15 +172,17 @@ def window_levels(stored: np.ndarray | None, series: pd.Series | None,
 
 def extreme_panels(windows: Sequence[int], times: pd.DatetimeIndex, score: np.ndarray,
                    series: Sequence[pd.Series], owner: np.ndarray | None,
-                   series_names: Sequence[str | None], lookback: int, horizon: int
-                   ) -> list[tuple[str, pd.Series, pd.Series]]:
+                   series_names: Sequence[str | None], lookback: int, horizon: int,
+                   step: pd.Timedelta | None = None) -> list[tuple[str, pd.Series, pd.Series]]:
     """(title, input, target) of each window in `windows`, cut from its own series (`owner`:
     each window's series, runs on several), titled by that series, the time of its first
-    target step and its latest score."""
+    target step (its date alone at daily and longer `step`s, `calendar.time_format`) and its
+    latest score."""
+    when = calendar.time_format(step)
     panels = []
     for i in windows:
         k = 0 if owner is None else int(owner[i])
         where = f"{series_names[k]} · " if owner is not None else ""
         inp, target = window_slice(series[k], times[i], lookback, horizon)
-        panels.append((f"{where}{times[i]:%a %d %b %H:%M} · score {score[i]:.3g}", inp, target))
+        panels.append((f"{where}{times[i].strftime(when)} · score {score[i]:.3g}", inp, target))
     return panels

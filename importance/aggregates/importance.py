@@ -119,9 +119,10 @@ def epoch_list(indices: np.ndarray) -> str:
 
 
 def unscored_epochs_text(h: ScoreHistograms) -> str:
-    """What the epochs left out of the histograms (`ScoreHistograms.shown`) trained instead,
-    one sentence per run of consecutive epochs ("Epochs 1-2: warm-up on a random subset
-    (70% of the windows each epoch), no scores used yet."); "" when every epoch is shown."""
+    """What the epochs that did not select by score (those out of `ScoreHistograms.shown`,
+    drawn hatched) trained instead, one sentence per run of consecutive epochs ("Epochs 1-2:
+    warm-up on a random subset (70% of the windows each epoch), no scores used yet."); ""
+    when every epoch selected by score."""
     hidden = np.setdiff1d(np.arange(len(h.scored)), h.shown)
     if hidden.size == 0:
         return ""
@@ -142,11 +143,10 @@ def unscored_epochs_text(h: ScoreHistograms) -> str:
         out.append(f"{span}: {what}.")
     shown = h.shown
     if shown.size and h.scored[shown].all():
-        out.append(f"The histogram shows the epochs that selected by score "
-                   f"({epoch_list(shown)}).")
-    elif shown.size:
-        out.append(f"No epoch selected by score; the histogram shows the epochs whose "
-                   f"selection saw scores ({epoch_list(shown)}).")
+        out.append(f"The histogram draws these epochs hatched; {epoch_list(shown)} selected "
+                   "by score.")
+    else:
+        out.append("No epoch selected by score: the histogram draws every epoch hatched.")
     return " ".join(out)
 
 
@@ -251,12 +251,15 @@ def correlation_words(rho: float) -> str:
     return f"{strength}{sign} relation"
 
 
-def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bool) -> str:
+def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bool,
+                     step: pd.Timedelta | None = None) -> str:
     """What the score-vs-error chart shows, from the run's own numbers: the rank correlation's
     sign and strength choose the sentence (`correlation_words`), then what the score measures
     (the per-window gradient norm in the model's scaled units, the error in original units)
     and, when `top` (`extremes.group_ratios` of the `group` highest-scored windows) shows it,
-    that quiet windows score high though the model gets them about right in original units."""
+    that quiet windows score high though the model gets them about right in original units.
+    `step`, the series' sampling step: quiet windows are night ones below a day
+    (`calendar.parts`), quiet days (weekends, holidays) above."""
     if not np.isfinite(rho):
         return "Too few scored windows to relate the score to the error."
     said = f"Spearman rank correlation {rho:.2f}, a {correlation_words(rho)}: "
@@ -282,18 +285,30 @@ def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bo
              f"model's own units (the series {scaled} before training), while the error "
              "here is in original units.")
     if log1p:
+        quiet = ("night and low-traffic windows" if calendar.HOUR in calendar.parts(step)
+                 else "low-traffic days (weekends, holidays)")
         said += (" On the log scale the same absolute error weighs more on a quiet window "
-                 "than on a busy one, so night and low-traffic windows can score high with a "
-                 "small error in original units.")
+                 f"than on a busy one, so {quiet} can score high with a small error in "
+                 "original units.")
     level, error = top.get("level"), top.get("error")
     if error is not None:
-        said += (f" Here the {group:,} highest-scored windows have {error:.2g}x the median "
+        said += (f" Here the {group:,} highest-scored windows have {_times(error)} the median "
                  "window's error")
-        said += (f" and {level:.2g}x their series' median level" if level is not None
+        said += (f" and {_times(level)} their series' median level" if level is not None
                  else "") + "."
-        if level is not None and level < 0.8 and error < 1:
-            said += " They are quiet windows the model already forecasts closely."
+        if level is not None and level < 0.8:
+            said += (" They are quiet windows the model already forecasts closely in original "
+                     "units." if error < 0.8 else " They are quiet windows: their scores are "
+                     "high on the model's scale, not in original units.")
     return said
+
+
+def _times(ratio: float) -> str:
+    """A ratio to two significant digits: "0.45x", "1.0x", "3.2x", "120x"."""
+    if ratio >= 10:
+        return f"{ratio:,.0f}x"
+    text = f"{ratio:.2g}"
+    return f"{text}{'' if '.' in text else '.0'}x"
 
 
 def scores_unused_text(name: str, strategy: str, by_score: np.ndarray | None,

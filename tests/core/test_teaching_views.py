@@ -61,14 +61,15 @@ def test_no_cut_when_the_policy_keeps_high_and_low_scores():
     assert np.isnan(keep_cut(scores[0], np.ones(4, bool)))  # nothing dropped: no cut
 
 
-def test_warm_up_epochs_are_said_in_words_and_left_out_of_the_histogram():
+def test_warm_up_epochs_are_said_in_words():
     scores, selected, by_score = _gradnorm_like(epochs=6)
     h = score_histograms(scores, selected, by_score=by_score)
     assert h.shown.tolist() == [2, 3, 4, 5]  # epoch 2 saw scores, yet picked at random
     text = unscored_epochs_text(h)
     assert text.startswith("Epochs 1-2: warm-up on a random subset (70% of the windows each "
                            "epoch), no scores used yet.")
-    assert text.endswith("The histogram shows the epochs that selected by score (epochs 3-6).")
+    assert text.endswith("The histogram draws these epochs hatched; epochs 3-6 selected by "
+                         "score.")
     all_shown = score_histograms(scores[2:], selected[2:], by_score=by_score[2:])
     assert unscored_epochs_text(all_shown) == ""
 
@@ -83,8 +84,8 @@ def test_epochs_on_every_window_and_random_epochs_later_in_the_run():
     assert h.shown.tolist() == [1, 3]
     assert unscored_epochs_text(h) == (
         "Epoch 1: every window, no scores yet. Epoch 3: a random subset (50% of the windows "
-        "each epoch), not chosen by score. The histogram shows the epochs that selected by "
-        "score (epochs 2 and 4).")
+        "each epoch), not chosen by score. The histogram draws these epochs hatched; epochs 2 "
+        "and 4 selected by score.")
     assert epoch_list(np.array([0, 1, 2, 5])) == "epochs 1-3 and 6"
     assert epoch_list(np.array([4])) == "epoch 5"
 
