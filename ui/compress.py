@@ -172,7 +172,7 @@ def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
                                  "16-bit compute. int8-dynamic: int8 LSTM/GRU/Linear weights. "
                                  "magnitude-P: P% smallest weights zeroed. structured-P: P% "
                                  "of hidden units removed; -ft: then fine-tuned.")
-    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     extra = c1.text_input("More variants", "", key=EXTRA_KEY,
                           placeholder="e.g. magnitude-30, structured-75-ft",
                           help="Other sparsities: magnitude-P, structured-P, structured-P-ft "
@@ -182,7 +182,7 @@ def variant_form(run: RunInfo, busy: bool) -> tuple[list[str], Any] | None:
                                  key=EPOCHS_KEY,
                                  help="Of structured-P-ft, on the run's training windows; "
                                       "its time and energy are counted."))
-    insist = c3.checkbox("Measure emulated 16-bit", key=INSIST_KEY,
+    insist = st.checkbox("Measure emulated 16-bit", key=INSIST_KEY,
                          help="Measure fp16/bf16 compute even where the device has no native "
                               "16-bit arithmetic (emulated: many times slower).")
     try:
@@ -299,8 +299,10 @@ def figure(variants: list[dict[str, Any]], x: str) -> go.Figure:
                         line=dict(color=FRONT_COLOR, dash="dash"), hovertemplate=hover,
                         marker=dict(size=labels.MARKER_PX, color=FRONT_COLOR))
         fig.update_xaxes(range=list(x_range))
-        fig.update_yaxes(range=list(y_range), tickvals=_log_ticks(df["mae"].min(),
-                                                                  df["mae"].max()))
+        ticks = [t for t in _log_ticks(df["mae"].min(), df["mae"].max())
+                 if y_range[0] <= math.log10(t) <= y_range[1]]
+        # 1-2-5 values where two of them fall in the range, else Plotly's own (a narrow range)
+        fig.update_yaxes(range=list(y_range), tickvals=ticks if len(ticks) > 1 else None)
     title, axis = {"mwh": ("Test MAE against inference energy",
                            "inference energy per 1,000 forecasts (mWh, estimated)"),
                    "kb": ("Test MAE against stored size", "stored file (KB)")}[x]

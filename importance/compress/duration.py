@@ -126,19 +126,19 @@ def estimate(names: Sequence[str], t: Target, measured: Sequence[Measured],
              openings: Sequence[tuple[float, float]]) -> SessionEstimate:
     """The session's seconds: per variant, the median of its kind's earlier measurements
     scaled to `t`; plus the median opening scaled by the test work, when any was stored."""
-    total, used, unknown = 0.0, 0, []
+    total, used, unknown = 0.0, set(), []
     for name in names:
-        same = [m for m in measured if m.kind == kind_of(name)]
+        same = [k for k, m in enumerate(measured) if m.kind == kind_of(name)]
         if not same:
             unknown.append(name)
             continue
-        total += statistics.median(_scaled(m, t) for m in same)
-        used += len(same)
-    if used == 0:
+        total += statistics.median(_scaled(measured[k], t) for k in same)
+        used.update(same)  # two variants of one kind draw on the same measurements
+    if not used:
         return SessionEstimate(None, 0, tuple(unknown))
     if openings:
         total += statistics.median(s * _ratio(t.test_work, w) for s, w in openings)
-    return SessionEstimate(total, used, tuple(unknown))
+    return SessionEstimate(total, len(used), tuple(unknown))
 
 
 def estimate_words(est: SessionEstimate, n_variants: int) -> str:

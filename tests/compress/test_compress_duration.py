@@ -48,6 +48,13 @@ def test_the_metered_phases_are_fixed_and_the_rest_scales_with_the_work():
     assert "no earlier measurement of magnitude-50" in words
 
 
+def test_variants_of_one_kind_count_their_measurements_once():
+    earlier = [Measured("storage", 3.0, 0.0, 0.0, 1.0, 1.0, 0),
+               Measured("storage", 5.0, 0.0, 0.0, 1.0, 1.0, 0)]
+    est = estimate(["fp16-storage", "bf16-storage"], Target(1.0, 1.0, 0.0, 0), earlier, [])
+    assert est.seconds == pytest.approx(8.0) and est.measurements == 2
+
+
 def test_without_an_earlier_measurement_it_says_so():
     est = estimate(["fp32"], Target(1.0, 1.0, 2.0, 3), [], [(5.0, 1.0)])
     assert est.seconds is None
