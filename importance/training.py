@@ -27,9 +27,11 @@ from importance.scoring import (
     train_step_with_norms,
 )
 from importance.scoring.el2n import EL2N_DEFAULTS
+from importance.scoring.embeddings import GRAND_DEFAULTS, grand_scores, head_view
 from importance.scoring.norms import NORM_CLOCK
 from importance.stopping import EarlyStopping
 from importance.strategies import ScoreBook, ScoreRequest, Selection, Strategy
+from importance.strategies.base import HeadView
 
 EVAL_BATCH = 1024
 LR_FLOOR = 0.05  # the cosine schedule ends at this fraction of the peak learning rate
@@ -223,23 +225,57 @@ def evaluate(model: nn.Module, ws: Windowed, split: str) -> tuple[np.ndarray, di
         return pred, forecast_metrics(ws.actual(split), pred)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """What one score request gave: the requested windows' scores (m,), the samples forwarded
+    only and backpropagated to get them, and the head views it also took (method
+    "gradient_embedding": of the requested windows, and of the validation windows when the
+    request asks for them)."""
+
+    scores: np.ndarray
+    forwards: int
+    backprops: int
+    views: HeadView | None = None
+    val_view: HeadView | None = None
+
+
 def score_request(model: nn.Module, x: torch.Tensor | Gathered, y: torch.Tensor | Gathered,
-                  request: ScoreRequest, cfg: TrainConfig) -> tuple[np.ndarray, int, int]:
-    """Scores (m,) of the requested windows `x`, `y` (tensors, or `DeviceWindows.subset`'s
-    lazy ones: the scoring functions gather a batch at a time), the samples forwarded only and the
-    samples backpropagated to get them: exact norms, one backprop per window; EL2N, its
-    scoring runs' runs x epochs x m backprops and one forward-only error pass per run;
-    the other methods, one forward per window. EL2N's scoring copies train at the run's
+                  request: ScoreRequest, cfg: TrainConfig,
+                  val: tuple[torch.Tensor | Gathered, torch.Tensor | Gathered] | None = None
+                  ) -> Scored:
+    """Score the requested windows `x`, `y` (tensors, or `DeviceWindows.subset`'s lazy ones:
+    the scoring functions gather a batch at a time), counting the samples forwarded only and
+    backpropagated: exact norms, one backprop per window; EL2N, its scoring runs'
+    runs x epochs x m backprops and one forward-only error pass per run; GraNd
+    ("grand_norm"), one forward per window and copy plus its copies' training backprops; the
+    other methods, one forward per window, and "gradient_embedding" one more per validation
+    window `val` when the request asks for them. EL2N's and GraNd's copies train at the run's
     batch size and peak learning rate, seeded from the run's seed; `request.params` may
     override them."""
     m = len(x)
-    if request.method == "el2n":
-        settings = {**EL2N_DEFAULTS, "batch_size": cfg.batch_size, "lr": cfg.lr,
+    if request.method in ("el2n", "grand_norm"):
+        defaults = EL2N_DEFAULTS if request.method == "el2n" else GRAND_DEFAULTS
+        settings = {**defaults, "batch_size": cfg.batch_size, "lr": cfg.lr,
                     "seed": cfg.seed, **request.params}
+        if request.method == "grand_norm":
+            return Scored(*grand_scores(model, x, y, **settings))
         scores, backprops = el2n_scores(model, x, y, **settings)
-        return scores, settings["runs"] * m, backprops
+        return Scored(scores, settings["runs"] * m, backprops)
+    if request.method == "gradient_embedding":
+        views = head_view(model, x, y, **request.params)
+        val_view = None
+        if request.validation:
+            if val is None:
+                raise ValueError("this score request asks for the validation windows' head "
+                                 "views, but none were given")
+            val_view = head_view(model, *val, **request.params)
+        return Scored(np.sqrt(views.sq_norms()), m + (0 if val_view is None else len(val_view)),
+                      0, views, val_view)
+    if request.validation:
+        raise ValueError(f"only gradient_embedding requests take the validation windows, "
+                         f"not {request.method!r}")
     scores = score_windows(model, x, y, request.method, **request.params)
-    return (scores, 0, m) if request.method == "exact" else (scores, m, 0)
+    return Scored(scores, 0, m) if request.method == "exact" else Scored(scores, m, 0)
 
 
 def split_in_pass(train: PhaseEnergy, seconds: float) -> tuple[PhaseEnergy, PhaseEnergy]:
@@ -319,6 +355,7 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
     order_rng = np.random.default_rng(cfg.seed + 1)
     strategy_rng = np.random.default_rng(cfg.seed + 2)
     book = ScoreBook(n, cfg.epochs)
+    val_windows = None  # the validation windows on the device, once a request asks for them
     share = strategy.expected_budget(cfg.epochs, n).share  # of window-epochs, for the schedule
     progress = 0.0  # of the run's optimizer steps (epoch_progress)
     records: list[EpochRecord] = []
@@ -338,11 +375,21 @@ def train(model: nn.Module, ws: Windowed, strategy: Strategy, cfg: TrainConfig, 
         e_score = PhaseEnergy()
         scoring_forward = scoring_backprop = 0
         if request is not None and len(request.indices):
+            # the selection that follows a scoring (greedy passes, similarities) is scoring too
             with meter.phase("scoring") as e_score:
-                scores, scoring_forward, scoring_backprop = score_request(
-                    model, *windows.subset(request.indices), request, cfg)
-                book.update(request.indices, scores, epoch)
-        sel = strategy.plan_epoch(epoch, book, strategy_rng)
+                if request.validation and val_windows is None:
+                    val_windows = DeviceWindows(ws.val, device).subset(np.arange(len(ws.val)))
+                got = score_request(model, *windows.subset(request.indices), request, cfg,
+                                    val_windows if request.validation else None)
+                scoring_forward, scoring_backprop = got.forwards, got.backprops
+                book.update(request.indices, got.scores, epoch)
+                if got.views is not None:
+                    book.update_views(request.indices, got.views)
+                if got.val_view is not None:
+                    book.val_view = got.val_view
+                sel = strategy.plan_epoch(epoch, book, strategy_rng)
+        else:
+            sel = strategy.plan_epoch(epoch, book, strategy_rng)
         scores_hist[epoch] = book.scores  # the scores this epoch's selection saw
         check_cancel()
         start = progress

@@ -12,12 +12,16 @@ from torch import nn
 from importance import runtime
 from importance.models import per_sample_loss, restore
 from importance.scoring.el2n import EL2N_DEFAULTS, el2n_scores
+from importance.scoring.embeddings import GRAND_DEFAULTS, grand_scores, head_view
 from importance.scoring.exact import body_kind, exact_grad_norms, loss_and_seed, prepared_pass
 from importance.scoring.norms import NORM_CLOCK
 
 # Every method a ScoreRequest may name. "el2n" trains scoring copies of the model
-# (importance.scoring.el2n) and is no gradient-norm proxy.
-SCORE_METHODS = ("exact", "last_layer", "truncated", "loss", "el2n")
+# (importance.scoring.el2n) and is no gradient-norm proxy. "gradient_embedding" scores like
+# "last_layer" and also gives each window's head view (the coreset strategies' gradient
+# embedding); "grand_norm" averages last-layer norms over fresh copies (embeddings.py).
+SCORE_METHODS = ("exact", "last_layer", "truncated", "loss", "el2n", "gradient_embedding",
+                 "grand_norm")
 PROXY_METHODS = ("last_layer", "truncated", "loss")
 
 
@@ -108,18 +112,25 @@ def proxy_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor, method: str
 
 def score_windows(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, method: str = "exact", *,
                   batch_size: int = 512, weights: torch.Tensor | None = None,
-                  truncate_steps: int = 16, el2n: Mapping[str, Any] | None = None
-                  ) -> np.ndarray:
+                  truncate_steps: int = 16, el2n: Mapping[str, Any] | None = None,
+                  grand: Mapping[str, Any] | None = None) -> np.ndarray:
     """Score every window X (N, T, F), Y (N, horizon) in batches: float64 (N,).
     With `weights` (N,), scores are those of w_i l_i (proxies are scaled by |w_i|).
     "el2n" trains its scoring copies on all of X, Y (settings `el2n`, over EL2N_DEFAULTS;
-    `batch_size` is then only the forward batch of the error norms)."""
+    `batch_size` is then only the forward batch of the error norms); "grand_norm" likewise
+    (settings `grand`, over GRAND_DEFAULTS)."""
     check_method(method)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if method == "el2n":
-        out, _ = el2n_scores(model, X, Y, **{**EL2N_DEFAULTS, **(el2n or {})},
-                             eval_batch=batch_size)
+    if method in ("el2n", "grand_norm", "gradient_embedding"):
+        if method == "el2n":
+            out, _ = el2n_scores(model, X, Y, **{**EL2N_DEFAULTS, **(el2n or {})},
+                                 eval_batch=batch_size)
+        elif method == "grand_norm":
+            out, _, _ = grand_scores(model, X, Y, **{**GRAND_DEFAULTS, **(grand or {})},
+                                     eval_batch=batch_size)
+        else:
+            out = np.sqrt(head_view(model, X, Y, batch_size).sq_norms())
         return out if weights is None else out * weights.abs().double().cpu().numpy()
     out = np.empty(len(X), dtype=np.float64)
     for s in range(0, len(X), batch_size):

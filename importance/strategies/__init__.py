@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from importance.strategies.active_learning import ActiveLearning
 from importance.strategies.base import (
     Budget,
     ScoreBook,
@@ -13,10 +14,14 @@ from importance.strategies.base import (
     Strategy,
     top_k,
 )
+from importance.strategies.craig import CRAIG
 from importance.strategies.dpet import DPET
 from importance.strategies.el2n import EL2N
 from importance.strategies.full import Full
+from importance.strategies.glister import Glister
 from importance.strategies.gradnorm import GradNorm
+from importance.strategies.grand import GraNd
+from importance.strategies.graphcut import GraphCutCoreset
 from importance.strategies.importance_sampling import ImportanceSampling
 from importance.strategies.infobatch import InfoBatch
 from importance.strategies.random_subset import RandomSubset
@@ -25,7 +30,7 @@ from importance.strategies.selective_backprop import SelectiveBackprop
 
 STRATEGIES: dict[str, type] = {cls.name: cls for cls in (
     Full, GradNorm, RandomSubset, RS2, SelectiveBackprop, InfoBatch, ImportanceSampling, EL2N,
-    DPET)}
+    DPET, GraNd, CRAIG, GraphCutCoreset, Glister, ActiveLearning)}
 
 
 def make_strategy(name: str, **params: Any) -> Strategy:

@@ -5,8 +5,9 @@ Training loop, with the points where a strategy acts (the trainer owns everythin
     book = ScoreBook(n, epochs)                   # latest score per train window
     for epoch in range(epochs):
         request = strategy.needs_scores(epoch, book)    # <- strategy: which windows, how
-        if request: book.update(request.indices, score(request), epoch)
-        selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
+        with scoring_phase() if request else nothing():   # selection work counts as scoring
+            if request: book.update(request.indices, score(request), epoch)  # (+ head views)
+            selection = strategy.plan_epoch(epoch, book, rng)   # <- strategy: indices + weights
         for batch in shuffled(selection):
             loss, per = train_step(batch, scores=strategy.train_scores)
             book.mark_trained(batch, epoch)
@@ -36,11 +37,53 @@ class Selection:
 @dataclass(frozen=True)
 class ScoreRequest:
     """Score these train windows with this method before planning the epoch; `params` go to
-    the scoring method (e.g. an EL2N request's number and length of scoring runs)."""
+    the scoring method (e.g. an EL2N request's number and length of scoring runs).
+    `validation`: also take the head view of every validation window (`ScoreBook.val_view`;
+    only with method "gradient_embedding", one more forward per validation window)."""
 
     indices: np.ndarray  # (m,) int64
     method: str  # one of importance.scoring.SCORE_METHODS
     params: Mapping[str, Any] = field(default_factory=dict)
+    validation: bool = False
+
+
+@dataclass(frozen=True)
+class HeadView:
+    """What the forecast head sees of m windows, from one forward (`importance.scoring.
+    embeddings.head_view`): the head is linear, raw = W a, so window i's per-sample gradient
+    of the head is exactly the outer product `grads[i] inputs[i]^T` (horizon x D), its
+    gradient embedding, never materialised: inner products of two windows' embeddings are
+    (g_i . g_j)(a_i . a_j).
+
+    Under the squared loss l = mean_h (raw s + o - y)^2 of a window with RevIN scale s and
+    offset o: `targets` z = (y - o) / s is the head-space target and `grads` g =
+    dl/draw = (2 / horizon) s^2 (raw - z)."""
+
+    inputs: np.ndarray  # (m, D) float64: the head's input [h, 1] (1 carries the bias)
+    grads: np.ndarray  # (m, horizon) float64: dl/draw
+    targets: np.ndarray  # (m, horizon) float64: z, the raw output that would make l zero
+    scale: np.ndarray  # (m,) float64: s (1 without RevIN)
+
+    def __len__(self) -> int:
+        return len(self.inputs)
+
+    def take(self, idx: np.ndarray) -> HeadView:
+        return HeadView(self.inputs[idx], self.grads[idx], self.targets[idx], self.scale[idx])
+
+    def sq_norms(self) -> np.ndarray:
+        """||g_i a_i^T||^2 of every window (m,): squared last-layer gradient norms."""
+        return (self.grads ** 2).sum(1) * (self.inputs ** 2).sum(1)
+
+    def inner(self, other: HeadView) -> np.ndarray:
+        """<g_i a_i^T, g_j a_j^T> of every pair (m, m'): (g_i . g_j)(a_i . a_j)."""
+        return (self.grads @ other.grads.T) * (self.inputs @ other.inputs.T)
+
+    @classmethod
+    def of_scores(cls, scores: np.ndarray) -> HeadView:
+        """A one-dimensional stand-in from scalar scores (a book fed scores only): window i's
+        embedding is its score (NaN: 0), its input 1."""
+        s = np.nan_to_num(np.asarray(scores, dtype=np.float64))[:, None]
+        return cls(np.ones_like(s), s, np.zeros_like(s), np.ones(len(s)))
 
 
 @dataclass(frozen=True)
@@ -65,10 +108,31 @@ class ScoreBook:
         self.scores = np.full(n, np.nan)  # latest score; NaN = never scored
         self.scored_epoch = np.full(n, -1, dtype=np.int64)
         self.trained_epoch = np.full(n, -1, dtype=np.int64)  # last epoch that trained it
+        # Head views (gradient embeddings) of the windows a "gradient_embedding" request
+        # scored, latest per window (rows never viewed are NaN), and of the validation windows
+        self.views: HeadView | None = None
+        self.val_view: HeadView | None = None
 
     def update(self, indices: np.ndarray, scores: np.ndarray, epoch: int) -> None:
         self.scores[indices] = scores
         self.scored_epoch[indices] = epoch
+
+    def update_views(self, indices: np.ndarray, view: HeadView) -> None:
+        if self.views is None or self.views.inputs.shape[1] != view.inputs.shape[1]:
+            d, h = view.inputs.shape[1], view.grads.shape[1]
+            self.views = HeadView(np.full((self.n, d), np.nan), np.full((self.n, h), np.nan),
+                                  np.full((self.n, h), np.nan), np.full(self.n, np.nan))
+        for mine, new in zip((self.views.inputs, self.views.grads, self.views.targets,
+                              self.views.scale), (view.inputs, view.grads, view.targets,
+                                                  view.scale), strict=True):
+            mine[indices] = new
+
+    def view_of(self, indices: np.ndarray) -> HeadView:
+        """Head views of `indices`; a book without views (fed scores only) gives the scores'
+        one-dimensional stand-in (`HeadView.of_scores`)."""
+        if self.views is None:
+            return HeadView.of_scores(self.scores[indices])
+        return self.views.take(indices)
 
     def mark_trained(self, indices: np.ndarray, epoch: int) -> None:
         self.trained_epoch[indices] = epoch
