@@ -53,7 +53,7 @@ def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
         fig.add_scatter(x=naive(gaps.index), y=gaps.to_numpy(), mode="markers",
                         name="filled", marker=dict(color="#dc2626", size=5))
     charts.style(fig, title=title, x=x, y=y, height=360)
-    return charts.range_buttons(fig)
+    return charts.range_buttons(_dates_inside(fig))
 
 
 # Numbers for people: at most 6 significant digits, no trailing zeros, thousands separated
@@ -65,6 +65,13 @@ HOVER = ",.4~r"
 def _readable(fig: go.Figure) -> go.Figure:
     """Ticks and hover values of the value axis rounded for people (READABLE)."""
     fig.update_yaxes(tickformat=READABLE, hoverformat=HOVER)
+    return fig
+
+
+def _dates_inside(fig: go.Figure) -> go.Figure:
+    """Date axes whose labels never reach past the plot area: the first date's label, centred
+    on the left edge, met the value axis' tick labels."""
+    fig.update_xaxes(ticklabeloverflow="hide past domain")
     return fig
 
 
@@ -82,7 +89,8 @@ def calendar_heatmap(table: pd.DataFrame, title: str, x: str) -> go.Figure:
     rows, cols = str(table.index.name), str(table.columns.name)
     fig = go.Figure(go.Heatmap(z=table.to_numpy(), x=_ticks(cols, table.columns),
                                y=list(table.index), colorscale=charts.SEQUENTIAL,
-                               colorbar=dict(title="mean", tickformat=READABLE),
+                               colorbar=dict(title=dict(text="mean", side="right"),
+                                             tickformat=READABLE),
                                hovertemplate=f"%{{y}}, {cols} %{{x}}: %{{z:{HOVER}}}"
                                              "<extra></extra>", xgap=1, ygap=1))
     charts.style(fig, title=title, x=x, y=rows, height=320, legend=False)
@@ -253,8 +261,8 @@ def calendar(week: pd.DataFrame, days: pd.Series, title: str, clock: str) -> go.
                                   "<extra></extra>", row=2, col=1)
     charts.style(fig, title=title, legend=False, height=CALENDAR_HEIGHT)
     fig.update_layout(coloraxis=dict(colorscale=charts.SHARE_SCALE, cmin=0, cmax=100,
-                                     colorbar=dict(title="% epochs", ticksuffix="%",
-                                                   len=1.0, thickness=14)),
+                                     colorbar=dict(title=dict(text="% epochs", side="right"),
+                                                   ticksuffix="%", len=1.0, thickness=14)),
                       margin=dict(l=10, r=10, t=70, b=10))
     fig.update_yaxes(autorange="reversed", type="category", row=1, col=1)
     fig.update_yaxes(showticklabels=False, row=2, col=1)
@@ -326,8 +334,7 @@ def overlay(key: Hashable, _actual: pd.DataFrame, _lines: Lines, title: str, x: 
         fig.add_scatter(x=naive(frame["time"]), y=frame["forecast"], mode="lines",
                         name=name, line=dict(color=color, width=1.5, dash=dash))
     charts.style(fig, title=title, x=x, y=y, height=420)
-    charts.range_buttons(fig)
-    return fig
+    return charts.range_buttons(_dates_inside(fig))
 
 
 @cached
@@ -347,6 +354,7 @@ def residuals(key: Hashable, _lines: Lines, x: str, unit: str) -> go.Figure:
     fig.update_xaxes(title_text=x, row=1, col=1)
     fig.update_xaxes(title_text="count", row=1, col=2)
     fig.update_yaxes(title_text=unit, row=1, col=1)
+    fig.update_xaxes(ticklabeloverflow="hide past domain", row=1, col=1)  # dates
     fig.add_hline(y=0, line=dict(color="#94a3b8", width=1))
     return fig
 
@@ -431,7 +439,7 @@ def decomposition(parts: pd.DataFrame, local: str, max_points: int = 2000) -> go
     charts.style(fig, title="Decomposition (MSTL)", legend=False, height=130 * len(cols) + 80)
     fig.update_xaxes(title_text=local, row=len(cols), col=1)
     fig.update_annotations(font_size=12, x=0, xanchor="left")
-    return fig
+    return _dates_inside(fig)
 
 
 @cached
@@ -448,7 +456,9 @@ def autocorrelation(corr: pd.DataFrame, step: str) -> go.Figure:
         fig.add_bar(x=lag, y=corr[name], marker_color="#2563eb", width=0.6, showlegend=False,
                     hovertemplate="lag %{x}: %{y:.3f}<extra>" + name.upper() + "</extra>",
                     row=1, col=k + 1)
-        fig.update_xaxes(title_text=f"lag ({step}s)", row=1, col=k + 1)
+        # lag 0's label sits on the left edge, by the correlation axis' labels
+        fig.update_xaxes(title_text=f"lag ({step}s)", ticklabeloverflow="hide past domain",
+                         row=1, col=k + 1)
     charts.style(fig, title="Autocorrelation", y="correlation", legend=False, height=340)
     fig.update_annotations(font_size=12)
     return fig
