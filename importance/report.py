@@ -382,12 +382,18 @@ def build_report(runs: Sequence[RunInfo], predictions: Mapping[str, pd.DataFrame
     against = [c for c in shown.columns if "saved (%)" in c or "vs baseline" in c]
     shown.loc[frame["baseline"].to_numpy(dtype=bool), against] = "baseline"
     parts.append("<h2>Comparison</h2>" + _table(shown))
-    parts.append("<p class='caption'>Savings are 1 - run / baseline, in percent (negative: "
-                 "more than the baseline). Test MAE is in the data's original units over every "
-                 "test window and horizon step. Energy and emissions are estimates (see how "
-                 "energy was measured below); rounded to 3 significant digits, errors to 4. "
-                 "The table lists each run on its own; the verdict above pairs the runs seed by "
-                 "seed (with the other stored seeds of the same setup).</p>")
+    savings = ("Savings are 1 - run / baseline, in percent (negative: more than the "
+               "baseline)." if base else "No full-data run among these runs: no baseline, so "
+               "no savings ('-').")
+    methods = " ".join(str(r.summary.get("energy_method") or "") for r in runs).lower()
+    energy = ("Energy and emissions are estimates" if "estimat" in methods
+              else "Energy and emissions as measured")
+    parts.append(f"<p class='caption'>{html.escape(savings)} Test MAE is in the data's "
+                 "original units over every test window and horizon step. "
+                 f"{energy} (see how energy was measured below); rounded to 3 significant "
+                 "digits, errors to 4. The table lists each run on its own; the verdict above "
+                 "pairs the runs seed by seed (with the other stored seeds of the same "
+                 "setup).</p>")
     parts.append(classical_section(runs, classical,
                                    any("classical model" in s for s in sentences)))
 

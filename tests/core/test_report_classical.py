@@ -150,8 +150,9 @@ def test_the_report_of_a_stored_comparison_lists_its_classical_fits(stored, tmp_
 
 
 def test_figures_the_report_was_not_given_are_not_referred_to(stored):
-    """The dashboard passes test MAEs alone: no time column, so no sentence about it; runs on
-    different data get no classical table and say why."""
+    """The dashboard passes test MAEs alone: no time column, so no sentence about it; a report
+    without a full-data run speaks of no savings; runs on different data get no classical
+    table and say why."""
     root, ids, _, other = stored
     runs, preds = load_runs(RunStore(root), ids)
     html = build_report(runs, preds, classical={"Holt-Winters": 0.5})
@@ -159,6 +160,11 @@ def test_figures_the_report_was_not_given_are_not_referred_to(stored):
     assert "classical model" in r.headers and "<td>Holt-Winters</td>" in html
     assert "fit + forecast time (s)" not in r.headers
     assert not any("fit + forecast" in p for p in r.prose)
+    alone, preds = load_runs(RunStore(root), ids[1:])  # the random run: no baseline
+    r = _check_references(build_report(alone, preds))
+    prose = " ".join(r.prose)
+    assert "No full-data run among these runs" in prose and "Savings are" not in prose
+    assert "Energy and emissions are estimates" in prose  # estimated on this machine
     both, preds = load_runs(RunStore(root), [ids[0], other])
     r = _check_references(build_report(both, preds))
     assert any("these runs differ in their data or windows" in p for p in r.prose)
