@@ -31,12 +31,13 @@ def _ordinal(n: int) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """One calendar grouping: its `name` ("hour of day"), `noun` ("hour"), its `values` in
-    order (the axis), `key` (timestamps -> their values) and `words` (a value ->
+    """One calendar grouping: its `name` ("hour of day"), `noun` ("hour"), `cycle` ("day"),
+    its `values` in order (the axis), `key` (timestamps -> their values) and `words` (a value ->
     "08:00-09:00", "Mondays")."""
 
     name: str
     noun: str  # one value in a sentence: "every hour", "every weekday"
+    cycle: str  # what its values go round: "Where in the day / week each model errs"
     values: tuple[Hashable, ...]
     key: Callable[[pd.DatetimeIndex], np.ndarray]
     words: Callable[[Hashable], str]
@@ -52,14 +53,14 @@ class Part:
         return data.groupby(self.of(index)).mean().reindex(list(self.values))
 
 
-HOUR = Part("hour of day", "hour", tuple(range(24)), lambda t: t.hour,
+HOUR = Part("hour of day", "hour", "day", tuple(range(24)), lambda t: t.hour,
             lambda h: f"{int(h):02d}:00-{int(h) + 1:02d}:00", lambda h: f"{int(h):02d}")
-WEEKDAY = Part("day of week", "weekday", WEEKDAYS,
+WEEKDAY = Part("day of week", "weekday", "week", WEEKDAYS,
                lambda t: np.asarray(WEEKDAYS)[t.day_of_week],
                lambda d: WEEKDAY_NAMES[WEEKDAYS.index(str(d))] + "s", str)
-MONTHDAY = Part("day of month", "day of the month", tuple(range(1, 32)), lambda t: t.day,
+MONTHDAY = Part("day of month", "day of the month", "month", tuple(range(1, 32)), lambda t: t.day,
                 lambda d: f"the {_ordinal(int(d))} of the month", str)
-WEEK = Part("week of year", "week", tuple(range(1, 54)),
+WEEK = Part("week of year", "week", "year", tuple(range(1, 54)),
             lambda t: t.isocalendar().week.to_numpy(dtype=np.int64),
             lambda w: f"week {int(w)}", str)
 PARTS = {p.name: p for p in (HOUR, WEEKDAY, MONTHDAY, WEEK)}  # by name, for cached charts

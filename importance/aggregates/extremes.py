@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from importance import calendar
+from importance.aggregates.importance import SINGLES_OUT
 
 
 def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -22,7 +23,6 @@ def extreme_windows(score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 EXTREME_SHARE = 0.05  # the extreme-window sentence describes the top and bottom 5%
-TRACKS = 0.4  # a rank correlation from which the score is said to track the error
 
 
 def extreme_group_size(n_scored: int, shown: int, share: float = EXTREME_SHARE) -> int:
@@ -93,8 +93,8 @@ def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
     window, runs on several series): one entry per training window; `top`, `bottom`: window
     indices; `step`: None reads it from `times` (`calendar.step_of`). `rho`, the rank
     correlation of score and error over all windows: the lesson says the scores single out
-    the windows the model gets wrong only when it is at least TRACKS, and that they single
-    out windows it fits well only when it is below 0.2."""
+    the windows the model gets wrong only from SINGLES_OUT (as `score_error_text`), and that
+    they single out windows it fits well only when it is below 0.2."""
     index = pd.DatetimeIndex(times)
     step = calendar.step_of(index) if step is None else step
     spans = {s.name: s for s in calendar.spans(step)}
@@ -124,7 +124,7 @@ def extremes_text(times: pd.DatetimeIndex, top: np.ndarray, bottom: np.ndarray,
     hi, lo = facts.get("highest", {}), facts.get("lowest", {})
     traits = []  # a trait counts when the top group has it and the bottom group clearly less
     if "error" in hi and "error" in lo:
-        tracks = rho is None or rho >= TRACKS
+        tracks = rho is None or rho >= SINGLES_OUT
         if hi["error"] >= 1.25 and hi["error"] > 1.5 * lo["error"] and tracks:
             traits.append("the windows the model still gets wrong")
         elif (hi["error"] <= 0.8 and lo["error"] > 1.5 * hi["error"]

@@ -251,19 +251,23 @@ def correlation_words(rho: float) -> str:
     return f"{strength}{sign} relation"
 
 
+SINGLES_OUT = 0.7  # the rank correlation from which the score singles out the large errors
+
+
 def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bool,
                      step: pd.Timedelta | None = None) -> str:
     """What the score-vs-error chart shows, from the run's own numbers: the rank correlation's
-    sign and strength choose the sentence (`correlation_words`), then what the score measures
-    (the per-window gradient norm in the model's scaled units, the error in original units)
-    and, when `top` (`extremes.group_ratios` of the `group` highest-scored windows) shows it,
-    that quiet windows score high though the model gets them about right in original units.
-    `step`, the series' sampling step: quiet windows are night ones below a day
+    sign and strength choose the sentence (`correlation_words`; "singles out the windows the
+    model still gets wrong" only from SINGLES_OUT), then what the score measures (the
+    per-window gradient norm in the model's scaled units, the error in original units) and
+    what the `group` highest-scored windows are (`top`: `extremes.group_ratios`): quiet
+    windows that score high on the log scale, said only when their level shows it. `step`, the
+    series' sampling step, names the quiet windows: night ones below a day
     (`calendar.parts`), quiet days (weekends, holidays) above."""
     if not np.isfinite(rho):
         return "Too few scored windows to relate the score to the error."
     said = f"Spearman rank correlation {rho:.2f}, a {correlation_words(rho)}: "
-    if rho >= 0.7:
+    if rho >= SINGLES_OUT:
         said += ("the higher a window's score, the larger the final model's error on it, "
                  "almost in rank order: here the score singles out the windows the model "
                  "still gets wrong.")
@@ -281,26 +285,25 @@ def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bo
         said += ("the higher-scored windows tend to be those the final model gets *more* "
                  "right: the score points away from the largest errors.")
     scaled = "log1p-transformed, then standardised" if log1p else "standardised"
-    said += (" Why they can differ: the score is the norm of a window's loss gradient in the "
-             f"model's own units (the series {scaled} before training), while the error "
-             "here is in original units.")
-    if log1p:
-        quiet = ("night and low-traffic windows" if calendar.HOUR in calendar.parts(step)
-                 else "low-traffic days (weekends, holidays)")
-        said += (" On the log scale the same absolute error weighs more on a quiet window "
-                 f"than on a busy one, so {quiet} can score high with a small error in "
-                 "original units.")
+    said += (" What the score measures: the norm of a window's loss gradient in the model's "
+             f"own units (the series {scaled} before training), while the error here is in "
+             "original units.")
     level, error = top.get("level"), top.get("error")
-    if error is not None:
-        said += (f" Here the {group:,} highest-scored windows have {_times(error)} the median "
-                 "window's error")
-        said += (f" and {_times(level)} their series' median level" if level is not None
-                 else "") + "."
-        if level is not None and level < 0.8:
-            said += (" They are quiet windows the model already forecasts closely in original "
-                     "units." if error < 0.8 else " They are quiet windows: their scores are "
-                     "high on the model's scale, not in original units.")
-    return said
+    if error is None:
+        return said
+    here = (f"the {group:,} highest-scored windows have {_times(error)} the median window's "
+            "error" + (f" and {_times(level)} their series' median level" if level is not None
+                       else ""))
+    if level is None or level >= 0.8:
+        return f"{said} Here {here}."
+    quiet = ("night and low-traffic windows" if calendar.HOUR in calendar.parts(step)
+             else "low-traffic days (weekends, holidays)")
+    why = (f"On the log scale the same absolute error weighs more on a quiet window than on a "
+           f"busy one, so {quiet} can score high" if log1p
+           else f"Scaled, {quiet} can still score high")
+    fits = ("ones the model already forecasts closely in original units" if error < 0.8
+            else "high on the model's scale, not for a large error in original units")
+    return f"{said} {why}, and they do here: {here}, quiet windows {fits}."
 
 
 def _times(ratio: float) -> str:

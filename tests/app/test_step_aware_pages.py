@@ -16,7 +16,12 @@ import pytest
 from pagetools import new_app, page, tiny_runs
 from pandas.errors import Pandas4Warning
 
-from importance.aggregates.importance import correlation_words, latest_scores, spearman
+from importance.aggregates.importance import (
+    SINGLES_OUT,
+    correlation_words,
+    latest_scores,
+    spearman,
+)
 from importance.config import DataConfig
 from importance.provenance import SYNTHETIC_NOTE
 from tests.fixtures.series import hourly_cell, write_csv
@@ -136,7 +141,7 @@ def test_the_lesson_agrees_with_the_runs_numbers_and_names_no_file(runs_dir):
     said = _texts(at)
     rho = spearman(latest_scores(grad.arrays["scores"]), grad.arrays["train_abs_error"])
     assert f"Spearman rank correlation {rho:.2f}, a {correlation_words(rho)}" in said
-    if rho < 0.4:  # the sentence must not claim what the correlation denies
+    if rho < SINGLES_OUT:  # the sentences must not claim what the correlation denies
         assert "windows the model still gets wrong" not in said.replace(
             "does not single out the windows the model gets wrong", "")
     assert "model's own units" in said and "original units" in said

@@ -54,6 +54,8 @@ def test_groupings_read_the_local_clock_and_say_their_values_in_words():
     assert calendar.extremes_text("rs2", by_day, calendar.WEEKDAY) == (
         "rs2 kept Saturdays most (100%) and Mondays least (0%).")
     assert calendar.MONTHDAY.words(3) == "the 3rd of the month"
+    assert [p.cycle for p in (calendar.HOUR, calendar.WEEKDAY, calendar.WEEK)] == [
+        "day", "week", "year"]
     assert calendar.HOUR.words(8) == "08:00-09:00" and calendar.HOUR.tick(8) == "08"
     assert calendar.extremes_text("flat", pd.Series(0.5, index=range(24)), calendar.HOUR) == ""
 
@@ -97,6 +99,15 @@ def test_the_score_sentence_follows_the_sign_and_strength_of_the_correlation():
     assert "night and low-traffic windows can score high" in said
     assert f"have {top['error']:.2g}" in said and "x the median window's error" in said
     assert top["level"] < 0.8 and "quiet windows" in said
+
+    busy = score_error_text(0.46, {"error": 5.7, "level": 1.8}, 10, log1p=True)
+    assert "moderate positive" in busy and "without singling them out" in busy
+    assert busy.endswith("Here the 10 highest-scored windows have 5.7x the median window's "
+                         "error and 1.8x their series' median level.")
+    assert "quiet" not in busy  # the run's numbers do not show quiet windows scoring high
+    daily = score_error_text(0.1, {"error": 0.45, "level": 0.6}, 10, True, pd.Timedelta("1D"))
+    assert "low-traffic days (weekends, holidays) can score high, and they do here" in daily
+    assert "night" not in daily and "forecasts closely in original units" in daily
 
     negative = score_error_text(-0.5, {}, 100, log1p=False)
     assert "moderate negative relation" in negative and "*more* right" in negative
