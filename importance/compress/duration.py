@@ -77,24 +77,24 @@ def target(cfg: RunConfig, summary: Mapping[str, Any], energy_seconds: float,
 
 def stored(runs: Iterable[tuple[Path, RunConfig, Mapping[str, Any]]], device: str
            ) -> tuple[list[Measured], list[tuple[float, float]]]:
-    """The timed variant measurements on `device` beside `runs` (run folder, config, summary),
-    and each session opening's (seconds, test work); results that cannot be read are passed
-    over (the Compress page names them when their run is shown)."""
+    """The timed variant measurements of sessions on `device` beside `runs` (run folder,
+    config, summary), and each session opening's (seconds, test work); results that cannot be
+    read are passed over (the Compress page names them when their run is shown)."""
     variants, openings = [], []
     for path, cfg, summary in runs:
         try:
             res = json.loads((path / RESULTS).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             continue
-        if not isinstance(res, dict):
+        # the session's device (its int8 variants run on the CPU whatever it is)
+        if not isinstance(res, dict) or res.get("device") != device:
             continue
         tgt = target(cfg, summary, 0.0, 0)
         fixed = ENERGY_PHASES * float((res.get("settings") or {}).get("energy_seconds", 0.0))
-        if res.get("device") == device and isinstance(res.get("open_seconds"), int | float):
+        if isinstance(res.get("open_seconds"), int | float):
             openings.append((float(res["open_seconds"]), tgt.test_work))
         for v in res.get("variants") or []:
-            if (not isinstance(v, dict) or v.get("device") != device
-                    or not isinstance(v.get("seconds"), int | float)):
+            if not isinstance(v, dict) or not isinstance(v.get("seconds"), int | float):
                 continue
             try:
                 kind = kind_of(str(v.get("name")))

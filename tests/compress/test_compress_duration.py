@@ -61,7 +61,7 @@ def test_without_an_earlier_measurement_it_says_so():
     assert estimate_words(est, 1).startswith("No earlier measurement on this device")
 
 
-def test_stored_measurements_are_read_beside_their_runs_on_this_device_only(tmp_path):
+def test_stored_measurements_are_read_beside_their_runs_of_sessions_on_this_device(tmp_path):
     cfg = RunConfig(data=DataConfig(), model=ModelConfig(kind="lstm", hidden=32))
     summary = {"n_test": 200, "n_train": 1000}
     run = tmp_path / "run"
@@ -69,14 +69,19 @@ def test_stored_measurements_are_read_beside_their_runs_on_this_device_only(tmp_
     variants = [{"name": "int8-dynamic", "status": "measured", "device": CPU, "seconds": 9.0},
                 {"name": "fp16", "status": "not supported here", "device": CPU,
                  "seconds": 0.01},
-                {"name": "int8-dynamic", "status": "measured", "device": "GPU", "seconds": 1.0},
                 {"name": "fp32", "status": "measured", "device": CPU}]  # stored before timing
     (run / "compress.json").write_text(json.dumps({
         "device": CPU, "open_seconds": 2.0, "settings": {"energy_seconds": 0.5},
         "variants": variants}))
+    gpu = tmp_path / "gpu"  # a session on another device: its int8 ran on a CPU too
+    gpu.mkdir()
+    (gpu / "compress.json").write_text(json.dumps({
+        "device": "GPU", "open_seconds": 1.0, "variants": [
+            {"name": "int8-dynamic", "status": "measured", "device": CPU, "seconds": 1.0}]}))
     (tmp_path / "damaged").mkdir()
     (tmp_path / "damaged" / "compress.json").write_text("{")
-    measured, openings = stored([(run, cfg, summary), (tmp_path / "damaged", cfg, summary),
+    measured, openings = stored([(run, cfg, summary), (gpu, cfg, summary),
+                                 (tmp_path / "damaged", cfg, summary),
                                  (tmp_path / "none", cfg, summary)], CPU)
     work = epoch_work(cfg, 200)
     assert openings == [(2.0, work)]
