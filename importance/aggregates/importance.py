@@ -1,7 +1,9 @@
 """The Importance page's figures and words: per-epoch score histograms and where the keep ratio
-cut, which epochs selected by score, the selection by calendar day, weekday and hour, how
-scores relate to the error, and the loss weights of reweighting strategies (the highest- and
-lowest-scored windows: `importance.aggregates.extremes`)."""
+cut, which epochs selected by score, the selection by calendar day and by the calendar
+groupings of the run's step (`importance.calendar`: hour of day below a day, weekday for daily
+data), how scores relate to the error in the run's own numbers, which runs' selections are no
+finding, and the loss weights of reweighting strategies (the highest- and lowest-scored
+windows: `importance.aggregates.extremes`)."""
 
 from __future__ import annotations
 
