@@ -8,9 +8,12 @@ never materialised) and d_max the largest distance within the block: non-negativ
 on the diagonal, as CRAIG's. Facility location F(A) = sum_i max_{j in A} S_ij and graph cut
 F(A) = sum_{i in V, j in A} S_ij - lam sum_{i, j in A} S_ij (V: every window; lam <= 1/2:
 monotone) are monotone
-submodular, so the greedy reaches at least (1 - 1/e) of the optimum; lazy greedy re-evaluates
-only the candidate on top of a heap of stale gains (Minoux 1978) and picks exactly what the
-plain greedy picks (ties: the lower index).
+submodular, so the greedy reaches at least (1 - 1/e) of the optimum; lazy greedy (Minoux 1978)
+re-evaluates only the stale gains on top of a heap, a few at a time, and picks exactly what
+the plain greedy picks (ties: the lower index). Graph cut takes the plain greedy: its gains are
+one vector operation, and each pick lowers every one of them, so laziness would save nothing
+(measured on the embedded data's 2,035-window blocks at keep 0.7: 0.03 s plain against 0.2 s
+lazy; facility location 0.23 s lazy).
 
 Blocks: the train windows in their order, cut into `ceil(n / block_size)` contiguous blocks
 of near-equal size, each choosing its share of k (largest remainders). The trainer orders a
@@ -55,14 +58,15 @@ class Objective(Protocol):
 
 
 class FacilityLocation:
-    """F(A) = sum_i max_{j in A} S_ij (0 for the empty set; S >= 0)."""
+    """F(A) = sum_i max_{j in A} S_ij (0 for the empty set; S symmetric, >= 0)."""
 
     def __init__(self, sim: np.ndarray):
         self.sim = sim
         self.cover = np.zeros(len(sim))  # max similarity of each window to the chosen set
 
     def gains(self, candidates: np.ndarray) -> np.ndarray:
-        return np.maximum(self.sim[:, candidates] - self.cover[:, None], 0.0).sum(0)
+        # rows of the symmetric S: contiguous, and summed alike whatever the candidates
+        return np.maximum(self.sim[candidates] - self.cover, 0.0).sum(1)
 
     def add(self, j: int) -> None:
         np.maximum(self.cover, self.sim[:, j], out=self.cover)
@@ -105,20 +109,22 @@ def greedy(objective: Objective, n: int, k: int) -> np.ndarray:
     return np.array(picks, dtype=np.int64)
 
 
-def lazy_greedy(objective: Objective, n: int, k: int) -> np.ndarray:
-    """The plain greedy's picks, in order, re-evaluating only the top of a heap of stale
-    gains: by submodularity a gain only falls, so a fresh gain still on top is the best."""
-    heap = [(-g, j) for j, g in enumerate(objective.gains(np.arange(n)))]
-    heapq.heapify(heap)
+def lazy_greedy(objective: Objective, n: int, k: int, batch: int = 8) -> np.ndarray:
+    """The plain greedy's picks, in order, from a heap of gains that may be stale: by
+    submodularity a gain only falls, so a gain computed after the latest pick that is still
+    on top is the best (Minoux 1978). Stale gains on top are recomputed `batch` at a time."""
+    heap = [(-g, j, 0) for j, g in enumerate(objective.gains(np.arange(n)))]
+    heapq.heapify(heap)  # (-gain, window, picks made when the gain was computed)
     picks: list[int] = []
     while heap and len(picks) < k:
-        _, j = heapq.heappop(heap)
-        fresh = (-float(objective.gains(np.array([j]))[0]), j)
-        if not heap or fresh <= heap[0]:
+        if heap[0][2] == len(picks):
+            j = heapq.heappop(heap)[1]
             objective.add(j)
             picks.append(j)
-        else:
-            heapq.heappush(heap, fresh)
+            continue
+        top = np.array([heapq.heappop(heap)[1] for _ in range(min(batch, len(heap)))])
+        for g, j in zip(objective.gains(top), top, strict=True):
+            heapq.heappush(heap, (-float(g), int(j), len(picks)))
     return np.array(picks, dtype=np.int64)
 
 
@@ -160,11 +166,12 @@ def select(view: HeadView, k: int, objective: str, *, block_size: int = BLOCK,
         if share == 0:
             continue
         sim = similarity(view.take(block))
-        f = FacilityLocation(sim) if objective == "facility_location" else GraphCut(sim, lam)
-        local = lazy_greedy(f, len(block), share)
-        picked.append(block[local])
         if objective == "facility_location":
+            local = lazy_greedy(FacilityLocation(sim), len(block), share)
             weights.append(represented(sim, local))
+        else:  # every graph-cut gain falls at every pick: laziness saves nothing there
+            local = greedy(GraphCut(sim, lam), len(block), share)
+        picked.append(block[local])
     idx = np.concatenate(picked)
     order = np.argsort(idx)
     return idx[order], (np.concatenate(weights)[order] if weights else None)
