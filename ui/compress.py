@@ -142,10 +142,9 @@ def estimate_line(run: RunInfo, names: list[str], settings: Any) -> str:
     from importance.compress import duration
 
     root = runs.store().root
-    stored = [(root / r.run_id, r.config, r.summary) for r in runs.all_runs()]
+    stored = [(root / r.run_id, r.summary) for r in runs.all_runs()]
     measured, openings = duration.stored(stored, _device()[1])
-    tgt = duration.target(run.config, run.summary, settings.energy_seconds,
-                          settings.finetune_epochs)
+    tgt = duration.target(run.summary, settings)
     return duration.estimate_words(duration.estimate(names, tgt, measured, openings),
                                    len(names))
 

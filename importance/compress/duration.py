@@ -2,12 +2,20 @@
 
 Each stored variant keeps the seconds it took (`seconds`, building and fine-tuning included)
 and each session the seconds its opening took (`open_seconds`: the data prepared, the
-reference's forecasts), beside their run (`results`). A new variant's time is the median of
-the earlier measurements of its kind (`kind_of`: the same family, fine-tuned or not) on the
-same device, split into what does not grow with the model (the four metered inference phases
-of `Settings.energy_seconds` each) and what does: the rest scaled by the model's work over
-the test windows (`importance.estimate.epoch_work`), and the fine-tune by its work over the
-training windows and its epochs. No streamlit, no torch.
+reference's forecasts), beside their run (`results`). A variant's seconds are split into
+
+- the four metered inference phases (`Settings.energy_seconds` each, as long whatever the
+  model),
+- the passes over the test windows (its forecasts, then a warm-up pair and `rounds` timed
+  pairs of it and the reference over the timed windows), from its stored latencies,
+- its fine-tune (`finetune_s`), and what is left (building it, storing it, the metered
+  phases' overrun).
+
+For a new session each part is scaled to its run and settings: the passes by the run's
+forward cost per window (its validation pass per epoch, measured when it trained) and its
+windows, the fine-tune by the run's training epoch and the epochs asked, the metered phases
+by their length. A variant's estimate is the median over the earlier measurements of its
+kind (`kind_of`: the same family, fine-tuned or not). No streamlit, no torch.
 """
 
 from __future__ import annotations
@@ -19,34 +27,39 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from importance.config import RunConfig
-from importance.estimate import epoch_work
-
 RESULTS = "compress.json"  # results.RESULTS (not imported: that module imports torch)
 ENERGY_PHASES = 4  # measure.paired_energy: reference, variant, variant, reference
 
 
 @dataclass(frozen=True)
+class RunCost:
+    """What a run's model costs here, from its own training: seconds of one forward pass
+    per window (validation) and of one training epoch."""
+
+    forward_s: float
+    epoch_s: float
+
+
+@dataclass(frozen=True)
 class Measured:
-    """One earlier measurement of a variant: its kind, seconds and what they scale with."""
+    """One earlier measurement of a variant, in the parts that scale differently."""
 
     kind: str
-    seconds: float
-    fixed_s: float  # the metered phases' minimum length
+    metered: bool  # whether its inference phases were metered (not skipped)
+    window_s: float  # one pass of the variant and one of the reference, per window
+    rest_s: float  # building and storing: as long for another run
     finetune_s: float
-    test_work: float
-    train_work: float  # one epoch's
     finetune_epochs: int
+    cost: RunCost  # of its run
 
 
 @dataclass(frozen=True)
 class Target:
-    """The session to estimate: its run's work and the settings it will measure with."""
+    """The session to estimate: its run's cost and windows, and its settings."""
 
-    test_work: float
-    train_work: float
-    energy_seconds: float
-    finetune_epochs: int
+    cost: RunCost
+    n_test: int
+    settings: Any  # importance.compress.lab.Settings
 
 
 @dataclass(frozen=True)
@@ -67,21 +80,37 @@ def kind_of(name: str) -> str:
     return spec.family + ("-ft" if spec.finetune else "")
 
 
-def target(cfg: RunConfig, summary: Mapping[str, Any], energy_seconds: float,
-           finetune_epochs: int) -> Target:
-    """The work of a stored run (its config and summary) for a session with these settings."""
-    return Target(epoch_work(cfg, int(summary.get("n_test") or 0)),
-                  epoch_work(cfg, int(summary.get("n_train") or 0)), energy_seconds,
-                  finetune_epochs)
+def run_cost(summary: Mapping[str, Any]) -> RunCost:
+    """A stored run's measured cost (its summary's epochs: the median validation pass over
+    its test windows' count, the splits being of one size, and the median training epoch;
+    0 where it has none)."""
+    epochs = [e for e in summary.get("epochs") or [] if isinstance(e, Mapping)]
+    evals = [float(e["eval_s"]) for e in epochs if e.get("eval_s")]
+    trains = [float(e["training_s"]) for e in epochs if e.get("training_s")]
+    n = int(summary.get("n_test") or 0)
+    return RunCost(statistics.median(evals) / n if evals and n else 0.0,
+                   statistics.median(trains) if trains else 0.0)
 
 
-def stored(runs: Iterable[tuple[Path, RunConfig, Mapping[str, Any]]], device: str
-           ) -> tuple[list[Measured], list[tuple[float, float]]]:
+def target(summary: Mapping[str, Any], settings: Any) -> Target:
+    """The session of a stored run (its summary) with `settings`
+    (`importance.compress.lab.Settings`)."""
+    return Target(run_cost(summary), int(summary.get("n_test") or 0), settings)
+
+
+def _pairs(rounds: int) -> int:
+    """Passes of each model over the timed windows: a warm-up and `rounds` timed ones
+    (`measure.paired_latency`)."""
+    return rounds + 1
+
+
+def stored(runs: Iterable[tuple[Path, Mapping[str, Any]]], device: str
+           ) -> tuple[list[Measured], list[float]]:
     """The timed variant measurements of sessions on `device` beside `runs` (run folder,
-    config, summary), and each session opening's (seconds, test work); results that cannot be
-    read are passed over (the Compress page names them when their run is shown)."""
+    summary), and the seconds of each session's opening; results that cannot be read are
+    passed over (the Compress page names them when their run is shown)."""
     variants, openings = [], []
-    for path, cfg, summary in runs:
+    for path, summary in runs:
         try:
             res = json.loads((path / RESULTS).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -89,10 +118,12 @@ def stored(runs: Iterable[tuple[Path, RunConfig, Mapping[str, Any]]], device: st
         # the session's device (its int8 variants run on the CPU whatever it is)
         if not isinstance(res, dict) or res.get("device") != device:
             continue
-        tgt = target(cfg, summary, 0.0, 0)
-        fixed = ENERGY_PHASES * float((res.get("settings") or {}).get("energy_seconds", 0.0))
+        settings = res.get("settings") or {}
+        rounds, timed = int(settings.get("rounds", 0)), int(res.get("windows_timed") or 0)
+        phases = ENERGY_PHASES * float(settings.get("energy_seconds") or 0.0)
+        n_test, cost = int(res.get("n_test") or 0), run_cost(summary)
         if isinstance(res.get("open_seconds"), int | float):
-            openings.append((float(res["open_seconds"]), tgt.test_work))
+            openings.append(float(res["open_seconds"]))
         for v in res.get("variants") or []:
             if not isinstance(v, dict) or not isinstance(v.get("seconds"), int | float):
                 continue
@@ -100,10 +131,17 @@ def stored(runs: Iterable[tuple[Path, RunConfig, Mapping[str, Any]]], device: st
                 kind = kind_of(str(v.get("name")))
             except ValueError:
                 continue
-            measured = v.get("status") == "measured"
-            variants.append(Measured(kind, float(v["seconds"]), fixed if measured else 0.0,
-                                     float(v.get("finetune_s") or 0.0), tgt.test_work,
-                                     tgt.train_work, int(v.get("finetune_epochs") or 0)))
+            metered = v.get("status") == "measured"
+            var = float(v.get("latency_ms_per_1000") or 0.0) / 1e6  # seconds per window
+            ref = float(v.get("ref_latency_ms_per_1000") or 0.0) / 1e6
+            passes = var * n_test + _pairs(rounds) * (var + ref) * timed
+            tune = float(v.get("finetune_s") or 0.0)
+            # what is left includes the phases' overrun (the meter's start and stop, a last
+            # pass): as long whatever their length
+            rest = max(float(v["seconds"]) - passes - (phases if metered else 0.0) - tune,
+                       0.0)
+            variants.append(Measured(kind, metered, (var + ref) / 2, rest, tune,
+                                     int(v.get("finetune_epochs") or 0), cost))
     return variants, openings
 
 
@@ -113,19 +151,23 @@ def _ratio(a: float, b: float) -> float:
 
 def _scaled(m: Measured, t: Target) -> float:
     """`m`'s seconds for the target's run and settings."""
-    fixed = ENERGY_PHASES * t.energy_seconds if m.fixed_s else 0.0
-    rest = max(m.seconds - m.fixed_s - m.finetune_s, 0.0) * _ratio(t.test_work, m.test_work)
+    s = t.settings
+    if not m.metered:
+        return m.rest_s
+    window = m.window_s * _ratio(t.cost.forward_s, m.cost.forward_s)
+    timed = min(t.n_test, s.max_windows)
+    passes = window * t.n_test + _pairs(s.rounds) * 2 * window * timed
     tune = 0.0
     if m.finetune_s:
-        tune = (m.finetune_s * _ratio(t.train_work, m.train_work)
-                * _ratio(t.finetune_epochs, m.finetune_epochs))
-    return fixed + rest + tune
+        tune = (m.finetune_s * _ratio(t.cost.epoch_s, m.cost.epoch_s)
+                * _ratio(s.finetune_epochs, m.finetune_epochs))
+    return ENERGY_PHASES * s.energy_seconds + passes + tune + m.rest_s
 
 
 def estimate(names: Sequence[str], t: Target, measured: Sequence[Measured],
-             openings: Sequence[tuple[float, float]]) -> SessionEstimate:
+             openings: Sequence[float]) -> SessionEstimate:
     """The session's seconds: per variant, the median of its kind's earlier measurements
-    scaled to `t`; plus the median opening scaled by the test work, when any was stored."""
+    scaled to `t`; plus the median opening, when any was stored."""
     total, used, unknown = 0.0, set(), []
     for name in names:
         same = [k for k, m in enumerate(measured) if m.kind == kind_of(name)]
@@ -137,7 +179,7 @@ def estimate(names: Sequence[str], t: Target, measured: Sequence[Measured],
     if not used:
         return SessionEstimate(None, 0, tuple(unknown))
     if openings:
-        total += statistics.median(s * _ratio(t.test_work, w) for s, w in openings)
+        total += statistics.median(openings)
     return SessionEstimate(total, len(used), tuple(unknown))
 
 
@@ -149,11 +191,11 @@ def estimate_words(est: SessionEstimate, n_variants: int) -> str:
         return ("No earlier measurement on this device to estimate the time from: this first "
                 "session is timed, and its times estimate the next ones.")
     earlier = f"{est.measurements} earlier measurement{'s' if est.measurements != 1 else ''}"
+    basis = (f"from {earlier} on this device, scaled to this run's model and windows by "
+             "what its training measured")
     if not est.unknown:
-        return (f"Estimated time: about {duration_words(est.seconds)} (from {earlier} on this "
-                "device, scaled to this run's windows and model).")
+        return f"Estimated time: about {duration_words(est.seconds)} ({basis})."
     known = n_variants - len(est.unknown)
     return (f"Estimated time: about {duration_words(est.seconds)} for {known} of the "
-            f"{n_variants} variants (from {earlier} on this device, scaled to this run's "
-            f"windows and model); no earlier measurement of {', '.join(est.unknown)}: "
-            "add its time to that.")
+            f"{n_variants} variants ({basis}); no earlier measurement of "
+            f"{', '.join(est.unknown)}: add its time to that.")

@@ -9,11 +9,14 @@ import json
 import pytest
 from pagetools import new_app
 
+from importance.compress.duration import ENERGY_PHASES
+from importance.compress.lab import Settings
 from importance.compress.variants import DEFAULT_VARIANTS, parse_variant
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
 from importance.device import describe, pick_device
 from importance.experiment import run_experiment
 from importance.runs.store import RunStore
+from importance.sweep.view import duration_words
 from tests.conftest import make_series
 from ui import compress as ui
 
@@ -63,16 +66,18 @@ def test_the_time_is_estimated_from_the_stored_measurements(tiny_run, runs_dir):
 
     def store(seconds: float) -> None:  # one earlier session of this run on this device
         (runs_dir / tiny_run / "compress.json").write_text(json.dumps({
-            "device": device, "settings": {"energy_seconds": 0.0}, "variants": [
+            "device": device, "settings": {"energy_seconds": 0.0, "rounds": Settings().rounds},
+            "variants": [
                 {"name": "int8-dynamic", "status": "measured", "device": device,
                  "seconds": seconds}]}))
 
+    phases = ENERGY_PHASES * Settings().energy_seconds  # metered as long as asked
     store(40.0)
     at.run()
     words = _captions(at)
-    assert ("Estimated time: about 40 s for 1 of the 2 variants (from 1 earlier measurement "
-            "on this device") in words
+    assert (f"Estimated time: about {duration_words(40 + phases)} for 1 of the 2 variants "
+            "(from 1 earlier measurement on this device") in words
     assert "no earlier measurement of fp32" in words
     store(90.0)
     at.run()
-    assert "about 1 min 30 s for 1 of the 2 variants" in _captions(at)
+    assert f"about {duration_words(90 + phases)} for 1 of the 2 variants" in _captions(at)
