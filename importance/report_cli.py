@@ -19,8 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Write one HTML file that opens offline (charts included, no network): "
                     "the verdict, a comparison table with units, the classical models stored "
                     "for the runs' data (`importance compare --classical` fits and stores "
-                    "them; without any, a line says so), the validation MAE per epoch, time and energy by phase, the forecasts on the test period, the "
-                    "runs' settings, how energy was measured and where the data came from. "
+                    "them; without any, a line says so), the validation MAE per epoch, time "
+                    "and energy by phase, the forecasts on the test period, the runs' "
+                    "settings, how energy was measured and where the data came from. "
                     "List run ids with `importance runs`.",
         epilog=REPORT_EXAMPLE)
     p.add_argument("run_ids", nargs="+", metavar="RUN_ID",
