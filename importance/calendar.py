@@ -42,6 +42,7 @@ class Part:
     key: Callable[[pd.DatetimeIndex], np.ndarray]
     words: Callable[[Hashable], str]
     tick: Callable[[Hashable], str]  # a value as an axis label: "08", "Mon", "5", "12"
+    dense: bool = True  # False: tables leave out its values without data (weeks of a year)
 
     def of(self, index: pd.DatetimeIndex) -> np.ndarray:
         """Each timestamp's value, on the index's own clock (local when aware)."""
@@ -62,7 +63,7 @@ MONTHDAY = Part("day of month", "day of the month", "month", tuple(range(1, 32))
                 lambda d: f"the {_ordinal(int(d))} of the month", str)
 WEEK = Part("week of year", "week", "year", tuple(range(1, 54)),
             lambda t: t.isocalendar().week.to_numpy(dtype=np.int64),
-            lambda w: f"week {int(w)}", str)
+            lambda w: f"week {int(w)}", str, dense=False)
 PARTS = {p.name: p for p in (HOUR, WEEKDAY, MONTHDAY, WEEK)}  # by name, for cached charts
 
 
@@ -97,10 +98,13 @@ def grid(step: pd.Timedelta | None) -> tuple[Part, Part] | None:
 
 def table(values: np.ndarray | pd.Series, index: pd.DatetimeIndex, rows: Part,
           cols: Part) -> pd.DataFrame:
-    """Mean of `values` per (row value, column value), every value of both in order."""
+    """Mean of `values` per (row value, column value), every value of both in order (of a
+    column part that is not `dense`, only those with data)."""
     data = pd.Series(np.asarray(values, dtype=float))
     out = data.groupby([rows.of(index), cols.of(index)]).mean().unstack()
     out = out.reindex(index=list(rows.values), columns=list(cols.values))
+    if not cols.dense:  # a few months of daily data: not 40 blank weeks
+        out = out.loc[:, out.notna().any(axis=0)]
     out.index.name, out.columns.name = rows.name, cols.name
     return out
 

@@ -12,8 +12,8 @@ from importance.explore import (
     WEEKDAYS,
     acf_lags,
     acf_pacf,
-    decompose,
     calendar_heatmap,
+    decompose,
     summary_stats,
     variance_shares,
     weekday_profile,
@@ -163,7 +163,7 @@ def test_weekday_profile_and_heatmap_of_daily_data() -> None:
     assert profile.shape == (1, 7) and list(profile.index) == ["00:00"]
     np.testing.assert_allclose(profile.loc["00:00"].to_numpy(), means)
     heat = calendar_heatmap(s)  # weekday x week of year: no hour of day for daily data
-    assert heat.shape == (7, 53) and heat.columns.name == "week of year"
+    assert heat.shape == (7, 52) and heat.columns.name == "week of year"  # no blank week 53
     assert tuple(heat.index) == WEEKDAYS
     np.testing.assert_allclose(heat.mean(axis=1).to_numpy(), means, rtol=0.02)
     monday = s.index[s.index.day_of_week == 0][3]

@@ -298,14 +298,16 @@ def score_error_text(rho: float, top: Mapping[str, float], group: int, log1p: bo
                        else ""))
     if level is None or level >= 0.8:
         return f"{said} Here {here}."
+    if error >= 1.25:
+        return f"{said} Here {here}: quieter windows that the model gets wrong."
     quiet = ("night and low-traffic windows" if calendar.HOUR in calendar.parts(step)
              else "low-traffic days (weekends, holidays)")
     why = (f"On the log scale the same absolute error weighs more on a quiet window than on a "
            f"busy one, so {quiet} can score high" if log1p
            else f"Scaled, {quiet} can still score high")
-    fits = ("ones the model already forecasts closely in original units" if error < 0.8
-            else "high on the model's scale, not for a large error in original units")
-    return f"{said} {why}, and they do here: {here}, quiet windows {fits}."
+    fits = ("the model already forecasts closely" if error < 0.8
+            else "with errors near the median window's")
+    return f"{said} {why}, and they do here: {here}, quiet windows {fits} in original units."
 
 
 def _times(ratio: float) -> str:

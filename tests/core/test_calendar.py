@@ -60,6 +60,15 @@ def test_groupings_read_the_local_clock_and_say_their_values_in_words():
     assert calendar.extremes_text("flat", pd.Series(0.5, index=range(24)), calendar.HOUR) == ""
 
 
+def test_a_daily_calendar_leaves_out_weeks_without_data_but_keeps_every_hour():
+    days = pd.date_range("2023-11-06", periods=8 * 7, freq="D")  # Nov to Dec: 8 weeks
+    weeks = calendar.table(np.ones(len(days)), days, *calendar.grid(pd.Timedelta("1D")))
+    assert weeks.shape == (7, 8) and list(weeks.columns) == list(range(45, 53))
+    hours = pd.date_range("2023-11-06 08:00", periods=5, freq="h")
+    by_hour = calendar.table(np.ones(5), hours, calendar.WEEKDAY, calendar.HOUR)
+    assert by_hour.shape == (7, 24) and by_hour[3].isna().all()  # blank: no window at 03:00
+
+
 def test_daily_selection_is_by_weekday_not_by_hour():
     times = pd.date_range("2024-01-01", periods=70, freq="D")
     selected = np.tile(times.day_of_week == 2, (3, 1))  # Wednesdays only
@@ -108,6 +117,9 @@ def test_the_score_sentence_follows_the_sign_and_strength_of_the_correlation():
     daily = score_error_text(0.1, {"error": 0.45, "level": 0.6}, 10, True, pd.Timedelta("1D"))
     assert "low-traffic days (weekends, holidays) can score high, and they do here" in daily
     assert "night" not in daily and "forecasts closely in original units" in daily
+    loud = score_error_text(0.97, {"error": 2.5, "level": 0.78}, 7, True, pd.Timedelta("1D"))
+    assert loud.endswith("median level: quieter windows that the model gets wrong.")
+    assert "can score high" not in loud  # not what these numbers show
 
     negative = score_error_text(-0.5, {}, 100, log1p=False)
     assert "moderate negative relation" in negative and "*more* right" in negative
