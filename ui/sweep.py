@@ -177,16 +177,17 @@ def grid_form(dataset: Dataset, busy: bool):
     form, words = train_form(dataset)
     names = list(STRATEGIES)
     default = [s for s in ("full", "gradnorm", "rs2") if s in names]
-    c1, c2 = st.columns(2)
-    strategies = c1.multiselect(
+    # the whole row: a chip's name is cut at half a laptop's width (issue 24)
+    strategies = st.multiselect(
         "Strategies", names, default=default, key=STRATEGIES_KEY,
         format_func=lambda s: STRATEGIES[s].label,
         help="Each strategy runs on every keep ratio, seed and series. Full data is what "
              "every ratio is measured against (one run per seed and series); rs2 / random "
              "are the controls the win rates pair with.")
     series_options = list(info.series)
+    box = st.container()
     chosen = cell_choice.pick(
-        c2, dataset, CELLS_KEY, multi="the series selected below, each trained on its own"
+        box, dataset, CELLS_KEY, multi="the series selected below, each trained on its own"
         if series_options else "the sidebar's series") if len(cells_of(info)) > 1 else None
     if isinstance(chosen, str):
         return None  # why is shown
@@ -194,14 +195,14 @@ def grid_form(dataset: Dataset, busy: bool):
         series = list(chosen.ids)
     elif series_options:
         sweep_explore.drop_stale(SERIES_KEY, series_options, multi=True)
-        series = c2.multiselect(
+        series = box.multiselect(
             "Series", series_options, default=[dataset.config.series]
             if dataset.config.series in series_options else series_options[:1],
             key=SERIES_KEY, help="Series (squares, cells) of the sidebar's file; each is "
                                  "trained on its own.")
     else:
         series = [None]
-        c2.caption("Every run uses the sidebar's series." if chosen is None and cells_of(info)
+        box.caption("Every run uses the sidebar's series." if chosen is None and cells_of(info)
                    else "This file holds one series: every run uses it.")
     c3, c4, c5 = st.columns(3)
     keeps_text = c3.text_input("Keep ratios", DEFAULT_KEEPS, key=KEEPS_KEY,

@@ -25,9 +25,10 @@ CSS = (
     ".wrap-table{width:100%;border-collapse:collapse;font-size:0.875rem;line-height:1.35;"
     "margin:0 0 0.5rem;table-layout:auto}"
     ".wrap-table th,.wrap-table td{padding:0.25rem 0.5rem;text-align:left;vertical-align:top;"
-    "white-space:normal;overflow-wrap:anywhere;border-bottom:1px solid rgba(128,128,128,0.25)}"
+    "white-space:normal;overflow-wrap:break-word;border-bottom:1px solid rgba(128,128,128,0.25)}"
     ".wrap-table th{font-weight:600;border-bottom:1px solid rgba(128,128,128,0.6)}"
     ".wrap-table th[title]{text-decoration:underline dotted rgba(128,128,128,0.8);cursor:help}"
+    ".wrap-table td.num{white-space:nowrap}"  # a figure is never split; text wraps at spaces
     ".wrap-table .num{text-align:right;font-variant-numeric:tabular-nums}"
     "</style>")
 MISSING = "-"
