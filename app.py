@@ -51,6 +51,7 @@ def main() -> None:
                        initial_sidebar_state="expanded")
     page = entry.navigation()
     sidebar.dataset_picker()
+    sidebar.grid_setting()
     try:
         with entry.drawing_page():
             page.run()

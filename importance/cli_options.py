@@ -27,8 +27,9 @@ from importance.config import (
 )
 from importance.data import LoadedSeries, describe
 from importance.data.cells import choose, is_selection
-from importance.data.holidays import country_code
+from importance.data.holidays import country_code, country_name, series_country
 from importance.data.steps import WindowChoice, duration, suggest_window
+from importance.grid import DEFAULT_GRID, GRID_ENV, GridCountry, grid_country
 from importance.models import MODEL_KINDS
 from importance.runs.store import default_runs_dir
 from importance.stopping import check_stopping
@@ -96,10 +97,14 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scoring", choices=("last_layer", "exact"), default="last_layer",
                    help="gradnorm's norm: last-layer gradient norm read off the training "
                         "forward (fast), or the exact norm over all parameters")
-    p.add_argument("--country", default=t.country, help="ISO alpha-3 for grid carbon intensity")
-    p.add_argument("--holidays", default=None, metavar="CODE|none",
+    p.add_argument("--country", default=None, metavar="CODE|none",
                    help="country whose public holidays are an input feature, ISO alpha-3 or "
-                        "alpha-2 (default: --country); none: no holiday feature")
+                        "alpha-2 (default: the country of the series' time zone; Italy for "
+                        "the embedded data; none without a zone); none: no holiday feature")
+    p.add_argument("--grid-country", default=None, metavar="CODE",
+                   help="ISO alpha-3 country of the grid this machine draws from, for the "
+                        f"carbon intensity (default: ${GRID_ENV}, else the country of this "
+                        f"machine's time zone, else {DEFAULT_GRID}); every run states it")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     add_runs_dir(p)
 
@@ -140,16 +145,24 @@ def seeds_from_args(a: argparse.Namespace) -> tuple[int, ...]:
     return (a.seed,) if a.seed is not None else a.seeds
 
 
-def holidays_from_args(a: argparse.Namespace) -> str | None:
-    """The holiday feature's country: --holidays, else --country; None for 'none'."""
-    code = a.country if a.holidays is None else a.holidays
-    if code.strip().lower() == "none":
-        return None
+def holidays_from_args(a: argparse.Namespace, loaded: LoadedSeries) -> tuple[str | None, str]:
+    """The holiday feature's country and why: --country (None for 'none'), else the series'
+    own (`holidays.series_country`: its zone's, Italy for the embedded data, else none)."""
+    if a.country is None:
+        return series_country(loaded.named_zone, loaded.embedded)
+    code = a.country.strip()
+    if code.lower() == "none":
+        return None, "no holiday feature (--country none)"
     try:
         country_code(code)
     except ValueError as exc:
-        raise ValueError(f"{exc} (--holidays none)") from None
-    return code.strip().upper()
+        raise ValueError(f"--country: {exc} (--country none)") from None
+    return code.upper(), "set by --country"
+
+
+def grid_from_args(a: argparse.Namespace) -> GridCountry:
+    """The grid of this machine: --grid-country, else the machine's setting (`importance.grid`)."""
+    return grid_country(a.grid_country, "--grid-country")
 
 
 def window_from_args(a: argparse.Namespace, loaded: LoadedSeries,
@@ -157,9 +170,12 @@ def window_from_args(a: argparse.Namespace, loaded: LoadedSeries,
     """The series' default window (see importance.data.steps), with the options applied.
     With `others` (one model on several series) the shortest sets the default lookback, and
     log1p is off when any has negative values."""
-    base = WindowConfig(horizon=a.horizon, stride=a.stride, holidays=holidays_from_args(a))
+    country, why = holidays_from_args(a, loaded)
+    base = WindowConfig(horizon=a.horizon, stride=a.stride, holidays=country)
     shortest = min((loaded, *others), key=lambda s: len(s.values))
     choice = suggest_window(shortest.values, shortest.freq, base, lookback=a.lookback)
+    said = (f"public holidays of {country_name(country)} ({why})" if country else why)
+    choice = WindowChoice(choice.config, (*choice.reasons, said))
     negative = [s.series for s in (loaded, *others) if (s.values < 0).any()]
     if choice.config.log1p and negative:
         return WindowChoice(replace(choice.config, log1p=False),
@@ -173,6 +189,7 @@ def run_config(a: argparse.Namespace, data: DataConfig, window: WindowConfig, st
     """One run's config: the run options, and what the command varies (a strategy at a keep
     ratio, a seed); refused before any training when early stopping cannot work."""
     check_stopping(a.patience, a.min_delta)
+    grid = grid_from_args(a)
     return RunConfig(
         data=data, window=window,
         model=ModelConfig(kind=a.model, hidden=a.hidden, layers=a.layers, revin=a.revin),
@@ -181,7 +198,8 @@ def run_config(a: argparse.Namespace, data: DataConfig, window: WindowConfig, st
                                                           scoring=a.scoring),
                           epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
                           lr_schedule=a.lr_schedule, patience=a.patience,
-                          min_delta=a.min_delta, seed=seed, country=a.country))
+                          min_delta=a.min_delta, seed=seed, country=grid.code,
+                          grid_source=grid.source))
 
 
 def fmt(v: object, digits: int = 3) -> str:

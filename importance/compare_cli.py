@@ -45,6 +45,7 @@ from importance.cli_options import (
     add_run_options,
     data_from_args,
     fmt,
+    grid_from_args,
     print_members,
 )
 from importance.compare import JSON_FIELDS, compare_table, pick_baseline
@@ -423,7 +424,8 @@ def run(a: argparse.Namespace) -> int:
     print(f"seeds: {', '.join(map(str, seeds))}, trained one after another in this process"
           + ("; one seed: indicative, names no winner" if len(seeds) == 1 else ""))
     store = RunStore(a.runs_dir)
-    meter = EnergyMeter(a.country)
+    grid = grid_from_args(a)
+    meter = EnergyMeter(grid.code, grid.source)
     runs = train_seeds(seeds, plan.by_seed(), a, store, meter)
     classical = classical_runs(a, models, plan.configs[0], meter) if a.classical else []
     rows = table_rows(runs, classical)

@@ -85,7 +85,11 @@ class TrainConfig:
     patience: int | None = 7
     min_delta: float = 0.001
     seed: int = 0
-    country: str = "ITA"  # ISO 3166 alpha-3, for the grid's carbon intensity
+    # The grid whose carbon intensity the run's emissions use (ISO 3166 alpha-3): where the
+    # machine trains, not where the data is from (importance.grid); `grid_source` says how it
+    # was chosen and is not part of what makes two configs equal.
+    country: str = "ITA"
+    grid_source: str = field(default="", compare=False)
     tol: float = 0.02  # relative tolerance for energy/time-to-target
 
 

@@ -52,6 +52,7 @@ class EnergyMethod:
     grid_g_per_kwh: float  # carbon intensity used
     country: str
     tool: str  # e.g. "CodeCarbon 3.3.2 OfflineEmissionsTracker"
+    grid_source: str = ""  # how the grid's country was chosen (importance.grid)
     gpu: str = ""  # "" without a GPU; else how its energy was read, e.g. "NVML counters of ..."
 
     def to_dict(self) -> dict:
@@ -242,13 +243,15 @@ def _cpu_words(tracker) -> str:
 
 
 class EnergyMeter:
-    """Measures phases (`with meter.phase("training") as e:`) for one country's grid."""
+    """Measures phases (`with meter.phase("training") as e:`) for one country's grid;
+    `grid_source` says how that country was chosen (`importance.grid`)."""
 
-    def __init__(self, country: str = "ITA"):
+    def __init__(self, country: str = "ITA", grid_source: str = ""):
         if not (isinstance(country, str) and len(country) == 3 and country.isalpha()):
             raise ValueError(f"country must be an ISO 3166 alpha-3 code like 'ITA', "
                              f"got {country!r}")
         self.country = country.upper()
+        self.grid_source = grid_source
         self._tracker = None
         self._error: str | None = None
         self.method: EnergyMethod | None = None
@@ -345,11 +348,11 @@ class EnergyMeter:
                      "(shared among runs measured at once); "
                      + (f"GPU energy from {gpu}; " if gpu else "")
                      + f"carbon = energy x {grid:.0f} gCO2e/kWh ({data.country_name} grid "
-                       "average)"),
+                       "average" + (f"; {self.grid_source}" if self.grid_source else "") + ")"),
             cpu=cpu, cpu_model=str(data.cpu_model), ram_watts=ram_w, grid_g_per_kwh=grid, gpu=gpu,
             country=self.country, tool=f"CodeCarbon {data.codecarbon_version} "
                                        "OfflineEmissionsTracker (offline, tracking_mode=process)",
-        )
+            grid_source=self.grid_source)
 
     def _note_unavailable(self) -> None:
         if self.method is None:
@@ -357,4 +360,4 @@ class EnergyMeter:
                 summary=f"energy not measured (CodeCarbon unavailable: {self._error}); "
                         "only time and sample counts are reported",
                 cpu="unavailable", cpu_model="", ram_watts=0.0, grid_g_per_kwh=0.0,
-                country=self.country, tool="none")
+                country=self.country, tool="none", grid_source=self.grid_source)

@@ -191,7 +191,7 @@ def train_run(cfg: RunConfig, *, on_event: Callable[[EpochEvent], None] | None =
     loaded = load_members(cfg.data)
     preflight(cfg, loaded)
     ws = prepare(cfg.data, cfg.window)
-    meter = meter or EnergyMeter(cfg.train.country)
+    meter = meter or EnergyMeter(cfg.train.country, cfg.train.grid_source)
     torch.manual_seed(cfg.train.seed)
     device = pick_device()
     if device.type == "cuda":  # a seed reproduces its run: no autotuned, nondeterministic kernels

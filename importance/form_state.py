@@ -1,8 +1,8 @@
 """The Train form follows the data: when the dataset changes, the fields whose default or
-limit depends on it (lookback, horizon, batch size, country) are recomputed, a value set by
-hand is kept only while it still fits, and every change is said in a sentence. And which
-uploaded files make the dataset: a file dropped beside loaded ones replaces or joins them only
-as the user chose, and a choice that cannot be used keeps the files that could.
+limit depends on it (lookback, horizon, batch size, the holidays' country) are recomputed, a
+value set by hand is kept only while it still fits, and every change is said in a sentence.
+And which uploaded files make the dataset: a file dropped beside loaded ones replaces or joins
+them only as the user chose, and a choice that cannot be used keeps the files that could.
 
 The dashboard's sidebar calls these on every change (`ui/form_state.py`); the pages draw the
 sentences. No streamlit here.
@@ -10,17 +10,15 @@ sentences. No streamlit here.
 
 from __future__ import annotations
 
-import importlib.resources
-import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from importance.config import WindowConfig
+from importance.data import LoadedSeries
+from importance.data.holidays import series_country
 from importance.data.steps import largest_lookback, steps_words
 from importance.launch import LaunchForm
 
@@ -29,7 +27,7 @@ from importance.launch import LaunchForm
 FOLLOWING = ("horizon", "lookback", "batch_size", "country")
 MAX_HORIZON = 1008  # steps: the form's largest horizon (and stride)
 NAMES = {"horizon": "Horizon", "lookback": "Lookback", "batch_size": "Batch size",
-         "country": "Country"}
+         "country": "Holidays country"}
 STEP_ADJECTIVES = {pd.Timedelta(hours=1): "hourly", pd.Timedelta(days=1): "daily",
                    pd.Timedelta(weeks=1): "weekly"}
 
@@ -45,46 +43,11 @@ def step_adjective(step: pd.Timedelta) -> str:
     return f"{step.total_seconds():g}-second"
 
 
-# --- the country of a zone ---------------------------------------------------------------------
-
-def _zone_table() -> str:
-    """The IANA zone.tab (zone -> ISO 3166 alpha-2 country): the system's, else tzdata's."""
-    for folder in zoneinfo.TZPATH:
-        path = Path(folder) / "zone.tab"
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    try:
-        return importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(
-            encoding="utf-8")
-    except (ModuleNotFoundError, OSError):
-        return ""
-
-
-@cache
-def _zone_countries() -> dict[str, str]:
-    """Zone name -> the alpha-3 code of its country, for the countries with a holiday table."""
-    from holidays.registry import COUNTRIES  # the table importance.data.holidays reads
-
-    alpha3 = {alpha2: code for _, alpha2, code, *_ in COUNTRIES.values()}
-    out = {}
-    for line in _zone_table().splitlines():
-        fields = line.split("\t")
-        if line.startswith("#") or len(fields) < 3 or fields[0] not in alpha3:
-            continue
-        out[fields[2]] = alpha3[fields[0]]
-    return out
-
-
-def zone_country(tz: str | None) -> str | None:
-    """The ISO 3166 alpha-3 country of an IANA zone ("Europe/Paris" -> "FRA"); None for no
-    zone, UTC, a fixed offset or a country without a public-holiday table."""
-    return _zone_countries().get(tz) if tz else None
-
-
-def data_defaults(form: LaunchForm, tz: str | None) -> LaunchForm:
-    """The form's defaults for a series on the clock `tz`: the country of its zone when it
-    has one (grid carbon and public holidays), else the form's own."""
-    return replace(form, country=zone_country(tz) or form.country)
+def data_defaults(form: LaunchForm, tz: str | None, embedded: bool = False) -> LaunchForm:
+    """The form's defaults for a series on the clock `tz`: the public holidays of the
+    series' own country (`holidays.series_country`: its zone's, Italy for the embedded data),
+    none ("") when its clock names no country. The grid is the machine's, not the data's."""
+    return replace(form, country=series_country(tz, embedded)[0] or "")
 
 
 # --- the fields that follow the data -------------------------------------------------------------
@@ -95,12 +58,13 @@ class SeriesShape:
 
     points: int
     step: pd.Timedelta
-    tz: str | None = None
+    tz: str | None = None  # the zone named by the data or chosen (`LoadedSeries.named_zone`)
+    embedded: bool = False  # the embedded default data (Milan: Italian holidays)
 
     @classmethod
-    def of(cls, values: pd.Series, step: pd.Timedelta) -> SeriesShape:
-        index = pd.DatetimeIndex(values.index)
-        return cls(len(values), step, None if index.tz is None else str(index.tz))
+    def of(cls, loaded: LoadedSeries) -> SeriesShape:
+        """The shape of a loaded series; its zone only when named (not fitted to offsets)."""
+        return cls(len(loaded.values), loaded.freq, loaded.named_zone, loaded.embedded)
 
     def words(self) -> str:
         """"this hourly series"."""
@@ -160,24 +124,28 @@ def _shown(field: str, value: Any, shape: SeriesShape) -> str:
         return _steps(value, shape)
     if field == "batch_size":
         return f"{value:,}"
+    if field == "country":
+        return str(value) or "none"
     return str(value)
 
 
 def _set_words(field: str, value: Any, shape: SeriesShape, why: str = "") -> str:
     """"lookback set to 168 steps = 1 week for this hourly series"."""
     if field == "country":
-        return f"country set to {value}, " + (
-            f"the country of the series' zone {shape.tz} (grid carbon and public holidays)"
-            if zone_country(shape.tz) == value else
-            "the form's default (the series' clock names no country)")
+        found, why = series_country(shape.tz, shape.embedded)
+        if not value:
+            return f"holidays country set to none: {why}"
+        return f"holidays country set to {value}, " + (
+            why if found == value else "the form's default")
     return f"{NAMES[field].lower()} set to {_shown(field, value, shape)} for {shape.words()}" \
         + (f" ({why})" if why else "")
 
 
 def _default_words(field: str, default: Any, shape: SeriesShape) -> str:
     """"the default for this hourly series is 168 steps = 1 week"."""
-    if field == "country" and zone_country(shape.tz) == default:
-        return f"the series' zone {shape.tz} suggests {default}"
+    if field == "country":
+        found, why = series_country(shape.tz, shape.embedded)
+        return f"{why} suggests {default}" if found == default and default else why
     return f"the default for {shape.words()} is {_shown(field, default, shape)}"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.grid import DEFAULT_GRID, check_code, grid_country
 from importance.strategies import STRATEGIES, accepted_params
 from importance.sweep.grid import parse_seeds
 
@@ -66,8 +67,10 @@ class LaunchForm:
     strategies: tuple[str, ...]
     keep_ratio: float
     scoring: str  # which gradient norm ranks windows (strategies with a `scoring` parameter)
-    country: str
+    country: str  # whose public holidays are an input feature; "" = none (no country named)
     holidays: bool = True  # the country's public holidays as an input feature
+    grid_country: str = DEFAULT_GRID  # the machine's grid, for carbon (importance.grid)
+    grid_source: str = ""  # how the grid was chosen, said with every run's energy
     revin: bool = False  # reversible instance normalisation (importance.models.base)
     patience: int = 0  # early stopping (importance.stopping); 0 = off
     min_delta: float = 0.0  # relative improvement that counts, for early stopping
@@ -81,13 +84,15 @@ class LaunchForm:
     def defaults(cls, overrides: Mapping[str, Any] | None = None) -> LaunchForm:
         """The library's defaults (the real ones), optionally overridden (tests, demos)."""
         m, w, t = ModelConfig(), WindowConfig(), TrainConfig()
+        grid = grid_country()
         strategies = tuple(s for s in DEFAULT_STRATEGIES if s in STRATEGIES) or tuple(STRATEGIES)
         form = cls(model=m.kind, hidden=m.hidden, layers=m.layers, lookback=w.lookback,
                    horizon=w.horizon, stride=w.stride, epochs=t.epochs, batch_size=t.batch_size,
                    lr=t.lr, lr_schedule=t.lr_schedule, strategies=strategies,
                    keep_ratio=float(strategy_default("keep_ratio", 0.7)),
-                   scoring=str(strategy_default("scoring", "exact")), country=t.country,
-                   holidays=w.holidays is not None, revin=m.revin,
+                   scoring=str(strategy_default("scoring", "exact")), country=w.holidays or "",
+                   holidays=w.holidays is not None, revin=m.revin, grid_country=grid.code,
+                   grid_source=grid.source,
                    patience=t.patience or 0, min_delta=t.min_delta)
         if overrides:
             unknown = set(overrides) - set(cls.__dataclass_fields__)
@@ -118,7 +123,8 @@ class LaunchForm:
         the order), on the same data (with the form's series: `data_config`), split and model.
 
         `keep_ratio` and `scoring` go to every strategy that accepts them; `log1p` is off for
-        series with negative values; the holiday feature, when on, is the country's.
+        series with negative values; the holiday feature, when on, is the country's (none
+        when the form names no country); emissions use the grid's country.
         """
         data = self.data_config(data)
         unknown = [s for s in self.strategies if s not in STRATEGIES]
@@ -130,11 +136,13 @@ class LaunchForm:
             raise ValueError(f"seeds must be one or more non-negative integers, got "
                              f"{list(self.seeds) if self.seed is None else self.seed}")
         country = self.country.strip().upper()
-        if not (len(country) == 3 and country.isalpha()):
-            raise ValueError(f"country must be an ISO 3166 alpha-3 code like ITA, "
+        if country and not (len(country) == 3 and country.isalpha()):
+            raise ValueError(f"holidays country must be an ISO 3166 alpha-3 code like ITA, "
                              f"got {self.country!r}")
+        grid = check_code(self.grid_country, "grid country")
         window = WindowConfig(lookback=self.lookback, horizon=self.horizon, stride=self.stride,
-                              log1p=log1p, holidays=country if self.holidays else None)
+                              log1p=log1p,
+                              holidays=country if self.holidays and country else None)
         model = ModelConfig(kind=self.model, hidden=self.hidden, layers=self.layers,
                             revin=self.revin)
         out = []
@@ -144,7 +152,8 @@ class LaunchForm:
                 out.append(RunConfig(data, window, model, TrainConfig(
                     strategy=name, strategy_params=params, epochs=self.epochs,
                     batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
-                    seed=seed, country=country, patience=self.patience or None,
+                    seed=seed, country=grid, grid_source=self.grid_source,
+                    patience=self.patience or None,
                     min_delta=self.min_delta)))
         return out
 

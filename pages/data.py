@@ -17,6 +17,7 @@ from importance.aggregates.data import (
     span_days,
     stats_table,
 )
+from importance.data.holidays import series_country
 from importance.data.steps import duration, suggest_window
 from importance.provenance import clock_label, naive
 from importance.runcard import strategy_label
@@ -68,14 +69,18 @@ if loaded.constant:
     st.warning("This series is constant: there is nothing to forecast, so training on it is "
                "refused. Pick another series or column in the sidebar.")
 
-# The public holidays of the Train form's country (its default until the form is used)
+# The public holidays of the Train form's country (its default until the form is used: the
+# series' own, `holidays.series_country`)
 defaults = form_state.defaults(loaded)
-country = str(st.session_state.get(state.F_COUNTRY) or defaults.country)
-marked, holiday_words = holiday_marks(values.index, country)
+country = str(st.session_state.get(state.F_COUNTRY, defaults.country))
+own, why = series_country(loaded.named_zone, loaded.embedded)
+marked, holiday_words = holiday_marks(values.index, country) if country else ((), "")
 charts.show(figures.series(values, values.reindex(loaded.filled[:5000]), loaded.label, local,
                            f"{loaded.column} (original units)", marked, holiday_words))
 st.caption(holiday_caption(holiday_words, country, loaded.freq,
-                           bool(st.session_state.get(state.F_HOLIDAYS, defaults.holidays))))
+                           bool(st.session_state.get(state.F_HOLIDAYS, defaults.holidays)),
+                           why if country == (own or "") else "the country chosen on the Train "
+                                                              "page"))
 if len(values) > MAX_POINTS:
     st.caption(f"Showing about {MAX_POINTS:,} of {len(values):,} points: each bucket's "
                "minimum and maximum, so peaks and troughs survive. Zoom in for detail.")

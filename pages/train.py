@@ -75,7 +75,7 @@ def _advanced(step: str) -> dict:
     stopping and data): LaunchForm fields."""
     model, training, other = st.columns(3)
     countries = list(dict.fromkeys([st.session_state.get(state.F_COUNTRY, d.country),
-                                    d.country, *COUNTRIES]))
+                                    d.country, "", *COUNTRIES]))
     schedules = list(dict.fromkeys([d.lr_schedule, *LR_SCHEDULES]))
     scorings = list(dict.fromkeys([d.scoring, *SCORINGS]))
     return dict(
@@ -123,15 +123,18 @@ def _advanced(step: str) -> dict:
             persist_state="session", help="Steps between training window starts; larger is "
                                           "faster.")),
         country=str(other.selectbox(
-            "Country (grid carbon)", countries, key=state.F_COUNTRY, accept_new_options=True,
-            persist_state="session", help="ISO 3166 alpha-3 code; sets the grid's carbon "
-                                          "intensity and the public holidays below.") or ""),
+            "Holidays country", countries, key=state.F_COUNTRY, accept_new_options=True,
+            format_func=lambda c: c or "none", persist_state="session",
+            help="ISO 3166 alpha-3 code of the country whose public holidays the series "
+                 "follows. Default: the country of the series' time zone (Italy for the "
+                 "embedded data); none for a series whose clock names no country. The carbon "
+                 "grid is the machine's: see the sidebar.") or ""),
         holidays=bool(other.checkbox(
             "Public holidays as input", d.holidays, key=state.F_HOLIDAYS,
             persist_state="session",
-            help="A 0/1 input feature on the country's public holidays (by the series' local "
-                 "date), besides time of day and day of week. The Data page marks them on the "
-                 "series.")))
+            help="A 0/1 input feature on the chosen country's public holidays (by the series' "
+                 "local date), besides time of day and day of week. The Data page marks them "
+                 "on the series.")))
 
 
 @st.fragment
@@ -203,10 +206,11 @@ def comparison_form() -> None:
             advanced = _advanced(step)
         with st.expander("What each strategy does"):
             st.markdown(strategy_guide_markdown(STRATEGIES))
+        grid = launch.session_grid()  # the machine's, from the sidebar
         form = LaunchForm(
             model=model, lookback=int(lookback), horizon=int(horizon), epochs=int(epochs),
             strategies=tuple(strategies), keep_ratio=float(keep), series=tuple(picked),
-            seeds=seeds, **advanced)
+            seeds=seeds, grid_country=grid.code, grid_source=grid.source, **advanced)
         cta, words = st.columns([2, 3], vertical_alignment="center")
         clicked = cta.button("Launch comparison", type="primary",
                              disabled=loaded is None or bool(dataset.blocked),

@@ -9,6 +9,8 @@ import numpy as np
 import streamlit as st
 
 from importance.config import DataConfig, WindowConfig
+from importance.grid import GridCountry
+from ui import launch
 
 INSTANT = ("seasonal_naive_daily", "seasonal_naive_weekly")  # no fitting
 # Fitted for every verdict, drawn by default: the cheap strong ones. Holt-Winters fits in ~3 s
@@ -61,7 +63,7 @@ def forecast(name: str, data: DataConfig, window: WindowConfig) -> ClassicalResu
     if refused is not None:
         raise ValueError(refused)
     try:
-        res = _forecast(name, data, window)
+        res = _forecast(name, data, window, launch.session_grid())
     except ValueError as exc:
         _refusals()[(name, data, window)] = str(exc)
         raise
@@ -91,14 +93,14 @@ def fitted(data: DataConfig, window: WindowConfig, drawn: Sequence[str] = ()
 
 
 @st.cache_data(show_spinner="Fitting the classical model...", max_entries=32)
-def _forecast(name: str, data: DataConfig, window: WindowConfig) -> ClassicalResult:
+def _forecast(name: str, data: DataConfig, window: WindowConfig, grid: GridCountry
+              ) -> ClassicalResult:
     """Fit `name` on train + validation and forecast every test window (cached), its time
     and energy measured as the command line measures them (`experiment.fit_classical`)."""
-    from importance.config import TrainConfig
     from importance.energy import EnergyMeter
     from importance.experiment import fit_classical
 
-    summary, pred = fit_classical(name, data, window, meter=EnergyMeter(TrainConfig().country),
+    summary, pred = fit_classical(name, data, window, meter=EnergyMeter(grid.code, grid.source),
                                   budget_s=PANEL_BUDGET_S if data.is_panel else None)
     metrics = {"mae": summary["test_mae"], "rmse": summary["test_rmse"],
                "smape": summary["test_smape"], "mase": summary.get("test_mase")}

@@ -39,8 +39,10 @@ CLI = "importance compare --strategies full,gradnorm,rs2 --epochs 10 --lookback 
 
 
 def form() -> LaunchForm:
-    """The demo's launch form: the Train page's defaults with `PRESET`."""
-    return LaunchForm.defaults(PRESET)
+    """The demo's launch form: the Train page's defaults with `PRESET`, on the sidebar's grid."""
+    grid = launch.session_grid()
+    return LaunchForm.defaults({**PRESET, "grid_country": grid.code,
+                                "grid_source": grid.source})
 
 
 def dataset() -> Dataset:

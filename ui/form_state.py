@@ -18,9 +18,12 @@ KEYS = {"horizon": state.F_HORIZON, "lookback": state.F_LOOKBACK,
 
 
 def defaults(loaded: LoadedSeries | None) -> LaunchForm:
-    """The form's defaults for the series: `ui.launch.form_defaults` with the country of its
-    zone (`importance.form_state.data_defaults`)."""
-    return data_defaults(launch.form_defaults(loaded), None if loaded is None else loaded.tz)
+    """The form's defaults for the series: `ui.launch.form_defaults` with the public holidays
+    of its own country (`importance.form_state.data_defaults`), and the sidebar's grid."""
+    form = launch.form_defaults(loaded)
+    if loaded is None:
+        return form
+    return data_defaults(form, loaded.named_zone, loaded.embedded)
 
 
 def panel_default(dataset: Dataset) -> list[str]:
@@ -39,7 +42,7 @@ def follow(dataset: Dataset, loaded: LoadedSeries | None) -> None:
     base = launch.form_defaults(loaded)
     limits = launch.form_limits(loaded, base)
     followed = follow_data(
-        defaults(loaded), SeriesShape.of(loaded.values, loaded.freq),
+        defaults(loaded), SeriesShape.of(loaded),
         field_bounds(base, limits.batch, limits.lookback),
         now={field: ss[key] for field, key in KEYS.items() if key in ss},
         before=ss.get(state.F_DEFAULTS))

@@ -24,6 +24,7 @@ from importance.config import DataConfig, RunConfig, WindowConfig
 from importance.data import LoadedSeries, load_members
 from importance.data.cells import is_wide
 from importance.data.steps import steps_words, suggest_window
+from importance.grid import GridCountry, grid_country
 from importance.launch import LaunchForm, parse_seeds_field
 from importance.plan import plan_comparison, time_estimate
 from importance.runcard import comparison_name
@@ -47,6 +48,13 @@ FORM_FIELDS = {state.F_MODEL: "model", state.F_HIDDEN: "hidden", state.F_LAYERS:
                state.F_KEEP: "keep_ratio", state.F_SCORING: "scoring",
                state.F_COUNTRY: "country", state.F_HOLIDAYS: "holidays",
                state.F_PATIENCE: "patience"}
+
+
+def session_grid() -> GridCountry:
+    """The grid of this machine (`importance.grid`), or the sidebar's choice when it differs."""
+    machine = grid_country()
+    chosen = st.session_state.get(state.GRID)
+    return machine if not chosen or chosen == machine.code else grid_country(chosen, "the sidebar")
 
 
 def _overrides() -> dict:
@@ -86,6 +94,8 @@ def session_form(loaded: LoadedSeries | None, dataset: Dataset,
         changes["lookback"] = ss[state.F_LOOKBACK]
     if "strategies" in changes:
         changes["strategies"] = tuple(changes["strategies"])
+    grid = session_grid()
+    changes.update(grid_country=grid.code, grid_source=grid.source)
     return replace(form_defaults(loaded), **changes)
 
 

@@ -11,8 +11,10 @@ from importance.data.steps import duration
 from importance.data.timestamps import check_zone
 from importance.data.uploads import UPLOAD_TYPES, save_upload
 from importance.form_state import MODES, REPLACE, UploadPicks, unused_words, upload_refusal
+from importance.grid import GRID_ENV, grid_country
+from importance.launch import COUNTRIES
 from importance.provenance import SYNTHETIC_BADGE, SYNTHETIC_NOTE, ZONES
-from ui import entry, form_state, state
+from ui import entry, form_state, launch, state
 from ui.data import Dataset, describe, load
 
 DEFAULT, UPLOAD = "default", "upload"
@@ -211,6 +213,20 @@ def dataset_picker() -> Dataset:
                      help=SYNTHETIC_NOTE)
     st.session_state[state.DATA] = dataset
     return dataset
+
+
+def grid_setting() -> None:
+    """The grid this machine draws from, for every run's carbon figures: a machine setting
+    (`importance.grid`), stated with where it comes from on every page."""
+    machine = grid_country()
+    options = list(dict.fromkeys([machine.code, *COUNTRIES]))
+    st.sidebar.selectbox(
+        "Carbon grid of this machine", options, key=state.GRID, accept_new_options=True,
+        help="ISO 3166 alpha-3 country of the electricity grid this machine draws from: "
+             "emissions are energy times its average carbon intensity. It belongs to where "
+             f"training runs, not to the data. Default: ${GRID_ENV}, else the country of "
+             "this machine's time zone, else Italy.")
+    st.sidebar.caption(f"Emissions use {launch.session_grid().words()}.")
 
 
 def current() -> Dataset:

@@ -41,7 +41,8 @@ F_SERIES = "train.series"  # multiselect: series of the file to train one model 
 F_KEEP = "train.keep_ratio"
 F_SCORING = "train.scoring"
 F_SEEDS = "train.seeds"  # the seeds field (text: `launch.parse_seeds_field`)
-F_COUNTRY = "train.country"
+F_COUNTRY = "train.country"  # whose public holidays are an input ("" = none)
+GRID = "machine.grid_country"  # sidebar: the grid this machine draws from (carbon intensity)
 F_HOLIDAYS = "train.holidays"  # checkbox: the country's public holidays as an input feature
 CANCEL_ALL = "train.cancel_all"  # button
 

@@ -137,9 +137,9 @@ def train_form(dataset: Dataset) -> tuple[LaunchForm, str]:
     form = launch.session_form(loaded, dataset, TRAIN_FIELDS)
     words = (f"{form.model.upper()} · hidden {form.hidden} x {form.layers} layers · lookback "
              f"{form.lookback} · horizon {form.horizon} · stride {form.stride} · batch "
-             f"{form.batch_size} · lr {form.lr:g} ({form.lr_schedule}) · country "
-             f"{form.country}" + (f" · early stopping after {form.patience}"
-                                   if form.patience else ""))
+             f"{form.batch_size} · lr {form.lr:g} ({form.lr_schedule}) · holidays "
+             f"{(form.holidays and form.country) or 'none'} · grid {form.grid_country}"
+             + (f" · early stopping after {form.patience}" if form.patience else ""))
     return form, words
 
 

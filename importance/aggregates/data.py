@@ -124,15 +124,19 @@ def holiday_marks(index: pd.DatetimeIndex, country: str
         return (), ""
 
 
-def holiday_caption(words: str, country: str, step: pd.Timedelta, as_input: bool) -> str:
-    """What the shading on the series means: the holidays of the Train form's country, and
-    whether the runs take them as an input (`as_input`: the form's switch; never at weekly
-    steps)."""
+def holiday_caption(words: str, country: str, step: pd.Timedelta, as_input: bool,
+                    origin: str) -> str:
+    """What the shading on the series means: the holidays of the Train form's country and
+    where that country comes from (`origin`, e.g. the series' zone), and whether the runs take
+    them as an input (`as_input`: the form's switch; never at weekly steps)."""
+    if not country:
+        return (f"No public holidays marked or used as input: {origin} (Train page, More "
+                "settings, Holidays country).")
     if not words:
         return f"No public-holiday table for country {country!r}: no holidays marked."
     if as_input and step < ONE_WEEK:
-        return (f"Shaded: {words}, an input feature of the runs, by the series' local date "
-                "(hover for the names; the country is the one chosen on the Train page).")
+        return (f"Shaded: {words}, {origin}; an input feature of the runs, by the series' "
+                "local date (hover for the names).")
     return (f"Shaded: {words}; not an input of the runs "
             + ("at weekly steps." if step >= ONE_WEEK else "(switched off on the Train page)."))
 

@@ -197,7 +197,7 @@ def compress_run(store: RunStore, run_id: str,
         v.name if isinstance(v, VariantSpec) else v for v in variants or DEFAULT_VARIANTS]
     specs = parse_variants(names)  # ValueError naming an unknown variant, before any work
     run = store.load(run_id)
-    meter = meter or EnergyMeter(run.config.train.country)
+    meter = meter or EnergyMeter(run.config.train.country, run.config.train.grid_source)
     threads = torch.get_num_threads()
     torch.set_num_threads(settings.threads)
     try:

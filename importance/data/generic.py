@@ -25,7 +25,13 @@ from pandas.api.types import is_integer_dtype, is_numeric_dtype
 from importance.data import cache, dialect, layouts, numbers, quality, timestamps
 from importance.data.numbers import parse_numbers
 from importance.data.table import Table, read_table
-from importance.data.types import DataError, LoadedSeries, QualityNote, SourceInfo
+from importance.data.types import (
+    FITTED_ZONE,
+    DataError,
+    LoadedSeries,
+    QualityNote,
+    SourceInfo,
+)
 
 TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds", "period", "start time",
               "start_time", "starttime", "date/time", "zeit", "datum", "fecha", "data", "heure")
@@ -488,9 +494,8 @@ def _detected(parts: Sequence[Part], naive: bool, tz: str | None = None) -> tupl
         found.append(("time zone", timestamps.WALL_CLOCK))
     elif first.table.dialect is not None and "/" in str(first.times.dt.tz):
         # text names no zone: this one fits the UTC offsets written (timestamps.offset_zones)
-        found.append(("time zone", f"{first.times.dt.tz}, a zone whose daylight-saving "
-                      "changes fit the UTC offsets written in the data (the local clock kept); "
-                      "choose the series' own zone with --tz or the sidebar"))
+        found.append(("time zone", f"{first.times.dt.tz}, {FITTED_ZONE} (the local clock "
+                      "kept); choose the series' own zone with --tz or the sidebar"))
     else:
         found.append(("time zone", f"{first.times.dt.tz} (from the data)"))
     return tuple(found)

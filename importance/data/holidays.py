@@ -9,14 +9,18 @@ index, the date in the index's zone for an aware one.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
 import re
+import zoneinfo
 from functools import cache, lru_cache
+from pathlib import Path
 
 import holidays
 import numpy as np
 import pandas as pd
 from holidays.registry import COUNTRIES
 
+EMBEDDED_COUNTRY = "ITA"  # the embedded default data is Milan's
 LANGUAGE = "en_US"  # names in English where the country's table has them
 SUPPORTED_HINT = ('python -c "import holidays; print(sorted(holidays.list_supported_countries('
                   'include_aliases=False)))"')
@@ -90,3 +94,52 @@ def holiday_dates(index: pd.DatetimeIndex, country: str) -> list[tuple[dt.date, 
     days = _local_days(index)
     first, last = days.min().date(), days.max().date()
     return [(d, name) for d, name in table.items() if first <= d <= last]
+
+
+# --- the country of a zone ---------------------------------------------------------------------
+
+def _zone_table() -> str:
+    """The IANA zone.tab (zone -> ISO 3166 alpha-2 country): the system's, else tzdata's."""
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder) / "zone.tab"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    try:
+        return importlib.resources.files("tzdata").joinpath("zoneinfo/zone.tab").read_text(
+            encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return ""
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Zone name -> the alpha-3 code of its country, for the countries with a holiday table."""
+    alpha3 = {alpha2: code for _, alpha2, code, *_ in COUNTRIES.values()}
+    out = {}
+    for line in _zone_table().splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or len(fields) < 3 or fields[0] not in alpha3:
+            continue
+        out[fields[2]] = alpha3[fields[0]]
+    return out
+
+
+def zone_country(tz: str | None) -> str | None:
+    """The ISO 3166 alpha-3 country of an IANA zone ("Europe/Paris" -> "FRA"); None for no
+    zone, UTC, a fixed offset or a country without a public-holiday table."""
+    return _zone_countries().get(tz) if tz else None
+
+
+def series_country(tz: str | None, embedded: bool) -> tuple[str | None, str]:
+    """The country whose public holidays a series gets when none is chosen, and why in words:
+    the embedded Milan data's Italy, else the country of the series' zone `tz` (named by the
+    data or the user: `LoadedSeries.named_zone`); None (no holiday feature) for a series on
+    wall-clock time, UTC or a zone fitted to UTC offsets, which name no country."""
+    if embedded:
+        return EMBEDDED_COUNTRY, "the embedded data is from Milan"
+    country = zone_country(tz)
+    if country is not None:
+        return country, f"the country of the series' time zone {tz}"
+    clock = (f"the series' zone {tz} names no country with a holiday table" if tz else
+             "the series has no time zone that names its country")
+    return None, f"{clock}; choose one for a holiday feature"

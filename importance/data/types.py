@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+# How a zone fitted to UTC offsets that change with daylight saving is said (several zones
+# fit; the one taken names no country)
+FITTED_ZONE = "a zone whose daylight-saving changes fit the UTC offsets written in the data"
+
 
 class DataError(ValueError):
     """Unusable input: the message names the file, column, row or value."""
@@ -63,6 +67,20 @@ class LoadedSeries:
         """The series' zone name, or None for wall-clock time without a zone."""
         tz = self.values.index.tz
         return str(tz) if tz is not None else None
+
+    @property
+    def named_zone(self) -> str | None:
+        """The series' zone when the data or the user named it; None on wall-clock time and
+        for a zone fitted to changing UTC offsets (`FITTED_ZONE`: it names no country)."""
+        fitted = FITTED_ZONE in dict(self.detected).get("time zone", "")
+        return None if fitted else self.tz
+
+    @property
+    def embedded(self) -> bool:
+        """The series is the embedded default data (Milan's, Italian holidays)."""
+        from importance.data.embedded import DEFAULT_SOURCE  # embedded -> milan -> types
+
+        return self.source == DEFAULT_SOURCE
 
     @property
     def constant(self) -> bool:

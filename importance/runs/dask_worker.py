@@ -83,7 +83,7 @@ def train_task(config: RunConfig, key: str, topic: str,
 
     try:
         return train_run(config, on_event=epoch_reporter(report), cancel=flag, batch=batch,
-                         meter=reporting_meter(config.train.country, report))
+                         meter=reporting_meter(config.train, report))
     except Cancelled:
         return STOPPED
 

@@ -34,7 +34,7 @@ from importance.runs.tasks import (
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from importance.config import RunConfig
+    from importance.config import RunConfig, TrainConfig
 
 Report = Callable[[str, Any], None]  # report(kind, data): ("phase", "training"), ("epoch", {...})
 # A worker whose resident memory grew past this after a job exits, so the heap a big run
@@ -47,7 +47,7 @@ class CancelFlag(Protocol):
     def is_set(self) -> bool: ...
 
 
-def reporting_meter(country: str, report: Report):
+def reporting_meter(train: TrainConfig, report: Report):
     """An EnergyMeter that also reports each phase ("scoring", "training", "evaluation") as it
     starts, so a page can show what a running job is doing between epoch events."""
     from importance.energy import EnergyMeter
@@ -59,7 +59,7 @@ def reporting_meter(country: str, report: Report):
             with super().phase(name) as e:
                 yield e
 
-    return ReportingMeter(country)
+    return ReportingMeter(train.country, train.grid_source)
 
 
 def epoch_reporter(report: Report) -> Callable[[Any], None]:
@@ -96,7 +96,7 @@ def run_job(config: RunConfig, runs_dir: str, *, report: Report | None = None,
                               "cancel": cancel}
     accepts = inspect.signature(runner).parameters
     if "meter" in accepts:
-        kwargs["meter"] = reporting_meter(config.train.country, report)
+        kwargs["meter"] = reporting_meter(config.train, report)
     if "batch" in accepts:
         kwargs["batch"] = batch
     return runner(config, **kwargs)

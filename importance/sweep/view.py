@@ -342,7 +342,8 @@ def sweep_lines(record: SweepRecord, runs: Sequence[RunInfo]) -> list[str]:
                   f"{steps_text(w.horizon, None)}, stride {steps_text(w.stride, None)}"
                   f"; {cfg.train.epochs} epochs planned, early stopping "
                   + (f"after {cfg.train.patience}" if cfg.train.patience else "off")
-                  + f"; country {cfg.train.country}",
+                  + f"; public holidays {w.holidays or 'none'}; grid {cfg.train.country}"
+                  + (f" ({cfg.train.grid_source})" if cfg.train.grid_source else ""),
                   f"energy measured by: {methods}"]
     return lines + [
         "ratios are to the full-data run of the same series and seed; savings are 1 - that "

@@ -64,7 +64,8 @@ def test_data_page_marks_the_public_holidays_of_the_train_forms_country():
     assert bars["name"] == "public holidays (Italy)"
     names = {name for _, name in bars["customdata"]}
     assert {"All Saints' Day", "Immaculate Conception", "Christmas Day"} <= names
-    assert "public holidays (Italy), an input feature of the runs" in _texts(at.caption)
+    assert ("public holidays (Italy), the embedded data is from Milan; an input feature of the "
+            "runs") in _texts(at.caption)
 
     # The form's country and holiday switch, committed by a submit (refused here: no
     # strategy, so nothing is queued) and kept for the session.

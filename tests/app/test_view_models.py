@@ -299,18 +299,22 @@ def test_launch_form_configs_one_per_strategy_and_seed():
     data = DataConfig(series="5060", column="internet")
     assert [(c.train.strategy, c.train.seed) for c in form.configs(data)] == [
         (s, seed) for seed in DEFAULT_SEEDS for s in ("full", "gradnorm", "rs2")]
-    cfgs = LaunchForm.defaults({"epochs": 2, "stride": 4, "country": " fra ",
-                                      "lr_schedule": "constant", "seeds": [0]}).configs(data)
+    cfgs = LaunchForm.defaults({"epochs": 2, "stride": 4, "grid_country": " fra ",
+                                "grid_source": "set by the sidebar", "lr_schedule": "constant",
+                                "seeds": [0]}).configs(data)
     assert [c.train.strategy for c in cfgs] == ["full", "gradnorm", "rs2"]
     assert cfgs[0].train.strategy_params == {}
     assert cfgs[1].train.strategy_params == {"keep_ratio": 0.7, "scoring": "last_layer"}
     assert cfgs[2].train.strategy_params == {"keep_ratio": 0.7}
     assert all(c.data == data and c.window.stride == 4 and c.train.country == "FRA"
+               and c.train.grid_source == "set by the sidebar"
                and c.train.lr_schedule == "constant" for c in cfgs)
     with pytest.raises(ValueError, match="choose strategies"):
         LaunchForm.defaults({"strategies": ["nope"]}).configs(data)
     with pytest.raises(ValueError, match="alpha-3"):
         LaunchForm.defaults({"country": "Italy"}).configs(data)
+    with pytest.raises(ValueError, match="grid country.*alpha-3"):
+        LaunchForm.defaults({"grid_country": "Italy"}).configs(data)
 
 
 def test_launch_form_holidays_follow_the_country_or_are_off():
@@ -319,8 +323,11 @@ def test_launch_form_holidays_follow_the_country_or_are_off():
     assert {c.window.holidays for c in LaunchForm.defaults().configs(data)} == {"ITA"}
     fra = LaunchForm.defaults({"country": "fra"}).configs(data)
     assert {c.window.holidays for c in fra} == {"FRA"}
+    assert {c.train.country for c in fra} == {LaunchForm.defaults().grid_country}  # the grid's
     off = LaunchForm.defaults({"country": "FRA", "holidays": False}).configs(data)
-    assert {c.window.holidays for c in off} == {None} and off[0].train.country == "FRA"
+    assert {c.window.holidays for c in off} == {None}
+    none = LaunchForm.defaults({"country": ""}).configs(data)  # no country named: none
+    assert {c.window.holidays for c in none} == {None}
 
 
 class _Job:

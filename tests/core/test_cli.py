@@ -1,12 +1,16 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from importance.cli import build_parser, main
-from importance.cli_options import holidays_from_args, seeds_from_args
+from importance.cli_options import grid_from_args, holidays_from_args, seeds_from_args
 from importance.compare import JSON_FIELDS
+from importance.data import LoadedSeries
+from importance.data.embedded import DEFAULT_SOURCE
+from importance.grid import GRID_ENV, GridCountry
 from importance.runs.store import RunStore
 from tests.conftest import machine_cpu_words, make_series
 
@@ -160,35 +164,63 @@ def test_scoring_option_reaches_the_gradnorm_run(tmp_path, csv_path):
     assert run.config.train.lr_schedule == "constant"
 
 
-def test_holidays_follow_the_country_unless_given():
+def test_holidays_follow_the_series_unless_given(monkeypatch):
     def args(*extra: str):
         return build_parser().parse_args(["compare", *extra])
 
-    assert holidays_from_args(args()) == "ITA"
-    assert holidays_from_args(args("--country", "FRA")) == "FRA"
-    assert holidays_from_args(args("--country", "FRA", "--holidays", "de")) == "DE"
-    assert holidays_from_args(args("--holidays", "none")) is None
+    def series(tz: str | None, source: str = "cell.csv") -> LoadedSeries:
+        index = pd.date_range("2024-03-01", periods=4, freq="h", tz=tz, name="time")
+        return LoadedSeries(pd.Series(1.0, index), pd.Timedelta(hours=1), index[:0], "", source,
+                            "cell")
+
+    madrid, naive, milan = series("Europe/Madrid"), series(None), series(None, DEFAULT_SOURCE)
+    assert holidays_from_args(args(), madrid) == (
+        "ESP", "the country of the series' time zone Europe/Madrid")
+    assert holidays_from_args(args(), milan)[0] == "ITA"  # the embedded Milan data
+    code, why = holidays_from_args(args(), naive)  # an upload on wall-clock time: none, said
+    assert code is None and "no time zone" in why
+    assert holidays_from_args(args("--country", "FRA"), madrid) == ("FRA", "set by --country")
+    assert holidays_from_args(args("--country", "de"), naive)[0] == "DE"
+    assert holidays_from_args(args("--country", "none"), madrid)[0] is None
+    # the grid is the machine's: --grid-country, else the environment variable, said
+    monkeypatch.setenv(GRID_ENV, "esp")
+    assert grid_from_args(args()) == GridCountry("ESP", f"set by {GRID_ENV}")
+    assert grid_from_args(args("--grid-country", "FRA")) == GridCountry(
+        "FRA", "set by --grid-country")
+    with pytest.raises(ValueError, match="--grid-country.*'XY'"):
+        grid_from_args(args("--grid-country", "XY"))
 
 
 def _input_width(run) -> int:
     return next(v for k, v in run.state_dict().items() if k.endswith("weight_ih_l0")).shape[1]
 
 
-def test_holidays_none_drops_the_input_feature(tmp_path, csv_path):
-    for extra, holidays, width in (([], "ITA", 6), (["--holidays", "none"], None, 5)):
-        runs = tmp_path / str(holidays)
+def test_holidays_come_from_the_choice_and_the_grid_from_the_machine(tmp_path, csv_path,
+                                                                      capsys, monkeypatch):
+    """A UTC file names no country: no holiday feature unless one is chosen (said); the
+    grid is the machine's setting, stated in the stored run's energy method."""
+    monkeypatch.setenv(GRID_ENV, "ESP")
+    for extra, holidays, width in (([], None, 5), (["--country", "ITA"], "ITA", 6),
+                                   (["--country", "none"], None, 5)):
+        runs = tmp_path / f"{holidays}{len(extra)}"
         assert main(["compare", "--data", str(csv_path), *FAST, *ONE, "--strategies", "full",
                      *extra, "--runs-dir", str(runs)]) == 0
         (run_id,) = RunStore(runs).ids()
         run = RunStore(runs).load(run_id)
         assert run.config.window.holidays == holidays and _input_width(run) == width
+        assert run.config.train.country == "ESP"
+        assert run.config.train.grid_source == f"set by {GRID_ENV}"
+        assert f"Spain grid average; set by {GRID_ENV}" in run.summary["energy_method"]
+    out = capsys.readouterr().out
+    assert "names no country with a holiday table; choose one for a holiday feature" in out
+    assert "public holidays of Italy (set by --country)" in out
 
 
 def test_an_unknown_holiday_country_is_refused_with_the_way_out(tmp_path, csv_path, capsys):
     assert main(["compare", "--data", str(csv_path), *FAST, "--country", "XYZ",
                  "--runs-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "country 'XYZ'" in err and "--holidays none" in err
+    assert "country 'XYZ'" in err and "--country none" in err
     assert not RunStore(tmp_path).ids()
 
 
@@ -198,7 +230,7 @@ def test_compare_on_several_series_trains_one_model_each_and_prints_them(tmp_pat
     path = EXPORTS["bs_energy_hourly_long"].write(tmp_path)
     out, runs = tmp_path / "out.json", tmp_path / "runs"
     assert main(["compare", "--data", str(path), "--series", "B_0, B_1,B_3", *FAST, *ONE,
-                 "--epochs", "1", "--holidays", "none", "--json", str(out),
+                 "--epochs", "1", "--country", "none", "--json", str(out),
                  "--runs-dir", str(runs)]) == 0
     printed = capsys.readouterr().out
     assert "one model per strategy on these 3 series" in printed
@@ -232,7 +264,7 @@ def test_compare_says_when_readings_failed_and_when_scores_played_no_part(
     from tests.conftest import unmeasured_meter
 
     meter = unmeasured_meter()
-    monkeypatch.setattr(importance.energy, "EnergyMeter", lambda country: meter)
+    monkeypatch.setattr(importance.energy, "EnergyMeter", lambda country, source: meter)
     out, runs = tmp_path / "out.json", tmp_path / "runs"
     # two epochs: both are gradnorm's random warm-up, so its best epoch is one of them
     assert main(["compare", "--data", str(csv_path), *FAST, *ONE, "--epochs", "2",

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from importance.data.holidays import zone_country
 from importance.form_state import (
     COMBINE,
     REPLACE,
@@ -19,7 +20,6 @@ from importance.form_state import (
     step_adjective,
     unused_words,
     upload_refusal,
-    zone_country,
 )
 from importance.launch import LaunchForm
 
@@ -47,7 +47,12 @@ def test_a_zone_names_its_country_and_the_form_takes_it():
     assert zone_country("America/Chicago") == "USA"
     assert zone_country("UTC") is None and zone_country(None) is None
     assert data_defaults(BASE, "Europe/Berlin").country == "DEU"
-    assert data_defaults(BASE, None).country == BASE.country  # no zone: the form's own
+    assert data_defaults(BASE, "Europe/Madrid").country == "ESP"
+    # no zone: no holidays for an upload, Italy's for the embedded Milan data
+    assert data_defaults(BASE, None).country == "" and data_defaults(BASE, "UTC").country == ""
+    assert data_defaults(BASE, None, embedded=True).country == "ITA"
+    # the grid is the machine's, whatever the data
+    assert data_defaults(BASE, "Europe/Madrid").grid_country == BASE.grid_country
 
 
 def test_the_first_data_sets_the_defaults_silently():
@@ -121,16 +126,19 @@ def test_the_country_follows_the_zone_unless_chosen_by_hand():
     paris = SeriesShape(points=1440, step=HOUR, tz="Europe/Paris")
     followed = _follow({"country": "ITA"}, shape=paris, country="FRA")
     assert followed.values["country"] == "FRA"
-    assert ("Country set to FRA, the country of the series' zone Europe/Paris (grid carbon "
-            "and public holidays).") in followed.sentences
+    assert ("Holidays country set to FRA, the country of the series' time zone "
+            "Europe/Paris.") in followed.sentences
     followed = _follow({"country": "DEU"}, shape=paris, country="FRA")
     assert followed.values["country"] == "DEU"
-    assert ("Country DEU kept (set by hand); the series' zone Europe/Paris suggests FRA."
-            in followed.sentences)
-    followed = _follow({"country": "FRA"}, before={**BEFORE, "country": "FRA"})  # no zone
+    assert ("Holidays country DEU kept (set by hand); the country of the series' time zone "
+            "Europe/Paris suggests FRA." in followed.sentences)
+    followed = _follow({"country": "FRA"}, before={**BEFORE, "country": "FRA"},
+                       country="")  # an upload without a zone: no holidays
+    assert followed.values["country"] == ""
     assert followed.sentences == (
         "Lookback set to 168 steps = 1 week for this hourly series.",
-        "Country set to ITA, the form's default (the series' clock names no country).")
+        "Holidays country set to none: the series has no time zone that names its country; "
+        "choose one for a holiday feature.")
 
 
 def test_values_held_before_any_data_count_as_set_by_hand():

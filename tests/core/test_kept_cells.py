@@ -164,7 +164,7 @@ def test_compare_on_a_panel_prints_and_writes_the_most_and_least_kept_cells(
     assert main(["compare", "--data", str(panel_csv), "--series", ",".join(ids),
                  "--column", "DL_Volume_GB", "--strategies", "full,gradnorm",
                  "--keep-ratio", "0.5", "--epochs", "3", "--hidden", "4", "--lookback", "14",
-                 "--stride", "2", "--seed", "0", "--holidays", "none", "--no-progress",
+                 "--stride", "2", "--seed", "0", "--country", "none", "--no-progress",
                  "--json", str(out), "--runs-dir", str(runs)]) == 0
     printed = capsys.readouterr().out
     head = ("cells kept most and least by gradnorm keep 0.5 (share of each cell's training "
