@@ -4,8 +4,9 @@
     python benchmarks/bench_app.py --starts 1
     python benchmarks/bench_app.py --smoke    # each step once, tiny models: a check
 
-1. Cold start to first chart: from starting `streamlit run` to the first Plotly chart drawn on
-   the default (Overview) page, in a fresh server process each time (goal: 3 s).
+1. Cold start to first chart: from starting `streamlit run` to the first chart drawn on the
+   default (Overview) page (Plotly's, or the inline SVG the Overview draws before any run
+   exists), in a fresh server process each time (goal: 3 s).
 2. Script reruns while a job trains (goal: 300 ms for the longest), measured two ways after a
    short comparison launched from the Data page (so every page has results) and with a long
    run of the real model size training in the background:
@@ -46,6 +47,8 @@ from ui.devserver import (  # noqa: E402 - after the path fix
     wait_idle,
 )
 
+# The first chart: Plotly's, or the inline SVG of the Overview before any run (ui.svg)
+FIRST_CHART = f"{CHART} .main-svg, [data-testid=stMarkdownContainer] svg[role=img]"
 PAGES = ("Overview", "Data", "Train", "Importance", "Forecasts", "Energy")
 TINY = {"lookback": 24, "hidden": 4}
 
@@ -90,7 +93,7 @@ def cold_start(browser, tmp: Path) -> float:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     with running_app(tmp / "runs") as app:
         page.goto(app.url)
-        page.locator(f"{CHART} .main-svg").first.wait_for(timeout=120_000)
+        page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         seconds = time.perf_counter() - app.started
     page.close()
     return seconds

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from importance import verdict as vd
@@ -15,7 +14,7 @@ from importance.provenance import clock_label, naive
 from importance.runcard import run_names, strategy_label
 from importance.runs.identity import latest_batch
 from importance.runs.tasks import ACTIVE
-from ui import charts, demo, entry, exports, launch, runcard, runs, state
+from ui import charts, demo, entry, exports, launch, runcard, runs, state, svg
 from ui import verdict as verdict_ui
 from ui.data import load
 
@@ -91,20 +90,18 @@ if focus:  # the latest comparison's verdict, on the first screen
 
 
 def demo_series() -> None:
-    """The last week of the series the demo trains on (synthetic: said in the title)."""
+    """The last week of the series the demo trains on (synthetic: said in the title), as
+    inline SVG: the first screen of a cold open does not wait for Plotly's script."""
     loaded, _ = load(demo.dataset().config)
     if loaded is None:
         return
     runcard.badge()
     values = loaded.values
     week = last_days(values, 7)
-    fig = go.Figure(go.Scatter(x=naive(week.index), y=week.to_numpy(), mode="lines",
-                               line=dict(color=charts.ACTUAL_COLOR, width=1.2),
-                               name=loaded.label))
-    charts.show(charts.style(
-        fig, title=f"What the demo trains on: the last week of {loaded.label} (synthetic "
-                   "demo data)", x=clock_label(loaded.tz), y=values.name or "value",
-        height=260, legend=False))
+    svg.show(svg.line_chart(
+        naive(week.index), week.to_numpy(), color=charts.ACTUAL_COLOR,
+        title=f"What the demo trains on: the last week of {loaded.label} (synthetic demo data)",
+        x_label=clock_label(loaded.tz), y_label=str(values.name or "value")))
     st.caption("Each training window is a few hours of this series followed by the step to "
                "forecast; the strategies decide which windows each epoch trains on.")
 

@@ -305,7 +305,11 @@ def test_without_runs_the_overview_explains_and_launches_the_demo_like_the_train
     at = page(new_app().run(), OVERVIEW)
     assert "sample-selection strategy" in _texts(at.markdown)
     assert "No runs yet" in _texts(at.info)
-    assert len(at.get("plotly_chart")) == 1  # the series the demo trains on, marked synthetic
+    # the series the demo trains on, marked synthetic: inline SVG, no Plotly on a cold open
+    assert not at.get("plotly_chart")
+    (chart,) = [m.value for m in at.markdown if "<svg" in m.value]
+    assert "What the demo trains on: the last week of" in chart and "synthetic" in chart
+    assert chart.count("<path") == 1
     button = at.button(key=state.OV_DEMO)
     assert "Measured on this 2-core machine" in _texts(at.caption)
     button.click().run()

@@ -142,7 +142,7 @@ def test_sweep_shares_compare_options_and_builds_compare_configs():
     sweep_options = _options(_subparser(parser, "sweep"))
     compare_options = _options(_subparser(parser, "compare"))
     for dest in ("data", "column", "tz", "epochs", "model", "lookback", "scoring", "runs_dir",
-                 "holidays", "no_progress"):
+                 "country", "grid_country", "no_progress"):
         assert sweep_options[dest] == compare_options[dest], dest
 
 
