@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from importance import verdict
+from importance import classical_results, verdict
 from importance.aggregates.cells import (
     N_RANKED,
     is_panel_run,
@@ -428,6 +428,8 @@ def run(a: argparse.Namespace) -> int:
     meter = EnergyMeter(grid.code, grid.source)
     runs = train_seeds(seeds, plan.by_seed(), a, store, meter)
     classical = classical_runs(a, models, plan.configs[0], meter) if a.classical else []
+    if classical:  # stored with the runs: `importance report` of them compares with these
+        classical_results.save(store.root, plan.configs[0].data, plan.configs[0].window, classical)
     rows = table_rows(runs, classical)
     print_table([r for r, _ in rows])
     several = len(seeds) > 1

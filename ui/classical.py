@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
+from importance import classical_results
 from importance.config import DataConfig, WindowConfig
 from importance.grid import GridCountry
-from ui import launch
+from ui import launch, runs
 
 INSTANT = ("seasonal_naive_daily", "seasonal_naive_weekly")  # no fitting
 # Fitted for every verdict, drawn by default: the cheap strong ones. Holt-Winters fits in ~3 s
@@ -70,6 +71,8 @@ def forecast(name: str, data: DataConfig, window: WindowConfig) -> ClassicalResu
     names = _fitted_names().setdefault((data, window), [])
     if name not in names:
         names.append(name)
+        # stored beside the runs: the reports of its runs compare with it
+        classical_results.save(runs.store().root, data, window, [res.summary])
     return res
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from importance import report
+from importance import classical_results, report
 from importance.provenance import column_text
 from importance.runs.identity import RunInfo
 from ui import runcard, runs
@@ -63,6 +63,8 @@ def report_button(chosen: Sequence[RunInfo], names: Mapping[str, str],
             continue
     names = dict(names)
     stored = runs.all_runs()  # their other seeds give the verdict its intervals
+    if not classical:  # the classical fits stored for these runs' data, if any
+        classical = classical_results.for_runs(runs.store().root, chosen) or None
 
     def build() -> bytes:
         return report.build_report(chosen, preds, names=names, base_id=base_id,

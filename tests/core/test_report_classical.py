@@ -193,3 +193,19 @@ def test_stored_fits_are_found_for_runs_that_share_their_data(stored, tmp_path):
     mixed, _ = load_runs(RunStore(root), [ids[0], other])
     assert classical_results.for_runs(tmp_path, mixed) == {}
     assert RunStore(tmp_path).ids() == []  # the store does not take the folder for a run
+
+
+def test_compare_with_classical_stores_the_fits_its_report_lists(tmp_path):
+    """The whole path: `compare --classical` stores its fits beside the runs, and the report
+    of those runs lists them without being told."""
+    data = _csv(tmp_path, "cell.csv", 6)
+    runs = tmp_path / "runs"
+    assert main(["compare", "--data", data.path, "--strategies", "full", "--seed", "0",
+                 "--epochs", "1", "--lookback", "12", "--stride", "8", "--hidden", "4",
+                 "--classical", "--classical-models", "seasonal_naive_daily",
+                 "--no-progress", "--runs-dir", str(runs)]) == 0
+    ids = RunStore(runs).ids()
+    out = tmp_path / "report.html"
+    assert main(["report", *ids, "-o", str(out), "--runs-dir", str(runs)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Seasonal naive" in text and "None fitted on these runs" not in text
