@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from importance import text
+from importance import calendar, text
 from importance.aggregates.forecasts import (
     at_step,
     classical_frame,
@@ -118,8 +118,10 @@ st.caption("Use the day / week buttons or drag to zoom; double-click to reset. C
            "entry to hide it.")
 charts.show(figures.residuals(shown_key, lines, local, unit))
 charts.show(figures.error_by_hour(shown_key, lines, local, unit))
-st.caption("Where in the day each model errs: compare the hours with the weekly rhythm on the "
-           "Data page and with the hours the importance run kept most often.")
+part = calendar.profile(calendar.step_of(pd.DatetimeIndex(lines[0][1]["time"])))
+st.caption(f"Where in the {part.cycle} each model errs: compare the {part.noun}s with the "
+           f"weekly rhythm on the Data page and with the {part.noun}s the importance run kept "
+           "most often.")
 
 st.header("Leaderboard on the test period")
 baseline = pick_baseline(chosen)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from pagetools import new_app, page, tiny_runs
-from pandas.errors import Pandas4Warning
 
 from importance.aggregates.importance import (
     SINGLES_OUT,
@@ -23,7 +21,6 @@ from importance.aggregates.importance import (
     spearman,
 )
 from importance.config import DataConfig
-from importance.provenance import SYNTHETIC_NOTE
 from tests.fixtures.series import hourly_cell, write_csv
 from ui import state
 from ui.figures import READABLE
@@ -120,10 +117,7 @@ def test_sub_daily_data_keeps_its_hours(runs_dir, tmp_path):
     at = new_app().run()
     words = _chart_words(at)  # the Data page of the embedded series
     assert "by day of week and hour of day" in words and "Average daily profile" in words
-    with warnings.catch_warnings():  # the fixture reads DatetimeIndex.dayofweek
-        warnings.simplefilter("ignore", Pandas4Warning)
-        hourly = hourly_cell()
-    _upload(at, str(write_csv(hourly, tmp_path, "hourly_cell")))
+    _upload(at, str(write_csv(hourly_cell(), tmp_path, "hourly_cell")))
     assert "by day of week and hour of day" in _chart_words(at)
 
     page(at, "pages/importance.py")
@@ -145,9 +139,8 @@ def test_the_lesson_agrees_with_the_runs_numbers_and_names_no_file(runs_dir):
         assert "windows the model still gets wrong" not in said.replace(
             "does not single out the windows the model gets wrong", "")
     assert "model's own units" in said and "original units" in said
-    # for students: no source file paths anywhere on the page, the "How it works" included
-    # (the run card's provenance note on the embedded data is the run card's, not the lesson)
-    said = said.replace(SYNTHETIC_NOTE, "")
+    # for students: no source file paths anywhere on the page, the "How it works" and the run
+    # card's provenance note included
     assert not re.search(r"\w+\.py\b|importance/\w+", said), re.findall(
         r"\S*\.py\b|importance/\S+", said)
 
