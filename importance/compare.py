@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance.budget import describe, spent_budget
 from importance.metrics import cost_to_target
 
 # epochs_run: fewer than configured when early stopping ended the run (None: classical, or a
@@ -91,6 +92,9 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
     """One row per run with its savings against `baseline` (default: the newest full run).
 
     Savings are 1 - run/baseline in percent; every run's totals include its scoring cost.
+    `spent` is the budget it spent in backprop-equivalents (`importance.budget`: backprops plus
+    selection work at its measured cost), `spent_share` that against the baseline's and
+    `budget` the same in words.
     With classical baselines among `summaries`, `mae_vs_classical_pct` is every row's test
     MAE against the best of them (negative: better).
     """
@@ -100,8 +104,12 @@ def compare_table(summaries: Sequence[dict[str, Any]], baseline: dict[str, Any] 
     best_val = min((e["val_mae"] for e in baseline["epochs"]), default=None) if baseline else None
     for s in summaries:
         row = {k: s.get(k) for k in JSON_FIELDS} | {"label": s.get("label", s.get("strategy")),
-                                                    "backprops_all": backprops_all(s)}
+                                                    "backprops_all": backprops_all(s),
+                                                    "spent": spent_budget(s)}
+        row["budget"] = describe(s, baseline)
         if baseline is not None:
+            base_spent = spent_budget(baseline)
+            row["spent_share"] = row["spent"] / base_spent if base_spent else float("nan")
             base = baseline | {"backprops_all": backprops_all(baseline)}
             for col, out in SAVED.items():
                 row[out] = _saved(row.get(col), base.get(col))

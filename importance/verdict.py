@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from importance import text
+from importance.budget import spent_budget
 from importance.compare import backprops_all
 from importance.config import RunConfig, comparison_key
 from importance.evidence import (
@@ -117,7 +118,7 @@ def energy_estimated(method: str | None) -> bool:
 
 
 ROW_COLUMNS = ["run_id", "strategy", "variant", "keep_ratio", "seed", "setup", "test_mae",
-               "backprops", "wall_s", "energy_kwh", "partial_last", "scores_unused",
+               "backprops", "spent", "wall_s", "energy_kwh", "partial_last", "scores_unused",
                "estimated", "cores_shared", *POOL_FIELDS]
 
 
@@ -132,8 +133,8 @@ def run_row(run: RunLike) -> dict[str, Any]:
             "keep_ratio": keep_ratio(strategy, t.strategy_params), "seed": int(t.seed),
             "setup": f"{comparison_key(run.config)} on {device_key(s)}",
             "test_mae": number(s.get("test_mae")),
-            "backprops": float(backprops_all(s)), "wall_s": number(s.get("wall_s")),
-            "energy_kwh": number(s.get("energy_kwh")),
+            "backprops": float(backprops_all(s)), "spent": spent_budget(s),
+            "wall_s": number(s.get("wall_s")), "energy_kwh": number(s.get("energy_kwh")),
             "partial_last": bool(s.get("partial_last_period", False)),
             "scores_unused": scores_unused_note(s, strategy) is not None,
             "estimated": energy_estimated(s.get("energy_method")),
@@ -329,7 +330,7 @@ def _result(rows: pd.DataFrame, variant: str, names: Mapping[str, str],
     budget = math.nan
     if len(seeds):
         both = pd.concat([own.loc[seeds], full.loc[seeds]])
-        budget = float((own.loc[seeds, "backprops"] / full.loc[seeds, "backprops"]).mean())
+        budget = float((own.loc[seeds, "spent"] / full.loc[seeds, "spent"]).mean())
         for m in (accuracy_metric(rows), *SPENT):
             ch = 100 * (own.loc[seeds, m].to_numpy() / full.loc[seeds, m].to_numpy() - 1)
             vs_full[m] = _claim(name, "full data", m, ch, _caveats(both, name, [m]),
@@ -355,16 +356,16 @@ def _control_claim(rows: pd.DataFrame, own: pd.DataFrame, strategy: str, name: s
         seeds = own.index.intersection(ctrl.index)
         if not len(seeds):
             continue
-        ratio = float((own.loc[seeds, "backprops"] / ctrl.loc[seeds, "backprops"]).mean())
+        ratio = float((own.loc[seeds, "spent"] / ctrl.loc[seeds, "spent"]).mean())
         if best is None or abs(math.log(ratio)) < abs(math.log(best[2])):
             best = (variant, seeds, ratio, ctrl)
     if best is None:
         return None
     variant, seeds, ratio, ctrl = best
     full = _pick(rows, rows["strategy"] == FULL)
-    base = full["backprops"].reindex(seeds).to_numpy()
-    budgets = (float(np.mean(own.loc[seeds, "backprops"].to_numpy() / base)),
-               float(np.mean(ctrl.loc[seeds, "backprops"].to_numpy() / base)))
+    base = full["spent"].reindex(seeds).to_numpy()
+    budgets = (float(np.mean(own.loc[seeds, "spent"].to_numpy() / base)),
+               float(np.mean(ctrl.loc[seeds, "spent"].to_numpy() / base)))
     cname, both = names[variant], pd.concat([own.loc[seeds], ctrl.loc[seeds]])
     metric = accuracy_metric(both)
     caveats = _caveats(both, name, [metric])
