@@ -31,7 +31,7 @@ PAIR = ["series", "seed"]
 COSTS = {"energy": "energy_kwh", "wall": "wall_s", "backprop": "backprops"}
 # The control a strategy is paired with: per-epoch selection against rs2 (resampled each
 # epoch), static selection against a fixed random subset (DESIGN.md section 2)
-STATIC = frozenset({"el2n", "random"})
+STATIC = frozenset({"el2n", "grand", "random"})
 
 
 def control_of(strategy: str) -> str:

@@ -62,7 +62,9 @@ def runs_table(runs: Sequence[RunInfo]) -> pd.DataFrame:
 
 SCORE_NAMES = {"exact": "gradient norm (exact)", "last_layer": "last-layer gradient norm",
                "truncated": "gradient norm (truncated backprop)", "loss": "per-window loss",
-               "el2n": "EL2N error norm (short scoring runs)"}
+               "el2n": "EL2N error norm (short scoring runs)",
+               "gradient_embedding": "last-layer gradient embedding (norm)",
+               "grand_norm": "GraNd: last-layer gradient norm over fresh models"}
 
 
 def score_name(run: RunInfo) -> str:

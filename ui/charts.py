@@ -15,7 +15,8 @@ from importance.strategies import STRATEGIES
 # One color per strategy, the same on every page. Later strategies take the spare colors in
 # registry order, so a new strategy gets a stable color too.
 STRATEGY_COLORS = {"full": "#2563eb", "gradnorm": "#ea580c", "random": "#0d9488"}
-SPARE_COLORS = ("#7c3aed", "#db2777", "#ca8a04", "#16a34a", "#0891b2", "#9f1239", "#4f46e5")
+SPARE_COLORS = ("#7c3aed", "#db2777", "#ca8a04", "#16a34a", "#0891b2", "#9f1239", "#4f46e5",
+                "#854d0e", "#a21caf", "#64748b", "#0369a1")
 ACTUAL_COLOR = "#111827"
 DROPPED_COLOR = "#cbd5e1"
 CLASSICAL_COLORS = ("#9333ea", "#be185d", "#65a30d", "#0e7490", "#78716c")  # drawn dotted

@@ -30,6 +30,11 @@ horizon = steps forecast)::
                                         them (short lookbacks only), + 2 x 8 MB workspace
       scoring    the exact-norm tapes at score_windows' batch (512)
       evaluation forward without grad at EVAL_BATCH (1024): B x T x layers x (H + 1) x 4
+    selection    strategies choosing from head views (CRAIG, GraphCut, Glister, active
+                 learning: `head_views`): (N_train, + N_val for Glister) x (W + 2 + 2 horizon)
+                 x 8, W the head's input (H, or T for the linear kinds), + for a similarity
+                 objective (CRAIG, GraphCut: `similarity`) 5 x block^2 x 8 (one block's
+                 similarity matrix and its temporaries, importance.strategies.submodular)
     model        parameters x 4 x 5 (weights, gradients, two Adam moments, best-epoch copy)
     results      epochs x N_train x 9 (scores, weights float32, selection bool)
     process      PROCESS_OVERHEAD (Python + torch + pandas + CodeCarbon, measured ~420 MB)
@@ -58,6 +63,8 @@ import pandas as pd
 
 from importance.config import LINEAR_KINDS, RunConfig, WindowConfig
 from importance.data.steps import split_lengths
+from importance.strategies import STRATEGIES
+from importance.strategies.submodular import BLOCK
 
 PROCESS_OVERHEAD = 512 * 2**20
 FLOAT = 4
@@ -82,15 +89,18 @@ class MemoryEstimate:
     model: int
     results: int
     overhead: int
+    selection: int  # head views and similarity blocks of the coreset strategies
     activation_pass: str  # which pass peaks: "training (autograd)", "training (exact norms)", ...
 
     @property
     def total(self) -> int:
-        return self.windows + self.activations + self.model + self.results + self.overhead
+        return (self.windows + self.activations + self.model + self.results + self.overhead
+                + self.selection)
 
     def words(self) -> str:
         return (f"windows {gb(self.windows)}, {self.activation_pass} {gb(self.activations)}, "
-                f"model {gb(self.model)}, results {gb(self.results)}, "
+                + (f"selection {gb(self.selection)}, " if self.selection else "")
+                + f"model {gb(self.model)}, results {gb(self.results)}, "
                 f"process {gb(self.overhead)}")
 
 
@@ -190,6 +200,18 @@ def split_windows(points: Points | Counter, cfg: WindowConfig) -> tuple[int, int
     return n_train, n_val, n_test
 
 
+def _selection(cfg: RunConfig, n_train: int, n_val: int) -> int:
+    """Bytes of the head views and similarity blocks a coreset strategy holds (module doc)."""
+    cls = STRATEGIES.get(cfg.train.strategy)
+    if not getattr(cls, "head_views", False):
+        return 0
+    views = n_train + (n_val if getattr(cls, "validation", False) else 0)
+    width = cfg.window.lookback if cfg.model.kind in LINEAR_KINDS else cfg.model.hidden
+    block = min(int(cfg.train.strategy_params.get("block_size", BLOCK)), n_train)
+    return (views * (width + 2 + 2 * cfg.window.horizon) * 8
+            + (5 * block * block * 8 if getattr(cls, "similarity", False) else 0))
+
+
 def estimate(cfg: RunConfig, points: Points, features: int) -> MemoryEstimate:
     """Estimated peak memory of running `cfg` on a series of `points` points (or on several
     series of these lengths, as one model) with `features` input features per step (see the
@@ -217,5 +239,6 @@ def estimate(cfg: RunConfig, points: Points, features: int) -> MemoryEstimate:
     return MemoryEstimate(
         windows=windows, activations=peak, model=_n_params(cfg, features) * FLOAT * 5,
         results=cfg.train.epochs * n_train * 9, overhead=PROCESS_OVERHEAD,
+        selection=_selection(cfg, n_train, n_val),
         activation_pass=f"{name} at batch {at:,} x lookback {w.lookback:,} x hidden "
                         f"{cfg.model.hidden} x {cfg.model.layers} layer(s)")

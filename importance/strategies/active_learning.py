@@ -67,6 +67,7 @@ class ActiveLearning:
         "bootstrap heads disagree most; trains the whole pool, weight 1.")
     uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = None
+    head_views: ClassVar[bool] = True  # holds every window's head view (runs.footprint)
 
     def __init__(self, *, keep_ratio: float = 0.7, start_share: float = 0.2,
                  round_epochs: int = 2, heads: int = 5):

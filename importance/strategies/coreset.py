@@ -35,6 +35,8 @@ class Reselected:
     uses_scores: ClassVar[bool] = True
     train_scores: ClassVar[str | None] = None
     validation: ClassVar[bool] = False  # the request also views the validation windows
+    head_views: ClassVar[bool] = True  # holds every window's head view (runs.footprint)
+    similarity: ClassVar[bool] = False  # builds block similarity matrices (runs.footprint)
 
     def __init__(self, *, keep_ratio: float = 0.7, interval: int = 2):
         self.keep_ratio = check_ratio("keep_ratio", keep_ratio)

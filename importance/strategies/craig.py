@@ -34,6 +34,7 @@ class CRAIG(Reselected):
     description: ClassVar[str] = (
         "Every 2 epochs, facility location over last-layer gradient embeddings picks the "
         "budget, each pick weighted by how many windows it represents.")
+    similarity: ClassVar[bool] = True
 
     def __init__(self, *, keep_ratio: float = 0.7, interval: int = 2, block_size: int = BLOCK):
         super().__init__(keep_ratio=keep_ratio, interval=interval)

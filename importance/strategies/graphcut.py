@@ -27,6 +27,7 @@ class GraphCutCoreset(Reselected):
     description: ClassVar[str] = (
         "Every 2 epochs, a graph-cut objective over last-layer gradient embeddings picks a "
         "representative, diverse budget; weight 1.")
+    similarity: ClassVar[bool] = True
 
     def __init__(self, *, keep_ratio: float = 0.7, interval: int = 2, block_size: int = BLOCK):
         super().__init__(keep_ratio=keep_ratio, interval=interval)

@@ -207,3 +207,12 @@ def test_spike_table_compares_each_run_with_the_baseline_of_its_seed():
     table = spike_table(preds, {None: 10.0}, {}, {"f0": "f0", "g0": "f0", "f1": "f1",
                                                         "g1": "f1"})
     assert list(table["ordinary vs full %"]) == [0.0, 0.0, 0.0, -50.0]
+
+
+def test_every_registered_strategy_has_a_color_of_its_own():
+    """The pages tell strategies apart by color: no two registered strategies share one."""
+    from importance.strategies import STRATEGIES
+    from ui.charts import strategy_color
+
+    colors = [strategy_color(s) for s in STRATEGIES]
+    assert len(set(colors)) == len(colors)

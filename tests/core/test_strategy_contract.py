@@ -79,9 +79,11 @@ def test_selections_are_unique_in_range_and_weights_finite_positive(ws, runs, na
         # copies `epochs` epochs each then forwards them once, the rest forward only
         strategy = make_strategy(name)  # its defaults, as the run used
         runs, epochs = getattr(strategy, "runs", 0), getattr(strategy, "epochs", 0)
-        forward, backprop = {"": (0, 0), "exact": (0, 1), "el2n": (runs, runs * epochs)}.get(
-            rec.score_method, (1, 0))
-        assert rec.samples_forward == forward * rec.n_scored
+        forward, backprop = {"": (0, 0), "exact": (0, 1), "el2n": (runs, runs * epochs),
+                             "grand_norm": (runs, runs * epochs)}.get(rec.score_method, (1, 0))
+        # a request that views the validation windows too (Glister) forwards each once more
+        val = len(ws.val) if getattr(strategy, "validation", False) and rec.n_scored else 0
+        assert rec.samples_forward == forward * rec.n_scored + val
         assert rec.samples_scoring_backprop == backprop * rec.n_scored
         assert (rec.n_scored == 0) == (rec.score_method == "")
         assert rec.score_method in ("", *SCORE_METHODS)
@@ -144,3 +146,4 @@ def test_multi_horizon_losses_rank_one_value_per_window(ws_multi, meter, name):
     seen = res.scores[np.isfinite(res.scores)]
     assert (seen >= 0).all()
     assert np.isfinite(res.weights).all() and (res.weights[res.selected] > 0).all()
+

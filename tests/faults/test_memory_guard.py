@@ -232,3 +232,22 @@ def test_the_train_page_refuses_a_run_too_big_before_queueing_it(dashboard_runs,
     assert f"batch {min(8192, limits.batch):,} x lookback 4,032" in message
     mgr = runs.manager()
     assert mgr.jobs() == [] and mgr.executor is None  # nothing queued, no worker started
+
+
+def test_the_coreset_strategies_count_their_head_views_and_similarity_blocks():
+    """CRAIG holds every window's head view and one block's similarity matrix, Glister the
+    validation windows' views too; strategies without head views hold none."""
+    from importance.config import RunConfig, TrainConfig
+    from importance.runs.footprint import estimate
+
+    def sel(strategy: str, **params) -> int:
+        cfg = RunConfig(train=TrainConfig(strategy=strategy, strategy_params=params))
+        return estimate(cfg, 50_000, 5).selection
+
+    assert sel("full") == sel("rs2") == sel("gradnorm") == 0
+    craig, graphcut, glister = sel("craig"), sel("graphcut"), sel("glister")
+    assert craig == graphcut > glister > sel("active_learning") > 0  # similarity > views
+    assert craig - sel("active_learning") == 5 * 2048 * 2048 * 8  # one block's matrices
+    assert sel("craig", block_size=512) < craig
+    assert estimate(RunConfig(train=TrainConfig(strategy="craig")), 50_000, 5).total > \
+        estimate(RunConfig(train=TrainConfig(strategy="rs2")), 50_000, 5).total
