@@ -176,7 +176,8 @@ def accuracy_table(name: str, runs: Sequence[StoredRun]) -> pd.DataFrame:
     rows = []
     for row_label, got in reached.items():
         row = {"dataset": name, "row": row_label, "seeds": len(got),
-               "test MAE vs full": cell([1 + g["mae_change_pct"] / 100 for g in got])}
+               "test MAE vs full": cell([1 + g["mae_change_pct"] / 100 for g in got]),
+               "spent vs full": cell([g["spent_share"] for g in got])}
         for t in TARGETS:
             for m in MEASURES:
                 if m in SHOWN:

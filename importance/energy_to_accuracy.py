@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance.budget import spent_budget
 from importance.compare import _saved, cumulative_costs, pick_baseline, reach
 
 TARGETS = (90, 95, 99, 100)  # percent of the baseline's best validation accuracy
@@ -111,6 +112,8 @@ def _row(run: Mapping[str, Any], baseline: Mapping[str, Any], best: float,
         "backprops": 0.0 if classical else float(total[-1]) if len(total) else float("nan"),
         "energy_saved_pct": _saved(_number(run.get("energy_kwh")),
                                    _number(baseline.get("energy_kwh"))),
+        "spent_share": (spent_budget(run) / spent_budget(baseline)
+                        if spent_budget(baseline) else float("nan")),
     }
     for t in targets:
         hit = (_classical_reach(run, baseline, t) if classical
@@ -128,8 +131,10 @@ def energy_to_accuracy(summaries: Sequence[Mapping[str, Any]],
     "neural" or "classical"): the cost to first reach each of `targets` (percent of the
     baseline's best accuracy, see the module docstring) in columns `reach_<t>_<measure>`
     (`column`), NaN where never reached, and the run's whole totals: test MAE, its change
-    against the baseline in percent, energy (NaN: not measured), wall time, backprops, and the
-    energy saved against the baseline in percent (NaN when either was not measured).
+    against the baseline in percent, energy (NaN: not measured), wall time, backprops, the
+    energy saved against the baseline in percent (NaN when either was not measured), and the
+    `spent_share`: its spent budget against the baseline's (`importance.budget`: backprops
+    plus selection work at its measured cost; 0 for a classical model).
 
     `baseline` defaults to the newest full run (`pick_baseline`); it is always a row (first,
     when it is not among `summaries`). No baseline with epochs: an empty table.

@@ -102,3 +102,12 @@ def test_the_verdict_pairs_by_the_spent_budget_and_table_states_it():
     assert table.loc["craig", "spent_share"] == pytest.approx(0.75)
     assert table.loc["craig", "backprops_all"] == 1000
     assert table.loc["craig", "budget"].startswith("0.75x full data: 0.25 backprops + 0.50")
+
+
+def test_the_energy_to_accuracy_table_states_the_spent_share():
+    from importance.energy_to_accuracy import energy_to_accuracy
+
+    full, craig = summary("full", FULL), summary("craig", HEAVY)
+    table = energy_to_accuracy([full, craig], baseline=full).set_index("strategy")
+    assert table.loc["craig", "spent_share"] == pytest.approx(0.75)
+    assert table.loc["full", "spent_share"] == 1.0
