@@ -154,7 +154,9 @@ st.markdown(energy_to_accuracy_verdict(reached, names, scale, unit))
 serving.section(chosen, names)
 
 st.header("Comparison table")
-st.dataframe(comparison_display(table, names, scale, unit), hide_index=True)
+shown = comparison_display(table, names, scale, unit)
+st.dataframe(shown, hide_index=True, column_config={  # as rounded: 0.000123 Wh, not 0.0001
+    c: st.column_config.NumberColumn(format="plain") for c in shown.columns[1:]})
 exports.energy_csv_button(chosen, names, base_id)  # rounded, units, settings
 with st.expander("Measurement details"):
     st.markdown(

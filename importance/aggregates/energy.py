@@ -123,7 +123,9 @@ def energy_text(kwh: float | None, scale: float) -> str:
 
 def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: float,
                        unit: str) -> pd.DataFrame:
-    """`compare_table` for reading: named runs, readable units, savings next to each total."""
+    """`compare_table` for reading: named runs, readable units, savings next to each total;
+    times, energies and emissions to their significant digits (`text.round_significant`: a
+    table shows them as they are, "plain", never rounded to zero)."""
     cols = {"test_mae": "test MAE", "mae_change_pct": "MAE change %",
             "samples_backprop": "backprops", "backprop_saved_pct": "backprops saved %",
             "wall_s": "wall s", "scoring_s": "of which scoring s", "wall_saved_pct": "time saved %",
@@ -138,10 +140,13 @@ def comparison_display(table: pd.DataFrame, names: Mapping[str, str], scale: flo
     keep = ["run", *[c for c in cols if c in df.columns]]
     out = df[keep].copy()
     for c in keep[1:]:  # changes to 0.1%, MAE to 0.01, measured amounts to their significance
-        if c.endswith("_pct") or c == "test_mae":
-            out[c] = pd.to_numeric(out[c], errors="coerce").round(1 if c != "test_mae" else 2)
+        values = pd.to_numeric(out[c], errors="coerce")
+        if c == "test_mae":
+            out[c] = values.round(2)
+        elif c.endswith("_pct"):
+            out[c] = values.round(1)
         elif c != "samples_backprop":
-            out[c] = pd.to_numeric(out[c], errors="coerce").map(text.round_significant)
+            out[c] = values.map(text.round_significant)
     return out.rename(columns=cols)
 
 
