@@ -100,6 +100,15 @@ def run_tz(run: RunInfo) -> str | None:
     return provenance.run_tz(run, loaded_tz)
 
 
+# The runs' names are longer than the sidebar is wide: their chips wrap instead of ending in an
+# ellipsis (a chip is one line at most, cut), so each run chosen reads whole.
+CHIPS_WRAP = ("<style>[data-testid=stSidebar] [data-testid=stMultiSelectTagsContainer] [data-tag]"
+              "{height:auto;max-width:100%}"
+              "[data-testid=stSidebar] [data-testid=stMultiSelectTagsContainer] [data-tag]>span"
+              "{white-space:normal;overflow:visible;text-overflow:clip;overflow-wrap:anywhere}"
+              "</style>")
+
+
 def picker() -> list[RunInfo]:
     """Sidebar multiselect of stored runs; defaults to the latest batch, and moves to each new
     batch when it lands. Returns the chosen runs, oldest first."""
@@ -115,6 +124,7 @@ def picker() -> list[RunInfo]:
     names = run_names(runs)
     sb = st.sidebar
     sb.header("Runs to compare")
+    sb.html(CHIPS_WRAP)
     picked = sb.multiselect(
         "Runs", ids, key=state.RUNS, label_visibility="collapsed",
         format_func=lambda i: f"{names[i]} · {str(by_id[i].summary.get('created', ''))[5:16]}",

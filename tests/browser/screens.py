@@ -12,8 +12,8 @@ CUT_JS = """() => {
   const skip = '[data-testid=stDataFrame], [data-testid=stCode], pre, .js-plotly-plot, '
              + '[data-testid=stPlotlyChart], [data-testid=stFileUploaderDropzone]';
   const roots = [document.querySelector('[data-testid=stMain]')];
-  const sidebar = document.querySelector('[data-testid=stSidebar][aria-expanded=true]');
-  if (sidebar) roots.push(sidebar);
+  const sidebar = document.querySelector('[data-testid=stSidebar]');
+  if (sidebar && sidebar.getBoundingClientRect().right > 1) roots.push(sidebar);  // it is out
   const out = [];
   for (const e of roots.flatMap(r => [...r.querySelectorAll('*')])) {
     if (!e.getClientRects().length || e.closest(skip) || e.clientWidth === 0) continue;
