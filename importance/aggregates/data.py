@@ -17,7 +17,7 @@ from importance.data.steps import ONE_WEEK, duration
 from importance.data.types import QualityNote
 
 ONE_DAY = pd.Timedelta(days=1)
-MAX_POINTS = 10_000  # per chart trace; longer series are downsampled
+MAX_POINTS = 3_000  # per chart trace (1,500 min-max buckets, over one per pixel of a laptop chart)
 
 
 def series_option(series_id: str, name: str | None, rows: int | None) -> str:
