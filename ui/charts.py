@@ -34,6 +34,8 @@ pio.templates["importance"] = go.layout.Template(pio.templates["plotly_white"]).
                             x=0, xanchor="left")))
 pio.templates.default = "importance"
 
+LEGEND_PER_ROW, LEGEND_ROW_PX = 3, 28  # legend entries a row at 800 px, and a row's height
+
 # Plotly modebar: keep download-as-PNG (at 2x), drop the Plotly logo.
 CONFIG = {"displaylogo": False,
           "toImageButtonOptions": {"format": "png", "scale": 2},
@@ -68,12 +70,14 @@ def _lighten(hex_color: str, amount: float) -> str:
 
 def style(fig: go.Figure, *, title: str, x: str | None = None, y: str | None = None,
           height: int = 380, legend: bool = True) -> go.Figure:
-    """A title, axis titles with units, a height; room for the legend below the plot."""
+    """A title, axis titles with units, a height for the plot; room for the legend below it
+    (three entries a row, as an 800 px screen fits them), added to the height so the plot keeps
+    its own (a y title as long as the plot is tall stays clear of the chart title)."""
     entries = sum(1 for t in fig.data if t.showlegend is not False and t.name) if legend else 0
-    rows = -(-entries // 4)
+    rows = -(-entries // LEGEND_PER_ROW)
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
-                      height=height + 24 * rows, showlegend=legend,
-                      margin=dict(b=10 + 28 * rows))
+                      height=height + LEGEND_ROW_PX * rows, showlegend=legend,
+                      margin=dict(b=10 + LEGEND_ROW_PX * rows))
     if x is not None:
         fig.update_xaxes(title_text=x)
     if y is not None:

@@ -144,9 +144,8 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
     full data, over the seeds), with their 95% intervals as error bars (none below 3 seeds),
     and the kept-accuracy line at +`KEPT_ACCURACY_PCT`%."""
     fig = go.Figure(go.Scatter(
-        x=[0], y=[0], mode="markers+text", name="full data", text=["full data"],
-        textposition="bottom center", marker=dict(size=12, color=charts.strategy_color("full"),
-                                                   symbol="diamond"),
+        x=[0], y=[0], mode="markers", name="full data",
+        marker=dict(size=12, color=charts.strategy_color("full"), symbol="diamond"),
         hovertemplate="full data: the reference<extra></extra>"))
     xs, ys = [0.0], [0.0]
     for r in v.results:
@@ -161,8 +160,7 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
         color = next((colors[i] for i in r.run_ids if i in colors),
                      charts.strategy_color(r.strategy))
         fig.add_trace(go.Scatter(
-            x=[x], y=[y], mode="markers+text", name=r.name, text=[r.name],
-            textposition="top center", marker=dict(size=13, color=color),
+            x=[x], y=[y], mode="markers", name=r.name, marker=dict(size=13, color=color),
             error_x=_bar(wall, saving=True), error_y=_bar(mae),
             hovertemplate=f"{r.name} ({text.seeds_words(mae.change.n)})<br>wall time saved "
                           "%{x:.1f}%<br>test MAE %{y:+.1f}%<extra></extra>"))
@@ -173,7 +171,10 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
     charts.style(fig, title="Wall time saved against full data vs change in test MAE, with "
                             "95% intervals over the seeds",
                  x="wall time saved, % (right: saves more)",
-                 y="test MAE vs full, % (down: lower)", height=340, legend=False)
+                 y="test MAE vs full, % (down: lower)", height=340)
+    # names in the legend, not beside close points; the corner's x and y ticks kept apart
+    fig.update_xaxes(ticklabelstandoff=6)
+    fig.update_yaxes(ticklabelstandoff=6)
     pad = max(5.0, 0.15 * (max(xs) - min(xs)))
     fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
     fig.update_yaxes(range=[min([*ys, -KEPT_ACCURACY_PCT]) - 2,

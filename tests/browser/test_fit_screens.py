@@ -39,14 +39,7 @@ from ui.devserver import (  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-# The Overview's trade-off chart (ui.verdict.tradeoff_figure) writes each strategy's name
-# beside its point and lets its first x tick meet the last y tick: overlapping labels whenever
-# two strategies' measured savings lie close (so not on every run: not strict). Its fix, for the
-# file's owner: markers without text and the names in the legend, x tick labels 6 px further.
-OVERVIEW = pytest.param("Overview", marks=pytest.mark.xfail(
-    reason="ui.verdict.tradeoff_figure: point labels and corner ticks overlap (issue 24)",
-    strict=False))
-PAGES = (OVERVIEW, "Data", "Train", "Importance", "Forecasts", "Energy", "Sweep", "Compress")
+PAGES = ("Overview", "Data", "Train", "Importance", "Forecasts", "Energy", "Sweep", "Compress")
 SCREENS = {"1280x800": (1280, 800), "800x900": (800, 900)}
 NARROW = 1000  # below this width the sidebar is folded away, as a user of a small screen does
 # tiny runs: the pages need stored runs of the export, not good forecasts

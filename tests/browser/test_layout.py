@@ -117,9 +117,6 @@ def test_the_job_cards_show_whole_names_badges_and_figures(compared, browser, si
     page.close()
 
 
-@pytest.mark.xfail(reason="ui.figures.live_mae with charts.style: each legend row takes 28 px "
-                          "of margin but adds 24 px of height, so with the controls' rows the "
-                          "vertical y title runs into the chart title (issue 24)", strict=False)
 @pytest.mark.parametrize("size", SCREENS)
 def test_the_live_curves_labels_do_not_overlap(compared, browser, size):
     app, _ = compared
