@@ -34,8 +34,8 @@ DAY_MS = 86_400_000  # a bar's width on a date axis is in milliseconds
 @cached
 def series(values: pd.Series, gaps: pd.Series, title: str, x: str, y: str,
            holidays: tuple[tuple[dt.date, str], ...] = (), holiday_label: str = "") -> go.Figure:
-    """The series (downsampled past `MAX_POINTS` points) with the filled points `gaps` marked and the
-    `holidays` (local dates, names) shaded as whole days, named on hover."""
+    """The series (downsampled past `MAX_POINTS` points) with the filled points `gaps` marked
+    and the `holidays` (local dates, names) shaded as whole days, named on hover."""
     shown = downsample(values)
     fig = go.Figure()
     if holidays:
