@@ -16,11 +16,12 @@ constant), and is said so in the results.
 
 Then every method at every keep ratio is paired with RS2 at the budget it actually spent
 (`importance.budget`: backprops plus selection work at the run's measured cost of a
-backprop); the missing controls are trained (`importance.controls.budget_controls`), and the
-verdict engine (`importance.verdict`) gives the change of test MAE against that control with
-its interval. The answer line says whether any method beat RS2 at the same spent budget at
-keep <= 0.25 (interval excluding 0): with ~50 comparisons, a win on seeds 0-2 counts only
-when seeds 5-9 confirm it.
+backprop): one control variant per method variant at the mean of its per-seed spent shares,
+trained on every seed (`importance.controls.seeds_controls`, so that the pairs span the
+seeds), and the verdict engine (`importance.verdict`) gives the change of test MAE against
+that control with its interval. The answer line says whether any method beat RS2 at the same
+spent budget at keep <= 0.25 (interval excluding 0): with ~50 comparisons, a win on seeds 0-2
+counts only when seeds 5-9 confirm it.
 
 Datasets: the embedded data and the real-shaped fixtures (tests/fixtures/series.py's hourly
 cell and 2-minute LTE series, tests/fixtures/exports.py's 2-minute LTE export, written to
@@ -49,7 +50,7 @@ import pandas as pd
 from importance import verdict
 from importance.budget import spent, spent_budget
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
-from importance.controls import budget_controls
+from importance.controls import seeds_controls
 from importance.energy import EnergyMeter
 from importance.energy_to_accuracy import MEASURES, TARGETS, column, energy_to_accuracy
 from importance.evidence import mean_interval
@@ -126,8 +127,10 @@ def train(cfg: RunConfig, store: RunStore, meter: EnergyMeter, name: str,
 
 def run_dataset(name: str, base: RunConfig, seeds: Sequence[int], out: Path,
                 meter: EnergyMeter, todo: list[tuple[str, dict]]) -> list[StoredRun]:
-    """Train what the dataset's store lacks for `seeds`: the plan, then RS2 at every
-    method's spent budget. All of the dataset's runs for `seeds`."""
+    """Train what the dataset's store lacks for `seeds`: the plan, seed by seed, then the
+    control of every method variant at the mean budget it spent over the seeds
+    (`importance.controls.seeds_controls`), so that the verdict pairs it on every seed.
+    All of the dataset's runs for `seeds`."""
     store = RunStore(out / "runs" / name)
     base = replace(base, data=data_config(name, out / "data"))
     runs = stored(store)
@@ -138,13 +141,13 @@ def run_dataset(name: str, base: RunConfig, seeds: Sequence[int], out: Path,
                 cfg = replace(base, train=replace(base.train, strategy=strategy,
                                                   strategy_params=params, seed=seed))
                 train(cfg, store, meter, name, runs)
-        mine = [r for r in runs.values() if r.config.train.seed == seed]
-        for cfg, line in budget_controls(mine, SCORING):
-            print(f"{name} seed {seed}: {line}", flush=True)
-            if cfg is not None and run_key(cfg) not in runs:
-                train(cfg, store, meter, name, runs)
-        print(f"dataset {name}, seed {seed}: {len(runs) - before} runs trained, "
-              f"{sum(r.config.train.seed == seed for r in runs.values())} in all", flush=True)
+        print(f"dataset {name}, seed {seed}: {len(runs) - before} runs trained", flush=True)
+    mine = [r for r in runs.values() if r.config.train.seed in seeds]
+    for cfg, line in seeds_controls(mine, SCORING):
+        if cfg is None or run_key(cfg) not in runs:
+            print(f"{name}: {line}", flush=True)
+        if cfg is not None and run_key(cfg) not in runs:
+            train(cfg, store, meter, name, runs)
     return [r for r in runs.values() if r.config.train.seed in seeds]
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from importance import verdict
 from importance.budget import describe, spent, spent_budget
 from importance.config import RunConfig
@@ -60,4 +62,54 @@ def budget_controls(runs: Sequence[StoredRun], scoring: str) -> list[tuple[RunCo
         if spent(r.summary).selection:  # its selection work, in words
             line += f" ({describe(r.summary, full.summary)})"
         out.append((cfg, line))
+    return out
+
+
+def seeds_controls(runs: Sequence[StoredRun], scoring: str
+                   ) -> list[tuple[RunConfig | None, str]]:
+    """`budget_controls` over several seeds, for a control the verdict can pair on every
+    seed: for each strategy variant with a control, one control variant at the mean of its
+    per-seed spent shares (of each seed's full-data budget, 3 decimals), a config for every
+    seed that lacks it, each with the line that says so. Nothing for a variant that a
+    control variant on all its seeds matches within `verdict.BUDGET_TOLERANCE` (the mean of
+    the per-seed budget ratios, as the verdict pairs)."""
+    full = {r.config.train.seed: spent_budget(r.summary) for r in runs
+            if r.config.train.strategy == verdict.FULL}
+    variants: dict[tuple[str, str], dict[int, StoredRun]] = {}
+    for r in runs:
+        t = r.config.train
+        variants.setdefault((t.strategy, repr(sorted(t.strategy_params.items()))), {})[
+            t.seed] = r
+    out: list[tuple[RunConfig | None, str]] = []
+    planned: set[tuple[str, float, int]] = set()
+    for (strategy, _), own in variants.items():
+        seeds = [s for s in own if full.get(s)]
+        if strategy == verdict.FULL or strategy in verdict.CONTROLS or not seeds:
+            continue
+        control = control_of(strategy)
+        if any(set(seeds) <= set(ctrl) and abs(np.mean(
+                [spent_budget(own[s].summary) / spent_budget(ctrl[s].summary) for s in seeds])
+                - 1) <= verdict.BUDGET_TOLERANCE
+               for (name, _), ctrl in variants.items() if name == control):
+            continue
+        parts = {s: spent(own[s].summary) for s in seeds}
+        bp, work = (float(np.mean([getattr(p, k) / full[s] for s, p in parts.items()]))
+                    for k in ("backprops", "selection"))
+        share, keep = round(bp + work, 3), own[seeds[0]].config.train.strategy_params
+        spent_words = (f"{bp + work:.2f}x full data: {bp:.2f} backprops + {work:.2f} "
+                       "selection work, mean over its seeds")
+        if not 0 < share <= 1:
+            out.append((None, f"no {control} run at the budget {strategy} {keep} spent "
+                              f"({spent_words}): no keep ratio (at most 1) matches"))
+            continue
+        params = accepted_params(control, keep_ratio=share, scoring=scoring)
+        for s in seeds:
+            if (control, share, s) in planned:
+                continue
+            planned.add((control, share, s))
+            cfg = own[s].config
+            out.append((replace(cfg, train=replace(cfg.train, strategy=control,
+                                                   strategy_params=params)),
+                        f"added {control} at keep {share:g} (seed {s}): the budget "
+                        f"{strategy} {keep} spent ({spent_words})"))
     return out

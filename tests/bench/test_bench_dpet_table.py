@@ -23,8 +23,8 @@ ROWS = ("Full data \\(early stopping\\)", "RS2 @0.2", "Active learning @0.25",
         "GraphCut coreset @0.25", "DPET")
 DPET_SMOKE = [
     *(rf"^\s*{row}\s+1\s+{N}\s" for row in ROWS),
-    rf"^embedded seed 0: added rs2 at keep {N}: the budget craig spent \({N}x full data: "
-    rf"{N} backprops \+ {N} selection work",
+    rf"^embedded: added rs2 at keep {N} \(seed 0\): the budget craig \{{'keep_ratio': 0.25\}} "
+    rf"spent \({N}x full data: {N} backprops \+ {N} selection work, mean over its seeds\)",
     r"^dataset embedded, seed 0: \d+ runs trained",
     r"^embedded: each method against RS2 at the budget it spent",
     r"^answer \(embedded\): (yes|no)"]

@@ -111,3 +111,21 @@ def test_the_energy_to_accuracy_table_states_the_spent_share():
     table = energy_to_accuracy([full, craig], baseline=full).set_index("strategy")
     assert table.loc["craig", "spent_share"] == pytest.approx(0.75)
     assert table.loc["full", "spent_share"] == 1.0
+
+
+def test_controls_over_seeds_sit_at_the_mean_spent_share_on_every_seed():
+    from importance.controls import seeds_controls
+
+    light = [epoch(250, 0.25, scoring_s=0.1, forwards=1000)] * 4  # 100 per epoch: 0.35
+    runs = [_run("full", FULL, 0), _run("full", FULL, 1), _run("craig", HEAVY, 0,
+                                                               keep_ratio=0.25),
+            _run("craig", light, 1, keep_ratio=0.25)]
+    out = seeds_controls(runs, "last_layer")  # mean of 0.75 and 0.35
+    assert [(c.train.strategy, c.train.strategy_params, c.train.seed) for c, _ in out] == [
+        ("rs2", {"keep_ratio": 0.55}, 0), ("rs2", {"keep_ratio": 0.55}, 1)]
+    assert out[0][1] == ("added rs2 at keep 0.55 (seed 0): the budget craig {'keep_ratio': "
+                         "0.25} spent (0.55x full data: 0.25 backprops + 0.30 selection work, "
+                         "mean over its seeds)")
+    at = [_run("rs2", [epoch(550, 0.55)] * 4, s, keep_ratio=0.55) for s in (0, 1)]
+    assert seeds_controls([*runs, *at], "last_layer") == []  # matched on every seed
+    assert seeds_controls([*runs, at[0]], "last_layer") != []  # one seed is not enough
