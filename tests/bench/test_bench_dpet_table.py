@@ -38,9 +38,9 @@ def test_a_stored_dataset_and_seed_is_not_trained_again(tmp_path, capsys):
     todo = [("full", {}), ("rs2", {"keep_ratio": 0.2})]
     meter = EnergyMeter("ITA")
     first = run_dataset("embedded", TINY, [0], tmp_path, meter, todo)
-    assert "2 runs trained, 2 in all" in capsys.readouterr().out
+    assert "seed 0: 2 runs trained" in capsys.readouterr().out
     again = run_dataset("embedded", TINY, [0], tmp_path, meter, todo)
-    assert "0 runs trained, 2 in all" in capsys.readouterr().out
+    assert "seed 0: 0 runs trained" in capsys.readouterr().out
     assert {r.run_id for r in again} == {r.run_id for r in first}
 
 
