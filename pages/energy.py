@@ -115,13 +115,11 @@ for r in chosen:
 
 st.header("Where the time and energy went")
 split = phase_split(chosen, names)
-left, right = st.columns(2)
-with left:
-    charts.show(figures.phase_bars(split, "seconds", "Wall time by phase", "seconds"))
-with right:
-    split_e = split.assign(energy=split["energy_kwh"] * scale)
-    charts.show(figures.phase_bars(split_e, "energy", f"Energy by phase (estimated, {unit})",
-                                   unit))
+# one above the other: side by side, the runs' names left half a laptop's width to the bars,
+# whose tick labels then crowd (issue 24)
+charts.show(figures.phase_bars(split, "seconds", "Wall time by phase", "seconds"))
+split_e = split.assign(energy=split["energy_kwh"] * scale)
+charts.show(figures.phase_bars(split_e, "energy", f"Energy by phase (estimated, {unit})", unit))
 
 st.header("Cost to reach accuracy")
 axes = {"energy": (f"cumulative energy ({unit}, estimated)", "cum_energy"),
