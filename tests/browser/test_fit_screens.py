@@ -139,4 +139,6 @@ def test_no_text_is_cut_and_no_chart_labels_overlap(tab, size, title, request):
         for k, table in enumerate(tab.locator(".wrap-table").all()):  # drawn whole (ui.tables)
             table.screenshot(path=str(Path(shots) / f"{title.lower()}-{export}-{size}-{k}.png"))
     assert tab.locator(EXCEPTION).all_inner_texts() == []
-    assert misfits(tab) == {"cut": [], "overlapping chart labels": []}
+    found = misfits(tab)
+    assert found == {"cut": [], "overlapping chart labels": []}, "\n".join(
+        f"{what}: {each}" for what, items in found.items() for each in items)
