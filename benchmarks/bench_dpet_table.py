@@ -79,6 +79,7 @@ def data_config(name: str, folder: Path) -> DataConfig:
     """The dataset `name`: the embedded data, a fixture series or a fixture export."""
     if name == "embedded":
         return DataConfig()
+    folder.mkdir(parents=True, exist_ok=True)
     if name in SERIES:
         return DataConfig(path=str(write_csv(SERIES[name](), folder, name)))
     export = EXPORTS[name]
