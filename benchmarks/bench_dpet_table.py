@@ -25,9 +25,10 @@ counts only when seeds 5-9 confirm it.
 
 Datasets: the embedded data and the real-shaped fixtures (tests/fixtures/series.py's hourly
 cell and 2-minute LTE series, tests/fixtures/exports.py's 2-minute LTE export, written to
-`<out>/data/`). Runs are kept per dataset in a run store under `--out` (default
-benchmarks/results/dpet/runs/<dataset>/), so the benchmark resumes per dataset and seed: a
-run whose strategy, parameters and seed are stored is not trained again. Results:
+`<out>/data/`). Runs are stored per dataset in a run store under `--out` (default
+benchmarks/results/dpet/runs/<dataset>/, not committed) and kept, config and summary, in
+`<out>/<dataset>.json` (committed), so the benchmark resumes per dataset and seed from
+either: a run whose strategy, parameters and seed are there is not trained again. Results:
 `<out>/table.md` and `table.csv` (energy to accuracy), `pairs.csv` (the pairing). --smoke:
 the embedded data, seed 0, two epochs of a tiny model, one keep ratio, in a temporary folder.
 """
@@ -55,7 +56,9 @@ from importance.energy import EnergyMeter
 from importance.energy_to_accuracy import MEASURES, TARGETS, column, energy_to_accuracy
 from importance.evidence import mean_interval
 from importance.experiment import run_experiment
-from importance.runs.store import RunStore, StoredRun
+from importance.runs.identity import RunInfo
+from importance.runs.store import RunStore
+from importance.verdict import RunLike
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # also as a script
@@ -103,7 +106,7 @@ def run_key(cfg: RunConfig) -> str:
     return key(cfg.train.strategy, dict(cfg.train.strategy_params), cfg.train.seed)
 
 
-def label(run: StoredRun) -> str:
+def label(run: RunLike) -> str:
     """"Full data (early stopping)", "RS2 @0.2", "CRAIG @0.25", "DPET"."""
     t = run.config.train
     if t.strategy == "full":
@@ -112,14 +115,37 @@ def label(run: StoredRun) -> str:
     return verdict.short_label(t.strategy) + ("" if keep is None else f" @{keep:g}")
 
 
-def stored(store: RunStore) -> dict[str, StoredRun]:
-    return {run_key(r.config): r for r in (store.load(i) for i in store.ids())}
+def kept_path(store: RunStore) -> Path:
+    """The dataset's runs kept small enough to commit (config and summary of each run):
+    `<out>/<dataset>.json` beside `<out>/runs/<dataset>/`, whose model, scores and
+    predictions stay on the machine that trained them."""
+    return store.root.parent.parent / f"{store.root.name}.json"
+
+
+def stored(store: RunStore) -> dict[str, RunLike]:
+    """The dataset's runs by `run_key`: the kept JSON's, then the run store's."""
+    runs: dict[str, RunLike] = {}
+    kept = kept_path(store)
+    if kept.exists():
+        for run_id, r in json.loads(kept.read_text()).items():
+            info = RunInfo(run_id, r["summary"], RunConfig.from_dict(r["config"]))
+            runs[run_key(info.config)] = info
+    runs |= {run_key(r.config): r for r in (store.load(i) for i in store.ids())}
+    return runs
+
+
+def keep_runs(store: RunStore, runs: dict[str, RunLike]) -> None:
+    """Write the dataset's runs (config and summary) to `kept_path`."""
+    kept_path(store).write_text(json.dumps(
+        {r.run_id: {"config": r.config.to_dict(), "summary": r.summary}
+         for r in sorted(runs.values(), key=lambda r: r.run_id)}, indent=None, default=str))
 
 
 def train(cfg: RunConfig, store: RunStore, meter: EnergyMeter, name: str,
-          runs: dict[str, StoredRun]) -> StoredRun:
+          runs: dict[str, RunLike]) -> RunLike:
     run = store.load(run_experiment(cfg, store=store, meter=meter))
     runs[run_key(run.config)] = run
+    keep_runs(store, runs)
     s = run.summary
     print(f"{name} seed {cfg.train.seed} {label(run):28s} MAE {s['test_mae']:9.4g} "
           f"wall {s['wall_s']:7.2f} s spent {spent_budget(s):9.0f}", flush=True)
@@ -127,7 +153,7 @@ def train(cfg: RunConfig, store: RunStore, meter: EnergyMeter, name: str,
 
 
 def run_dataset(name: str, base: RunConfig, seeds: Sequence[int], out: Path,
-                meter: EnergyMeter, todo: list[tuple[str, dict]]) -> list[StoredRun]:
+                meter: EnergyMeter, todo: list[tuple[str, dict]]) -> list[RunLike]:
     """Train what the dataset's store lacks for `seeds`: the plan, seed by seed, then the
     control of every method variant at the mean budget it spent over the seeds
     (`importance.controls.seeds_controls`), so that the verdict pairs it on every seed.
@@ -149,6 +175,7 @@ def run_dataset(name: str, base: RunConfig, seeds: Sequence[int], out: Path,
             print(f"{name}: {line}", flush=True)
         if cfg is not None and run_key(cfg) not in runs:
             train(cfg, store, meter, name, runs)
+    keep_runs(store, runs)
     return [r for r in runs.values() if r.config.train.seed in seeds]
 
 
@@ -164,7 +191,7 @@ def cell(values: Sequence[float], scale: float = 1.0) -> str:
     return figure if len(hit) == len(v) else f"{figure} ({len(hit)}/{len(v)} seeds)"
 
 
-def accuracy_table(name: str, runs: Sequence[StoredRun]) -> pd.DataFrame:
+def accuracy_table(name: str, runs: Sequence[RunLike]) -> pd.DataFrame:
     """Energy, wall time and backprops to reach each target, per row over the seeds (each
     seed's runs against that seed's full-data run, `energy_to_accuracy`)."""
     reached: dict[str, list[dict]] = {}
@@ -193,7 +220,7 @@ def accuracy_table(name: str, runs: Sequence[StoredRun]) -> pd.DataFrame:
         "row", key=lambda s: s.map(lambda x: (order.get(x.split(" @")[0], 2), x)))
 
 
-def pair_table(name: str, runs: Sequence[StoredRun]) -> tuple[pd.DataFrame, str]:
+def pair_table(name: str, runs: Sequence[RunLike]) -> tuple[pd.DataFrame, str]:
     """Every method (and DPET) against RS2 at the budget it spent, by the verdict engine;
     and the answer for keep <= 0.25."""
     found = verdict.conclude(runs)
@@ -234,12 +261,16 @@ def answer(name: str, pairs: pd.DataFrame) -> str:
                 f"selection work): test MAE {w['mae_change_pct']:+.1f}% "
                 f"[{w['low_pct']:+.1f}%, {w['high_pct']:+.1f}%]; counts only when seeds 5-9 "
                 "confirm it")
+    above, below = int((small["low_pct"] > 0).sum()), int((small["high_pct"] < 0).sum())
+    tally = (f"; by the intervals alone (caveats such as runs shorter than the meter's "
+             f"sampling aside), the control is better in {above} and the method in {below} of "
+             f"{len(small)} pairs")
     best = small.sort_values("mae_change_pct").iloc[0]
     span = (f" [{best['low_pct']:+.1f}%, {best['high_pct']:+.1f}%]"
             if np.isfinite(best["low_pct"]) else " (no interval: fewer than 3 seeds)")
     return (f"answer ({name}): no method beats RS2 at the same spent budget at keep <= 0.25; "
             f"closest: {best['method']} against {best['control']}, test MAE "
-            f"{best['mae_change_pct']:+.1f}%{span}")
+            f"{best['mae_change_pct']:+.1f}%{span}{tally}")
 
 
 def load_words() -> str:
@@ -306,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in a.datasets:
             start = time.perf_counter()
             runs = run_dataset(name, base, a.seeds, a.out, meter, todo)
-            noted = a.out / "runs" / name / "load.txt"  # the load while its runs trained
+            noted = a.out / f"{name}-load.txt"  # the load while its runs trained
             if time.perf_counter() - start > 60 or not noted.exists():
                 noted.write_text(f"{name}: {time.perf_counter() - start:.0f} s of training "
                                  f"ending with {load_words()}")
