@@ -455,8 +455,10 @@ def conclude_rows(rows: pd.DataFrame, focus_ids: Iterable[str] | None = None,
                   unit: str = "seed") -> Verdict:
     """`conclude` on evidence rows (`ROW_COLUMNS`; `seed` is the pairing unit: a sweep over
     several series may pair on series x seed), for the variants of the `focus_ids` rows (all
-    rows when None); `unit` names one pair in words ("series-seed pair" when pooling)."""
-    rows = rows.drop_duplicates(["setup", "seed", "variant"], keep="last")
+    rows when None); `unit` names one pair in words ("series-seed pair" when pooling). Rows
+    without a `spent` budget (built from backprop counts alone) pair by their `backprops`."""
+    rows = rows.assign(spent=rows.get("spent", rows["backprops"]).fillna(rows["backprops"])
+                       ).drop_duplicates(["setup", "seed", "variant"], keep="last")
     wanted = rows if focus_ids is None else rows[rows["run_id"].isin(set(focus_ids))]
     if wanted.empty:
         return Verdict("info", "No neural run to compare.", (), None, (), None, 0)
