@@ -69,8 +69,10 @@ horizon = int(template["step"].max())
 c1, c2 = st.columns([3, 1])
 with c1:
     options = classical.models()
+    _, cannot = classical.fitted(*setup)  # the defaults, always fitted (cached): which fit
     picked = st.multiselect(
-        "Classical baselines", options, default=[m for m in classical.DEFAULTS if m in options],
+        "Classical baselines", options,
+        default=[m for m in classical.DEFAULTS if m in options and m not in cannot],
         key=state.FC_CLASSICAL, persist_state="session",
         format_func=lambda m: m.replace("_", " "),
         help="The models drawn. Fitted once on the training + validation data and cached; "

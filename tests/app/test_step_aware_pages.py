@@ -157,3 +157,13 @@ def test_runs_whose_scores_chose_nothing_show_no_findings(runs_dir):
     assert "picks its windows without importance scores" in said
     assert "never selected by score" in said
     assert "What they have in common" not in said and "Lesson:" not in said
+
+
+
+def test_daily_data_preselects_only_the_classical_models_that_forecast_it(daily_runs):
+    """A daily series has no daily season: seasonal naive (daily) is not drawn by default
+    (no warning box), seasonal naive (weekly) and Holt-Winters are."""
+    at = page(new_app().run(), "pages/forecasts.py")
+    drawn = at.multiselect(key=state.FC_CLASSICAL).value
+    assert "seasonal_naive_daily" not in drawn and "seasonal_naive_weekly" in drawn
+    assert not [w.value for w in at.warning if "cannot forecast" in w.value]
