@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from importance import text
+
 
 @dataclass(frozen=True)
 class Spent:
@@ -90,7 +92,7 @@ def describe(summary: Mapping[str, Any], full: Mapping[str, Any] | None) -> str:
     head = f"{s.total / scale:.2f}{unit}{' full data' if base else ''}"
     if not s.selection:
         return f"{head}: backprops only (no selection passes measured)"
-    work = (f"{s.selection_s:.3g} s of scoring passes outside training steps"
+    work = (f"{text.seconds(s.selection_s)} of scoring passes outside training steps"
             + (f", {s.forward_cost:.2f} of a backprop per forwarded window"
                if s.forwards else ""))
     return (f"{head}: {s.backprops / scale:.2f} backprops + {s.selection / scale:.2f} "

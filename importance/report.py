@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from importance import text
 from importance.compare import compare_table
 from importance.provenance import (
     SYNTHETIC_BADGE,
@@ -53,15 +54,6 @@ MEASUREMENT_NOTES = (
 
 # --- rounding and units -------------------------------------------------------------------------
 
-def round_sig(x: Any, digits: int = 3) -> Any:
-    """`x` to `digits` significant digits (NaN, None, ints and text unchanged)."""
-    if isinstance(x, bool | np.bool_) or not isinstance(x, float | np.floating):
-        return x
-    if not math.isfinite(x) or x == 0:
-        return float(x)
-    return float(f"{float(x):.{digits}g}")
-
-
 def _is_precise(column: str) -> bool:
     """Columns shown to 4 significant digits: the errors in original units."""
     c = column.lower()
@@ -80,7 +72,7 @@ def rounded(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.round(1)
         else:
             digits = 4 if _is_precise(str(col)) else 3
-            out[col] = s.map(lambda v, d=digits: round_sig(v, d))
+            out[col] = s.map(lambda v, d=digits: text.round_significant(v, d))
     return out
 
 

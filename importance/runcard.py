@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from importance import text
 from importance.config import RunConfig
 from importance.data.steps import duration
 from importance.provenance import data_file_text, dataset_tags, series_text, zone_text
@@ -105,7 +106,8 @@ def job_name(job: Any) -> str:
 
 def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
     """One display row per job (duck-typed `importance.runs.jobs.Job`), newest first, named by
-    `job_name`, with the seconds estimated at its launch beside those it took."""
+    `job_name`, with the seconds estimated at its launch beside the job's time (start and test
+    included), and its training wall time (the figure the result pages show)."""
     rows = []
     for j in jobs:
         last = j.history[-1] if j.history else {}
@@ -116,7 +118,8 @@ def job_rows(jobs: Iterable[Any]) -> pd.DataFrame:
             "progress": 1.0 if j.status == "done" else j.epoch / j.epochs if j.epochs else 0.0,
             "train loss": last.get("train_loss"), "val MAE": last.get("val_mae"),
             "estimated s": None if estimate is None else round(estimate, 1),
-            "elapsed s": round(j.elapsed, 1),
+            "training wall s": text.round_significant(j.training_s),
+            "job time s": round(j.elapsed, 1),
             "energy Wh": 1000 * j.energy_kwh if j.history and j.energy_kwh is not None else None,
             "run": j.run_id or "", "error": j.error,
         })

@@ -9,6 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from importance import text
 from importance.energy import total
 from importance.strategies import uses_scores
 
@@ -81,10 +82,7 @@ def ending(records: Sequence[Mapping[str, Any]], planned: int) -> dict[str, Any]
 
 
 def _wh(kwh: float | None) -> str:
-    if kwh is None:
-        return "energy not measured"
-    wh = 1000 * kwh
-    return f"{wh:,.0f} Wh (estimated)" if wh >= 100 else f"{wh:.2g} Wh (estimated)"
+    return "energy not measured" if kwh is None else f"{text.energy(kwh)} (estimated)"
 
 
 def ending_note(records: Sequence[Mapping[str, Any]], planned: int, patience: int | None,

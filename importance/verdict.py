@@ -303,7 +303,7 @@ def _caveats(rows: pd.DataFrame, name: str, metrics: Sequence[str]) -> list[Cave
                           "window's error is not the model's"))
     short = rows["wall_s"].min()
     if set(metrics) & set(TIME) and np.isfinite(short) and short < METER_INTERVAL_S:
-        out.append(Caveat("short_runs", f"runs as short as {short:.2g} s, below the energy "
+        out.append(Caveat("short_runs", f"runs as short as {text.seconds(short)}, below the energy "
                           f"meter's {METER_INTERVAL_S:g} s sampling interval: their time and "
                           "energy differences are noise"))
     if asked & set(TIME) and rows["cores_shared"].fillna(False).astype(bool).any():

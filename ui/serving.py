@@ -10,8 +10,8 @@ import streamlit as st
 
 from importance.compress.cost import MAE_TOLERANCE, serving_rows
 from importance.compress.results import read_results
-from importance.report import round_sig
 from importance.runs.identity import RunInfo
+from importance.text import round_significant
 from ui import runs
 
 FORECASTS_KEY = "energy.forecasts_per_day"
@@ -43,15 +43,15 @@ def section(chosen: Sequence[RunInfo], names: dict[str, str]) -> None:
     rows = serving_rows(measured, float(per_day))
     table = pd.DataFrame([{
         "run": row["run"], "model": row["variant"], "device": row["device"],
-        "test MAE x": round_sig(row["mae_ratio"]),
-        "compute s/day": round_sig(row["seconds_per_day"]),
-        "serving Wh/day (estimated)": round_sig(None if row["kwh_per_day"] is None
+        "test MAE x": round_significant(row["mae_ratio"]),
+        "compute s/day": round_significant(row["seconds_per_day"]),
+        "serving Wh/day (estimated)": round_significant(None if row["kwh_per_day"] is None
                                              else 1000 * row["kwh_per_day"]),
-        "serving g CO2e/day": round_sig(None if row["kg_per_day"] is None
+        "serving g CO2e/day": round_significant(None if row["kg_per_day"] is None
                                      else 1000 * row["kg_per_day"]),
-        "training Wh (estimated)": round_sig(None if row["train_kwh"] is None
+        "training Wh (estimated)": round_significant(None if row["train_kwh"] is None
                                           else 1000 * row["train_kwh"]),
-        "days of serving = training energy": round_sig(row["days_to_training_energy"])}
+        "days of serving = training energy": round_significant(row["days_to_training_energy"])}
         for row in rows])
     st.dataframe(table, hide_index=True)
     methods = sorted({res.get("energy_method") or "not recorded" for _, _, res in measured})

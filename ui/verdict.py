@@ -173,8 +173,8 @@ def tradeoff_figure(v: vd.Verdict, colors: Mapping[str, str]) -> go.Figure:
                  x="wall time saved, % (right: saves more)",
                  y="test MAE vs full, % (down: lower)", height=340)
     # names in the legend, not beside close points; the corner's x and y ticks kept apart
-    fig.update_xaxes(ticklabelstandoff=6)
-    fig.update_yaxes(ticklabelstandoff=6)
+    fig.update_xaxes(ticklabelstandoff=8)
+    fig.update_yaxes(ticklabelstandoff=8)
     pad = max(5.0, 0.15 * (max(xs) - min(xs)))
     fig.update_xaxes(range=[min(xs) - pad, max(xs) + pad])
     fig.update_yaxes(range=[min([*ys, -KEPT_ACCURACY_PCT]) - 2,

@@ -35,16 +35,9 @@ def earlier_finished(jobs: Sequence[Job]) -> list[Job]:
     return [j for j in jobs if j.batch != jobs[0].batch and j.status not in ACTIVE]
 
 
-def training_seconds(job: Job) -> float:
-    """A job's training wall time so far: its epochs' scoring, training and validation
-    seconds, the sum its stored run keeps as `wall_s` (`importance.experiment`) and every
-    result page shows, without the job's start, data preparation, test and saving."""
-    return float(sum(h.get("wall_s") or 0.0 for h in job.history))
-
-
 def job_figures(job: Job) -> str:
     """A job's latest epoch in one line: what it is doing while it runs, the train loss,
-    validation MAE, the training wall time (`training_seconds`) beside the job's time from its
+    validation MAE, the training wall time (`Job.training_s`) beside the job's time from its
     start, and energy ("so far" while it runs)."""
     phase = f"{PHASES.get(job.phase, job.phase)} · " if job.status == "running" else ""
     job_time = f"job time {text.seconds(job.elapsed)}"
@@ -55,7 +48,7 @@ def job_figures(job: Job) -> str:
     energy = ("energy not measured" if job.energy_kwh is None else
               f"{text.energy(job.energy_kwh)}{so_far} (estimated)")
     return (f"{phase}train loss {last['train_loss']:.4f} · validation MAE "
-            f"{last['val_mae']:,.2f} · training wall time {text.seconds(training_seconds(job))}"
+            f"{last['val_mae']:,.2f} · training wall time {text.seconds(job.training_s)}"
             f"{so_far} ({job_time} with start and test) · {energy}")
 
 

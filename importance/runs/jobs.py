@@ -113,6 +113,13 @@ class Job:
         return (self.finished or time.time()) - self.started
 
     @property
+    def training_s(self) -> float:
+        """Training wall time so far: the epochs' scoring, training and validation seconds, the
+        sum its stored run keeps as `wall_s` and every result page shows (without the job's
+        start, data preparation, test and saving, which `elapsed` includes)."""
+        return float(sum(h.get("wall_s") or 0.0 for h in self.history))
+
+    @property
     def energy_kwh(self) -> float | None:
         """Energy so far; None when some reading failed (not measured)."""
         return total(h["energy_kwh"] for h in self.history)
@@ -392,7 +399,9 @@ class JobManager:
         """Once every job of `job`'s batch and seed is done: queue, next in line, the controls
         those runs lack at the budget a strategy spent (`importance.controls`), and the same
         control for the batch's later seeds after their own jobs (one variant over the seeds,
-        so the verdict can pair it). Each batch and seed is checked once."""
+        so the verdict can pair it). Each batch and seed is checked once; the first seed that
+        needs controls decides them for the batch (a later seed's spent share, measured from
+        its own timings, differs by noise: another control for it would not pair the others)."""
         from importance.controls import budget_controls  # the strategies' registry
 
         seed = job.config.train.seed
@@ -402,6 +411,8 @@ class JobManager:
             if (job.batch, seed) in self._checked or any(j.status != DONE for j in same):
                 return
             self._checked.add((job.batch, seed))
+            if any(j.added for j in self._jobs.values() if j.batch == job.batch):
+                return  # decided by an earlier seed, and queued for this one
             ids = [j.run_id for j in same if j.run_id]
         try:
             runs = [self.store.load(i) for i in ids]

@@ -9,7 +9,7 @@ from html_tables import html_tables
 from pagetools import new_app, page, tiny_runs
 
 from importance import text
-from importance.aggregates.train import job_figures, training_seconds
+from importance.aggregates.train import job_figures
 from importance.runs.jobs import Job
 
 
@@ -18,7 +18,7 @@ def test_the_job_card_and_the_result_pages_show_the_same_training_wall_time(runs
     wall = run.summary["wall_s"]
     job = Job("j1", "b1", "full", run.config, status="done", history=run.summary["epochs"],
               started=100.0, finished=100.0 + wall + 7.5, epoch=2, epochs=2)
-    assert training_seconds(job) == wall  # the same sum, not the job's 7.5 s longer time
+    assert job.training_s == wall  # the same sum, not the job's 7.5 s longer time
     card = job_figures(job)
     assert f"training wall time {text.seconds(wall)} (job time {text.seconds(wall + 7.5)} " \
            "with start and test)" in card

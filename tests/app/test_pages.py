@@ -141,20 +141,28 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     assert "Finished" in _texts(again.success)
 
     page(at, "pages/importance.py")
-    runs = 3 * len(DEFAULT_SEEDS)  # the whole comparison: every strategy on every seed
+    from ui import runs as stored_runs
+
+    # the whole comparison (every strategy on every seed) and the rs2 control the manager
+    # added at the budget gradnorm spent (importance.controls): one variant, on every seed
+    stored = stored_runs.all_runs()
+    runs, added = len(stored), len(stored) - 3 * len(DEFAULT_SEEDS)
+    assert added in (0, len(DEFAULT_SEEDS))
+    assert sum(r.config.train.strategy == "rs2" for r in stored) == len(DEFAULT_SEEDS) + added
     assert len(at.sidebar.multiselect(key=state.RUNS).value) == runs
     assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows
     assert "computes no importance scores" in _texts(at.info)
 
     page(at, "pages/forecasts.py")
     assert _charts(at) >= 3
-    table = at.dataframe[0].value
+    (table,) = [t for t in html_tables(at) if "rank" in t.columns]  # the leaderboard
     assert {"neural", "classical"} <= set(table["kind"])
     best = table.loc[table["kind"] == "classical", "MAE"].min()
-    assert (table["MAE vs best classical %"] - 100 * (table["MAE"] / best - 1)).abs().max() < 1e-9
+    # as drawn: MAE to 4 significant digits, the percentage to one decimal
+    assert (table["MAE vs best classical %"] - 100 * (table["MAE"] / best - 1)).abs().max() < 0.1
     full_rows = table[table["model"].str.startswith("Full data")]
     assert len(full_rows) == len(DEFAULT_SEEDS)  # each full run is the baseline of its seed
-    assert (full_rows["MAE vs full %"].abs() < 1e-9).all()
+    assert (full_rows["MAE vs full %"].abs() < 0.05).all()
     # the verdict's classical claim, once, in the box above (no sentence list below the table)
     assert _texts([*at.info, *at.success]).count("against the best classical model fitted") == 1
     assert not any("classical model" in m.value for m in at.markdown)

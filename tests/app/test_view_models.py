@@ -332,7 +332,8 @@ def test_launch_form_holidays_follow_the_country_or_are_off():
 
 class _Job:
     id, strategy, status, epoch, epochs = "b1-1-full", "full", "running", 1, 2
-    history = [{"train_loss": 0.5, "val_mae": 9.0, "energy_kwh": 2e-4}]
+    history = [{"train_loss": 0.5, "val_mae": 9.0, "energy_kwh": 2e-4, "wall_s": 2.5}]
+    training_s = 2.5
     elapsed, energy_kwh, run_id, error, estimate_s = 3.21, 2e-4, None, "", 4.04
     config = RunConfig(train=TrainConfig(strategy="full", seed=1))
 
@@ -341,7 +342,8 @@ def test_job_rows():
     row = job_rows([_Job()]).iloc[0]
     assert row["job"].startswith("Full data") and ", seed 1" in row["job"]
     assert row["epoch"] == "1/2" and row["progress"] == 0.5
-    assert row["energy Wh"] == pytest.approx(0.2) and row["elapsed s"] == 3.2
+    assert row["energy Wh"] == pytest.approx(0.2) and row["job time s"] == 3.2
+    assert row["training wall s"] == 2.5  # what the result pages show, beside the job time
     assert row["estimated s"] == 4.0  # the launch's estimate beside the time taken
 
 
@@ -368,7 +370,7 @@ def test_target_sentences_state_facts_and_the_target_in_original_units():
     text = to_target_text(rows, names, "a", 1000.0, "Wh", 0.02, 43.7312)
     assert text.startswith("Target: the baseline's best validation MAE, within 2% (a validation "
                            "MAE at most 43.73, in the data's original units).")
-    assert "Full reached it after 1 Wh and 10.0 s" in text and "Grad did not reach it" in text
+    assert "Full reached it after 1 Wh and 10 s" in text and "Grad did not reach it" in text
     assert "original units" not in to_target_text(rows, names, "a", 1000.0, "Wh", 0.02)
 
 

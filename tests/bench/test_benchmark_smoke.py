@@ -30,8 +30,20 @@ ALLOCATOR = ([rf"glibc / tcmalloc epoch time: plain {N}x, train_step_with_norms 
               rf"tcmalloc \(LD_PRELOAD\)\s+{N}\s+{N}\s+{N}\s+{N}"]
              if find_tcmalloc() else ["tcmalloc not found"])
 
+DPET_ROWS = ("Full data \\(early stopping\\)", "RS2 @0.2", "Active learning @0.25",
+        "GraNd static top-k @0.25", "CRAIG coreset @0.25", "Glister @0.25",
+        "GraphCut coreset @0.25", "DPET")
+DPET_SMOKE = [  # bench_dpet_table: the paper's rows, a control at a spent budget, the answer
+    *(rf"^\s*{row}\s+1\s+{N}\s" for row in DPET_ROWS),
+    rf"^embedded: added rs2 at keep {N} \(seed 0\): the budget craig \{{'keep_ratio': 0.25\}} "
+    rf"spent \({N}x full data: {N} backprops \+ {N} selection work, mean over its seeds\)",
+    r"^dataset embedded, seed 0: \d+ runs trained",
+    r"^embedded: each method against RS2 at the budget it spent",
+    r"^answer \(embedded\): (yes|no)"]
+
 # script: the lines (regular expressions, one line each) its smoke output must contain
 FAST = {
+    "bench_dpet_table.py": DPET_SMOKE,
     "bench_allocator.py": [
         rf"glibc malloc \(no LD_PRELOAD\)\s+{N}\s+{N}\s+{N}\s+{N}", *ALLOCATOR,
         rf"train_step_with_norms / plain step, glibc malloc \(no LD_PRELOAD\): {N}x"],

@@ -210,14 +210,21 @@ def test_holidays_are_marked_for_a_country_with_a_table_and_said():
     assert (dt.date(2024, 12, 25), "Christmas Day") in marked and words == \
         "public holidays (Italy)"
     assert holiday_marks(index, "XXX") == ((), "")
-    assert holiday_caption("", "XXX", HOUR, True) == \
+    origin = "the embedded data is from Milan"
+    assert holiday_caption("", "XXX", HOUR, True, origin) == \
         "No public-holiday table for country 'XXX': no holidays marked."
-    assert holiday_caption(words, "ITA", HOUR, True).startswith(
-        "Shaded: public holidays (Italy), an input feature of the runs")
-    assert holiday_caption(words, "ITA", HOUR, False).endswith(
+    assert holiday_caption(words, "ITA", HOUR, True, origin).startswith(
+        "Shaded: public holidays (Italy), the embedded data is from Milan; an input feature "
+        "of the runs")
+    assert holiday_caption(words, "ITA", HOUR, False, origin).endswith(
         "not an input of the runs (switched off on the Train page).")
-    assert holiday_caption(words, "ITA", pd.Timedelta(weeks=1), True).endswith(
+    assert holiday_caption(words, "ITA", pd.Timedelta(weeks=1), True, origin).endswith(
         "not an input of the runs at weekly steps.")
+    # no country named (an upload on wall-clock time): none, why, and where to choose one
+    why = "the series has no time zone that names its country; choose one for a holiday feature"
+    assert holiday_caption("", "", HOUR, True, why) == (
+        f"No public holidays marked or used as input: {why} (Train page, More settings, "
+        "Holidays country).")
 
 
 def test_the_autocorrelation_caption_names_the_season_to_cover():

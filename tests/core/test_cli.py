@@ -37,7 +37,10 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     assert "gradnorm" in printed and machine_cpu_words() in printed
     whole = json.loads(out.read_text(), parse_constant=_no_nan)
     data = whole["runs"]
-    assert [r["strategy"] for r in data] == ["full", "gradnorm", "rs2"]
+    # the comparison, then an rs2 control when gradnorm spent more than rs2 (its scoring
+    # forwards count: importance.budget, importance.controls)
+    assert [r["strategy"] for r in data][:3] == ["full", "gradnorm", "rs2"]
+    assert [r["strategy"] for r in data][3:] in ([], ["rs2"])
     for r in data:
         assert set(r) == {*JSON_FIELDS, "seed", "keep_ratio", "test_mase"} and r["seed"] == 0
         assert r["test_mase"] > 0  # one series: its MAE over its seasonal naive's in-sample MAE
@@ -57,8 +60,8 @@ def test_compare_end_to_end_writes_json_and_stores_runs(tmp_path, csv_path, caps
     assert whole["energy_to_accuracy_seed"] == 0
     assert "first epoch whose validation MAE <= the baseline's best validation MAE / t" in printed
     assert "is an estimate" in printed
-    assert [r["keep_ratio"] for r in data] == [None, 0.7, 0.7]
-    full, grad, rand = data
+    assert [r["keep_ratio"] for r in data][:3] == [None, 0.7, 0.7]
+    full, grad, rand = data[:3]
     assert grad["samples_backprop"] <= 0.71 * full["samples_backprop"]
     assert grad["samples_backprop"] == rand["samples_backprop"]
     assert grad["scoring_s"] > 0 and full["scoring_s"] == 0

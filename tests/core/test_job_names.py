@@ -33,6 +33,7 @@ class FakeJob:
     config: RunConfig = field(default_factory=RunConfig)
     elapsed: float = 0.0
     energy_kwh: float | None = None
+    training_s: float = 0.0
     run_id: str | None = None
     error: str = ""
     estimate_s: float | None = None

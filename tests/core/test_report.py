@@ -269,10 +269,3 @@ def test_run_context_in_time_units_and_labels_that_tell_datasets_apart(stored):
     assert all("demo" not in n for n in alone.values())
 
 
-def test_round_sig():
-    assert report.round_sig(4.566819490130507e-05) == 4.57e-05
-    assert report.round_sig(1234.5678, 4) == 1235.0
-    assert report.round_sig(7) == 7 and pd.isna(report.round_sig(float("nan")))
-    frame = report.rounded(pd.DataFrame({"energy (Wh)": [0.0123456], "x (%)": [12.345],
-                                         "test MAE (u)": [47.7321], "n": [3]}))
-    assert frame.iloc[0].tolist() == [0.0123, 12.3, 47.73, 3]
