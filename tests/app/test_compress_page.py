@@ -1,5 +1,8 @@
 """The Compress page through AppTest: pick a run, measure variants in the background, and see
-the table, the two charts with their fronts, a sentence per variant and the device named."""
+the table, the two charts with their fronts, a sentence per variant and the device named; the
+variants preselected keep accuracy (never pruning without a fine-tune), and the session's time
+is estimated from the measurements stored on this device, or said to have nothing to come
+from."""
 
 from __future__ import annotations
 
@@ -9,10 +12,14 @@ import time
 import pytest
 from pagetools import new_app
 
+from importance.compress.duration import ENERGY_PHASES
 from importance.compress.lab import Settings
+from importance.compress.variants import DEFAULT_VARIANTS, parse_variant
 from importance.config import DataConfig, ModelConfig, RunConfig, TrainConfig, WindowConfig
+from importance.device import describe, pick_device
 from importance.experiment import run_experiment
 from importance.runs.store import RunStore
+from importance.sweep.view import duration_words
 from tests.conftest import machine_cpu_words, make_series
 from ui import compress as ui
 
@@ -123,3 +130,46 @@ def test_the_energy_page_sets_serving_beside_training(tiny_run, runs_dir):
     assert table["days of serving = training energy"][0] == pytest.approx(train_wh / 0.2,
                                                                           rel=1e-2)
     assert "estimated (test)" in _text(at.caption)
+
+
+def _captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_the_preselected_variants_keep_accuracy(tiny_run):
+    at = _open()
+    chosen = at.multiselect(key=ui.VARIANTS_KEY).value
+    specs = [parse_variant(n) for n in chosen]
+    assert "magnitude-50" not in chosen and "structured-50" not in chosen
+    assert all(s.finetune for s in specs if s.family in ("magnitude", "structured"))
+    assert {"fp32", "fp16-storage", "bf16-storage", "int8-dynamic",
+            "structured-50-ft"} <= set(chosen)
+    # the unfine-tuned pruning stays on offer, to show what it loses
+    assert {"magnitude-50", "structured-50"} <= set(at.multiselect(key=ui.VARIANTS_KEY).options)
+    assert set(chosen) < set(DEFAULT_VARIANTS)
+
+
+def test_the_time_is_estimated_from_the_stored_measurements(tiny_run, runs_dir):
+    at = _open()
+    assert ("No earlier measurement on this device to estimate the time from"
+            in _captions(at))
+    at.multiselect(key=ui.VARIANTS_KEY).set_value(["fp32", "int8-dynamic"]).run()
+    device = describe(pick_device())
+
+    def store(seconds: float) -> None:  # one earlier session of this run on this device
+        (runs_dir / tiny_run / "compress.json").write_text(json.dumps({
+            "device": device, "settings": {"energy_seconds": 0.0, "rounds": Settings().rounds},
+            "variants": [
+                {"name": "int8-dynamic", "status": "measured", "device": device,
+                 "seconds": seconds}]}))
+
+    phases = ENERGY_PHASES * Settings().energy_seconds  # metered as long as asked
+    store(40.0)
+    at.run()
+    words = _captions(at)
+    assert (f"Estimated time: about {duration_words(40 + phases)} for 1 of the 2 variants "
+            "(from 1 earlier measurement on this device") in words
+    assert "no earlier measurement of fp32" in words
+    store(90.0)
+    at.run()
+    assert f"about {duration_words(90 + phases)} for 1 of the 2 variants" in _captions(at)
