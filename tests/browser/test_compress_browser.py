@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `ui` is an app folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
-from tests.browser.test_fit_screens import CUT_JS, NARROW, OVERLAP_JS, SCREENS  # noqa: E402
+from tests.browser.screens import misfits  # noqa: E402
+from tests.browser.test_fit_screens import NARROW, SCREENS  # noqa: E402
 from ui.devserver import (  # noqa: E402
     CHROMIUM,
     EXCEPTION,
@@ -101,6 +102,4 @@ def test_statuses_and_front_names_fit(page, size):
     names = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot .textpoint "
                           "text')].map(t => t.textContent).filter(t => t)")
     assert names  # the front is labelled where there is room
-    problems = {"cut": page.evaluate(CUT_JS), "overlapping chart labels": page.evaluate(
-        OVERLAP_JS)}
-    assert problems == {"cut": [], "overlapping chart labels": []}
+    assert misfits(page) == {"cut": [], "overlapping chart labels": []}
