@@ -41,14 +41,13 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ui.devserver import (  # noqa: E402 - after the path fix
     CHART,
+    FIRST_CHART,
     launch_browser,
     open_page,
     running_app,
     wait_idle,
 )
 
-# The first chart: Plotly's, or the inline SVG of the Overview before any run (ui.svg)
-FIRST_CHART = f"{CHART} .main-svg, [data-testid=stMarkdownContainer] svg[role=img]"
 PAGES = ("Overview", "Data", "Train", "Importance", "Forecasts", "Energy")
 TINY = {"lookback": 24, "hidden": 4}
 
@@ -125,7 +124,7 @@ def reruns_while_training(browser, tmp: Path, per_page: int,
     with running_app(tmp / "runs", env=env) as app:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
-        page.locator(CHART).first.wait_for(timeout=120_000)
+        page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         open_page(page, "Data")  # the app opens on the Overview; the Data page has Launch
         page.locator(CHART).first.wait_for(timeout=120_000)
         page.get_by_role("button", name="Launch comparison").click()
@@ -195,7 +194,7 @@ def watched_vs_unwatched(browser, tmp: Path, pairs: int,
     with running_app(store.root, env=env) as app:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
-        page.locator(CHART).first.wait_for(timeout=120_000)
+        page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         for watch in [True, False] * pairs:
             open_page(page, "Data")
             page.locator(CHART).first.wait_for(timeout=120_000)

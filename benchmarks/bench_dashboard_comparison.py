@@ -36,7 +36,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.bench_contention import _spin  # noqa: E402 - after the path fix
-from ui.devserver import CHART, launch_browser, open_page, running_app  # noqa: E402
+from ui.devserver import FIRST_CHART, launch_browser, open_page, running_app  # noqa: E402
 
 TIMEOUT_S = 1800
 SMOKE = {"epochs": 1, "lookback": 24, "hidden": 4, "stride": 32}  # form fields and CLI options
@@ -81,7 +81,7 @@ def dashboard(browser, root: Path, seeds: list[int],
     with running_app(root, env=env) as app:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
-        page.locator(CHART).first.wait_for(timeout=120_000)
+        page.locator(FIRST_CHART).first.wait_for(timeout=120_000)
         open_page(page, "Train")
         for n in seeds:  # the server's first launch starts the job worker: again, warm
             for worker in ("cold", "warm") if not out else ("warm",):

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from importance.config import DataConfig
-from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SOURCE
+from importance.data.embedded import DEFAULT_DATASET
+from importance.data.types import DEFAULT_SOURCE
 from importance.runs.identity import RunInfo
 
 

@@ -2,22 +2,19 @@
 Forecasts, Sweep, the HTML report, `importance compare` and `importance sweep`) comes from
 `conclude`, and every surface shows its `headline` and `sentences` as they are.
 
-Runs are duck-typed like `importance.runs.identity.RunInfo`: `run_id`, `summary`, `config`. Runs are
-one comparison when everything but the strategy, its parameters and the seed matches
-(`importance.config.comparison_key`). Every change pairs runs of the same data and seed
-(`importance.evidence`): per strategy, its test error, backprops (scoring included), wall time
-and energy against full data, and its test error against its control (rs2 for per-epoch
-selection, a fixed random subset for static selection) at the budget the strategy actually
-spent; the best neural strategy against the best classical model. The test error is the MAE
-on one series, the pooled MASE on several (`metrics.mase`: a pooled MAE follows the busiest).
+Runs (duck-typed like `runs.identity.RunInfo`) are one comparison when all but the strategy,
+its parameters and the seed match (`config.comparison_key`). Every change pairs runs of one
+data and seed (`importance.evidence`): per strategy, its test error, backprops, wall time and
+energy against full data, and its test error against its control (rs2 per-epoch, a fixed random
+subset for static selection) at the budget it spent (`importance.budget`); the best neural
+strategy against the best classical model. The test error is the MAE on one series, the
+pooled MASE on several (`metrics.mase`: a pooled MAE follows the busiest).
 
-Rules (`../shared/DESIGN.md` 4a): a winner only when a 95% t-interval over at least 3 seeds
-excludes 0 and no caveat applies (too few test windows, runs shorter than the energy meter's
-sampling interval, a best epoch before any selection by score, a control at another budget).
-A strategy *kept accuracy* when the upper end of its test-MAE interval against full data is at
-most `KEPT_ACCURACY_PCT`. The *best trade-off* is named only among strategies that kept
-accuracy and whose wall-time saving interval excludes 0, ranked by their backprop saving
-(deterministic, scoring included); energy is shown as the estimate it is, never ranked on.
+Rules (DESIGN.md 4a): a winner only when a 95% t-interval over 3+ seeds excludes 0 and no
+caveat applies (few test windows, short runs, a best epoch before selection, another budget).
+*Kept accuracy*: the test-MAE interval against full data ends at most `KEPT_ACCURACY_PCT`
+above it. The *best trade-off* is named among those whose wall-time saving interval excludes
+0, ranked by backprop saving (scoring included); energy is an estimate, never ranked on.
 """
 
 from __future__ import annotations

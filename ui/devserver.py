@@ -25,6 +25,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 CHART = "[data-testid=stPlotlyChart] .js-plotly-plot"
+# The first chart of a page: Plotly's, or the inline SVG of the Overview before any run (ui.svg)
+FIRST_CHART = f"{CHART} .main-svg, [data-testid=stMarkdownContainer] svg[role=img]"
 EXCEPTION = "[data-testid=stException]"
 
 

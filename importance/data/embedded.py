@@ -11,7 +11,6 @@ from pathlib import Path
 from importance.data.milan import LANDMARKS
 
 DEFAULT_DATASET: Path = Path(__file__).resolve().parents[2] / "data" / "milan_synthetic.csv.gz"
-DEFAULT_SOURCE = "embedded default"  # a loaded series' `source` when it comes from the file
 DEFAULT_SQUARE = "5060"  # the series a run gets when it names none (Duomo)
 PERIPHERY = (1001, 2100, 3901, 6800, 8170, 9957)  # quiet squares beside the three landmarks
 SQUARE_NAMES: dict[int, str] = {**LANDMARKS, **{s: f"periphery {s}" for s in PERIPHERY}}

@@ -25,13 +25,7 @@ from pandas.api.types import is_integer_dtype, is_numeric_dtype
 from importance.data import cache, dialect, layouts, numbers, quality, timestamps
 from importance.data.numbers import parse_numbers
 from importance.data.table import Table, read_table
-from importance.data.types import (
-    FITTED_ZONE,
-    DataError,
-    LoadedSeries,
-    QualityNote,
-    SourceInfo,
-)
+from importance.data.types import FITTED_ZONE, DataError, LoadedSeries, QualityNote, SourceInfo
 
 TIME_NAMES = ("time", "timestamp", "date", "datetime", "ds", "period", "start time",
               "start_time", "starttime", "date/time", "zeit", "datum", "fecha", "data", "heure")

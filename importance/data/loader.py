@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 from importance.config import DataConfig
 from importance.data import bulk, cache, files, generic, milan, timestamps
-from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SOURCE, DEFAULT_SQUARE, SQUARE_NAMES
-from importance.data.types import DataError, LoadedSeries, SourceInfo
+from importance.data.embedded import DEFAULT_DATASET, DEFAULT_SQUARE, SQUARE_NAMES
+from importance.data.types import DEFAULT_SOURCE, DataError, LoadedSeries, SourceInfo
 
 MILAN_LAYOUTS = {"milan_raw": "Milan raw daily files (square, 10-minute slot, country code)",
                  "milan_aggregates": "Milan aggregates (square_id, time_interval, values)"}

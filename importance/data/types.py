@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+DEFAULT_SOURCE = "embedded default"  # a loaded series' `source` when it is the embedded data
 # How a zone fitted to UTC offsets that change with daylight saving is said (several zones
 # fit; the one taken names no country)
 FITTED_ZONE = "a zone whose daylight-saving changes fit the UTC offsets written in the data"
@@ -55,7 +56,7 @@ class LoadedSeries:
     freq: pd.Timedelta
     filled: pd.DatetimeIndex  # timestamps absent (or NaN) in the source and filled
     fill_method: str  # how `filled` was filled, in words
-    source: str  # file path(s) or "embedded default"
+    source: str  # file path(s) or DEFAULT_SOURCE
     label: str  # e.g. "square 5060 (Duomo) · internet"
     series: str | None = None
     column: str = "value"
@@ -78,8 +79,6 @@ class LoadedSeries:
     @property
     def embedded(self) -> bool:
         """The series is the embedded default data (Milan's, Italian holidays)."""
-        from importance.data.embedded import DEFAULT_SOURCE  # embedded -> milan -> types
-
         return self.source == DEFAULT_SOURCE
 
     @property

@@ -7,14 +7,13 @@ worker of an executor (`importance.runs.executor`, the interface sweeps use too)
 - lanes > 1 (`importance.runs.lanes`: one per core by default): a local Dask cluster, one
   run per worker on its own cores, each run's energy apportioned among the runs at once;
 - one lane: one long-lived local worker process that imports torch once
-  (`LocalProcessExecutor`): a crash, an out-of-memory kill or a hard cancel ends only that
-  job: it is marked failed (or cancelled) with the reason, and the next job starts a fresh
-  process;
+  (`LocalProcessExecutor`): a crash, out-of-memory kill or hard cancel ends only that job
+  (failed or cancelled, with the reason); the next job starts a fresh process;
 - `$IMPORTANCE_DASK_ADDRESS` set: the runs go to that Dask cluster, as a sweep's do, and come
   back as artifacts that the manager stores.
 
-The executor starts with the first job (in the manager's thread: the page never waits for
-it). Readers get copies of the lock-protected job state.
+The executor starts with the first job, in the manager's thread. Readers get copies of the
+lock-protected job state.
 
 Queued and running jobs are kept in `<runs>/.queue.json` (written atomically at every change):
 
@@ -101,9 +100,8 @@ class Job:
     # Why the manager added it to its batch (a control at the budget a strategy spent,
     # `importance.controls`); "" for a job that was launched
     added: str = ""
-    # The launch its run is stored with (`summary["batch"]`): the batch id and the time of its
-    # launch, unique in a runs folder, so the pages group a comparison whatever order its runs
-    # finished in (runs in lanes finish out of order)
+    # The launch its run is stored with (`summary["batch"]`), unique in a runs folder: the
+    # pages group a comparison by it whatever order its runs finished in (lanes)
     launch: str = ""
 
     @property
@@ -114,9 +112,8 @@ class Job:
 
     @property
     def training_s(self) -> float:
-        """Training wall time so far: the epochs' scoring, training and validation seconds, the
-        sum its stored run keeps as `wall_s` and every result page shows (without the job's
-        start, data preparation, test and saving, which `elapsed` includes)."""
+        """Training wall time so far: the stored run's `wall_s` that every page shows (the
+        epochs' seconds, without the start and test that `elapsed` includes)."""
         return float(sum(h.get("wall_s") or 0.0 for h in self.history))
 
     @property
@@ -396,12 +393,8 @@ class JobManager:
             self._add_budget_controls(job)
 
     def _add_budget_controls(self, job: Job) -> None:
-        """Once every job of `job`'s batch and seed is done: queue, next in line, the controls
-        those runs lack at the budget a strategy spent (`importance.controls`), and the same
-        control for the batch's later seeds after their own jobs (one variant over the seeds,
-        so the verdict can pair it). Each batch and seed is checked once; the first seed that
-        needs controls decides them for the batch (a later seed's spent share, measured from
-        its own timings, differs by noise: another control for it would not pair the others)."""
+        """Once `job`'s batch and seed are done, queue next the controls they lack at a spent
+        budget (`importance.controls`), and the same for the batch's later seeds (checked once)."""
         from importance.controls import budget_controls  # the strategies' registry
 
         seed = job.config.train.seed
@@ -411,8 +404,6 @@ class JobManager:
             if (job.batch, seed) in self._checked or any(j.status != DONE for j in same):
                 return
             self._checked.add((job.batch, seed))
-            if any(j.added for j in self._jobs.values() if j.batch == job.batch):
-                return  # decided by an earlier seed, and queued for this one
             ids = [j.run_id for j in same if j.run_id]
         try:
             runs = [self.store.load(i) for i in ids]
@@ -448,8 +439,6 @@ class JobManager:
                   and self._jobs[i].config.train.seed == seed), default=len(self._pending) - 1)
         self._pending.insert(at + 1, job_id)
 
-    # --- the queue file -----------------------------------------------------------------------
-
     def _save(self) -> None:
         """Write the queued and running jobs to the queue file (caller holds the lock)."""
         if not self._persist:
@@ -469,8 +458,8 @@ class JobManager:
             log.warning("cannot write the job queue to %s: %s", path, exc)
 
     def _restore(self) -> None:
-        """Read the queue file a previous manager left: queue its queued jobs again, show its
-        running ones as interrupted."""
+        """Queue again the queued jobs of the queue file a previous manager left; its running
+        ones show as interrupted."""
         path = self.queue_path
         try:
             doc = json.loads(path.read_text())

@@ -143,11 +143,12 @@ def test_refused_launch_then_short_comparison_shows_results_on_every_page(manage
     page(at, "pages/importance.py")
     from ui import runs as stored_runs
 
-    # the whole comparison (every strategy on every seed) and the rs2 control the manager
-    # added at the budget gradnorm spent (importance.controls): one variant, on every seed
+    # the whole comparison (every strategy on every seed) and the rs2 controls the manager
+    # added at the budget gradnorm spent (importance.controls): the first seed's on every
+    # seed, and a later seed's own where its spent share differs by more than the tolerance
     stored = stored_runs.all_runs()
     runs, added = len(stored), len(stored) - 3 * len(DEFAULT_SEEDS)
-    assert added in (0, len(DEFAULT_SEEDS))
+    assert 0 <= added <= 2 * len(DEFAULT_SEEDS)
     assert sum(r.config.train.strategy == "rs2" for r in stored) == len(DEFAULT_SEEDS) + added
     assert len(at.sidebar.multiselect(key=state.RUNS).value) == runs
     assert _charts(at) >= 4  # score animation, hour share, calendar, scatter, windows

@@ -9,7 +9,7 @@ from importance.cli import build_parser, main
 from importance.cli_options import grid_from_args, holidays_from_args, seeds_from_args
 from importance.compare import JSON_FIELDS
 from importance.data import LoadedSeries
-from importance.data.embedded import DEFAULT_SOURCE
+from importance.data.types import DEFAULT_SOURCE
 from importance.grid import GRID_ENV, GridCountry
 from importance.runs.store import RunStore
 from tests.conftest import machine_cpu_words, make_series
