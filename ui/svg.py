@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from importance import text
+
 WIDTH, LEFT, RIGHT, TOP, BOTTOM = 820, 80, 16, 40, 48  # viewBox units
 FONT = "font-family:sans-serif;font-size:13px;fill:#1f2937"
 GRID = "#e5e7eb"
@@ -18,7 +20,7 @@ GRID = "#e5e7eb"
 
 def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
     """Round values enclosing [low, high], 1, 2 or 5 times a power of ten apart (about
-    `most` of them), each written without float artefacts by `tick_text`."""
+    `most` of them), each written without float artefacts by `text.significant`."""
     if not (math.isfinite(low) and math.isfinite(high)):
         return []
     if high <= low:
@@ -30,15 +32,6 @@ def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
     count = int(math.ceil((high - first) / step - 1e-9)) + 1
     digits = max(0, -math.floor(math.log10(step)))
     return [round(first + i * step, digits) for i in range(count)]
-
-
-def tick_text(value: float) -> str:
-    """A tick value for people: thousands separated, no trailing zeros or float artefacts."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.6g}"
 
 
 def show(svg: str) -> None:
@@ -79,7 +72,7 @@ def line_chart(index: pd.DatetimeIndex, values: np.ndarray, *, title: str, y_lab
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py(v):.1f}" '
                      f'y2="{py(v):.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{py(v) + 4:.1f}" text-anchor="end" '
-                     f'style="{FONT}">{tick_text(v)}</text>')
+                     f'style="{FONT}">{text.significant(v)}</text>')
     days = pd.date_range(t[0].normalize(), t[-1], freq="D")
     for d in days[days >= t[0]]:
         parts.append(f'<text x="{px(d.value):.1f}" y="{TOP + plot_h + 18}" '

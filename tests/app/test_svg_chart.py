@@ -7,15 +7,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from ui.svg import LEFT, RIGHT, WIDTH, line_chart, nice_ticks, tick_text
+from importance.text import significant
+from ui.svg import LEFT, RIGHT, WIDTH, line_chart, nice_ticks
 
 
 def test_value_ticks_are_round_numbers_written_without_float_artefacts():
     assert nice_ticks(0.0, 100.0) == [0.0, 50.0, 100.0]
     assert nice_ticks(12.3, 70.12987012987011) == [0.0, 20.0, 40.0, 60.0, 80.0]
-    assert [tick_text(v) for v in nice_ticks(0.1, 0.7)] == ["0", "0.2", "0.4", "0.6", "0.8"]
-    assert [tick_text(v) for v in nice_ticks(1200, 9800)] == ["0", "5,000", "10,000"]
-    assert tick_text(0.30000000000000004) == "0.3"
+    assert [significant(v) for v in nice_ticks(0.1, 0.7)] == ["0", "0.2", "0.4", "0.6", "0.8"]
+    assert [significant(v) for v in nice_ticks(1200, 9800)] == ["0", "5,000", "10,000"]
+    assert significant(0.30000000000000004) == "0.3"
     assert nice_ticks(5.0, 5.0) == [5.0] and nice_ticks(float("nan"), 1.0) == []
 
 

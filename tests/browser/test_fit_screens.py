@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -52,21 +51,13 @@ def _daily(folder: Path) -> tuple[Path, list[str]]:
                                                                       "--stride", "2"]
 
 
-def _series(make):
-    """A fixture series (its `dayofweek` is deprecated in pandas 3.1: not this test's matter)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.filterwarnings("ignore", message=".*dayofweek is deprecated")
-        return make()
-
-
 def _hourly(folder: Path) -> tuple[Path, list[str]]:
-    return write_csv(_series(hourly_cell), folder, "lte_cell_hourly"), ["--lookback", "24",
+    return write_csv(hourly_cell(), folder, "lte_cell_hourly"), ["--lookback", "24",
                                                                         "--stride", "16"]
 
 
 def _two_minute(folder: Path) -> tuple[Path, list[str]]:
-    return write_csv(_series(two_minute_lte), folder, "lte_kpi_2min"), ["--lookback", "30",
+    return write_csv(two_minute_lte(), folder, "lte_kpi_2min"), ["--lookback", "30",
                                                                         "--stride", "64"]
 
 
